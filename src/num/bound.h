@@ -1,0 +1,23 @@
+/* Arithmetic for rigorous bounds on doubles: each operation is correctly
+ * rounded in the stated direction (via MPFR at 53 bits), so a chain of them
+ * yields a guaranteed upper (or lower) bound on the exact real result.
+ * Used for the small scalar computations that turn rounding-error analyses
+ * into certified numbers; not for bulk arithmetic. */
+#ifndef DEQ_NUM_BOUND_H
+#define DEQ_NUM_BOUND_H
+
+double bound_add_up(double a, double b);
+double bound_sub_up(double a, double b);
+double bound_mul_up(double a, double b);
+double bound_div_up(double a, double b);
+double bound_sqrt_up(double a);
+double bound_add_down(double a, double b);
+double bound_sub_down(double a, double b);
+double bound_mul_down(double a, double b);
+double bound_div_down(double a, double b);
+double bound_sqrt_down(double a);
+
+/* Upper bound on gamma_k = k u / (1 - k u) with u = 2^-prec; +inf when k u >= 1/2. */
+double bound_gamma(double k, long prec);
+
+#endif

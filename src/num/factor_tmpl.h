@@ -1,0 +1,22 @@
+/* Generic factorization API; instantiated by num/factor.h. No include guard. */
+
+/* Cholesky A = L L^T of a symmetric matrix (only the lower triangle of A is
+ * read). L (initialized, same shape) receives the lower factor, zeros above.
+ * Returns 0, or the 1-based index of the first pivot that is not positive
+ * (then L is partial). */
+long TF(num_chol)(TT(mat) L, const TT(mat) A, long prec);
+/* Solves L L^T X = B for X (X may be B). */
+void TF(num_chol_solve)(TT(mat) X, const TT(mat) L, const TT(mat) B, long prec);
+
+/* LU with partial pivoting: P A = L U, L unit lower and U stored in LU; perm
+ * (length n) records the row interchanges. Returns 0, or the 1-based index of
+ * the first exactly-zero pivot. */
+long TF(num_lu)(TT(mat) LU, long *perm, const TT(mat) A, long prec);
+/* Solves A X = B using the factors of num_lu (X may be B). */
+void TF(num_lu_solve)(TT(mat) X, const TT(mat) LU, const long *perm, const TT(mat) B, long prec);
+
+/* Certifies lambda_min(H) >= shift - delta for the symmetric matrix H exactly
+ * as stored, by a Cholesky factorization of fl(H - shift*I) at the working
+ * precision and a rigorous a-priori rounding allowance delta (Demmel/Rump
+ * style, computed with directed rounding). See factor.c for the derivation. */
+void TF(num_chol_certify)(num_chol_cert_t cert, const TT(mat) H, double shift, long prec);

@@ -1,0 +1,147 @@
+/* Generic matrix operations, compiled for double and for MPFR (-DDEQ_MPFR). */
+#include "num/generic.h"
+
+#include <string.h>
+
+static size_t mat_size(long rows, long cols)
+{
+    DEQ_REQUIRE(rows >= 0 && cols >= 0);
+    return (size_t)rows * (size_t)cols;
+}
+
+void G(mat_init)(mat_t M, long rows, long cols, long prec)
+{
+    size_t count = mat_size(rows, cols);
+    M->rows = rows;
+    M->cols = cols;
+    M->e = deq_malloc(count * sizeof(real_struct));
+#ifdef DEQ_MPFR
+    DEQ_REQUIRE(prec >= MPFR_PREC_MIN && prec <= MPFR_PREC_MAX);
+    M->prec = prec;
+    for (size_t k = 0; k < count; k++)
+        mpfr_init2(M->e + k, (mpfr_prec_t)prec), mpfr_set_zero(M->e + k, 1);
+#else
+    (void)prec;
+    memset(M->e, 0, count * sizeof(double));
+#endif
+}
+
+void G(mat_clear)(mat_t M)
+{
+#ifdef DEQ_MPFR
+    size_t count = mat_size(M->rows, M->cols);
+    for (size_t k = 0; k < count; k++)
+        mpfr_clear(M->e + k);
+#endif
+    free(M->e);
+    M->e = NULL;
+    M->rows = M->cols = 0;
+}
+
+void G(mat_swap)(mat_t M, mat_t N)
+{
+    mat_struct t = *M;
+    *M = *N;
+    *N = t;
+}
+
+void G(mat_set)(mat_t M, const mat_t N)
+{
+    DEQ_REQUIRE(M->rows == N->rows && M->cols == N->cols);
+    size_t count = mat_size(M->rows, M->cols);
+    if (M == N)
+        return;
+#ifdef DEQ_MPFR
+    for (size_t k = 0; k < count; k++)
+        mpfr_set(M->e + k, N->e + k, RND);
+#else
+    memcpy(M->e, N->e, count * sizeof(double));
+#endif
+}
+
+void G(mat_zero)(mat_t M)
+{
+    size_t count = mat_size(M->rows, M->cols);
+    for (size_t k = 0; k < count; k++)
+        re_set_zero(M->e + k);
+}
+
+void G(mat_set_mat_d)(mat_t M, const mat_d_t D)
+{
+    DEQ_REQUIRE(M->rows == D->rows && M->cols == D->cols);
+    size_t count = mat_size(M->rows, M->cols);
+    for (size_t k = 0; k < count; k++)
+        re_set_d(M->e + k, D->e[k]);
+}
+
+void G(mat_get_mat_d)(mat_d_t D, const mat_t M)
+{
+    DEQ_REQUIRE(M->rows == D->rows && M->cols == D->cols);
+    size_t count = mat_size(M->rows, M->cols);
+    for (size_t k = 0; k < count; k++)
+        D->e[k] = re_get_d(M->e + k);
+}
+
+int G(mat_is_finite)(const mat_t M)
+{
+    size_t count = mat_size(M->rows, M->cols);
+    for (size_t k = 0; k < count; k++)
+        if (!re_is_finite(M->e + k))
+            return 0;
+    return 1;
+}
+
+void G(mat_gemv)(mat_t y, real_srcptr alpha, mat_op opA, const mat_t A, const mat_t x,
+                 real_srcptr beta, long prec)
+{
+    DEQ_REQUIRE(x->cols == 1 && y->cols == 1);
+    G(mat_gemm)(y, alpha, opA, A, MAT_NOTRANS, x, beta, prec);
+}
+
+/* Sum of squares of column j of M - N (N may be NULL), as a double. */
+static double col_dist2(const mat_t M, const mat_t N, long j, long prec)
+{
+    real_t acc, d;
+    re_init(acc, prec);
+    re_init(d, prec);
+    re_set_zero(acc);
+    for (long i = 0; i < M->rows; i++) {
+        if (N)
+            re_sub(d, mat_entry(M, i, j), mat_entry(N, i, j));
+        else
+            re_set(d, mat_entry(M, i, j));
+        re_fma(acc, d, d, acc);
+    }
+    double r = re_get_d(acc);
+    re_clear(acc);
+    re_clear(d);
+    return r;
+}
+
+double G(mat_col_norm2)(const mat_t M, long j, long prec)
+{
+    return sqrt(col_dist2(M, NULL, j, prec));
+}
+
+double G(mat_max_col_dist)(const mat_t M, const mat_t N, long prec)
+{
+    DEQ_REQUIRE(M->rows == N->rows && M->cols == N->cols);
+    double best = 0.0;
+    for (long j = 0; j < M->cols; j++) {
+        double d = col_dist2(M, N, j, prec);
+        if (!(d <= best))
+            best = d; /* NaN propagates */
+    }
+    return sqrt(best);
+}
+
+double G(mat_max_col_norm)(const mat_t M, long prec)
+{
+    double best = 0.0;
+    for (long j = 0; j < M->cols; j++) {
+        double d = col_dist2(M, NULL, j, prec);
+        if (!(d <= best))
+            best = d;
+    }
+    return sqrt(best);
+}

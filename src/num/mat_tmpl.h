@@ -1,0 +1,32 @@
+/* Declarations of the generic matrix API, instantiated by num/mat.h for each
+ * backend. No include guard on purpose. */
+
+/* Zero matrix of the given shape; prec is ignored in double. */
+void TF(mat_init)(TT(mat) M, long rows, long cols, long prec);
+void TF(mat_clear)(TT(mat) M);
+void TF(mat_swap)(TT(mat) M, TT(mat) N);
+/* M = N; shapes must agree. */
+void TF(mat_set)(TT(mat) M, const TT(mat) N);
+void TF(mat_zero)(TT(mat) M);
+/* M = D entry by entry; exact when the working precision is at least 53 bits. */
+void TF(mat_set_mat_d)(TT(mat) M, const mat_d_t D);
+/* D = M rounded to nearest double. */
+void TF(mat_get_mat_d)(mat_d_t D, const TT(mat) M);
+/* 1 if every entry is a finite number. */
+int TF(mat_is_finite)(const TT(mat) M);
+
+/* C = alpha * op(A) * op(B) + beta * C. C must not alias A or B.
+ * Double: OpenBLAS cblas_dgemm. MPFR: our kernel, each entry's dot product
+ * accumulated with one fused multiply-add per term; every entry satisfies the
+ * classical bound |error| <= gamma_{k+2} (|alpha||op A||op B| + |beta C|). */
+void TF(mat_gemm)(TT(mat) C, TRC alpha, mat_op opA, const TT(mat) A, mat_op opB,
+                  const TT(mat) B, TRC beta, long prec);
+/* y = alpha * op(A) * x + beta * y for column vectors x, y (n x 1 matrices). */
+void TF(mat_gemv)(TT(mat) y, TRC alpha, mat_op opA, const TT(mat) A, const TT(mat) x, TRC beta,
+                  long prec);
+
+/* Column j's Euclidean norm, rounded to nearest double. */
+double TF(mat_col_norm2)(const TT(mat) M, long j, long prec);
+/* max_j ||M[:,j] - N[:,j]||_2 and max_j ||M[:,j]||_2 (as doubles). */
+double TF(mat_max_col_dist)(const TT(mat) M, const TT(mat) N, long prec);
+double TF(mat_max_col_norm)(const TT(mat) M, long prec);

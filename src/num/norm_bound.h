@@ -1,0 +1,29 @@
+/* A guaranteed upper bound on the spectral norm ||A||_2 (THEOREMS T1.contraction). */
+#ifndef DEQ_NUM_NORM_BOUND_H
+#define DEQ_NUM_NORM_BOUND_H
+
+#include "num/mat.h"
+
+typedef enum {
+    NUM_NORM2_CHOLESKY = 0, /* certified lambda_max(A^T A) <= t by Cholesky of t I - A^T A */
+    NUM_NORM2_FALLBACK = 1  /* min(||A||_F, sqrt(||A||_1 ||A||_inf)), rounded up */
+} num_norm2_method;
+
+typedef struct {
+    double upper;            /* guaranteed: ||A||_2 <= upper */
+    double estimate;         /* a non-certified estimate of ||A||_2 (power/Lanczos) */
+    double fallback;         /* min(||A||_F, sqrt(||A||_1 ||A||_inf)) rounded up */
+    num_norm2_method method; /* how `upper` was proved */
+} num_norm2_struct;
+typedef num_norm2_struct num_norm2_t[1];
+
+const char *num_norm2_method_name(num_norm2_method m);
+
+#include "num/tmpl_on_d.h"
+#include "num/norm_bound_tmpl.h"
+#include "num/tmpl_off.h"
+#include "num/tmpl_on_mp.h"
+#include "num/norm_bound_tmpl.h"
+#include "num/tmpl_off.h"
+
+#endif

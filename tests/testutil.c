@@ -1,0 +1,78 @@
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+unsigned long test_seed(void)
+{
+    const char *s = getenv("DEQCHECK_TEST_SEED");
+    return s && *s ? strtoul(s, NULL, 10) : 20261122UL;
+}
+
+long test_iters(long dflt)
+{
+    const char *s = getenv("DEQCHECK_TEST_ITERS");
+    return s && *s ? strtol(s, NULL, 10) : dflt;
+}
+
+void test_fill_gaussian(mat_d_t M, deq_rng_t rng)
+{
+    for (long k = 0; k < M->rows * M->cols; k++)
+        M->e[k] = deq_rng_gaussian(rng);
+}
+
+double test_digits(double x, double ref)
+{
+    double den = fmax(fabs(ref), 1e-300);
+    double rel = fabs(x - ref) / den;
+    return rel == 0 ? 400.0 : fmin(400.0, -log10(rel));
+}
+
+double test_digits_mp(mpfr_srcptr x, mpfr_srcptr ref)
+{
+    mpfr_t d;
+    mpfr_init2(d, 64);
+    mpfr_sub(d, x, ref, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    if (mpfr_zero_p(d)) {
+        mpfr_clear(d);
+        return 400.0;
+    }
+    if (!mpfr_zero_p(ref))
+        mpfr_div(d, d, ref, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    mpfr_log10(d, d, MPFR_RNDN);
+    double r = -mpfr_get_d(d, MPFR_RNDN);
+    mpfr_clear(d);
+    return r > 400.0 ? 400.0 : r;
+}
+
+const char *test_source_path(const char *rel)
+{
+    static char buf[4096];
+    const char *root = getenv("DEQCHECK_SOURCE_DIR");
+    snprintf(buf, sizeof buf, "%s/%s", root ? root : ".", rel);
+    return buf;
+}
+
+const char *test_tmpdir(void)
+{
+    static char buf[256];
+    strcpy(buf, "/tmp/deqcheck-test-XXXXXX");
+    if (!mkdtemp(buf))
+        cr_assert_fail("mkdtemp failed");
+    return buf;
+}
+
+const char *test_write_file(const char *dir, const char *name, const char *text)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s/%s", dir, name);
+    FILE *f = fopen(buf, "w");
+    cr_assert_not_null(f, "cannot create %s", buf);
+    fputs(text, f);
+    fclose(f);
+    return buf;
+}
