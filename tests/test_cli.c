@@ -1,1 +1,321 @@
+/* Tests of the deqcheck command line: the bad-input contract (exit 2, one line
+ * naming the file and line or the flag), non-convergence (exit 1, nothing
+ * written), and `deqcheck solve` against an independent naive Picard
+ * iteration written here at twice the precision. */
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/rng.h"
+#include "data/textmat.h"
 #include "testutil.h"
+
+static char out_text[1 << 16], err_text[1 << 16];
+
+static void slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* Runs deqcheck with the NULL-terminated arguments; returns the exit status
+ * and leaves stdout/stderr in out_text/err_text. */
+static int run(const char *first, ...)
+{
+    const char *bin = getenv("DEQCHECK_BIN");
+    cr_assert_not_null(bin, "DEQCHECK_BIN is not set (run through ctest)");
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = bin;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    char outp[] = "/tmp/deqcheck-cli-out-XXXXXX", errp[] = "/tmp/deqcheck-cli-err-XXXXXX";
+    int fo = mkstemp(outp), fe = mkstemp(errp);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fo, 1);
+        dup2(fe, 2);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    close(fo);
+    close(fe);
+    slurp(outp, out_text, sizeof out_text);
+    slurp(errp, err_text, sizeof err_text);
+    unlink(outp);
+    unlink(errp);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* A small valid problem in dir: A (m×m), U (m×d), X (d×n). */
+static const char *dir;
+static char pathA[512], pathU[512], pathX[512];
+
+static void write_mat(char *path, const char *name, const mat_d_t M)
+{
+    snprintf(path, 512, "%s/%s", dir, name);
+    deq_error_t err;
+    deq_error_init(err);
+    cr_assert_eq(textmat_write_d(path, M, 53, err), DEQ_OK, "%s", err->msg);
+}
+
+static void setup_problem(long m, long d, long n, unsigned long seed)
+{
+    dir = test_tmpdir();
+    deq_rng_t rng;
+    deq_rng_init(rng, seed);
+    mat_d_t A, U, X;
+    mat_init_d(A, m, m, 53);
+    mat_init_d(U, m, d, 53);
+    mat_init_d(X, d, n, 53);
+    test_fill_gaussian(A, rng);
+    test_fill_gaussian(U, rng);
+    test_fill_gaussian(X, rng);
+    write_mat(pathA, "A.txt", A);
+    write_mat(pathU, "U.txt", U);
+    write_mat(pathX, "X.txt", X);
+    mat_clear_d(A), mat_clear_d(U), mat_clear_d(X);
+    deq_rng_clear(rng);
+}
+
+/* The bad-input contract: status 2, exactly one line, containing `needle`. */
+static void expect_bad(const char *needle, int status)
+{
+    cr_expect_eq(status, 2, "exit status %d (stderr: %s)", status, err_text);
+    cr_expect_eq(count_lines(err_text), 1, "stderr is not one line: [%s]", err_text);
+    cr_expect(strstr(err_text, needle) != NULL, "stderr [%s] does not name [%s]", err_text, needle);
+    cr_expect_eq(out_text[0], '\0', "stdout not empty: %s", out_text);
+}
+
+#define SOLVE(...) run("solve", "--A", pathA, "--U", pathU, "--X", pathX, __VA_ARGS__, NULL)
+
+Test(cli, bad_flags_name_the_flag)
+{
+    setup_problem(4, 3, 2, test_seed());
+    expect_bad("--activation", SOLVE("--gamma", "0.5", "--activation", "gelu"));
+    expect_bad("--precision", SOLVE("--gamma", "0.5", "--activation", "relu", "--precision", "5000"));
+    expect_bad("--precision", SOLVE("--gamma", "0.5", "--activation", "relu", "--precision", "10"));
+    expect_bad("--precision", SOLVE("--gamma", "0.5", "--activation", "relu", "--precision", "abc"));
+    expect_bad("--precision", SOLVE("--gamma", "0.5", "--activation", "relu", "--backend", "double",
+                                    "--precision", "128"));
+    expect_bad("--gamma", SOLVE("--gamma", "nan", "--activation", "relu"));
+    expect_bad("--gamma", SOLVE("--gamma", "1e999", "--activation", "relu"));
+    expect_bad("--gamma", SOLVE("--activation", "relu"));
+    expect_bad("--sigma-u", SOLVE("--gamma", "0.5", "--sigma-u", "0x10", "--activation", "relu"));
+    expect_bad("--tol", SOLVE("--gamma", "0.5", "--activation", "relu", "--tol", "2"));
+    expect_bad("--tol", SOLVE("--gamma", "0.5", "--activation", "relu", "--tol", "0"));
+    expect_bad("--max-iter", SOLVE("--gamma", "0.5", "--activation", "relu", "--max-iter", "0"));
+    expect_bad("--backend", SOLVE("--gamma", "0.5", "--activation", "relu", "--backend", "quad"));
+    expect_bad("--solver", SOLVE("--gamma", "0.5", "--activation", "relu", "--solver", "broyden"));
+    expect_bad("--frobnicate", SOLVE("--gamma", "0.5", "--activation", "relu", "--frobnicate", "1"));
+    expect_bad("--gamma", SOLVE("--gamma", "0.5", "--gamma", "0.6", "--activation", "relu"));
+    expect_bad("--out", SOLVE("--gamma", "0.5", "--activation", "relu", "--out"));
+    expect_bad("nosuchcommand", run("nosuchcommand", NULL));
+}
+
+Test(cli, bad_files_name_the_file_and_line)
+{
+    setup_problem(4, 3, 2, test_seed());
+    struct { const char *name, *text, *needle; } cases[] = {
+        {"header.txt", "4\n1 2 3 4\n", "header.txt:1:"},
+        {"ragged.txt", "2 2\n1 2\n3\n", "ragged.txt:3:"},
+        {"word.txt", "2 2\n1 2\n3 abc\n", "word.txt:3:"},
+        {"nan.txt", "2 2\n1 nan\n3 4\n", "nan.txt:2:"},
+        {"inf.txt", "# c\n2 2\n1 2\n-inf 4\n", "inf.txt:4:"},
+        {"short.txt", "3 2\n1 2\n3 4\n", "short.txt:"},
+        {"empty.txt", "", "empty.txt:"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        const char *p = test_write_file(dir, cases[k].name, cases[k].text);
+        char path[512];
+        snprintf(path, sizeof path, "%s", p);
+        int st = run("solve", "--A", path, "--U", pathU, "--X", pathX, "--gamma", "0.5",
+                     "--activation", "relu", NULL);
+        expect_bad(cases[k].needle, st);
+    }
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/does-not-exist.txt", dir);
+    expect_bad("does-not-exist.txt", run("solve", "--A", missing, "--U", pathU, "--X", pathX,
+                                         "--gamma", "0.5", "--activation", "relu", NULL));
+}
+
+Test(cli, wrong_dimensions_are_named)
+{
+    setup_problem(4, 3, 2, test_seed());
+    const char *rect = test_write_file(dir, "rect.txt", "4 3\n1 2 3\n4 5 6\n7 8 9\n1 2 3\n");
+    char r[512];
+    snprintf(r, sizeof r, "%s", rect);
+    expect_bad("rect.txt", run("solve", "--A", r, "--U", pathU, "--X", pathX, "--gamma", "0.5",
+                               "--activation", "relu", NULL));
+    /* U with 3 rows for a 4×4 A */
+    const char *u3 = test_write_file(dir, "U3.txt", "3 3\n1 0 0\n0 1 0\n0 0 1\n");
+    char u[512];
+    snprintf(u, sizeof u, "%s", u3);
+    expect_bad("U3.txt", run("solve", "--A", pathA, "--U", u, "--X", pathX, "--gamma", "0.5",
+                             "--activation", "relu", NULL));
+    /* X with 2 rows while U has 3 columns */
+    const char *x2 = test_write_file(dir, "X2.txt", "2 1\n1\n0\n");
+    char x[512];
+    snprintf(x, sizeof x, "%s", x2);
+    expect_bad("X2.txt", run("solve", "--A", pathA, "--U", pathU, "--X", x, "--gamma", "0.5",
+                             "--activation", "relu", NULL));
+}
+
+Test(cli, divergent_solve_fails_and_writes_nothing)
+{
+    dir = test_tmpdir();
+    /* α_A·A = 3I (A = 2I, m = 4, γ = 3) with positive injection: relu diverges. */
+    snprintf(pathA, sizeof pathA, "%s", test_write_file(dir, "A.txt",
+             "4 4\n2 0 0 0\n0 2 0 0\n0 0 2 0\n0 0 0 2\n"));
+    snprintf(pathU, sizeof pathU, "%s", test_write_file(dir, "U.txt", "4 1\n1\n1\n1\n1\n"));
+    snprintf(pathX, sizeof pathX, "%s", test_write_file(dir, "X.txt", "1 2\n1 0.5\n"));
+    for (int b = 0; b < 2; b++) {
+        int st = SOLVE("--gamma", "3", "--activation", "relu", "--solver", "picard", "--backend",
+                       b ? "mpfr" : "double");
+        cr_expect_eq(st, 1, "exit status %d, stderr %s", st, err_text);
+        cr_expect(strstr(err_text, "not converged") != NULL, "stderr: %s", err_text);
+        cr_expect_eq(out_text[0], '\0', "a result was written: %s", out_text);
+    }
+}
+
+/* Independent reference: naive Picard z ← σ(γ/√m·A z + U x) with plain MPFR
+ * loops at `prec` bits (no library kernels), for relu or tanh. */
+static void naive_picard(mpfr_t *Z, const mat_mp_t A, const mat_mp_t U, const mat_mp_t X,
+                         const char *gamma, int tanh_act, long prec)
+{
+    long m = A->rows, d = U->cols, n = X->cols;
+    mpfr_t alpha, t, h, *zn = malloc((size_t)m * sizeof *zn);
+    mpfr_inits2((mpfr_prec_t)prec, alpha, t, h, (mpfr_ptr)0);
+    for (long i = 0; i < m; i++)
+        mpfr_init2(zn[i], (mpfr_prec_t)prec);
+    mpfr_set_str(alpha, gamma, 10, MPFR_RNDN);
+    mpfr_set_ui(t, (unsigned long)m, MPFR_RNDN);
+    mpfr_sqrt(t, t, MPFR_RNDN);
+    mpfr_div(alpha, alpha, t, MPFR_RNDN);
+    for (long s = 0; s < n; s++) {
+        for (long i = 0; i < m; i++)
+            mpfr_set_zero(Z[i + s * m], 1);
+        for (int it = 0; it < 2000; it++) {
+            for (long i = 0; i < m; i++) {
+                mpfr_set_zero(h, 1);
+                for (long j = 0; j < m; j++) {
+                    mpfr_mul(t, A->e + i + j * m, Z[j + s * m], MPFR_RNDN);
+                    mpfr_add(h, h, t, MPFR_RNDN);
+                }
+                mpfr_mul(h, h, alpha, MPFR_RNDN);
+                for (long j = 0; j < d; j++) {
+                    mpfr_mul(t, U->e + i + j * m, X->e + j + s * d, MPFR_RNDN);
+                    mpfr_add(h, h, t, MPFR_RNDN);
+                }
+                if (tanh_act)
+                    mpfr_tanh(zn[i], h, MPFR_RNDN);
+                else if (mpfr_sgn(h) > 0)
+                    mpfr_set(zn[i], h, MPFR_RNDN);
+                else
+                    mpfr_set_zero(zn[i], 1);
+            }
+            for (long i = 0; i < m; i++)
+                mpfr_set(Z[i + s * m], zn[i], MPFR_RNDN);
+        }
+    }
+    for (long i = 0; i < m; i++)
+        mpfr_clear(zn[i]);
+    free(zn);
+    mpfr_clears(alpha, t, h, (mpfr_ptr)0);
+}
+
+static double min_digits(const mat_mp_t Zs, mpfr_t *Zref, long prec)
+{
+    double worst = 400;
+    mpfr_t d;
+    mpfr_init2(d, (mpfr_prec_t)prec);
+    double zmax = 0;
+    for (long k = 0; k < Zs->rows * Zs->cols; k++)
+        zmax = fmax(zmax, fabs(mpfr_get_d(Zref[k], MPFR_RNDN)));
+    for (long k = 0; k < Zs->rows * Zs->cols; k++) {
+        mpfr_sub(d, Zs->e + k, Zref[k], MPFR_RNDN);
+        double e = fabs(mpfr_get_d(d, MPFR_RNDN));
+        /* entrywise relative, with entries far below the scale judged against the scale */
+        double den = fmax(fabs(mpfr_get_d(Zref[k], MPFR_RNDN)), 1e-3 * zmax);
+        if (e > 0)
+            worst = fmin(worst, -log10(e / den));
+    }
+    mpfr_clear(d);
+    return worst;
+}
+
+Test(cli, solve_matches_an_independent_naive_iteration, .timeout = 120)
+{
+    /* m = 12, γ = 0.3: contraction ≈ 0.6 at most, 2000 naive steps reach
+     * 0.6^2000, far below 2^-512. */
+    long m = 12, d = 3, n = 3, ref_prec = 512;
+    setup_problem(m, d, n, test_seed() + 5);
+    deq_error_t err;
+    deq_error_init(err);
+    mat_mp_t A, U, X;
+    cr_assert_eq(textmat_read_mp(A, pathA, ref_prec, err), DEQ_OK);
+    cr_assert_eq(textmat_read_mp(U, pathU, ref_prec, err), DEQ_OK);
+    cr_assert_eq(textmat_read_mp(X, pathX, ref_prec, err), DEQ_OK);
+    const char *acts[] = {"relu", "tanh"};
+    for (int a = 0; a < 2; a++) {
+        mpfr_t *Zref = malloc((size_t)(m * n) * sizeof *Zref);
+        for (long k = 0; k < m * n; k++)
+            mpfr_init2(Zref[k], (mpfr_prec_t)ref_prec);
+        naive_picard(Zref, A, U, X, "0.3", a, ref_prec);
+        char outp[600];
+        snprintf(outp, sizeof outp, "%s/Z-%s.txt", dir, acts[a]);
+        for (int b = 0; b < 2; b++) {
+            int st = SOLVE("--gamma", "0.3", "--activation", acts[a], "--backend",
+                           b ? "mpfr" : "double", "--out", outp);
+            cr_assert_eq(st, 0, "%s %s: exit %d: %s", acts[a], b ? "mpfr" : "double", st, err_text);
+            cr_expect(strstr(err_text, "error bound:") != NULL, "summary lacks the error bound: %s",
+                      err_text);
+            mat_mp_t Z;
+            cr_assert_eq(textmat_read_mp(Z, outp, ref_prec, err), DEQ_OK, "%s", err->msg);
+            double dig = min_digits(Z, Zref, ref_prec);
+            double want = b ? 60 : 13;
+            cr_expect(dig >= want, "%s %s: %.1f significant digits, want %.0f", acts[a],
+                      b ? "mpfr-256" : "double", dig, want);
+            mat_clear_mp(Z);
+        }
+        for (long k = 0; k < m * n; k++)
+            mpfr_clear(Zref[k]);
+        free(Zref);
+    }
+    mat_clear_mp(A), mat_clear_mp(U), mat_clear_mp(X);
+}
+
+Test(cli, help_describes_every_flag)
+{
+    cr_expect_eq(run("--help", NULL), 0);
+    cr_expect(strstr(out_text, "solve") && strstr(out_text, "run"));
+    cr_expect_eq(run("solve", "--help", NULL), 0);
+    const char *flags[] = {"--A", "--U", "--X", "--gamma", "--sigma-u", "--activation", "--backend",
+                           "--precision", "--solver", "--tol", "--max-iter", "--out"};
+    for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
+        cr_expect(strstr(out_text, flags[k]) != NULL, "solve --help does not mention %s", flags[k]);
+    cr_expect_eq(run("run", "--help", NULL), 0);
+    cr_expect(strstr(out_text, "--profile") != NULL);
+}

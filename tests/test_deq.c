@@ -1,1 +1,613 @@
+/* Tests of src/deq: activations and the equilibrium solvers. Every expected
+ * value comes from an independent route: identities, finite differences at
+ * much higher precision, a linear solve of the relu activation pattern, a
+ * reference solve at several times the precision, or a naive reimplementation. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "deq/activation.h"
+#include "deq/forward.h"
+#include "deq/problem.h"
+#include "num/factor.h"
 #include "testutil.h"
+
+/* ------------------------------------------------------------------------ */
+/* activations                                                               */
+
+/* σ(t) at `prec` bits straight from the defining formula, written here again
+ * independently of activation.c (no stability tricks: used at high precision
+ * on moderate t only). */
+static void act_reference(mpfr_ptr s, mpfr_srcptr t, deq_act a, long prec)
+{
+    mpfr_t x;
+    mpfr_init2(x, (mpfr_prec_t)prec);
+    switch (a) {
+    case DEQ_ACT_RELU:
+        if (mpfr_sgn(t) <= 0)
+            mpfr_set_zero(s, 1);
+        else
+            mpfr_set(s, t, MPFR_RNDN);
+        break;
+    case DEQ_ACT_ERF:
+        mpfr_erf(s, t, MPFR_RNDN);
+        break;
+    case DEQ_ACT_SIN:
+        mpfr_sin(s, t, MPFR_RNDN);
+        break;
+    case DEQ_ACT_TANH: /* (e^{2t} − 1)/(e^{2t} + 1) */
+        mpfr_mul_2ui(x, t, 1, MPFR_RNDN);
+        mpfr_exp(x, x, MPFR_RNDN);
+        mpfr_sub_ui(s, x, 1, MPFR_RNDN);
+        mpfr_add_ui(x, x, 1, MPFR_RNDN);
+        mpfr_div(s, s, x, MPFR_RNDN);
+        break;
+    case DEQ_ACT_SIGMOID: /* (1 + tanh(t/2))/2 */
+        mpfr_div_2ui(x, t, 1, MPFR_RNDN);
+        mpfr_tanh(x, x, MPFR_RNDN);
+        mpfr_add_ui(x, x, 1, MPFR_RNDN);
+        mpfr_div_2ui(s, x, 1, MPFR_RNDN);
+        break;
+    case DEQ_ACT_SOFTPLUS: /* log(1 + e^t) */
+        mpfr_exp(x, t, MPFR_RNDN);
+        mpfr_add_ui(x, x, 1, MPFR_RNDN);
+        mpfr_log(s, x, MPFR_RNDN);
+        break;
+    default:
+        cr_assert_fail("unknown activation");
+    }
+    mpfr_clear(x);
+}
+
+Test(activation, values_match_defining_formulas_in_both_backends)
+{
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed());
+    long iters = test_iters(300);
+    mpfr_t t, s, ds, ref;
+    mpfr_inits2(256, t, s, ds, ref, (mpfr_ptr)0);
+    for (int a = 0; a < DEQ_ACT_COUNT; a++)
+        for (long it = 0; it < iters; it++) {
+            double td = 8.0 * (2.0 * deq_rng_uniform(rng) - 1.0);
+            mpfr_set_d(t, td, MPFR_RNDN);
+            deq_act_eval_mp(s, ds, t, (deq_act)a, 256);
+            act_reference(ref, t, (deq_act)a, 256);
+            double dig = test_digits_mp(s, ref);
+            /* 256 bits ≈ 77 digits; the reference formula loses a few near zeros of σ */
+            cr_expect(dig >= 70 || mpfr_zero_p(ref), "%s(%g): mpfr %g digits vs reference" TSEED_FMT,
+                      deq_act_name((deq_act)a), td, dig, TSEED);
+            double sd, dsd;
+            deq_act_eval_d(&sd, &dsd, &td, (deq_act)a, 53);
+            /* double: within the documented evaluation error c·u relative, or
+             * absolute c·u where σ crosses zero */
+            double c = deq_act_eval_error_factor((deq_act)a, 0);
+            double r = mpfr_get_d(ref, MPFR_RNDN);
+            double tol = (c + 1) * ldexp(1.0, -53) * fmax(fabs(r), 1e-300) + 2 * ldexp(fabs(r), -53);
+            cr_expect(fabs(sd - r) <= tol, "%s(%.17g): double %.17g vs %.17g (tol %g)" TSEED_FMT,
+                      deq_act_name((deq_act)a), td, sd, r, tol, TSEED);
+        }
+    mpfr_clears(t, s, ds, ref, (mpfr_ptr)0);
+    deq_rng_clear(rng);
+}
+
+Test(activation, derivative_matches_central_differences_at_high_precision)
+{
+    /* σ′(t) ≈ (σ(t+h) − σ(t−h))/(2h) with error O(h²σ‴): at 1024 bits with
+     * h = 2^-120 the difference is exact to ~2^-240 ≈ 1e-72, far below the
+     * 1e-60 asked here. Not for relu at 0 (not differentiable). */
+    long prec = 1024;
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 1);
+    mpfr_t t, tp, tm, sp, sm, s, ds, fd;
+    mpfr_inits2((mpfr_prec_t)prec, t, tp, tm, sp, sm, s, ds, fd, (mpfr_ptr)0);
+    for (int a = 0; a < DEQ_ACT_COUNT; a++)
+        for (long it = 0; it < test_iters(40); it++) {
+            double td = 6.0 * (2.0 * deq_rng_uniform(rng) - 1.0);
+            mpfr_set_d(t, td, MPFR_RNDN);
+            mpfr_set_ui_2exp(fd, 1, -120, MPFR_RNDN);
+            mpfr_add(tp, t, fd, MPFR_RNDN);
+            mpfr_sub(tm, t, fd, MPFR_RNDN);
+            deq_act_eval_mp(sp, NULL, tp, (deq_act)a, prec);
+            deq_act_eval_mp(sm, NULL, tm, (deq_act)a, prec);
+            deq_act_eval_mp(s, ds, t, (deq_act)a, prec);
+            mpfr_sub(sp, sp, sm, MPFR_RNDN);
+            mpfr_mul_2si(fd, sp, 119, MPFR_RNDN); /* /(2h) */
+            mpfr_sub(fd, fd, ds, MPFR_RNDN);
+            double err = fabs(mpfr_get_d(fd, MPFR_RNDN));
+            cr_expect(err <= 1e-60, "%s'(%g): |fd - derivative| = %g" TSEED_FMT,
+                      deq_act_name((deq_act)a), td, err, TSEED);
+        }
+    mpfr_clears(t, tp, tm, sp, sm, s, ds, fd, (mpfr_ptr)0);
+    deq_rng_clear(rng);
+}
+
+Test(activation, lipschitz_bound_holds_and_is_attained)
+{
+    /* sup|σ′| is attained at t = 0 (erf: 2/√π, sigmoid: 1/4, sin, tanh: 1) or
+     * approached as t → ∞ (relu, softplus: 1; σ′(40) = 1 − 4e-18 rounds to 1). */
+    for (int a = 0; a < DEQ_ACT_COUNT; a++) {
+        double L = deq_act_lipschitz_upper((deq_act)a);
+        double sup = 0;
+        for (double t = -40; t <= 40; t += 1.0 / 64) {
+            double s, ds;
+            deq_act_eval_d(&s, &ds, &t, (deq_act)a, 53);
+            cr_expect(fabs(ds) <= L, "%s: |sigma'(%g)| = %.17g > L = %.17g",
+                      deq_act_name((deq_act)a), t, ds, L);
+            sup = fmax(sup, fabs(ds));
+        }
+        cr_expect(sup >= L * (1 - 1e-9), "%s: sup |sigma'| on the grid %.17g, L %.17g",
+                  deq_act_name((deq_act)a), sup, L);
+    }
+    mpfr_t x;
+    mpfr_init2(x, 200);
+    mpfr_const_pi(x, MPFR_RNDN);
+    mpfr_rec_sqrt(x, x, MPFR_RNDN);
+    mpfr_mul_2ui(x, x, 1, MPFR_RNDN);
+    cr_expect(mpfr_cmp_d(x, deq_act_lipschitz_upper(DEQ_ACT_ERF)) <= 0, "erf bound below 2/sqrt(pi)");
+    mpfr_clear(x);
+}
+
+Test(activation, stable_for_extreme_arguments)
+{
+    struct { deq_act a; double t, expect; } cases[] = {
+        {DEQ_ACT_SOFTPLUS, 1000.0, 1000.0},  {DEQ_ACT_SOFTPLUS, -1000.0, 0.0},
+        {DEQ_ACT_SIGMOID, 1000.0, 1.0},      {DEQ_ACT_SIGMOID, -1000.0, 0.0},
+        {DEQ_ACT_TANH, 400.0, 1.0},          {DEQ_ACT_ERF, -30.0, -1.0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        double s, ds;
+        deq_act_eval_d(&s, &ds, &cases[k].t, cases[k].a, 53);
+        cr_expect(isfinite(s) && isfinite(ds) && fabs(s - cases[k].expect) <= 1e-12,
+                  "%s(%g) = %g, derivative %g", deq_act_name(cases[k].a), cases[k].t, s, ds);
+    }
+    /* relative accuracy deep in the tail: softplus(−50) = log1p(e^-50) ≈ e^-50 */
+    double t = -50, s;
+    deq_act_eval_d(&s, NULL, &t, DEQ_ACT_SOFTPLUS, 53);
+    cr_expect(fabs(s / exp(-50.0) - 1) < 1e-14, "softplus(-50) = %.17g", s);
+}
+
+Test(activation, names_round_trip)
+{
+    for (int a = 0; a < DEQ_ACT_COUNT; a++) {
+        deq_act b;
+        cr_expect_eq(deq_act_parse(&b, deq_act_name((deq_act)a)), 0);
+        cr_expect_eq(b, a);
+    }
+    deq_act b;
+    cr_expect_eq(deq_act_parse(&b, "gelu"), -1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* solvers                                                                   */
+
+/* A random network with exact (double-drawn) data, in both backends. */
+typedef struct {
+    long m, d, n;
+    mat_d_t A, U, X;
+} net;
+
+static void net_init(net *N, long m, long d, long n, unsigned long seed)
+{
+    N->m = m, N->d = d, N->n = n;
+    deq_rng_t rng;
+    deq_rng_init(rng, seed);
+    mat_init_d(N->A, m, m, 53);
+    mat_init_d(N->U, m, d, 53);
+    mat_init_d(N->X, d, n, 53);
+    test_fill_gaussian(N->A, rng);
+    test_fill_gaussian(N->U, rng);
+    for (long j = 0; j < n; j++) { /* unit-norm inputs */
+        double s = 0;
+        for (long i = 0; i < d; i++) {
+            double x = deq_rng_gaussian(rng);
+            N->X->e[i + j * d] = x;
+            s += x * x;
+        }
+        for (long i = 0; i < d; i++)
+            N->X->e[i + j * d] /= sqrt(s);
+    }
+    deq_rng_clear(rng);
+}
+
+static void net_clear(net *N)
+{
+    mat_clear_d(N->A);
+    mat_clear_d(N->U);
+    mat_clear_d(N->X);
+}
+
+static void problem_d(deq_problem_d_t P, const net *N, const char *gamma, deq_act a)
+{
+    mat_d_t A, U, X;
+    mat_init_d(A, N->m, N->m, 53);
+    mat_init_d(U, N->m, N->d, 53);
+    mat_init_d(X, N->d, N->n, 53);
+    mat_set_d(A, N->A);
+    mat_set_d(U, N->U);
+    mat_set_d(X, N->X);
+    deq_problem_init_d(P, A, U, X, gamma, "1", a, 1, 53);
+}
+
+static void problem_mp(deq_problem_mp_t P, const net *N, const char *gamma, deq_act a, long prec)
+{
+    mat_mp_t A, U, X;
+    mat_init_mp(A, N->m, N->m, prec);
+    mat_init_mp(U, N->m, N->d, prec);
+    mat_init_mp(X, N->d, N->n, prec);
+    mat_set_mat_d_mp(A, N->A);
+    mat_set_mat_d_mp(U, N->U);
+    mat_set_mat_d_mp(X, N->X);
+    deq_problem_init_mp(P, A, U, X, gamma, "1", a, 1, prec);
+}
+
+/* Solves in MPFR at prec; Z initialized by the callee. */
+static void solve_mp(mat_mp_t Z, deq_solve_info_t info, const net *N, const char *gamma, deq_act a,
+                     deq_solver solver, int newton, long prec)
+{
+    deq_problem_mp_t P;
+    problem_mp(P, N, gamma, a, prec);
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    o.solver = solver;
+    o.newton = newton;
+    o.max_iter = 5000;
+    mat_init_mp(Z, N->m, N->n, prec);
+    deq_solve_info_init(info);
+    deq_forward_solve_mp(Z, info, &P->fp, &o, prec);
+    deq_problem_clear_mp(P);
+}
+
+static void solve_d(mat_d_t Z, deq_solve_info_t info, const net *N, const char *gamma, deq_act a,
+                    deq_solver solver)
+{
+    deq_problem_d_t P;
+    problem_d(P, N, gamma, a);
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    o.solver = solver;
+    o.max_iter = 5000;
+    mat_init_d(Z, N->m, N->n, 53);
+    deq_solve_info_init(info);
+    deq_forward_solve_d(Z, info, &P->fp, &o, 53);
+    deq_problem_clear_d(P);
+}
+
+/* max_i ‖Za_i − Zb_i‖₂ with Za in double, Zb in MPFR */
+static double dist_d_mp(const mat_d_t Za, const mat_mp_t Zb)
+{
+    mat_mp_t T;
+    mat_init_mp(T, Za->rows, Za->cols, Zb->prec);
+    mat_set_mat_d_mp(T, Za);
+    double d = mat_max_col_dist_mp(T, Zb, Zb->prec);
+    mat_clear_mp(T);
+    return d;
+}
+
+/* max_i ‖Za_i − Zb_i‖₂ between MPFR matrices of different precisions */
+static double dist_mp_mp(const mat_mp_t Za, const mat_mp_t Zb)
+{
+    long prec = Za->prec > Zb->prec ? Za->prec : Zb->prec;
+    mat_mp_t T, S;
+    mat_init_mp(T, Za->rows, Za->cols, prec);
+    mat_init_mp(S, Za->rows, Za->cols, prec);
+    mat_set_mp(T, Za); /* mpfr_set rounds to T's precision: exact here (prec is the larger) */
+    mat_set_mp(S, Zb);
+    double d = mat_max_col_dist_mp(T, S, prec);
+    mat_clear_mp(T);
+    mat_clear_mp(S);
+    return d;
+}
+
+Test(forward, relu_equilibrium_solves_its_activation_pattern_system)
+{
+    /* For relu, z = D(αAz + b) with D = diag(h > 0): z solves (I − αDA)z = Db.
+     * Solve that linear system by LU at 512 bits (an independent route) and
+     * compare with Anderson+Newton at 256 bits and with double. */
+    for (long it = 0; it < test_iters(4); it++) {
+        net N;
+        net_init(&N, 24 + 8 * it, 5, 4, test_seed() + 10 + it);
+        mat_mp_t Z;
+        deq_solve_info_t info;
+        solve_mp(Z, info, &N, "0.4", DEQ_ACT_RELU, DEQ_SOLVER_ANDERSON, 1, 256);
+        cr_assert_eq(info->outcome, DEQ_CONVERGED, "outcome %s", deq_outcome_name(info->outcome));
+
+        long p2 = 512, m = N.m;
+        deq_problem_mp_t P;
+        problem_mp(P, &N, "0.4", DEQ_ACT_RELU, p2);
+        mat_mp_t Zhi, H, J, LU, rhs;
+        mat_init_mp(Zhi, m, N.n, p2);
+        mat_set_mp(Zhi, Z);
+        mat_init_mp(H, m, N.n, p2);
+        mat_mp_t PHI;
+        mat_init_mp(PHI, m, N.n, p2);
+        deq_phi_mp(PHI, H, &P->fp, Zhi, p2); /* H = pre-activation at the solution */
+        mat_init_mp(J, m, m, p2);
+        mat_init_mp(LU, m, m, p2);
+        mat_init_mp(rhs, m, 1, p2);
+        long *perm = malloc((size_t)m * sizeof *perm);
+        double worst = 0;
+        for (long i = 0; i < N.n; i++) {
+            for (long r = 0; r < m; r++) {
+                int on = mpfr_sgn(H->e + r + i * m) > 0;
+                for (long c = 0; c < m; c++) {
+                    mpfr_ptr j = J->e + r + c * m;
+                    if (on)
+                        mpfr_mul(j, P->alpha_A, P->A->e + r + c * m, MPFR_RNDN), mpfr_neg(j, j, MPFR_RNDN);
+                    else
+                        mpfr_set_zero(j, 1);
+                    if (r == c)
+                        mpfr_add_ui(j, j, 1, MPFR_RNDN);
+                }
+                if (on)
+                    mpfr_set(rhs->e + r, P->B->e + r + i * m, MPFR_RNDN);
+                else
+                    mpfr_set_zero(rhs->e + r, 1);
+            }
+            cr_assert_eq(num_lu_mp(LU, perm, J, p2), 0, "singular pattern system");
+            num_lu_solve_mp(rhs, LU, perm, rhs, p2);
+            for (long r = 0; r < m; r++) {
+                mpfr_sub(rhs->e + r, rhs->e + r, Zhi->e + r + i * m, MPFR_RNDN);
+                worst = fmax(worst, fabs(mpfr_get_d(rhs->e + r, MPFR_RNDN)));
+            }
+        }
+        double zn = mat_max_col_norm_mp(Z, 256);
+        cr_expect(worst <= 1e-70 * zn, "m=%ld: solver vs pattern system %g (|z| %g)" TSEED_FMT, m,
+                  worst, zn, TSEED);
+        cr_expect(info->certified && worst <= info->err_bound,
+                  "error bound %g must cover the observed %g", info->err_bound, worst);
+
+        mat_d_t Zd;
+        deq_solve_info_t infod;
+        solve_d(Zd, infod, &N, "0.4", DEQ_ACT_RELU, DEQ_SOLVER_PICARD);
+        double dd = dist_d_mp(Zd, Z);
+        cr_expect(dd <= infod->err_bound + info->err_bound,
+                  "double vs mpfr %g exceeds the bounds %g + %g", dd, infod->err_bound, info->err_bound);
+        cr_expect(dd <= 1e-13 * zn, "double solution off by %g relative", dd / zn);
+
+        free(perm);
+        mat_clear_mp(Zhi), mat_clear_mp(H), mat_clear_mp(PHI), mat_clear_mp(J), mat_clear_mp(LU),
+            mat_clear_mp(rhs), mat_clear_mp(Z);
+        mat_clear_d(Zd);
+        deq_problem_clear_mp(P);
+        deq_solve_info_clear(info);
+        deq_solve_info_clear(infod);
+        net_clear(&N);
+    }
+}
+
+Test(forward, error_bounds_cover_a_reference_at_four_times_the_precision)
+{
+    /* For every activation and both solvers: the rigorous bound of a double
+     * solve and of a 128-bit solve must cover the distance to a 512-bit solve.
+     * γ = 0.35 keeps ρ̄ ≈ 2γL below 1 for every L here (erf: L = 1.13). */
+    for (int a = 0; a < DEQ_ACT_COUNT; a++) {
+        net N;
+        net_init(&N, 32, 6, 5, test_seed() + 100 + a);
+        mat_mp_t Zref, Z128;
+        deq_solve_info_t iref, i128;
+        solve_mp(Zref, iref, &N, "0.35", (deq_act)a, DEQ_SOLVER_ANDERSON, 1, 512);
+        cr_assert_eq(iref->outcome, DEQ_CONVERGED, "%s reference: %s", deq_act_name((deq_act)a),
+                     deq_outcome_name(iref->outcome));
+        solve_mp(Z128, i128, &N, "0.35", (deq_act)a, DEQ_SOLVER_ANDERSON, 1, 128);
+        double d128 = dist_mp_mp(Z128, Zref);
+        cr_expect(i128->certified && d128 <= i128->err_bound,
+                  "%s 128 bits: distance %g, bound %g", deq_act_name((deq_act)a), d128, i128->err_bound);
+        /* useful, not vacuous: a size-derived multiple of u = 2^-128 (a bound
+         * that leaks double-precision terms into MPFR fails here) */
+        cr_expect(i128->err_bound_rel <= 64.0 * N.m * ldexp(1.0, -128) / (1 - i128->rho_upper),
+                  "%s 128 bits: bound %g relative is loose", deq_act_name((deq_act)a),
+                  i128->err_bound_rel);
+        /* ladder: 128 vs 512 bits agree to >= 0.9·128·log10(2) − 3 digits */
+        double zn = mat_max_col_norm_mp(Zref, 512);
+        double digits = -log10(d128 / zn);
+        cr_expect(digits >= 0.9 * 128 * log10(2.0) - 3, "%s: 128-bit ladder %g digits",
+                  deq_act_name((deq_act)a), digits);
+        for (int s = 0; s < 2; s++) {
+            mat_d_t Zd;
+            deq_solve_info_t id;
+            solve_d(Zd, id, &N, "0.35", (deq_act)a, (deq_solver)s);
+            double dd = dist_d_mp(Zd, Zref);
+            cr_expect(id->outcome == DEQ_CONVERGED, "%s %s double: %s", deq_act_name((deq_act)a),
+                      deq_solver_name((deq_solver)s), deq_outcome_name(id->outcome));
+            cr_expect(id->certified && dd <= id->err_bound, "%s %s double: distance %g, bound %g",
+                      deq_act_name((deq_act)a), deq_solver_name((deq_solver)s), dd, id->err_bound);
+            /* the bound is useful, not vacuous: within a size-derived multiple of u */
+            double u = ldexp(1.0, -53);
+            cr_expect(id->err_bound_rel <= 64.0 * N.m * u / (1 - id->rho_upper),
+                      "%s double bound %g relative is loose", deq_act_name((deq_act)a), id->err_bound_rel);
+            cr_expect(dd / zn <= 1e-13, "%s double: %g relative error", deq_act_name((deq_act)a), dd / zn);
+            mat_clear_d(Zd);
+            deq_solve_info_clear(id);
+        }
+        mat_clear_mp(Zref);
+        mat_clear_mp(Z128);
+        deq_solve_info_clear(iref);
+        deq_solve_info_clear(i128);
+        net_clear(&N);
+    }
+}
+
+Test(forward, picard_and_anderson_agree_and_picard_contracts_at_rate_rho)
+{
+    for (long it = 0; it < test_iters(6); it++) {
+        deq_act a = (deq_act)(it % DEQ_ACT_COUNT);
+        net N;
+        net_init(&N, 20 + 5 * it, 4, 3, test_seed() + 200 + it);
+        mat_mp_t Zp, Za;
+        deq_solve_info_t ip, ia;
+        solve_mp(Zp, ip, &N, "0.35", a, DEQ_SOLVER_PICARD, 0, 192);
+        solve_mp(Za, ia, &N, "0.35", a, DEQ_SOLVER_ANDERSON, 0, 192);
+        cr_assert(ip->outcome == DEQ_CONVERGED && ia->outcome == DEQ_CONVERGED, "%s: %s / %s",
+                  deq_act_name(a), deq_outcome_name(ip->outcome), deq_outcome_name(ia->outcome));
+        double d = dist_mp_mp(Zp, Za);
+        cr_expect(d <= ip->err_bound + ia->err_bound, "%s: picard vs anderson %g > %g + %g",
+                  deq_act_name(a), d, ip->err_bound, ia->err_bound);
+        cr_expect(ia->iterations < ip->iterations, "%s: anderson %ld iterations, picard %ld",
+                  deq_act_name(a), ia->iterations, ip->iterations);
+        /* T1.picard_rate: s_{k+1} <= ρ̄ s_k while the steps are far above rounding */
+        double floor = 64.0 * N.m * ldexp(1.0, -192) * ip->znorm;
+        for (long k = 0; k + 1 < ip->trace_len; k++)
+            if (ip->trace[k + 1] > floor)
+                cr_expect(ip->trace[k + 1] <= ip->rho_upper * ip->trace[k] * (1 + 1e-12),
+                          "%s: step %ld ratio %g > rho_bar %g", deq_act_name(a), k,
+                          ip->trace[k + 1] / ip->trace[k], ip->rho_upper);
+        cr_expect(ip->observed_contraction <= ip->rho_upper, "observed %g > rho_bar %g",
+                  ip->observed_contraction, ip->rho_upper);
+        mat_clear_mp(Zp), mat_clear_mp(Za);
+        deq_solve_info_clear(ip), deq_solve_info_clear(ia);
+        net_clear(&N);
+    }
+}
+
+Test(forward, newton_converges_quadratically)
+{
+    /* From a 1e-8 start, each Newton step should roughly double the digits
+     * (e_{k+1} <= C e_k²) until the 600-bit rounding level. */
+    long prec = 600;
+    net N;
+    net_init(&N, 40, 5, 3, test_seed() + 300);
+    deq_problem_mp_t P;
+    problem_mp(P, &N, "0.7", DEQ_ACT_TANH, prec);
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    o.tol = 1e-8;
+    o.newton = 0;
+    mat_mp_t Z;
+    mat_init_mp(Z, N.m, N.n, prec);
+    deq_solve_info_t info;
+    deq_solve_info_init(info);
+    deq_forward_anderson_mp(Z, info, &P->fp, &o, prec);
+    cr_assert_eq(info->outcome, DEQ_CONVERGED);
+    long start = info->trace_len;
+    double r0 = info->resid;
+    o.newton_max = 10;
+    info->tol_floor = 0;
+    long steps = deq_forward_newton_mp(Z, info, &P->fp, &o, 1e-170, prec);
+    cr_expect(steps >= 2 && steps <= 6, "Newton took %ld steps from 1e-8 to 1e-170", steps);
+    double prev = r0, zn = info->znorm;
+    double floor = 64.0 * N.m * ldexp(1.0, -(int)prec) * zn;
+    for (long k = start; k < info->trace_len; k++) {
+        double r = info->trace[k];
+        double dprev = -log10(prev / zn), dnow = -log10(r / zn);
+        if (r > floor)
+            cr_expect(dnow >= 1.7 * dprev, "Newton step %ld: %.1f -> %.1f digits (not quadratic)",
+                      k - start + 1, dprev, dnow);
+        prev = r;
+    }
+    cr_expect(info->outcome == DEQ_CONVERGED && info->resid_rel <= 1e-170, "final %s, residual %g",
+              deq_outcome_name(info->outcome), info->resid_rel);
+    mat_clear_mp(Z);
+    deq_solve_info_clear(info);
+    deq_problem_clear_mp(P);
+    net_clear(&N);
+}
+
+Test(forward, injection_error_bound_covers_the_double_rounding)
+{
+    /* B̂ = α_U·U·X in double vs the same product at 256 bits (exact data): the
+     * entrywise bound must cover the difference. */
+    net N;
+    net_init(&N, 50, 30, 7, test_seed() + 400);
+    deq_problem_d_t Pd;
+    deq_problem_mp_t Pm;
+    problem_d(Pd, &N, "0.3", DEQ_ACT_TANH);
+    problem_mp(Pm, &N, "0.3", DEQ_ACT_TANH, 256);
+    for (long k = 0; k < N.m * N.n; k++) {
+        mpfr_t diff;
+        mpfr_init2(diff, 256);
+        mpfr_sub_d(diff, Pm->B->e + k, Pd->B->e[k], MPFR_RNDN);
+        double e = fabs(mpfr_get_d(diff, MPFR_RNDN));
+        cr_expect(e <= Pd->B_err->e[k], "entry %ld: |B - B^| = %g > bound %g", k, e, Pd->B_err->e[k]);
+        cr_expect(Pd->B_err->e[k] <= 64.0 * N.d * ldexp(1.0, -53) * (1 + fabs(Pd->B->e[k])) * 10,
+                  "entry %ld: bound %g is loose", k, Pd->B_err->e[k]);
+        mpfr_clear(diff);
+    }
+    deq_problem_clear_d(Pd);
+    deq_problem_clear_mp(Pm);
+    net_clear(&N);
+}
+
+/* ------------------------------------------------------------------------ */
+/* negative controls                                                         */
+
+Test(forward, no_certificate_when_rho_exceeds_one)
+{
+    net N;
+    net_init(&N, 64, 5, 4, test_seed() + 500);
+    mat_d_t Z;
+    deq_solve_info_t info;
+    solve_d(Z, info, &N, "2", DEQ_ACT_TANH, DEQ_SOLVER_PICARD); /* ρ̄ ≈ 2γL = 4 */
+    cr_expect(info->rho_upper > 1, "rho_bar %g", info->rho_upper);
+    cr_expect(!info->certified && isnan(info->err_bound), "certified without a contraction");
+    mat_clear_d(Z);
+    deq_solve_info_clear(info);
+    net_clear(&N);
+}
+
+Test(forward, divergence_is_reported_not_hidden)
+{
+    /* α_A·A = 3I and positive injection: relu z = relu(3z + b) grows 3× per
+     * step, so Picard must report divergence within a few dozen iterations. */
+    long m = 16, n = 2;
+    mat_d_t A, B, Z;
+    mat_init_d(A, m, m, 53);
+    mat_init_d(B, m, n, 53);
+    mat_init_d(Z, m, n, 53);
+    for (long i = 0; i < m; i++)
+        A->e[i + i * m] = 3.0;
+    for (long k = 0; k < m * n; k++)
+        B->e[k] = 0.5;
+    double alpha = 1.0;
+    deq_fp_d_struct fp = {A, &alpha, B, DEQ_ACT_RELU, 0, 0, NULL, 3.0};
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    o.solver = DEQ_SOLVER_PICARD;
+    deq_solve_info_t info;
+    deq_solve_info_init(info);
+    deq_forward_solve_d(Z, info, &fp, &o, 53);
+    cr_expect_eq(info->outcome, DEQ_DIVERGED, "outcome %s after %ld iterations",
+                 deq_outcome_name(info->outcome), info->iterations);
+    cr_expect(info->iterations < 60, "%ld iterations", info->iterations);
+    /* Anderson on the same map must not claim convergence either */
+    mat_zero_d(Z);
+    o.solver = DEQ_SOLVER_ANDERSON;
+    deq_solve_info_reset(info);
+    deq_forward_solve_d(Z, info, &fp, &o, 53);
+    cr_expect(info->outcome != DEQ_CONVERGED || info->resid_rel <= info->tol,
+              "anderson claims convergence at residual %g", info->resid_rel);
+    /* NaN in the data is reported as such */
+    B->e[3] = NAN;
+    mat_zero_d(Z);
+    deq_solve_info_reset(info);
+    deq_forward_solve_d(Z, info, &fp, &o, 53);
+    cr_expect_eq(info->outcome, DEQ_NONFINITE, "outcome %s", deq_outcome_name(info->outcome));
+    mat_clear_d(A), mat_clear_d(B), mat_clear_d(Z);
+    deq_solve_info_clear(info);
+}
+
+Test(forward, iteration_limit_is_reported)
+{
+    net N;
+    net_init(&N, 30, 4, 3, test_seed() + 600);
+    deq_problem_d_t P;
+    problem_d(P, &N, "0.9", DEQ_ACT_TANH);
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    o.solver = DEQ_SOLVER_PICARD;
+    o.max_iter = 3;
+    mat_d_t Z;
+    mat_init_d(Z, N.m, N.n, 53);
+    deq_solve_info_t info;
+    deq_solve_info_init(info);
+    deq_forward_solve_d(Z, info, &P->fp, &o, 53);
+    cr_expect_eq(info->outcome, DEQ_MAX_ITER, "outcome %s", deq_outcome_name(info->outcome));
+    cr_expect_eq(info->iterations, 3);
+    /* a certified bound still holds for an unconverged iterate */
+    if (info->certified)
+        cr_expect(info->err_bound > 1e-3 * info->znorm, "bound %g suspiciously small after 3 steps",
+                  info->err_bound);
+    mat_clear_d(Z);
+    deq_solve_info_clear(info);
+    deq_problem_clear_d(P);
+    net_clear(&N);
+}

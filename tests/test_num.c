@@ -1,1 +1,1493 @@
+/* Tests of src/num: GEMM, Cholesky, LU, symmetric eigenvalues, the certified
+ * positive-definiteness test and the certified spectral-norm bound.
+ *
+ * Expectations come from routes independent of the code under test:
+ *  - references recomputed in MPFR at several times the working precision;
+ *  - the classical a-priori error bounds (Higham, ASNA 2nd ed.): inner
+ *    products and GEMM (Lemma 3.5: gamma_{k+2} with alpha, beta), Cholesky
+ *    (Thm 10.3: |LL^T - A| <= gamma_{n+1}|L||L^T|; Thm 10.4 for the solve:
+ *    gamma_{3n+1}), LU (Thm 9.3: |LU - PA| <= gamma_n |L||U|; Thm 9.4 for the
+ *    solve: gamma_{3n}), checked entrywise;
+ *  - a second algorithm (GSL's eigensolver and SVD) and closed forms;
+ *  - negative controls: inputs where a certificate must not be issued.
+ * Randomized tests loop over many sizes with test_seed() (DEQCHECK_TEST_SEED)
+ * and print the seed with observed and expected values on failure.
+ */
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/status.h"
+#include "num/bound.h"
+#include "num/factor.h"
+#include "num/norm_bound.h"
+#include "num/symeig.h"
 #include "testutil.h"
+
+static void setup(void) { deq_gsl_handler_install(); }
+
+TestSuite(num, .init = setup);
+
+/* ---------------------------------------------------------------- helpers */
+
+static void rng_for(deq_rng_t rng, unsigned long salt)
+{
+    deq_rng_init(rng, test_seed() * 1000003UL + salt);
+}
+
+static long rnd_int(deq_rng_t rng, long lo, long hi)
+{
+    long v = lo + (long)(deq_rng_uniform(rng) * (double)(hi - lo + 1));
+    return v > hi ? hi : v;
+}
+
+/* Gaussian entries at prec bits; `thirds` divides each by 3 so that the
+ * mantissas are full (not representable in double). */
+static void fill_mp(mat_mp_t M, deq_rng_t rng, int thirds)
+{
+    for (long k = 0; k < M->rows * M->cols; k++) {
+        mpfr_set_d(M->e + k, deq_rng_gaussian(rng), MPFR_RNDN);
+        if (thirds)
+            mpfr_div_ui(M->e + k, M->e + k, 3, MPFR_RNDN);
+    }
+}
+
+/* Exact copy of a double matrix into a fresh MPFR matrix (53 bits suffice). */
+static void mp_of_d(mat_mp_t M, const mat_d_t D)
+{
+    mat_init_mp(M, D->rows, D->cols, 53);
+    mat_set_mat_d_mp(M, D);
+}
+
+static mpfr_ptr E(const mat_mp_t M, long i, long j) { return M->e + i + j * M->rows; }
+static double Ed(const mat_d_t M, long i, long j) { return M->e[i + j * M->rows]; }
+
+/* Symmetric copy: the lower triangle of S mirrored. */
+static void symmetrize_d(mat_d_t S)
+{
+    for (long j = 0; j < S->cols; j++)
+        for (long i = j + 1; i < S->rows; i++)
+            S->e[j + i * S->rows] = S->e[i + j * S->rows];
+}
+
+/* G = A^T A or A A^T (whichever is smaller) at wp bits; exact for double A
+ * of moderate dynamic range when wp >= 256. */
+static void gram_mp(mat_mp_t G, const mat_mp_t A, long wp)
+{
+    long r = A->rows, c = A->cols;
+    int cols = c <= r;
+    long n = cols ? c : r, k = cols ? r : c;
+    mat_init_mp(G, n, n, wp);
+    for (long i = 0; i < n; i++)
+        for (long j = 0; j < n; j++) {
+            mpfr_ptr g = E(G, i, j);
+            mpfr_set_zero(g, 1);
+            for (long t = 0; t < k; t++)
+                mpfr_fma(g, cols ? E(A, t, i) : E(A, i, t), cols ? E(A, t, j) : E(A, j, t), g,
+                         MPFR_RNDN);
+        }
+}
+
+/* Eigenvalues of symmetric S by our MPFR Jacobi at prec bits (ascending). */
+static void eig_mp(mat_mp_t ev, const mat_mp_t S, long prec)
+{
+    num_symeig_info_t info;
+    mat_init_mp(ev, S->rows, 1, prec);
+    num_symeig_jacobi_mp(ev, NULL, info, S, prec);
+    cr_assert(info->converged, "reference Jacobi did not converge (n=%ld, prec=%ld)", S->rows,
+              prec);
+}
+
+/* ||A||_2 of the stored matrix, to ~prec bits: sqrt of the largest eigenvalue
+ * of the exact Gram matrix (MPFR Jacobi). Returned as an MPFR number. */
+static void true_norm2(mpfr_t out, const mat_mp_t A, long prec)
+{
+    mpfr_init2(out, prec);
+    if (A->rows == 0 || A->cols == 0) {
+        mpfr_set_zero(out, 1);
+        return;
+    }
+    long wp = 2 * (A->prec > prec ? A->prec : prec) + 128;
+    mat_mp_t G, ev;
+    gram_mp(G, A, wp);
+    eig_mp(ev, G, prec);
+    mpfr_ptr lmax = E(ev, G->rows - 1, 0);
+    if (mpfr_sgn(lmax) < 0)
+        mpfr_set_zero(lmax, 1);
+    mpfr_sqrt(out, lmax, MPFR_RNDN);
+    mat_clear_mp(ev);
+    mat_clear_mp(G);
+}
+
+/* Largest singular value by GSL's SVD (an independent double route). */
+static double gsl_sigma_max(const mat_d_t A)
+{
+    long r = A->rows, c = A->cols;
+    int tr = c > r; /* GSL needs rows >= cols */
+    long M = tr ? c : r, N = tr ? r : c;
+    gsl_matrix *U = gsl_matrix_alloc((size_t)M, (size_t)N);
+    gsl_matrix *V = gsl_matrix_alloc((size_t)N, (size_t)N);
+    gsl_vector *S = gsl_vector_alloc((size_t)N), *w = gsl_vector_alloc((size_t)N);
+    for (long i = 0; i < M; i++)
+        for (long j = 0; j < N; j++)
+            gsl_matrix_set(U, (size_t)i, (size_t)j, tr ? Ed(A, j, i) : Ed(A, i, j));
+    int st = gsl_linalg_SV_decomp(U, V, S, w);
+    cr_assert(st == 0 && deq_gsl_last_error(NULL) == 0, "GSL SVD failed");
+    double s = gsl_vector_get(S, 0);
+    gsl_matrix_free(U), gsl_matrix_free(V), gsl_vector_free(S), gsl_vector_free(w);
+    return s;
+}
+
+/* ------------------------------------------------------------------- GEMM */
+
+/* One random product checked against an MPFR reference at 4 prec bits:
+ * |C - Cref| <= gamma_{k+2} (|alpha| |opA| |opB| + |beta C0|) entrywise. */
+static void gemm_case(deq_rng_t rng, long prec, int use_mp, long iter)
+{
+    long m = rnd_int(rng, 1, 9), n = rnd_int(rng, 1, 9), k = rnd_int(rng, 0, 12);
+    if (iter % 7 == 0)
+        k = 0;
+    if (iter % 5 == 0)
+        n = 1; /* the gemv path */
+    mat_op oa = rnd_int(rng, 0, 1) ? MAT_TRANS : MAT_NOTRANS;
+    mat_op ob = rnd_int(rng, 0, 1) ? MAT_TRANS : MAT_NOTRANS;
+    long wp = 4 * prec, ip = use_mp ? prec : 53;
+    mat_mp_t A, B, C0;
+    mat_init_mp(A, oa == MAT_NOTRANS ? m : k, oa == MAT_NOTRANS ? k : m, ip);
+    mat_init_mp(B, ob == MAT_NOTRANS ? k : n, ob == MAT_NOTRANS ? n : k, ip);
+    mat_init_mp(C0, m, n, ip);
+    fill_mp(A, rng, use_mp), fill_mp(B, rng, use_mp), fill_mp(C0, rng, use_mp);
+    mpfr_t alpha, beta, acc, bnd, t, err;
+    mpfr_inits2(ip, alpha, beta, (mpfr_ptr)0);
+    mpfr_inits2(wp, acc, bnd, t, err, (mpfr_ptr)0);
+    int ac = (int)rnd_int(rng, 0, 3), bc = (int)rnd_int(rng, 0, 2);
+    mpfr_set_d(alpha, ac == 0 ? 0.0 : ac == 1 ? 1.0 : ac == 2 ? -1.0 : deq_rng_gaussian(rng),
+               MPFR_RNDN);
+    mpfr_set_d(beta, bc == 0 ? 0.0 : bc == 1 ? 1.0 : deq_rng_gaussian(rng), MPFR_RNDN);
+    if (use_mp && ac == 3)
+        mpfr_div_ui(alpha, alpha, 3, MPFR_RNDN);
+
+    mat_mp_t C;
+    mat_init_mp(C, m, n, ip);
+    mat_set_mp(C, C0);
+    if (use_mp) {
+        mat_gemm_mp(C, alpha, oa, A, ob, B, beta, prec);
+    } else {
+        mat_d_t Ad, Bd, Cd;
+        mat_init_d(Ad, A->rows, A->cols, 53), mat_init_d(Bd, B->rows, B->cols, 53);
+        mat_init_d(Cd, m, n, 53);
+        mat_get_mat_d_mp(Ad, A), mat_get_mat_d_mp(Bd, B), mat_get_mat_d_mp(Cd, C0);
+        double al = mpfr_get_d(alpha, MPFR_RNDN), be = mpfr_get_d(beta, MPFR_RNDN);
+        mat_gemm_d(Cd, &al, oa, Ad, ob, Bd, &be, 53);
+        mat_set_mat_d_mp(C, Cd);
+        mat_clear_d(Ad), mat_clear_d(Bd), mat_clear_d(Cd);
+    }
+    double gam = bound_gamma((double)k + 2.0, prec);
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < n; j++) {
+            mpfr_set_zero(acc, 1);
+            mpfr_set_zero(bnd, 1);
+            for (long l = 0; l < k; l++) {
+                mpfr_srcptr a = oa == MAT_NOTRANS ? E(A, i, l) : E(A, l, i);
+                mpfr_srcptr b = ob == MAT_NOTRANS ? E(B, l, j) : E(B, j, l);
+                mpfr_fma(acc, a, b, acc, MPFR_RNDN);
+                mpfr_mul(t, a, b, MPFR_RNDN);
+                mpfr_abs(t, t, MPFR_RNDN);
+                mpfr_add(bnd, bnd, t, MPFR_RNDN);
+            }
+            mpfr_mul(acc, acc, alpha, MPFR_RNDN);
+            mpfr_mul(bnd, bnd, alpha, MPFR_RNDN);
+            mpfr_abs(bnd, bnd, MPFR_RNDN);
+            mpfr_mul(t, E(C0, i, j), beta, MPFR_RNDN);
+            mpfr_add(acc, acc, t, MPFR_RNDN);
+            mpfr_abs(t, t, MPFR_RNDN);
+            mpfr_add(bnd, bnd, t, MPFR_RNDN);
+            mpfr_mul_d(bnd, bnd, gam, MPFR_RNDU);
+            mpfr_sub(err, E(C, i, j), acc, MPFR_RNDN);
+            mpfr_abs(err, err, MPFR_RNDN);
+            cr_assert(mpfr_cmp(err, bnd) <= 0,
+                      "gemm %s prec=%ld m=%ld n=%ld k=%ld opA=%d opB=%d entry (%ld,%ld): "
+                      "error %.3e > bound %.3e" TSEED_FMT,
+                      use_mp ? "mp" : "d", prec, m, n, k, (int)oa, (int)ob, i, j,
+                      mpfr_get_d(err, MPFR_RNDN), mpfr_get_d(bnd, MPFR_RNDN), TSEED);
+        }
+    mpfr_clears(alpha, beta, acc, bnd, t, err, (mpfr_ptr)0);
+    mat_clear_mp(A), mat_clear_mp(B), mat_clear_mp(C0), mat_clear_mp(C);
+}
+
+Test(num, gemm_double_vs_exact)
+{
+    deq_rng_t rng;
+    rng_for(rng, 1);
+    for (long it = 0; it < test_iters(200); it++)
+        gemm_case(rng, 53, 0, it);
+    deq_rng_clear(rng);
+}
+
+Test(num, gemm_mpfr_vs_exact)
+{
+    deq_rng_t rng;
+    rng_for(rng, 2);
+    long precs[] = {24, 53, 113, 256};
+    for (long it = 0; it < test_iters(200); it++)
+        gemm_case(rng, precs[it % 4], 1, it);
+    deq_rng_clear(rng);
+}
+
+/* --------------------------------------------------------------- Cholesky */
+
+/* A = M^T M + I (exactly symmetric as stored), in the backend's arithmetic. */
+static void spd_mp(mat_mp_t A, long n, long prec, deq_rng_t rng)
+{
+    mat_d_t M;
+    mat_init_d(M, n, n, 53);
+    test_fill_gaussian(M, rng);
+    mat_init_mp(A, n, n, prec);
+    for (long j = 0; j < n; j++)
+        for (long i = j; i < n; i++) {
+            mpfr_ptr a = E(A, i, j);
+            mpfr_set_ui(a, i == j, MPFR_RNDN);
+            for (long t = 0; t < n; t++) {
+                /* fl(x*y) + a in two steps, as the double version below */
+                mpfr_t p;
+                mpfr_init2(p, prec);
+                mpfr_set_d(p, Ed(M, t, i), MPFR_RNDN);
+                mpfr_mul_d(p, p, Ed(M, t, j), MPFR_RNDN);
+                mpfr_add(a, a, p, MPFR_RNDN);
+                mpfr_clear(p);
+            }
+            mpfr_set(E(A, j, i), a, MPFR_RNDN);
+        }
+    mat_clear_d(M);
+}
+
+/* |L L^T - A| <= gamma_{n+1} |L||L^T| entrywise (lower triangle), L's strict
+ * upper triangle zero. Reference sums at 4p bits; their own error is at most
+ * n 2^-4p |L||L^T| and is added to the bound. */
+static void check_chol_residual(const mat_mp_t L, const mat_mp_t A, long prec, const char *what)
+{
+    long n = A->rows, wp = 4 * prec;
+    double gam = bound_gamma((double)n + 1.0, prec);
+    mpfr_t s, sa, t, bnd;
+    mpfr_inits2(wp, s, sa, t, bnd, (mpfr_ptr)0);
+    for (long j = 0; j < n; j++) {
+        for (long i = 0; i < j; i++)
+            cr_assert(mpfr_zero_p(E(L, i, j)), "%s: L(%ld,%ld) above the diagonal is not zero",
+                      what, i, j);
+        for (long i = j; i < n; i++) {
+            mpfr_set_zero(s, 1), mpfr_set_zero(sa, 1);
+            for (long k = 0; k <= j; k++) {
+                mpfr_mul(t, E(L, i, k), E(L, j, k), MPFR_RNDN);
+                mpfr_add(s, s, t, MPFR_RNDN);
+                mpfr_abs(t, t, MPFR_RNDN);
+                mpfr_add(sa, sa, t, MPFR_RNDN);
+            }
+            mpfr_sub(s, s, E(A, i, j), MPFR_RNDN);
+            mpfr_abs(s, s, MPFR_RNDN);
+            mpfr_mul_d(bnd, sa, gam + (double)n * ldexp(1.0, -(int)(3 * prec)), MPFR_RNDU);
+            cr_assert(mpfr_cmp(s, bnd) <= 0,
+                      "%s: n=%ld |LL^T - A|(%ld,%ld) = %.3e > gamma_{n+1}|L||L^T| = %.3e" TSEED_FMT,
+                      what, n, i, j, mpfr_get_d(s, MPFR_RNDN), mpfr_get_d(bnd, MPFR_RNDN), TSEED);
+        }
+    }
+    mpfr_clears(s, sa, t, bnd, (mpfr_ptr)0);
+}
+
+/* |B - A X| <= gamma_{3n+1} |L||L^T||X| entrywise (Higham Thm 10.4). */
+static void check_chol_solve(const mat_mp_t X, const mat_mp_t L, const mat_mp_t A,
+                             const mat_mp_t B, long prec, const char *what)
+{
+    long n = A->rows, wp = 4 * prec;
+    double gam = bound_gamma(3.0 * (double)n + 1.0, prec);
+    mat_mp_t LL; /* |L||L^T| */
+    mat_init_mp(LL, n, n, wp);
+    mpfr_t r, b, t;
+    mpfr_inits2(wp, r, b, t, (mpfr_ptr)0);
+    for (long i = 0; i < n; i++)
+        for (long j = 0; j < n; j++)
+            for (long k = 0; k <= (i < j ? i : j); k++) {
+                mpfr_mul(t, E(L, i, k), E(L, j, k), MPFR_RNDN);
+                mpfr_abs(t, t, MPFR_RNDN);
+                mpfr_add(E(LL, i, j), E(LL, i, j), t, MPFR_RNDN);
+            }
+    for (long c = 0; c < B->cols; c++)
+        for (long i = 0; i < n; i++) {
+            mpfr_set(r, E(B, i, c), MPFR_RNDN);
+            mpfr_set_zero(b, 1);
+            for (long j = 0; j < n; j++) {
+                mpfr_mul(t, E(A, i, j), E(X, j, c), MPFR_RNDN);
+                mpfr_sub(r, r, t, MPFR_RNDN);
+                mpfr_mul(t, E(LL, i, j), E(X, j, c), MPFR_RNDN);
+                mpfr_abs(t, t, MPFR_RNDN);
+                mpfr_add(b, b, t, MPFR_RNDN);
+            }
+            mpfr_abs(r, r, MPFR_RNDN);
+            mpfr_mul_d(b, b, gam * (1.0 + 1e-12), MPFR_RNDU); /* slack: 4p-bit reference */
+            cr_assert(mpfr_cmp(r, b) <= 0,
+                      "%s: n=%ld residual (%ld,%ld) = %.3e > gamma_{3n+1}|L||L^T||x| = %.3e" TSEED_FMT,
+                      what, n, i, c, mpfr_get_d(r, MPFR_RNDN), mpfr_get_d(b, MPFR_RNDN), TSEED);
+        }
+    mpfr_clears(r, b, t, (mpfr_ptr)0);
+    mat_clear_mp(LL);
+}
+
+static void chol_case(deq_rng_t rng, long n, long prec, int use_mp)
+{
+    mat_mp_t A, B, L, X;
+    spd_mp(A, n, use_mp ? prec : 53, rng);
+    mat_init_mp(B, n, 3, use_mp ? prec : 53);
+    fill_mp(B, rng, 0);
+    if (use_mp) {
+        mat_init_mp(L, n, n, prec);
+        mat_init_mp(X, n, 3, prec);
+        cr_assert_eq(num_chol_mp(L, A, prec), 0, "SPD matrix rejected (n=%ld)" TSEED_FMT, n, TSEED);
+        num_chol_solve_mp(X, L, B, prec);
+    } else {
+        mat_d_t Ad, Ld, Bd;
+        mat_init_d(Ad, n, n, 53), mat_init_d(Ld, n, n, 53), mat_init_d(Bd, n, 3, 53);
+        mat_get_mat_d_mp(Ad, A), mat_get_mat_d_mp(Bd, B);
+        cr_assert_eq(num_chol_d(Ld, Ad, 53), 0, "SPD matrix rejected (n=%ld)" TSEED_FMT, n, TSEED);
+        num_chol_solve_d(Bd, Ld, Bd, 53); /* in place: X = B */
+        mp_of_d(L, Ld), mp_of_d(X, Bd);
+        mat_clear_d(Ad), mat_clear_d(Ld), mat_clear_d(Bd);
+    }
+    const char *what = use_mp ? "chol mp" : "chol d";
+    check_chol_residual(L, A, use_mp ? prec : 53, what);
+    check_chol_solve(X, L, A, B, use_mp ? prec : 53, what);
+    mat_clear_mp(A), mat_clear_mp(B), mat_clear_mp(L), mat_clear_mp(X);
+}
+
+Test(num, chol_residual_double)
+{
+    deq_rng_t rng;
+    rng_for(rng, 10);
+    for (long it = 0; it < test_iters(80); it++)
+        chol_case(rng, rnd_int(rng, 1, 30), 53, 0);
+    /* the blocked path (block width 128: two block columns) */
+    chol_case(rng, 150, 53, 0);
+    deq_rng_clear(rng);
+}
+
+Test(num, chol_residual_mpfr)
+{
+    deq_rng_t rng;
+    rng_for(rng, 11);
+    long precs[] = {64, 128, 256};
+    for (long it = 0; it < test_iters(45); it++)
+        chol_case(rng, rnd_int(rng, 1, 20), precs[it % 3], 1);
+    deq_rng_clear(rng);
+}
+
+Test(num, chol_detects_failing_pivot)
+{
+    /* diag(1, -1): pivot 2; [[1,1,1],[1,2,2],[1,2,2]]: exact zero third pivot;
+     * diag(1, 2, -3, 4): pivot 3. All arithmetic below is exact. */
+    double d1[] = {1, 0, 0, -1};
+    double d2[] = {1, 1, 1, 1, 2, 2, 1, 2, 2};
+    double d3[16] = {1, 0, 0, 0, 0, 2, 0, 0, 0, 0, -3, 0, 0, 0, 0, 4};
+    struct { double *v; long n, pivot; } cases[] = {{d1, 2, 2}, {d2, 3, 3}, {d3, 4, 3}};
+    for (int c = 0; c < 3; c++) {
+        long n = cases[c].n;
+        mat_d_t A, L;
+        mat_init_d(A, n, n, 53), mat_init_d(L, n, n, 53);
+        for (long k = 0; k < n * n; k++)
+            A->e[k] = cases[c].v[k];
+        long got = num_chol_d(L, A, 53);
+        cr_assert_eq(got, cases[c].pivot, "double case %d: pivot %ld, expected %ld", c, got,
+                     cases[c].pivot);
+        mat_mp_t Am, Lm;
+        mp_of_d(Am, A);
+        mat_init_mp(Lm, n, n, 128);
+        got = num_chol_mp(Lm, Am, 128);
+        cr_assert_eq(got, cases[c].pivot, "mpfr case %d: pivot %ld, expected %ld", c, got,
+                     cases[c].pivot);
+        mat_clear_d(A), mat_clear_d(L), mat_clear_mp(Am), mat_clear_mp(Lm);
+    }
+}
+
+/* --------------------------------------------------------------------- LU */
+
+/* Checks |PA - LU| <= gamma_n |L||U| (Thm 9.3) and, for X from the solve,
+ * |P(B - AX)| <= gamma_{3n} |L||U||X| (Thm 9.4). LU, perm as from num_lu. */
+static void check_lu(const mat_mp_t LU, const long *perm, const mat_mp_t A, const mat_mp_t X,
+                     const mat_mp_t B, long prec, const char *what)
+{
+    long n = A->rows, wp = 4 * prec;
+    mat_mp_t PA, PB, LUa;
+    mat_init_mp(PA, n, n, A->prec), mat_init_mp(PB, n, B->cols, B->prec);
+    mat_init_mp(LUa, n, n, wp);
+    mat_set_mp(PA, A), mat_set_mp(PB, B);
+    for (long k = 0; k < n; k++)
+        for (long j = 0; j < n || j < B->cols; j++) {
+            if (j < n)
+                mpfr_swap(E(PA, k, j), E(PA, perm[k], j));
+            if (j < B->cols)
+                mpfr_swap(E(PB, k, j), E(PB, perm[k], j));
+        }
+    double g1 = bound_gamma((double)n, prec), g3 = bound_gamma(3.0 * n, prec);
+    mpfr_t s, t, bnd;
+    mpfr_inits2(wp, s, t, bnd, (mpfr_ptr)0);
+    for (long i = 0; i < n; i++)
+        for (long j = 0; j < n; j++) {
+            /* (LU)_ij = sum_{k <= min(i,j)} L_ik U_kj, L unit lower */
+            long kmax = i < j ? i : j;
+            mpfr_set_zero(s, 1);
+            for (long k = 0; k <= kmax; k++) {
+                if (k == i)
+                    mpfr_set(t, E(LU, k, j), MPFR_RNDN);
+                else
+                    mpfr_mul(t, E(LU, i, k), E(LU, k, j), MPFR_RNDN);
+                mpfr_add(s, s, t, MPFR_RNDN);
+                mpfr_abs(t, t, MPFR_RNDN);
+                mpfr_add(E(LUa, i, j), E(LUa, i, j), t, MPFR_RNDN);
+            }
+            mpfr_sub(s, s, E(PA, i, j), MPFR_RNDN);
+            mpfr_abs(s, s, MPFR_RNDN);
+            mpfr_mul_d(bnd, E(LUa, i, j), g1 * (1.0 + 1e-12), MPFR_RNDU);
+            cr_assert(mpfr_cmp(s, bnd) <= 0,
+                      "%s: n=%ld |PA - LU|(%ld,%ld) = %.3e > gamma_n|L||U| = %.3e" TSEED_FMT, what,
+                      n, i, j, mpfr_get_d(s, MPFR_RNDN), mpfr_get_d(bnd, MPFR_RNDN), TSEED);
+        }
+    for (long c = 0; c < B->cols; c++)
+        for (long i = 0; i < n; i++) {
+            mpfr_set(s, E(PB, i, c), MPFR_RNDN);
+            mpfr_set_zero(bnd, 1);
+            for (long j = 0; j < n; j++) {
+                mpfr_mul(t, E(PA, i, j), E(X, j, c), MPFR_RNDN);
+                mpfr_sub(s, s, t, MPFR_RNDN);
+                mpfr_mul(t, E(LUa, i, j), E(X, j, c), MPFR_RNDN);
+                mpfr_abs(t, t, MPFR_RNDN);
+                mpfr_add(bnd, bnd, t, MPFR_RNDN);
+            }
+            mpfr_abs(s, s, MPFR_RNDN);
+            mpfr_mul_d(bnd, bnd, g3 * (1.0 + 1e-12), MPFR_RNDU);
+            cr_assert(mpfr_cmp(s, bnd) <= 0,
+                      "%s: n=%ld |P(B - AX)|(%ld,%ld) = %.3e > gamma_3n|L||U||X| = %.3e" TSEED_FMT,
+                      what, n, i, c, mpfr_get_d(s, MPFR_RNDN), mpfr_get_d(bnd, MPFR_RNDN), TSEED);
+        }
+    mpfr_clears(s, t, bnd, (mpfr_ptr)0);
+    mat_clear_mp(PA), mat_clear_mp(PB), mat_clear_mp(LUa);
+}
+
+Test(num, lu_residuals)
+{
+    deq_rng_t rng;
+    rng_for(rng, 20);
+    for (long it = 0; it < test_iters(120); it++) {
+        int use_mp = it % 2;
+        long n = rnd_int(rng, 1, use_mp ? 16 : 30), prec = use_mp ? 64 + 64 * (it % 3) : 53;
+        mat_mp_t A, B, LU, X;
+        mat_init_mp(A, n, n, prec), mat_init_mp(B, n, 2, prec);
+        fill_mp(A, rng, use_mp), fill_mp(B, rng, use_mp);
+        long *perm = malloc((size_t)n * sizeof *perm);
+        if (use_mp) {
+            mat_init_mp(LU, n, n, prec), mat_init_mp(X, n, 2, prec);
+            cr_assert_eq(num_lu_mp(LU, perm, A, prec), 0, "random matrix singular?" TSEED_FMT,
+                         TSEED);
+            num_lu_solve_mp(X, LU, perm, B, prec);
+        } else {
+            mat_d_t Ad, Bd;
+            mat_init_d(Ad, n, n, 53), mat_init_d(Bd, n, 2, 53);
+            mat_get_mat_d_mp(Ad, A), mat_get_mat_d_mp(Bd, B);
+            cr_assert_eq(num_lu_d(Ad, perm, Ad, 53), 0, "random matrix singular?" TSEED_FMT, TSEED);
+            num_lu_solve_d(Bd, Ad, perm, Bd, 53); /* both in place */
+            mp_of_d(LU, Ad), mp_of_d(X, Bd);
+            mat_clear_d(Ad), mat_clear_d(Bd);
+        }
+        check_lu(LU, perm, A, X, B, prec, use_mp ? "lu mp" : "lu d");
+        free(perm);
+        mat_clear_mp(A), mat_clear_mp(B), mat_clear_mp(LU), mat_clear_mp(X);
+    }
+    deq_rng_clear(rng);
+}
+
+Test(num, lu_singular_pivot)
+{
+    /* [[1,2],[2,4]]: pivot row 2, multiplier 1/2, u22 = 2 - 2 = 0 exactly.
+     * A zero first column: pivot 1. */
+    double s1[] = {1, 2, 2, 4};
+    double s2[] = {0, 0, 0, 1, 2, 3, 4, 5, 7};
+    struct { double *v; long n, piv; } cases[] = {{s1, 2, 2}, {s2, 3, 1}};
+    for (int c = 0; c < 2; c++) {
+        long n = cases[c].n, perm[3];
+        mat_d_t A, LU;
+        mat_init_d(A, n, n, 53), mat_init_d(LU, n, n, 53);
+        for (long k = 0; k < n * n; k++)
+            A->e[k] = cases[c].v[k];
+        long got = num_lu_d(LU, perm, A, 53);
+        cr_assert_eq(got, cases[c].piv, "double case %d: %ld, expected %ld", c, got, cases[c].piv);
+        mat_mp_t Am, LUm;
+        mp_of_d(Am, A);
+        mat_init_mp(LUm, n, n, 200);
+        got = num_lu_mp(LUm, perm, Am, 200);
+        cr_assert_eq(got, cases[c].piv, "mpfr case %d: %ld, expected %ld", c, got, cases[c].piv);
+        mat_clear_d(A), mat_clear_d(LU), mat_clear_mp(Am), mat_clear_mp(LUm);
+    }
+}
+
+/* Double solution vs MPFR-256 solution of the same system. Since
+ * (PA + dA) x_d = Pb with |dA| <= gamma_3n |L||U| (Thm 9.4), exactly
+ * x_d - x = -A^{-1} P^T dA x_d, so |x_d - x| <= gamma_3n |A^{-1}| P^T |L||U| |x_d|:
+ * the componentwise condition of this very solve. A^{-1} comes from the
+ * 256-bit LU (its relative error ~kappa 2^-250, covered by a 1% slack). */
+Test(num, lu_double_vs_mpfr)
+{
+    deq_rng_t rng;
+    rng_for(rng, 21);
+    const long P = 256;
+    for (long it = 0; it < test_iters(40); it++) {
+        long n = rnd_int(rng, 1, 20);
+        mat_d_t A, LU, b;
+        mat_init_d(A, n, n, 53), mat_init_d(LU, n, n, 53), mat_init_d(b, n, 1, 53);
+        test_fill_gaussian(A, rng), test_fill_gaussian(b, rng);
+        if (it % 4 == 0) /* worse conditioning: scale columns over 8 decades */
+            for (long j = 0; j < n; j++)
+                for (long i = 0; i < n; i++)
+                    A->e[i + j * n] *= pow(10.0, -8.0 * j / (n > 1 ? n - 1 : 1));
+        long *perm = malloc((size_t)n * sizeof *perm), *pm = malloc((size_t)n * sizeof *pm);
+        cr_assert_eq(num_lu_d(LU, perm, A, 53), 0);
+        mat_d_t x;
+        mat_init_d(x, n, 1, 53);
+        num_lu_solve_d(x, LU, perm, b, 53);
+
+        mat_mp_t Am, LUm, bm, xm, I, Ainv;
+        mp_of_d(Am, A), mp_of_d(bm, b);
+        mat_init_mp(LUm, n, n, P), mat_init_mp(xm, n, 1, P), mat_init_mp(I, n, n, P);
+        mat_init_mp(Ainv, n, n, P);
+        for (long i = 0; i < n; i++)
+            mpfr_set_ui(E(I, i, i), 1, MPFR_RNDN);
+        cr_assert_eq(num_lu_mp(LUm, pm, Am, P), 0);
+        num_lu_solve_mp(xm, LUm, pm, bm, P);
+        num_lu_solve_mp(Ainv, LUm, pm, I, P);
+
+        /* y = P^T |L||U||x_d|, then bound = gamma_3n |A^{-1}| y */
+        double g3 = bound_gamma(3.0 * n, 53);
+        double *y = calloc((size_t)n, sizeof *y);
+        for (long i = 0; i < n; i++)
+            for (long j = 0; j < n; j++) {
+                double lu = 0;
+                for (long k = 0; k <= (i < j ? i : j); k++)
+                    lu += fabs(k == i ? Ed(LU, k, j) : Ed(LU, i, k) * Ed(LU, k, j));
+                y[i] += lu * fabs(x->e[j]);
+            }
+        for (long k = n - 1; k >= 0; k--) {
+            double t = y[k];
+            y[k] = y[perm[k]];
+            y[perm[k]] = t;
+        }
+        for (long i = 0; i < n; i++) {
+            double bnd = 0;
+            for (long j = 0; j < n; j++)
+                bnd += fabs(mpfr_get_d(E(Ainv, i, j), MPFR_RNDN)) * y[j];
+            bnd *= g3 * 1.01;
+            double ref = mpfr_get_d(E(xm, i, 0), MPFR_RNDN);
+            double err = fabs(x->e[i] - ref);
+            cr_assert(err <= bnd + 4e-16 * fabs(ref),
+                      "lu d vs mp: n=%ld x[%ld] = %.17g, mpfr %.17g, |diff| %.3e > bound %.3e" TSEED_FMT,
+                      n, i, x->e[i], ref, err, bnd, TSEED);
+        }
+        free(y), free(perm), free(pm);
+        mat_clear_d(A), mat_clear_d(LU), mat_clear_d(b), mat_clear_d(x);
+        mat_clear_mp(Am), mat_clear_mp(LUm), mat_clear_mp(bm), mat_clear_mp(xm);
+        mat_clear_mp(I), mat_clear_mp(Ainv);
+    }
+    deq_rng_clear(rng);
+}
+
+/* ----------------------------------------------------------------- Jacobi */
+
+/* Random symmetric n x n (Gaussian lower triangle, mirrored), with a random
+ * scale and sometimes clustered eigenvalues (a multiple of the identity added). */
+static void random_symmetric(mat_d_t S, deq_rng_t rng, long it)
+{
+    long n = S->rows;
+    double scale = pow(10.0, rnd_int(rng, -3, 3));
+    for (long j = 0; j < n; j++)
+        for (long i = j; i < n; i++)
+            S->e[i + j * n] = scale * deq_rng_gaussian(rng) * (it % 3 == 0 ? 1e-6 : 1.0);
+    if (it % 3 == 0)
+        for (long i = 0; i < n; i++)
+            S->e[i + i * n] += scale;
+    symmetrize_d(S);
+}
+
+static double fro_d(const mat_d_t S)
+{
+    double s = 0;
+    for (long k = 0; k < S->rows * S->cols; k++)
+        s += S->e[k] * S->e[k];
+    return sqrt(s);
+}
+
+/* Both solvers are backward stable: every computed eigenvalue is an exact one
+ * of A + E with ||E||_2 <= c n u ||A||_F (for Jacobi, c grows with the sweep
+ * count; observed c < 1 here). The tolerance 8 n u ||A||_F per solver is
+ * Weyl's theorem with that c = 8 and leaves a wide margin. */
+#define EIG_C 8.0
+
+Test(num, jacobi_double_vs_gsl)
+{
+    deq_rng_t rng;
+    rng_for(rng, 30);
+    double worst = 0;
+    for (long it = 0; it < test_iters(150); it++) {
+        long n = rnd_int(rng, 1, 40);
+        mat_d_t S, ej, eg;
+        mat_init_d(S, n, n, 53), mat_init_d(ej, n, 1, 53), mat_init_d(eg, n, 1, 53);
+        random_symmetric(S, rng, it);
+        num_symeig_info_t info;
+        num_symeig_jacobi_d(ej, NULL, info, S, 53);
+        cr_assert(info->converged, "Jacobi d not converged n=%ld sweeps=%ld off=%g" TSEED_FMT, n,
+                  info->sweeps, info->offdiag, TSEED);
+        cr_assert_eq(num_symeig_gsl(eg, NULL, S), 0);
+        double tol = 2 * EIG_C * n * 0x1p-53 * fro_d(S);
+        for (long i = 0; i < n; i++) {
+            double d = fabs(ej->e[i] - eg->e[i]);
+            worst = fmax(worst, d / tol);
+            cr_assert(d <= tol,
+                      "n=%ld lambda_%ld: Jacobi %.17g GSL %.17g |diff| %.3e > tol %.3e" TSEED_FMT, n,
+                      i, ej->e[i], eg->e[i], d, tol, TSEED);
+            if (i > 0)
+                cr_assert(ej->e[i - 1] <= ej->e[i], "Jacobi eigenvalues not ascending");
+        }
+        mat_clear_d(S), mat_clear_d(ej), mat_clear_d(eg);
+    }
+    cr_log_info("jacobi_double_vs_gsl: worst |diff|/tol = %.3g", worst);
+    deq_rng_clear(rng);
+}
+
+/* MPFR Jacobi at 256 bits agrees with GSL to double accuracy, and with MPFR
+ * Jacobi at 512 bits to 256-bit accuracy (the precision ladder). */
+Test(num, jacobi_mpfr_ladder)
+{
+    deq_rng_t rng;
+    rng_for(rng, 31);
+    for (long it = 0; it < test_iters(30); it++) {
+        long n = rnd_int(rng, 1, 18);
+        mat_d_t S, eg;
+        mat_init_d(S, n, n, 53), mat_init_d(eg, n, 1, 53);
+        random_symmetric(S, rng, it);
+        cr_assert_eq(num_symeig_gsl(eg, NULL, S), 0);
+        mat_mp_t Sm, e256, e512;
+        mp_of_d(Sm, S);
+        mat_init_mp(e256, n, 1, 256), mat_init_mp(e512, n, 1, 512);
+        num_symeig_info_t info;
+        num_symeig_jacobi_mp(e256, NULL, info, Sm, 256);
+        cr_assert(info->converged);
+        num_symeig_jacobi_mp(e512, NULL, info, Sm, 512);
+        cr_assert(info->converged);
+        double f = fro_d(S);
+        double tol_d = EIG_C * n * 0x1p-53 * f + EIG_C * n * 0x1p-256 * f;
+        mpfr_t d, tol;
+        mpfr_inits2(600, d, tol, (mpfr_ptr)0);
+        for (long i = 0; i < n; i++) {
+            double l = mpfr_get_d(E(e256, i, 0), MPFR_RNDN);
+            cr_assert(fabs(l - eg->e[i]) <= tol_d,
+                      "n=%ld lambda_%ld: mpfr256 %.17g GSL %.17g tol %.3e" TSEED_FMT, n, i, l,
+                      eg->e[i], tol_d, TSEED);
+            mpfr_sub(d, E(e256, i, 0), E(e512, i, 0), MPFR_RNDN);
+            mpfr_abs(d, d, MPFR_RNDN);
+            mpfr_set_d(tol, 2 * EIG_C * n * f, MPFR_RNDN);
+            mpfr_mul_2si(tol, tol, -256, MPFR_RNDN);
+            cr_assert(mpfr_cmp(d, tol) <= 0,
+                      "n=%ld lambda_%ld: |mpfr256 - mpfr512| = %.3e > %.3e" TSEED_FMT, n, i,
+                      mpfr_get_d(d, MPFR_RNDN), mpfr_get_d(tol, MPFR_RNDN), TSEED);
+        }
+        mpfr_clears(d, tol, (mpfr_ptr)0);
+        mat_clear_d(S), mat_clear_d(eg), mat_clear_mp(Sm), mat_clear_mp(e256), mat_clear_mp(e512);
+    }
+    deq_rng_clear(rng);
+}
+
+/* ||A v_i - lambda_i v_i||_2 <= c n u ||A||_F and |V^T V - I| <= c n u,
+ * evaluated at twice the working precision. */
+static void check_eigvecs(const mat_mp_t S, const mat_mp_t ev, const mat_mp_t V, long prec)
+{
+    long n = S->rows, wp = 2 * prec + 64;
+    mpfr_t r, s, f, tol, t;
+    mpfr_inits2(wp, r, s, f, tol, t, (mpfr_ptr)0);
+    mpfr_set_zero(f, 1);
+    for (long k = 0; k < n * n; k++)
+        mpfr_fma(f, S->e + k, S->e + k, f, MPFR_RNDN);
+    mpfr_sqrt(f, f, MPFR_RNDN);
+    for (long c = 0; c < n; c++) {
+        mpfr_set_zero(r, 1);
+        for (long i = 0; i < n; i++) {
+            mpfr_mul(s, E(ev, c, 0), E(V, i, c), MPFR_RNDN);
+            mpfr_neg(s, s, MPFR_RNDN);
+            for (long j = 0; j < n; j++)
+                mpfr_fma(s, E(S, i, j), E(V, j, c), s, MPFR_RNDN);
+            mpfr_fma(r, s, s, r, MPFR_RNDN);
+        }
+        mpfr_sqrt(r, r, MPFR_RNDN);
+        mpfr_mul_d(tol, f, EIG_C * n, MPFR_RNDN);
+        mpfr_mul_2si(tol, tol, -prec, MPFR_RNDN);
+        cr_assert(mpfr_cmp(r, tol) <= 0,
+                  "prec=%ld n=%ld eigenpair %ld: residual %.3e > %.3e" TSEED_FMT, prec, n, c,
+                  mpfr_get_d(r, MPFR_RNDN), mpfr_get_d(tol, MPFR_RNDN), TSEED);
+        for (long c2 = 0; c2 <= c; c2++) {
+            mpfr_set_si(s, c2 == c ? -1 : 0, MPFR_RNDN);
+            for (long i = 0; i < n; i++)
+                mpfr_fma(s, E(V, i, c), E(V, i, c2), s, MPFR_RNDN);
+            mpfr_abs(s, s, MPFR_RNDN);
+            mpfr_set_d(t, EIG_C * n, MPFR_RNDN);
+            mpfr_mul_2si(t, t, -prec, MPFR_RNDN);
+            cr_assert(mpfr_cmp(s, t) <= 0,
+                      "prec=%ld n=%ld |V^T V - I|(%ld,%ld) = %.3e > %.3e" TSEED_FMT, prec, n, c, c2,
+                      mpfr_get_d(s, MPFR_RNDN), mpfr_get_d(t, MPFR_RNDN), TSEED);
+        }
+    }
+    mpfr_clears(r, s, f, tol, t, (mpfr_ptr)0);
+}
+
+Test(num, jacobi_eigenvectors)
+{
+    deq_rng_t rng;
+    rng_for(rng, 32);
+    for (long it = 0; it < test_iters(40); it++) {
+        int use_mp = it % 2;
+        long n = rnd_int(rng, 1, use_mp ? 14 : 30), prec = use_mp ? 192 : 53;
+        mat_d_t S;
+        mat_init_d(S, n, n, 53);
+        random_symmetric(S, rng, it);
+        mat_mp_t Sm, ev, V;
+        mp_of_d(Sm, S);
+        num_symeig_info_t info;
+        if (use_mp) {
+            mat_init_mp(ev, n, 1, prec), mat_init_mp(V, n, n, prec);
+            num_symeig_jacobi_mp(ev, V, info, Sm, prec);
+        } else {
+            mat_d_t evd, Vd;
+            mat_init_d(evd, n, 1, 53), mat_init_d(Vd, n, n, 53);
+            num_symeig_jacobi_d(evd, Vd, info, S, 53);
+            mp_of_d(ev, evd), mp_of_d(V, Vd);
+            /* GSL's vectors pass the same test (the checker is not tuned to Jacobi) */
+            mat_mp_t evg, Vg;
+            cr_assert_eq(num_symeig_gsl(evd, Vd, S), 0);
+            mp_of_d(evg, evd), mp_of_d(Vg, Vd);
+            check_eigvecs(Sm, evg, Vg, 53);
+            mat_clear_mp(evg), mat_clear_mp(Vg);
+            mat_clear_d(evd), mat_clear_d(Vd);
+        }
+        cr_assert(info->converged);
+        check_eigvecs(Sm, ev, V, prec);
+        mat_clear_d(S), mat_clear_mp(Sm), mat_clear_mp(ev), mat_clear_mp(V);
+    }
+    deq_rng_clear(rng);
+}
+
+/* tridiag(-1, 2, -1) has eigenvalues 2 - 2 cos(k pi/(n+1)), k = 1..n. */
+Test(num, jacobi_toeplitz_closed_form)
+{
+    const long P = 256;
+    long sizes[] = {1, 2, 3, 5, 8, 13, 21, 30};
+    mpfr_t lam, pi;
+    mpfr_inits2(P + 64, lam, pi, (mpfr_ptr)0);
+    mpfr_const_pi(pi, MPFR_RNDN);
+    for (int s = 0; s < 8; s++) {
+        long n = sizes[s];
+        mat_mp_t T, ev, V;
+        mat_init_mp(T, n, n, P), mat_init_mp(ev, n, 1, P), mat_init_mp(V, n, n, P);
+        for (long i = 0; i < n; i++) {
+            mpfr_set_si(E(T, i, i), 2, MPFR_RNDN);
+            if (i + 1 < n) {
+                mpfr_set_si(E(T, i + 1, i), -1, MPFR_RNDN);
+                mpfr_set_si(E(T, i, i + 1), -1, MPFR_RNDN);
+            }
+        }
+        num_symeig_info_t info;
+        num_symeig_jacobi_mp(ev, V, info, T, P);
+        cr_assert(info->converged);
+        for (long k = 1; k <= n; k++) {
+            mpfr_mul_si(lam, pi, k, MPFR_RNDN);
+            mpfr_div_si(lam, lam, n + 1, MPFR_RNDN);
+            mpfr_cos(lam, lam, MPFR_RNDN);
+            mpfr_mul_si(lam, lam, -2, MPFR_RNDN);
+            mpfr_add_si(lam, lam, 2, MPFR_RNDN);
+            double dig = test_digits_mp(E(ev, k - 1, 0), lam);
+            cr_assert(dig >= 70, "tridiag n=%ld k=%ld: %.3g digits (Jacobi %.17g, exact %.17g)",
+                      n, k, dig, mpfr_get_d(E(ev, k - 1, 0), MPFR_RNDN), mpfr_get_d(lam, MPFR_RNDN));
+        }
+        check_eigvecs(T, ev, V, P);
+        mat_clear_mp(T), mat_clear_mp(ev), mat_clear_mp(V);
+    }
+    mpfr_clears(lam, pi, (mpfr_ptr)0);
+}
+
+Test(num, jacobi_diagonal_sorts_vectors)
+{
+    /* diag(3, -1, 2): eigenvalues -1, 2, 3 with vectors e1, e2, e0 (exactly) */
+    mat_d_t S, ev, V;
+    mat_init_d(S, 3, 3, 53), mat_init_d(ev, 3, 1, 53), mat_init_d(V, 3, 3, 53);
+    S->e[0] = 3, S->e[4] = -1, S->e[8] = 2;
+    num_symeig_info_t info;
+    num_symeig_jacobi_d(ev, V, info, S, 53);
+    cr_assert(info->converged && info->sweeps == 0);
+    double want[] = {-1, 2, 3};
+    long col[] = {1, 2, 0};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(ev->e[i], want[i]);
+        for (int r = 0; r < 3; r++)
+            cr_assert_eq(Ed(V, r, i), r == col[i] ? 1.0 : 0.0);
+    }
+    mat_clear_d(S), mat_clear_d(ev), mat_clear_d(V);
+}
+
+/* ------------------------------------------------------ num_chol_certify */
+
+/* lambda_min of the stored symmetric matrix by 256-bit Jacobi (its error,
+ * ~ n 2^-256 ||H||_F, is allowed for in below_truth). */
+static void lambda_min_true(mpfr_t out, const mat_mp_t H)
+{
+    mat_mp_t ev;
+    eig_mp(ev, H, 256);
+    mpfr_init2(out, 256);
+    mpfr_set(out, E(ev, 0, 0), MPFR_RNDN);
+    mat_clear_mp(ev);
+}
+
+static double fro_mp(const mat_mp_t H)
+{
+    mpfr_t s;
+    mpfr_init2(s, 128);
+    mpfr_set_zero(s, 1);
+    for (long k = 0; k < H->rows * H->cols; k++)
+        mpfr_fma(s, H->e + k, H->e + k, s, MPFR_RNDN);
+    mpfr_sqrt(s, s, MPFR_RNDU);
+    double r = mpfr_get_d(s, MPFR_RNDU);
+    mpfr_clear(s);
+    return r;
+}
+
+/* "lower <= lambda_min" with the reference's own uncertainty on the safe side. */
+static int below_truth(double lower, mpfr_srcptr lmin, const mat_mp_t H)
+{
+    mpfr_t t;
+    mpfr_init2(t, 256);
+    mpfr_set_d(t, fro_mp(H) * (double)H->rows, MPFR_RNDU);
+    mpfr_mul_2si(t, t, -240, MPFR_RNDU);
+    mpfr_add(t, t, lmin, MPFR_RNDU);
+    int ok = mpfr_cmp_d(t, lower) >= 0;
+    mpfr_clear(t);
+    return ok;
+}
+
+/* Certify H (given in MPFR; the double run uses it rounded, which is exact for
+ * matrices built from doubles) with the given shift, in one backend. */
+static void certify_backend(num_chol_cert_t c, const mat_mp_t H, double shift, int use_mp, long prec)
+{
+    if (use_mp) {
+        num_chol_certify_mp(c, H, shift, prec);
+    } else {
+        mat_d_t Hd;
+        mat_init_d(Hd, H->rows, H->cols, 53);
+        mat_get_mat_d_mp(Hd, H);
+        num_chol_certify_d(c, Hd, shift, 53);
+        mat_clear_d(Hd);
+    }
+}
+
+Test(num, certify_spd_and_negative_control)
+{
+    deq_rng_t rng;
+    rng_for(rng, 40);
+    for (long it = 0; it < test_iters(100); it++) {
+        int use_mp = it % 2;
+        long n = rnd_int(rng, 1, use_mp ? 16 : 30), prec = use_mp ? 128 : 53;
+        /* H = M^T M / n + mu I, exactly symmetric, entries doubles */
+        mat_d_t M, Hd;
+        mat_init_d(M, n, n, 53), mat_init_d(Hd, n, n, 53);
+        test_fill_gaussian(M, rng);
+        double mu = pow(10.0, -rnd_int(rng, 0, 6));
+        for (long j = 0; j < n; j++)
+            for (long i = j; i < n; i++) {
+                double s = 0;
+                for (long t = 0; t < n; t++)
+                    s += Ed(M, t, i) * Ed(M, t, j);
+                Hd->e[i + j * n] = s / n + (i == j ? mu : 0.0);
+            }
+        symmetrize_d(Hd);
+        mat_mp_t H;
+        mp_of_d(H, Hd);
+        mpfr_t lmin;
+        lambda_min_true(lmin, H);
+        double lm = mpfr_get_d(lmin, MPFR_RNDN), f = fro_mp(H);
+
+        /* a shift a little below lambda_min must certify, and lower <= lambda_min */
+        double shift = lm - 1e-3 * mu;
+        num_chol_cert_t c;
+        certify_backend(c, H, shift, use_mp, prec);
+        cr_assert(c->certified,
+                  "%s n=%ld: not certified at shift %.17g < lambda_min %.17g (pivot %ld)" TSEED_FMT,
+                  use_mp ? "mp" : "d", n, shift, lm, c->failed_pivot, TSEED);
+        cr_assert(below_truth(c->lower, lmin, H),
+                  "%s n=%ld: lower %.17g above lambda_min %.17g" TSEED_FMT, use_mp ? "mp" : "d", n,
+                  c->lower, lm, TSEED);
+        cr_assert(c->lower <= shift && c->allowance >= 0 && c->shift == shift);
+        /* and a shift from 0 to lambda_min/2 gives a valid bound too */
+        certify_backend(c, H, 0.5 * lm * deq_rng_uniform(rng), use_mp, prec);
+        cr_assert(c->certified && below_truth(c->lower, lmin, H));
+
+        /* negative control: a shift above lambda_min by 1e-6 ||H||_F must fail */
+        double bad = lm + 1e-6 * f;
+        certify_backend(c, H, bad, use_mp, prec);
+        cr_assert(!c->certified && c->failed_pivot >= 1 && c->failed_pivot <= n &&
+                      c->lower == -INFINITY,
+                  "%s n=%ld: shift %.17g > lambda_min %.17g was certified (lower %.17g)" TSEED_FMT,
+                  use_mp ? "mp" : "d", n, bad, lm, c->lower, TSEED);
+        mpfr_clear(lmin);
+        mat_clear_mp(H), mat_clear_d(M), mat_clear_d(Hd);
+    }
+    deq_rng_clear(rng);
+}
+
+/* Shifts straddling lambda_min at the rounding level, lambda_min + j u ||H||_F
+ * / 4 for j = -4..40: there the Cholesky factorization of an (slightly)
+ * indefinite H - shift I often runs to completion, and only the allowance
+ * delta keeps lower <= lambda_min. The test insists that this regime is hit
+ * (some shift above lambda_min gets a certificate), so it can fail. */
+Test(num, certify_allowance_at_rounding_level)
+{
+    deq_rng_t rng;
+    rng_for(rng, 43);
+    long above = 0, tried = 0;
+    for (long it = 0; it < test_iters(60); it++) {
+        int use_mp = it % 2;
+        long n = rnd_int(rng, 1, use_mp ? 12 : 30), prec = use_mp ? 64 : 53;
+        /* H = M^T M / n with M having a small singular value, so lambda_min is
+         * small compared with ||H||: rounding then matters most */
+        mat_d_t M, Hd;
+        mat_init_d(M, n, n, 53), mat_init_d(Hd, n, n, 53);
+        test_fill_gaussian(M, rng);
+        for (long i = 0; i < n; i++)
+            M->e[i] *= 1e-3; /* first column small */
+        for (long j = 0; j < n; j++)
+            for (long i = j; i < n; i++) {
+                double acc = 0;
+                for (long t = 0; t < n; t++)
+                    acc += Ed(M, t, i) * Ed(M, t, j);
+                Hd->e[i + j * n] = acc / n;
+            }
+        symmetrize_d(Hd);
+        mat_mp_t H;
+        mp_of_d(H, Hd);
+        mpfr_t lmin;
+        lambda_min_true(lmin, H);
+        double lm = mpfr_get_d(lmin, MPFR_RNDN), eps = ldexp(fro_mp(H), -(int)prec);
+        for (long j = -4; j <= 40; j++) {
+            double shift = lm + 0.25 * (double)j * eps;
+            num_chol_cert_t c;
+            certify_backend(c, H, shift, use_mp, prec);
+            tried++;
+            if (c->certified && mpfr_cmp_d(lmin, shift) < 0)
+                above++;
+            cr_assert(!c->certified || below_truth(c->lower, lmin, H),
+                      "%s n=%ld shift lambda_min + %ld u||H||_F: lower %.17g > lambda_min %.17g "
+                      "(allowance %.3e)" TSEED_FMT,
+                      use_mp ? "mp" : "d", n, j, c->lower, lm, c->allowance, TSEED);
+        }
+        mpfr_clear(lmin);
+        mat_clear_d(M), mat_clear_d(Hd), mat_clear_mp(H);
+    }
+    cr_assert(above > 0, "no shift above lambda_min was ever certified (%ld tries): the test "
+                         "does not exercise the allowance", tried);
+    cr_log_info("certify_allowance_at_rounding_level: %ld of %ld shifts above lambda_min certified",
+                above, tried);
+    deq_rng_clear(rng);
+}
+
+/* A Gram matrix X^T X with two equal columns of X has two identical rows and
+ * columns as stored (same arithmetic), hence is exactly singular: no shift
+ * >= 0 may be certified with lower > 0. */
+Test(num, certify_singular_gram)
+{
+    deq_rng_t rng;
+    rng_for(rng, 41);
+    for (long it = 0; it < test_iters(60); it++) {
+        int use_mp = it % 2;
+        long n = rnd_int(rng, 2, 20), r = rnd_int(rng, 1, 25), prec = use_mp ? 256 : 53;
+        mat_d_t X;
+        mat_init_d(X, r, n, 53);
+        test_fill_gaussian(X, rng);
+        long a = rnd_int(rng, 0, n - 1), b = (a + rnd_int(rng, 1, n - 1)) % n;
+        for (long i = 0; i < r; i++)
+            X->e[i + b * r] = X->e[i + a * r];
+        mat_mp_t Xm, H;
+        mp_of_d(Xm, X);
+        mat_init_mp(H, n, n, use_mp ? prec : 53);
+        for (long j = 0; j < n; j++)
+            for (long i = 0; i < n; i++) {
+                mpfr_set_zero(E(H, i, j), 1);
+                for (long t = 0; t < r; t++)
+                    mpfr_fma(E(H, i, j), E(Xm, t, i), E(Xm, t, j), E(H, i, j), MPFR_RNDN);
+            }
+        double shifts[] = {0.0, 1e-300, 1e-12};
+        for (int s = 0; s < 3; s++) {
+            num_chol_cert_t c;
+            certify_backend(c, H, shifts[s], use_mp, prec);
+            cr_assert(!c->certified || c->lower <= 0.0,
+                      "%s n=%ld: singular Gram certified with lower %.3e > 0 (shift %g)" TSEED_FMT,
+                      use_mp ? "mp" : "d", n, c->lower, shifts[s], TSEED);
+        }
+        mat_clear_d(X), mat_clear_mp(Xm), mat_clear_mp(H);
+    }
+    deq_rng_clear(rng);
+}
+
+/* MPFR at 256 bits: lambda_min ~ 1e-30 (diag(1e-30, 1, 2, ...) plus 1e-40
+ * off-diagonal couplings; truth by Jacobi at 512 bits). Certified just below,
+ * refused just above; double cannot resolve it but must stay valid. */
+Test(num, certify_mpfr_tiny_lambda)
+{
+    const long P = 256;
+    long n = 6;
+    mat_mp_t H, ev;
+    mat_init_mp(H, n, n, P);
+    for (long i = 0; i < n; i++) {
+        if (i == 0) {
+            mpfr_set_ui(E(H, 0, 0), 10, MPFR_RNDN);
+            mpfr_pow_si(E(H, 0, 0), E(H, 0, 0), -30, MPFR_RNDN);
+        } else {
+            mpfr_set_ui(E(H, i, i), (unsigned long)i, MPFR_RNDN);
+        }
+        for (long j = 0; j < i; j++) {
+            mpfr_set_ui(E(H, i, j), 10, MPFR_RNDN);
+            mpfr_pow_si(E(H, i, j), E(H, i, j), -40, MPFR_RNDN);
+            mpfr_set(E(H, j, i), E(H, i, j), MPFR_RNDN);
+        }
+    }
+    mat_init_mp(ev, n, 1, 512);
+    num_symeig_info_t info;
+    num_symeig_jacobi_mp(ev, NULL, info, H, 512);
+    cr_assert(info->converged);
+    double lm = mpfr_get_d(E(ev, 0, 0), MPFR_RNDN);
+    cr_assert(lm > 0.99e-30 && lm < 1.01e-30, "constructed lambda_min %.6g", lm);
+
+    num_chol_cert_t c;
+    num_chol_certify_mp(c, H, lm * (1 - 1e-6), P);
+    cr_assert(c->certified, "1e-30 matrix not certified at shift lambda_min (1 - 1e-6)");
+    cr_assert(mpfr_cmp_d(E(ev, 0, 0), c->lower) >= 0, "lower %.17g above lambda_min %.17g",
+              c->lower, lm);
+    cr_assert(c->lower > lm * (1 - 2e-6), "lower %.17g: allowance %.3g too large", c->lower,
+              c->allowance);
+    num_chol_certify_mp(c, H, lm * (1 + 1e-6), P);
+    cr_assert(!c->certified, "shift above lambda_min = 1e-30 was certified (lower %.17g)", c->lower);
+
+    mat_d_t Hd;
+    mat_init_d(Hd, n, n, 53);
+    mat_get_mat_d_mp(Hd, H);
+    mat_mp_t Hdm;
+    mp_of_d(Hdm, Hd);
+    mpfr_t lmin_d;
+    lambda_min_true(lmin_d, Hdm);
+    num_chol_certify_d(c, Hd, lm * (1 - 1e-6), 53);
+    cr_assert(!c->certified || below_truth(c->lower, lmin_d, Hdm),
+              "double: lower %.17g above lambda_min", c->lower);
+    mpfr_clear(lmin_d);
+    mat_clear_d(Hd), mat_clear_mp(Hdm), mat_clear_mp(H), mat_clear_mp(ev);
+}
+
+/* Scales from the subnormal range to 1e300: a certificate, when issued, is
+ * never above the true lambda_min (the underflow allowance at work). */
+Test(num, certify_extreme_scales)
+{
+    deq_rng_t rng;
+    rng_for(rng, 42);
+    double scales[] = {0x1p-1062, 0x1p-1040, 0x1p-1000, 1e-300, 1.0, 1e300};
+    for (long it = 0; it < test_iters(60); it++) {
+        long n = rnd_int(rng, 1, 8);
+        double sc = scales[it % 6];
+        mat_d_t M, Hd;
+        mat_init_d(M, n, n, 53), mat_init_d(Hd, n, n, 53);
+        test_fill_gaussian(M, rng);
+        for (long j = 0; j < n; j++)
+            for (long i = j; i < n; i++) {
+                double s = 0;
+                for (long t = 0; t < n; t++)
+                    s += Ed(M, t, i) * Ed(M, t, j);
+                Hd->e[i + j * n] = (s / n + (i == j ? 0.1 : 0.0)) * sc;
+            }
+        symmetrize_d(Hd);
+        mat_mp_t H;
+        mp_of_d(H, Hd);
+        mpfr_t lmin;
+        lambda_min_true(lmin, H);
+        double lm = mpfr_get_d(lmin, MPFR_RNDN);
+        for (int k = 0; k < 4; k++) {
+            double shift = lm * (1.0 - pow(10.0, -2.0 * k)); /* 0, 0.99, 0.9999, ... of lambda_min */
+            for (int use_mp = 0; use_mp < 2; use_mp++) {
+                num_chol_cert_t c;
+                certify_backend(c, H, shift, use_mp, 64);
+                cr_assert(!c->certified || below_truth(c->lower, lmin, H),
+                          "%s scale %g n=%ld shift %.17g: lower %.17g > lambda_min %.17g" TSEED_FMT,
+                          use_mp ? "mp" : "d", sc, n, shift, c->lower, lm, TSEED);
+                if (k == 0 && sc >= 1e-300)
+                    cr_assert(c->certified, "%s scale %g: shift 0 of an SPD matrix not certified",
+                              use_mp ? "mp" : "d", sc);
+            }
+        }
+        mpfr_clear(lmin);
+        mat_clear_d(M), mat_clear_d(Hd), mat_clear_mp(H);
+    }
+    deq_rng_clear(rng);
+}
+
+Test(num, certify_special_inputs)
+{
+    num_chol_cert_t c;
+    /* 1x1 */
+    mat_d_t H;
+    mat_init_d(H, 1, 1, 53);
+    H->e[0] = 2.0;
+    num_chol_certify_d(c, H, 2.0, 53);
+    cr_assert(!c->certified && c->failed_pivot == 1, "[[2]] - 2 I certified");
+    num_chol_certify_d(c, H, 1.5, 53);
+    cr_assert(c->certified && c->lower <= 2.0 && c->lower > 1.5 - 1e-14, "[[2]] shift 1.5: %.17g",
+              c->lower);
+    /* non-finite entries and shift */
+    H->e[0] = NAN;
+    num_chol_certify_d(c, H, 0.0, 53);
+    cr_assert(!c->certified && c->lower == -INFINITY);
+    H->e[0] = 1.0;
+    num_chol_certify_d(c, H, INFINITY, 53);
+    cr_assert(!c->certified);
+    num_chol_certify_d(c, H, -INFINITY, 53);
+    cr_assert(!c->certified);
+    mat_clear_d(H);
+
+    /* asymmetric storage: the certificate is for the symmetric part.
+     * H = [[1, 2], [0, 1]]: the matrix built from the lower triangle is I
+     * (lambda_min 1) but the symmetric part [[1, 1], [1, 1]] has lambda_min 0:
+     * a shift of 0.5 must not yield lower > 0. */
+    mat_init_d(H, 2, 2, 53);
+    H->e[0] = 1, H->e[1] = 0, H->e[2] = 2, H->e[3] = 1; /* column-major: (0,1) = 2 */
+    num_chol_certify_d(c, H, 0.5, 53);
+    cr_assert(!c->certified || c->lower <= 0.0,
+              "asymmetric H: lower %.17g above lambda_min of the symmetric part (0)", c->lower);
+    num_chol_certify_d(c, H, -1.5, 53);
+    cr_assert(c->certified && c->lower <= -1.5, "asymmetric H, shift -1.5: not certified");
+    mat_clear_d(H);
+
+    mat_mp_t Hm;
+    mat_init_mp(Hm, 2, 2, 100);
+    mpfr_set_ui(E(Hm, 0, 0), 1, MPFR_RNDN), mpfr_set_ui(E(Hm, 1, 1), 1, MPFR_RNDN);
+    mpfr_set_ui(E(Hm, 0, 1), 2, MPFR_RNDN);
+    num_chol_certify_mp(c, Hm, 0.5, 100);
+    cr_assert(!c->certified || c->lower <= 0.0, "mp asymmetric H: lower %.17g", c->lower);
+    mat_clear_mp(Hm);
+    /* entries stored at more bits than requested are used exactly:
+     * [[1, 1 - 2^-200], [1 - 2^-200, 1]] at 300 bits has lambda_min = 2^-200;
+     * rounded to the requested 64 bits it would be singular. */
+    mat_init_mp(Hm, 2, 2, 300);
+    mpfr_set_ui(E(Hm, 0, 0), 1, MPFR_RNDN), mpfr_set_ui(E(Hm, 1, 1), 1, MPFR_RNDN);
+    mpfr_set_ui_2exp(E(Hm, 0, 1), 1, -200, MPFR_RNDN);
+    mpfr_ui_sub(E(Hm, 0, 1), 1, E(Hm, 0, 1), MPFR_RNDN);
+    mpfr_set(E(Hm, 1, 0), E(Hm, 0, 1), MPFR_RNDN);
+    num_chol_certify_mp(c, Hm, 0x1p-201, 64);
+    cr_assert(c->certified && c->lower > 0 && c->lower <= 0x1p-200,
+              "300-bit entries: certified %d lower %.17g (want (0, 2^-200])", c->certified,
+              c->lower);
+    mat_clear_mp(Hm);
+}
+
+/* --------------------------------------------------------------- norm bound */
+
+/* upper >= ||A||_2 (truth: 256-bit Jacobi on the exact Gram matrix, minus a
+ * 2^-200 relative allowance for the reference itself). */
+static void check_upper_valid(const num_norm2_t nb, const mat_mp_t A, const char *what)
+{
+    mpfr_t s, lo;
+    true_norm2(s, A, 256);
+    mpfr_init2(lo, 256);
+    mpfr_mul_2si(lo, s, -200, MPFR_RNDN);
+    mpfr_sub(lo, s, lo, MPFR_RNDN);
+    cr_assert(mpfr_cmp_d(lo, nb->upper) <= 0,
+              "%s %ldx%ld: upper %.17g < ||A||_2 = %.17g (method %s)" TSEED_FMT, what, A->rows,
+              A->cols, nb->upper, mpfr_get_d(s, MPFR_RNDN), num_norm2_method_name(nb->method),
+              TSEED);
+    cr_assert(mpfr_cmp_d(lo, nb->fallback) <= 0, "%s: fallback %.17g < ||A||_2 = %.17g", what,
+              nb->fallback, mpfr_get_d(s, MPFR_RNDN));
+    cr_assert(nb->upper <= nb->fallback, "%s: upper above fallback", what);
+    mpfr_clears(s, lo, (mpfr_ptr)0);
+}
+
+enum { NB_GAUSS, NB_RANK1, NB_DIAG, NB_ZERO, NB_KINDS };
+
+static void make_matrix(mat_d_t A, deq_rng_t rng, int kind)
+{
+    long r = A->rows, c = A->cols;
+    mat_zero_d(A);
+    if (kind == NB_GAUSS) {
+        test_fill_gaussian(A, rng);
+    } else if (kind == NB_RANK1) {
+        double *u = malloc((size_t)r * sizeof *u);
+        for (long i = 0; i < r; i++)
+            u[i] = deq_rng_gaussian(rng);
+        for (long j = 0; j < c; j++) {
+            double v = deq_rng_gaussian(rng);
+            for (long i = 0; i < r; i++)
+                A->e[i + j * r] = u[i] * v;
+        }
+        free(u);
+    } else if (kind == NB_DIAG) {
+        for (long i = 0; i < r && i < c; i++)
+            A->e[i + i * r] = deq_rng_gaussian(rng) * pow(10.0, rnd_int(rng, -3, 3));
+    }
+}
+
+Test(num, norm2_valid_random_shapes)
+{
+    deq_rng_t rng;
+    rng_for(rng, 50);
+    for (long it = 0; it < test_iters(160); it++) {
+        int kind = (int)(it % NB_KINDS);
+        long r = rnd_int(rng, 1, 24), c = rnd_int(rng, 1, 24);
+        if (it % 9 == 0)
+            r = 1; /* wide row */
+        if (it % 11 == 0)
+            c = 1; /* tall column */
+        mat_d_t A;
+        mat_init_d(A, r, c, 53);
+        make_matrix(A, rng, kind);
+        if (it % 13 == 0) /* extreme scales */
+            for (long k = 0; k < r * c; k++)
+                A->e[k] *= it % 2 ? 1e150 : 1e-160;
+        num_norm2_t nb;
+        num_norm2_upper_d(nb, A, 53);
+        mat_mp_t Am;
+        mp_of_d(Am, A);
+        check_upper_valid(nb, Am, "double");
+        num_norm2_t nbm;
+        num_norm2_upper_mp(nbm, Am, 53);
+        cr_assert(nbm->upper == nb->upper, "exact MPFR input: bound differs from double");
+        if (kind == NB_ZERO)
+            cr_assert(nb->upper == 0.0, "zero matrix: upper %.3g", nb->upper);
+        if (kind == NB_RANK1 || kind == NB_GAUSS) {
+            /* tightness relative to the fallback shows the Cholesky route ran */
+            mpfr_t s;
+            true_norm2(s, Am, 128);
+            double sv = mpfr_get_d(s, MPFR_RNDN);
+            /* (at 1e-160 the Gram entries are subnormal: only validity is expected) */
+            cr_assert(it % 13 == 0 || nb->upper <= sv * (1 + 1e-9) ||
+                          nb->method == NUM_NORM2_FALLBACK,
+                      "%ldx%ld kind %d: upper %.17g vs ||A|| %.17g" TSEED_FMT, r, c, kind,
+                      nb->upper, sv, TSEED);
+            if (r > 1 && c > 1 && kind == NB_GAUSS && it % 13 != 0)
+                cr_assert(nb->method == NUM_NORM2_CHOLESKY && nb->upper <= sv * (1 + 1e-9),
+                          "%ldx%ld Gaussian: method %s, upper/||A|| - 1 = %.3g" TSEED_FMT, r, c,
+                          num_norm2_method_name(nb->method), nb->upper / sv - 1, TSEED);
+            mpfr_clear(s);
+        }
+        mat_clear_mp(Am), mat_clear_d(A);
+    }
+    deq_rng_clear(rng);
+}
+
+/* 1 x k rows: C = A A^T is one rounded dot product and the first trial
+ * shift exceeds it by only ~ 2 gamma_2, so the bound rests on e_C (the dot
+ * product's error allowance). Truth: sqrt of the exact sum of squares. */
+Test(num, norm2_single_row_dot_product)
+{
+    deq_rng_t rng;
+    rng_for(rng, 54);
+    mpfr_t s, a;
+    mpfr_init2(s, 2200);
+    mpfr_init2(a, 53);
+    for (long it = 0; it < test_iters(300); it++) {
+        long k = rnd_int(rng, 2, it % 3 ? 64 : 2000);
+        mat_d_t A;
+        mat_init_d(A, it % 2 ? 1 : k, it % 2 ? k : 1, 53);
+        test_fill_gaussian(A, rng);
+        num_norm2_t nb;
+        num_norm2_upper_d(nb, A, 53);
+        mpfr_set_zero(s, 1);
+        for (long t = 0; t < k; t++) {
+            mpfr_set_d(a, A->e[t], MPFR_RNDN);
+            mpfr_fma(s, a, a, s, MPFR_RNDN); /* exact at 2200 bits */
+        }
+        mpfr_sqrt(s, s, MPFR_RNDD);
+        cr_assert(mpfr_cmp_d(s, nb->upper) <= 0,
+                  "%ldx%ld: upper %.17g < ||a||_2 = %.17g (method %s)" TSEED_FMT, A->rows, A->cols,
+                  nb->upper, mpfr_get_d(s, MPFR_RNDN), num_norm2_method_name(nb->method), TSEED);
+        mat_clear_d(A);
+    }
+    mpfr_clears(s, a, (mpfr_ptr)0);
+    deq_rng_clear(rng);
+}
+
+/* Gaussian matrices up to 512: valid against GSL's SVD (allowing its own
+ * error, c n u sigma with c = 4) and tight to 1e-6 (the quality goal). */
+Test(num, norm2_tight_gaussian)
+{
+    deq_rng_t rng;
+    rng_for(rng, 51);
+    long sizes[][2] = {{64, 64}, {128, 128}, {200, 100}, {100, 200}, {256, 256}, {512, 512}};
+    double worst = 0;
+    for (int s = 0; s < 6; s++) {
+        long r = sizes[s][0], c = sizes[s][1];
+        mat_d_t A;
+        mat_init_d(A, r, c, 53);
+        test_fill_gaussian(A, rng);
+        num_norm2_t nb;
+        num_norm2_upper_d(nb, A, 53);
+        double sv = gsl_sigma_max(A), n = (double)(r > c ? r : c);
+        double gap = nb->upper / sv - 1;
+        worst = fmax(worst, gap);
+        cr_assert(nb->upper >= sv * (1 - 4 * n * 0x1p-53),
+                  "%ldx%ld: upper %.17g below GSL sigma_max %.17g" TSEED_FMT, r, c, nb->upper, sv,
+                  TSEED);
+        cr_assert(nb->method == NUM_NORM2_CHOLESKY && gap <= 1e-6,
+                  "%ldx%ld: upper %.17g, sigma_max %.17g, relative gap %.3g > 1e-6 (method %s)" TSEED_FMT,
+                  r, c, nb->upper, sv, gap, num_norm2_method_name(nb->method), TSEED);
+        cr_assert(fabs(nb->estimate / sv - 1) <= 1e-8, "%ldx%ld: estimate %.17g vs %.17g", r, c,
+                  nb->estimate, sv);
+        cr_log_info("norm2 %ldx%ld: relative gap upper/sigma_max - 1 = %.3g", r, c, gap);
+        mat_clear_d(A);
+    }
+    cr_log_info("norm2_tight_gaussian: worst relative gap %.3g", worst);
+    deq_rng_clear(rng);
+}
+
+Test(num, norm2_closed_forms)
+{
+    /* diag(3, -5, 2): ||A||_2 = 5 */
+    mat_d_t A;
+    mat_init_d(A, 3, 3, 53);
+    A->e[0] = 3, A->e[4] = -5, A->e[8] = 2;
+    num_norm2_t nb;
+    num_norm2_upper_d(nb, A, 53);
+    cr_assert(nb->upper >= 5.0 && nb->upper <= 5.0 * (1 + 1e-9), "diag(3,-5,2): upper %.17g",
+              nb->upper);
+    mat_mp_t Am;
+    mp_of_d(Am, A);
+    num_norm2_upper_mp(nb, Am, 53);
+    cr_assert(nb->upper >= 5.0 && nb->upper <= 5.0 * (1 + 1e-9), "mp diag(3,-5,2): %.17g",
+              nb->upper);
+    mat_clear_mp(Am), mat_clear_d(A);
+
+    /* 1x1 and empty */
+    mat_init_d(A, 1, 1, 53);
+    A->e[0] = -7;
+    num_norm2_upper_d(nb, A, 53);
+    cr_assert(nb->upper >= 7.0 && nb->upper <= 7.0 * (1 + 1e-12), "[[-7]]: %.17g", nb->upper);
+    mat_clear_d(A);
+    mat_init_d(A, 0, 4, 53);
+    num_norm2_upper_d(nb, A, 53);
+    cr_assert(nb->upper == 0.0);
+    mat_clear_d(A);
+    /* non-finite: no finite bound */
+    mat_init_d(A, 2, 2, 53);
+    A->e[3] = INFINITY;
+    num_norm2_upper_d(nb, A, 53);
+    cr_assert(nb->upper == INFINITY);
+    mat_clear_d(A);
+
+    /* ones(r, c): ||A||_2 = sqrt(r c) exactly */
+    for (long r = 1; r <= 9; r += 4)
+        for (long c = 1; c <= 16; c += 5) {
+            mat_init_d(A, r, c, 53);
+            for (long k = 0; k < r * c; k++)
+                A->e[k] = 1.0;
+            num_norm2_upper_d(nb, A, 53);
+            double t = sqrt((double)(r * c));
+            mpfr_t tm;
+            mpfr_init2(tm, 128);
+            mpfr_set_ui(tm, (unsigned long)(r * c), MPFR_RNDN);
+            mpfr_sqrt(tm, tm, MPFR_RNDN);
+            cr_assert(mpfr_cmp_d(tm, nb->upper) <= 0 && nb->upper <= t * (1 + 1e-12),
+                      "ones(%ld,%ld): upper %.17g, exact %.17g", r, c, nb->upper, t);
+            mpfr_clear(tm);
+            mat_clear_d(A);
+        }
+}
+
+/* MPFR input not representable in double: entries x/3 at 256 bits. The bound
+ * must hold for the stored matrix (truth at 512 bits), including the 1x1
+ * [[1/3]] where rounding to double loses exactly the part that matters. */
+Test(num, norm2_mpfr_inexact_input)
+{
+    deq_rng_t rng;
+    rng_for(rng, 52);
+    for (long it = 0; it < test_iters(30); it++) {
+        long r = rnd_int(rng, 1, 12), c = rnd_int(rng, 1, 12);
+        mat_mp_t A;
+        mat_init_mp(A, r, c, 256);
+        fill_mp(A, rng, 1);
+        num_norm2_t nb;
+        num_norm2_upper_mp(nb, A, 256);
+        mpfr_t s;
+        true_norm2(s, A, 512);
+        cr_assert(mpfr_cmp_d(s, nb->upper) <= 0,
+                  "%ldx%ld /3 entries: upper %.17g < ||A||_2 = %.17g (rounded)" TSEED_FMT, r, c,
+                  nb->upper, mpfr_get_d(s, MPFR_RNDN), TSEED);
+        cr_assert(mpfr_cmp_d(s, nb->fallback) <= 0);
+        cr_assert(nb->upper <= mpfr_get_d(s, MPFR_RNDN) * (1 + 1e-9) ||
+                      nb->method == NUM_NORM2_FALLBACK);
+        mpfr_clear(s);
+        mat_clear_mp(A);
+    }
+    deq_rng_clear(rng);
+
+    /* [[1/3]], [[1/3, 1/3]], and 1/3 + 2^-200 */
+    for (int k = 1; k <= 3; k++) {
+        mat_mp_t A;
+        mat_init_mp(A, 1, k == 2 ? 2 : 1, 256);
+        for (long j = 0; j < A->cols; j++) {
+            mpfr_set_ui(E(A, 0, j), 1, MPFR_RNDN);
+            mpfr_div_ui(E(A, 0, j), E(A, 0, j), 3, MPFR_RNDN);
+            if (k == 3) {
+                mpfr_t e;
+                mpfr_init2(e, 256);
+                mpfr_set_ui_2exp(e, 1, -200, MPFR_RNDN);
+                mpfr_add(E(A, 0, j), E(A, 0, j), e, MPFR_RNDN);
+                mpfr_clear(e);
+            }
+        }
+        num_norm2_t nb;
+        num_norm2_upper_mp(nb, A, 256);
+        mpfr_t s;
+        true_norm2(s, A, 512);
+        cr_assert(mpfr_cmp_d(s, nb->upper) <= 0, "case %d: upper %.17g < %.17g (rounded)", k,
+                  nb->upper, mpfr_get_d(s, MPFR_RNDN));
+        mpfr_clear(s);
+        mat_clear_mp(A);
+    }
+}
+
+/* Negative control: scale A so that its true norm is just above the bound
+ * computed for A (by a factor 1 + 1e-12). The new bound must follow. */
+Test(num, norm2_negative_control_scaling)
+{
+    deq_rng_t rng;
+    rng_for(rng, 53);
+    for (long it = 0; it < test_iters(40); it++) {
+        long r = rnd_int(rng, 2, 20), c = rnd_int(rng, 2, 20);
+        mat_d_t A;
+        mat_init_d(A, r, c, 53);
+        make_matrix(A, rng, it % 2 ? NB_GAUSS : NB_RANK1);
+        num_norm2_t nb;
+        num_norm2_upper_d(nb, A, 53);
+        mat_mp_t Am;
+        mp_of_d(Am, A);
+        mpfr_t s;
+        true_norm2(s, Am, 256);
+        double scale = nb->upper / mpfr_get_d(s, MPFR_RNDN) * (1 + 1e-12);
+        for (long k = 0; k < r * c; k++)
+            A->e[k] *= scale;
+        mat_clear_mp(Am);
+        mp_of_d(Am, A);
+        mpfr_clear(s);
+        true_norm2(s, Am, 256);
+        cr_assert(mpfr_cmp_d(s, nb->upper) > 0,
+                  "control not established: scaled norm %.17g <= old bound %.17g",
+                  mpfr_get_d(s, MPFR_RNDN), nb->upper);
+        double old = nb->upper;
+        num_norm2_upper_d(nb, A, 53);
+        cr_assert(mpfr_cmp_d(s, nb->upper) <= 0,
+                  "%ldx%ld scaled by %.17g: new upper %.17g (old %.17g) < true %.17g" TSEED_FMT, r,
+                  c, scale, nb->upper, old, mpfr_get_d(s, MPFR_RNDN), TSEED);
+        mpfr_clear(s);
+        mat_clear_mp(Am), mat_clear_d(A);
+    }
+    deq_rng_clear(rng);
+}

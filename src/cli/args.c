@@ -1,1 +1,137 @@
-/* placeholder: being written */
+#include "cli/args.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cli_opt *find(cli_opt *opts, const char *name, size_t len)
+{
+    for (cli_opt *o = opts; o->name; o++)
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+            return o;
+    return NULL;
+}
+
+deq_status cli_parse(cli_opt *opts, const char **pos, int max_pos, int *npos, int *help, int argc,
+                     char **argv, int first, deq_error_t err)
+{
+    *npos = 0;
+    *help = 0;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            *help = 1;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (a[0] == '-' && a[1] != '\0' && !cli_is_decimal(a))
+                return deq_error_set(err, DEQ_ERR_INPUT, "%s: unknown option (see --help)", a);
+            if (*npos >= max_pos)
+                return deq_error_set(err, DEQ_ERR_INPUT, "%s: unexpected argument (see --help)", a);
+            pos[(*npos)++] = a;
+            continue;
+        }
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        cli_opt *o = find(opts, name, len);
+        if (!o)
+            return deq_error_set(err, DEQ_ERR_INPUT, "--%.*s: unknown option (see --help)",
+                                 (int)len, name);
+        if (o->value)
+            return deq_error_set(err, DEQ_ERR_INPUT, "--%s: given more than once", o->name);
+        if (!o->takes_value) {
+            if (eq)
+                return deq_error_set(err, DEQ_ERR_INPUT, "--%s: takes no value", o->name);
+            o->value = "1";
+        } else if (eq) {
+            o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            o->value = argv[++i];
+        } else {
+            return deq_error_set(err, DEQ_ERR_INPUT, "--%s: missing value", o->name);
+        }
+        if (o->takes_value && o->value[0] == '\0')
+            return deq_error_set(err, DEQ_ERR_INPUT, "--%s: empty value", o->name);
+    }
+    return DEQ_OK;
+}
+
+const cli_opt *cli_get(const cli_opt *opts, const char *name)
+{
+    return find((cli_opt *)opts, name, strlen(name));
+}
+
+const char *cli_value(const cli_opt *opts, const char *name)
+{
+    const cli_opt *o = cli_get(opts, name);
+    return o ? o->value : NULL;
+}
+
+int cli_is_decimal(const char *s)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    int digits = 0;
+    while (isdigit((unsigned char)*p))
+        p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p))
+            p++, digits++;
+    }
+    if (!digits)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!isdigit((unsigned char)*p))
+            return 0;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    return *p == '\0';
+}
+
+deq_status cli_decimal(const char *flag, const char *s, deq_error_t err)
+{
+    if (!cli_is_decimal(s))
+        return deq_error_set(err, DEQ_ERR_INPUT, "--%s: expected a decimal number, got \"%s\"",
+                             flag, s);
+    double d = strtod(s, NULL);
+    if (!isfinite(d))
+        return deq_error_set(err, DEQ_ERR_INPUT, "--%s: \"%s\" is out of range", flag, s);
+    return DEQ_OK;
+}
+
+deq_status cli_double_in(double *out, const char *flag, const char *s, double lo, double hi,
+                         int lo_open, deq_error_t err)
+{
+    if (cli_decimal(flag, s, err) != DEQ_OK)
+        return err->status;
+    double d = strtod(s, NULL);
+    if (d < lo || d > hi || (lo_open && d == lo))
+        return deq_error_set(err, DEQ_ERR_INPUT, "--%s: %s is outside the range %s%g, %g]", flag,
+                             s, lo_open ? "(" : "[", lo, hi);
+    *out = d;
+    return DEQ_OK;
+}
+
+deq_status cli_long_in(long *out, const char *flag, const char *s, long lo, long hi,
+                       deq_error_t err)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--%s: expected an integer, got \"%s\"", flag, s);
+    if (v < lo || v > hi)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--%s: %ld is outside the range %ld..%ld", flag,
+                             v, lo, hi);
+    *out = v;
+    return DEQ_OK;
+}

@@ -1,1 +1,185 @@
-/* placeholder: being written */
+/* `deqcheck solve`: the equilibria of a DEQ given as text matrices. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+
+static void solve_help(FILE *f)
+{
+    deq_solve_opts d;
+    deq_solve_opts_default(&d);
+    fprintf(f,
+"Usage: deqcheck solve --A FILE --U FILE --X FILE --gamma G --activation NAME [options]\n"
+"\n"
+"Solves the equilibrium z_i = sigma((G/sqrt(m)) * A z_i + S * U x_i) for every column\n"
+"x_i of X, and writes Z (m x n, one equilibrium per column) as a text matrix.\n"
+"\n"
+"Inputs (text matrices: a header line \"rows cols\", then rows of decimal numbers;\n"
+"'#' starts a comment; any number of digits is read at full precision):\n"
+"  --A FILE             implicit-layer weights, m x m\n"
+"  --U FILE             input-layer weights, m x d\n"
+"  --X FILE             inputs, d x n (one sample per column)\n"
+"  --gamma G            scale: alpha_A = G / sqrt(m) (a decimal number)\n"
+"  --sigma-u S          input scale alpha_U = S (default 1)\n"
+"  --activation NAME    one of: %s\n"
+"\n"
+"Precision and solver:\n"
+"  --backend B          double or mpfr (default mpfr)\n"
+"  --precision BITS     MPFR working precision, %d..%d (default %d; mpfr only)\n"
+"  --solver S           picard or anderson (default anderson)\n"
+"  --tol T              stop when max_i ||Phi(z_i) - z_i|| <= T * max_i ||z_i||, 0 < T < 1\n"
+"                       (default: 8 sqrt(m) u with u = 2^-precision, i.e. rounding level)\n"
+"  --max-iter K         solver iterations at most (default %ld)\n"
+"  --depth K            Anderson history length (default %d)\n"
+"  --ridge R            Anderson regularization, relative (default %g)\n"
+"  --damping B          Anderson damping, 0 < B <= 1 (default %g)\n"
+"  --no-newton          mpfr: do not polish with Newton steps (by default the solver\n"
+"                       stops at sqrt(T) and Newton's method takes it to T)\n"
+"  --out FILE           write Z here (default: standard output)\n"
+"\n"
+"Report (standard error): iterations, final residual, the certified contraction\n"
+"bound rho_bar = L * alpha_A * ||A||_2 (L = Lipschitz constant of sigma, ||A||_2\n"
+"bounded above with a Cholesky certificate) and, when rho_bar < 1, a rigorous bound\n"
+"on the distance of the returned Z to the exact equilibrium, rounding included.\n"
+"\n"
+"Exit status: 0 converged (Z written); 1 not converged (nothing written);\n"
+"2 bad input or usage; 3 internal error.\n",
+            deq_act_list(), DEQ_PREC_MIN, DEQ_PREC_MAX, DEQ_PREC_DEFAULT, d.max_iter, d.depth,
+            d.ridge, d.damping);
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "deqcheck solve: %s\n", msg);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_cmd_solve(int argc, char **argv)
+{
+    cli_opt opts[] = {
+        {"A", 1, NULL},        {"U", 1, NULL},         {"X", 1, NULL},
+        {"gamma", 1, NULL},    {"sigma-u", 1, NULL},   {"activation", 1, NULL},
+        {"backend", 1, NULL},  {"precision", 1, NULL}, {"solver", 1, NULL},
+        {"tol", 1, NULL},      {"max-iter", 1, NULL},  {"depth", 1, NULL},
+        {"ridge", 1, NULL},    {"damping", 1, NULL},   {"no-newton", 0, NULL},
+        {"out", 1, NULL},      {NULL, 0, NULL}};
+    deq_error_t err;
+    deq_error_init(err);
+    const char *pos[1];
+    int npos, help;
+    if (cli_parse(opts, pos, 0, &npos, &help, argc, argv, 2, err) != DEQ_OK)
+        return usage_error(err->msg);
+    if (help) {
+        solve_help(stdout);
+        return CLI_EXIT_OK;
+    }
+
+    cli_solve_args a;
+    memset(&a, 0, sizeof a);
+    deq_solve_opts_default(&a.opts);
+    static const char *const required[] = {"A", "U", "X", "gamma", "activation"};
+    for (size_t k = 0; k < sizeof required / sizeof *required; k++)
+        if (!cli_value(opts, required[k])) {
+            deq_error_set(err, DEQ_ERR_INPUT, "--%s is required (see deqcheck solve --help)",
+                          required[k]);
+            return usage_error(err->msg);
+        }
+    a.A = cli_value(opts, "A");
+    a.U = cli_value(opts, "U");
+    a.X = cli_value(opts, "X");
+    a.out = cli_value(opts, "out");
+    a.gamma = cli_value(opts, "gamma");
+    a.sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
+    if (cli_decimal("gamma", a.gamma, err) || cli_decimal("sigma-u", a.sigma_u, err))
+        return usage_error(err->msg);
+
+    const char *act = cli_value(opts, "activation");
+    if (deq_act_parse(&a.act, act) != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--activation: unknown activation \"%s\" (one of: %s)",
+                      act, deq_act_list());
+        return usage_error(err->msg);
+    }
+    const char *backend = cli_value(opts, "backend");
+    a.backend = DEQ_BACKEND_MPFR;
+    if (backend && strcmp(backend, "double") == 0)
+        a.backend = DEQ_BACKEND_DOUBLE;
+    else if (backend && strcmp(backend, "mpfr") != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--backend: expected double or mpfr, got \"%s\"", backend);
+        return usage_error(err->msg);
+    }
+    a.prec = a.backend == DEQ_BACKEND_DOUBLE ? DEQ_PREC_DOUBLE : DEQ_PREC_DEFAULT;
+    if (cli_value(opts, "precision")) {
+        if (a.backend == DEQ_BACKEND_DOUBLE)
+            return usage_error("--precision: applies to --backend mpfr only (double is 53 bits)");
+        if (cli_long_in(&a.prec, "precision", cli_value(opts, "precision"), DEQ_PREC_MIN,
+                        DEQ_PREC_MAX, err))
+            return usage_error(err->msg);
+    }
+    const char *solver = cli_value(opts, "solver");
+    if (solver && deq_solver_parse(&a.opts.solver, solver) != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--solver: expected picard or anderson, got \"%s\"",
+                      solver);
+        return usage_error(err->msg);
+    }
+    const char *v;
+    if ((v = cli_value(opts, "tol")) && cli_double_in(&a.opts.tol, "tol", v, 0.0, 1.0, 1, err))
+        return usage_error(err->msg);
+    if (a.opts.tol >= 1.0)
+        return usage_error("--tol: must be below 1");
+    if ((v = cli_value(opts, "max-iter")) &&
+        cli_long_in(&a.opts.max_iter, "max-iter", v, 1, 100000000L, err))
+        return usage_error(err->msg);
+    long depth = a.opts.depth;
+    if ((v = cli_value(opts, "depth")) && cli_long_in(&depth, "depth", v, 1, 100, err))
+        return usage_error(err->msg);
+    a.opts.depth = (int)depth;
+    if ((v = cli_value(opts, "ridge")) && cli_double_in(&a.opts.ridge, "ridge", v, 0.0, 1.0, 0, err))
+        return usage_error(err->msg);
+    if ((v = cli_value(opts, "damping")) &&
+        cli_double_in(&a.opts.damping, "damping", v, 0.0, 1.0, 1, err))
+        return usage_error(err->msg);
+    if (cli_value(opts, "no-newton"))
+        a.opts.newton = 0;
+    if (a.backend == DEQ_BACKEND_DOUBLE)
+        a.opts.newton = 0;
+    return a.backend == DEQ_BACKEND_DOUBLE ? cli_solve_run_d(&a) : cli_solve_run_mp(&a);
+}
+
+void cli_solve_summary(const cli_solve_args *a, long m, long d, long n,
+                       const deq_solve_info_t info, double norm_upper, double norm_estimate,
+                       const char *norm_method)
+{
+    FILE *f = stderr;
+    if (a->backend == DEQ_BACKEND_DOUBLE)
+        fprintf(f, "backend: double (53 bits)\n");
+    else
+        fprintf(f, "backend: mpfr (%ld bits)\n", a->prec);
+    fprintf(f, "problem: m=%ld d=%ld n=%ld, activation %s, gamma=%s, sigma_u=%s\n", m, d, n,
+            deq_act_name(a->act), a->gamma, a->sigma_u);
+    fprintf(f, "solver: %s", deq_solver_name(a->opts.solver));
+    if (a->opts.solver == DEQ_SOLVER_ANDERSON)
+        fprintf(f, " (depth %d, ridge %g, damping %g)", a->opts.depth, a->opts.ridge,
+                a->opts.damping);
+    fprintf(f, "%s\n", a->opts.newton ? " + Newton polishing" : "");
+    fprintf(f, "outcome: %s after %ld iterations", deq_outcome_name(info->outcome),
+            info->iterations);
+    if (a->opts.newton)
+        fprintf(f, " + %ld Newton steps", info->newton_steps);
+    fprintf(f, "\n");
+    fprintf(f, "residual: max_i ||Phi(z_i) - z_i||_2 = %.3e (relative %.3e; tolerance %.3e)\n",
+            info->resid, info->resid_rel, info->tol);
+    fprintf(f, "rho_bar: L * alpha_A * ||A||_2 <= %.6g (||A||_2 <= %.10g by %s; estimate %.10g)\n",
+            info->rho_upper, norm_upper, norm_method, norm_estimate);
+    if (isfinite(info->observed_contraction))
+        fprintf(f, "observed contraction: %.4g per iteration\n", info->observed_contraction);
+    if (info->certified)
+        fprintf(f,
+                "error bound: max_i ||z_i - z_i*||_2 <= %.3e (relative %.3e; rounding allowance "
+                "%.3e); equilibrium unique (Banach)\n",
+                info->err_bound, info->err_bound_rel, info->round_slack);
+    else
+        fprintf(f, "error bound: none (rho_bar >= 1: contraction not certified, uniqueness not "
+                   "guaranteed)\n");
+}

@@ -1,1 +1,57 @@
-int main(void) { return 0; }
+/* deqcheck: numerical checks of the convergence theory of deep equilibrium models. */
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_version.h>
+#include <mpfr.h>
+
+#include "cli/cli.h"
+#include "core/status.h"
+
+static void main_help(FILE *f)
+{
+    fprintf(f,
+"Usage: deqcheck <command> [options]      (deqcheck <command> --help for details)\n"
+"\n"
+"deqcheck runs deep equilibrium models z = sigma(alpha_A A z + alpha_U U x) in double\n"
+"and in MPFR multiprecision side by side, and checks numerically the inequalities\n"
+"that the convergence theory of over-parameterized implicit networks predicts.\n"
+"\n"
+"Commands:\n"
+"  solve    equilibria of a network given as text matrices, with a certified\n"
+"           contraction bound and a rigorous error bound\n"
+"  run      the validation run: checks on the named presets, written as a\n"
+"           Markdown report (default: reports/deqcheck-report.md)\n"
+"\n"
+"Options:\n"
+"  -h, --help     this text\n"
+"  --version      version of deqcheck and of the libraries it uses\n"
+"\n"
+"Exit status: 0 success; 1 a check violated or a solve did not converge;\n"
+"2 bad usage or bad input; 3 internal error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    deq_gsl_handler_install();
+    if (argc < 2) {
+        main_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        main_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("deqcheck %s (GSL %s, MPFR %s, GMP %s)\n", DEQCHECK_VERSION, GSL_VERSION,
+               mpfr_get_version(), gmp_version);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "solve") == 0)
+        return cli_cmd_solve(argc, argv);
+    if (strcmp(cmd, "run") == 0)
+        return cli_cmd_run(argc, argv);
+    fprintf(stderr, "deqcheck: %s: unknown command (deqcheck --help lists them)\n", cmd);
+    return CLI_EXIT_USAGE;
+}

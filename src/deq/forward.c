@@ -1,1 +1,537 @@
-/* placeholder: being written */
+/* Equilibrium solvers, written once for both backends (see deq/forward.h). */
+#include "num/generic.h"
+
+#include <cblas.h>
+
+#include "core/ctx.h"
+#include "deq/forward.h"
+#include "num/bound.h"
+#include "num/factor.h"
+
+typedef GS(deq_fp) fp_t;
+
+/* ---- rigorous-bound helpers (double arithmetic, directed where it matters) ---- */
+
+/* Upper bound on 1/(1 − g), 0 <= g < 1. */
+static double inv_one_minus_up(double g)
+{
+    return bound_div_up(1.0, bound_sub_down(1.0, g));
+}
+
+/* Upper bound on |x| as a double. */
+static double abs_up(real_srcptr x)
+{
+#ifdef DEQ_MPFR
+    return fabs(mpfr_get_d(x, MPFR_RNDA));
+#else
+    return fabs(x[0]);
+#endif
+}
+
+/* D = |M| entrywise, each entry rounded up to double. D initialized, same shape. */
+static void abs_up_mat(mat_d_t D, const mat_t M)
+{
+    size_t count = (size_t)M->rows * (size_t)M->cols;
+    for (size_t k = 0; k < count; k++)
+        D->e[k] = abs_up(M->e + k);
+}
+
+/* P = |A|·|Z| (nonnegative, double) and the factor K with exact |A||Z| <= K·P̂
+ * entrywise: a double dot product of k nonnegative terms has relative error at
+ * most γ_k (rounding to double of |Â|, |Ẑ| was upward, so it only enlarges P). */
+static double abs_product_up(mat_d_t P, const mat_t A, const mat_t Z)
+{
+    mat_d_t Aa, Za;
+    mat_init_d(Aa, A->rows, A->cols, 53);
+    mat_init_d(Za, Z->rows, Z->cols, 53);
+    abs_up_mat(Aa, A);
+    abs_up_mat(Za, Z);
+    double one = 1.0, zero = 0.0;
+    mat_gemm_d(P, &one, MAT_NOTRANS, Aa, MAT_NOTRANS, Za, &zero, 53);
+    mat_clear_d(Aa);
+    mat_clear_d(Za);
+    return inv_one_minus_up(bound_gamma((double)A->cols, DEQ_PREC_DOUBLE));
+}
+
+/* Upper bound on ‖A‖_F: a double sum of N squares has relative error <= γ_{N+1}. */
+static double frob_upper(const mat_t A)
+{
+    size_t count = (size_t)A->rows * (size_t)A->cols;
+    double s = 0.0;
+    for (size_t k = 0; k < count; k++) {
+        double a = abs_up(A->e + k);
+        s += a * a;
+    }
+    s = bound_mul_up(s, inv_one_minus_up(bound_gamma((double)count + 1, DEQ_PREC_DOUBLE)));
+    return bound_sqrt_up(s);
+}
+
+/* Upper bound on ‖M[:,j] − N[:,j]‖₂ computed at the working precision: the
+ * sum of m squared differences has relative error <= γ_{m+2} there; conversion
+ * to double and the double sqrt add two more roundings. */
+static double col_dist_upper(const mat_t M, const mat_t N, long j, long prec)
+{
+    real_t acc, d;
+    re_init(acc, prec);
+    re_init(d, prec);
+    re_set_zero(acc);
+    for (long i = 0; i < M->rows; i++) {
+        re_sub(d, mat_entry(M, i, j), mat_entry(N, i, j));
+        re_fma(acc, d, d, acc);
+    }
+    double s = abs_up(acc);
+    re_clear(acc);
+    re_clear(d);
+    s = bound_add_up(s, bound_mul_up(s, bound_gamma((double)M->rows + 2, prec)));
+    return bound_sqrt_up(s);
+}
+
+/* ---- problem set-up ---- */
+
+void G(deq_injection)(mat_t B, mat_d_t B_err, real_srcptr alpha_U, double alpha_U_rel_err,
+                      const mat_t U, double U_rel_err, const mat_t X, double X_rel_err, long prec)
+{
+    real_t zero;
+    re_init(zero, prec);
+    re_set_zero(zero);
+    G(mat_gemm)(B, alpha_U, MAT_NOTRANS, U, MAT_NOTRANS, X, zero, prec);
+    re_clear(zero);
+    if (!B_err)
+        return;
+    /* |B − B̂| <= [γ_{d+1} + (1+ε_α)(1+ε_U)(1+ε_X) − 1]·|α̂|·|Û||X̂|: the product
+     * rounds (γ_{d+1} with the scaling by α̂), and the data differ from the exact
+     * ones by the stated relative errors. */
+    double K = abs_product_up(B_err, U, X);
+    double model = bound_rel_compose_up(bound_rel_compose_up(alpha_U_rel_err, U_rel_err), X_rel_err);
+    model = bound_add_up(model, bound_gamma((double)U->cols + 1, prec));
+    double scale = bound_mul_up(bound_mul_up(model, abs_up(alpha_U)), K);
+    /* each entry is multiplied with round-to-nearest: absorb that rounding too */
+    scale = bound_mul_up(scale, inv_one_minus_up(ldexp(1.0, -DEQ_PREC_DOUBLE)));
+    for (long k = 0; k < B_err->rows * B_err->cols; k++)
+        B_err->e[k] *= scale;
+}
+
+double G(deq_contraction_upper)(num_norm2_t nrm, const mat_t A, real_srcptr alpha,
+                                double alpha_rel_err, double A_rel_err, deq_act act, long prec)
+{
+    num_norm2_t local;
+    num_norm2_struct *nb = nrm ? nrm : local;
+    G(num_norm2_upper)(nb, A, prec);
+    double normA = nb->upper;
+    if (A_rel_err > 0) /* ‖A − Â‖₂ <= ‖|A − Â|‖_F <= ε_A‖Â‖_F */
+        normA = bound_add_up(normA, bound_mul_up(A_rel_err, frob_upper(A)));
+    double a = bound_add_up(abs_up(alpha), bound_mul_up(abs_up(alpha), alpha_rel_err));
+    return bound_mul_up(bound_mul_up(deq_act_lipschitz_upper(act), a), normA);
+}
+
+void G(deq_phi)(mat_t OUT, mat_t H, const fp_t *fp, const mat_t Z, long prec)
+{
+    DEQ_REQUIRE(OUT->e != Z->e);
+    real_t one;
+    re_init(one, prec);
+    re_set_si(one, 1);
+    G(mat_set)(H, fp->B);
+    G(mat_gemm)(H, fp->alpha, MAT_NOTRANS, fp->A, MAT_NOTRANS, Z, one, prec);
+    G(deq_act_apply)(OUT, NULL, H, fp->act, prec);
+    re_clear(one);
+}
+
+double G(deq_forward_auto_tol)(long m, long prec)
+{
+    return 8.0 * sqrt((double)(m > 0 ? m : 1)) * re_unit_roundoff(prec);
+}
+
+/* ---- the a-posteriori certificate ---- */
+
+void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t PHI,
+                            const fp_t *fp, long prec)
+{
+    long m = PHI->rows, n = PHI->cols;
+    info->resid = G(mat_max_col_dist)(PHI, Zk, prec);
+    info->znorm = G(mat_max_col_norm)(PHI, prec);
+    info->resid_rel = info->znorm > 0 ? info->resid / info->znorm
+                                      : (info->resid == 0 ? 0.0 : INFINITY);
+    info->rho_upper = fp->rho_upper;
+    info->certified = fp->rho_upper < 1.0 && G(mat_is_finite)(PHI) && G(mat_is_finite)(Zk);
+    info->err_bound = info->err_bound_rel = info->round_slack = NAN;
+    if (!info->certified)
+        return;
+
+    /* Per entry j of sample i, with ĥ the computed and h the exact pre-activation
+     * (exact α, A, B) at z_k:
+     *   |ĥ_j − h_j| <= γ_{m+2}(α̂P_j + |B̂_j|) + [(1+ε_α)(1+ε_A) − 1]·α̂P_j + Berr_j,
+     * P = |Â||z_k| (the gemm with β = 1 rounds like a dot product of m+2 terms);
+     * then |σ̂(ĥ_j) − σ(h_j)| <= L|ĥ_j − h_j| + c_σ·u·|σ̂(ĥ_j)|. So
+     *   t_j = c1·P̂_j + c2·|B̂_j| + c3·Berr_j + c4·|Φ̂_j|,   e_i = ‖t‖₂. */
+    double u = re_unit_roundoff(prec);
+    double L = deq_act_lipschitz_upper(fp->act);
+    double g = bound_gamma((double)m + 2, prec);
+    double model = bound_rel_compose_up(fp->alpha_rel_err, fp->A_rel_err);
+    mat_d_t P;
+    mat_init_d(P, m, n, 53);
+    double K = abs_product_up(P, fp->A, Zk);
+    double c1 = bound_mul_up(bound_mul_up(bound_mul_up(L, bound_add_up(g, model)), abs_up(fp->alpha)), K);
+    double c2 = bound_mul_up(L, g);
+    double c3 = L;
+    double c4 = bound_mul_up(deq_act_eval_error_factor(fp->act,
+#ifdef DEQ_MPFR
+                                                       1
+#else
+                                                       0
+#endif
+                                                       ),
+                             u);
+    /* The double evaluation of t_j (4 products, 3 sums) and of ‖t‖₂ (m squares,
+     * m−1 sums, one sqrt) is absorbed by one factor: γ_7 for t, γ_{m+1} for the
+     * sum of squares, halved under the square root, plus the sqrt's rounding. */
+    double tfac = inv_one_minus_up(bound_gamma(7, DEQ_PREC_DOUBLE));
+    double nfac = bound_mul_up(bound_sqrt_up(inv_one_minus_up(bound_gamma((double)m + 1, DEQ_PREC_DOUBLE))),
+                               inv_one_minus_up(ldexp(1.0, -DEQ_PREC_DOUBLE)));
+    double efac = bound_mul_up(tfac, nfac);
+    double one_minus_rho = bound_sub_down(1.0, fp->rho_upper);
+    double worst = 0.0, worst_e = 0.0;
+    for (long i = 0; i < n; i++) {
+        double ss = 0.0;
+        for (long j = 0; j < m; j++) {
+            double t = c1 * P->e[j + (size_t)i * m] + c2 * abs_up(mat_entry(fp->B, j, i))
+                       + (fp->B_err ? c3 * fp->B_err->e[j + (size_t)i * m] : 0.0)
+                       + c4 * abs_up(mat_entry(PHI, j, i));
+            ss += t * t;
+        }
+        double e = bound_mul_up(sqrt(ss), efac);
+        double s = col_dist_upper(PHI, Zk, i, prec);
+        double bound = bound_div_up(bound_add_up(bound_mul_up(fp->rho_upper, s), e), one_minus_rho);
+        if (isnan(bound) || bound > worst)
+            worst = bound;
+        if (e > worst_e)
+            worst_e = e;
+    }
+    mat_clear_d(P);
+    info->err_bound = worst;
+    info->round_slack = worst_e;
+    info->err_bound_rel = info->znorm > 0 ? bound_div_up(worst, info->znorm) : INFINITY;
+}
+
+/* ---- stopping rule shared by the solvers ---- */
+
+typedef enum { STEP_GO_ON, STEP_NEW_BEST, STEP_STOP } step_action;
+
+typedef struct {
+    double tol;      /* relative residual for convergence */
+    double floor;    /* after stagnation, a best relative residual at or below this counts as converged */
+    double first;    /* residual of the first iteration */
+    double best;     /* smallest relative residual so far */
+    double prev;     /* residual of the previous iteration */
+    long best_iter;
+    long rising;     /* consecutive iterations whose residual grew */
+    long patience;
+    long max_iter;
+    double growth_limit;
+} stop_rule;
+
+/* The relative tolerance and the stagnation floor of a solve. With the derived
+ * tolerance the solver iterates down to rounding level, and a residual that
+ * stalls within the worst-case rounding of one evaluation (≈ m·u, the γ_m
+ * bound, with the same margin 8) has converged as far as this precision
+ * allows. With a user tolerance, that tolerance is the bar. */
+static void solve_tolerances(double *tol, double *floor, const deq_solve_opts *o, long m, long prec)
+{
+    *tol = o->tol > 0 ? o->tol : G(deq_forward_auto_tol)(m, prec);
+    *floor = o->tol > 0 ? o->tol : fmax(*tol, 8.0 * (double)m * re_unit_roundoff(prec));
+}
+
+static void stop_rule_init(stop_rule *sr, deq_solve_info_t info, const deq_solve_opts *o, long m,
+                           long prec)
+{
+    solve_tolerances(&sr->tol, &sr->floor, o, m, prec);
+    sr->best = INFINITY;
+    sr->best_iter = -1;
+    sr->first = sr->prev = NAN;
+    sr->rising = 0;
+    sr->patience = o->patience > 0 ? o->patience : 10;
+    sr->max_iter = o->max_iter;
+    /* The residual exceeded the first one by 2^26 ≈ 6.7e7, the square root of
+     * double's precision: far past any transient of a convergent iteration. */
+    sr->growth_limit = ldexp(1.0, DEQ_PREC_DOUBLE / 2);
+    info->tol = sr->tol;
+    info->tol_floor = sr->floor;
+}
+
+/* Records iteration k (residual r, iterate scale zn) and decides. Divergence is
+ * judged before stagnation: a residual that grew at every one of the last
+ * `patience` iterations, to above the first one, is diverging, not stalling. */
+static step_action stop_rule_step(stop_rule *sr, deq_solve_info_t info, long k, double r,
+                                  double zn)
+{
+    deq_solve_info_push(info, r);
+    info->iterations = k + 1;
+    if (!isfinite(r) || !isfinite(zn)) {
+        info->outcome = DEQ_NONFINITE;
+        return STEP_STOP;
+    }
+    double rel = zn > 0 ? r / zn : (r == 0 ? 0.0 : INFINITY);
+    if (rel <= sr->tol) {
+        info->outcome = DEQ_CONVERGED;
+        return STEP_STOP;
+    }
+    if (k == 0)
+        sr->first = r;
+    sr->rising = k > 0 && r > sr->prev ? sr->rising + 1 : 0;
+    sr->prev = r;
+    if (r > sr->first * sr->growth_limit || (sr->rising >= sr->patience && r > sr->first)) {
+        info->outcome = DEQ_DIVERGED;
+        return STEP_STOP;
+    }
+    if (rel < sr->best) {
+        sr->best = rel;
+        sr->best_iter = k;
+        if (k + 1 >= sr->max_iter) {
+            info->outcome = rel <= sr->floor ? DEQ_CONVERGED : DEQ_MAX_ITER;
+            return STEP_STOP;
+        }
+        return STEP_NEW_BEST;
+    }
+    if (k - sr->best_iter >= sr->patience || k + 1 >= sr->max_iter) {
+        info->outcome = sr->best <= sr->floor ? DEQ_CONVERGED
+                        : k + 1 >= sr->max_iter ? DEQ_MAX_ITER
+                                                : DEQ_STAGNATED;
+        return STEP_STOP;
+    }
+    return STEP_GO_ON;
+}
+
+/* Geometric mean of successive residual ratios over the first half of the
+ * iterations, where the decay is the iteration's and not rounding noise. */
+static void set_observed_contraction(deq_solve_info_t info, long start)
+{
+    long len = info->trace_len - start;
+    long half = len / 2;
+    double r0 = info->trace[start], rh = half > 0 ? info->trace[start + half] : NAN;
+    info->observed_contraction = half > 0 && r0 > 0 && rh > 0 ? pow(rh / r0, 1.0 / (double)half)
+                                                               : NAN;
+}
+
+/* After the loop stopped at iterate Z with PHI = Φ̂(Z): when the stop was a
+ * stagnation, go back to the best iterate. Then certify and return Φ̂(z). */
+static void finish(mat_t Z, mat_t PHI, mat_t H, const mat_t Zbest, int restore,
+                   deq_solve_info_t info, const fp_t *fp, long start, long prec)
+{
+    if (restore) {
+        G(mat_set)(Z, Zbest);
+        G(deq_phi)(PHI, H, fp, Z, prec);
+    }
+    set_observed_contraction(info, start);
+    G(deq_forward_certify)(info, Z, PHI, fp, prec);
+    G(mat_swap)(Z, PHI);
+}
+
+static int should_restore(const deq_solve_info_t info, const stop_rule *sr, long k)
+{
+    return (info->outcome == DEQ_CONVERGED || info->outcome == DEQ_STAGNATED
+            || info->outcome == DEQ_MAX_ITER)
+           && sr->best_iter >= 0 && sr->best_iter != k;
+}
+
+/* ---- Picard ---- */
+
+void G(deq_forward_picard)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
+                           const deq_solve_opts *o, long prec)
+{
+    long m = Z->rows, n = Z->cols;
+    DEQ_REQUIRE(fp->A->rows == m && fp->A->cols == m && fp->B->rows == m && fp->B->cols == n);
+    mat_t PHI, H, Zbest;
+    G(mat_init)(PHI, m, n, prec);
+    G(mat_init)(H, m, n, prec);
+    G(mat_init)(Zbest, m, n, prec);
+    long start = info->trace_len;
+    stop_rule sr;
+    stop_rule_init(&sr, info, o, m, prec);
+    info->outcome = DEQ_MAX_ITER;
+    long k = 0;
+    for (;; k++) {
+        G(deq_phi)(PHI, H, fp, Z, prec);
+        double r = G(mat_max_col_dist)(PHI, Z, prec);
+        double zn = G(mat_max_col_norm)(PHI, prec);
+        step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
+        if (act == STEP_NEW_BEST)
+            G(mat_set)(Zbest, Z);
+        if (act == STEP_STOP)
+            break;
+        G(mat_swap)(Z, PHI);
+    }
+    if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
+        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, fp, start, prec);
+    G(mat_clear)(PHI);
+    G(mat_clear)(H);
+    G(mat_clear)(Zbest);
+}
+
+/* ---- Anderson ---- */
+
+/* Anderson acceleration (Walker & Ni's form) with coefficients per sample:
+ * with f_k = Φ(x_k) − x_k and the last s differences ΔX, ΔF,
+ *   γ = argmin ‖f_k − ΔF γ‖² + λ‖γ‖²,   x_{k+1} = x_k + β f_k − (ΔX + β ΔF) γ.
+ * λ = ridge·tr(ΔFᵀΔF)/s keeps the small normal system scale-invariant. A column
+ * whose normal system is not positive definite takes the damped Picard step. */
+void G(deq_forward_anderson)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
+                             const deq_solve_opts *o, long prec)
+{
+    long m = Z->rows, n = Z->cols;
+    int depth = o->depth > 0 ? o->depth : 1;
+    DEQ_REQUIRE(fp->A->rows == m && fp->A->cols == m && fp->B->rows == m && fp->B->cols == n);
+    DEQ_REQUIRE(o->damping > 0 && o->damping <= 1);
+    mat_t PHI, H, Zbest, F, Fprev, Xprev, Znew;
+    mat_struct *dX = deq_malloc((size_t)depth * sizeof *dX);
+    mat_struct *dF = deq_malloc((size_t)depth * sizeof *dF);
+    mat_struct *N = deq_malloc((size_t)depth * sizeof *N); /* N[s-1]: s×s normal matrix */
+    mat_struct *L = deq_malloc((size_t)depth * sizeof *L);
+    mat_struct *rhs = deq_malloc((size_t)depth * sizeof *rhs);
+    for (int s = 0; s < depth; s++) {
+        G(mat_init)(dX + s, m, n, prec);
+        G(mat_init)(dF + s, m, n, prec);
+        G(mat_init)(N + s, s + 1, s + 1, prec);
+        G(mat_init)(L + s, s + 1, s + 1, prec);
+        G(mat_init)(rhs + s, s + 1, 1, prec);
+    }
+    G(mat_init)(PHI, m, n, prec);
+    G(mat_init)(H, m, n, prec);
+    G(mat_init)(Zbest, m, n, prec);
+    G(mat_init)(F, m, n, prec);
+    G(mat_init)(Fprev, m, n, prec);
+    G(mat_init)(Xprev, m, n, prec);
+    G(mat_init)(Znew, m, n, prec);
+    real_t beta, acc, tr, t;
+    re_init(beta, prec);
+    re_init(acc, prec);
+    re_init(tr, prec);
+    re_init(t, prec);
+    re_set_d(beta, o->damping);
+
+    long start = info->trace_len;
+    stop_rule sr;
+    stop_rule_init(&sr, info, o, m, prec);
+    info->outcome = DEQ_MAX_ITER;
+    int count = 0, head = 0; /* ring of the last `count` differences; head = next slot */
+    long k = 0;
+    size_t mn = (size_t)m * (size_t)n;
+    for (;; k++) {
+        G(deq_phi)(PHI, H, fp, Z, prec);
+        for (size_t q = 0; q < mn; q++)
+            re_sub(F->e + q, PHI->e + q, Z->e + q);
+        double r = G(mat_max_col_norm)(F, prec);
+        double zn = G(mat_max_col_norm)(PHI, prec);
+        step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
+        if (act == STEP_NEW_BEST)
+            G(mat_set)(Zbest, Z);
+        if (act == STEP_STOP)
+            break;
+        if (k > 0) {
+            for (size_t q = 0; q < mn; q++) {
+                re_sub(dX[head].e + q, Z->e + q, Xprev->e + q);
+                re_sub(dF[head].e + q, F->e + q, Fprev->e + q);
+            }
+            head = (head + 1) % depth;
+            if (count < depth)
+                count++;
+        }
+        for (long i = 0; i < n; i++) {
+            int s = count;
+            int solved = 0;
+            if (s > 0) {
+                mat_struct *Ns = N + (s - 1), *Ls = L + (s - 1), *rs = rhs + (s - 1);
+                re_set_zero(tr);
+                for (int a = 0; a < s; a++) {
+                    for (int b = 0; b <= a; b++) {
+                        re_set_zero(acc);
+                        for (long j = 0; j < m; j++)
+                            re_fma(acc, mat_entry(dF + a, j, i), mat_entry(dF + b, j, i), acc);
+                        re_set(mat_entry(Ns, a, b), acc);
+                        re_set(mat_entry(Ns, b, a), acc);
+                    }
+                    re_add(tr, tr, mat_entry(Ns, a, a));
+                    re_set_zero(acc);
+                    for (long j = 0; j < m; j++)
+                        re_fma(acc, mat_entry(dF + a, j, i), mat_entry(F, j, i), acc);
+                    re_set(mat_entry(rs, a, 0), acc);
+                }
+                if (re_sgn(tr) > 0) {
+                    re_mul_d(t, tr, o->ridge / (double)s);
+                    for (int a = 0; a < s; a++)
+                        re_add(mat_entry(Ns, a, a), mat_entry(Ns, a, a), t);
+                    if (G(num_chol)(Ls, Ns, prec) == 0) {
+                        G(num_chol_solve)(rs, Ls, rs, prec);
+                        solved = 1;
+                    }
+                }
+            }
+            /* x+ = x + β f − Σ_a γ_a (ΔX_a + β ΔF_a) */
+            for (long j = 0; j < m; j++) {
+                real_ptr xn = mat_entry(Znew, j, i);
+                re_fma(xn, beta, mat_entry(F, j, i), mat_entry(Z, j, i));
+                if (!solved)
+                    continue;
+                for (int a = 0; a < s; a++) {
+                    real_srcptr ga = mat_entry(rhs + (s - 1), a, 0);
+                    re_fma(t, beta, mat_entry(dF + a, j, i), mat_entry(dX + a, j, i));
+                    re_mul(t, t, ga);
+                    re_sub(xn, xn, t);
+                }
+            }
+        }
+        G(mat_swap)(Xprev, Z);
+        G(mat_swap)(Z, Znew);
+        G(mat_swap)(Fprev, F);
+    }
+    if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
+        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, fp, start, prec);
+
+    re_clear(beta);
+    re_clear(acc);
+    re_clear(tr);
+    re_clear(t);
+    for (int s = 0; s < depth; s++) {
+        G(mat_clear)(dX + s);
+        G(mat_clear)(dF + s);
+        G(mat_clear)(N + s);
+        G(mat_clear)(L + s);
+        G(mat_clear)(rhs + s);
+    }
+    free(dX);
+    free(dF);
+    free(N);
+    free(L);
+    free(rhs);
+    G(mat_clear)(PHI);
+    G(mat_clear)(H);
+    G(mat_clear)(Zbest);
+    G(mat_clear)(F);
+    G(mat_clear)(Fprev);
+    G(mat_clear)(Xprev);
+    G(mat_clear)(Znew);
+}
+
+void G(deq_forward_solve)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
+                          const deq_solve_opts *o, long prec)
+{
+    deq_solve_opts first = *o;
+#ifdef DEQ_MPFR
+    double tol, floor;
+    solve_tolerances(&tol, &floor, o, Z->rows, prec);
+    /* Newton doubles the digits per step and one step costs about what a few
+     * solver iterations do: hand over at √tol, or at 2^-40 (inside Newton's basin
+     * for these contractions, three steps from 256-bit accuracy) if that is larger. */
+    if (o->newton)
+        first.tol = fmax(sqrt(tol), ldexp(1.0, -40));
+#endif
+    if (o->solver == DEQ_SOLVER_PICARD)
+        G(deq_forward_picard)(Z, info, fp, &first, prec);
+    else
+        G(deq_forward_anderson)(Z, info, fp, &first, prec);
+#ifdef DEQ_MPFR
+    if (o->newton && info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE) {
+        info->tol = tol;
+        info->tol_floor = floor;
+        deq_forward_newton_mp(Z, info, fp, o, tol, prec);
+    }
+#endif
+}

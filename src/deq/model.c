@@ -1,1 +1,57 @@
-/* placeholder: being written */
+#include "deq/model.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ling2022 / truong2023: their W ~ N(0, 2σ_w²/m) with σ_w² = 0.1 is α_A·A with
+ * α_A = γ/√m when γ = √2·σ_w = √0.2 (to 40 digits; every backend rounds this
+ * string once to its precision). */
+#define LING_GAMMA "0.4472135954999579392818347337462552470881"
+
+const deq_preset deq_presets[] = {
+    {"gao2021", "gao2021", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.2", "default 0.2",
+     DEQ_SIGMA_U_ONE, DEQ_TRAIN_A | DEQ_TRAIN_U | DEQ_TRAIN_V, "all layers trained"},
+    {"gaogao2022", "gaogao2022", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.2", "default 0.2",
+     DEQ_SIGMA_U_ONE, DEQ_TRAIN_A, "A only; U, v fixed at init"},
+    {"ling2022", "truong2023", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, LING_GAMMA,
+     "γ = √2·σ_w with σ_w² = 0.1 (default)", DEQ_SIGMA_U_SQRT_2_OVER_D,
+     DEQ_TRAIN_A | DEQ_TRAIN_U, "their W ~ N(0, 2σ_w²/m), U ~ N(0, 2/d)"},
+    {"truong2023", "truong2023", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_TANH, LING_GAMMA,
+     "γ = √2·σ_w with σ_w² = 0.1 (default)", DEQ_SIGMA_U_SQRT_2_OVER_D,
+     DEQ_TRAIN_A | DEQ_TRAIN_U, "condition σ_w² < 1/(8L²), i.e. 2γL < 1"},
+    {"kawaguchi2021", "kawaguchi2021", DEQ_FAMILY_LINEAR_SOFTMAX, DEQ_ACT_RELU, "0.5",
+     "default 0.5", DEQ_SIGMA_U_ONE, DEQ_TRAIN_A | DEQ_TRAIN_B,
+     "linear model z = γ S(A) z + x, column softmax; activation unused"},
+};
+const int deq_preset_count = (int)(sizeof deq_presets / sizeof deq_presets[0]);
+
+const deq_preset *deq_preset_find(const char *name)
+{
+    for (int k = 0; k < deq_preset_count; k++)
+        if (strcmp(deq_presets[k].name, name) == 0)
+            return &deq_presets[k];
+    return NULL;
+}
+
+const char *deq_preset_list(void)
+{
+    return "gao2021, gaogao2022, ling2022, truong2023, kawaguchi2021";
+}
+
+double deq_preset_sigma_u(const deq_preset *p, long d)
+{
+    return p->sigma_u_rule == DEQ_SIGMA_U_SQRT_2_OVER_D ? sqrt(2.0 / (double)d) : 1.0;
+}
+
+static void draw(mat_d_t M, deq_init init, deq_rng_t rng)
+{
+    for (long k = 0; k < M->rows * M->cols; k++)
+        M->e[k] = init == DEQ_INIT_RADEMACHER ? deq_rng_rademacher(rng) : deq_rng_gaussian(rng);
+}
+
+void deq_weights_draw(mat_d_t A, mat_d_t U, mat_d_t v, deq_init init, deq_rng_t rng)
+{
+    draw(A, init, rng);
+    draw(U, init, rng);
+    draw(v, init, rng);
+}

@@ -40,6 +40,11 @@ static double sqrt_dir(double a, mpfr_rnd_t rnd)
 double bound_sqrt_up(double a) { return sqrt_dir(a, MPFR_RNDU); }
 double bound_sqrt_down(double a) { return sqrt_dir(a, MPFR_RNDD); }
 
+double bound_rel_compose_up(double a, double b)
+{
+    return bound_add_up(bound_add_up(a, b), bound_mul_up(a, b));
+}
+
 double bound_gamma(double k, long prec)
 {
     double ku = bound_mul_up(k, ldexp(1.0, -(int)prec));

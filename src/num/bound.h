@@ -17,6 +17,11 @@ double bound_mul_down(double a, double b);
 double bound_div_down(double a, double b);
 double bound_sqrt_down(double a);
 
+/* Upper bound on a + b + a·b, the relative error of a product of two factors
+ * with relative errors a, b >= 0. Never form 1 + a in double: it loses every
+ * error below 2^-53, which in MPFR is all of them. */
+double bound_rel_compose_up(double a, double b);
+
 /* Upper bound on gamma_k = k u / (1 - k u) with u = 2^-prec; +inf when k u >= 1/2. */
 double bound_gamma(double k, long prec);
 

@@ -6,7 +6,9 @@
  *   - mat_t / mat_struct are the backend's matrix type;
  *   - re_* are the scalar operations, all round-to-nearest;
  *   - G(name) names the backend's instance of an exported generic function:
- *     G(mat_gemm) is mat_gemm_d or mat_gemm_mp.
+ *     G(mat_gemm) is mat_gemm_d or mat_gemm_mp; GS(x) / GT(x) name the
+ *     backend's struct / array type of a generic type x (GS(deq_fp) is
+ *     deq_fp_d_struct or deq_fp_mp_struct).
  * Only generic sources include this header; public headers declare both
  * instances explicitly (num/mat.h).
  */
@@ -22,6 +24,8 @@
 #ifdef DEQ_MPFR
 
 #define G(x) x##_mp
+#define GS(x) x##_mp_struct
+#define GT(x) x##_mp_t
 #define DEQ_BACKEND_TAG "mpfr"
 typedef __mpfr_struct real_struct;
 typedef mpfr_t real_t;
@@ -63,12 +67,15 @@ typedef mat_mp_t mat_t;
 #define re_cmp(x, y) mpfr_cmp((x), (y))
 #define re_cmpabs(x, y) mpfr_cmpabs((x), (y))
 #define re_is_finite(x) mpfr_number_p(x)
+#define re_is_nan(x) mpfr_nan_p(x)
 #define re_is_zero(x) mpfr_zero_p(x)
 #define re_max(z, x, y) mpfr_max((z), (x), (y), RND)
 
 #else /* double */
 
 #define G(x) x##_d
+#define GS(x) x##_d_struct
+#define GT(x) x##_d_t
 #define DEQ_BACKEND_TAG "double"
 typedef double real_struct;
 typedef double real_t[1];
@@ -109,6 +116,7 @@ typedef mat_d_t mat_t;
 #define re_cmp(x, y) (((x)[0] > (y)[0]) - ((x)[0] < (y)[0]))
 #define re_cmpabs(x, y) ((fabs((x)[0]) > fabs((y)[0])) - (fabs((x)[0]) < fabs((y)[0])))
 #define re_is_finite(x) isfinite((x)[0])
+#define re_is_nan(x) isnan((x)[0])
 #define re_is_zero(x) ((x)[0] == 0.0)
 #define re_max(z, x, y) ((z)[0] = fmax((x)[0], (y)[0]))
 

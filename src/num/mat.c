@@ -129,8 +129,10 @@ double G(mat_max_col_dist)(const mat_t M, const mat_t N, long prec)
     double best = 0.0;
     for (long j = 0; j < M->cols; j++) {
         double d = col_dist2(M, N, j, prec);
-        if (!(d <= best))
-            best = d; /* NaN propagates */
+        if (isnan(d))
+            return d; /* NaN anywhere is the answer */
+        if (d > best)
+            best = d;
     }
     return sqrt(best);
 }
@@ -140,7 +142,9 @@ double G(mat_max_col_norm)(const mat_t M, long prec)
     double best = 0.0;
     for (long j = 0; j < M->cols; j++) {
         double d = col_dist2(M, NULL, j, prec);
-        if (!(d <= best))
+        if (isnan(d))
+            return d;
+        if (d > best)
             best = d;
     }
     return sqrt(best);

@@ -17,7 +17,7 @@ int TF(mat_is_finite)(const TT(mat) M);
 
 /* C = alpha * op(A) * op(B) + beta * C. C must not alias A or B.
  * Double: OpenBLAS cblas_dgemm. MPFR: our kernel, each entry's dot product
- * accumulated with one fused multiply-add per term; every entry satisfies the
+ * accumulated term by term at the working precision. Every entry satisfies the
  * classical bound |error| <= gamma_{k+2} (|alpha||op A||op B| + |beta C|). */
 void TF(mat_gemm)(TT(mat) C, TRC alpha, mat_op opA, const TT(mat) A, mat_op opB,
                   const TT(mat) B, TRC beta, long prec);

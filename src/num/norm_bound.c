@@ -1,1 +1,320 @@
-/* placeholder: being written */
+/* Guaranteed upper bound on ||A||_2 (generic source; both backends do the
+ * work in double, which is fast and, with the allowances below, rigorous).
+ *
+ * Double, A r x c, n = min(r, c), k = max(r, c):
+ *  1. One pass over A: ||A||_F^2, ||A||_1, ||A||_inf as double sums, made
+ *     upper bounds by a rigorous inflation: a recursive sum of N nonnegative
+ *     terms, each formed with at most one rounding, is S^ = sum x_i (1 + th_i),
+ *     |th_i| <= gamma_N, so sum x_i <= S^/(1 - gamma_N). Squares of entries
+ *     below 2^-511 may underflow (absolute error <= 2^-1075 each, at most
+ *     doubled by the (1 + th) factors): + ntiny 2^-1074 before dividing.
+ *     Sums of |a_ij| never underflow (additions of doubles are exact in the
+ *     subnormal range). fallback = min(||A||_F, sqrt(||A||_1 ||A||_inf)) >= ||A||_2
+ *     (the second since ||A||_2^2 = rho(A^T A) <= ||A^T A||_1 <= ||A||_inf ||A||_1).
+ *  2. H = -C^ with C^ = fl(A^T A) (or fl(A A^T), whichever is n x n) by dsyrk
+ *     with alpha = -1 (exact negation). Every entry is a length-k dot product in
+ *     some order, so |C^ - C| <= gamma_k |A|^T |A| entrywise (Higham Lemma 3.5
+ *     / 8.4), hence
+ *         ||C^ - C||_2 <= gamma_k || |A| ||_2^2 <= gamma_k min(||A||_F^2, ||A||_1 ||A||_inf) =: e_C,
+ *     plus n k 2^-1074 when an entry below 2^-511 lets a product underflow.
+ *  3. theta ~ lambda_max(C^) by Lanczos with full reorthogonalization (an
+ *     estimate; nothing below depends on its accuracy except speed).
+ *  4. For trial shifts t = theta (1 + s) + e_C, num_chol_certify_d(H, -t)
+ *     factors fl(t I - C^) and proves lambda_min(-C^) >= -t - delta =: lo, i.e.
+ *     lambda_max(C^) <= -lo. Weyl: lambda_max(C) <= -lo + e_C, so
+ *     ||A||_2 <= sqrt(-lo + e_C), every operation rounded up.
+ *     Choice of s: the certificate costs delta ~ gamma_{n+1} tr(tI - C^) <=
+ *     n gamma_{n+1} t, so a relative margin below n gamma_{n+1} buys nothing;
+ *     and by Demmel's criterion (Higham Thm 10.7) the factorization cannot
+ *     break down when lambda_min(tI - C^) exceeds n gamma_{n+1}/(1 - n gamma_{n+1})
+ *     max_i (t - c_ii) <= that multiple of t. Hence s0 = 2 n gamma_{n+1}/(1 - n gamma_{n+1})
+ *     plus twice Lanczos's last observed relative change (its likely remaining
+ *     error). On breakdown s doubles (at most CERT_TRIES times), and we stop
+ *     early once t reaches fallback^2, where the Cholesky route cannot win.
+ *  5. upper = min(Cholesky bound, fallback); `method` says which.
+ *
+ * MPFR: A_d = A rounded to nearest double. |A - A_d|_ij <= 2^-53 |A_d|_ij when
+ * the rounded entry is normal and <= 2^-1075 otherwise, so (generously)
+ * ||A||_2 <= ||A_d||_2 + 2^-53 ||A_d||_F + ninexact 2^-1074; the last two terms
+ * are added (rounded up) to the double route's upper and fallback, and skipped
+ * when every entry converted exactly. Non-finite entries (or entries beyond
+ * the double range): upper = fallback = +inf.
+ */
+#include "num/generic.h"
+
+#include <float.h>
+#include <string.h>
+
+#include "num/bound.h"
+#include "num/factor.h"
+#include "num/norm_bound.h"
+
+#ifndef DEQ_MPFR
+#include <cblas.h>
+#endif
+
+/* Entries below this may have squares or products in the subnormal range. */
+#define NB_TINY 0x1p-511
+
+/* s / (1 - gamma_terms) rounded up: from a computed sum of `terms` nonnegative
+ * terms to an upper bound on the exact one (header comment, step 1). */
+static double sum_upper(double s, double terms)
+{
+    double g = bound_gamma(terms, 53);
+    if (!(g < 1.0))
+        return INFINITY;
+    return bound_div_up(s, bound_sub_down(1.0, g));
+}
+
+/* Sum of squares of all entries, rounded up rigorously (header comment, step 1). */
+static double fro2_upper(const mat_d_t A, long *ntiny_out)
+{
+    size_t N = (size_t)A->rows * (size_t)A->cols;
+    double s = 0.0;
+    long ntiny = 0;
+    for (size_t t = 0; t < N; t++) {
+        double a = A->e[t];
+        s += a * a;
+        if (a != 0.0 && fabs(a) < NB_TINY)
+            ntiny++;
+    }
+    if (ntiny_out)
+        *ntiny_out = ntiny;
+    if (s == 0.0 && ntiny == 0)
+        return 0.0;
+    s = bound_add_up(s, bound_mul_up((double)ntiny, 0x1p-1074));
+    return sum_upper(s, (double)N);
+}
+
+#ifndef DEQ_MPFR
+
+const char *num_norm2_method_name(num_norm2_method m)
+{
+    switch (m) {
+    case NUM_NORM2_CHOLESKY:
+        return "cholesky";
+    case NUM_NORM2_FALLBACK:
+        return "fallback";
+    }
+    return "unknown";
+}
+
+/* Upper bound on the largest of the given sums of `terms` nonnegative terms. */
+static double max_sum_upper(const double *sums, long count, long terms)
+{
+    double m = 0.0;
+    for (long i = 0; i < count; i++)
+        m = fmax(m, sums[i]);
+    return m == 0.0 ? 0.0 : sum_upper(m, (double)terms);
+}
+
+/* Number of eigenvalues of the tridiagonal (a, b) below x (Sturm count of the
+ * LDL^T pivots; tiny pivots are nudged as in LAPACK's dstebz). */
+static long sturm_count(const double *a, const double *b, long m, double x, double pivmin)
+{
+    long cnt = 0;
+    double d = 1.0;
+    for (long i = 0; i < m; i++) {
+        d = a[i] - x - (i > 0 ? b[i - 1] * b[i - 1] / d : 0.0);
+        if (fabs(d) < pivmin)
+            d = -pivmin;
+        if (d < 0)
+            cnt++;
+    }
+    return cnt;
+}
+
+/* Largest eigenvalue of the symmetric tridiagonal (a[0..m), b[0..m-1)) by
+ * bisection from the Gershgorin interval, to about two ulps. */
+static double tridiag_max_eig(const double *a, const double *b, long m)
+{
+    double lo = INFINITY, hi = -INFINITY, bmax2 = 0.0;
+    for (long i = 0; i < m; i++) {
+        double r = (i > 0 ? fabs(b[i - 1]) : 0.0) + (i + 1 < m ? fabs(b[i]) : 0.0);
+        lo = fmin(lo, a[i] - r);
+        hi = fmax(hi, a[i] + r);
+        if (i + 1 < m)
+            bmax2 = fmax(bmax2, b[i] * b[i]);
+    }
+    double pivmin = DBL_MIN * fmax(1.0, bmax2);
+    for (int it = 0; it < 200; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (!(mid > lo && mid < hi) || hi - lo <= 4 * DBL_EPSILON * fmax(fabs(lo), fabs(hi)))
+            break;
+        if (sturm_count(a, b, m, mid, pivmin) == m)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}
+
+/* Lanczos estimate of lambda_max(C) for C = -H (H's lower triangle is read).
+ * Full reorthogonalization (classical Gram-Schmidt, twice) keeps the Ritz
+ * values clean; the largest Ritz value increases with the step (interlacing).
+ * Stops when it changed by at most `tol` (relative) over the last 4 steps, at
+ * an invariant subspace, or after kmax steps. *change receives that relative
+ * change (0 when an invariant subspace was found). */
+static double lanczos_max(const mat_d_t H, long kmax, double tol, double *change)
+{
+    long n = H->rows;
+    double *V = deq_malloc((size_t)n * (size_t)(kmax + 1) * sizeof *V);
+    double *w = deq_malloc((size_t)n * sizeof *w);
+    double *h = deq_malloc((size_t)(kmax + 1) * sizeof *h);
+    double *a = deq_malloc((size_t)kmax * sizeof *a);
+    double *b = deq_malloc((size_t)kmax * sizeof *b);
+    double *hist = deq_malloc((size_t)kmax * sizeof *hist);
+
+    /* Deterministic start, not orthogonal to any eigenvector in practice: the
+     * all-ones vector (an eigenvector of many structured matrices) perturbed
+     * by an aperiodic sequence. */
+    for (long i = 0; i < n; i++)
+        V[i] = 1.0 + 0.5 * sin(1.0 + (double)i);
+    double nv = cblas_dnrm2((int)n, V, 1);
+    cblas_dscal((int)n, 1.0 / nv, V, 1);
+
+    double theta = 0.0;
+    *change = 1.0;
+    for (long j = 0; j < kmax; j++) {
+        double *vj = V + (size_t)j * n;
+        cblas_dsymv(CblasColMajor, CblasLower, (int)n, -1.0, H->e, (int)n, vj, 1, 0.0, w, 1);
+        a[j] = 0.0;
+        for (int pass = 0; pass < 2; pass++) {
+            cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)(j + 1), 1.0, V, (int)n, w, 1, 0.0,
+                        h, 1);
+            cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)(j + 1), -1.0, V, (int)n, h, 1,
+                        1.0, w, 1);
+            a[j] += h[j];
+        }
+        b[j] = cblas_dnrm2((int)n, w, 1);
+        theta = tridiag_max_eig(a, b, j + 1);
+        hist[j] = theta;
+        if (j >= 4)
+            *change = fabs(theta - hist[j - 4]) / fmax(fabs(theta), DBL_MIN);
+        /* invariant subspace: the Ritz values are eigenvalues (to rounding) */
+        if (b[j] <= 64 * DBL_EPSILON * fmax(fabs(theta), fabs(a[j])) || j + 1 == n) {
+            *change = 0.0;
+            break;
+        }
+        if (j >= 4 && *change <= tol)
+            break;
+        cblas_dcopy((int)n, w, 1, vj + n, 1);
+        cblas_dscal((int)n, 1.0 / b[j], vj + n, 1);
+    }
+    free(V), free(w), free(h), free(a), free(b), free(hist);
+    return theta;
+}
+
+/* Trial shifts are tried at most this often (s doubles each time: 2^30 covers
+ * any starting estimate that is not off by a factor beyond 2^30 s0). */
+#define CERT_TRIES 30
+/* Lanczos steps at most: with full reorthogonalization the cost is n kmax^2. */
+#define LANCZOS_KMAX 300
+
+void num_norm2_upper_d(num_norm2_t out, const mat_d_t A, long prec)
+{
+    (void)prec;
+    long r = A->rows, c = A->cols;
+    out->upper = out->estimate = out->fallback = 0.0;
+    out->method = NUM_NORM2_FALLBACK;
+    if (r == 0 || c == 0)
+        return;
+    if (!mat_is_finite_d(A)) {
+        out->upper = out->estimate = out->fallback = INFINITY;
+        return;
+    }
+
+    /* step 1 */
+    long ntiny;
+    double f2 = fro2_upper(A, &ntiny);
+    double *colsum = deq_calloc((size_t)c, sizeof *colsum);
+    double *rowsum = deq_calloc((size_t)r, sizeof *rowsum);
+    for (long j = 0; j < c; j++)
+        for (long i = 0; i < r; i++) {
+            double x = fabs(A->e[i + j * r]);
+            colsum[j] += x;
+            rowsum[i] += x;
+        }
+    double n1 = max_sum_upper(colsum, c, r), ninf = max_sum_upper(rowsum, r, c);
+    free(colsum);
+    free(rowsum);
+    double p1inf = bound_mul_up(n1, ninf);
+    double fb2 = fmin(f2, p1inf);
+    out->fallback = out->upper = fmin(bound_sqrt_up(f2), bound_sqrt_up(p1inf));
+    if (fb2 == 0.0) /* A = 0 exactly */
+        return;
+
+    /* step 2 */
+    int gram_cols = c <= r; /* C = A^T A (c x c), else A A^T (r x r) */
+    long n = gram_cols ? c : r, k = gram_cols ? r : c;
+    mat_d_t H;
+    mat_init_d(H, n, n, 53);
+    cblas_dsyrk(CblasColMajor, CblasLower, gram_cols ? CblasTrans : CblasNoTrans, (int)n, (int)k,
+                -1.0, A->e, (int)r, 0.0, H->e, (int)n);
+    for (long j = 0; j < n; j++) /* mirror: num_chol_certify checks symmetry */
+        for (long i = j + 1; i < n; i++)
+            H->e[j + i * n] = H->e[i + j * n];
+    double ec = bound_mul_up(bound_gamma((double)k, 53), fb2);
+    if (ntiny > 0)
+        ec = bound_add_up(ec, bound_mul_up(bound_mul_up((double)n, (double)k), 0x1p-1074));
+
+    /* step 3 */
+    double ngam = bound_mul_up((double)n, bound_gamma((double)n + 1.0, 53));
+    double change;
+    double theta = lanczos_max(H, n < LANCZOS_KMAX ? n : LANCZOS_KMAX, fmax(0.25 * ngam, 0x1p-50),
+                               &change);
+    double diagmax = 0.0;
+    for (long i = 0; i < n; i++)
+        diagmax = fmax(diagmax, -H->e[i + i * n]);
+    theta = fmax(theta, diagmax); /* lambda_max(C^) >= max_i c_ii: a free floor */
+    out->estimate = sqrt(theta);
+
+    /* step 4 */
+    double s = 2.0 * ngam / (1.0 - ngam) + 2.0 * change;
+    double chol_upper = INFINITY;
+    num_chol_cert_t cert;
+    for (int tr = 0; tr < CERT_TRIES && theta > 0.0 && ngam < 0.5; tr++, s *= 2.0) {
+        double t = theta * (1.0 + s) + ec;
+        if (!(t < fb2))
+            break;
+        num_chol_certify_d(cert, H, -t, 53);
+        if (cert->certified) {
+            chol_upper = bound_sqrt_up(bound_add_up(-cert->lower, ec));
+            break;
+        }
+    }
+    mat_clear_d(H);
+
+    /* step 5 */
+    if (chol_upper < out->fallback) {
+        out->upper = chol_upper;
+        out->method = NUM_NORM2_CHOLESKY;
+    }
+}
+
+#else /* DEQ_MPFR */
+
+void num_norm2_upper_mp(num_norm2_t out, const mat_mp_t A, long prec)
+{
+    (void)prec;
+    long r = A->rows, c = A->cols;
+    mat_d_t D;
+    mat_init_d(D, r, c, 53);
+    long inexact = 0;
+    size_t N = (size_t)r * (size_t)c;
+    for (size_t t = 0; t < N; t++) {
+        D->e[t] = mpfr_get_d(A->e + t, MPFR_RNDN);
+        if (mpfr_number_p(A->e + t) && mpfr_cmp_d(A->e + t, D->e[t]) != 0)
+            inexact++;
+    }
+    num_norm2_upper_d(out, D, 53);
+    if (inexact > 0 && isfinite(out->upper)) {
+        double conv = bound_mul_up(0x1p-53, bound_sqrt_up(fro2_upper(D, NULL)));
+        conv = bound_add_up(conv, bound_mul_up((double)inexact, 0x1p-1074));
+        out->upper = bound_add_up(out->upper, conv);
+        out->fallback = bound_add_up(out->fallback, conv);
+    }
+    mat_clear_d(D);
+}
+
+#endif

@@ -4,3 +4,4 @@
 #undef TS
 #undef TR
 #undef TRC
+#undef TRS

@@ -4,3 +4,4 @@
 #define TS(x) x##_d_struct
 #define TR double *
 #define TRC const double *
+#define TRS double

@@ -4,3 +4,4 @@
 #define TS(x) x##_mp_struct
 #define TR mpfr_ptr
 #define TRC mpfr_srcptr
+#define TRS __mpfr_struct

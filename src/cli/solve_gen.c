@@ -1,0 +1,77 @@
+/* `deqcheck solve` for one backend; compiled for double and for MPFR. */
+#include "num/generic.h"
+
+#include "cli/cli.h"
+#include "data/textmat.h"
+#include "deq/problem.h"
+
+/* Reads the three matrices and checks their shapes against each other. On
+ * error prints one line and returns 2 with nothing left allocated. */
+static int read_inputs(mat_t A, mat_t U, mat_t X, const cli_solve_args *a, long prec)
+{
+    deq_error_t err;
+    deq_error_init(err);
+    if (G(textmat_read)(A, a->A, prec, err) != DEQ_OK)
+        goto fail0;
+    if (G(textmat_read)(U, a->U, prec, err) != DEQ_OK)
+        goto fail1;
+    if (G(textmat_read)(X, a->X, prec, err) != DEQ_OK)
+        goto fail2;
+    if (A->rows != A->cols)
+        deq_error_set(err, DEQ_ERR_INPUT, "--A %s: A must be square (m x m), got %ld x %ld", a->A,
+                      A->rows, A->cols);
+    else if (U->rows != A->rows)
+        deq_error_set(err, DEQ_ERR_INPUT,
+                      "--U %s: U has %ld rows, but A is %ld x %ld (U must be m x d with m = %ld)",
+                      a->U, U->rows, A->rows, A->cols, A->rows);
+    else if (U->cols != X->rows)
+        deq_error_set(err, DEQ_ERR_INPUT,
+                      "--X %s: X has %ld rows, but U has %ld columns (X must be d x n with d = %ld)",
+                      a->X, X->rows, U->cols, U->cols);
+    if (err->status == DEQ_OK)
+        return CLI_EXIT_OK;
+    G(mat_clear)(X);
+fail2:
+    G(mat_clear)(U);
+fail1:
+    G(mat_clear)(A);
+fail0:
+    fprintf(stderr, "deqcheck solve: %s\n", err->msg);
+    return CLI_EXIT_USAGE;
+}
+
+int G(cli_solve_run)(const cli_solve_args *a)
+{
+    long prec = a->prec;
+    mat_t A, U, X;
+    int rc = read_inputs(A, U, X, a, prec);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    GT(deq_problem) P;
+    G(deq_problem_init)(P, A, U, X, a->gamma, a->sigma_u, a->act, 0, prec);
+
+    mat_t Z;
+    G(mat_init)(Z, P->m, P->n, prec);
+    deq_solve_info_t info;
+    deq_solve_info_init(info);
+    G(deq_forward_solve)(Z, info, &P->fp, &a->opts, prec);
+    cli_solve_summary(a, P->m, P->d, P->n, info, P->normA->upper, P->normA->estimate,
+                      num_norm2_method_name(P->normA->method));
+
+    if (info->outcome == DEQ_CONVERGED) {
+        deq_error_t err;
+        deq_error_init(err);
+        if (G(textmat_write)(a->out ? a->out : "-", Z, prec, err) != DEQ_OK) {
+            fprintf(stderr, "deqcheck solve: %s\n", err->msg);
+            rc = CLI_EXIT_USAGE;
+        }
+    } else {
+        fprintf(stderr, "deqcheck solve: not converged (%s); no result written\n",
+                deq_outcome_name(info->outcome));
+        rc = CLI_EXIT_FAIL;
+    }
+    deq_solve_info_clear(info);
+    G(mat_clear)(Z);
+    G(deq_problem_clear)(P);
+    return rc;
+}

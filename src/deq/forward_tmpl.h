@@ -1,0 +1,46 @@
+/* Generic forward-solver API; instantiated by deq/forward.h. No include guard. */
+
+/* The fixed-point problem, with what is known about how its data differ from
+ * the exact problem the user meant (all relative errors are bounds, >= 0). */
+typedef struct {
+    const TS(mat) *A;      /* m×m */
+    TRC alpha;             /* α_A as computed */
+    const TS(mat) *B;      /* m×n injection as computed */
+    deq_act act;
+    double alpha_rel_err;  /* |α − α̂| <= alpha_rel_err·α̂ */
+    double A_rel_err;      /* |A − Â| <= A_rel_err·|Â| entrywise (0: A exact) */
+    const mat_d_struct *B_err; /* |B − B̂| <= B_err entrywise; NULL: B exact */
+    double rho_upper;      /* certified Lipschitz bound of the exact Φ; +inf if unknown */
+} TS(deq_fp);
+
+/* B = α_U·U·X and, when B_err is not NULL (initialized m×n), an entrywise bound
+ * on |B − B̂| for the exact α_U, U, X given the relative errors of α̂_U, Û, X̂. */
+void TF(deq_injection)(TT(mat) B, mat_d_t B_err, TRC alpha_U, double alpha_U_rel_err,
+                       const TT(mat) U, double U_rel_err, const TT(mat) X, double X_rel_err,
+                       long prec);
+
+/* Certified ρ̄ >= L·α·‖A‖₂ for the exact α and A (rounded up); the norm bound
+ * used is returned in nrm when not NULL. */
+double TF(deq_contraction_upper)(num_norm2_t nrm, const TT(mat) A, TRC alpha,
+                                 double alpha_rel_err, double A_rel_err, deq_act act, long prec);
+
+/* OUT = Φ(Z) = σ(α·A·Z + B); H (m×n) receives the pre-activation. OUT may not alias Z. */
+void TF(deq_phi)(TT(mat) OUT, TT(mat) H, const TS(deq_fp) *fp, const TT(mat) Z, long prec);
+
+/* Z holds the initial guess (zeros are fine) and receives the solution. */
+void TF(deq_forward_picard)(TT(mat) Z, deq_solve_info_t info, const TS(deq_fp) *fp,
+                            const deq_solve_opts *o, long prec);
+void TF(deq_forward_anderson)(TT(mat) Z, deq_solve_info_t info, const TS(deq_fp) *fp,
+                              const deq_solve_opts *o, long prec);
+/* The solver of o->solver, followed in MPFR (when o->newton) by Newton polishing. */
+void TF(deq_forward_solve)(TT(mat) Z, deq_solve_info_t info, const TS(deq_fp) *fp,
+                           const deq_solve_opts *o, long prec);
+
+/* The relative tolerance used when o->tol is 0: 8·√m·u, a small multiple of
+ * the typical rounding of one evaluation of Φ at unit roundoff u = 2^-prec. */
+double TF(deq_forward_auto_tol)(long m, long prec);
+
+/* Fills info's residual and error-bound fields from the last iterate Zk and
+ * PHI = Φ̂(Zk) (the returned solution). */
+void TF(deq_forward_certify)(deq_solve_info_t info, const TT(mat) Zk, const TT(mat) PHI,
+                             const TS(deq_fp) *fp, long prec);

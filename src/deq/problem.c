@@ -1,0 +1,75 @@
+/* Problem assembly, written once for both backends (see deq/problem.h). */
+#include "num/generic.h"
+
+#include <stdlib.h>
+
+#include "deq/problem.h"
+#include "num/bound.h"
+
+
+/* x = the decimal string s rounded to the working precision; the caller has
+ * validated the syntax. */
+static void parse_decimal(real_ptr x, const char *s)
+{
+#ifdef DEQ_MPFR
+    mpfr_strtofr(x, s, NULL, 10, MPFR_RNDN);
+#else
+    x[0] = strtod(s, NULL);
+#endif
+}
+
+void G(deq_problem_init)(GT(deq_problem) P, mat_t A, mat_t U, mat_t X, const char *gamma,
+                         const char *sigma_u, deq_act act, int data_exact, long prec)
+{
+    DEQ_REQUIRE(A->rows == A->cols && U->rows == A->rows && U->cols == X->rows);
+    P->m = A->rows;
+    P->d = U->cols;
+    P->n = X->cols;
+    *P->A = *A;
+    *P->U = *U;
+    *P->X = *X;
+    /* ownership moved: the caller's handles become empty (clearing them is harmless) */
+    A->e = U->e = X->e = NULL;
+    A->rows = A->cols = U->rows = U->cols = X->rows = X->cols = 0;
+    G(mat_init)(P->B, P->m, P->n, prec);
+    mat_init_d(P->B_err, P->m, P->n, 53);
+
+    /* α_A = γ/√m: γ and √m each rounded once, then one division, so α_A is
+     * within γ_4 relative of the exact value (a conservative count). */
+    re_init(P->alpha_A, prec);
+    re_init(P->alpha_U, prec);
+    real_t sq;
+    re_init(sq, prec);
+    parse_decimal(P->alpha_A, gamma);
+    re_set_si(sq, P->m);
+    re_sqrt(sq, sq);
+    re_div(P->alpha_A, P->alpha_A, sq);
+    re_clear(sq);
+    parse_decimal(P->alpha_U, sigma_u);
+    double alpha_A_err = bound_gamma(4, prec);
+    double alpha_U_err = bound_gamma(1, prec);
+    double data_err = data_exact ? 0.0 : bound_gamma(1, prec);
+
+    G(deq_injection)(P->B, P->B_err, P->alpha_U, alpha_U_err, P->U, data_err, P->X, data_err,
+                     prec);
+    P->fp.A = P->A;
+    P->fp.alpha = P->alpha_A;
+    P->fp.B = P->B;
+    P->fp.act = act;
+    P->fp.alpha_rel_err = alpha_A_err;
+    P->fp.A_rel_err = data_err;
+    P->fp.B_err = P->B_err;
+    P->fp.rho_upper = G(deq_contraction_upper)(P->normA, P->A, P->alpha_A, alpha_A_err, data_err,
+                                               act, prec);
+}
+
+void G(deq_problem_clear)(GT(deq_problem) P)
+{
+    G(mat_clear)(P->A);
+    G(mat_clear)(P->U);
+    G(mat_clear)(P->X);
+    G(mat_clear)(P->B);
+    mat_clear_d(P->B_err);
+    re_clear(P->alpha_A);
+    re_clear(P->alpha_U);
+}

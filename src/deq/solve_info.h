@@ -1,0 +1,59 @@
+/* Options and outcome of an equilibrium solve (backend-free plain data). */
+#ifndef DEQ_DEQ_SOLVE_INFO_H
+#define DEQ_DEQ_SOLVE_INFO_H
+
+typedef enum { DEQ_SOLVER_PICARD = 0, DEQ_SOLVER_ANDERSON = 1 } deq_solver;
+
+typedef enum {
+    DEQ_CONVERGED = 0, /* residual at or below the tolerance */
+    DEQ_MAX_ITER,      /* iteration limit reached above the tolerance */
+    DEQ_STAGNATED,     /* residual stopped decreasing above the tolerance */
+    DEQ_DIVERGED,      /* residual grew past any plausible fixed point */
+    DEQ_NONFINITE      /* NaN or Inf appeared */
+} deq_outcome;
+
+typedef struct {
+    deq_solver solver;
+    double tol;         /* relative: max_i‖Φ(z_i) − z_i‖₂ <= tol·max_i‖z_i‖₂; 0 = derived from precision */
+    long max_iter;      /* iterations of the solver (Newton steps not counted) */
+    int depth;          /* Anderson: history length */
+    double ridge;       /* Anderson: Tikhonov term, relative to the trace of the normal matrix */
+    double damping;     /* Anderson: β in x+ = x − ΔXγ + β(f − ΔFγ), 0 < β <= 1 */
+    int newton;         /* MPFR: polish with Newton steps once the solver reaches √tol */
+    long newton_max;    /* MPFR: Newton steps at most */
+    long patience;      /* iterations without a new smallest residual before stagnation */
+} deq_solve_opts;
+
+void deq_solve_opts_default(deq_solve_opts *o);
+const char *deq_solver_name(deq_solver s);
+/* 0 on success, -1 for an unknown name. */
+int deq_solver_parse(deq_solver *s, const char *name);
+const char *deq_outcome_name(deq_outcome o);
+
+typedef struct {
+    deq_outcome outcome;
+    long iterations;        /* solver iterations (each one evaluation of Φ) */
+    long newton_steps;
+    double tol;             /* the relative tolerance used (derived when opts.tol = 0) */
+    double tol_floor;       /* stagnation below this relative residual counts as converged */
+    double resid;           /* final max_i ‖Φ(z_i) − z_i‖₂ (absolute) */
+    double resid_rel;       /* resid / max_i ‖z_i‖₂ */
+    double znorm;           /* max_i ‖z_i‖₂ */
+    double *trace;          /* residual (absolute) after each iteration, then each Newton step */
+    long trace_len;
+    long trace_cap;
+    double observed_contraction; /* geometric mean of successive residual ratios before the floor */
+    double rho_upper;       /* certified ρ̄ = L·α_A·‖A‖₂⁺ (+inf when unknown) */
+    int certified;          /* ρ̄ < 1 was certified */
+    double err_bound;       /* when certified: max_i ‖z_i − z_i*‖₂ <= err_bound (rigorous), else NAN */
+    double err_bound_rel;   /* err_bound / max_i ‖z_i‖₂ */
+    double round_slack;     /* max_i of the rounding allowance e_i included in err_bound */
+} deq_solve_info_struct;
+typedef deq_solve_info_struct deq_solve_info_t[1];
+
+void deq_solve_info_init(deq_solve_info_t info);
+void deq_solve_info_clear(deq_solve_info_t info);
+void deq_solve_info_reset(deq_solve_info_t info);
+void deq_solve_info_push(deq_solve_info_t info, double resid);
+
+#endif
