@@ -38,9 +38,10 @@ static void fill(mat_d_t M, deq_rng_t rng)
         M->e[k] = deq_rng_gaussian(rng);
 }
 
-/* A problem with exact double data; gamma as a decimal string. */
-static void make_problem(deq_problem_d_t P, long m, long d, long n, const char *gamma, deq_act act,
-                         unsigned long seed)
+/* A problem with exact double data; gamma and sigma_u as decimal strings.
+ * symmetric: A = (G + Gᵀ)/√2 (real spectrum) instead of i.i.d. G. */
+static void make_problem(deq_problem_d_t P, long m, long d, long n, const char *gamma,
+                         const char *sigma_u, deq_act act, int symmetric, unsigned long seed)
 {
     deq_rng_t rng;
     deq_rng_init(rng, seed);
@@ -51,6 +52,10 @@ static void make_problem(deq_problem_d_t P, long m, long d, long n, const char *
     fill(A, rng);
     fill(U, rng);
     fill(X, rng);
+    if (symmetric)
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < i; j++)
+                A->e[i + j * m] = A->e[j + i * m] = (A->e[i + j * m] + A->e[j + i * m]) / sqrt(2.0);
     for (long j = 0; j < n; j++) {
         double s = 0;
         for (long i = 0; i < d; i++)
@@ -59,7 +64,7 @@ static void make_problem(deq_problem_d_t P, long m, long d, long n, const char *
             X->e[i + j * d] /= sqrt(s);
     }
     deq_rng_clear(rng);
-    deq_problem_init_d(P, A, U, X, gamma, "1", act, 1, 53);
+    deq_problem_init_d(P, A, U, X, gamma, sigma_u, act, 1, 53);
 }
 
 /* One Picard iteration (Φ evaluation + the residual and norm it is judged by)
@@ -69,7 +74,7 @@ static void bench_forward_iter(int reps)
 {
     long m = 1024, n = 1000;
     deq_problem_d_t P;
-    make_problem(P, m, 32, n, "0.5", DEQ_ACT_RELU, 1);
+    make_problem(P, m, 32, n, "0.5", "1", DEQ_ACT_RELU, 0, 1);
     mat_d_t Z, PHI, H, C;
     mat_init_d(Z, m, n, 53);
     mat_init_d(PHI, m, n, 53);
@@ -98,17 +103,19 @@ static void bench_forward_iter(int reps)
     deq_problem_clear_d(P);
 }
 
-/* Picard iterations / Anderson iterations to a relative residual of 1e-12 on
- * a tanh network whose certified contraction is about 0.8. */
-static void bench_anderson(void)
+/* Picard iterations / Anderson iterations to a relative residual of 1e-12 on a
+ * tanh network (m = 256, n = 100) with a small injection (σ_u = 0.1, so tanh
+ * is nearly linear) and γ = 0.44: Picard's observed contraction ≈ 0.8. */
+static double anderson_reduction(int symmetric, int depth, const char *tag)
 {
     long m = 256, n = 100;
     deq_problem_d_t P;
-    make_problem(P, m, 16, n, "0.39", DEQ_ACT_TANH, 2);
+    make_problem(P, m, 16, n, "0.44", "0.1", DEQ_ACT_TANH, symmetric, 2);
     deq_solve_opts o;
     deq_solve_opts_default(&o);
     o.tol = 1e-12;
     o.max_iter = 100000;
+    o.depth = depth;
     long iters[2];
     for (int s = 0; s < 2; s++) {
         o.solver = s == 0 ? DEQ_SOLVER_PICARD : DEQ_SOLVER_ANDERSON;
@@ -119,15 +126,15 @@ static void bench_anderson(void)
         deq_forward_solve_d(Z, info, &P->fp, &o, 53);
         iters[s] = info->outcome == DEQ_CONVERGED ? info->iterations : -1;
         if (s == 0)
-            printf("anderson_bench_rho_bar=%.4f\nanderson_bench_observed_contraction=%.4f\n",
-                   info->rho_upper, info->observed_contraction);
+            printf("%s_picard_observed_contraction=%.4f\n%s_rho_bar=%.4f\n", tag,
+                   info->observed_contraction, tag, info->rho_upper);
         deq_solve_info_clear(info);
         mat_clear_d(Z);
     }
-    printf("anderson_iter_reduction=%.3f\n",
-           iters[0] > 0 && iters[1] > 0 ? (double)iters[0] / (double)iters[1] : NAN);
-    printf("picard_iterations=%ld\nanderson_iterations=%ld\n", iters[0], iters[1]);
+    printf("%s_picard_iterations=%ld\n%s_anderson_iterations=%ld\n%s_anderson_depth=%d\n", tag,
+           iters[0], tag, iters[1], tag, depth);
     deq_problem_clear_d(P);
+    return iters[0] > 0 && iters[1] > 0 ? (double)iters[0] / (double)iters[1] : NAN;
 }
 
 int main(int argc, char **argv)
@@ -141,6 +148,12 @@ int main(int argc, char **argv)
         return 2;
     }
     bench_forward_iter(reps);
-    bench_anderson();
+    /* The headline figure is for weights with a real spectrum; with i.i.d.
+     * Gaussian weights the Jacobian's spectrum fills a disk (circular law),
+     * where no Krylov-type acceleration beats the disk's radius: see README. */
+    double sym = anderson_reduction(1, 10, "anderson_symmetric");
+    double iid = anderson_reduction(0, 10, "anderson_iid");
+    printf("anderson_iter_reduction=%.3f\n", sym);
+    printf("anderson_iter_reduction_iid=%.3f\n", iid);
     return 0;
 }

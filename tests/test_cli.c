@@ -132,6 +132,8 @@ Test(cli, bad_flags_name_the_flag)
     expect_bad("--frobnicate", SOLVE("--gamma", "0.5", "--activation", "relu", "--frobnicate", "1"));
     expect_bad("--gamma", SOLVE("--gamma", "0.5", "--gamma", "0.6", "--activation", "relu"));
     expect_bad("--out", SOLVE("--gamma", "0.5", "--activation", "relu", "--out"));
+    expect_bad("--out", SOLVE("--gamma", "0.5", "--activation", "relu", "--out",
+                              "/nonexistent-dir/Z.txt"));
     expect_bad("nosuchcommand", run("nosuchcommand", NULL));
 }
 

@@ -340,9 +340,9 @@ Test(textmat, long_decimal_mpfr)
     /* Rounded to 256 bits, a truncation of 1/3 at 100 or 120 digits lands on
      * the 256-bit rounding of 1/3 itself: 1/3 = 0.010101..._2, so at any
      * precision its distance to the nearest rounding boundary (a midpoint
-     * between 256-bit numbers) is ulp/6 = 2^-257/6 ~ 3.7e-79, far more than
+     * between 256-bit numbers) is ulp/6 = 2^-257/6 ~ 7.2e-79, far more than
      * the truncation error 10^-100/3. A 60-digit truncation is off by
-     * 3.3e-61 > ulp = 7.5e-78, so it must round elsewhere: proof that the
+     * 3.3e-61 > ulp = 4.3e-78, so it must round elsewhere: proof that the
      * reader used all digits and the full precision. */
     mpfr_t third256;
     mpfr_init2(third256, 256);

@@ -1113,8 +1113,10 @@ Test(num, certify_extreme_scales)
         mpfr_t lmin;
         lambda_min_true(lmin, H);
         double lm = mpfr_get_d(lmin, MPFR_RNDN);
-        for (int k = 0; k < 4; k++) {
-            double shift = lm * (1.0 - pow(10.0, -2.0 * k)); /* 0, 0.99, 0.9999, ... of lambda_min */
+        /* 0, 0.99, 0.9999, 0.999999 of lambda_min; then (in the subnormal
+         * range, where the underflow allowance dominates) lambda_min + j 2^-1074 */
+        for (int k = 0; k < (sc < 1e-300 ? 4 + 24 : 4); k++) {
+            double shift = k < 4 ? lm * (1.0 - pow(10.0, -2.0 * k)) : lm + (k - 8) * 0x1p-1074;
             for (int use_mp = 0; use_mp < 2; use_mp++) {
                 num_chol_cert_t c;
                 certify_backend(c, H, shift, use_mp, 64);
@@ -1309,6 +1311,29 @@ Test(num, norm2_single_row_dot_product)
         cr_assert(mpfr_cmp_d(s, nb->upper) <= 0,
                   "%ldx%ld: upper %.17g < ||a||_2 = %.17g (method %s)" TSEED_FMT, A->rows, A->cols,
                   nb->upper, mpfr_get_d(s, MPFR_RNDN), num_norm2_method_name(nb->method), TSEED);
+        mat_clear_d(A);
+    }
+    /* Constant rows [x, ..., x]: every partial sum of the dot product rounds
+     * the same way, so dsyrk loses up to ~ (k / lanes) u (observed: 12 u at
+     * k = 2000, 180 u at k = 1e5), far beyond the first trial margin; only
+     * e_C = gamma_k ||A||_F^2 keeps the bound valid. */
+    long ks[] = {2000, 20000, 100000};
+    for (long it = 0; it < test_iters(60); it++) {
+        long k = ks[it % 3];
+        double x = 1.0 + (double)(it + 1) * 0x1p-40 + 0x1p-30 * sin((double)it);
+        mat_d_t A;
+        mat_init_d(A, 1, k, 53);
+        for (long t = 0; t < k; t++)
+            A->e[t] = x;
+        num_norm2_t nb;
+        num_norm2_upper_d(nb, A, 53);
+        mpfr_set_d(a, x, MPFR_RNDN);
+        mpfr_sqr(s, a, MPFR_RNDN);
+        mpfr_mul_ui(s, s, (unsigned long)k, MPFR_RNDN); /* exact */
+        mpfr_sqrt(s, s, MPFR_RNDD);
+        cr_assert(mpfr_cmp_d(s, nb->upper) <= 0,
+                  "constant row 1x%ld of %.17g: upper %.17g < ||a||_2 = %.17g (method %s)", k, x,
+                  nb->upper, mpfr_get_d(s, MPFR_RNDN), num_norm2_method_name(nb->method));
         mat_clear_d(A);
     }
     mpfr_clears(s, a, (mpfr_ptr)0);

@@ -1,4 +1,7 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "testutil.h"
+
+#include <ftw.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -57,12 +60,32 @@ const char *test_source_path(const char *rel)
     return buf;
 }
 
+static char tmpdir_made[256];
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void remove_tmpdir(void)
+{
+    if (tmpdir_made[0])
+        nftw(tmpdir_made, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *test_tmpdir(void)
 {
     static char buf[256];
     strcpy(buf, "/tmp/deqcheck-test-XXXXXX");
     if (!mkdtemp(buf))
         cr_assert_fail("mkdtemp failed");
+    /* Criterion runs each test in its own process: remove the directory when it exits. */
+    if (!tmpdir_made[0])
+        atexit(remove_tmpdir);
+    else
+        remove_tmpdir();
+    strcpy(tmpdir_made, buf);
     return buf;
 }
 

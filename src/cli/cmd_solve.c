@@ -1,7 +1,10 @@
 /* `deqcheck solve`: the equilibria of a DEQ given as text matrices. */
+#include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -50,6 +53,24 @@ static void solve_help(FILE *f)
             d.ridge, d.damping);
 }
 
+/* 0 when `path` can be written: an existing writable file, or a new file in
+ * a writable directory. Checked before a solve that may take a while. */
+static int check_writable(const char *path, deq_error_t err)
+{
+    if (access(path, F_OK) == 0)
+        return access(path, W_OK) == 0
+                   ? 0
+                   : deq_error_set(err, DEQ_ERR_INPUT, "--out %s: not writable: %s", path,
+                                   strerror(errno));
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    const char *parent = dirname(dir);
+    if (access(parent, W_OK) != 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot create it in %s: %s", path,
+                             parent, strerror(errno));
+    return 0;
+}
+
 static int usage_error(const char *msg)
 {
     fprintf(stderr, "deqcheck solve: %s\n", msg);
@@ -90,6 +111,8 @@ int cli_cmd_solve(int argc, char **argv)
     a.U = cli_value(opts, "U");
     a.X = cli_value(opts, "X");
     a.out = cli_value(opts, "out");
+    if (a.out && strcmp(a.out, "-") != 0 && check_writable(a.out, err))
+        return usage_error(err->msg);
     a.gamma = cli_value(opts, "gamma");
     a.sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
     if (cli_decimal("gamma", a.gamma, err) || cli_decimal("sigma-u", a.sigma_u, err))

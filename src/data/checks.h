@@ -30,7 +30,10 @@ typedef data_check_struct data_check_t[1];
 
 /* Runs both checks on the columns of X. Tolerances are derived from the
  * dimension and double's unit roundoff (see checks.c) and recorded in `out`.
- * At most max_listed parallel pairs are kept. */
+ * At most max_listed parallel pairs are kept, listed by j, then i. Columns of
+ * zero or non-finite norm fail the norm check and are left out of the angle
+ * check; min_angle is π/2 when there is no pair. X must have at most INT_MAX
+ * rows and columns (CBLAS sizes are int). */
 void data_check_init(data_check_t out);
 void data_check_clear(data_check_t out);
 void data_check_hypotheses(data_check_t out, const mat_d_t X, long max_listed);

@@ -16,7 +16,8 @@
 deq_status idx_read_images(mat_d_t X, long *rows, long *cols, const char *path, long max_count,
                            deq_error_t err);
 /* Reads up to max_count labels (all when max_count <= 0) from an idx1-ubyte
- * file into a newly allocated array (*labels, caller frees). */
+ * file into a newly allocated array (*labels, caller frees). On error *labels
+ * is NULL (and idx_read_images leaves X uninitialized). */
 deq_status idx_read_labels(unsigned char **labels, long *count, const char *path, long max_count,
                            deq_error_t err);
 

@@ -110,6 +110,15 @@ void G(deq_act_apply)(mat_t S, mat_t D, const mat_t H, deq_act a, long prec)
     re_init(w.b, prec);
     /* S may alias H: every branch of act_eval_with reads t before writing σ(t). */
     size_t count = (size_t)H->rows * (size_t)H->cols;
+#ifndef DEQ_MPFR
+    if (a == DEQ_ACT_RELU && !D) {
+        /* the forward solver's hot loop: same definition, branch-free so it
+         * vectorizes (NaN > 0 is false and NaN <= 0 is false: NaN stays) */
+        for (size_t k = 0; k < count; k++)
+            S->e[k] = H->e[k] <= 0.0 ? 0.0 : H->e[k];
+        count = 0;
+    }
+#endif
     for (size_t k = 0; k < count; k++)
         act_eval_with(S->e + k, D ? D->e + k : NULL, H->e + k, a, &w);
     re_clear(w.a);
