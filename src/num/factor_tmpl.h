@@ -1,7 +1,8 @@
 /* Generic factorization API; instantiated by num/factor.h. No include guard. */
 
 /* Cholesky A = L L^T of a symmetric matrix (only the lower triangle of A is
- * read). L (initialized, same shape) receives the lower factor, zeros above.
+ * read). L (initialized, same shape; may be A) receives the lower factor with
+ * its strict upper triangle zeroed.
  * Returns 0, or the 1-based index of the first pivot that is not positive
  * (then L is partial). */
 long TF(num_chol)(TT(mat) L, const TT(mat) A, long prec);
@@ -9,8 +10,9 @@ long TF(num_chol)(TT(mat) L, const TT(mat) A, long prec);
 void TF(num_chol_solve)(TT(mat) X, const TT(mat) L, const TT(mat) B, long prec);
 
 /* LU with partial pivoting: P A = L U, L unit lower and U stored in LU; perm
- * (length n) records the row interchanges. Returns 0, or the 1-based index of
- * the first exactly-zero pivot. */
+ * (length n, 0-based like LAPACK's ipiv) records the row interchanges. Like
+ * LAPACK it goes on past a zero pivot; returns 0, or the 1-based index of the
+ * first exactly-zero pivot. */
 long TF(num_lu)(TT(mat) LU, long *perm, const TT(mat) A, long prec);
 /* Solves A X = B using the factors of num_lu (X may be B). */
 void TF(num_lu_solve)(TT(mat) X, const TT(mat) LU, const long *perm, const TT(mat) B, long prec);
@@ -18,5 +20,9 @@ void TF(num_lu_solve)(TT(mat) X, const TT(mat) LU, const long *perm, const TT(ma
 /* Certifies lambda_min(H) >= shift - delta for the symmetric matrix H exactly
  * as stored, by a Cholesky factorization of fl(H - shift*I) at the working
  * precision and a rigorous a-priori rounding allowance delta (Demmel/Rump
- * style, computed with directed rounding). See factor.c for the derivation. */
+ * style, computed with directed rounding). See factor.c for the derivation.
+ * Both triangles are read: for a non-symmetric H the bound is for (H+Hᵀ)/2.
+ * MPFR works at max(prec, precision of every entry), so the copy is exact.
+ * n = 0, or a non-finite entry or shift, gives certified = 0 with
+ * failed_pivot = 0; allowance is +inf whenever not certified. */
 void TF(num_chol_certify)(num_chol_cert_t cert, const TT(mat) H, double shift, long prec);

@@ -32,18 +32,25 @@
  *     error). On breakdown s doubles (at most CERT_TRIES times), and we stop
  *     early once t reaches fallback^2, where the Cholesky route cannot win.
  *  5. upper = min(Cholesky bound, fallback); `method` says which.
+ *  0. Before all this, when max|a_ij| lies outside [2^-256, 2^256), A is
+ *     scaled by a power of two 2^e bringing it to [1, 2), provided that is
+ *     exact (always when scaling up; checked entry by entry when scaling
+ *     down, since small entries could become subnormal). Then A^T A neither
+ *     overflows nor underflows, the bound is as tight as for a normal matrix,
+ *     and the results are scaled back by 2^-e with upward rounding (upper,
+ *     fallback). ||2^e A||_2 = 2^e ||A||_2 exactly.
  *
  * MPFR: A_d = A rounded to nearest double. |A - A_d|_ij <= 2^-53 |A_d|_ij when
  * the rounded entry is normal and <= 2^-1075 otherwise, so (generously)
  * ||A||_2 <= ||A_d||_2 + 2^-53 ||A_d||_F + ninexact 2^-1074; the last two terms
  * are added (rounded up) to the double route's upper and fallback, and skipped
  * when every entry converted exactly. Non-finite entries (or entries beyond
- * the double range): upper = fallback = +inf.
+ * the double range after the same power-of-two scaling, done exactly in MPFR):
+ * upper = fallback = +inf.
  */
 #include "num/generic.h"
 
 #include <float.h>
-#include <string.h>
 
 #include "num/bound.h"
 #include "num/factor.h"
@@ -55,6 +62,36 @@
 
 /* Entries below this may have squares or products in the subnormal range. */
 #define NB_TINY 0x1p-511
+/* Matrices whose largest entry has a binary exponent beyond this are rescaled
+ * (step 0): far from both overflow (2^1024) and underflow (2^-1022) of A^T A. */
+#define NB_SAFE_EXP 256
+
+/* Step 0's exponent: 0 when the largest entry's binary exponent (ilogb
+ * convention: max|a| in [2^x, 2^(x+1))) is safe, else -x. */
+static long scale_exponent(long x)
+{
+    return (x > NB_SAFE_EXP || x < -NB_SAFE_EXP) ? -x : 0;
+}
+
+/* x * 2^e rounded up (e may exceed the double exponent range). */
+static double ldexp_up(double x, long e)
+{
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    mpfr_set_d(t, x, MPFR_RNDU);
+    mpfr_mul_2si(t, t, e, MPFR_RNDU);
+    double r = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return r;
+}
+
+/* Scales the results of step 1-5 for 2^e A back to A. */
+static void unscale(num_norm2_t out, long e)
+{
+    out->upper = ldexp_up(out->upper, -e);
+    out->fallback = ldexp_up(out->fallback, -e);
+    out->estimate = ldexp(out->estimate, -(int)e);
+}
 
 /* s / (1 - gamma_terms) rounded up: from a computed sum of `terms` nonnegative
  * terms to an upper bound on the exact one (header comment, step 1). */
@@ -211,18 +248,12 @@ static double lanczos_max(const mat_d_t H, long kmax, double tol, double *change
 /* Lanczos steps at most: with full reorthogonalization the cost is n kmax^2. */
 #define LANCZOS_KMAX 300
 
-void num_norm2_upper_d(num_norm2_t out, const mat_d_t A, long prec)
+/* Steps 1-5 for a finite, nonempty A. */
+static void norm2_upper_core(num_norm2_t out, const mat_d_t A)
 {
-    (void)prec;
     long r = A->rows, c = A->cols;
-    out->upper = out->estimate = out->fallback = 0.0;
     out->method = NUM_NORM2_FALLBACK;
-    if (r == 0 || c == 0)
-        return;
-    if (!mat_is_finite_d(A)) {
-        out->upper = out->estimate = out->fallback = INFINITY;
-        return;
-    }
+    out->estimate = 0.0;
 
     /* step 1 */
     long ntiny;
@@ -292,21 +323,81 @@ void num_norm2_upper_d(num_norm2_t out, const mat_d_t A, long prec)
     }
 }
 
+void num_norm2_upper_d(num_norm2_t out, const mat_d_t A, long prec)
+{
+    (void)prec;
+    size_t N = (size_t)A->rows * (size_t)A->cols;
+    out->upper = out->estimate = out->fallback = 0.0;
+    out->method = NUM_NORM2_FALLBACK;
+    if (N == 0)
+        return;
+    double amax = 0.0;
+    for (size_t t = 0; t < N; t++)
+        amax = fmax(amax, fabs(A->e[t])); /* fmax drops NaN: checked below */
+    if (!mat_is_finite_d(A)) {
+        out->upper = out->estimate = out->fallback = INFINITY;
+        return;
+    }
+    if (amax == 0.0)
+        return;
+
+    /* step 0 */
+    long e = scale_exponent(ilogb(amax));
+    if (e != 0) {
+        mat_d_t S;
+        mat_init_d(S, A->rows, A->cols, 53);
+        int exact = 1;
+        for (size_t t = 0; t < N && exact; t++) {
+            S->e[t] = ldexp(A->e[t], (int)e);
+            exact = ldexp(S->e[t], -(int)e) == A->e[t];
+        }
+        if (exact) {
+            norm2_upper_core(out, S);
+            unscale(out, e);
+        }
+        mat_clear_d(S);
+        if (exact)
+            return;
+    }
+    norm2_upper_core(out, A);
+}
+
 #else /* DEQ_MPFR */
 
 void num_norm2_upper_mp(num_norm2_t out, const mat_mp_t A, long prec)
 {
     (void)prec;
     long r = A->rows, c = A->cols;
+    size_t N = (size_t)r * (size_t)c;
+    /* step 0 in MPFR: the scaling is exact whatever the exponents */
+    long e = 0;
+    int finite = 1, nonzero = 0;
+    mpfr_exp_t emax = 0;
+    for (size_t t = 0; t < N; t++) {
+        if (!mpfr_number_p(A->e + t))
+            finite = 0;
+        else if (!mpfr_zero_p(A->e + t)) {
+            mpfr_exp_t x = mpfr_get_exp(A->e + t);
+            emax = nonzero ? (x > emax ? x : emax) : x;
+            nonzero = 1;
+        }
+    }
+    if (finite && nonzero)
+        e = scale_exponent((long)emax - 1); /* mpfr: |a| in [2^(x-1), 2^x) */
+
     mat_d_t D;
     mat_init_d(D, r, c, 53);
+    mpfr_t s;
+    mpfr_init2(s, MPFR_PREC_MIN); /* set to each entry's precision below */
     long inexact = 0;
-    size_t N = (size_t)r * (size_t)c;
     for (size_t t = 0; t < N; t++) {
-        D->e[t] = mpfr_get_d(A->e + t, MPFR_RNDN);
-        if (mpfr_number_p(A->e + t) && mpfr_cmp_d(A->e + t, D->e[t]) != 0)
+        mpfr_set_prec(s, mpfr_get_prec(A->e + t));
+        mpfr_mul_2si(s, A->e + t, e, MPFR_RNDN); /* exact */
+        D->e[t] = mpfr_get_d(s, MPFR_RNDN);
+        if (mpfr_number_p(s) && mpfr_cmp_d(s, D->e[t]) != 0)
             inexact++;
     }
+    mpfr_clear(s);
     num_norm2_upper_d(out, D, 53);
     if (inexact > 0 && isfinite(out->upper)) {
         double conv = bound_mul_up(0x1p-53, bound_sqrt_up(fro2_upper(D, NULL)));
@@ -314,6 +405,8 @@ void num_norm2_upper_mp(num_norm2_t out, const mat_mp_t A, long prec)
         out->upper = bound_add_up(out->upper, conv);
         out->fallback = bound_add_up(out->fallback, conv);
     }
+    if (e != 0)
+        unscale(out, e);
     mat_clear_d(D);
 }
 

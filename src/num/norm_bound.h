@@ -10,9 +10,11 @@ typedef enum {
 } num_norm2_method;
 
 typedef struct {
-    double upper;            /* guaranteed: ||A||_2 <= upper */
+    double upper;            /* guaranteed: ||A||_2 <= upper; +inf for non-finite input or
+                                norms beyond the double range */
     double estimate;         /* a non-certified estimate of ||A||_2 (power/Lanczos) */
-    double fallback;         /* min(||A||_F, sqrt(||A||_1 ||A||_inf)) rounded up */
+    double fallback;         /* min(||A||_F, sqrt(||A||_1 ||A||_inf)) rounded up (MPFR: of the
+                                matrix rounded to double, plus the conversion term) */
     num_norm2_method method; /* how `upper` was proved */
 } num_norm2_struct;
 typedef num_norm2_struct num_norm2_t[1];

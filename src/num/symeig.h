@@ -21,7 +21,8 @@ typedef num_symeig_info_struct num_symeig_info_t[1];
 
 /* GSL's symmetric eigensolver (gsl_eigen_symm / symmv): eigenvalues ascending
  * in evals (n x 1); evecs (n x n, columns) when not NULL. Returns 0 or the GSL
- * error code (our GSL handler is installed: GSL never aborts). */
+ * error code (our GSL handler is installed: GSL never aborts). Clears the
+ * thread-local GSL error record on entry. */
 int num_symeig_gsl(mat_d_t evals, mat_d_t evecs, const mat_d_t A);
 
 #endif
