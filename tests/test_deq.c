@@ -8,6 +8,7 @@
 
 #include "deq/activation.h"
 #include "deq/forward.h"
+#include "deq/gram.h"
 #include "deq/problem.h"
 #include "num/factor.h"
 #include "testutil.h"
@@ -525,6 +526,291 @@ Test(forward, injection_error_bound_covers_the_double_rounding)
     deq_problem_clear_d(Pd);
     deq_problem_clear_mp(Pm);
     net_clear(&N);
+}
+
+Test(adjoint, matches_a_direct_solve_of_its_linear_system)
+{
+    /* w_i = v + α·Aᵀ D_i w_i  <=>  (I − α·Aᵀ D_i) w_i = v: solve that by LU at
+     * 512 bits per sample (an independent route) and compare with the adjoint
+     * fixed point in double and at 256 bits, within their rigorous bounds. */
+    for (int a = 0; a < DEQ_ACT_COUNT; a++) {
+        net N;
+        net_init(&N, 28, 4, 3, test_seed() + 700 + a);
+        long m = N.m, p2 = 512;
+        deq_problem_mp_t P;
+        problem_mp(P, &N, "0.35", (deq_act)a, p2);
+        mat_mp_t Z, H, PHI, D, v;
+        deq_solve_info_t info;
+        deq_solve_opts o;
+        deq_solve_opts_default(&o);
+        mat_init_mp(Z, m, N.n, p2);
+        deq_solve_info_init(info);
+        deq_forward_solve_mp(Z, info, &P->fp, &o, p2);
+        cr_assert_eq(info->outcome, DEQ_CONVERGED);
+        mat_init_mp(H, m, N.n, p2);
+        mat_init_mp(PHI, m, N.n, p2);
+        mat_init_mp(D, m, N.n, p2);
+        deq_phi_mp(PHI, H, &P->fp, Z, p2);
+        deq_act_apply_mp(PHI, D, H, (deq_act)a, p2); /* D = σ′(h) at the equilibrium */
+        mat_init_mp(v, m, 1, p2);
+        deq_rng_t rng;
+        deq_rng_init(rng, test_seed() + 800 + a);
+        for (long j = 0; j < m; j++)
+            mpfr_set_d(v->e + j, deq_rng_gaussian(rng), MPFR_RNDN);
+        deq_rng_clear(rng);
+
+        /* reference by LU */
+        mat_mp_t J, LU, Wref;
+        mat_init_mp(J, m, m, p2);
+        mat_init_mp(LU, m, m, p2);
+        mat_init_mp(Wref, m, N.n, p2);
+        long *perm = malloc((size_t)m * sizeof *perm);
+        for (long i = 0; i < N.n; i++) {
+            for (long r = 0; r < m; r++)
+                for (long c = 0; c < m; c++) { /* J = I − α Aᵀ D_i: J_rc = δ − α A_cr d_c */
+                    mpfr_ptr j = J->e + r + c * m;
+                    mpfr_mul(j, P->A->e + c + r * m, D->e + c + i * m, MPFR_RNDN);
+                    mpfr_mul(j, j, P->alpha_A, MPFR_RNDN);
+                    mpfr_neg(j, j, MPFR_RNDN);
+                    if (r == c)
+                        mpfr_add_ui(j, j, 1, MPFR_RNDN);
+                }
+            cr_assert_eq(num_lu_mp(LU, perm, J, p2), 0);
+            mat_mp_t col;
+            mat_init_mp(col, m, 1, p2);
+            mat_set_mp(col, v);
+            num_lu_solve_mp(col, LU, perm, col, p2);
+            for (long r = 0; r < m; r++)
+                mpfr_set(Wref->e + r + i * m, col->e + r, MPFR_RNDN);
+            mat_clear_mp(col);
+        }
+        double wn = mat_max_col_norm_mp(Wref, p2);
+
+        for (int b = 0; b < 2; b++) {
+            long prec = b ? 256 : 53;
+            mat_mp_t W, Dp, vp, Ap;
+            mat_init_mp(W, m, N.n, p2);
+            deq_solve_info_t ia;
+            deq_solve_info_init(ia);
+            o.solver = b ? DEQ_SOLVER_ANDERSON : DEQ_SOLVER_PICARD;
+            if (b) {
+                mat_init_mp(Dp, m, N.n, prec);
+                mat_init_mp(vp, m, 1, prec);
+                mat_init_mp(Ap, m, m, prec);
+                mat_set_mp(Dp, D);
+                mat_set_mp(vp, v);
+                mat_set_mp(Ap, P->A);
+                mpfr_t al;
+                mpfr_init2(al, prec);
+                mpfr_set(al, P->alpha_A, MPFR_RNDN);
+                deq_adj_mp_struct adj = {Ap, al, Dp, vp, P->fp.rho_upper};
+                mat_mp_t Wb;
+                mat_init_mp(Wb, m, N.n, prec);
+                deq_adjoint_solve_mp(Wb, ia, &adj, &o, prec);
+                mat_set_mp(W, Wb);
+                mat_clear_mp(Wb);
+                mpfr_clear(al);
+                mat_clear_mp(Dp), mat_clear_mp(vp), mat_clear_mp(Ap);
+            } else {
+                mat_d_t Ad, Dd, vd, Wd;
+                mat_init_d(Ad, m, m, 53), mat_init_d(Dd, m, N.n, 53), mat_init_d(vd, m, 1, 53);
+                mat_init_d(Wd, m, N.n, 53);
+                mat_get_mat_d_mp(Ad, P->A), mat_get_mat_d_mp(Dd, D), mat_get_mat_d_mp(vd, v);
+                double al = mpfr_get_d(P->alpha_A, MPFR_RNDN);
+                deq_adj_d_struct adj = {Ad, &al, Dd, vd, P->fp.rho_upper};
+                deq_adjoint_solve_d(Wd, ia, &adj, &o, 53);
+                mat_set_mat_d_mp(W, Wd);
+                mat_clear_d(Ad), mat_clear_d(Dd), mat_clear_d(vd), mat_clear_d(Wd);
+            }
+            cr_expect_eq(ia->outcome, DEQ_CONVERGED, "%s %s: %s", deq_act_name((deq_act)a),
+                         b ? "mpfr" : "double", deq_outcome_name(ia->outcome));
+            double dist = mat_max_col_dist_mp(W, Wref, p2);
+            /* D and α were rounded to the backend's precision (relative u each),
+             * which moves the exact solution by at most about ρ̄/(1−ρ̄)·2u·‖w‖:
+             * allow that on top of the rigorous rounding bound. */
+            double u = ldexp(1.0, -(int)prec);
+            double data_shift = 4 * u * wn / (1 - ia->rho_upper);
+            cr_expect(dist <= ia->err_bound + data_shift, "%s %s: |w - w_ref| = %g > bound %g + %g",
+                      deq_act_name((deq_act)a), b ? "mpfr" : "double", dist, ia->err_bound,
+                      data_shift);
+            cr_expect(dist <= 64.0 * m * u * wn / (1 - ia->rho_upper), "%s %s: %g relative error",
+                      deq_act_name((deq_act)a), b ? "mpfr" : "double", dist / wn);
+            mat_clear_mp(W);
+            deq_solve_info_clear(ia);
+        }
+        free(perm);
+        mat_clear_mp(J), mat_clear_mp(LU), mat_clear_mp(Wref), mat_clear_mp(Z), mat_clear_mp(H),
+            mat_clear_mp(PHI), mat_clear_mp(D), mat_clear_mp(v);
+        deq_solve_info_clear(info);
+        deq_problem_clear_mp(P);
+        net_clear(&N);
+    }
+}
+
+/* f_i = α_v vᵀz_i for all samples at `prec` bits, the equilibria solved from
+ * scratch for the weights (A, U) given in double plus an optional exact
+ * perturbation ±h at entry `k` of A (which = 0) or U (which = 1). */
+static void outputs_fd(mpfr_t *f, const net *N, const mat_d_t v, int which, long k, int sign,
+                       mpfr_srcptr h, const char *gamma, deq_act a, long prec)
+{
+    mat_mp_t A, U, X, Z;
+    mat_init_mp(A, N->m, N->m, prec);
+    mat_init_mp(U, N->m, N->d, prec);
+    mat_init_mp(X, N->d, N->n, prec);
+    mat_set_mat_d_mp(A, N->A);
+    mat_set_mat_d_mp(U, N->U);
+    mat_set_mat_d_mp(X, N->X);
+    if (k >= 0) {
+        mpfr_ptr e = which == 0 ? A->e + k : U->e + k;
+        if (sign > 0)
+            mpfr_add(e, e, h, MPFR_RNDN);
+        else
+            mpfr_sub(e, e, h, MPFR_RNDN);
+    }
+    deq_problem_mp_t P;
+    deq_problem_init_mp(P, A, U, X, gamma, "1", a, 1, prec);
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    mat_init_mp(Z, N->m, N->n, prec);
+    deq_solve_info_t info;
+    deq_solve_info_init(info);
+    deq_forward_solve_mp(Z, info, &P->fp, &o, prec);
+    cr_assert_eq(info->outcome, DEQ_CONVERGED);
+    mpfr_t t, av;
+    mpfr_inits2((mpfr_prec_t)prec, t, av, (mpfr_ptr)0);
+    mpfr_set_ui(av, (unsigned long)N->m, MPFR_RNDN);
+    mpfr_rec_sqrt(av, av, MPFR_RNDN); /* α_v = σ_v/√m, σ_v = 1 */
+    for (long i = 0; i < N->n; i++) {
+        mpfr_set_zero(f[i], 1);
+        for (long j = 0; j < N->m; j++) {
+            mpfr_mul_d(t, Z->e + j + i * N->m, v->e[j], MPFR_RNDN);
+            mpfr_add(f[i], f[i], t, MPFR_RNDN);
+        }
+        mpfr_mul(f[i], f[i], av, MPFR_RNDN);
+    }
+    mpfr_clears(t, av, (mpfr_ptr)0);
+    mat_clear_mp(Z);
+    deq_solve_info_clear(info);
+    deq_problem_clear_mp(P);
+}
+
+Test(gram, blocks_equal_JJt_from_finite_differences, .timeout = 120)
+{
+    /* G = J Jᵀ with J_i = ∂f_i/∂θ by central differences at 1024 bits
+     * (h = 2^-200: truncation O(h²) ≈ 1e-120), an independent route to the
+     * adjoint-based formulas, compared at 256 bits and in double. */
+    long prec_fd = 1024;
+    deq_act acts[] = {DEQ_ACT_TANH, DEQ_ACT_RELU};
+    for (int ai = 0; ai < 2; ai++) {
+        deq_act a = acts[ai];
+        net N;
+        net_init(&N, 6, 3, 3, test_seed() + 900 + ai);
+        long m = N.m, n = N.n, d = N.d;
+        mat_d_t v;
+        mat_init_d(v, m, 1, 53);
+        deq_rng_t rng;
+        deq_rng_init(rng, test_seed() + 950 + ai);
+        test_fill_gaussian(v, rng);
+        deq_rng_clear(rng);
+        mpfr_t h, *fp_ = malloc((size_t)n * sizeof *fp_), *fm = malloc((size_t)n * sizeof *fm);
+        mpfr_init2(h, (mpfr_prec_t)prec_fd);
+        mpfr_set_ui_2exp(h, 1, -200, MPFR_RNDN);
+        for (long i = 0; i < n; i++)
+            mpfr_init2(fp_[i], (mpfr_prec_t)prec_fd), mpfr_init2(fm[i], (mpfr_prec_t)prec_fd);
+        /* J for the groups A (which 0) and U (which 1): n × (#params) */
+        long counts[2] = {m * m, m * d};
+        mpfr_t *J[2];
+        for (int w = 0; w < 2; w++) {
+            J[w] = malloc((size_t)(n * counts[w]) * sizeof *J[w]);
+            for (long k = 0; k < counts[w]; k++) {
+                outputs_fd(fp_, &N, v, w, k, +1, h, "0.35", a, prec_fd);
+                outputs_fd(fm, &N, v, w, k, -1, h, "0.35", a, prec_fd);
+                for (long i = 0; i < n; i++) {
+                    mpfr_init2(J[w][i + k * n], (mpfr_prec_t)prec_fd);
+                    mpfr_sub(J[w][i + k * n], fp_[i], fm[i], MPFR_RNDN);
+                    mpfr_mul_2ui(J[w][i + k * n], J[w][i + k * n], 199, MPFR_RNDN); /* /(2h) */
+                }
+            }
+        }
+        for (int b = 0; b < 2; b++) {
+            long prec = b ? 256 : 53;
+            mat_mp_t GA, GU, Gv, W, Z, vm, Ah, Uh, Xh;
+            deq_problem_mp_t P;
+            mat_init_mp(Ah, m, m, prec), mat_init_mp(Uh, m, d, prec), mat_init_mp(Xh, d, n, prec);
+            mat_set_mat_d_mp(Ah, N.A), mat_set_mat_d_mp(Uh, N.U), mat_set_mat_d_mp(Xh, N.X);
+            mat_init_mp(GA, n, n, prec), mat_init_mp(GU, n, n, prec), mat_init_mp(Gv, n, n, prec);
+            mat_init_mp(W, m, n, prec), mat_init_mp(Z, m, n, prec), mat_init_mp(vm, m, 1, prec);
+            mat_set_mat_d_mp(vm, v);
+            deq_solve_opts o;
+            deq_solve_opts_default(&o);
+            deq_solve_info_t fi, ai_;
+            deq_solve_info_init(fi), deq_solve_info_init(ai_);
+            if (b) {
+                deq_problem_init_mp(P, Ah, Uh, Xh, "0.35", "1", a, 1, prec);
+                deq_forward_solve_mp(Z, fi, &P->fp, &o, prec);
+                mpfr_t av;
+                mpfr_init2(av, prec);
+                mpfr_set_ui(av, (unsigned long)m, MPFR_RNDN);
+                mpfr_rec_sqrt(av, av, MPFR_RNDN);
+                deq_gram_network_mp(GA, GU, Gv, W, ai_, P, Z, vm, av, &o, prec);
+                mpfr_clear(av);
+                deq_problem_clear_mp(P);
+            } else {
+                deq_problem_d_t Pd;
+                problem_d(Pd, &N, "0.35", a);
+                mat_d_t Zd, Wd, GAd, GUd, Gvd;
+                mat_init_d(Zd, m, n, 53), mat_init_d(Wd, m, n, 53);
+                mat_init_d(GAd, n, n, 53), mat_init_d(GUd, n, n, 53), mat_init_d(Gvd, n, n, 53);
+                deq_forward_solve_d(Zd, fi, &Pd->fp, &o, 53);
+                double av = 1 / sqrt((double)m);
+                deq_gram_network_d(GAd, GUd, Gvd, Wd, ai_, Pd, Zd, v, &av, &o, 53);
+                mat_set_mat_d_mp(GA, GAd), mat_set_mat_d_mp(GU, GUd), mat_set_mat_d_mp(Gv, Gvd);
+                mat_clear_d(Zd), mat_clear_d(Wd), mat_clear_d(GAd), mat_clear_d(GUd), mat_clear_d(Gvd);
+                deq_problem_clear_d(Pd);
+                mat_clear_mp(Ah), mat_clear_mp(Uh), mat_clear_mp(Xh);
+            }
+            cr_assert(fi->outcome == DEQ_CONVERGED && ai_->outcome == DEQ_CONVERGED, "%s %s",
+                      deq_outcome_name(fi->outcome), deq_outcome_name(ai_->outcome));
+            mat_mp_t *blocks[2] = {&GA, &GU};
+            for (int w = 0; w < 2; w++) {
+                double worst = 400, scale = 0;
+                mpfr_t acc, t;
+                mpfr_inits2((mpfr_prec_t)prec_fd, acc, t, (mpfr_ptr)0);
+                for (long q = 0; q < n * n; q++)
+                    scale = fmax(scale, fabs(mpfr_get_d((*blocks[w])->e + q, MPFR_RNDN)));
+                for (long i = 0; i < n; i++)
+                    for (long j = 0; j < n; j++) {
+                        mpfr_set_zero(acc, 1);
+                        for (long k = 0; k < counts[w]; k++) {
+                            mpfr_mul(t, J[w][i + k * n], J[w][j + k * n], MPFR_RNDN);
+                            mpfr_add(acc, acc, t, MPFR_RNDN);
+                        }
+                        mpfr_sub(t, acc, (*blocks[w])->e + i + j * n, MPFR_RNDN);
+                        double e = fabs(mpfr_get_d(t, MPFR_RNDN));
+                        if (e > 0)
+                            worst = fmin(worst, -log10(e / scale));
+                    }
+                double want = b ? 70 : 13;
+                cr_expect(worst >= want, "%s G^%s %s: %.1f digits vs finite differences (want %.0f)",
+                          deq_act_name(a), w ? "U" : "A", b ? "mpfr-256" : "double", worst, want);
+                mpfr_clears(acc, t, (mpfr_ptr)0);
+            }
+            mat_clear_mp(GA), mat_clear_mp(GU), mat_clear_mp(Gv), mat_clear_mp(W), mat_clear_mp(Z),
+                mat_clear_mp(vm);
+            deq_solve_info_clear(fi), deq_solve_info_clear(ai_);
+        }
+        for (int w = 0; w < 2; w++) {
+            for (long k = 0; k < n * counts[w]; k++)
+                mpfr_clear(J[w][k]);
+            free(J[w]);
+        }
+        for (long i = 0; i < n; i++)
+            mpfr_clear(fp_[i]), mpfr_clear(fm[i]);
+        free(fp_), free(fm);
+        mpfr_clear(h);
+        mat_clear_d(v);
+        net_clear(&N);
+    }
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1569,3 +1569,113 @@ Test(num, norm2_negative_control_scaling)
     }
     deq_rng_clear(rng);
 }
+
+/* ------------------------------------------------------------------------ */
+/* certified extreme-eigenvalue bounds (num/eig_bound.h)                     */
+
+#include "num/eig_bound.h"
+
+/* λ_min and λ_max of H (double entries) by Jacobi at 512 bits: the truth. */
+static void eig_truth(double *lmin, double *lmax, const mat_d_t H)
+{
+    long n = H->rows;
+    mat_mp_t Hm, ev;
+    mat_init_mp(Hm, n, n, 512);
+    mat_init_mp(ev, n, 1, 512);
+    mat_set_mat_d_mp(Hm, H);
+    num_symeig_info_t si;
+    num_symeig_jacobi_mp(ev, NULL, si, Hm, 512);
+    cr_assert(si->converged);
+    *lmin = mpfr_get_d(ev->e, MPFR_RNDN);
+    *lmax = mpfr_get_d(ev->e + n - 1, MPFR_RNDN);
+    mat_clear_mp(Hm);
+    mat_clear_mp(ev);
+}
+
+static double frob(const mat_d_t H)
+{
+    double s = 0;
+    for (long k = 0; k < H->rows * H->cols; k++)
+        s += H->e[k] * H->e[k];
+    return sqrt(s);
+}
+
+Test(eig_bound, valid_and_tight_in_both_backends)
+{
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 31);
+    for (long it = 0; it < test_iters(40); it++) {
+        long n = 1 + (long)(deq_rng_uniform(rng) * 30), k = n + 2;
+        mat_d_t M, H;
+        mat_init_d(M, k, n, 53);
+        mat_init_d(H, n, n, 53);
+        test_fill_gaussian(M, rng);
+        double one = 1, zero = 0;
+        mat_gemm_d(H, &one, MAT_TRANS, M, MAT_NOTRANS, M, &zero, 53);
+        /* shift to make some matrices indefinite */
+        double shift = it % 3 == 0 ? -2.0 : 0.0;
+        for (long i = 0; i < n; i++)
+            H->e[i + i * n] += shift;
+        double lmin, lmax;
+        eig_truth(&lmin, &lmax, H);
+        double hn = frob(H);
+        for (int b = 0; b < 2; b++) {
+            num_eig_bounds_t eb;
+            long prec = b ? 256 : 53;
+            if (b) {
+                mat_mp_t Hm;
+                mat_init_mp(Hm, n, n, prec);
+                mat_set_mat_d_mp(Hm, H);
+                num_eig_bounds_mp(eb, Hm, 64, prec);
+                mat_clear_mp(Hm);
+            } else {
+                num_eig_bounds_d(eb, H, 0, prec);
+            }
+            /* working-precision error, plus the rounding of a double-valued bound */
+            double u = ldexp(1.0, -(int)prec);
+            double tight = 64.0 * (double)(n * n) * u * hn
+                           + 4 * ldexp(1.0, -53) * fmax(fabs(lmin), fabs(lmax)) + 1e-300;
+            cr_expect(eb->lower_certified && eb->upper_certified, "n=%ld %s: not certified" TSEED_FMT,
+                      n, b ? "mpfr" : "double", TSEED);
+            cr_expect(eb->lower <= lmin && lmin - eb->lower <= tight,
+                      "n=%ld %s: lower %.17g vs lambda_min %.17g (tight %g)" TSEED_FMT, n,
+                      b ? "mpfr" : "double", eb->lower, lmin, tight, TSEED);
+            cr_expect(eb->upper >= lmax && eb->upper - lmax <= tight,
+                      "n=%ld %s: upper %.17g vs lambda_max %.17g (tight %g)" TSEED_FMT, n,
+                      b ? "mpfr" : "double", eb->upper, lmax, tight, TSEED);
+        }
+        mat_clear_d(M);
+        mat_clear_d(H);
+    }
+    deq_rng_clear(rng);
+}
+
+Test(eig_bound, singular_gram_gets_no_positive_definite_certificate)
+{
+    /* Gram matrix of inputs where two are equal: exactly singular as stored. */
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 32);
+    long d = 6, n = 5;
+    mat_d_t X, H;
+    mat_init_d(X, d, n, 53);
+    mat_init_d(H, n, n, 53);
+    test_fill_gaussian(X, rng);
+    for (long i = 0; i < d; i++)
+        X->e[i + 3 * d] = X->e[i + 1 * d];
+    double one = 1, zero = 0;
+    mat_gemm_d(H, &one, MAT_TRANS, X, MAT_NOTRANS, X, &zero, 53);
+    num_eig_bounds_t eb;
+    num_eig_bounds_d(eb, H, 0, 53);
+    cr_expect(!(eb->lower_certified && eb->lower > 0), "singular matrix certified PD: lower %g",
+              eb->lower);
+    mat_mp_t Hm;
+    mat_init_mp(Hm, n, n, 256);
+    mat_set_mat_d_mp(Hm, H);
+    num_eig_bounds_mp(eb, Hm, 64, 256);
+    cr_expect(!(eb->lower_certified && eb->lower > 0), "mpfr: singular matrix certified PD: %g",
+              eb->lower);
+    mat_clear_mp(Hm);
+    mat_clear_d(X);
+    mat_clear_d(H);
+    deq_rng_clear(rng);
+}

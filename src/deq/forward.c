@@ -18,28 +18,19 @@ static double inv_one_minus_up(double g)
     return bound_div_up(1.0, bound_sub_down(1.0, g));
 }
 
-/* Upper bound on |x| as a double. */
-static double abs_up(real_srcptr x)
-{
-#ifdef DEQ_MPFR
-    return fabs(mpfr_get_d(x, MPFR_RNDA));
-#else
-    return fabs(x[0]);
-#endif
-}
-
 /* D = |M| entrywise, each entry rounded up to double. D initialized, same shape. */
 static void abs_up_mat(mat_d_t D, const mat_t M)
 {
     size_t count = (size_t)M->rows * (size_t)M->cols;
     for (size_t k = 0; k < count; k++)
-        D->e[k] = abs_up(M->e + k);
+        D->e[k] = re_get_d_abs_up(M->e + k);
 }
 
-/* P = |A|·|Z| (nonnegative, double) and the factor K with exact |A||Z| <= K·P̂
- * entrywise: a double dot product of k nonnegative terms has relative error at
- * most γ_k (rounding to double of |Â|, |Ẑ| was upward, so it only enlarges P). */
-static double abs_product_up(mat_d_t P, const mat_t A, const mat_t Z)
+/* P = |op(A)|·|Z| (nonnegative, double) and the factor K with exact
+ * |op(A)||Z| <= K·P̂ entrywise: a double dot product of k nonnegative terms has
+ * relative error at most γ_k (rounding to double of |Â|, |Ẑ| was upward, so it
+ * only enlarges P). */
+static double abs_product_up(mat_d_t P, mat_op opA, const mat_t A, const mat_t Z)
 {
     mat_d_t Aa, Za;
     mat_init_d(Aa, A->rows, A->cols, 53);
@@ -47,7 +38,7 @@ static double abs_product_up(mat_d_t P, const mat_t A, const mat_t Z)
     abs_up_mat(Aa, A);
     abs_up_mat(Za, Z);
     double one = 1.0, zero = 0.0;
-    mat_gemm_d(P, &one, MAT_NOTRANS, Aa, MAT_NOTRANS, Za, &zero, 53);
+    mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
     mat_clear_d(Aa);
     mat_clear_d(Za);
     return inv_one_minus_up(bound_gamma((double)A->cols, DEQ_PREC_DOUBLE));
@@ -59,7 +50,7 @@ static double frob_upper(const mat_t A)
     size_t count = (size_t)A->rows * (size_t)A->cols;
     double s = 0.0;
     for (size_t k = 0; k < count; k++) {
-        double a = abs_up(A->e + k);
+        double a = re_get_d_abs_up(A->e + k);
         s += a * a;
     }
     s = bound_mul_up(s, inv_one_minus_up(bound_gamma((double)count + 1, DEQ_PREC_DOUBLE)));
@@ -79,7 +70,7 @@ static double col_dist_upper(const mat_t M, const mat_t N, long j, long prec)
         re_sub(d, mat_entry(M, i, j), mat_entry(N, i, j));
         re_fma(acc, d, d, acc);
     }
-    double s = abs_up(acc);
+    double s = re_get_d_abs_up(acc);
     re_clear(acc);
     re_clear(d);
     s = bound_add_up(s, bound_mul_up(s, bound_gamma((double)M->rows + 2, prec)));
@@ -101,10 +92,10 @@ void G(deq_injection)(mat_t B, mat_d_t B_err, real_srcptr alpha_U, double alpha_
     /* |B − B̂| <= [γ_{d+1} + (1+ε_α)(1+ε_U)(1+ε_X) − 1]·|α̂|·|Û||X̂|: the product
      * rounds (γ_{d+1} with the scaling by α̂), and the data differ from the exact
      * ones by the stated relative errors. */
-    double K = abs_product_up(B_err, U, X);
+    double K = abs_product_up(B_err, MAT_NOTRANS, U, X);
     double model = bound_rel_compose_up(bound_rel_compose_up(alpha_U_rel_err, U_rel_err), X_rel_err);
     model = bound_add_up(model, bound_gamma((double)U->cols + 1, prec));
-    double scale = bound_mul_up(bound_mul_up(model, abs_up(alpha_U)), K);
+    double scale = bound_mul_up(bound_mul_up(model, re_get_d_abs_up(alpha_U)), K);
     /* each entry is multiplied with round-to-nearest: absorb that rounding too */
     scale = bound_mul_up(scale, inv_one_minus_up(ldexp(1.0, -DEQ_PREC_DOUBLE)));
     for (long k = 0; k < B_err->rows * B_err->cols; k++)
@@ -120,7 +111,7 @@ double G(deq_contraction_upper)(num_norm2_t nrm, const mat_t A, real_srcptr alph
     double normA = nb->upper;
     if (A_rel_err > 0) /* ‖A − Â‖₂ <= ‖|A − Â|‖_F <= ε_A‖Â‖_F */
         normA = bound_add_up(normA, bound_mul_up(A_rel_err, frob_upper(A)));
-    double a = bound_add_up(abs_up(alpha), bound_mul_up(abs_up(alpha), alpha_rel_err));
+    double a = bound_add_up(re_get_d_abs_up(alpha), bound_mul_up(re_get_d_abs_up(alpha), alpha_rel_err));
     return bound_mul_up(bound_mul_up(deq_act_lipschitz_upper(act), a), normA);
 }
 
@@ -169,8 +160,8 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
     double model = bound_rel_compose_up(fp->alpha_rel_err, fp->A_rel_err);
     mat_d_t P;
     mat_init_d(P, m, n, 53);
-    double K = abs_product_up(P, fp->A, Zk);
-    double c1 = bound_mul_up(bound_mul_up(bound_mul_up(L, bound_add_up(g, model)), abs_up(fp->alpha)), K);
+    double K = abs_product_up(P, MAT_NOTRANS, fp->A, Zk);
+    double c1 = bound_mul_up(bound_mul_up(bound_mul_up(L, bound_add_up(g, model)), re_get_d_abs_up(fp->alpha)), K);
     double c2 = bound_mul_up(L, g);
     double c3 = L;
     double c4 = bound_mul_up(deq_act_eval_error_factor(fp->act,
@@ -193,9 +184,9 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
     for (long i = 0; i < n; i++) {
         double ss = 0.0;
         for (long j = 0; j < m; j++) {
-            double t = c1 * P->e[j + (size_t)i * m] + c2 * abs_up(mat_entry(fp->B, j, i))
+            double t = c1 * P->e[j + (size_t)i * m] + c2 * re_get_d_abs_up(mat_entry(fp->B, j, i))
                        + (fp->B_err ? c3 * fp->B_err->e[j + (size_t)i * m] : 0.0)
-                       + c4 * abs_up(mat_entry(PHI, j, i));
+                       + c4 * re_get_d_abs_up(mat_entry(PHI, j, i));
             ss += t * t;
         }
         double e = bound_mul_up(sqrt(ss), efac);
@@ -311,17 +302,27 @@ static void set_observed_contraction(deq_solve_info_t info, long start)
                                                                : NAN;
 }
 
-/* After the loop stopped at iterate Z with PHI = Φ̂(Z): when the stop was a
- * stagnation, go back to the best iterate. Then certify and return Φ̂(z). */
+/* A fixed-point map as the solvers see it: the equilibrium map Φ, or the
+ * adjoint map. eval writes OUT = map(Z) using H (m×n) as scratch; certify
+ * fills the residual and error-bound fields of info from (z_k, map(z_k)). */
+typedef struct {
+    void (*eval)(mat_t OUT, mat_t H, const void *data, const mat_t Z, long prec);
+    void (*certify)(deq_solve_info_t info, const mat_t Zk, const mat_t PHI, const void *data,
+                    long prec);
+    const void *data;
+} fp_map;
+
+/* After the loop stopped at iterate Z with PHI = map(Z): when the stop was a
+ * stagnation, go back to the best iterate. Then certify and return map(z). */
 static void finish(mat_t Z, mat_t PHI, mat_t H, const mat_t Zbest, int restore,
-                   deq_solve_info_t info, const fp_t *fp, long start, long prec)
+                   deq_solve_info_t info, const fp_map *map, long start, long prec)
 {
     if (restore) {
         G(mat_set)(Z, Zbest);
-        G(deq_phi)(PHI, H, fp, Z, prec);
+        map->eval(PHI, H, map->data, Z, prec);
     }
     set_observed_contraction(info, start);
-    G(deq_forward_certify)(info, Z, PHI, fp, prec);
+    map->certify(info, Z, PHI, map->data, prec);
     G(mat_swap)(Z, PHI);
 }
 
@@ -334,11 +335,10 @@ static int should_restore(const deq_solve_info_t info, const stop_rule *sr, long
 
 /* ---- Picard ---- */
 
-void G(deq_forward_picard)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
-                           const deq_solve_opts *o, long prec)
+static void picard_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
+                       const deq_solve_opts *o, long prec)
 {
     long m = Z->rows, n = Z->cols;
-    DEQ_REQUIRE(fp->A->rows == m && fp->A->cols == m && fp->B->rows == m && fp->B->cols == n);
     mat_t PHI, H, Zbest;
     G(mat_init)(PHI, m, n, prec);
     G(mat_init)(H, m, n, prec);
@@ -349,7 +349,7 @@ void G(deq_forward_picard)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
     info->outcome = DEQ_MAX_ITER;
     long k = 0;
     for (;; k++) {
-        G(deq_phi)(PHI, H, fp, Z, prec);
+        map->eval(PHI, H, map->data, Z, prec);
         double r = G(mat_max_col_dist)(PHI, Z, prec);
         double zn = G(mat_max_col_norm)(PHI, prec);
         step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
@@ -360,7 +360,7 @@ void G(deq_forward_picard)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
         G(mat_swap)(Z, PHI);
     }
     if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
-        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, fp, start, prec);
+        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, start, prec);
     G(mat_clear)(PHI);
     G(mat_clear)(H);
     G(mat_clear)(Zbest);
@@ -373,12 +373,11 @@ void G(deq_forward_picard)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
  *   γ = argmin ‖f_k − ΔF γ‖² + λ‖γ‖²,   x_{k+1} = x_k + β f_k − (ΔX + β ΔF) γ.
  * λ = ridge·tr(ΔFᵀΔF)/s keeps the small normal system scale-invariant. A column
  * whose normal system is not positive definite takes the damped Picard step. */
-void G(deq_forward_anderson)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
-                             const deq_solve_opts *o, long prec)
+static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
+                         const deq_solve_opts *o, long prec)
 {
     long m = Z->rows, n = Z->cols;
     int depth = o->depth > 0 ? o->depth : 1;
-    DEQ_REQUIRE(fp->A->rows == m && fp->A->cols == m && fp->B->rows == m && fp->B->cols == n);
     DEQ_REQUIRE(o->damping > 0 && o->damping <= 1);
     mat_t PHI, H, Zbest, F, Fprev, Xprev, Znew;
     mat_struct *dX = deq_malloc((size_t)depth * sizeof *dX);
@@ -415,7 +414,7 @@ void G(deq_forward_anderson)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
     long k = 0;
     size_t mn = (size_t)m * (size_t)n;
     for (;; k++) {
-        G(deq_phi)(PHI, H, fp, Z, prec);
+        map->eval(PHI, H, map->data, Z, prec);
         for (size_t q = 0; q < mn; q++)
             re_sub(F->e + q, PHI->e + q, Z->e + q);
         double r = G(mat_max_col_norm)(F, prec);
@@ -483,7 +482,7 @@ void G(deq_forward_anderson)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
         G(mat_swap)(Fprev, F);
     }
     if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
-        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, fp, start, prec);
+        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, start, prec);
 
     re_clear(beta);
     re_clear(acc);
@@ -508,6 +507,132 @@ void G(deq_forward_anderson)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
     G(mat_clear)(Fprev);
     G(mat_clear)(Xprev);
     G(mat_clear)(Znew);
+}
+
+/* ---- the equilibrium map ---- */
+
+static void equilibrium_eval(mat_t OUT, mat_t H, const void *data, const mat_t Z, long prec)
+{
+    G(deq_phi)(OUT, H, (const fp_t *)data, Z, prec);
+}
+
+static void equilibrium_certify(deq_solve_info_t info, const mat_t Zk, const mat_t PHI,
+                                const void *data, long prec)
+{
+    G(deq_forward_certify)(info, Zk, PHI, (const fp_t *)data, prec);
+}
+
+static fp_map equilibrium_map(const fp_t *fp, const mat_t Z)
+{
+    DEQ_REQUIRE(fp->A->rows == Z->rows && fp->A->cols == Z->rows && fp->B->rows == Z->rows
+                && fp->B->cols == Z->cols);
+    fp_map map = {equilibrium_eval, equilibrium_certify, fp};
+    return map;
+}
+
+void G(deq_forward_picard)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
+                           const deq_solve_opts *o, long prec)
+{
+    fp_map map = equilibrium_map(fp, Z);
+    picard_run(Z, info, &map, o, prec);
+}
+
+void G(deq_forward_anderson)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
+                             const deq_solve_opts *o, long prec)
+{
+    fp_map map = equilibrium_map(fp, Z);
+    anderson_run(Z, info, &map, o, prec);
+}
+
+/* ---- the adjoint map ---- */
+
+typedef GS(deq_adj) adj_t;
+
+/* OUT = V + α·Aᵀ(D ⊙ W); H receives D ⊙ W. */
+static void adjoint_eval(mat_t OUT, mat_t H, const void *data, const mat_t W, long prec)
+{
+    const adj_t *adj = data;
+    size_t mn = (size_t)W->rows * (size_t)W->cols;
+    for (size_t q = 0; q < mn; q++)
+        re_mul(H->e + q, adj->D->e + q, W->e + q);
+    for (long i = 0; i < W->cols; i++)
+        for (long j = 0; j < W->rows; j++)
+            re_set(mat_entry(OUT, j, i), mat_entry(adj->V, j, adj->V->cols == 1 ? 0 : i));
+    real_t one;
+    re_init(one, prec);
+    re_set_si(one, 1);
+    G(mat_gemm)(OUT, adj->alpha, MAT_TRANS, adj->A, MAT_NOTRANS, H, one, prec);
+    re_clear(one);
+}
+
+/* As deq_forward_certify, for the adjoint map of the stored data: per entry
+ *   |computed − exact map(w_k)|_j <= γ_{m+3}(α̂·(|Aᵀ||D||w_k|)_j + |V_j|)
+ * (the gemm with β = 1 over m terms, plus the rounding of D ⊙ W), and
+ *   ‖ŵ − w*‖ <= (ρ̄·s + e)/(1 − ρ̄) per sample. */
+static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t PHI,
+                            const void *data, long prec)
+{
+    const adj_t *adj = data;
+    long m = PHI->rows, n = PHI->cols;
+    info->resid = G(mat_max_col_dist)(PHI, Wk, prec);
+    info->znorm = G(mat_max_col_norm)(PHI, prec);
+    info->resid_rel = info->znorm > 0 ? info->resid / info->znorm
+                                      : (info->resid == 0 ? 0.0 : INFINITY);
+    info->rho_upper = adj->rho_upper;
+    info->certified = adj->rho_upper < 1.0 && G(mat_is_finite)(PHI) && G(mat_is_finite)(Wk);
+    info->err_bound = info->err_bound_rel = info->round_slack = NAN;
+    if (!info->certified)
+        return;
+    mat_t DW;
+    G(mat_init)(DW, m, n, prec);
+    size_t mn = (size_t)m * (size_t)n;
+    for (size_t q = 0; q < mn; q++) /* rounded once: |d·w| <= |fl(d·w)|/(1 − u), folded into K */
+        re_mul(DW->e + q, adj->D->e + q, Wk->e + q);
+    mat_d_t P;
+    mat_init_d(P, m, n, 53);
+    double K = abs_product_up(P, MAT_TRANS, adj->A, DW);
+    K = bound_mul_up(K, inv_one_minus_up(re_unit_roundoff(prec)));
+    G(mat_clear)(DW);
+    double g = bound_gamma((double)m + 3, prec);
+    double c1 = bound_mul_up(bound_mul_up(g, re_get_d_abs_up(adj->alpha)), K);
+    double tfac = inv_one_minus_up(bound_gamma(4, DEQ_PREC_DOUBLE));
+    double nfac = bound_mul_up(bound_sqrt_up(inv_one_minus_up(bound_gamma((double)m + 1, DEQ_PREC_DOUBLE))),
+                               inv_one_minus_up(ldexp(1.0, -DEQ_PREC_DOUBLE)));
+    double efac = bound_mul_up(tfac, nfac);
+    double one_minus_rho = bound_sub_down(1.0, adj->rho_upper);
+    double worst = 0.0, worst_e = 0.0;
+    for (long i = 0; i < n; i++) {
+        double ss = 0.0;
+        for (long j = 0; j < m; j++) {
+            double t = c1 * P->e[j + (size_t)i * m]
+                       + g * re_get_d_abs_up(mat_entry(adj->V, j, adj->V->cols == 1 ? 0 : i));
+            ss += t * t;
+        }
+        double e = bound_mul_up(sqrt(ss), efac);
+        double s = col_dist_upper(PHI, Wk, i, prec);
+        double bound = bound_div_up(bound_add_up(bound_mul_up(adj->rho_upper, s), e), one_minus_rho);
+        if (isnan(bound) || bound > worst)
+            worst = bound;
+        if (e > worst_e)
+            worst_e = e;
+    }
+    mat_clear_d(P);
+    info->err_bound = worst;
+    info->round_slack = worst_e;
+    info->err_bound_rel = info->znorm > 0 ? bound_div_up(worst, info->znorm) : INFINITY;
+}
+
+void G(deq_adjoint_solve)(mat_t W, deq_solve_info_t info, const adj_t *adj,
+                          const deq_solve_opts *o, long prec)
+{
+    DEQ_REQUIRE(adj->A->rows == W->rows && adj->A->cols == W->rows);
+    DEQ_REQUIRE(adj->D->rows == W->rows && adj->D->cols == W->cols);
+    DEQ_REQUIRE(adj->V->rows == W->rows && (adj->V->cols == 1 || adj->V->cols == W->cols));
+    fp_map map = {adjoint_eval, adjoint_certify, adj};
+    if (o->solver == DEQ_SOLVER_PICARD)
+        picard_run(W, info, &map, o, prec);
+    else
+        anderson_run(W, info, &map, o, prec);
 }
 
 void G(deq_forward_solve)(mat_t Z, deq_solve_info_t info, const fp_t *fp,

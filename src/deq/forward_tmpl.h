@@ -44,3 +44,22 @@ double TF(deq_forward_auto_tol)(long m, long prec);
  * PHI = Φ̂(Zk) (the returned solution). */
 void TF(deq_forward_certify)(deq_solve_info_t info, const TT(mat) Zk, const TT(mat) PHI,
                              const TS(deq_fp) *fp, long prec);
+
+/* The adjoint fixed point of THEOREMS §2.2/§3, one column per sample:
+ *   W = V + α·Aᵀ(D ⊙ W),   D = σ′(H) at the equilibria (m×n),
+ * V m×1 (the same v for every sample) or m×n. Its Lipschitz constant is at most
+ * α‖A‖₂·max|D| <= L·α‖A‖₂, so the forward problem's certified ρ̄ serves
+ * (rho_upper). The error bound of a solve is for the problem as stored
+ * (A, α, D, V exactly as given): rounding of the evaluation only. */
+typedef struct {
+    const TS(mat) *A;
+    TRC alpha;
+    const TS(mat) *D;
+    const TS(mat) *V;
+    double rho_upper;
+} TS(deq_adj);
+
+/* W holds the initial guess (zeros, or the previous step's W) and receives the
+ * solution; o->solver picks Picard or Anderson (o->newton is ignored). */
+void TF(deq_adjoint_solve)(TT(mat) W, deq_solve_info_t info, const TS(deq_adj) *adj,
+                           const deq_solve_opts *o, long prec);

@@ -42,6 +42,7 @@ typedef mat_mp_t mat_t;
 #define re_set_si(z, i) mpfr_set_si((z), (i), RND)
 #define re_set_zero(z) mpfr_set_zero((z), 1)
 #define re_get_d(x) mpfr_get_d((x), RND)
+#define re_get_d_abs_up(x) fabs(mpfr_get_d((x), MPFR_RNDA)) /* >= |x|, for bounds */
 #define re_add(z, x, y) mpfr_add((z), (x), (y), RND)
 #define re_sub(z, x, y) mpfr_sub((z), (x), (y), RND)
 #define re_mul(z, x, y) mpfr_mul((z), (x), (y), RND)
@@ -91,6 +92,7 @@ typedef mat_d_t mat_t;
 #define re_set_si(z, i) ((z)[0] = (double)(i))
 #define re_set_zero(z) ((z)[0] = 0.0)
 #define re_get_d(x) ((x)[0])
+#define re_get_d_abs_up(x) fabs((x)[0])
 #define re_add(z, x, y) ((z)[0] = (x)[0] + (y)[0])
 #define re_sub(z, x, y) ((z)[0] = (x)[0] - (y)[0])
 #define re_mul(z, x, y) ((z)[0] = (x)[0] * (y)[0])

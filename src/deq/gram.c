@@ -1,0 +1,82 @@
+/* Finite-width Gram matrices, written once for both backends (see deq/gram.h). */
+#include "num/generic.h"
+
+#include "deq/gram.h"
+
+/* M = s² · (P ⊙ Q) entrywise, or s²·Q when P is NULL. */
+static void scaled_product(mat_t M, real_srcptr s, const mat_t P, const mat_t Q, long prec)
+{
+    real_t s2;
+    re_init(s2, prec);
+    re_sqr(s2, s);
+    size_t count = (size_t)M->rows * (size_t)M->cols;
+    for (size_t k = 0; k < count; k++) {
+        if (P)
+            re_mul(M->e + k, P->e + k, Q->e + k);
+        else
+            re_set(M->e + k, Q->e + k);
+        re_mul(M->e + k, M->e + k, s2);
+    }
+    re_clear(s2);
+}
+
+void G(deq_gram_blocks)(mat_t GA, mat_t GU, mat_t Gv, const mat_t Z, const mat_t Gc,
+                        const mat_t X, real_srcptr alpha_A, real_srcptr alpha_U,
+                        real_srcptr alpha_v, long prec)
+{
+    long n = Z->cols;
+    DEQ_REQUIRE(Gc->rows == Z->rows && Gc->cols == n && X->cols == n);
+    real_t one, zero;
+    re_init(one, prec);
+    re_init(zero, prec);
+    re_set_si(one, 1);
+    re_set_zero(zero);
+    mat_t ZZ, GG, XX;
+    G(mat_init)(ZZ, n, n, prec);
+    G(mat_init)(GG, n, n, prec);
+    G(mat_init)(XX, n, n, prec);
+    if (GA || Gv)
+        G(mat_gemm)(ZZ, one, MAT_TRANS, Z, MAT_NOTRANS, Z, zero, prec);
+    if (GA || GU)
+        G(mat_gemm)(GG, one, MAT_TRANS, Gc, MAT_NOTRANS, Gc, zero, prec);
+    if (GU)
+        G(mat_gemm)(XX, one, MAT_TRANS, X, MAT_NOTRANS, X, zero, prec);
+    if (GA)
+        scaled_product(GA, alpha_A, GG, ZZ, prec);
+    if (GU)
+        scaled_product(GU, alpha_U, GG, XX, prec);
+    if (Gv)
+        scaled_product(Gv, alpha_v, NULL, ZZ, prec);
+    G(mat_clear)(ZZ);
+    G(mat_clear)(GG);
+    G(mat_clear)(XX);
+    re_clear(one);
+    re_clear(zero);
+}
+
+void G(deq_gram_network)(mat_t GA, mat_t GU, mat_t Gv, mat_t W, deq_solve_info_t info,
+                         const GT(deq_problem) P, const mat_t Z, const mat_t v,
+                         real_srcptr alpha_v, const deq_solve_opts *o, long prec)
+{
+    long m = P->m, n = P->n;
+    mat_t H, S, D, Gc;
+    G(mat_init)(H, m, n, prec);
+    G(mat_init)(S, m, n, prec);
+    G(mat_init)(D, m, n, prec);
+    G(mat_init)(Gc, m, n, prec);
+    /* D = σ′(h) with h the pre-activation at Z */
+    G(deq_phi)(S, H, &P->fp, Z, prec);
+    G(deq_act_apply)(S, D, H, P->fp.act, prec);
+    GS(deq_adj) adj = {P->A, P->alpha_A, D, v, P->fp.rho_upper};
+    G(deq_adjoint_solve)(W, info, &adj, o, prec);
+    size_t mn = (size_t)m * (size_t)n;
+    for (size_t q = 0; q < mn; q++) {
+        re_mul(Gc->e + q, D->e + q, W->e + q);
+        re_mul(Gc->e + q, Gc->e + q, alpha_v);
+    }
+    G(deq_gram_blocks)(GA, GU, Gv, Z, Gc, P->X, P->alpha_A, P->alpha_U, alpha_v, prec);
+    G(mat_clear)(H);
+    G(mat_clear)(S);
+    G(mat_clear)(D);
+    G(mat_clear)(Gc);
+}
