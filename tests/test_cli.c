@@ -321,3 +321,24 @@ Test(cli, help_describes_every_flag)
     cr_expect_eq(run("run", "--help", NULL), 0);
     cr_expect(strstr(out_text, "--profile") != NULL);
 }
+
+Test(cli, run_well_posedness_quick_covers_every_T1_check, .timeout = 300)
+{
+    dir = test_tmpdir();
+    char report[600];
+    snprintf(report, sizeof report, "%s/report.md", dir);
+    int st = run("run", "well-posedness", "--profile", "quick", "--report", report, NULL);
+    cr_assert_eq(st, 0, "exit %d: %s %s", st, out_text, err_text);
+    static char md[1 << 20];
+    slurp(report, md, sizeof md);
+    const char *ids[] = {"T1.contraction", "T1.picard_rate", "T1.error_bound", "T1.init_norm",
+                         "T1.linear_softmax", "T1.negative_control"};
+    for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
+        cr_expect(strstr(md, ids[k]) != NULL, "report lacks %s", ids[k]);
+    cr_expect(strstr(md, "certificate withheld") != NULL, "negative control did not withhold");
+    cr_expect(strstr(md, "mpfr-256") != NULL && strstr(md, "| double |") != NULL,
+              "double and MPFR rows are not both present");
+    /* bad usage of run */
+    expect_bad("nosuchfamily", run("run", "nosuchfamily", NULL));
+    expect_bad("--profile", run("run", "--profile", "huge", NULL));
+}

@@ -292,7 +292,8 @@ static step_action stop_rule_step(stop_rule *sr, deq_solve_info_t info, long k, 
 }
 
 /* Geometric mean of successive residual ratios over the first half of the
- * iterations, where the decay is the iteration's and not rounding noise. */
+ * iterations, where the decay (or growth) is the iteration's and not rounding
+ * noise. */
 static void set_observed_contraction(deq_solve_info_t info, long start)
 {
     long len = info->trace_len - start;
@@ -315,13 +316,12 @@ typedef struct {
 /* After the loop stopped at iterate Z with PHI = map(Z): when the stop was a
  * stagnation, go back to the best iterate. Then certify and return map(z). */
 static void finish(mat_t Z, mat_t PHI, mat_t H, const mat_t Zbest, int restore,
-                   deq_solve_info_t info, const fp_map *map, long start, long prec)
+                   deq_solve_info_t info, const fp_map *map, long prec)
 {
     if (restore) {
         G(mat_set)(Z, Zbest);
         map->eval(PHI, H, map->data, Z, prec);
     }
-    set_observed_contraction(info, start);
     map->certify(info, Z, PHI, map->data, prec);
     G(mat_swap)(Z, PHI);
 }
@@ -359,8 +359,9 @@ static void picard_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
             break;
         G(mat_swap)(Z, PHI);
     }
+    set_observed_contraction(info, start);
     if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
-        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, start, prec);
+        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, prec);
     G(mat_clear)(PHI);
     G(mat_clear)(H);
     G(mat_clear)(Zbest);
@@ -481,8 +482,9 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         G(mat_swap)(Z, Znew);
         G(mat_swap)(Fprev, F);
     }
+    set_observed_contraction(info, start);
     if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
-        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, start, prec);
+        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, prec);
 
     re_clear(beta);
     re_clear(acc);
@@ -534,6 +536,7 @@ void G(deq_forward_picard)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
                            const deq_solve_opts *o, long prec)
 {
     fp_map map = equilibrium_map(fp, Z);
+    info->rho_upper = fp->rho_upper; /* known whatever the outcome */
     picard_run(Z, info, &map, o, prec);
 }
 
@@ -541,6 +544,7 @@ void G(deq_forward_anderson)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
                              const deq_solve_opts *o, long prec)
 {
     fp_map map = equilibrium_map(fp, Z);
+    info->rho_upper = fp->rho_upper;
     anderson_run(Z, info, &map, o, prec);
 }
 
@@ -629,6 +633,7 @@ void G(deq_adjoint_solve)(mat_t W, deq_solve_info_t info, const adj_t *adj,
     DEQ_REQUIRE(adj->D->rows == W->rows && adj->D->cols == W->cols);
     DEQ_REQUIRE(adj->V->rows == W->rows && (adj->V->cols == 1 || adj->V->cols == W->cols));
     fp_map map = {adjoint_eval, adjoint_certify, adj};
+    info->rho_upper = adj->rho_upper;
     if (o->solver == DEQ_SOLVER_PICARD)
         picard_run(W, info, &map, o, prec);
     else
