@@ -10,8 +10,11 @@
 
 #include "core/rng.h"
 #include "core/status.h"
+#include "data/synthetic.h"
 #include "deq/forward.h"
+#include "deq/gram.h"
 #include "deq/problem.h"
+#include "kernel/nngp.h"
 
 static double now(void)
 {
@@ -51,18 +54,11 @@ static void make_problem(deq_problem_d_t P, long m, long d, long n, const char *
     mat_init_d(X, d, n, 53);
     fill(A, rng);
     fill(U, rng);
-    fill(X, rng);
+    data_sphere_points(X, rng);
     if (symmetric)
         for (long i = 0; i < m; i++)
             for (long j = 0; j < i; j++)
                 A->e[i + j * m] = A->e[j + i * m] = (A->e[i + j * m] + A->e[j + i * m]) / sqrt(2.0);
-    for (long j = 0; j < n; j++) {
-        double s = 0;
-        for (long i = 0; i < d; i++)
-            s += X->e[i + j * d] * X->e[i + j * d];
-        for (long i = 0; i < d; i++)
-            X->e[i + j * d] /= sqrt(s);
-    }
     deq_rng_clear(rng);
     deq_problem_init_d(P, A, U, X, gamma, sigma_u, act, 1, 53);
 }
@@ -137,6 +133,62 @@ static double anderson_reduction(int symmetric, int depth, const char *tag)
     return iters[0] > 0 && iters[1] > 0 ? (double)iters[0] / (double)iters[1] : NAN;
 }
 
+/* G^A of a network at m = 4096, n = 500 from given equilibria Z and adjoint
+ * columns g (deq_gram_blocks: ZᵀZ, gᵀg and the entrywise product), over one
+ * cblas_dgemm computing ZᵀZ; medians of interleaved repetitions. */
+static void bench_gram(int reps)
+{
+    long m = 4096, n = 500;
+    deq_rng_t rng;
+    deq_rng_init(rng, 3);
+    mat_d_t Z, Gc, X, GA, C;
+    mat_init_d(Z, m, n, 53), mat_init_d(Gc, m, n, 53), mat_init_d(X, 8, n, 53);
+    mat_init_d(GA, n, n, 53), mat_init_d(C, n, n, 53);
+    fill(Z, rng), fill(Gc, rng), fill(X, rng);
+    deq_rng_clear(rng);
+    double aA = 0.5 / 64, aU = 1, av = 1.0 / 64;
+    double *tg = malloc((size_t)reps * sizeof *tg), *td = malloc((size_t)reps * sizeof *td);
+    for (int r = -1; r < reps; r++) {
+        double t0 = now();
+        deq_gram_blocks_d(GA, NULL, NULL, Z, Gc, X, &aA, &aU, &av, 53);
+        double t1 = now();
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)m, 1.0, Z->e,
+                    (int)m, Z->e, (int)m, 0.0, C->e, (int)n);
+        double t2 = now();
+        if (r >= 0)
+            tg[r] = t1 - t0, td[r] = t2 - t1;
+    }
+    printf("gram_finite_over_dgemm=%.3f\n", median(tg, reps) / median(td, reps));
+    free(tg), free(td);
+    mat_clear_d(Z), mat_clear_d(Gc), mat_clear_d(X), mat_clear_d(GA), mat_clear_d(C);
+}
+
+/* Map evaluations of the NNGP fixed point (K) to 1e-14 for n = 1000 inputs on
+ * the sphere, relu, γ = 0.5 (diagonal phase + off-diagonal phase). */
+static void bench_nngp(void)
+{
+    long n = 1000, d = 16;
+    deq_rng_t rng;
+    deq_rng_init(rng, 4);
+    mat_d_t X, GX, S, Sd, L;
+    mat_init_d(X, d, n, 53), mat_init_d(GX, n, n, 53), mat_init_d(S, n, n, 53),
+        mat_init_d(Sd, n, n, 53), mat_init_d(L, n, n, 53);
+    data_sphere_points(X, rng);
+    deq_rng_clear(rng);
+    double one = 1, zero = 0, g = 0.5, su = 1;
+    mat_gemm_d(GX, &one, MAT_TRANS, X, MAT_NOTRANS, X, &zero, 53);
+    kernel_nngp_opts o;
+    kernel_nngp_opts_default(&o);
+    o.tol = 1e-14;
+    kernel_nngp_info_t info;
+    kernel_nngp_solve_d(S, Sd, L, info, GX, &g, &su, DEQ_ACT_RELU, &o, 53);
+    printf("nngp_fixed_point_iters=%ld\nnngp_fixed_point_iters_diag=%ld\n"
+           "nngp_fixed_point_iters_off=%ld\nnngp_fixed_point_outcome=%s\n",
+           info->iterations_diag + info->iterations_off, info->iterations_diag,
+           info->iterations_off, kernel_outcome_name(info->outcome));
+    mat_clear_d(X), mat_clear_d(GX), mat_clear_d(S), mat_clear_d(Sd), mat_clear_d(L);
+}
+
 int main(int argc, char **argv)
 {
     deq_gsl_handler_install();
@@ -155,5 +207,7 @@ int main(int argc, char **argv)
     double iid = anderson_reduction(0, 10, "anderson_iid");
     printf("anderson_iter_reduction=%.3f\n", sym);
     printf("anderson_iter_reduction_iid=%.3f\n", iid);
+    bench_gram(reps);
+    bench_nngp();
     return 0;
 }

@@ -342,3 +342,102 @@ Test(cli, run_well_posedness_quick_covers_every_T1_check, .timeout = 300)
     expect_bad("nosuchfamily", run("run", "nosuchfamily", NULL));
     expect_bad("--profile", run("run", "--profile", "huge", NULL));
 }
+
+/* Unit-norm inputs (d×n) written to dir/name; columns i_dup and j_dup equal when >= 0. */
+static void write_unit_inputs(char *path, const char *name, long d, long n, long i_dup, long j_dup,
+                              unsigned long seed)
+{
+    deq_rng_t rng;
+    deq_rng_init(rng, seed);
+    mat_d_t X;
+    mat_init_d(X, d, n, 53);
+    for (long j = 0; j < n; j++) {
+        double s = 0;
+        for (long i = 0; i < d; i++) {
+            double x = deq_rng_gaussian(rng);
+            X->e[i + j * d] = x;
+            s += x * x;
+        }
+        for (long i = 0; i < d; i++)
+            X->e[i + j * d] /= sqrt(s);
+    }
+    if (i_dup >= 0)
+        for (long i = 0; i < d; i++)
+            X->e[i + j_dup * d] = X->e[i + i_dup * d];
+    write_mat(path, name, X);
+    mat_clear_d(X);
+    deq_rng_clear(rng);
+}
+
+Test(cli, kernel_relu_ntk_diagonal_matches_closed_form)
+{
+    /* relu: Λ_ii = G_ii/(1 − γ²/2) with G_ii = ‖x_i‖² (the file's exact decimals,
+     * unit norm only to double precision), Σ_ii = Λ_ii/2, Ṡ_ii = 1/2,
+     * P_ii = (1/2)/(1 − γ²/2), H_ii = γ²P Σ + P·G_ii + Σ (σ_u = σ_v = 1). */
+    dir = test_tmpdir();
+    char px[600], out[600];
+    write_unit_inputs(px, "X.txt", 5, 6, -1, -1, test_seed() + 60);
+    snprintf(out, sizeof out, "%s/H.txt", dir);
+    int st = run("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu", "--kind", "ntk",
+                 "--out", out, NULL);
+    cr_assert_eq(st, 0, "exit %d: %s", st, err_text);
+    cr_expect(strstr(err_text, "positive definite: CERTIFIED") != NULL, "%s", err_text);
+    deq_error_t err;
+    deq_error_init(err);
+    mat_mp_t H, X;
+    cr_assert_eq(textmat_read_mp(H, out, 256, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(textmat_read_mp(X, px, 256, err), DEQ_OK, "%s", err->msg);
+    mpfr_t g2, den, gii, lam, sig, p, h, t;
+    mpfr_inits2(256, g2, den, gii, lam, sig, p, h, t, (mpfr_ptr)0);
+    mpfr_set_str(g2, "0.25", 10, MPFR_RNDN);
+    mpfr_div_2ui(t, g2, 1, MPFR_RNDN);
+    mpfr_ui_sub(den, 1, t, MPFR_RNDN);      /* 1 − γ²/2 */
+    mpfr_ui_div(p, 1, den, MPFR_RNDN);
+    mpfr_div_2ui(p, p, 1, MPFR_RNDN);        /* P */
+    for (long i = 0; i < H->rows; i++) {
+        mpfr_set_zero(gii, 1);
+        for (long k = 0; k < X->rows; k++)
+            mpfr_fma(gii, X->e + k + i * X->rows, X->e + k + i * X->rows, gii, MPFR_RNDN);
+        mpfr_div(lam, gii, den, MPFR_RNDN);
+        mpfr_div_2ui(sig, lam, 1, MPFR_RNDN);
+        mpfr_mul(h, g2, p, MPFR_RNDN);
+        mpfr_mul(h, h, sig, MPFR_RNDN);
+        mpfr_fma(h, p, gii, h, MPFR_RNDN);
+        mpfr_add(h, h, sig, MPFR_RNDN);
+        double dig = test_digits_mp(H->e + i + i * H->rows, h);
+        cr_expect(dig >= 70, "H_%ld%ld: %g digits vs closed form", i, i, dig);
+    }
+    mat_clear_mp(X);
+    mpfr_clears(g2, den, gii, lam, sig, p, h, t, (mpfr_ptr)0);
+    mat_clear_mp(H);
+}
+
+Test(cli, kernel_parallel_inputs_are_not_certified_and_bad_input_is_named)
+{
+    dir = test_tmpdir();
+    char px[600];
+    write_unit_inputs(px, "Xpar.txt", 5, 6, 1, 3, test_seed() + 61);
+    /* relu matters most: its Ḟ has a square-root singularity at c = 1, so the
+     * computed kernel of parallel inputs is PD by ~1e-8; only the kernel-error
+     * allowance keeps the certificate honest */
+    const char *acts[] = {"relu", "erf", "tanh"};
+    for (int q = 0; q < 3; q++)
+        for (int b = 0; b < 2; b++) {
+            int st = run("kernel", "--X", px, "--gamma", "0.5", "--activation", acts[q], "--kind",
+                         "ntk", "--backend", b ? "mpfr" : "double", NULL);
+            cr_expect_eq(st, 0, "exit %d: %s", st, err_text);
+            cr_expect(strstr(err_text, "positive definiteness NOT certified") != NULL,
+                      "%s: parallel inputs certified (%s): %s", acts[q], b ? "mpfr" : "double",
+                      err_text);
+        }
+    expect_bad("--kind", run("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu",
+                             "--kind", "ntk-B", NULL));
+    expect_bad("--kind", run("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu", NULL));
+    expect_bad("--precision", run("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu",
+                                  "--kind", "nngp", "--precision", "2", NULL));
+    const char *bad = test_write_file(dir, "bad.txt", "2 2\n1 2\n3 x\n");
+    char pb[600];
+    snprintf(pb, sizeof pb, "%s", bad);
+    expect_bad("bad.txt:3:", run("kernel", "--X", pb, "--gamma", "0.5", "--activation", "relu",
+                                 "--kind", "nngp", NULL));
+}

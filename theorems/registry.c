@@ -6,8 +6,9 @@
 #include "theorems/theorem.h"
 
 extern const thm_family thm_well_posedness;
+extern const thm_family thm_gram_eigen;
 
-const thm_family *const thm_registry[] = {&thm_well_posedness};
+const thm_family *const thm_registry[] = {&thm_well_posedness, &thm_gram_eigen};
 const int thm_registry_count = (int)(sizeof thm_registry / sizeof thm_registry[0]);
 
 const thm_family *thm_family_find(const char *name)

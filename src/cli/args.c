@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <libgen.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,5 +135,60 @@ deq_status cli_long_in(long *out, const char *flag, const char *s, long lo, long
         return deq_error_set(err, DEQ_ERR_INPUT, "--%s: %ld is outside the range %ld..%ld", flag,
                              v, lo, hi);
     *out = v;
+    return DEQ_OK;
+}
+
+deq_status cli_activation(deq_act *act, const char *value, deq_error_t err)
+{
+    if (deq_act_parse(act, value) != 0)
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--activation: unknown activation \"%s\" (one of: %s)", value,
+                             deq_act_list());
+    return DEQ_OK;
+}
+
+deq_status cli_backend_precision(deq_backend *backend, long *prec, const char *backend_value,
+                                 const char *precision_value, deq_error_t err)
+{
+    *backend = DEQ_BACKEND_MPFR;
+    if (backend_value && strcmp(backend_value, "double") == 0)
+        *backend = DEQ_BACKEND_DOUBLE;
+    else if (backend_value && strcmp(backend_value, "mpfr") != 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--backend: expected double or mpfr, got \"%s\"",
+                             backend_value);
+    *prec = *backend == DEQ_BACKEND_DOUBLE ? DEQ_PREC_DOUBLE : DEQ_PREC_DEFAULT;
+    if (!precision_value)
+        return DEQ_OK;
+    if (*backend == DEQ_BACKEND_DOUBLE)
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--precision: applies to --backend mpfr only (double is 53 bits)");
+    return cli_long_in(prec, "precision", precision_value, DEQ_PREC_MIN, DEQ_PREC_MAX, err);
+}
+
+deq_status cli_check_writable(const char *flag, const char *path, deq_error_t err)
+{
+    if (strcmp(path, "-") == 0)
+        return DEQ_OK;
+    if (access(path, F_OK) == 0)
+        return access(path, W_OK) == 0
+                   ? DEQ_OK
+                   : deq_error_set(err, DEQ_ERR_INPUT, "--%s %s: not writable: %s", flag, path,
+                                   strerror(errno));
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    const char *parent = dirname(dir);
+    if (access(parent, W_OK) != 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--%s %s: cannot create it in %s: %s", flag, path,
+                             parent, strerror(errno));
+    return DEQ_OK;
+}
+
+deq_status cli_require(const cli_opt *opts, const char *const *required, size_t count,
+                       const char *cmd, deq_error_t err)
+{
+    for (size_t k = 0; k < count; k++)
+        if (!cli_value(opts, required[k]))
+            return deq_error_set(err, DEQ_ERR_INPUT, "--%s is required (see deqcheck %s --help)",
+                                 required[k], cmd);
     return DEQ_OK;
 }

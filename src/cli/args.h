@@ -3,7 +3,9 @@
 #ifndef DEQ_CLI_ARGS_H
 #define DEQ_CLI_ARGS_H
 
+#include "core/ctx.h"
 #include "core/status.h"
+#include "deq/activation.h"
 
 typedef struct {
     const char *name;   /* without the leading "--" */
@@ -29,5 +31,19 @@ deq_status cli_double_in(double *out, const char *flag, const char *s, double lo
                          int lo_open, deq_error_t err);
 deq_status cli_long_in(long *out, const char *flag, const char *s, long lo, long hi,
                        deq_error_t err);
+
+/* The options shared by the numeric subcommands, validated, each error naming
+ * its flag: --activation NAME; --backend double|mpfr with --precision BITS
+ * (mpfr only; default DEQ_PREC_DEFAULT); an output path that can be written
+ * (an existing writable file, or a new one in a writable directory), checked
+ * before long work. */
+deq_status cli_activation(deq_act *act, const char *value, deq_error_t err);
+deq_status cli_backend_precision(deq_backend *backend, long *prec, const char *backend_value,
+                                 const char *precision_value, deq_error_t err);
+deq_status cli_check_writable(const char *flag, const char *path, deq_error_t err);
+/* Every name in `required` (count of them) was given; else "--NAME is required
+ * (see deqcheck CMD --help)". */
+deq_status cli_require(const cli_opt *opts, const char *const *required, size_t count,
+                       const char *cmd, deq_error_t err);
 
 #endif

@@ -7,11 +7,13 @@
 #include "core/ctx.h"
 #include "deq/activation.h"
 #include "deq/solve_info.h"
+#include "num/mat.h"
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_INTERNAL = 3 };
 
 int cli_cmd_solve(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
+int cli_cmd_kernel(int argc, char **argv);
 
 /* What `deqcheck solve` was asked to do, validated. */
 typedef struct {
@@ -30,5 +32,27 @@ int cli_solve_run_mp(const cli_solve_args *a);
 void cli_solve_summary(const cli_solve_args *a, long m, long d, long n,
                        const deq_solve_info_t info, double norm_upper, double norm_estimate,
                        const char *norm_method);
+
+/* What `deqcheck kernel` was asked to do, validated. */
+typedef struct {
+    const char *X, *out;
+    const char *gamma, *sigma_u, *sigma_v; /* validated decimal strings */
+    deq_act act;
+    const char *kind;   /* nngp, ntk-A, ntk-U, ntk-v, ntk */
+    unsigned trained;   /* DEQ_TRAIN_* bits for the ntk kinds; 0 for nngp */
+    deq_backend backend;
+    long prec;
+} cli_kernel_args;
+
+int cli_kernel_run_d(const cli_kernel_args *a);
+int cli_kernel_run_mp(const cli_kernel_args *a);
+/* The requested n×n matrix for the inputs in a->X read at prec, into *R
+ * (initialized by the callee on success), and in *quad_err an estimate of the
+ * largest entrywise error due to the dual activation's quadrature (0 for the
+ * closed forms; see quad_error_bound). Returns 0, 2 on bad input (message
+ * printed), or 1 when the fixed point or the NTK failed (message printed). */
+int cli_kernel_compute_d(mat_d_t R, double *quad_err, const cli_kernel_args *a, int verbose);
+int cli_kernel_compute_mp(mat_mp_t R, double *quad_err, const cli_kernel_args *a, int verbose,
+                          long prec);
 
 #endif

@@ -164,6 +164,28 @@ static void write_report(FILE *f, const thm_config *cfg, const thm_family **fams
     }
 }
 
+/* The rows on standard output: one line each, double and MPFR rows of a case
+ * adjacent, so the two backends read side by side. */
+static void print_rows(FILE *f, const thm_family *fam, const thm_results_struct *res)
+{
+    fprintf(f, "%s (%ld rows)\n", fam->title, res->len);
+    fprintf(f, "%-20s %-13s %6s %-22s %-18s %12s %12s %12s  %s\n", "check", "preset", "m", "data",
+            "backend", "lhs", "rhs", "digits", "verdict");
+    for (long r = 0; r < res->len; r++) {
+        const thm_row *w = &res->rows[r];
+        char m[24], b[3][32];
+        if (w->width >= 0)
+            snprintf(m, sizeof m, "%ld", w->width);
+        else
+            snprintf(m, sizeof m, "-");
+        fprintf(f, "%-20s %-13.13s %6s %-22.22s %-18.18s %12s %12s %12s  %s\n", w->id, w->preset, m,
+                w->data, w->backend, fmt_num(b[0], sizeof b[0], w->lhs),
+                fmt_num(b[1], sizeof b[1], w->rhs), fmt_num(b[2], sizeof b[2], w->digits),
+                thm_verdict_name(w->verdict));
+    }
+    fprintf(f, "\n");
+}
+
 int cli_cmd_run(int argc, char **argv)
 {
     cli_opt opts[] = {{"profile", 1, NULL}, {"preset", 1, NULL},  {"seed", 1, NULL},
@@ -255,9 +277,9 @@ int cli_cmd_run(int argc, char **argv)
     for (int k = 0; k < nfam; k++) {
         thm_results_init(&res[k]);
         fams[k]->run(&res[k], &cfg);
+        print_rows(stdout, fams[k], &res[k]);
         for (long r = 0; r < res[k].len; r++)
             counts[res[k].rows[r].verdict]++;
-        printf("%s: %ld rows\n", fams[k]->name, res[k].len);
     }
     write_report(f, &cfg, fams, nfam, res);
     fclose(f);

@@ -1,10 +1,7 @@
 /* `deqcheck solve`: the equilibria of a DEQ given as text matrices. */
-#include <errno.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -53,24 +50,6 @@ static void solve_help(FILE *f)
             d.ridge, d.damping);
 }
 
-/* 0 when `path` can be written: an existing writable file, or a new file in
- * a writable directory. Checked before a solve that may take a while. */
-static int check_writable(const char *path, deq_error_t err)
-{
-    if (access(path, F_OK) == 0)
-        return access(path, W_OK) == 0
-                   ? 0
-                   : deq_error_set(err, DEQ_ERR_INPUT, "--out %s: not writable: %s", path,
-                                   strerror(errno));
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    const char *parent = dirname(dir);
-    if (access(parent, W_OK) != 0)
-        return deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot create it in %s: %s", path,
-                             parent, strerror(errno));
-    return 0;
-}
-
 static int usage_error(const char *msg)
 {
     fprintf(stderr, "deqcheck solve: %s\n", msg);
@@ -101,45 +80,23 @@ int cli_cmd_solve(int argc, char **argv)
     memset(&a, 0, sizeof a);
     deq_solve_opts_default(&a.opts);
     static const char *const required[] = {"A", "U", "X", "gamma", "activation"};
-    for (size_t k = 0; k < sizeof required / sizeof *required; k++)
-        if (!cli_value(opts, required[k])) {
-            deq_error_set(err, DEQ_ERR_INPUT, "--%s is required (see deqcheck solve --help)",
-                          required[k]);
-            return usage_error(err->msg);
-        }
+    if (cli_require(opts, required, sizeof required / sizeof *required, "solve", err))
+        return usage_error(err->msg);
     a.A = cli_value(opts, "A");
     a.U = cli_value(opts, "U");
     a.X = cli_value(opts, "X");
     a.out = cli_value(opts, "out");
-    if (a.out && strcmp(a.out, "-") != 0 && check_writable(a.out, err))
+    if (a.out && cli_check_writable("out", a.out, err))
         return usage_error(err->msg);
     a.gamma = cli_value(opts, "gamma");
     a.sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
     if (cli_decimal("gamma", a.gamma, err) || cli_decimal("sigma-u", a.sigma_u, err))
         return usage_error(err->msg);
 
-    const char *act = cli_value(opts, "activation");
-    if (deq_act_parse(&a.act, act) != 0) {
-        deq_error_set(err, DEQ_ERR_INPUT, "--activation: unknown activation \"%s\" (one of: %s)",
-                      act, deq_act_list());
+    if (cli_activation(&a.act, cli_value(opts, "activation"), err) ||
+        cli_backend_precision(&a.backend, &a.prec, cli_value(opts, "backend"),
+                              cli_value(opts, "precision"), err))
         return usage_error(err->msg);
-    }
-    const char *backend = cli_value(opts, "backend");
-    a.backend = DEQ_BACKEND_MPFR;
-    if (backend && strcmp(backend, "double") == 0)
-        a.backend = DEQ_BACKEND_DOUBLE;
-    else if (backend && strcmp(backend, "mpfr") != 0) {
-        deq_error_set(err, DEQ_ERR_INPUT, "--backend: expected double or mpfr, got \"%s\"", backend);
-        return usage_error(err->msg);
-    }
-    a.prec = a.backend == DEQ_BACKEND_DOUBLE ? DEQ_PREC_DOUBLE : DEQ_PREC_DEFAULT;
-    if (cli_value(opts, "precision")) {
-        if (a.backend == DEQ_BACKEND_DOUBLE)
-            return usage_error("--precision: applies to --backend mpfr only (double is 53 bits)");
-        if (cli_long_in(&a.prec, "precision", cli_value(opts, "precision"), DEQ_PREC_MIN,
-                        DEQ_PREC_MAX, err))
-            return usage_error(err->msg);
-    }
     const char *solver = cli_value(opts, "solver");
     if (solver && deq_solver_parse(&a.opts.solver, solver) != 0) {
         deq_error_set(err, DEQ_ERR_INPUT, "--solver: expected picard or anderson, got \"%s\"",

@@ -20,6 +20,8 @@ static void main_help(FILE *f)
 "Commands:\n"
 "  solve    equilibria of a network given as text matrices, with a certified\n"
 "           contraction bound and a rigorous error bound\n"
+"  kernel   infinite-width NNGP / NTK matrices of the inputs, with a certified\n"
+"           lower bound on lambda_min\n"
 "  run      the validation run: checks on the named presets, written as a\n"
 "           Markdown report (default: reports/deqcheck-report.md)\n"
 "\n"
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "solve") == 0)
         return cli_cmd_solve(argc, argv);
+    if (strcmp(cmd, "kernel") == 0)
+        return cli_cmd_kernel(argc, argv);
     if (strcmp(cmd, "run") == 0)
         return cli_cmd_run(argc, argv);
     fprintf(stderr, "deqcheck: %s: unknown command (deqcheck --help lists them)\n", cmd);

@@ -132,20 +132,62 @@ double G(deq_forward_auto_tol)(long m, long prec)
     return 8.0 * sqrt((double)(m > 0 ? m : 1)) * re_unit_roundoff(prec);
 }
 
-/* ---- the a-posteriori certificate ---- */
+/* ---- the a-posteriori certificates ---- */
+
+/* The residual fields of info from the last iterate Zk and PHI = map(Zk).
+ * Returns 1 when a certificate is possible (ρ̄ < 1, everything finite). */
+static int certify_residuals(deq_solve_info_t info, const mat_t Zk, const mat_t PHI, double rho,
+                             long prec)
+{
+    info->resid = G(mat_max_col_dist)(PHI, Zk, prec);
+    info->znorm = G(mat_max_col_norm)(PHI, prec);
+    info->resid_rel = info->znorm > 0 ? info->resid / info->znorm
+                                      : (info->resid == 0 ? 0.0 : INFINITY);
+    info->rho_upper = rho;
+    info->certified = rho < 1.0 && G(mat_is_finite)(PHI) && G(mat_is_finite)(Zk);
+    info->err_bound = info->err_bound_rel = info->round_slack = NAN;
+    return info->certified;
+}
+
+/* The error bound from the per-entry rounding terms T (m×n, nonnegative, each
+ * computed in double with at most `ops` roundings): per sample e_i = ‖T_i‖₂
+ * and ‖map(z_k) − z*‖ <= (ρ̄·s_i + e_i)/(1 − ρ̄), s_i = ‖PHI_i − Zk_i‖. The
+ * double evaluation of T (γ_ops) and of ‖T_i‖₂ (m squares, m−1 sums: γ_{m+1},
+ * halved under the root, plus the sqrt's rounding) is absorbed by one factor. */
+static void certify_bound(deq_solve_info_t info, const mat_d_t T, int ops, const mat_t Zk,
+                          const mat_t PHI, double rho, long prec)
+{
+    long m = T->rows, n = T->cols;
+    double tfac = inv_one_minus_up(bound_gamma(ops, DEQ_PREC_DOUBLE));
+    double nfac = bound_mul_up(bound_sqrt_up(inv_one_minus_up(bound_gamma((double)m + 1, DEQ_PREC_DOUBLE))),
+                               inv_one_minus_up(ldexp(1.0, -DEQ_PREC_DOUBLE)));
+    double efac = bound_mul_up(tfac, nfac);
+    double one_minus_rho = bound_sub_down(1.0, rho);
+    double worst = 0.0, worst_e = 0.0;
+    for (long i = 0; i < n; i++) {
+        double ss = 0.0;
+        for (long j = 0; j < m; j++) {
+            double t = T->e[j + (size_t)i * m];
+            ss += t * t;
+        }
+        double e = bound_mul_up(sqrt(ss), efac);
+        double s = col_dist_upper(PHI, Zk, i, prec);
+        double bound = bound_div_up(bound_add_up(bound_mul_up(rho, s), e), one_minus_rho);
+        if (isnan(bound) || bound > worst)
+            worst = bound;
+        if (e > worst_e)
+            worst_e = e;
+    }
+    info->err_bound = worst;
+    info->round_slack = worst_e;
+    info->err_bound_rel = info->znorm > 0 ? bound_div_up(worst, info->znorm) : INFINITY;
+}
 
 void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t PHI,
                             const fp_t *fp, long prec)
 {
     long m = PHI->rows, n = PHI->cols;
-    info->resid = G(mat_max_col_dist)(PHI, Zk, prec);
-    info->znorm = G(mat_max_col_norm)(PHI, prec);
-    info->resid_rel = info->znorm > 0 ? info->resid / info->znorm
-                                      : (info->resid == 0 ? 0.0 : INFINITY);
-    info->rho_upper = fp->rho_upper;
-    info->certified = fp->rho_upper < 1.0 && G(mat_is_finite)(PHI) && G(mat_is_finite)(Zk);
-    info->err_bound = info->err_bound_rel = info->round_slack = NAN;
-    if (!info->certified)
+    if (!certify_residuals(info, Zk, PHI, fp->rho_upper, prec))
         return;
 
     /* Per entry j of sample i, with ĥ the computed and h the exact pre-activation
@@ -153,54 +195,31 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
      *   |ĥ_j − h_j| <= γ_{m+2}(α̂P_j + |B̂_j|) + [(1+ε_α)(1+ε_A) − 1]·α̂P_j + Berr_j,
      * P = |Â||z_k| (the gemm with β = 1 rounds like a dot product of m+2 terms);
      * then |σ̂(ĥ_j) − σ(h_j)| <= L|ĥ_j − h_j| + c_σ·u·|σ̂(ĥ_j)|. So
-     *   t_j = c1·P̂_j + c2·|B̂_j| + c3·Berr_j + c4·|Φ̂_j|,   e_i = ‖t‖₂. */
+     *   t_j = c1·P̂_j + c2·|B̂_j| + c3·Berr_j + c4·|Φ̂_j|   (7 roundings). */
     double u = re_unit_roundoff(prec);
     double L = deq_act_lipschitz_upper(fp->act);
     double g = bound_gamma((double)m + 2, prec);
     double model = bound_rel_compose_up(fp->alpha_rel_err, fp->A_rel_err);
-    mat_d_t P;
-    mat_init_d(P, m, n, 53);
-    double K = abs_product_up(P, MAT_NOTRANS, fp->A, Zk);
+    mat_d_t T;
+    mat_init_d(T, m, n, 53);
+    double K = abs_product_up(T, MAT_NOTRANS, fp->A, Zk);
     double c1 = bound_mul_up(bound_mul_up(bound_mul_up(L, bound_add_up(g, model)), re_get_d_abs_up(fp->alpha)), K);
     double c2 = bound_mul_up(L, g);
     double c3 = L;
-    double c4 = bound_mul_up(deq_act_eval_error_factor(fp->act,
 #ifdef DEQ_MPFR
-                                                       1
+    double c4 = bound_mul_up(deq_act_eval_error_factor(fp->act, 1), u);
 #else
-                                                       0
+    double c4 = bound_mul_up(deq_act_eval_error_factor(fp->act, 0), u);
 #endif
-                                                       ),
-                             u);
-    /* The double evaluation of t_j (4 products, 3 sums) and of ‖t‖₂ (m squares,
-     * m−1 sums, one sqrt) is absorbed by one factor: γ_7 for t, γ_{m+1} for the
-     * sum of squares, halved under the square root, plus the sqrt's rounding. */
-    double tfac = inv_one_minus_up(bound_gamma(7, DEQ_PREC_DOUBLE));
-    double nfac = bound_mul_up(bound_sqrt_up(inv_one_minus_up(bound_gamma((double)m + 1, DEQ_PREC_DOUBLE))),
-                               inv_one_minus_up(ldexp(1.0, -DEQ_PREC_DOUBLE)));
-    double efac = bound_mul_up(tfac, nfac);
-    double one_minus_rho = bound_sub_down(1.0, fp->rho_upper);
-    double worst = 0.0, worst_e = 0.0;
-    for (long i = 0; i < n; i++) {
-        double ss = 0.0;
+    for (long i = 0; i < n; i++)
         for (long j = 0; j < m; j++) {
-            double t = c1 * P->e[j + (size_t)i * m] + c2 * re_get_d_abs_up(mat_entry(fp->B, j, i))
-                       + (fp->B_err ? c3 * fp->B_err->e[j + (size_t)i * m] : 0.0)
-                       + c4 * re_get_d_abs_up(mat_entry(PHI, j, i));
-            ss += t * t;
+            double *t = T->e + j + (size_t)i * m;
+            *t = c1 * *t + c2 * re_get_d_abs_up(mat_entry(fp->B, j, i))
+                 + (fp->B_err ? c3 * fp->B_err->e[j + (size_t)i * m] : 0.0)
+                 + c4 * re_get_d_abs_up(mat_entry(PHI, j, i));
         }
-        double e = bound_mul_up(sqrt(ss), efac);
-        double s = col_dist_upper(PHI, Zk, i, prec);
-        double bound = bound_div_up(bound_add_up(bound_mul_up(fp->rho_upper, s), e), one_minus_rho);
-        if (isnan(bound) || bound > worst)
-            worst = bound;
-        if (e > worst_e)
-            worst_e = e;
-    }
-    mat_clear_d(P);
-    info->err_bound = worst;
-    info->round_slack = worst_e;
-    info->err_bound_rel = info->znorm > 0 ? bound_div_up(worst, info->znorm) : INFINITY;
+    certify_bound(info, T, 7, Zk, PHI, fp->rho_upper, prec);
+    mat_clear_d(T);
 }
 
 /* ---- stopping rule shared by the solvers ---- */
@@ -578,52 +597,27 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
 {
     const adj_t *adj = data;
     long m = PHI->rows, n = PHI->cols;
-    info->resid = G(mat_max_col_dist)(PHI, Wk, prec);
-    info->znorm = G(mat_max_col_norm)(PHI, prec);
-    info->resid_rel = info->znorm > 0 ? info->resid / info->znorm
-                                      : (info->resid == 0 ? 0.0 : INFINITY);
-    info->rho_upper = adj->rho_upper;
-    info->certified = adj->rho_upper < 1.0 && G(mat_is_finite)(PHI) && G(mat_is_finite)(Wk);
-    info->err_bound = info->err_bound_rel = info->round_slack = NAN;
-    if (!info->certified)
+    if (!certify_residuals(info, Wk, PHI, adj->rho_upper, prec))
         return;
     mat_t DW;
     G(mat_init)(DW, m, n, prec);
     size_t mn = (size_t)m * (size_t)n;
     for (size_t q = 0; q < mn; q++) /* rounded once: |d·w| <= |fl(d·w)|/(1 − u), folded into K */
         re_mul(DW->e + q, adj->D->e + q, Wk->e + q);
-    mat_d_t P;
-    mat_init_d(P, m, n, 53);
-    double K = abs_product_up(P, MAT_TRANS, adj->A, DW);
+    mat_d_t T;
+    mat_init_d(T, m, n, 53);
+    double K = abs_product_up(T, MAT_TRANS, adj->A, DW);
     K = bound_mul_up(K, inv_one_minus_up(re_unit_roundoff(prec)));
     G(mat_clear)(DW);
     double g = bound_gamma((double)m + 3, prec);
     double c1 = bound_mul_up(bound_mul_up(g, re_get_d_abs_up(adj->alpha)), K);
-    double tfac = inv_one_minus_up(bound_gamma(4, DEQ_PREC_DOUBLE));
-    double nfac = bound_mul_up(bound_sqrt_up(inv_one_minus_up(bound_gamma((double)m + 1, DEQ_PREC_DOUBLE))),
-                               inv_one_minus_up(ldexp(1.0, -DEQ_PREC_DOUBLE)));
-    double efac = bound_mul_up(tfac, nfac);
-    double one_minus_rho = bound_sub_down(1.0, adj->rho_upper);
-    double worst = 0.0, worst_e = 0.0;
-    for (long i = 0; i < n; i++) {
-        double ss = 0.0;
-        for (long j = 0; j < m; j++) {
-            double t = c1 * P->e[j + (size_t)i * m]
-                       + g * re_get_d_abs_up(mat_entry(adj->V, j, adj->V->cols == 1 ? 0 : i));
-            ss += t * t;
+    for (long i = 0; i < n; i++)
+        for (long j = 0; j < m; j++) { /* t_j = c1·P̂_j + g·|V_j|   (3 roundings) */
+            double *t = T->e + j + (size_t)i * m;
+            *t = c1 * *t + g * re_get_d_abs_up(mat_entry(adj->V, j, adj->V->cols == 1 ? 0 : i));
         }
-        double e = bound_mul_up(sqrt(ss), efac);
-        double s = col_dist_upper(PHI, Wk, i, prec);
-        double bound = bound_div_up(bound_add_up(bound_mul_up(adj->rho_upper, s), e), one_minus_rho);
-        if (isnan(bound) || bound > worst)
-            worst = bound;
-        if (e > worst_e)
-            worst_e = e;
-    }
-    mat_clear_d(P);
-    info->err_bound = worst;
-    info->round_slack = worst_e;
-    info->err_bound_rel = info->znorm > 0 ? bound_div_up(worst, info->znorm) : INFINITY;
+    certify_bound(info, T, 3, Wk, PHI, adj->rho_upper, prec);
+    mat_clear_d(T);
 }
 
 void G(deq_adjoint_solve)(mat_t W, deq_solve_info_t info, const adj_t *adj,

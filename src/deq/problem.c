@@ -7,9 +7,7 @@
 #include "num/bound.h"
 
 
-/* x = the decimal string s rounded to the working precision; the caller has
- * validated the syntax. */
-static void parse_decimal(real_ptr x, const char *s)
+void G(deq_set_decimal)(real_ptr x, const char *s)
 {
 #ifdef DEQ_MPFR
     mpfr_strtofr(x, s, NULL, 10, MPFR_RNDN);
@@ -40,12 +38,12 @@ void G(deq_problem_init)(GT(deq_problem) P, mat_t A, mat_t U, mat_t X, const cha
     re_init(P->alpha_U, prec);
     real_t sq;
     re_init(sq, prec);
-    parse_decimal(P->alpha_A, gamma);
+    G(deq_set_decimal)(P->alpha_A, gamma);
     re_set_si(sq, P->m);
     re_sqrt(sq, sq);
     re_div(P->alpha_A, P->alpha_A, sq);
     re_clear(sq);
-    parse_decimal(P->alpha_U, sigma_u);
+    G(deq_set_decimal)(P->alpha_U, sigma_u);
     double alpha_A_err = bound_gamma(4, prec);
     double alpha_U_err = bound_gamma(1, prec);
     double data_err = data_exact ? 0.0 : bound_gamma(1, prec);

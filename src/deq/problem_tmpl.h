@@ -20,3 +20,7 @@ typedef TS(deq_problem) TT(deq_problem)[1];
 void TF(deq_problem_init)(TT(deq_problem) P, TT(mat) A, TT(mat) U, TT(mat) X, const char *gamma,
                           const char *sigma_u, deq_act act, int data_exact, long prec);
 void TF(deq_problem_clear)(TT(deq_problem) P);
+
+/* x = the decimal string s rounded once to the working precision (x initialized).
+ * The caller has validated the syntax (cli_is_decimal). */
+void TF(deq_set_decimal)(TR x, const char *s);
