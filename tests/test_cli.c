@@ -441,3 +441,231 @@ Test(cli, kernel_parallel_inputs_are_not_certified_and_bad_input_is_named)
     expect_bad("bad.txt:3:", run("kernel", "--X", pb, "--gamma", "0.5", "--activation", "relu",
                                  "--kind", "nngp", NULL));
 }
+
+/* Independent reference for erf: Λ ← γ²F(Λ) + σ_u²G by plain iteration at
+ * `prec` bits with THEOREMS' arcsin formulas (written here, not the library's),
+ * then the NTK blocks from their definitions. kind: 0 nngp, 1 ntk-A, 2 ntk-U, 3 ntk-v. */
+static void erf_kernel_reference(mpfr_t *K, const mat_mp_t X, double gamma, int kind, long prec)
+{
+    long n = X->cols, d = X->rows;
+    mpfr_t *G = malloc((size_t)(n * n) * sizeof *G), *L = malloc((size_t)(n * n) * sizeof *L),
+           *S = malloc((size_t)(n * n) * sizeof *S), *Sd = malloc((size_t)(n * n) * sizeof *Sd);
+    mpfr_t g2, t, u, pi;
+    mpfr_inits2((mpfr_prec_t)prec, g2, t, u, pi, (mpfr_ptr)0);
+    mpfr_set_d(g2, gamma * gamma, MPFR_RNDN);
+    mpfr_const_pi(pi, MPFR_RNDN);
+    for (long k = 0; k < n * n; k++) {
+        mpfr_inits2((mpfr_prec_t)prec, G[k], L[k], S[k], Sd[k], (mpfr_ptr)0);
+        long i = k % n, j = k / n;
+        mpfr_set_zero(G[k], 1);
+        for (long r = 0; r < d; r++)
+            mpfr_fma(G[k], X->e + r + i * d, X->e + r + j * d, G[k], MPFR_RNDN);
+        mpfr_set(L[k], G[k], MPFR_RNDN);
+    }
+    for (int it = 0; it < 600; it++) {
+        for (long k = 0; k < n * n; k++) { /* S = (2/π) asin(2Λ_ij/√((1+2Λ_ii)(1+2Λ_jj))) */
+            long i = k % n, j = k / n;
+            mpfr_mul_2ui(t, L[i + i * n], 1, MPFR_RNDN);
+            mpfr_add_ui(t, t, 1, MPFR_RNDN);
+            mpfr_mul_2ui(u, L[j + j * n], 1, MPFR_RNDN);
+            mpfr_add_ui(u, u, 1, MPFR_RNDN);
+            mpfr_mul(t, t, u, MPFR_RNDN); /* (1+2q1)(1+2q2) */
+            mpfr_mul(u, L[k], L[k], MPFR_RNDN);
+            mpfr_mul_2ui(u, u, 2, MPFR_RNDN); /* 4k² */
+            mpfr_sub(u, t, u, MPFR_RNDN);
+            mpfr_sqrt(u, u, MPFR_RNDN);
+            mpfr_mul_ui(Sd[k], pi, 1, MPFR_RNDN);
+            mpfr_mul(Sd[k], Sd[k], u, MPFR_RNDN);
+            mpfr_ui_div(Sd[k], 4, Sd[k], MPFR_RNDN); /* Ṡ = (4/π)/√(...) */
+            mpfr_sqrt(t, t, MPFR_RNDN);
+            mpfr_mul_2ui(u, L[k], 1, MPFR_RNDN);
+            mpfr_div(u, u, t, MPFR_RNDN);
+            mpfr_asin(S[k], u, MPFR_RNDN);
+            mpfr_mul_2ui(S[k], S[k], 1, MPFR_RNDN);
+            mpfr_div(S[k], S[k], pi, MPFR_RNDN);
+        }
+        for (long k = 0; k < n * n; k++)
+            mpfr_fma(L[k], g2, S[k], G[k], MPFR_RNDN); /* Λ = γ²Σ + G */
+    }
+    for (long k = 0; k < n * n; k++) {
+        /* P = Ṡ/(1 − γ²Ṡ) */
+        mpfr_mul(t, g2, Sd[k], MPFR_RNDN);
+        mpfr_ui_sub(t, 1, t, MPFR_RNDN);
+        mpfr_div(t, Sd[k], t, MPFR_RNDN);
+        if (kind == 0 || kind == 3)
+            mpfr_set(K[k], S[k], MPFR_RNDN);
+        else if (kind == 1)
+            mpfr_mul(K[k], t, S[k], MPFR_RNDN), mpfr_mul(K[k], K[k], g2, MPFR_RNDN);
+        else
+            mpfr_mul(K[k], t, G[k], MPFR_RNDN);
+        mpfr_clears(G[k], L[k], S[k], Sd[k], (mpfr_ptr)0);
+    }
+    free(G), free(L), free(S), free(Sd);
+    mpfr_clears(g2, t, u, pi, (mpfr_ptr)0);
+}
+
+Test(cli, kernel_erf_all_kinds_match_an_independent_iteration, .timeout = 120)
+{
+    /* γ = 0.5: γ²L² = 0.32 for erf, so 600 plain iterations reach 0.32^600,
+     * far below 2^-512. */
+    dir = test_tmpdir();
+    char px[600], out[600];
+    write_unit_inputs(px, "X.txt", 4, 5, -1, -1, test_seed() + 62);
+    snprintf(out, sizeof out, "%s/K.txt", dir);
+    deq_error_t err;
+    deq_error_init(err);
+    mat_mp_t X;
+    cr_assert_eq(textmat_read_mp(X, px, 512, err), DEQ_OK, "%s", err->msg);
+    long n = X->cols;
+    const char *kinds[] = {"nngp", "ntk-A", "ntk-U", "ntk-v"};
+    mpfr_t *ref = malloc((size_t)(n * n) * sizeof *ref);
+    for (long k = 0; k < n * n; k++)
+        mpfr_init2(ref[k], 512);
+    for (int kind = 0; kind < 4; kind++) {
+        erf_kernel_reference(ref, X, 0.5, kind, 512);
+        double scale = 0;
+        for (long k = 0; k < n * n; k++)
+            scale = fmax(scale, fabs(mpfr_get_d(ref[k], MPFR_RNDN)));
+        for (int b = 0; b < 2; b++) {
+            int st = run("kernel", "--X", px, "--gamma", "0.5", "--activation", "erf", "--kind",
+                         kinds[kind], "--backend", b ? "mpfr" : "double", "--out", out, NULL);
+            cr_assert_eq(st, 0, "%s: exit %d: %s", kinds[kind], st, err_text);
+            mat_mp_t K;
+            cr_assert_eq(textmat_read_mp(K, out, 512, err), DEQ_OK, "%s", err->msg);
+            double worst = 400;
+            mpfr_t dd;
+            mpfr_init2(dd, 512);
+            for (long k = 0; k < n * n; k++) {
+                mpfr_sub(dd, K->e + k, ref[k], MPFR_RNDN);
+                double e = fabs(mpfr_get_d(dd, MPFR_RNDN));
+                double den = fmax(fabs(mpfr_get_d(ref[k], MPFR_RNDN)), 1e-3 * scale);
+                if (e > 0)
+                    worst = fmin(worst, -log10(e / den));
+            }
+            mpfr_clear(dd);
+            double want = b ? 60 : 12;
+            cr_expect(worst >= want, "erf %s %s: %.1f digits, want %.0f", kinds[kind],
+                      b ? "mpfr-256" : "double", worst, want);
+            mat_clear_mp(K);
+        }
+    }
+    for (long k = 0; k < n * n; k++)
+        mpfr_clear(ref[k]);
+    free(ref);
+    mat_clear_mp(X);
+}
+
+/* L = ½Σ(α_v vᵀz_i − y_i)² with z from the naive Picard iteration of this file. */
+static void naive_loss(mpfr_ptr L, const mat_mp_t A, const mat_mp_t U, const mat_mp_t X,
+                       const mat_mp_t v, const mat_mp_t y, const char *gamma, int tanh_act,
+                       long prec)
+{
+    long m = A->rows, n = X->cols;
+    mpfr_t *Z = malloc((size_t)(m * n) * sizeof *Z), f, t, av;
+    for (long k = 0; k < m * n; k++)
+        mpfr_init2(Z[k], (mpfr_prec_t)prec);
+    mpfr_inits2((mpfr_prec_t)prec, f, t, av, (mpfr_ptr)0);
+    naive_picard(Z, A, U, X, gamma, tanh_act, prec);
+    mpfr_set_ui(av, (unsigned long)m, MPFR_RNDN);
+    mpfr_rec_sqrt(av, av, MPFR_RNDN);
+    mpfr_set_zero(L, 1);
+    for (long i = 0; i < n; i++) {
+        mpfr_set_zero(f, 1);
+        for (long j = 0; j < m; j++)
+            mpfr_fma(f, v->e + j, Z[j + i * m], f, MPFR_RNDN);
+        mpfr_mul(f, f, av, MPFR_RNDN);
+        mpfr_sub(t, f, y->e + i, MPFR_RNDN);
+        mpfr_fma(L, t, t, L, MPFR_RNDN);
+    }
+    mpfr_div_2ui(L, L, 1, MPFR_RNDN);
+    for (long k = 0; k < m * n; k++)
+        mpfr_clear(Z[k]);
+    free(Z);
+    mpfr_clears(f, t, av, (mpfr_ptr)0);
+}
+
+Test(cli, grad_matches_finite_differences_of_an_independent_solve, .timeout = 240)
+{
+    long m = 4, d = 2, n = 2, p = 512;
+    setup_problem(m, d, n, test_seed() + 70);
+    char pv[600], py[600], outdir[600];
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 71);
+    mat_d_t vd, yd;
+    mat_init_d(vd, m, 1, 53), mat_init_d(yd, n, 1, 53);
+    test_fill_gaussian(vd, rng), test_fill_gaussian(yd, rng);
+    deq_rng_clear(rng);
+    write_mat(pv, "v.txt", vd);
+    write_mat(py, "y.txt", yd);
+    mat_clear_d(vd), mat_clear_d(yd);
+    snprintf(outdir, sizeof outdir, "%s/g", dir);
+    deq_error_t err;
+    deq_error_init(err);
+    mat_mp_t A, U, X, v, y;
+    cr_assert_eq(textmat_read_mp(A, pathA, p, err), DEQ_OK);
+    cr_assert_eq(textmat_read_mp(U, pathU, p, err), DEQ_OK);
+    cr_assert_eq(textmat_read_mp(X, pathX, p, err), DEQ_OK);
+    cr_assert_eq(textmat_read_mp(v, pv, p, err), DEQ_OK);
+    cr_assert_eq(textmat_read_mp(y, py, p, err), DEQ_OK);
+    const char *acts[] = {"relu", "tanh"};
+    mpfr_t h, lp, lm;
+    mpfr_inits2((mpfr_prec_t)p, h, lp, lm, (mpfr_ptr)0);
+    mpfr_set_ui_2exp(h, 1, -120, MPFR_RNDN); /* central differences: O(h²) = 2^-240 */
+    for (int ai = 0; ai < 2; ai++) {
+        mat_mp_struct *params[3] = {A, U, v};
+        const char *files[3] = {"gA.txt", "gU.txt", "gv.txt"};
+        mat_mp_t fd[3];
+        for (int w = 0; w < 3; w++) {
+            mat_init_mp(fd[w], params[w]->rows, params[w]->cols, p);
+            for (long k = 0; k < params[w]->rows * params[w]->cols; k++) {
+                mpfr_ptr e = params[w]->e + k;
+                mpfr_add(e, e, h, MPFR_RNDN);
+                naive_loss(lp, A, U, X, v, y, "0.3", ai, p);
+                mpfr_sub(e, e, h, MPFR_RNDN);
+                mpfr_sub(e, e, h, MPFR_RNDN);
+                naive_loss(lm, A, U, X, v, y, "0.3", ai, p);
+                mpfr_add(e, e, h, MPFR_RNDN);
+                mpfr_sub(fd[w]->e + k, lp, lm, MPFR_RNDN);
+                mpfr_mul_2ui(fd[w]->e + k, fd[w]->e + k, 119, MPFR_RNDN); /* /(2h) */
+            }
+        }
+        for (int b = 0; b < 2; b++) {
+            int st = run("grad", "--A", pathA, "--U", pathU, "--X", pathX, "--v", pv, "--y", py,
+                         "--gamma", "0.3", "--activation", acts[ai], "--backend",
+                         b ? "mpfr" : "double", "--out-dir", outdir, NULL);
+            cr_assert_eq(st, 0, "%s: exit %d: %s", acts[ai], st, err_text);
+            for (int w = 0; w < 3; w++) {
+                char path[700];
+                snprintf(path, sizeof path, "%s/%s", outdir, files[w]);
+                mat_mp_t g;
+                cr_assert_eq(textmat_read_mp(g, path, p, err), DEQ_OK, "%s", err->msg);
+                double scale = 0, worst = 0;
+                mpfr_t t;
+                mpfr_init2(t, p);
+                for (long k = 0; k < g->rows * g->cols; k++) {
+                    scale = fmax(scale, fabs(mpfr_get_d(fd[w]->e + k, MPFR_RNDN)));
+                    mpfr_sub(t, g->e + k, fd[w]->e + k, MPFR_RNDN);
+                    worst = fmax(worst, fabs(mpfr_get_d(t, MPFR_RNDN)));
+                }
+                mpfr_clear(t);
+                double digits = worst > 0 ? -log10(worst / scale) : 400;
+                double want = b ? 60 : 12;
+                cr_expect(digits >= want, "%s %s %s: %.1f digits vs finite differences", acts[ai],
+                          files[w], b ? "mpfr-256" : "double", digits);
+                mat_clear_mp(g);
+            }
+        }
+        for (int w = 0; w < 3; w++)
+            mat_clear_mp(fd[w]);
+    }
+    mpfr_clears(h, lp, lm, (mpfr_ptr)0);
+    /* bad input: v of the wrong length, missing --out-dir */
+    const char *badv = test_write_file(dir, "badv.txt", "3 1\n1\n2\n3\n");
+    char pb[600];
+    snprintf(pb, sizeof pb, "%s", badv);
+    expect_bad("--v", run("grad", "--A", pathA, "--U", pathU, "--X", pathX, "--v", pb, "--y", py,
+                          "--gamma", "0.3", "--activation", "relu", "--out-dir", outdir, NULL));
+    expect_bad("--out-dir", run("grad", "--A", pathA, "--U", pathU, "--X", pathX, "--v", pv, "--y",
+                                py, "--gamma", "0.3", "--activation", "relu", NULL));
+    mat_clear_mp(A), mat_clear_mp(U), mat_clear_mp(X), mat_clear_mp(v), mat_clear_mp(y);
+}

@@ -8,6 +8,7 @@
 
 #include "deq/activation.h"
 #include "deq/forward.h"
+#include "deq/grad.h"
 #include "deq/gram.h"
 #include "deq/problem.h"
 #include "num/factor.h"
@@ -649,7 +650,7 @@ Test(adjoint, matches_a_direct_solve_of_its_linear_system)
 
 /* f_i = α_v vᵀz_i for all samples at `prec` bits, the equilibria solved from
  * scratch for the weights (A, U) given in double plus an optional exact
- * perturbation ±h at entry `k` of A (which = 0) or U (which = 1). */
+ * perturbation ±h at entry `k` of A (which = 0), U (which = 1) or v (which = 2). */
 static void outputs_fd(mpfr_t *f, const net *N, const mat_d_t v, int which, long k, int sign,
                        mpfr_srcptr h, const char *gamma, deq_act a, long prec)
 {
@@ -660,7 +661,7 @@ static void outputs_fd(mpfr_t *f, const net *N, const mat_d_t v, int which, long
     mat_set_mat_d_mp(A, N->A);
     mat_set_mat_d_mp(U, N->U);
     mat_set_mat_d_mp(X, N->X);
-    if (k >= 0) {
+    if (k >= 0 && which < 2) {
         mpfr_ptr e = which == 0 ? A->e + k : U->e + k;
         if (sign > 0)
             mpfr_add(e, e, h, MPFR_RNDN);
@@ -685,6 +686,13 @@ static void outputs_fd(mpfr_t *f, const net *N, const mat_d_t v, int which, long
         for (long j = 0; j < N->m; j++) {
             mpfr_mul_d(t, Z->e + j + i * N->m, v->e[j], MPFR_RNDN);
             mpfr_add(f[i], f[i], t, MPFR_RNDN);
+            if (which == 2 && j == k) { /* (v_j ± h)·z_ij */
+                mpfr_mul(t, Z->e + j + i * N->m, h, MPFR_RNDN);
+                if (sign > 0)
+                    mpfr_add(f[i], f[i], t, MPFR_RNDN);
+                else
+                    mpfr_sub(f[i], f[i], t, MPFR_RNDN);
+            }
         }
         mpfr_mul(f[i], f[i], av, MPFR_RNDN);
     }
@@ -809,6 +817,120 @@ Test(gram, blocks_equal_JJt_from_finite_differences, .timeout = 120)
         free(fp_), free(fm);
         mpfr_clear(h);
         mat_clear_d(v);
+        net_clear(&N);
+    }
+}
+
+Test(grad, implicit_gradients_equal_central_differences, .timeout = 120)
+{
+    /* THEOREMS §3 / T3.gradient: ∇L by the adjoint vs central differences of
+     * L at 1024 bits (h = 2^-200, equilibrium re-solved for every perturbation),
+     * at 256 bits (>= 128 bits = half the precision asked; 70 digits checked)
+     * and in double (>= 12 digits), for A, U and v. */
+    long prec_fd = 1024;
+    deq_act acts[] = {DEQ_ACT_TANH, DEQ_ACT_RELU};
+    for (int ai = 0; ai < 2; ai++) {
+        deq_act a = acts[ai];
+        net N;
+        net_init(&N, 5, 2, 3, test_seed() + 1100 + ai);
+        long m = N.m, n = N.n, d = N.d;
+        mat_d_t v, y;
+        mat_init_d(v, m, 1, 53);
+        mat_init_d(y, n, 1, 53);
+        deq_rng_t rng;
+        deq_rng_init(rng, test_seed() + 1150 + ai);
+        test_fill_gaussian(v, rng);
+        test_fill_gaussian(y, rng);
+        deq_rng_clear(rng);
+        mpfr_t h, lp, lm, t, *fpl = malloc((size_t)n * sizeof *fpl), *fmi = malloc((size_t)n * sizeof *fmi);
+        mpfr_inits2((mpfr_prec_t)prec_fd, h, lp, lm, t, (mpfr_ptr)0);
+        mpfr_set_ui_2exp(h, 1, -200, MPFR_RNDN);
+        for (long i = 0; i < n; i++)
+            mpfr_init2(fpl[i], (mpfr_prec_t)prec_fd), mpfr_init2(fmi[i], (mpfr_prec_t)prec_fd);
+        long counts[3] = {m * m, m * d, m};
+        mpfr_t *fd[3];
+        for (int w = 0; w < 3; w++) {
+            fd[w] = malloc((size_t)counts[w] * sizeof *fd[w]);
+            for (long k = 0; k < counts[w]; k++) {
+                mpfr_init2(fd[w][k], (mpfr_prec_t)prec_fd);
+                outputs_fd(fpl, &N, v, w, k, +1, h, "0.35", a, prec_fd);
+                outputs_fd(fmi, &N, v, w, k, -1, h, "0.35", a, prec_fd);
+                mpfr_set_zero(lp, 1), mpfr_set_zero(lm, 1);
+                for (long i = 0; i < n; i++) { /* L = ½Σ(f − y)² */
+                    mpfr_sub_d(t, fpl[i], y->e[i], MPFR_RNDN);
+                    mpfr_fma(lp, t, t, lp, MPFR_RNDN);
+                    mpfr_sub_d(t, fmi[i], y->e[i], MPFR_RNDN);
+                    mpfr_fma(lm, t, t, lm, MPFR_RNDN);
+                }
+                mpfr_sub(fd[w][k], lp, lm, MPFR_RNDN);
+                mpfr_mul_2ui(fd[w][k], fd[w][k], 198, MPFR_RNDN); /* ½·(L+ − L−)/(2h) */
+            }
+        }
+        /* adjoint gradients at 256 bits and in double */
+        for (int b = 0; b < 2; b++) {
+            long prec = b ? 256 : 53;
+            deq_problem_mp_t P;
+            problem_mp(P, &N, "0.35", a, prec);
+            mat_mp_t Z, W, gA, gU, gv, vm, ym;
+            mat_init_mp(Z, m, n, prec), mat_init_mp(W, m, n, prec), mat_init_mp(gA, m, m, prec),
+                mat_init_mp(gU, m, d, prec), mat_init_mp(gv, m, 1, prec), mat_init_mp(vm, m, 1, prec),
+                mat_init_mp(ym, n, 1, prec);
+            mat_set_mat_d_mp(vm, v), mat_set_mat_d_mp(ym, y);
+            deq_solve_opts o;
+            deq_solve_opts_default(&o);
+            deq_solve_info_t fi, ai_;
+            deq_solve_info_init(fi), deq_solve_info_init(ai_);
+            mpfr_t loss, av;
+            mpfr_inits2((mpfr_prec_t)prec, loss, av, (mpfr_ptr)0);
+            mpfr_set_ui(av, (unsigned long)m, MPFR_RNDN);
+            mpfr_rec_sqrt(av, av, MPFR_RNDN);
+            if (b) {
+                deq_forward_solve_mp(Z, fi, &P->fp, &o, prec);
+                deq_loss_grad_mp(loss, gA, gU, gv, NULL, W, ai_, P, Z, vm, ym, av, &o, prec);
+            } else {
+                deq_problem_d_t Pd;
+                problem_d(Pd, &N, "0.35", a);
+                mat_d_t Zd, Wd, gAd, gUd, gvd;
+                mat_init_d(Zd, m, n, 53), mat_init_d(Wd, m, n, 53), mat_init_d(gAd, m, m, 53),
+                    mat_init_d(gUd, m, d, 53), mat_init_d(gvd, m, 1, 53);
+                double l, avd = 1 / sqrt((double)m);
+                deq_forward_solve_d(Zd, fi, &Pd->fp, &o, 53);
+                deq_loss_grad_d(&l, gAd, gUd, gvd, NULL, Wd, ai_, Pd, Zd, v, y, &avd, &o, 53);
+                mat_set_mat_d_mp(gA, gAd), mat_set_mat_d_mp(gU, gUd), mat_set_mat_d_mp(gv, gvd);
+                mat_clear_d(Zd), mat_clear_d(Wd), mat_clear_d(gAd), mat_clear_d(gUd), mat_clear_d(gvd);
+                deq_problem_clear_d(Pd);
+            }
+            cr_assert(fi->outcome == DEQ_CONVERGED && ai_->outcome == DEQ_CONVERGED);
+            mat_mp_t *g[3] = {&gA, &gU, &gv};
+            for (int w = 0; w < 3; w++) {
+                double scale = 0, worst = 0;
+                for (long k = 0; k < counts[w]; k++)
+                    scale = fmax(scale, fabs(mpfr_get_d(fd[w][k], MPFR_RNDN)));
+                for (long k = 0; k < counts[w]; k++) {
+                    mpfr_sub(t, (*g[w])->e + k, fd[w][k], MPFR_RNDN);
+                    worst = fmax(worst, fabs(mpfr_get_d(t, MPFR_RNDN)));
+                }
+                double digits = worst > 0 ? -log10(worst / scale) : 400;
+                double want = b ? 70 : 12;
+                cr_expect(digits >= want, "%s grad %c %s: %.1f digits vs finite differences (want %.0f)",
+                          deq_act_name(a), "AUv"[w], b ? "mpfr-256" : "double", digits, want);
+            }
+            mpfr_clears(loss, av, (mpfr_ptr)0);
+            mat_clear_mp(Z), mat_clear_mp(W), mat_clear_mp(gA), mat_clear_mp(gU), mat_clear_mp(gv),
+                mat_clear_mp(vm), mat_clear_mp(ym);
+            deq_solve_info_clear(fi), deq_solve_info_clear(ai_);
+            deq_problem_clear_mp(P);
+        }
+        for (int w = 0; w < 3; w++) {
+            for (long k = 0; k < counts[w]; k++)
+                mpfr_clear(fd[w][k]);
+            free(fd[w]);
+        }
+        for (long i = 0; i < n; i++)
+            mpfr_clear(fpl[i]), mpfr_clear(fmi[i]);
+        free(fpl), free(fmi);
+        mpfr_clears(h, lp, lm, t, (mpfr_ptr)0);
+        mat_clear_d(v), mat_clear_d(y);
         net_clear(&N);
     }
 }

@@ -15,21 +15,33 @@ int cli_cmd_solve(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
 int cli_cmd_kernel(int argc, char **argv);
 
-/* What `deqcheck solve` was asked to do, validated. */
+/* A network and its inputs as given to `deqcheck solve` and `deqcheck grad`, validated. */
 typedef struct {
+    const char *cmd;             /* "solve" or "grad", for messages */
     const char *A, *U, *X, *out;
+    const char *v, *y, *sigma_v; /* grad only */
+    const char *out_dir;         /* grad only */
     const char *gamma, *sigma_u; /* validated decimal strings */
     deq_act act;
     deq_backend backend;
     long prec;
     deq_solve_opts opts;
-} cli_solve_args;
+} cli_net_args;
 
 /* The solve itself, once per backend (cli/solve_gen.c). */
-int cli_solve_run_d(const cli_solve_args *a);
-int cli_solve_run_mp(const cli_solve_args *a);
+int cli_solve_run_d(const cli_net_args *a);
+int cli_solve_run_mp(const cli_net_args *a);
+/* Reads a->A, a->U, a->X and checks their shapes against each other; on error
+ * prints one line ("deqcheck CMD: FILE:LINE: ...") and returns 2 with nothing
+ * left allocated (cli/solve_gen.c). */
+int cli_read_network_d(mat_d_t A, mat_d_t U, mat_d_t X, const cli_net_args *a, long prec);
+int cli_read_network_mp(mat_mp_t A, mat_mp_t U, mat_mp_t X, const cli_net_args *a, long prec);
+/* `deqcheck grad` (cli/grad_gen.c). */
+int cli_cmd_grad(int argc, char **argv);
+int cli_grad_run_d(const cli_net_args *a);
+int cli_grad_run_mp(const cli_net_args *a);
 /* Prints the solve summary to stderr (shared by both backends). */
-void cli_solve_summary(const cli_solve_args *a, long m, long d, long n,
+void cli_solve_summary(const cli_net_args *a, long m, long d, long n,
                        const deq_solve_info_t info, double norm_upper, double norm_estimate,
                        const char *norm_method);
 

@@ -30,7 +30,7 @@ static void solve_help(FILE *f)
 "  --precision BITS     MPFR working precision, %d..%d (default %d; mpfr only)\n"
 "  --solver S           picard or anderson (default anderson)\n"
 "  --tol T              stop when max_i ||Phi(z_i) - z_i|| <= T * max_i ||z_i||, 0 < T < 1\n"
-"                       (default: 8 sqrt(m) u with u = 2^-precision, i.e. rounding level)\n"
+"                       (default: 2 sqrt(m) u with u = 2^-precision, i.e. rounding level)\n"
 "  --max-iter K         solver iterations at most (default %ld)\n"
 "  --depth K            Anderson history length (default %d)\n"
 "  --ridge R            Anderson regularization, relative (default %g)\n"
@@ -76,8 +76,9 @@ int cli_cmd_solve(int argc, char **argv)
         return CLI_EXIT_OK;
     }
 
-    cli_solve_args a;
+    cli_net_args a;
     memset(&a, 0, sizeof a);
+    a.cmd = "solve";
     deq_solve_opts_default(&a.opts);
     static const char *const required[] = {"A", "U", "X", "gamma", "activation"};
     if (cli_require(opts, required, sizeof required / sizeof *required, "solve", err))
@@ -127,7 +128,7 @@ int cli_cmd_solve(int argc, char **argv)
     return a.backend == DEQ_BACKEND_DOUBLE ? cli_solve_run_d(&a) : cli_solve_run_mp(&a);
 }
 
-void cli_solve_summary(const cli_solve_args *a, long m, long d, long n,
+void cli_solve_summary(const cli_net_args *a, long m, long d, long n,
                        const deq_solve_info_t info, double norm_upper, double norm_estimate,
                        const char *norm_method)
 {

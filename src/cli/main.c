@@ -20,6 +20,8 @@ static void main_help(FILE *f)
 "Commands:\n"
 "  solve    equilibria of a network given as text matrices, with a certified\n"
 "           contraction bound and a rigorous error bound\n"
+"  grad     loss and implicit gradients (A, U, v) of a network given as text\n"
+"           matrices, through the adjoint fixed point\n"
 "  kernel   infinite-width NNGP / NTK matrices of the inputs, with a certified\n"
 "           lower bound on lambda_min\n"
 "  run      the validation run: checks on the named presets, written as a\n"
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "solve") == 0)
         return cli_cmd_solve(argc, argv);
+    if (strcmp(cmd, "grad") == 0)
+        return cli_cmd_grad(argc, argv);
     if (strcmp(cmd, "kernel") == 0)
         return cli_cmd_kernel(argc, argv);
     if (strcmp(cmd, "run") == 0)

@@ -5,9 +5,7 @@
 #include "data/textmat.h"
 #include "deq/problem.h"
 
-/* Reads the three matrices and checks their shapes against each other. On
- * error prints one line and returns 2 with nothing left allocated. */
-static int read_inputs(mat_t A, mat_t U, mat_t X, const cli_solve_args *a, long prec)
+int G(cli_read_network)(mat_t A, mat_t U, mat_t X, const cli_net_args *a, long prec)
 {
     deq_error_t err;
     deq_error_init(err);
@@ -36,15 +34,15 @@ fail2:
 fail1:
     G(mat_clear)(A);
 fail0:
-    fprintf(stderr, "deqcheck solve: %s\n", err->msg);
+    fprintf(stderr, "deqcheck %s: %s\n", a->cmd, err->msg);
     return CLI_EXIT_USAGE;
 }
 
-int G(cli_solve_run)(const cli_solve_args *a)
+int G(cli_solve_run)(const cli_net_args *a)
 {
     long prec = a->prec;
     mat_t A, U, X;
-    int rc = read_inputs(A, U, X, a, prec);
+    int rc = G(cli_read_network)(A, U, X, a, prec);
     if (rc != CLI_EXIT_OK)
         return rc;
     GT(deq_problem) P;

@@ -129,7 +129,7 @@ void G(deq_phi)(mat_t OUT, mat_t H, const fp_t *fp, const mat_t Z, long prec)
 
 double G(deq_forward_auto_tol)(long m, long prec)
 {
-    return 8.0 * sqrt((double)(m > 0 ? m : 1)) * re_unit_roundoff(prec);
+    return 2.0 * sqrt((double)(m > 0 ? m : 1)) * re_unit_roundoff(prec);
 }
 
 /* ---- the a-posteriori certificates ---- */

@@ -36,7 +36,7 @@ void TF(deq_forward_anderson)(TT(mat) Z, deq_solve_info_t info, const TS(deq_fp)
 void TF(deq_forward_solve)(TT(mat) Z, deq_solve_info_t info, const TS(deq_fp) *fp,
                            const deq_solve_opts *o, long prec);
 
-/* The relative tolerance used when o->tol is 0: 8·√m·u, a small multiple of
+/* The relative tolerance used when o->tol is 0: 2·√m·u, a small multiple of
  * the typical rounding of one evaluation of Φ at unit roundoff u = 2^-prec. */
 double TF(deq_forward_auto_tol)(long m, long prec);
 

@@ -54,16 +54,15 @@ void G(deq_gram_blocks)(mat_t GA, mat_t GU, mat_t Gv, const mat_t Z, const mat_t
     re_clear(zero);
 }
 
-void G(deq_gram_network)(mat_t GA, mat_t GU, mat_t Gv, mat_t W, deq_solve_info_t info,
-                         const GT(deq_problem) P, const mat_t Z, const mat_t v,
-                         real_srcptr alpha_v, const deq_solve_opts *o, long prec)
+void G(deq_adjoint_columns)(mat_t Gc, mat_t W, deq_solve_info_t info, const GT(deq_problem) P,
+                            const mat_t Z, const mat_t v, real_srcptr alpha_v,
+                            const deq_solve_opts *o, long prec)
 {
     long m = P->m, n = P->n;
-    mat_t H, S, D, Gc;
+    mat_t H, S, D;
     G(mat_init)(H, m, n, prec);
     G(mat_init)(S, m, n, prec);
     G(mat_init)(D, m, n, prec);
-    G(mat_init)(Gc, m, n, prec);
     /* D = σ′(h) with h the pre-activation at Z */
     G(deq_phi)(S, H, &P->fp, Z, prec);
     G(deq_act_apply)(S, D, H, P->fp.act, prec);
@@ -74,9 +73,18 @@ void G(deq_gram_network)(mat_t GA, mat_t GU, mat_t Gv, mat_t W, deq_solve_info_t
         re_mul(Gc->e + q, D->e + q, W->e + q);
         re_mul(Gc->e + q, Gc->e + q, alpha_v);
     }
-    G(deq_gram_blocks)(GA, GU, Gv, Z, Gc, P->X, P->alpha_A, P->alpha_U, alpha_v, prec);
     G(mat_clear)(H);
     G(mat_clear)(S);
     G(mat_clear)(D);
+}
+
+void G(deq_gram_network)(mat_t GA, mat_t GU, mat_t Gv, mat_t W, deq_solve_info_t info,
+                         const GT(deq_problem) P, const mat_t Z, const mat_t v,
+                         real_srcptr alpha_v, const deq_solve_opts *o, long prec)
+{
+    mat_t Gc;
+    G(mat_init)(Gc, P->m, P->n, prec);
+    G(deq_adjoint_columns)(Gc, W, info, P, Z, v, alpha_v, o, prec);
+    G(deq_gram_blocks)(GA, GU, Gv, Z, Gc, P->X, P->alpha_A, P->alpha_U, alpha_v, prec);
     G(mat_clear)(Gc);
 }

@@ -1,0 +1,99 @@
+/* `deqcheck grad`: loss and implicit gradients of a DEQ given as text matrices. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+
+static void grad_help(FILE *f)
+{
+    fprintf(f,
+"Usage: deqcheck grad --A FILE --U FILE --v FILE --X FILE --y FILE --gamma G\n"
+"                     --activation NAME --out-dir DIR [options]\n"
+"\n"
+"Loss and gradients of the equilibrium model (THEOREMS §3): with z_i the equilibria\n"
+"of z = sigma((G/sqrt(m)) A z + S_u U x_i), f_i = (S_v/sqrt(m)) v^T z_i and\n"
+"L = 1/2 sum_i (f_i - y_i)^2, writes DIR/gA.txt (m x m), DIR/gU.txt (m x d),\n"
+"DIR/gv.txt (m x 1) and DIR/loss.txt (1 x 1) as text matrices. The gradients go\n"
+"through the adjoint fixed point w_i = v + (G/sqrt(m)) A^T D_i w_i (never an explicit\n"
+"inverse).\n"
+"\n"
+"  --A, --U, --X FILE   as in deqcheck solve (m x m, m x d, d x n)\n"
+"  --v FILE             output weights, m x 1\n"
+"  --y FILE             targets, n x 1\n"
+"  --gamma G            implicit-layer scale\n"
+"  --sigma-u S          input scale (default 1)\n"
+"  --sigma-v S          output scale: alpha_v = S/sqrt(m) (default 1)\n"
+"  --activation NAME    one of: %s\n"
+"  --backend B          double or mpfr (default mpfr)\n"
+"  --precision BITS     MPFR working precision, %d..%d (default %d; mpfr only)\n"
+"  --out-dir DIR        where the four files go (created if missing)\n"
+"\n"
+"Exit status: 0 written; 1 a forward or adjoint solve did not converge (nothing\n"
+"written); 2 bad input or usage.\n",
+            deq_act_list(), DEQ_PREC_MIN, DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "deqcheck grad: %s\n", msg);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_cmd_grad(int argc, char **argv)
+{
+    cli_opt opts[] = {{"A", 1, NULL},       {"U", 1, NULL},          {"v", 1, NULL},
+                      {"X", 1, NULL},       {"y", 1, NULL},          {"gamma", 1, NULL},
+                      {"sigma-u", 1, NULL}, {"sigma-v", 1, NULL},    {"activation", 1, NULL},
+                      {"backend", 1, NULL}, {"precision", 1, NULL},  {"out-dir", 1, NULL},
+                      {NULL, 0, NULL}};
+    deq_error_t err;
+    deq_error_init(err);
+    const char *pos[1];
+    int npos, help;
+    if (cli_parse(opts, pos, 0, &npos, &help, argc, argv, 2, err) != DEQ_OK)
+        return usage_error(err->msg);
+    if (help) {
+        grad_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    static const char *const required[] = {"A", "U", "v", "X", "y", "gamma", "activation",
+                                           "out-dir"};
+    if (cli_require(opts, required, sizeof required / sizeof *required, "grad", err))
+        return usage_error(err->msg);
+    cli_net_args a;
+    memset(&a, 0, sizeof a);
+    a.cmd = "grad";
+    deq_solve_opts_default(&a.opts);
+    a.A = cli_value(opts, "A");
+    a.U = cli_value(opts, "U");
+    a.X = cli_value(opts, "X");
+    a.v = cli_value(opts, "v");
+    a.y = cli_value(opts, "y");
+    a.out_dir = cli_value(opts, "out-dir");
+    a.gamma = cli_value(opts, "gamma");
+    a.sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
+    a.sigma_v = cli_value(opts, "sigma-v") ? cli_value(opts, "sigma-v") : "1";
+    if (cli_decimal("gamma", a.gamma, err) || cli_decimal("sigma-u", a.sigma_u, err) ||
+        cli_decimal("sigma-v", a.sigma_v, err) ||
+        cli_activation(&a.act, cli_value(opts, "activation"), err) ||
+        cli_backend_precision(&a.backend, &a.prec, cli_value(opts, "backend"),
+                              cli_value(opts, "precision"), err))
+        return usage_error(err->msg);
+    struct stat st;
+    if (stat(a.out_dir, &st) != 0 && mkdir(a.out_dir, 0777) != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--out-dir %s: cannot create: %s", a.out_dir,
+                      strerror(errno));
+        return usage_error(err->msg);
+    }
+    if (stat(a.out_dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(a.out_dir, W_OK) != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--out-dir %s: not a writable directory", a.out_dir);
+        return usage_error(err->msg);
+    }
+    if (a.backend == DEQ_BACKEND_DOUBLE)
+        a.opts.newton = 0;
+    return a.backend == DEQ_BACKEND_DOUBLE ? cli_grad_run_d(&a) : cli_grad_run_mp(&a);
+}
