@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "data/synthetic.h"
 #include "deq/forward.h"
+#include "deq/grad.h"
 #include "deq/gram.h"
 #include "deq/problem.h"
 #include "kernel/nngp.h"
@@ -189,6 +190,60 @@ static void bench_nngp(void)
     mat_clear_d(X), mat_clear_d(GX), mat_clear_d(S), mat_clear_d(Sd), mat_clear_d(L);
 }
 
+/* One warm-started GD step for gao2021 at m = 1024, n = 1000 (forward solve
+ * from the previous equilibria, loss and gradients of A, U, v through the
+ * adjoint from the previous W, the update and the problem's refresh) over one
+ * cblas_dgemm of shape m×m×n; medians over interleaved repetitions. */
+static void bench_gd_step(int reps)
+{
+    long m = 1024, n = 1000, d = 32;
+    deq_problem_d_t P;
+    make_problem(P, m, d, n, "0.2", "1", DEQ_ACT_RELU, 0, 5);
+    deq_rng_t rng;
+    deq_rng_init(rng, 6);
+    mat_d_t v, y, Z, W, gA, gU, gv, C;
+    mat_init_d(v, m, 1, 53), mat_init_d(y, n, 1, 53), mat_init_d(Z, m, n, 53),
+        mat_init_d(W, m, n, 53), mat_init_d(gA, m, m, 53), mat_init_d(gU, m, d, 53),
+        mat_init_d(gv, m, 1, 53), mat_init_d(C, m, n, 53);
+    fill(v, rng), fill(y, rng);
+    deq_rng_clear(rng);
+    double av = 1 / sqrt((double)m), eta = 0.05, loss;
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    deq_solve_info_t fi, ai;
+    deq_solve_info_init(fi), deq_solve_info_init(ai);
+    double *ts = malloc((size_t)reps * sizeof *ts), *tg = malloc((size_t)reps * sizeof *tg);
+    long fwd = 0, adj = 0;
+    for (int r = -2; r < reps; r++) { /* two warm-up steps fill the warm starts */
+        double t0 = now();
+        deq_solve_info_reset(fi);
+        deq_forward_solve_d(Z, fi, &P->fp, &o, 53);
+        deq_solve_info_reset(ai);
+        deq_loss_grad_d(&loss, gA, gU, gv, NULL, W, ai, P, Z, v, y, &av, &o, 53);
+        for (long q = 0; q < m * m; q++)
+            P->A->e[q] -= eta * gA->e[q];
+        for (long q = 0; q < m * d; q++)
+            P->U->e[q] -= eta * gU->e[q];
+        for (long q = 0; q < m; q++)
+            v->e[q] -= eta * gv->e[q];
+        deq_problem_update_d(P, 53);
+        double t1 = now();
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)m, 1.0, P->A->e,
+                    (int)m, Z->e, (int)m, 0.0, C->e, (int)m);
+        double t2 = now();
+        if (r >= 0)
+            ts[r] = t1 - t0, tg[r] = t2 - t1, fwd += fi->iterations, adj += ai->iterations;
+    }
+    printf("gd_step_over_dgemm=%.3f\n", median(ts, reps) / median(tg, reps));
+    printf("gd_step_forward_iterations_mean=%.1f\ngd_step_adjoint_iterations_mean=%.1f\n",
+           (double)fwd / reps, (double)adj / reps);
+    free(ts), free(tg);
+    deq_solve_info_clear(fi), deq_solve_info_clear(ai);
+    mat_clear_d(v), mat_clear_d(y), mat_clear_d(Z), mat_clear_d(W), mat_clear_d(gA),
+        mat_clear_d(gU), mat_clear_d(gv), mat_clear_d(C);
+    deq_problem_clear_d(P);
+}
+
 int main(int argc, char **argv)
 {
     deq_gsl_handler_install();
@@ -209,5 +264,6 @@ int main(int argc, char **argv)
     printf("anderson_iter_reduction_iid=%.3f\n", iid);
     bench_gram(reps);
     bench_nngp();
+    bench_gd_step(reps);
     return 0;
 }

@@ -669,3 +669,20 @@ Test(cli, grad_matches_finite_differences_of_an_independent_solve, .timeout = 24
                                 py, "--gamma", "0.3", "--activation", "relu", NULL));
     mat_clear_mp(A), mat_clear_mp(U), mat_clear_mp(X), mat_clear_mp(v), mat_clear_mp(y);
 }
+
+Test(cli, run_linear_convergence_quick_covers_T3_and_catches_its_controls, .timeout = 300)
+{
+    dir = test_tmpdir();
+    char report[600];
+    snprintf(report, sizeof report, "%s/report.md", dir);
+    int st = run("run", "linear-convergence", "--profile", "quick", "--report", report, NULL);
+    cr_assert_eq(st, 0, "exit %d: %s %s", st, out_text, err_text);
+    static char md[1 << 20];
+    slurp(report, md, sizeof md);
+    const char *ids[] = {"T3.gradient", "T3.pl_step", "T3.rate", "T3.lazy", "T3.negative_control",
+                         "T1.training", "T2.training"};
+    for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
+        cr_expect(strstr(md, ids[k]) != NULL, "report lacks %s", ids[k]);
+    cr_expect(strstr(md, "fails as it must") != NULL, "the large-step control was not caught");
+    cr_expect(strstr(md, "HELD (defect)") == NULL, "a negative control held");
+}

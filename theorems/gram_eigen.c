@@ -74,7 +74,7 @@ static double quad_error(const kernel_nngp_info_t info, double gamma)
  * *quad_err: the kernel module's estimate of the largest entrywise error due
  * to quadrature (0 for closed forms), amplified by 1/(1 − γ²L²) through the
  * fixed point and by 1 + γ² through the NTK blocks (σ_v = 1): an estimate. */
-static kernel_outcome population(mat_mp_t Hout, num_eig_bounds_t eb, double *quad_err,
+kernel_outcome thm_population_ntk(mat_mp_t Hout, num_eig_bounds_t eb, double *quad_err,
                                  const deq_preset *pre, const mat_d_t X, long prec, char *why,
                                  size_t why_len)
 {
@@ -193,7 +193,7 @@ static void run_population(thm_results_t out, const thm_config *cfg)
             num_eig_bounds_t ebref;
             char why[64];
             double qref;
-            kernel_outcome kref = population(Href, ebref, &qref, pre, X, ref_prec, why, sizeof why);
+            kernel_outcome kref = thm_population_ntk(Href, ebref, &qref, pre, X, ref_prec, why, sizeof why);
             double approx_d = NAN;
             for (int b = 0; b < 2; b++) {
                 long prec = b ? cfg->prec : 53;
@@ -201,7 +201,7 @@ static void run_population(thm_results_t out, const thm_config *cfg)
                 mat_init_mp(H, cfg->n, cfg->n, ref_prec);
                 num_eig_bounds_t eb;
                 double qe;
-                kernel_outcome ko = population(H, eb, &qe, pre, X, prec, why, sizeof why);
+                kernel_outcome ko = thm_population_ntk(H, eb, &qe, pre, X, prec, why, sizeof why);
                 thm_row *r = thm_results_add(out, &t2_checks[neg ? C_NEGATIVE : C_POP_PD]);
                 row_setup(r, pre->name, -1, cfg->n, seed,
                           neg ? "sphere, x_2 = x_1" : "sphere", b, prec);
@@ -358,7 +358,7 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
     num_eig_bounds_t eb;
     char why[64];
     double qe;
-    kernel_outcome ko = population(Hm, eb, &qe, pre, X, 53, why, sizeof why);
+    kernel_outcome ko = thm_population_ntk(Hm, eb, &qe, pre, X, 53, why, sizeof why);
     mat_get_mat_d_mp(Hinf, Hm);
     mat_clear_mp(Hm);
     if (ko != KERNEL_CONVERGED) {

@@ -6,6 +6,7 @@
 
 #include "core/ctx.h"
 #include "deq/activation.h"
+#include "deq/model.h"
 #include "deq/solve_info.h"
 #include "num/mat.h"
 
@@ -66,5 +67,23 @@ int cli_kernel_run_mp(const cli_kernel_args *a);
 int cli_kernel_compute_d(mat_d_t R, double *quad_err, const cli_kernel_args *a, int verbose);
 int cli_kernel_compute_mp(mat_mp_t R, double *quad_err, const cli_kernel_args *a, int verbose,
                           long prec);
+
+/* What `deqcheck train` was asked to do, validated. */
+typedef struct {
+    const deq_preset *preset;
+    long m, n, steps, gram_every;
+    double lr;
+    unsigned long seed;
+    const char *data;   /* "synthetic" or "fashion-mnist" */
+    const char *log;
+    deq_backend backend;
+    long prec;
+    int progress;
+} cli_train_args;
+
+int cli_cmd_train(int argc, char **argv);
+/* The training run on the given data (double, converted exactly for MPFR). */
+int cli_train_run_d(const cli_train_args *a, const mat_d_t X, const mat_d_t y);
+int cli_train_run_mp(const cli_train_args *a, const mat_d_t X, const mat_d_t y);
 
 #endif

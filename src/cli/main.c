@@ -22,6 +22,7 @@ static void main_help(FILE *f)
 "           contraction bound and a rigorous error bound\n"
 "  grad     loss and implicit gradients (A, U, v) of a network given as text\n"
 "           matrices, through the adjoint fixed point\n"
+"  train    full-batch gradient descent on a preset, with a per-step CSV log\n"
 "  kernel   infinite-width NNGP / NTK matrices of the inputs, with a certified\n"
 "           lower bound on lambda_min\n"
 "  run      the validation run: checks on the named presets, written as a\n"
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "solve") == 0)
         return cli_cmd_solve(argc, argv);
+    if (strcmp(cmd, "train") == 0)
+        return cli_cmd_train(argc, argv);
     if (strcmp(cmd, "grad") == 0)
         return cli_cmd_grad(argc, argv);
     if (strcmp(cmd, "kernel") == 0)

@@ -29,3 +29,18 @@ void data_sphere_points(mat_d_t X, deq_rng_t rng)
             x[i] /= norm;
     }
 }
+
+void data_smooth_target(mat_d_t y, const mat_d_t X, deq_rng_t rng)
+{
+    long d = X->rows, n = X->cols;
+    mat_d_t u;
+    mat_init_d(u, d, 1, 53);
+    data_sphere_points(u, rng);
+    for (long i = 0; i < n; i++) {
+        double s = 0;
+        for (long j = 0; j < d; j++)
+            s += u->e[j] * X->e[j + i * d];
+        y->e[i] = tanh(2 * s);
+    }
+    mat_clear_d(u);
+}

@@ -47,6 +47,7 @@ void G(deq_problem_init)(GT(deq_problem) P, mat_t A, mat_t U, mat_t X, const cha
     double alpha_A_err = bound_gamma(4, prec);
     double alpha_U_err = bound_gamma(1, prec);
     double data_err = data_exact ? 0.0 : bound_gamma(1, prec);
+    P->X_rel_err = data_err;
 
     G(deq_injection)(P->B, P->B_err, P->alpha_U, alpha_U_err, P->U, data_err, P->X, data_err,
                      prec);
@@ -70,4 +71,14 @@ void G(deq_problem_clear)(GT(deq_problem) P)
     mat_clear_d(P->B_err);
     re_clear(P->alpha_A);
     re_clear(P->alpha_U);
+}
+
+void G(deq_problem_update)(GT(deq_problem) P, long prec)
+{
+    double alpha_U_err = bound_gamma(1, prec);
+    G(deq_injection)(P->B, P->B_err, P->alpha_U, alpha_U_err, P->U, 0.0, P->X, P->X_rel_err,
+                     prec);
+    P->fp.A_rel_err = 0.0;
+    P->fp.rho_upper = G(deq_contraction_upper)(P->normA, P->A, P->alpha_A, P->fp.alpha_rel_err,
+                                               0.0, P->fp.act, prec);
 }

@@ -1,0 +1,144 @@
+/* Full-batch gradient descent, written once for both backends (see deq/train.h). */
+#include "num/generic.h"
+
+#include <string.h>
+
+#include "deq/train.h"
+#include "num/symeig.h"
+
+static deq_train_step *log_push(deq_train_log_t log)
+{
+    if (log->len == log->cap) {
+        log->cap = log->cap ? 2 * log->cap : 64;
+        log->steps = deq_realloc(log->steps, (size_t)log->cap * sizeof *log->steps);
+    }
+    deq_train_step *s = &log->steps[log->len++];
+    memset(s, 0, sizeof *s);
+    s->lam_min = s->lam_max = NAN;
+    return s;
+}
+
+/* ‖M − M0‖_F and ‖M‖_F² as doubles. */
+static double dist_fro(const mat_t M, const mat_t M0, long prec)
+{
+    real_t acc, d;
+    re_init(acc, prec), re_init(d, prec);
+    re_set_zero(acc);
+    for (long k = 0; k < M->rows * M->cols; k++) {
+        re_sub(d, M->e + k, M0->e + k);
+        re_fma(acc, d, d, acc);
+    }
+    double r = sqrt(re_get_d(acc));
+    re_clear(acc), re_clear(d);
+    return r;
+}
+
+static double norm2_sq(const mat_t M, long prec)
+{
+    real_t acc;
+    re_init(acc, prec);
+    re_set_zero(acc);
+    for (long k = 0; k < M->rows * M->cols; k++)
+        re_fma(acc, M->e + k, M->e + k, acc);
+    double r = re_get_d(acc);
+    re_clear(acc);
+    return r;
+}
+
+void G(deq_train)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const mat_t y,
+                  real_srcptr alpha_v, const deq_train_opts *to, const deq_solve_opts *so,
+                  long prec)
+{
+    long m = P->m, d = P->d, n = P->n;
+    mat_t A0, U0, v0, Z, W, gA, gU, gv, GA, GU, Gv, G, ev;
+    G(mat_init)(A0, m, m, prec), G(mat_init)(U0, m, d, prec), G(mat_init)(v0, m, 1, prec);
+    G(mat_set)(A0, P->A), G(mat_set)(U0, P->U), G(mat_set)(v0, v);
+    G(mat_init)(Z, m, n, prec), G(mat_init)(W, m, n, prec), G(mat_init)(gA, m, m, prec),
+        G(mat_init)(gU, m, d, prec), G(mat_init)(gv, m, 1, prec), G(mat_init)(GA, n, n, prec),
+        G(mat_init)(GU, n, n, prec), G(mat_init)(Gv, n, n, prec), G(mat_init)(G, n, n, prec),
+        G(mat_init)(ev, n, 1, prec);
+    real_t loss, eta, t;
+    re_init(loss, prec), re_init(eta, prec), re_init(t, prec);
+    re_set_d(eta, to->lr);
+    deq_solve_info_t fi, ai;
+    deq_solve_info_init(fi), deq_solve_info_init(ai);
+    int wantA = (to->trained & DEQ_TRAIN_A) != 0, wantU = (to->trained & DEQ_TRAIN_U) != 0,
+        wantv = (to->trained & DEQ_TRAIN_V) != 0;
+    log->outcome = DEQ_TRAIN_OK;
+    double Lsig = deq_act_lipschitz_upper(P->fp.act);
+    for (long k = 0; k <= to->steps; k++) {
+        deq_train_step *s = log_push(log);
+        s->k = k;
+        deq_solve_info_reset(fi);
+        G(deq_forward_solve)(Z, fi, &P->fp, so, prec); /* Z: warm start from the last step */
+        s->fwd_iters = fi->iterations;
+        s->rho_upper = P->fp.rho_upper;
+        s->rho_estimate = Lsig * fabs(re_get_d(P->alpha_A)) * P->normA->estimate;
+        s->dA = dist_fro(P->A, A0, prec);
+        s->dU = dist_fro(P->U, U0, prec);
+        s->dv = dist_fro(v, v0, prec);
+        if (fi->outcome != DEQ_CONVERGED) {
+            log->outcome = DEQ_TRAIN_FORWARD_FAILED;
+            s->loss = NAN;
+            break;
+        }
+        deq_solve_info_reset(ai);
+        G(deq_loss_grad)(loss, wantA ? gA : NULL, wantU ? gU : NULL, wantv ? gv : NULL, NULL, W, ai,
+                         P, Z, v, y, alpha_v, so, prec);
+        s->adj_iters = ai->iterations;
+        s->loss = re_get_d(loss);
+        s->grad_norm2 = (wantA ? norm2_sq(gA, prec) : 0) + (wantU ? norm2_sq(gU, prec) : 0) +
+                        (wantv ? norm2_sq(gv, prec) : 0);
+        if ((wantA || wantU) && ai->outcome != DEQ_CONVERGED) {
+            log->outcome = DEQ_TRAIN_ADJOINT_FAILED;
+            break;
+        }
+        if (!isfinite(s->loss) || !isfinite(s->grad_norm2)) {
+            log->outcome = DEQ_TRAIN_NONFINITE;
+            break;
+        }
+        if (to->gram_every > 0 && (k % to->gram_every == 0 || k == to->steps)) {
+            deq_solve_info_t gi;
+            deq_solve_info_init(gi);
+            G(deq_gram_network)(GA, GU, Gv, W, gi, P, Z, v, alpha_v, so, prec);
+            deq_solve_info_clear(gi);
+            G(mat_zero)(G);
+            for (long q = 0; q < n * n; q++) {
+                if (wantA)
+                    re_add(G->e + q, G->e + q, GA->e + q);
+                if (wantU)
+                    re_add(G->e + q, G->e + q, GU->e + q);
+                if (wantv)
+                    re_add(G->e + q, G->e + q, Gv->e + q);
+            }
+            num_symeig_info_t si;
+            G(num_symeig_jacobi)(ev, NULL, si, G, prec);
+            s->lam_min = re_get_d(ev->e);
+            s->lam_max = re_get_d(ev->e + n - 1);
+        }
+        if (to->progress)
+            fprintf(stderr, "\rtrain: step %ld/%ld  loss %.6e  rho_bar %.4f   ", k, to->steps,
+                    s->loss, s->rho_upper);
+        if (k == to->steps)
+            break;
+        /* θ ← θ − η∇L */
+        if (wantA)
+            for (long q = 0; q < m * m; q++)
+                re_mul(t, eta, gA->e + q), re_sub(P->A->e + q, P->A->e + q, t);
+        if (wantU)
+            for (long q = 0; q < m * d; q++)
+                re_mul(t, eta, gU->e + q), re_sub(P->U->e + q, P->U->e + q, t);
+        if (wantv)
+            for (long q = 0; q < m; q++)
+                re_mul(t, eta, gv->e + q), re_sub(v->e + q, v->e + q, t);
+        if (wantA || wantU)
+            G(deq_problem_update)(P, prec);
+    }
+    if (to->progress)
+        fprintf(stderr, "\n");
+    deq_solve_info_clear(fi), deq_solve_info_clear(ai);
+    re_clear(loss), re_clear(eta), re_clear(t);
+    G(mat_clear)(A0), G(mat_clear)(U0), G(mat_clear)(v0), G(mat_clear)(Z), G(mat_clear)(W),
+        G(mat_clear)(gA), G(mat_clear)(gU), G(mat_clear)(gv), G(mat_clear)(GA), G(mat_clear)(GU),
+        G(mat_clear)(Gv), G(mat_clear)(G), G(mat_clear)(ev);
+}

@@ -1,0 +1,6 @@
+/* Generic training API; instantiated by deq/train.h. No include guard. */
+
+/* Trains P's A and U in place (and v, m×1) toward y (n×1) with α_v, recording
+ * every step (k = 0..K) in log. so: the solver options (forward and adjoint). */
+void TF(deq_train)(deq_train_log_t log, TT(deq_problem) P, TT(mat) v, const TT(mat) y,
+                   TRC alpha_v, const deq_train_opts *to, const deq_solve_opts *so, long prec);
