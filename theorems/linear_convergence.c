@@ -8,6 +8,7 @@
 #include "data/synthetic.h"
 #include "deq/train.h"
 #include "num/bound.h"
+#include "theorems/linear_convergence_kawaguchi.h"
 #include "theorems/theorem.h"
 
 enum {
@@ -505,6 +506,8 @@ static void t3_run(thm_results_t out, const thm_config *cfg)
     run_pl_mpfr(out, cfg);
     run_rate_family(out, cfg, 0);
     run_rate_family(out, cfg, 1);
+    t3_kawaguchi_run(out, cfg, &t3_checks[C_LINEAR_PL], &t3_checks[C_LINEAR_RATE],
+                     &t3_checks[C_TRUST_REGION]);
 }
 
 const thm_family thm_linear_convergence = {
