@@ -192,3 +192,27 @@ deq_status cli_require(const cli_opt *opts, const char *const *required, size_t 
                                  required[k], cmd);
     return DEQ_OK;
 }
+
+int cli_usage_error(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "deqcheck %s: %s\n", cmd, msg);
+    return 2;
+}
+
+int cli_begin(cli_opt *opts, const char *const *required, size_t nrequired, const char *cmd,
+              void (*help)(FILE *), int argc, char **argv)
+{
+    deq_error_t err;
+    deq_error_init(err);
+    const char *pos[1];
+    int npos, want_help;
+    if (cli_parse(opts, pos, 0, &npos, &want_help, argc, argv, 2, err) != DEQ_OK)
+        return cli_usage_error(cmd, err->msg);
+    if (want_help) {
+        help(stdout);
+        return 0;
+    }
+    if (cli_require(opts, required, nrequired, cmd, err))
+        return cli_usage_error(cmd, err->msg);
+    return -1;
+}

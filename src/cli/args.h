@@ -3,6 +3,8 @@
 #ifndef DEQ_CLI_ARGS_H
 #define DEQ_CLI_ARGS_H
 
+#include <stdio.h>
+
 #include "core/ctx.h"
 #include "core/status.h"
 #include "deq/activation.h"
@@ -45,5 +47,14 @@ deq_status cli_check_writable(const char *flag, const char *path, deq_error_t er
  * (see deqcheck CMD --help)". */
 deq_status cli_require(const cli_opt *opts, const char *const *required, size_t count,
                        const char *cmd, deq_error_t err);
+
+/* "deqcheck CMD: MSG" on stderr; returns the usage exit status 2. */
+int cli_usage_error(const char *cmd, const char *msg);
+/* The prologue of a subcommand without positional arguments: parse argv from
+ * argv[2], print help on stdout when asked, check the required flags. Returns
+ * -1 to go on, else the exit status to return (0 after help, 2 after an error
+ * reported as "deqcheck CMD: ..."). */
+int cli_begin(cli_opt *opts, const char *const *required, size_t nrequired, const char *cmd,
+              void (*help)(FILE *), int argc, char **argv);
 
 #endif

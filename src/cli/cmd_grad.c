@@ -37,12 +37,6 @@ static void grad_help(FILE *f)
             deq_act_list(), DEQ_PREC_MIN, DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
 
-static int usage_error(const char *msg)
-{
-    fprintf(stderr, "deqcheck grad: %s\n", msg);
-    return CLI_EXIT_USAGE;
-}
-
 int cli_cmd_grad(int argc, char **argv)
 {
     cli_opt opts[] = {{"A", 1, NULL},       {"U", 1, NULL},          {"v", 1, NULL},
@@ -50,20 +44,14 @@ int cli_cmd_grad(int argc, char **argv)
                       {"sigma-u", 1, NULL}, {"sigma-v", 1, NULL},    {"activation", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL},  {"out-dir", 1, NULL},
                       {NULL, 0, NULL}};
-    deq_error_t err;
-    deq_error_init(err);
-    const char *pos[1];
-    int npos, help;
-    if (cli_parse(opts, pos, 0, &npos, &help, argc, argv, 2, err) != DEQ_OK)
-        return usage_error(err->msg);
-    if (help) {
-        grad_help(stdout);
-        return CLI_EXIT_OK;
-    }
     static const char *const required[] = {"A", "U", "v", "X", "y", "gamma", "activation",
                                            "out-dir"};
-    if (cli_require(opts, required, sizeof required / sizeof *required, "grad", err))
-        return usage_error(err->msg);
+    int rc = cli_begin(opts, required, sizeof required / sizeof *required, "grad", grad_help, argc,
+                       argv);
+    if (rc >= 0)
+        return rc;
+    deq_error_t err;
+    deq_error_init(err);
     cli_net_args a;
     memset(&a, 0, sizeof a);
     a.cmd = "grad";
@@ -82,16 +70,16 @@ int cli_cmd_grad(int argc, char **argv)
         cli_activation(&a.act, cli_value(opts, "activation"), err) ||
         cli_backend_precision(&a.backend, &a.prec, cli_value(opts, "backend"),
                               cli_value(opts, "precision"), err))
-        return usage_error(err->msg);
+        return cli_usage_error("grad", err->msg);
     struct stat st;
     if (stat(a.out_dir, &st) != 0 && mkdir(a.out_dir, 0777) != 0) {
         deq_error_set(err, DEQ_ERR_INPUT, "--out-dir %s: cannot create: %s", a.out_dir,
                       strerror(errno));
-        return usage_error(err->msg);
+        return cli_usage_error("grad", err->msg);
     }
     if (stat(a.out_dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(a.out_dir, W_OK) != 0) {
         deq_error_set(err, DEQ_ERR_INPUT, "--out-dir %s: not a writable directory", a.out_dir);
-        return usage_error(err->msg);
+        return cli_usage_error("grad", err->msg);
     }
     if (a.backend == DEQ_BACKEND_DOUBLE)
         a.opts.newton = 0;

@@ -42,31 +42,19 @@ static void kernel_help(FILE *f)
             deq_act_list(), DEQ_PREC_MIN, DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
 
-static int usage_error(const char *msg)
-{
-    fprintf(stderr, "deqcheck kernel: %s\n", msg);
-    return CLI_EXIT_USAGE;
-}
-
 int cli_cmd_kernel(int argc, char **argv)
 {
     cli_opt opts[] = {{"X", 1, NULL},          {"gamma", 1, NULL},   {"sigma-u", 1, NULL},
                       {"sigma-v", 1, NULL},    {"activation", 1, NULL}, {"kind", 1, NULL},
                       {"backend", 1, NULL},    {"precision", 1, NULL}, {"out", 1, NULL},
                       {NULL, 0, NULL}};
+    static const char *const required[] = {"X", "gamma", "activation", "kind"};
+    int rc = cli_begin(opts, required, sizeof required / sizeof *required, "kernel", kernel_help, argc,
+                       argv);
+    if (rc >= 0)
+        return rc;
     deq_error_t err;
     deq_error_init(err);
-    const char *pos[1];
-    int npos, help;
-    if (cli_parse(opts, pos, 0, &npos, &help, argc, argv, 2, err) != DEQ_OK)
-        return usage_error(err->msg);
-    if (help) {
-        kernel_help(stdout);
-        return CLI_EXIT_OK;
-    }
-    static const char *const required[] = {"X", "gamma", "activation", "kind"};
-    if (cli_require(opts, required, sizeof required / sizeof *required, "kernel", err))
-        return usage_error(err->msg);
     cli_kernel_args a;
     memset(&a, 0, sizeof a);
     a.X = cli_value(opts, "X");
@@ -85,7 +73,7 @@ int cli_cmd_kernel(int argc, char **argv)
     if (!found) {
         deq_error_set(err, DEQ_ERR_INPUT,
                       "--kind: expected nngp, ntk-A, ntk-U, ntk-v or ntk, got \"%s\"", a.kind);
-        return usage_error(err->msg);
+        return cli_usage_error("kernel", err->msg);
     }
     if (cli_decimal("gamma", a.gamma, err) || cli_decimal("sigma-u", a.sigma_u, err) ||
         cli_decimal("sigma-v", a.sigma_v, err) ||
@@ -93,6 +81,6 @@ int cli_cmd_kernel(int argc, char **argv)
         cli_backend_precision(&a.backend, &a.prec, cli_value(opts, "backend"),
                               cli_value(opts, "precision"), err) ||
         (a.out && cli_check_writable("out", a.out, err)))
-        return usage_error(err->msg);
+        return cli_usage_error("kernel", err->msg);
     return a.backend == DEQ_BACKEND_DOUBLE ? cli_kernel_run_d(&a) : cli_kernel_run_mp(&a);
 }

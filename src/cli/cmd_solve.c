@@ -50,12 +50,6 @@ static void solve_help(FILE *f)
             d.ridge, d.damping);
 }
 
-static int usage_error(const char *msg)
-{
-    fprintf(stderr, "deqcheck solve: %s\n", msg);
-    return CLI_EXIT_USAGE;
-}
-
 int cli_cmd_solve(int argc, char **argv)
 {
     cli_opt opts[] = {
@@ -65,62 +59,55 @@ int cli_cmd_solve(int argc, char **argv)
         {"tol", 1, NULL},      {"max-iter", 1, NULL},  {"depth", 1, NULL},
         {"ridge", 1, NULL},    {"damping", 1, NULL},   {"no-newton", 0, NULL},
         {"out", 1, NULL},      {NULL, 0, NULL}};
+    static const char *const required[] = {"A", "U", "X", "gamma", "activation"};
+    int rc = cli_begin(opts, required, sizeof required / sizeof *required, "solve", solve_help, argc,
+                       argv);
+    if (rc >= 0)
+        return rc;
     deq_error_t err;
     deq_error_init(err);
-    const char *pos[1];
-    int npos, help;
-    if (cli_parse(opts, pos, 0, &npos, &help, argc, argv, 2, err) != DEQ_OK)
-        return usage_error(err->msg);
-    if (help) {
-        solve_help(stdout);
-        return CLI_EXIT_OK;
-    }
-
     cli_net_args a;
     memset(&a, 0, sizeof a);
     a.cmd = "solve";
     deq_solve_opts_default(&a.opts);
-    static const char *const required[] = {"A", "U", "X", "gamma", "activation"};
-    if (cli_require(opts, required, sizeof required / sizeof *required, "solve", err))
-        return usage_error(err->msg);
     a.A = cli_value(opts, "A");
     a.U = cli_value(opts, "U");
     a.X = cli_value(opts, "X");
     a.out = cli_value(opts, "out");
     if (a.out && cli_check_writable("out", a.out, err))
-        return usage_error(err->msg);
+        return cli_usage_error("solve", err->msg);
     a.gamma = cli_value(opts, "gamma");
     a.sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
     if (cli_decimal("gamma", a.gamma, err) || cli_decimal("sigma-u", a.sigma_u, err))
-        return usage_error(err->msg);
+        return cli_usage_error("solve", err->msg);
 
     if (cli_activation(&a.act, cli_value(opts, "activation"), err) ||
         cli_backend_precision(&a.backend, &a.prec, cli_value(opts, "backend"),
                               cli_value(opts, "precision"), err))
-        return usage_error(err->msg);
+        return cli_usage_error("solve", err->msg);
     const char *solver = cli_value(opts, "solver");
     if (solver && deq_solver_parse(&a.opts.solver, solver) != 0) {
         deq_error_set(err, DEQ_ERR_INPUT, "--solver: expected picard or anderson, got \"%s\"",
                       solver);
-        return usage_error(err->msg);
+        return cli_usage_error("solve", err->msg);
     }
     const char *v;
     if ((v = cli_value(opts, "tol")) && cli_double_in(&a.opts.tol, "tol", v, 0.0, 1.0, 1, err))
-        return usage_error(err->msg);
+        return cli_usage_error("solve", err->msg);
     if (a.opts.tol >= 1.0)
-        return usage_error("--tol: must be below 1");
+        return cli_usage_error("solve", "--tol: must be below 1");
     if ((v = cli_value(opts, "max-iter")) &&
         cli_long_in(&a.opts.max_iter, "max-iter", v, 1, 100000000L, err))
-        return usage_error(err->msg);
+        return cli_usage_error("solve", err->msg);
     long depth = a.opts.depth;
     if ((v = cli_value(opts, "depth")) && cli_long_in(&depth, "depth", v, 1, 100, err))
-        return usage_error(err->msg);
+        return cli_usage_error("solve", err->msg);
     a.opts.depth = (int)depth;
     if ((v = cli_value(opts, "ridge")) && cli_double_in(&a.opts.ridge, "ridge", v, 0.0, 1.0, 0, err))
-        return usage_error(err->msg);
+        return cli_usage_error("solve", err->msg);
     if ((v = cli_value(opts, "damping")) &&
         cli_double_in(&a.opts.damping, "damping", v, 0.0, 1.0, 1, err))
-        return usage_error(err->msg);
+        return cli_usage_error("solve", err->msg);
     if (cli_value(opts, "no-newton"))
         a.opts.newton = 0;
     if (a.backend == DEQ_BACKEND_DOUBLE)

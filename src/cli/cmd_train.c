@@ -49,12 +49,6 @@ static void train_help(FILE *f)
             DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
 
-static int usage_error(const char *msg)
-{
-    fprintf(stderr, "deqcheck train: %s\n", msg);
-    return CLI_EXIT_USAGE;
-}
-
 int cli_cmd_train(int argc, char **argv)
 {
     cli_opt opts[] = {{"preset", 1, NULL},  {"m", 1, NULL},        {"n", 1, NULL},
@@ -62,26 +56,20 @@ int cli_cmd_train(int argc, char **argv)
                       {"data", 1, NULL},    {"d", 1, NULL},        {"gram-every", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL}, {"log", 1, NULL},
                       {NULL, 0, NULL}};
+    static const char *const required[] = {"preset", "m", "n", "steps", "lr", "seed", "log"};
+    int rc = cli_begin(opts, required, sizeof required / sizeof *required, "train", train_help, argc,
+                       argv);
+    if (rc >= 0)
+        return rc;
     deq_error_t err;
     deq_error_init(err);
-    const char *pos[1];
-    int npos, help;
-    if (cli_parse(opts, pos, 0, &npos, &help, argc, argv, 2, err) != DEQ_OK)
-        return usage_error(err->msg);
-    if (help) {
-        train_help(stdout);
-        return CLI_EXIT_OK;
-    }
-    static const char *const required[] = {"preset", "m", "n", "steps", "lr", "seed", "log"};
-    if (cli_require(opts, required, sizeof required / sizeof *required, "train", err))
-        return usage_error(err->msg);
     cli_train_args a;
     memset(&a, 0, sizeof a);
     a.preset = deq_preset_find(cli_value(opts, "preset"));
     if (!a.preset || a.preset->family != DEQ_FAMILY_EQUILIBRIUM) {
         deq_error_set(err, DEQ_ERR_INPUT, "--preset: \"%s\" is not an equilibrium preset (%s)",
                       cli_value(opts, "preset"), "gao2021, gaogao2022, ling2022, truong2023");
-        return usage_error(err->msg);
+        return cli_usage_error("train", err->msg);
     }
     long seed = 0, d = TRAIN_SYNTHETIC_D;
     a.gram_every = 10;
@@ -95,18 +83,18 @@ int cli_cmd_train(int argc, char **argv)
         ((v = cli_value(opts, "gram-every")) &&
          cli_long_in(&a.gram_every, "gram-every", v, 0, 100000000L, err)) ||
         cli_check_writable("log", cli_value(opts, "log"), err))
-        return usage_error(err->msg);
+        return cli_usage_error("train", err->msg);
     a.seed = (unsigned long)seed;
     a.log = cli_value(opts, "log");
     a.data = cli_value(opts, "data") ? cli_value(opts, "data") : "synthetic";
     if (strcmp(a.data, "synthetic") != 0 && strcmp(a.data, "fashion-mnist") != 0) {
         deq_error_set(err, DEQ_ERR_INPUT, "--data: expected synthetic or fashion-mnist, got \"%s\"",
                       a.data);
-        return usage_error(err->msg);
+        return cli_usage_error("train", err->msg);
     }
     const char *backend = cli_value(opts, "backend") ? cli_value(opts, "backend") : "double";
     if (cli_backend_precision(&a.backend, &a.prec, backend, cli_value(opts, "precision"), err))
-        return usage_error(err->msg);
+        return cli_usage_error("train", err->msg);
     a.progress = isatty(fileno(stderr));
 
     mat_d_t X, y;
@@ -120,9 +108,9 @@ int cli_cmd_train(int argc, char **argv)
         data_smooth_target(y, X, rng);
         deq_rng_clear(rng);
     } else if (data_fashion_two_class(X, y, a.n, 0, 1, 0, NULL, err) != DEQ_OK) {
-        return usage_error(err->msg);
+        return cli_usage_error("train", err->msg);
     }
-    int rc = a.backend == DEQ_BACKEND_DOUBLE ? cli_train_run_d(&a, X, y) : cli_train_run_mp(&a, X, y);
+    rc = a.backend == DEQ_BACKEND_DOUBLE ? cli_train_run_d(&a, X, y) : cli_train_run_mp(&a, X, y);
     mat_clear_d(X), mat_clear_d(y);
     return rc;
 }
