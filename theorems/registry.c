@@ -8,9 +8,10 @@
 extern const thm_family thm_well_posedness;
 extern const thm_family thm_gram_eigen;
 extern const thm_family thm_linear_convergence;
+extern const thm_family thm_generalization;
 
 const thm_family *const thm_registry[] = {&thm_well_posedness, &thm_gram_eigen,
-                                          &thm_linear_convergence};
+                                          &thm_linear_convergence, &thm_generalization};
 const int thm_registry_count = (int)(sizeof thm_registry / sizeof thm_registry[0]);
 
 const thm_family *thm_family_find(const char *name)
