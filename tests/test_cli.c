@@ -686,3 +686,22 @@ Test(cli, run_linear_convergence_quick_covers_T3_and_catches_its_controls, .time
     cr_expect(strstr(md, "fails as it must") != NULL, "the large-step control was not caught");
     cr_expect(strstr(md, "HELD (defect)") == NULL, "a negative control held");
 }
+
+Test(cli, fashion_mnist_missing_is_na_with_the_install_command, .timeout = 120)
+{
+    dir = test_tmpdir(); /* an empty directory stands for a machine without the package */
+    char report[600];
+    snprintf(report, sizeof report, "%s/report.md", dir);
+    int st = run("run", "generalization", "--profile", "quick", "--fashion-dir", dir, "--report",
+                 report, NULL);
+    cr_expect_eq(st, 0, "exit %d: %s", st, err_text);
+    static char md[1 << 20];
+    slurp(report, md, sizeof md);
+    cr_expect(strstr(md, "apt-get install dataset-fashion-mnist") != NULL,
+              "the Fashion-MNIST rows do not name the install command");
+    cr_expect(strstr(md, "| N/A |") != NULL, "no N/A row for the missing data");
+    expect_bad("--classes", run("run", "--classes", "3,3", NULL));
+    expect_bad("--classes", run("train", "--preset", "gao2021", "--m", "8", "--n", "4", "--steps",
+                                "1", "--lr", "0.1", "--seed", "1", "--log", report, "--classes",
+                                "0,11", NULL));
+}

@@ -189,14 +189,16 @@ typedef struct {
     char why[200];
 } gen_data;
 
-static void gen_data_fashion(gen_data *D, long n, long n_test)
+static void gen_data_fashion(gen_data *D, long n, long n_test, const thm_config *cfg)
 {
-    snprintf(D->label, sizeof D->label, "fashion-mnist 0v1");
+    snprintf(D->label, sizeof D->label, "fashion-mnist %dv%d", cfg->fashion_pos, cfg->fashion_neg);
     deq_error_t err;
     deq_error_init(err);
-    D->ok = data_fashion_two_class(D->X, D->y, n, 0, 1, 0, NULL, err) == DEQ_OK;
+    D->ok = data_fashion_two_class(D->X, D->y, n, cfg->fashion_pos, cfg->fashion_neg, 0,
+                                   cfg->fashion_dir, err) == DEQ_OK;
     if (D->ok) {
-        D->ok = data_fashion_two_class(D->Xt, D->yt, n_test, 0, 1, 1, NULL, err) == DEQ_OK;
+        D->ok = data_fashion_two_class(D->Xt, D->yt, n_test, cfg->fashion_pos, cfg->fashion_neg, 1,
+                                       cfg->fashion_dir, err) == DEQ_OK;
         if (!D->ok)
             mat_clear_d(D->X), mat_clear_d(D->y);
     }
@@ -486,7 +488,7 @@ static void row_setup(thm_row *r, long m, long n, unsigned long seed, const char
     r->width = m;
     r->n = n;
     r->seed = seed;
-    snprintf(r->data, sizeof r->data, "%s", data);
+    snprintf(r->data, sizeof r->data, "%.63s", data);
     snprintf(r->backend, sizeof r->backend, "%s", backend);
 }
 
@@ -623,7 +625,7 @@ static void run_bound(thm_results_t out, const thm_config *cfg, const gen_sizes 
         memset(&D, 0, sizeof D);
         unsigned long dseed = thm_case_seed(cfg->seed, 900, 0, 0);
         if (fashion)
-            gen_data_fashion(&D, sz->n_small, sz->n_test);
+            gen_data_fashion(&D, sz->n_small, sz->n_test, cfg);
         else
             gen_data_sphere(&D, cfg->d, sz->n_small, sz->n_test, dseed);
         if (!D.ok) {
@@ -654,7 +656,7 @@ static void run_bound(thm_results_t out, const thm_config *cfg, const gen_sizes 
             long n = sz->n_sweep[j], m = sz->m_sweep;
             gen_data E;
             memset(&E, 0, sizeof E);
-            gen_data_fashion(&E, n, sz->n_test);
+            gen_data_fashion(&E, n, sz->n_test, cfg);
             if (!E.ok) {
                 row_na(out, C_BOUND, m, n, E.label, E.why);
                 continue;
@@ -744,7 +746,7 @@ static void run_init_sensitivity(thm_results_t out, const thm_config *cfg, const
     gen_data D;
     memset(&D, 0, sizeof D);
     long n = sz->report_n;
-    gen_data_fashion(&D, n, sz->n_test);
+    gen_data_fashion(&D, n, sz->n_test, cfg);
     if (!D.ok) {
         char why[260];
         snprintf(why, sizeof why, "%s; synthetic case used instead", D.why);
@@ -761,8 +763,8 @@ static void run_init_sensitivity(thm_results_t out, const thm_config *cfg, const
         gen_net o;
         gen_net_run(&o, &D, m, seed, sv, sz->steps, pre);
         thm_row *r = thm_results_add(out, &t4_checks[C_INIT]);
-        char data[64];
-        snprintf(data, sizeof data, "%s sv=%g", D.label[0] == 'f' ? "fashion 0v1" : "sphere", sv);
+        char data[96];
+        snprintf(data, sizeof data, "%s sv=%g", D.label[0] == 'f' ? D.label : "sphere", sv);
         row_setup(r, m, n, seed, data, "double");
         if (!o.ok || !k.ok) {
             r->verdict = !o.ok && o.na ? THM_NA : THM_ERROR;
@@ -791,7 +793,7 @@ static void run_negative(thm_results_t out, const thm_config *cfg, const gen_siz
     gen_data D;
     memset(&D, 0, sizeof D);
     long n = sz->negative_n;
-    gen_data_fashion(&D, n, sz->n_test);
+    gen_data_fashion(&D, n, sz->n_test, cfg);
     if (!D.ok) {
         row_na(out, C_NEGATIVE, -1, n, D.label, D.why);
         return;
@@ -811,7 +813,9 @@ static void run_negative(thm_results_t out, const thm_config *cfg, const gen_siz
     gen_net o;
     gen_net_run(&o, &D, m, seed, 1.0, sz->steps, pre);
     thm_row *r = thm_results_add(out, &t4_checks[C_NEGATIVE]);
-    row_setup(r, m, n, seed, "fashion 0v1, random y", "double");
+    char lab[64];
+    snprintf(lab, sizeof lab, "fashion %dv%d, random y", cfg->fashion_pos, cfg->fashion_neg);
+    row_setup(r, m, n, seed, lab, "double");
     if (!o.ok || !kt.ok || !kr.ok) {
         r->verdict = !o.ok && o.na ? THM_NA : THM_ERROR;
         snprintf(r->note, sizeof r->note, "%s", !o.ok ? o.why : !kt.ok ? kt.why : kr.why);

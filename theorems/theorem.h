@@ -69,6 +69,8 @@ typedef struct {
     const deq_preset *presets[8];
     int n_presets;
     int progress;         /* print progress to stderr */
+    int fashion_pos, fashion_neg; /* Fashion-MNIST classes labelled +1 and −1 (default 0, 1) */
+    const char *fashion_dir;      /* where the IDX files are; NULL: DEQ_FASHION_MNIST_DIR */
 } thm_config;
 
 typedef struct {

@@ -216,3 +216,16 @@ int cli_begin(cli_opt *opts, const char *const *required, size_t nrequired, cons
         return cli_usage_error(cmd, err->msg);
     return -1;
 }
+
+deq_status cli_class_pair(int *pos, int *neg, const char *value, deq_error_t err)
+{
+    int a, b, used = 0;
+    if (sscanf(value, "%d,%d%n", &a, &b, &used) != 2 || value[used] != '\0' || a < 0 || a > 9 ||
+        b < 0 || b > 9 || a == b)
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--classes: expected two distinct class indices 0..9 as A,B (e.g. "
+                             "0,1: T-shirt/top vs Trouser), got \"%s\"", value);
+    *pos = a;
+    *neg = b;
+    return DEQ_OK;
+}

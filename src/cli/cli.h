@@ -75,6 +75,7 @@ typedef struct {
     double lr;
     unsigned long seed;
     const char *data;   /* "synthetic" or "fashion-mnist" */
+    int class_pos, class_neg; /* Fashion-MNIST classes (+1, −1) */
     const char *log;
     deq_backend backend;
     long prec;

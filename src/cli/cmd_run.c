@@ -35,7 +35,8 @@ static void run_help(FILE *f)
 {
     fprintf(f,
 "Usage: deqcheck run [FAMILY...] [--profile quick|default] [--preset NAME]\n"
-"                    [--seed S] [--precision BITS] [--report FILE.md]\n"
+"                    [--seed S] [--precision BITS] [--report FILE.md] [--classes A,B]\n"
+"                    [--fashion-dir DIR]\n"
 "\n"
 "The validation run: the theorem families of THEOREMS.md checked on random networks\n"
 "(weights N(0,1) drawn in double, the same exact weights in MPFR) and unit-norm\n"
@@ -56,6 +57,10 @@ static void run_help(FILE *f)
 "  --seed S           run seed (default 1); each case derives its own seed from it\n"
 "  --precision BITS   MPFR precision, %d..%d (default %d)\n"
 "  --report FILE      Markdown report (default reports/deqcheck-report.md)\n"
+"  --classes A,B      Fashion-MNIST classes for T4, A labelled +1 (default 0,1:\n"
+"                     T-shirt/top vs Trouser)\n"
+"  --fashion-dir DIR  where the Fashion-MNIST IDX files are (default\n"
+"                     /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist)\n"
 "\n"
 "Verdicts: HOLDS, VIOLATED, INCONCLUSIVE, N/A (a hypothesis not met; the row says\n"
 "what was observed), ERROR (NaN/Inf or solver failure). Same seed and options give\n"
@@ -188,8 +193,9 @@ static void print_rows(FILE *f, const thm_family *fam, const thm_results_struct 
 
 int cli_cmd_run(int argc, char **argv)
 {
-    cli_opt opts[] = {{"profile", 1, NULL}, {"preset", 1, NULL},  {"seed", 1, NULL},
-                      {"precision", 1, NULL}, {"report", 1, NULL}, {NULL, 0, NULL}};
+    cli_opt opts[] = {{"profile", 1, NULL},  {"preset", 1, NULL},      {"seed", 1, NULL},
+                      {"precision", 1, NULL}, {"report", 1, NULL},     {"classes", 1, NULL},
+                      {"fashion-dir", 1, NULL}, {NULL, 0, NULL}};
     deq_error_t err;
     deq_error_init(err);
     const char *pos[8];
@@ -249,6 +255,14 @@ int cli_cmd_run(int argc, char **argv)
     cfg.prec = prec;
     cfg.seed = (unsigned long)seed;
     cfg.progress = isatty(fileno(stderr));
+    cfg.fashion_pos = 0;
+    cfg.fashion_neg = 1;
+    cfg.fashion_dir = cli_value(opts, "fashion-dir");
+    if ((v = cli_value(opts, "classes")) &&
+        cli_class_pair(&cfg.fashion_pos, &cfg.fashion_neg, v, err) != DEQ_OK) {
+        fprintf(stderr, "deqcheck run: %s\n", err->msg);
+        return CLI_EXIT_USAGE;
+    }
     const char *pname = cli_value(opts, "preset");
     if (pname) {
         const deq_preset *p = deq_preset_find(pname);

@@ -16,7 +16,8 @@ static void train_help(FILE *f)
 {
     fprintf(f,
 "Usage: deqcheck train --preset NAME --m M --n N --steps K --lr ETA --seed S --log FILE.csv\n"
-"                      [--data synthetic|fashion-mnist] [--d D] [--gram-every K]\n"
+"                      [--data synthetic|fashion-mnist] [--classes A,B] [--d D]\n"
+"                      [--gram-every K]\n"
 "                      [--backend double|mpfr] [--precision BITS]\n"
 "\n"
 "Full-batch gradient descent theta <- theta - ETA grad L on the preset's trained groups\n"
@@ -35,6 +36,7 @@ static void train_help(FILE *f)
 "  --data D            synthetic (points on S^{d-1}, target tanh(2<u, x>)) or\n"
 "                      fashion-mnist (T-shirt/top vs Trouser, unit-norm images, labels\n"
 "                      +-1; needs Debian's dataset-fashion-mnist)\n"
+"  --classes A,B       fashion-mnist classes, A labelled +1 (default 0,1)\n"
 "  --d D               synthetic input dimension (default %d)\n"
 "  --gram-every K      lambda_min(G) every K steps and at the last (default 10; 0: never)\n"
 "  --backend B         double or mpfr (default double here: training is long)\n"
@@ -55,7 +57,7 @@ int cli_cmd_train(int argc, char **argv)
                       {"steps", 1, NULL},   {"lr", 1, NULL},       {"seed", 1, NULL},
                       {"data", 1, NULL},    {"d", 1, NULL},        {"gram-every", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL}, {"log", 1, NULL},
-                      {NULL, 0, NULL}};
+                      {"classes", 1, NULL},  {NULL, 0, NULL}};
     static const char *const required[] = {"preset", "m", "n", "steps", "lr", "seed", "log"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "train", train_help, argc,
                        argv);
@@ -96,6 +98,10 @@ int cli_cmd_train(int argc, char **argv)
     if (cli_backend_precision(&a.backend, &a.prec, backend, cli_value(opts, "precision"), err))
         return cli_usage_error("train", err->msg);
     a.progress = isatty(fileno(stderr));
+    a.class_pos = 0;
+    a.class_neg = 1;
+    if ((v = cli_value(opts, "classes")) && cli_class_pair(&a.class_pos, &a.class_neg, v, err))
+        return cli_usage_error("train", err->msg);
 
     mat_d_t X, y;
     if (strcmp(a.data, "synthetic") == 0) {
@@ -107,7 +113,7 @@ int cli_cmd_train(int argc, char **argv)
         data_sphere_points(X, rng);
         data_smooth_target(y, X, rng);
         deq_rng_clear(rng);
-    } else if (data_fashion_two_class(X, y, a.n, 0, 1, 0, NULL, err) != DEQ_OK) {
+    } else if (data_fashion_two_class(X, y, a.n, a.class_pos, a.class_neg, 0, NULL, err) != DEQ_OK) {
         return cli_usage_error("train", err->msg);
     }
     rc = a.backend == DEQ_BACKEND_DOUBLE ? cli_train_run_d(&a, X, y) : cli_train_run_mp(&a, X, y);
