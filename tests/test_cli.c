@@ -705,3 +705,33 @@ Test(cli, fashion_mnist_missing_is_na_with_the_install_command, .timeout = 120)
                                 "1", "--lr", "0.1", "--seed", "1", "--log", report, "--classes",
                                 "0,11", NULL));
 }
+
+Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
+{
+    /* the regression check of THEOREMS §5: same verdicts, no digits lost beyond 2 */
+    dir = test_tmpdir();
+    char report[600], json[600], flipped[600];
+    snprintf(report, sizeof report, "%s/quick.md", dir);
+    snprintf(json, sizeof json, "%s/quick.json", dir);
+    int st = run("run", "--profile", "quick", "--report", report, "--json", json, NULL);
+    cr_assert_eq(st, 0, "quick profile exit %d: %s", st, err_text);
+    const char *baseline = test_source_path("reference/quick-baseline.json");
+    char base[4096];
+    snprintf(base, sizeof base, "%s", baseline);
+    st = run("compare", base, json, NULL);
+    cr_expect_eq(st, 0, "quick profile differs from reference/quick-baseline.json:\n%s", out_text);
+    /* negative control: one flipped verdict must be reported */
+    static char text[1 << 21];
+    slurp(json, text, sizeof text);
+    char *v = strstr(text, "\"verdict\": \"HOLDS\"");
+    cr_assert_not_null(v, "no HOLDS row to flip");
+    memcpy(v + strlen("\"verdict\": \""), "ERROR", 5);
+    snprintf(flipped, sizeof flipped, "%s/flipped.json", dir);
+    FILE *f = fopen(flipped, "w");
+    fputs(text, f);
+    fclose(f);
+    st = run("compare", base, flipped, NULL);
+    cr_expect_eq(st, 1, "a flipped verdict went unnoticed (exit %d): %s", st, out_text);
+    cr_expect(strstr(out_text, "HOLDS -> ERROR") != NULL, "%s", out_text);
+    expect_bad("nothing.json", run("compare", base, "nothing.json", NULL));
+}

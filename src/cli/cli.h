@@ -15,6 +15,7 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_INTERNAL
 int cli_cmd_solve(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
 int cli_cmd_kernel(int argc, char **argv);
+int cli_cmd_compare(int argc, char **argv);
 
 /* A network and its inputs as given to `deqcheck solve` and `deqcheck grad`, validated. */
 typedef struct {

@@ -12,6 +12,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "report/json.h"
 #include "theorems/theorem.h"
 
 typedef struct {
@@ -36,7 +37,7 @@ static void run_help(FILE *f)
     fprintf(f,
 "Usage: deqcheck run [FAMILY...] [--profile quick|default] [--preset NAME]\n"
 "                    [--seed S] [--precision BITS] [--report FILE.md] [--classes A,B]\n"
-"                    [--fashion-dir DIR]\n"
+"                    [--fashion-dir DIR] [--json FILE.json]\n"
 "\n"
 "The validation run: the theorem families of THEOREMS.md checked on random networks\n"
 "(weights N(0,1) drawn in double, the same exact weights in MPFR) and unit-norm\n"
@@ -57,6 +58,7 @@ static void run_help(FILE *f)
 "  --seed S           run seed (default 1); each case derives its own seed from it\n"
 "  --precision BITS   MPFR precision, %d..%d (default %d)\n"
 "  --report FILE      Markdown report (default reports/deqcheck-report.md)\n"
+"  --json FILE        the rows as JSON too (see deqcheck compare --help)\n"
 "  --classes A,B      Fashion-MNIST classes for T4, A labelled +1 (default 0,1:\n"
 "                     T-shirt/top vs Trouser)\n"
 "  --fashion-dir DIR  where the Fashion-MNIST IDX files are (default\n"
@@ -195,7 +197,7 @@ int cli_cmd_run(int argc, char **argv)
 {
     cli_opt opts[] = {{"profile", 1, NULL},  {"preset", 1, NULL},      {"seed", 1, NULL},
                       {"precision", 1, NULL}, {"report", 1, NULL},     {"classes", 1, NULL},
-                      {"fashion-dir", 1, NULL}, {NULL, 0, NULL}};
+                      {"fashion-dir", 1, NULL}, {"json", 1, NULL},    {NULL, 0, NULL}};
     deq_error_t err;
     deq_error_init(err);
     const char *pos[8];
@@ -297,6 +299,11 @@ int cli_cmd_run(int argc, char **argv)
     }
     write_report(f, &cfg, fams, nfam, res);
     fclose(f);
+    const char *json = cli_value(opts, "json");
+    if (json && report_json_write(json, &cfg, fams, nfam, res, err) != DEQ_OK) {
+        fprintf(stderr, "deqcheck run: %s\n", err->msg);
+        counts[THM_ERROR]++;
+    }
     for (int k = 0; k < nfam; k++)
         thm_results_clear(&res[k]);
     printf("%d HOLDS, %d VIOLATED, %d INCONCLUSIVE, %d N/A, %d ERROR; report: %s\n",

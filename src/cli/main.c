@@ -25,6 +25,7 @@ static void main_help(FILE *f)
 "  train    full-batch gradient descent on a preset, with a per-step CSV log\n"
 "  kernel   infinite-width NNGP / NTK matrices of the inputs, with a certified\n"
 "           lower bound on lambda_min\n"
+"  compare  regression compare of two JSON result files of deqcheck run --json\n"
 "  run      the validation run: checks on the named presets, written as a\n"
 "           Markdown report (default: reports/deqcheck-report.md)\n"
 "\n"
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
         return cli_cmd_grad(argc, argv);
     if (strcmp(cmd, "kernel") == 0)
         return cli_cmd_kernel(argc, argv);
+    if (strcmp(cmd, "compare") == 0)
+        return cli_cmd_compare(argc, argv);
     if (strcmp(cmd, "run") == 0)
         return cli_cmd_run(argc, argv);
     fprintf(stderr, "deqcheck: %s: unknown command (deqcheck --help lists them)\n", cmd);
