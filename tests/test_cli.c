@@ -2,64 +2,15 @@
  * naming the file and line or the flag), non-convergence (exit 1, nothing
  * written), and `deqcheck solve` against an independent naive Picard
  * iteration written here at twice the precision. */
-#include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/rng.h"
 #include "data/textmat.h"
 #include "testutil.h"
-
-static char out_text[1 << 16], err_text[1 << 16];
-
-static void slurp(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
-    buf[n] = '\0';
-    if (f)
-        fclose(f);
-}
-
-/* Runs deqcheck with the NULL-terminated arguments; returns the exit status
- * and leaves stdout/stderr in out_text/err_text. */
-static int run(const char *first, ...)
-{
-    const char *bin = getenv("DEQCHECK_BIN");
-    cr_assert_not_null(bin, "DEQCHECK_BIN is not set (run through ctest)");
-    const char *argv[64];
-    int argc = 0;
-    argv[argc++] = bin;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a; a = va_arg(ap, const char *))
-        argv[argc++] = a;
-    va_end(ap);
-    argv[argc] = NULL;
-    char outp[] = "/tmp/deqcheck-cli-out-XXXXXX", errp[] = "/tmp/deqcheck-cli-err-XXXXXX";
-    int fo = mkstemp(outp), fe = mkstemp(errp);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    close(fo);
-    close(fe);
-    slurp(outp, out_text, sizeof out_text);
-    slurp(errp, err_text, sizeof err_text);
-    unlink(outp);
-    unlink(errp);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
 
 static int count_lines(const char *s)
 {
@@ -103,13 +54,13 @@ static void setup_problem(long m, long d, long n, unsigned long seed)
 /* The bad-input contract: status 2, exactly one line, containing `needle`. */
 static void expect_bad(const char *needle, int status)
 {
-    cr_expect_eq(status, 2, "exit status %d (stderr: %s)", status, err_text);
-    cr_expect_eq(count_lines(err_text), 1, "stderr is not one line: [%s]", err_text);
-    cr_expect(strstr(err_text, needle) != NULL, "stderr [%s] does not name [%s]", err_text, needle);
-    cr_expect_eq(out_text[0], '\0', "stdout not empty: %s", out_text);
+    cr_expect_eq(status, 2, "exit status %d (stderr: %s)", status, test_cli_err);
+    cr_expect_eq(count_lines(test_cli_err), 1, "stderr is not one line: [%s]", test_cli_err);
+    cr_expect(strstr(test_cli_err, needle) != NULL, "stderr [%s] does not name [%s]", test_cli_err, needle);
+    cr_expect_eq(test_cli_out[0], '\0', "stdout not empty: %s", test_cli_out);
 }
 
-#define SOLVE(...) run("solve", "--A", pathA, "--U", pathU, "--X", pathX, __VA_ARGS__, NULL)
+#define SOLVE(...) test_run_cli("solve", "--A", pathA, "--U", pathU, "--X", pathX, __VA_ARGS__, NULL)
 
 Test(cli, bad_flags_name_the_flag)
 {
@@ -134,7 +85,7 @@ Test(cli, bad_flags_name_the_flag)
     expect_bad("--out", SOLVE("--gamma", "0.5", "--activation", "relu", "--out"));
     expect_bad("--out", SOLVE("--gamma", "0.5", "--activation", "relu", "--out",
                               "/nonexistent-dir/Z.txt"));
-    expect_bad("nosuchcommand", run("nosuchcommand", NULL));
+    expect_bad("nosuchcommand", test_run_cli("nosuchcommand", NULL));
 }
 
 Test(cli, bad_files_name_the_file_and_line)
@@ -153,13 +104,13 @@ Test(cli, bad_files_name_the_file_and_line)
         const char *p = test_write_file(dir, cases[k].name, cases[k].text);
         char path[512];
         snprintf(path, sizeof path, "%s", p);
-        int st = run("solve", "--A", path, "--U", pathU, "--X", pathX, "--gamma", "0.5",
+        int st = test_run_cli("solve", "--A", path, "--U", pathU, "--X", pathX, "--gamma", "0.5",
                      "--activation", "relu", NULL);
         expect_bad(cases[k].needle, st);
     }
     char missing[600];
     snprintf(missing, sizeof missing, "%s/does-not-exist.txt", dir);
-    expect_bad("does-not-exist.txt", run("solve", "--A", missing, "--U", pathU, "--X", pathX,
+    expect_bad("does-not-exist.txt", test_run_cli("solve", "--A", missing, "--U", pathU, "--X", pathX,
                                          "--gamma", "0.5", "--activation", "relu", NULL));
 }
 
@@ -169,19 +120,19 @@ Test(cli, wrong_dimensions_are_named)
     const char *rect = test_write_file(dir, "rect.txt", "4 3\n1 2 3\n4 5 6\n7 8 9\n1 2 3\n");
     char r[512];
     snprintf(r, sizeof r, "%s", rect);
-    expect_bad("rect.txt", run("solve", "--A", r, "--U", pathU, "--X", pathX, "--gamma", "0.5",
+    expect_bad("rect.txt", test_run_cli("solve", "--A", r, "--U", pathU, "--X", pathX, "--gamma", "0.5",
                                "--activation", "relu", NULL));
     /* U with 3 rows for a 4×4 A */
     const char *u3 = test_write_file(dir, "U3.txt", "3 3\n1 0 0\n0 1 0\n0 0 1\n");
     char u[512];
     snprintf(u, sizeof u, "%s", u3);
-    expect_bad("U3.txt", run("solve", "--A", pathA, "--U", u, "--X", pathX, "--gamma", "0.5",
+    expect_bad("U3.txt", test_run_cli("solve", "--A", pathA, "--U", u, "--X", pathX, "--gamma", "0.5",
                              "--activation", "relu", NULL));
     /* X with 2 rows while U has 3 columns */
     const char *x2 = test_write_file(dir, "X2.txt", "2 1\n1\n0\n");
     char x[512];
     snprintf(x, sizeof x, "%s", x2);
-    expect_bad("X2.txt", run("solve", "--A", pathA, "--U", pathU, "--X", x, "--gamma", "0.5",
+    expect_bad("X2.txt", test_run_cli("solve", "--A", pathA, "--U", pathU, "--X", x, "--gamma", "0.5",
                              "--activation", "relu", NULL));
 }
 
@@ -196,9 +147,9 @@ Test(cli, divergent_solve_fails_and_writes_nothing)
     for (int b = 0; b < 2; b++) {
         int st = SOLVE("--gamma", "3", "--activation", "relu", "--solver", "picard", "--backend",
                        b ? "mpfr" : "double");
-        cr_expect_eq(st, 1, "exit status %d, stderr %s", st, err_text);
-        cr_expect(strstr(err_text, "not converged") != NULL, "stderr: %s", err_text);
-        cr_expect_eq(out_text[0], '\0', "a result was written: %s", out_text);
+        cr_expect_eq(st, 1, "exit status %d, stderr %s", st, test_cli_err);
+        cr_expect(strstr(test_cli_err, "not converged") != NULL, "stderr: %s", test_cli_err);
+        cr_expect_eq(test_cli_out[0], '\0', "a result was written: %s", test_cli_out);
     }
 }
 
@@ -291,9 +242,9 @@ Test(cli, solve_matches_an_independent_naive_iteration, .timeout = 120)
         for (int b = 0; b < 2; b++) {
             int st = SOLVE("--gamma", "0.3", "--activation", acts[a], "--backend",
                            b ? "mpfr" : "double", "--out", outp);
-            cr_assert_eq(st, 0, "%s %s: exit %d: %s", acts[a], b ? "mpfr" : "double", st, err_text);
-            cr_expect(strstr(err_text, "error bound:") != NULL, "summary lacks the error bound: %s",
-                      err_text);
+            cr_assert_eq(st, 0, "%s %s: exit %d: %s", acts[a], b ? "mpfr" : "double", st, test_cli_err);
+            cr_expect(strstr(test_cli_err, "error bound:") != NULL, "summary lacks the error bound: %s",
+                      test_cli_err);
             mat_mp_t Z;
             cr_assert_eq(textmat_read_mp(Z, outp, ref_prec, err), DEQ_OK, "%s", err->msg);
             double dig = min_digits(Z, Zref, ref_prec);
@@ -311,15 +262,15 @@ Test(cli, solve_matches_an_independent_naive_iteration, .timeout = 120)
 
 Test(cli, help_describes_every_flag)
 {
-    cr_expect_eq(run("--help", NULL), 0);
-    cr_expect(strstr(out_text, "solve") && strstr(out_text, "run"));
-    cr_expect_eq(run("solve", "--help", NULL), 0);
+    cr_expect_eq(test_run_cli("--help", NULL), 0);
+    cr_expect(strstr(test_cli_out, "solve") && strstr(test_cli_out, "run"));
+    cr_expect_eq(test_run_cli("solve", "--help", NULL), 0);
     const char *flags[] = {"--A", "--U", "--X", "--gamma", "--sigma-u", "--activation", "--backend",
                            "--precision", "--solver", "--tol", "--max-iter", "--out"};
     for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
-        cr_expect(strstr(out_text, flags[k]) != NULL, "solve --help does not mention %s", flags[k]);
-    cr_expect_eq(run("run", "--help", NULL), 0);
-    cr_expect(strstr(out_text, "--profile") != NULL);
+        cr_expect(strstr(test_cli_out, flags[k]) != NULL, "solve --help does not mention %s", flags[k]);
+    cr_expect_eq(test_run_cli("run", "--help", NULL), 0);
+    cr_expect(strstr(test_cli_out, "--profile") != NULL);
 }
 
 Test(cli, run_well_posedness_quick_covers_every_T1_check, .timeout = 300)
@@ -327,10 +278,10 @@ Test(cli, run_well_posedness_quick_covers_every_T1_check, .timeout = 300)
     dir = test_tmpdir();
     char report[600];
     snprintf(report, sizeof report, "%s/report.md", dir);
-    int st = run("run", "well-posedness", "--profile", "quick", "--report", report, NULL);
-    cr_assert_eq(st, 0, "exit %d: %s %s", st, out_text, err_text);
+    int st = test_run_cli("run", "well-posedness", "--profile", "quick", "--report", report, NULL);
+    cr_assert_eq(st, 0, "exit %d: %s %s", st, test_cli_out, test_cli_err);
     static char md[1 << 20];
-    slurp(report, md, sizeof md);
+    test_slurp(report, md, sizeof md);
     const char *ids[] = {"T1.contraction", "T1.picard_rate", "T1.error_bound", "T1.init_norm",
                          "T1.linear_softmax", "T1.negative_control"};
     for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
@@ -339,8 +290,8 @@ Test(cli, run_well_posedness_quick_covers_every_T1_check, .timeout = 300)
     cr_expect(strstr(md, "mpfr-256") != NULL && strstr(md, "| double |") != NULL,
               "double and MPFR rows are not both present");
     /* bad usage of run */
-    expect_bad("nosuchfamily", run("run", "nosuchfamily", NULL));
-    expect_bad("--profile", run("run", "--profile", "huge", NULL));
+    expect_bad("nosuchfamily", test_run_cli("run", "nosuchfamily", NULL));
+    expect_bad("--profile", test_run_cli("run", "--profile", "huge", NULL));
 }
 
 /* Unit-norm inputs (d×n) written to dir/name; columns i_dup and j_dup equal when >= 0. */
@@ -378,10 +329,10 @@ Test(cli, kernel_relu_ntk_diagonal_matches_closed_form)
     char px[600], out[600];
     write_unit_inputs(px, "X.txt", 5, 6, -1, -1, test_seed() + 60);
     snprintf(out, sizeof out, "%s/H.txt", dir);
-    int st = run("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu", "--kind", "ntk",
+    int st = test_run_cli("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu", "--kind", "ntk",
                  "--out", out, NULL);
-    cr_assert_eq(st, 0, "exit %d: %s", st, err_text);
-    cr_expect(strstr(err_text, "positive definite: CERTIFIED") != NULL, "%s", err_text);
+    cr_assert_eq(st, 0, "exit %d: %s", st, test_cli_err);
+    cr_expect(strstr(test_cli_err, "positive definite: CERTIFIED") != NULL, "%s", test_cli_err);
     deq_error_t err;
     deq_error_init(err);
     mat_mp_t H, X;
@@ -423,22 +374,22 @@ Test(cli, kernel_parallel_inputs_are_not_certified_and_bad_input_is_named)
     const char *acts[] = {"relu", "erf", "tanh"};
     for (int q = 0; q < 3; q++)
         for (int b = 0; b < 2; b++) {
-            int st = run("kernel", "--X", px, "--gamma", "0.5", "--activation", acts[q], "--kind",
+            int st = test_run_cli("kernel", "--X", px, "--gamma", "0.5", "--activation", acts[q], "--kind",
                          "ntk", "--backend", b ? "mpfr" : "double", NULL);
-            cr_expect_eq(st, 0, "exit %d: %s", st, err_text);
-            cr_expect(strstr(err_text, "positive definiteness NOT certified") != NULL,
+            cr_expect_eq(st, 0, "exit %d: %s", st, test_cli_err);
+            cr_expect(strstr(test_cli_err, "positive definiteness NOT certified") != NULL,
                       "%s: parallel inputs certified (%s): %s", acts[q], b ? "mpfr" : "double",
-                      err_text);
+                      test_cli_err);
         }
-    expect_bad("--kind", run("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu",
+    expect_bad("--kind", test_run_cli("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu",
                              "--kind", "ntk-B", NULL));
-    expect_bad("--kind", run("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu", NULL));
-    expect_bad("--precision", run("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu",
+    expect_bad("--kind", test_run_cli("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu", NULL));
+    expect_bad("--precision", test_run_cli("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu",
                                   "--kind", "nngp", "--precision", "2", NULL));
     const char *bad = test_write_file(dir, "bad.txt", "2 2\n1 2\n3 x\n");
     char pb[600];
     snprintf(pb, sizeof pb, "%s", bad);
-    expect_bad("bad.txt:3:", run("kernel", "--X", pb, "--gamma", "0.5", "--activation", "relu",
+    expect_bad("bad.txt:3:", test_run_cli("kernel", "--X", pb, "--gamma", "0.5", "--activation", "relu",
                                  "--kind", "nngp", NULL));
 }
 
@@ -527,9 +478,9 @@ Test(cli, kernel_erf_all_kinds_match_an_independent_iteration, .timeout = 120)
         for (long k = 0; k < n * n; k++)
             scale = fmax(scale, fabs(mpfr_get_d(ref[k], MPFR_RNDN)));
         for (int b = 0; b < 2; b++) {
-            int st = run("kernel", "--X", px, "--gamma", "0.5", "--activation", "erf", "--kind",
+            int st = test_run_cli("kernel", "--X", px, "--gamma", "0.5", "--activation", "erf", "--kind",
                          kinds[kind], "--backend", b ? "mpfr" : "double", "--out", out, NULL);
-            cr_assert_eq(st, 0, "%s: exit %d: %s", kinds[kind], st, err_text);
+            cr_assert_eq(st, 0, "%s: exit %d: %s", kinds[kind], st, test_cli_err);
             mat_mp_t K;
             cr_assert_eq(textmat_read_mp(K, out, 512, err), DEQ_OK, "%s", err->msg);
             double worst = 400;
@@ -630,10 +581,10 @@ Test(cli, grad_matches_finite_differences_of_an_independent_solve, .timeout = 24
             }
         }
         for (int b = 0; b < 2; b++) {
-            int st = run("grad", "--A", pathA, "--U", pathU, "--X", pathX, "--v", pv, "--y", py,
+            int st = test_run_cli("grad", "--A", pathA, "--U", pathU, "--X", pathX, "--v", pv, "--y", py,
                          "--gamma", "0.3", "--activation", acts[ai], "--backend",
                          b ? "mpfr" : "double", "--out-dir", outdir, NULL);
-            cr_assert_eq(st, 0, "%s: exit %d: %s", acts[ai], st, err_text);
+            cr_assert_eq(st, 0, "%s: exit %d: %s", acts[ai], st, test_cli_err);
             for (int w = 0; w < 3; w++) {
                 char path[700];
                 snprintf(path, sizeof path, "%s/%s", outdir, files[w]);
@@ -663,9 +614,9 @@ Test(cli, grad_matches_finite_differences_of_an_independent_solve, .timeout = 24
     const char *badv = test_write_file(dir, "badv.txt", "3 1\n1\n2\n3\n");
     char pb[600];
     snprintf(pb, sizeof pb, "%s", badv);
-    expect_bad("--v", run("grad", "--A", pathA, "--U", pathU, "--X", pathX, "--v", pb, "--y", py,
+    expect_bad("--v", test_run_cli("grad", "--A", pathA, "--U", pathU, "--X", pathX, "--v", pb, "--y", py,
                           "--gamma", "0.3", "--activation", "relu", "--out-dir", outdir, NULL));
-    expect_bad("--out-dir", run("grad", "--A", pathA, "--U", pathU, "--X", pathX, "--v", pv, "--y",
+    expect_bad("--out-dir", test_run_cli("grad", "--A", pathA, "--U", pathU, "--X", pathX, "--v", pv, "--y",
                                 py, "--gamma", "0.3", "--activation", "relu", NULL));
     mat_clear_mp(A), mat_clear_mp(U), mat_clear_mp(X), mat_clear_mp(v), mat_clear_mp(y);
 }
@@ -675,10 +626,10 @@ Test(cli, run_linear_convergence_quick_covers_T3_and_catches_its_controls, .time
     dir = test_tmpdir();
     char report[600];
     snprintf(report, sizeof report, "%s/report.md", dir);
-    int st = run("run", "linear-convergence", "--profile", "quick", "--report", report, NULL);
-    cr_assert_eq(st, 0, "exit %d: %s %s", st, out_text, err_text);
+    int st = test_run_cli("run", "linear-convergence", "--profile", "quick", "--report", report, NULL);
+    cr_assert_eq(st, 0, "exit %d: %s %s", st, test_cli_out, test_cli_err);
     static char md[1 << 20];
-    slurp(report, md, sizeof md);
+    test_slurp(report, md, sizeof md);
     const char *ids[] = {"T3.gradient", "T3.pl_step", "T3.rate", "T3.lazy", "T3.negative_control",
                          "T1.training", "T2.training"};
     for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
@@ -692,16 +643,16 @@ Test(cli, fashion_mnist_missing_is_na_with_the_install_command, .timeout = 120)
     dir = test_tmpdir(); /* an empty directory stands for a machine without the package */
     char report[600];
     snprintf(report, sizeof report, "%s/report.md", dir);
-    int st = run("run", "generalization", "--profile", "quick", "--fashion-dir", dir, "--report",
+    int st = test_run_cli("run", "generalization", "--profile", "quick", "--fashion-dir", dir, "--report",
                  report, NULL);
-    cr_expect_eq(st, 0, "exit %d: %s", st, err_text);
+    cr_expect_eq(st, 0, "exit %d: %s", st, test_cli_err);
     static char md[1 << 20];
-    slurp(report, md, sizeof md);
+    test_slurp(report, md, sizeof md);
     cr_expect(strstr(md, "apt-get install dataset-fashion-mnist") != NULL,
               "the Fashion-MNIST rows do not name the install command");
     cr_expect(strstr(md, "| N/A |") != NULL, "no N/A row for the missing data");
-    expect_bad("--classes", run("run", "--classes", "3,3", NULL));
-    expect_bad("--classes", run("train", "--preset", "gao2021", "--m", "8", "--n", "4", "--steps",
+    expect_bad("--classes", test_run_cli("run", "--classes", "3,3", NULL));
+    expect_bad("--classes", test_run_cli("train", "--preset", "gao2021", "--m", "8", "--n", "4", "--steps",
                                 "1", "--lr", "0.1", "--seed", "1", "--log", report, "--classes",
                                 "0,11", NULL));
 }
@@ -713,16 +664,16 @@ Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
     char report[600], json[600], flipped[600];
     snprintf(report, sizeof report, "%s/quick.md", dir);
     snprintf(json, sizeof json, "%s/quick.json", dir);
-    int st = run("run", "--profile", "quick", "--report", report, "--json", json, NULL);
-    cr_assert_eq(st, 0, "quick profile exit %d: %s", st, err_text);
+    int st = test_run_cli("run", "--profile", "quick", "--report", report, "--json", json, NULL);
+    cr_assert_eq(st, 0, "quick profile exit %d: %s", st, test_cli_err);
     const char *baseline = test_source_path("reference/quick-baseline.json");
     char base[4096];
     snprintf(base, sizeof base, "%s", baseline);
-    st = run("compare", base, json, NULL);
-    cr_expect_eq(st, 0, "quick profile differs from reference/quick-baseline.json:\n%s", out_text);
+    st = test_run_cli("compare", base, json, NULL);
+    cr_expect_eq(st, 0, "quick profile differs from reference/quick-baseline.json:\n%s", test_cli_out);
     /* negative control: one flipped verdict must be reported */
     static char text[1 << 21];
-    slurp(json, text, sizeof text);
+    test_slurp(json, text, sizeof text);
     char *v = strstr(text, "\"verdict\": \"HOLDS\"");
     cr_assert_not_null(v, "no HOLDS row to flip");
     memcpy(v + strlen("\"verdict\": \""), "ERROR", 5);
@@ -730,8 +681,8 @@ Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
     FILE *f = fopen(flipped, "w");
     fputs(text, f);
     fclose(f);
-    st = run("compare", base, flipped, NULL);
-    cr_expect_eq(st, 1, "a flipped verdict went unnoticed (exit %d): %s", st, out_text);
-    cr_expect(strstr(out_text, "HOLDS -> ERROR") != NULL, "%s", out_text);
-    expect_bad("nothing.json", run("compare", base, "nothing.json", NULL));
+    st = test_run_cli("compare", base, flipped, NULL);
+    cr_expect_eq(st, 1, "a flipped verdict went unnoticed (exit %d): %s", st, test_cli_out);
+    cr_expect(strstr(test_cli_out, "HOLDS -> ERROR") != NULL, "%s", test_cli_out);
+    expect_bad("nothing.json", test_run_cli("compare", base, "nothing.json", NULL));
 }

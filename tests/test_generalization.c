@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "deq/grad.h"
@@ -241,56 +240,10 @@ Test(generalization, negative_control_rule)
 
 /* ---------- the CLI acceptance run ---------- */
 
-static char out_text[1 << 16], err_text[1 << 14];
-
-static void slurp(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
-    buf[n] = '\0';
-    if (f)
-        fclose(f);
-}
-
-/* Runs deqcheck (DEQCHECK_BIN) with the NULL-terminated arguments; returns
- * the exit status, stdout/stderr in out_text/err_text. */
-static int run(const char *first, ...)
-{
-    const char *bin = getenv("DEQCHECK_BIN");
-    cr_assert_not_null(bin, "DEQCHECK_BIN is not set (run through ctest)");
-    const char *argv[32];
-    int argc = 0;
-    argv[argc++] = bin;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a; a = va_arg(ap, const char *))
-        argv[argc++] = a;
-    va_end(ap);
-    argv[argc] = NULL;
-    char outp[] = "/tmp/deqcheck-gen-out-XXXXXX", errp[] = "/tmp/deqcheck-gen-err-XXXXXX";
-    int fo = mkstemp(outp), fe = mkstemp(errp);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    close(fo);
-    close(fe);
-    slurp(outp, out_text, sizeof out_text);
-    slurp(errp, err_text, sizeof err_text);
-    unlink(outp);
-    unlink(errp);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 /* A stdout row line containing every one of the NULL-terminated words. */
 static int has_row(const char *first, ...)
 {
-    for (const char *line = out_text; *line;) {
+    for (const char *line = test_cli_out; *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
         char buf[512];
@@ -313,14 +266,14 @@ Test(generalization, run_quick_holds_on_fashion_mnist_in_double_and_mpfr, .timeo
     const char *dir = test_tmpdir();
     char report[600];
     snprintf(report, sizeof report, "%s/report.md", dir);
-    int st = run("run", "generalization", "--profile", "quick", "--report", report, NULL);
-    cr_assert_eq(st, 0, "exit %d: %s %s", st, out_text, err_text);
+    int st = test_run_cli("run", "generalization", "--profile", "quick", "--report", report, NULL);
+    cr_assert_eq(st, 0, "exit %d: %s %s", st, test_cli_out, test_cli_err);
     cr_expect(has_row("T4.bound", "fashion-mnist 0v1", "double", "HOLDS", NULL),
-              "no T4.bound fashion-mnist double HOLDS row:\n%s", out_text);
+              "no T4.bound fashion-mnist double HOLDS row:\n%s", test_cli_out);
     cr_expect(has_row("T4.bound", "fashion-mnist 0v1", "mpfr-", "HOLDS", NULL),
-              "no T4.bound fashion-mnist MPFR HOLDS row:\n%s", out_text);
+              "no T4.bound fashion-mnist MPFR HOLDS row:\n%s", test_cli_out);
     static char md[1 << 20];
-    slurp(report, md, sizeof md);
+    test_slurp(report, md, sizeof md);
     const char *ids[] = {"T4.bound", "T4.rademacher", "T4.distance", "T4.init_sensitivity",
                          "T4.negative_control", "delta=0.05 (default)"};
     for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)

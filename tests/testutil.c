@@ -6,7 +6,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 unsigned long test_seed(void)
 {
@@ -98,4 +101,49 @@ const char *test_write_file(const char *dir, const char *name, const char *text)
     fputs(text, f);
     fclose(f);
     return buf;
+}
+
+char test_cli_out[TEST_CLI_TEXT], test_cli_err[TEST_CLI_TEXT];
+
+void test_slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+int test_run_cli(const char *first, ...)
+{
+    const char *bin = getenv("DEQCHECK_BIN");
+    cr_assert_not_null(bin, "DEQCHECK_BIN is not set (run through ctest)");
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = bin;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && argc < 63; a = va_arg(ap, const char *))
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    char outp[] = "/tmp/deqcheck-cli-out-XXXXXX", errp[] = "/tmp/deqcheck-cli-err-XXXXXX";
+    int fo = mkstemp(outp), fe = mkstemp(errp);
+    cr_assert(fo >= 0 && fe >= 0, "mkstemp failed");
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fo, 1);
+        dup2(fe, 2);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    close(fo);
+    close(fe);
+    test_slurp(outp, test_cli_out, sizeof test_cli_out);
+    test_slurp(errp, test_cli_err, sizeof test_cli_err);
+    unlink(outp);
+    unlink(errp);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }

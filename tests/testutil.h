@@ -31,4 +31,13 @@ const char *test_tmpdir(void);
 /* Writes `text` to dir/name and returns the path (static buffer, one at a time). */
 const char *test_write_file(const char *dir, const char *name, const char *text);
 
+/* Runs the deqcheck binary (DEQCHECK_BIN, set by ctest) with the
+ * NULL-terminated arguments; returns its exit status (128 if it did not exit)
+ * and leaves its stdout and stderr in test_cli_out and test_cli_err. */
+#define TEST_CLI_TEXT (1 << 16)
+extern char test_cli_out[TEST_CLI_TEXT], test_cli_err[TEST_CLI_TEXT];
+int test_run_cli(const char *first, ...);
+/* The file's first cap − 1 bytes into buf, NUL-terminated ("" if unreadable). */
+void test_slurp(const char *path, char *buf, size_t cap);
+
 #endif

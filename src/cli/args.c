@@ -1,4 +1,5 @@
 #include "cli/args.h"
+#include "cli/cli.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -227,5 +228,26 @@ deq_status cli_class_pair(int *pos, int *neg, const char *value, deq_error_t err
                              "0,1: T-shirt/top vs Trouser), got \"%s\"", value);
     *pos = a;
     *neg = b;
+    return DEQ_OK;
+}
+
+deq_status cli_net_args_parse(cli_net_args *a, const char *cmd, const cli_opt *opts,
+                              deq_error_t err)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd = cmd;
+    deq_solve_opts_default(&a->opts);
+    a->A = cli_value(opts, "A");
+    a->U = cli_value(opts, "U");
+    a->X = cli_value(opts, "X");
+    a->gamma = cli_value(opts, "gamma");
+    a->sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
+    if (cli_decimal("gamma", a->gamma, err) || cli_decimal("sigma-u", a->sigma_u, err) ||
+        cli_activation(&a->act, cli_value(opts, "activation"), err) ||
+        cli_backend_precision(&a->backend, &a->prec, cli_value(opts, "backend"),
+                              cli_value(opts, "precision"), err))
+        return err->status;
+    if (a->backend == DEQ_BACKEND_DOUBLE)
+        a->opts.newton = 0; /* Newton polishing is an MPFR step */
     return DEQ_OK;
 }

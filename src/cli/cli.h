@@ -4,6 +4,7 @@
 #ifndef DEQ_CLI_CLI_H
 #define DEQ_CLI_CLI_H
 
+#include "cli/args.h"
 #include "core/ctx.h"
 #include "deq/activation.h"
 #include "deq/model.h"
@@ -29,6 +30,12 @@ typedef struct {
     long prec;
     deq_solve_opts opts;
 } cli_net_args;
+
+/* Fills a from the flags that `solve` and `grad` share (--A, --U, --X,
+ * --gamma, --sigma-u, --activation, --backend, --precision), with the solver
+ * defaults (Newton off in double). Errors name the flag. */
+deq_status cli_net_args_parse(cli_net_args *a, const char *cmd, const cli_opt *opts,
+                              deq_error_t err);
 
 /* The solve itself, once per backend (cli/solve_gen.c). */
 int cli_solve_run_d(const cli_net_args *a);

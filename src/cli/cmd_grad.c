@@ -53,23 +53,13 @@ int cli_cmd_grad(int argc, char **argv)
     deq_error_t err;
     deq_error_init(err);
     cli_net_args a;
-    memset(&a, 0, sizeof a);
-    a.cmd = "grad";
-    deq_solve_opts_default(&a.opts);
-    a.A = cli_value(opts, "A");
-    a.U = cli_value(opts, "U");
-    a.X = cli_value(opts, "X");
+    if (cli_net_args_parse(&a, "grad", opts, err))
+        return cli_usage_error("grad", err->msg);
     a.v = cli_value(opts, "v");
     a.y = cli_value(opts, "y");
     a.out_dir = cli_value(opts, "out-dir");
-    a.gamma = cli_value(opts, "gamma");
-    a.sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
     a.sigma_v = cli_value(opts, "sigma-v") ? cli_value(opts, "sigma-v") : "1";
-    if (cli_decimal("gamma", a.gamma, err) || cli_decimal("sigma-u", a.sigma_u, err) ||
-        cli_decimal("sigma-v", a.sigma_v, err) ||
-        cli_activation(&a.act, cli_value(opts, "activation"), err) ||
-        cli_backend_precision(&a.backend, &a.prec, cli_value(opts, "backend"),
-                              cli_value(opts, "precision"), err))
+    if (cli_decimal("sigma-v", a.sigma_v, err))
         return cli_usage_error("grad", err->msg);
     struct stat st;
     if (stat(a.out_dir, &st) != 0 && mkdir(a.out_dir, 0777) != 0) {
@@ -81,7 +71,5 @@ int cli_cmd_grad(int argc, char **argv)
         deq_error_set(err, DEQ_ERR_INPUT, "--out-dir %s: not a writable directory", a.out_dir);
         return cli_usage_error("grad", err->msg);
     }
-    if (a.backend == DEQ_BACKEND_DOUBLE)
-        a.opts.newton = 0;
     return a.backend == DEQ_BACKEND_DOUBLE ? cli_grad_run_d(&a) : cli_grad_run_mp(&a);
 }

@@ -67,23 +67,10 @@ int cli_cmd_solve(int argc, char **argv)
     deq_error_t err;
     deq_error_init(err);
     cli_net_args a;
-    memset(&a, 0, sizeof a);
-    a.cmd = "solve";
-    deq_solve_opts_default(&a.opts);
-    a.A = cli_value(opts, "A");
-    a.U = cli_value(opts, "U");
-    a.X = cli_value(opts, "X");
+    if (cli_net_args_parse(&a, "solve", opts, err))
+        return cli_usage_error("solve", err->msg);
     a.out = cli_value(opts, "out");
     if (a.out && cli_check_writable("out", a.out, err))
-        return cli_usage_error("solve", err->msg);
-    a.gamma = cli_value(opts, "gamma");
-    a.sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
-    if (cli_decimal("gamma", a.gamma, err) || cli_decimal("sigma-u", a.sigma_u, err))
-        return cli_usage_error("solve", err->msg);
-
-    if (cli_activation(&a.act, cli_value(opts, "activation"), err) ||
-        cli_backend_precision(&a.backend, &a.prec, cli_value(opts, "backend"),
-                              cli_value(opts, "precision"), err))
         return cli_usage_error("solve", err->msg);
     const char *solver = cli_value(opts, "solver");
     if (solver && deq_solver_parse(&a.opts.solver, solver) != 0) {
@@ -109,8 +96,6 @@ int cli_cmd_solve(int argc, char **argv)
         cli_double_in(&a.opts.damping, "damping", v, 0.0, 1.0, 1, err))
         return cli_usage_error("solve", err->msg);
     if (cli_value(opts, "no-newton"))
-        a.opts.newton = 0;
-    if (a.backend == DEQ_BACKEND_DOUBLE)
         a.opts.newton = 0;
     return a.backend == DEQ_BACKEND_DOUBLE ? cli_solve_run_d(&a) : cli_solve_run_mp(&a);
 }
