@@ -9,6 +9,9 @@ DEQCHECK_PACKAGES=(
   libgsl-dev libmpfr-dev libgmp-dev libopenblas-dev zlib1g-dev
   libcriterion-dev libjansson-dev
   gnuplot-nox dataset-fashion-mnist
+  libflint-arb-dev
+  clang libclang-rt-14-dev
+  openmpi-bin libopenmpi-dev
 )
 
 missing=()
@@ -30,5 +33,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDEQCHECK_MPI=ON >/dev/null
 cmake --build "$root/build" -j "$(nproc)"

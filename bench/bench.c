@@ -16,31 +16,10 @@
 #include "deq/gram.h"
 #include "deq/problem.h"
 #include "kernel/nngp.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void fill(mat_d_t M, deq_rng_t rng)
-{
-    for (long k = 0; k < M->rows * M->cols; k++)
-        M->e[k] = deq_rng_gaussian(rng);
-}
+#include "bench_profile.h"
+#include "bench_mpfr.h"
+#include "bench_torch.h"
+#include "bench_util.h"
 
 /* A problem with exact double data; gamma and sigma_u as decimal strings.
  * symmetric: A = (G + Gᵀ)/√2 (real spectrum) instead of i.i.d. G. */
@@ -53,8 +32,8 @@ static void make_problem(deq_problem_d_t P, long m, long d, long n, const char *
     mat_init_d(A, m, m, 53);
     mat_init_d(U, m, d, 53);
     mat_init_d(X, d, n, 53);
-    fill(A, rng);
-    fill(U, rng);
+    bench_fill(A, rng);
+    bench_fill(U, rng);
     data_sphere_points(X, rng);
     if (symmetric)
         for (long i = 0; i < m; i++)
@@ -80,18 +59,18 @@ static void bench_forward_iter(int reps)
     deq_phi_d(Z, H, &P->fp, P->B, 53); /* a realistic, nonzero iterate */
     double *tp = malloc((size_t)reps * sizeof *tp), *tg = malloc((size_t)reps * sizeof *tg);
     for (int r = -1; r < reps; r++) { /* r = -1 warms up */
-        double t0 = now();
+        double t0 = bench_now();
         deq_phi_d(PHI, H, &P->fp, Z, 53);
         volatile double res = mat_max_col_dist_d(PHI, Z, 53) + mat_max_col_norm_d(PHI, 53);
         (void)res;
-        double t1 = now();
+        double t1 = bench_now();
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)m, 1.0,
                     P->A->e, (int)m, Z->e, (int)m, 0.0, C->e, (int)m);
-        double t2 = now();
+        double t2 = bench_now();
         if (r >= 0)
             tp[r] = t1 - t0, tg[r] = t2 - t1;
     }
-    double mp = median(tp, reps), mg = median(tg, reps);
+    double mp = bench_median(tp, reps), mg = bench_median(tg, reps);
     printf("forward_iter_over_dgemm=%.3f\n", mp / mg);
     printf("forward_iter_seconds_median=%.4g\n", mp);
     printf("dgemm_1024x1000x1024_seconds_median=%.4g\n", mg);
@@ -145,21 +124,21 @@ static void bench_gram(int reps)
     mat_d_t Z, Gc, X, GA, C;
     mat_init_d(Z, m, n, 53), mat_init_d(Gc, m, n, 53), mat_init_d(X, 8, n, 53);
     mat_init_d(GA, n, n, 53), mat_init_d(C, n, n, 53);
-    fill(Z, rng), fill(Gc, rng), fill(X, rng);
+    bench_fill(Z, rng), bench_fill(Gc, rng), bench_fill(X, rng);
     deq_rng_clear(rng);
     double aA = 0.5 / 64, aU = 1, av = 1.0 / 64;
     double *tg = malloc((size_t)reps * sizeof *tg), *td = malloc((size_t)reps * sizeof *td);
     for (int r = -1; r < reps; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         deq_gram_blocks_d(GA, NULL, NULL, Z, Gc, X, &aA, &aU, &av, 53);
-        double t1 = now();
+        double t1 = bench_now();
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)m, 1.0, Z->e,
                     (int)m, Z->e, (int)m, 0.0, C->e, (int)n);
-        double t2 = now();
+        double t2 = bench_now();
         if (r >= 0)
             tg[r] = t1 - t0, td[r] = t2 - t1;
     }
-    printf("gram_finite_over_dgemm=%.3f\n", median(tg, reps) / median(td, reps));
+    printf("gram_finite_over_dgemm=%.3f\n", bench_median(tg, reps) / bench_median(td, reps));
     free(tg), free(td);
     mat_clear_d(Z), mat_clear_d(Gc), mat_clear_d(X), mat_clear_d(GA), mat_clear_d(C);
 }
@@ -205,7 +184,7 @@ static void bench_gd_step(int reps)
     mat_init_d(v, m, 1, 53), mat_init_d(y, n, 1, 53), mat_init_d(Z, m, n, 53),
         mat_init_d(W, m, n, 53), mat_init_d(gA, m, m, 53), mat_init_d(gU, m, d, 53),
         mat_init_d(gv, m, 1, 53), mat_init_d(C, m, n, 53);
-    fill(v, rng), fill(y, rng);
+    bench_fill(v, rng), bench_fill(y, rng);
     deq_rng_clear(rng);
     double av = 1 / sqrt((double)m), eta = 0.05, loss;
     deq_solve_opts o;
@@ -215,7 +194,7 @@ static void bench_gd_step(int reps)
     double *ts = malloc((size_t)reps * sizeof *ts), *tg = malloc((size_t)reps * sizeof *tg);
     long fwd = 0, adj = 0;
     for (int r = -2; r < reps; r++) { /* two warm-up steps fill the warm starts */
-        double t0 = now();
+        double t0 = bench_now();
         deq_solve_info_reset(fi);
         deq_forward_solve_d(Z, fi, &P->fp, &o, 53);
         deq_solve_info_reset(ai);
@@ -227,14 +206,14 @@ static void bench_gd_step(int reps)
         for (long q = 0; q < m; q++)
             v->e[q] -= eta * gv->e[q];
         deq_problem_update_d(P, 53);
-        double t1 = now();
+        double t1 = bench_now();
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)m, 1.0, P->A->e,
                     (int)m, Z->e, (int)m, 0.0, C->e, (int)m);
-        double t2 = now();
+        double t2 = bench_now();
         if (r >= 0)
             ts[r] = t1 - t0, tg[r] = t2 - t1, fwd += fi->iterations, adj += ai->iterations;
     }
-    printf("gd_step_over_dgemm=%.3f\n", median(ts, reps) / median(tg, reps));
+    printf("gd_step_over_dgemm=%.3f\n", bench_median(ts, reps) / bench_median(tg, reps));
     printf("gd_step_forward_iterations_mean=%.1f\ngd_step_adjoint_iterations_mean=%.1f\n",
            (double)fwd / reps, (double)adj / reps);
     free(ts), free(tg);
@@ -247,8 +226,8 @@ static void bench_gd_step(int reps)
 int main(int argc, char **argv)
 {
     deq_gsl_handler_install();
-    int reps = 7;
-    if (argc > 1 && strcmp(argv[1], "--quick") == 0)
+    int reps = 7, quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    if (quick)
         reps = 3;
     else if (argc > 1) {
         fprintf(stderr, "usage: deqcheck-bench [--quick]\n");
@@ -265,5 +244,8 @@ int main(int argc, char **argv)
     bench_gram(reps);
     bench_nngp();
     bench_gd_step(reps);
+    bench_torch_figures(reps);
+    bench_default_profile(quick);
+    bench_mpfr_figures(reps);
     return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "core/rng.h"
 #include "data/textmat.h"
+#include "report/json.h"
 #include "testutil.h"
 
 static int count_lines(const char *s)
@@ -655,6 +656,9 @@ Test(cli, fashion_mnist_missing_is_na_with_the_install_command, .timeout = 120)
     expect_bad("--classes", test_run_cli("train", "--preset", "gao2021", "--m", "8", "--n", "4", "--steps",
                                 "1", "--lr", "0.1", "--seed", "1", "--log", report, "--classes",
                                 "0,11", NULL));
+    /* was read as 0,1 (sscanf's %d wrapped); blanks and signs are not class indices either */
+    expect_bad("--classes", test_run_cli("run", "--classes", "4294967296,1", NULL));
+    expect_bad("--classes", test_run_cli("run", "--classes", " 0, 1", NULL));
 }
 
 Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
@@ -671,6 +675,22 @@ Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
     snprintf(base, sizeof base, "%s", baseline);
     st = test_run_cli("compare", base, json, NULL);
     cr_expect_eq(st, 0, "quick profile differs from reference/quick-baseline.json:\n%s", test_cli_out);
+    /* the report links its plots, and each linked SVG exists and is an SVG */
+    static char md[1 << 21];
+    test_slurp(report, md, sizeof md);
+    int plots = 0;
+    for (const char *p = md; (p = strstr(p, "](quick-")) != NULL; p++) {
+        char name[128], path[800], head[256];
+        cr_assert_eq(sscanf(p + 2, "%127[^)]", name), 1);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        test_slurp(path, head, sizeof head);
+        cr_expect(strstr(head, "<svg") != NULL, "%s is linked but is not an SVG", path);
+        plots++;
+    }
+    cr_expect_geq(plots, 5, "the report links %d plots, expected loss-rate, concentration, "
+                            "lambda-ratio, bound and digits", plots);
+    cr_expect(strstr(md, "revision ") && strstr(md, "OpenBLAS") && strstr(md, "compiled by"),
+              "environment line lacks revision, BLAS or compiler");
     /* negative control: one flipped verdict must be reported */
     static char text[1 << 21];
     test_slurp(json, text, sizeof text);
@@ -685,4 +705,137 @@ Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
     cr_expect_eq(st, 1, "a flipped verdict went unnoticed (exit %d): %s", st, test_cli_out);
     cr_expect(strstr(test_cli_out, "HOLDS -> ERROR") != NULL, "%s", test_cli_out);
     expect_bad("nothing.json", test_run_cli("compare", base, "nothing.json", NULL));
+}
+
+/* The options of run that guard long work, each refused with exit 2 and a line
+ * naming the flag, before any case runs. */
+Test(cli, run_long_run_options_are_validated, .timeout = 120)
+{
+    dir = test_tmpdir();
+    char report[600], ck[600];
+    snprintf(report, sizeof report, "%s/r.md", dir);
+    snprintf(ck, sizeof ck, "%s/ck", dir);
+    expect_bad("--shard", test_run_cli("run", "--shard", "3/2", "--report", report, NULL));
+    expect_bad("--shard", test_run_cli("run", "--shard", "0/2", "--report", report, NULL));
+    expect_bad("--shard", test_run_cli("run", "--shard", "1/2x", "--report", report, NULL));
+    expect_bad("--shard", test_run_cli("run", "--shard", " 1/2", "--report", report, NULL));
+    expect_bad("--shard", test_run_cli("run", "--shard", "1/+2", "--report", report, NULL));
+    expect_bad("--shard", test_run_cli("run", "--shard", "1/18446744073709551617", "--report",
+                                       report, NULL));
+    expect_bad("--resume", test_run_cli("run", "--resume", "--report", report, NULL));
+    expect_bad("--backend", test_run_cli("run", "--backend", "quad", "--report", report, NULL));
+    expect_bad("--seeds", test_run_cli("run", "--seeds", "0", "--report", report, NULL));
+    expect_bad("--widths", test_run_cli("run", "--widths", "64,32", "--report", report, NULL));
+    expect_bad("--widths", test_run_cli("run", "--widths", "64,nan", "--report", report, NULL));
+    expect_bad("--preset", test_run_cli("run", "--preset", "gao2021,gao2021", "--report", report,
+                                        NULL));
+    expect_bad("--max-memory", test_run_cli("run", "--max-memory", "inf", "--report", report,
+                                            NULL));
+    /* a sweep too large for the memory bound is refused up front, with the estimate */
+    int st = test_run_cli("run", "--widths", "100000", "--max-memory", "1G", "--report", report,
+                          NULL);
+    cr_expect_eq(st, 2, "exit %d: %s", st, test_cli_err);
+    cr_expect(strstr(test_cli_err, "GiB") && strstr(test_cli_err, "--max-memory"), "%s",
+              test_cli_err);
+    cr_expect_eq(count_lines(test_cli_err), 1, "%s", test_cli_err);
+    /* a checkpoint of an earlier run is not overwritten without --resume, and a resume with
+     * other options is refused */
+    st = test_run_cli("run", "well-posedness", "--preset", "gao2021", "--widths", "16",
+                      "--seeds", "1", "--quiet", "--checkpoint", ck, "--report", report, NULL);
+    cr_assert_eq(st, 0, "exit %d: %s", st, test_cli_err);
+    expect_bad("--resume", test_run_cli("run", "well-posedness", "--preset", "gao2021", "--widths",
+                                        "16", "--checkpoint", ck, "--report", report, NULL));
+    expect_bad("--resume", test_run_cli("run", "well-posedness", "--preset", "gao2021", "--widths",
+                                        "16", "--seeds", "1", "--checkpoint", ck, "--resume",
+                                        "--shard", "1/2", "--report", report, NULL));
+    char nock[700];
+    snprintf(nock, sizeof nock, "%s/typo", dir);
+    expect_bad("no run to resume", test_run_cli("run", "--checkpoint", nock, "--resume", "--report",
+                                                report, NULL));
+    expect_bad("--resume", test_run_cli("run", "well-posedness", "--preset", "gao2021", "--widths",
+                                        "16", "--seeds", "2", "--checkpoint", ck, "--resume",
+                                        "--report", report, NULL));
+    /* merge: nothing to merge, and a file that is not a result */
+    expect_bad("merge", test_run_cli("merge", NULL));
+    expect_bad("nothing.json", test_run_cli("merge", "nothing.json", "--report", report, NULL));
+}
+
+/* Without gnuplot the report says the plots were skipped, and still holds its rows. */
+Test(cli, run_without_gnuplot_says_plots_skipped, .timeout = 120)
+{
+    dir = test_tmpdir();
+    char report[600];
+    snprintf(report, sizeof report, "%s/r.md", dir);
+    setenv("DEQCHECK_GNUPLOT", "/nonexistent/gnuplot", 1);
+    int st = test_run_cli("run", "gram-eigen", "--preset", "gao2021", "--widths", "16,32,64",
+                          "--seeds", "1", "--quiet", "--report", report, NULL);
+    unsetenv("DEQCHECK_GNUPLOT");
+    cr_assert(st == 0 || st == 1, "exit %d: %s", st, test_cli_err);
+    static char md[1 << 20];
+    test_slurp(report, md, sizeof md);
+    cr_expect(strstr(md, "skipped: gnuplot not found") != NULL, "no skip notice in the report");
+    cr_expect(strstr(md, ".svg)") == NULL, "a plot is linked although gnuplot was absent");
+    cr_expect(strstr(md, "| T2.concentration |") != NULL);
+}
+
+/* A case record written as JSON reads back bit for bit: NaN, ±Inf, −0,
+ * subnormals and the extremes, a note cut inside a UTF-8 character, and the
+ * plot series; a second route to the same numbers, not the same code path. */
+Test(cli, case_records_round_trip_exactly)
+{
+    const thm_family *fam = thm_family_find("well-posedness");
+    thm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.profile = "quick";
+    cfg.widths[0] = 8, cfg.n_widths = 1, cfg.d = 2, cfg.n = 2, cfg.seeds = 1;
+    cfg.prec = 64, cfg.seed = 1, cfg.sub = -1;
+    cfg.presets[cfg.n_presets++] = deq_preset_find("gao2021");
+    report_run_t a, b;
+    report_run_init(a, &cfg, REPORT_BACKEND_BOTH, &fam, 1);
+    report_run_init(b, &cfg, REPORT_BACKEND_BOTH, &fam, 1);
+    const double vals[] = {NAN, INFINITY, -INFINITY, -0.0, 0.0, 5e-324, 1.7976931348623157e308,
+                           0.1, -1.0 / 3.0, 2.2250738585072014e-308};
+    const size_t nv = sizeof vals / sizeof *vals;
+    thm_results_struct *res = &a->results[0];
+    for (size_t k = 0; k < nv; k++) {
+        thm_row *r = thm_results_add(res, &fam->checks[0]);
+        r->lhs = vals[k], r->rhs = vals[(k + 1) % nv], r->margin = vals[(k + 2) % nv];
+        r->tolerance = vals[(k + 3) % nv], r->digits = vals[(k + 4) % nv];
+        r->width = (long)k - 1, r->seed = 4294967295UL - k;
+        snprintf(r->note, sizeof r->note, "note %zu: caf\xc3\xa9", k);
+    }
+    thm_series *s = thm_results_add_series(res, THM_PLOT_LOSS_RATE, "label", (long)nv);
+    for (size_t k = 0; k < nv; k++)
+        s->x[k] = vals[k], s->y[k] = -vals[k];
+    a->done[0] = 1;
+    json_t *o = report_json_case(a, 0);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    json_error_t je;
+    json_t *back = json_loads(text, 0, &je);
+    cr_assert_not_null(back, "%s", je.text);
+    deq_error_t err;
+    deq_error_init(err);
+    cr_assert_eq(report_json_case_read(b, back, "test", err), DEQ_OK, "%s", err->msg);
+    json_decref(back);
+    free(text);
+    const thm_results_struct *rb = &b->results[0];
+    cr_assert_eq(rb->len, res->len);
+    for (long k = 0; k < res->len; k++) {
+        const thm_row *x = &res->rows[k], *y = &rb->rows[k];
+        const double xs[] = {x->lhs, x->rhs, x->margin, x->tolerance, x->digits};
+        const double ys[] = {y->lhs, y->rhs, y->margin, y->tolerance, y->digits};
+        for (int q = 0; q < 5; q++)
+            cr_expect(memcmp(&xs[q], &ys[q], sizeof(double)) == 0 || (isnan(xs[q]) && isnan(ys[q])),
+                      "row %ld field %d: wrote %a, read %a", k, q, xs[q], ys[q]);
+        cr_expect_eq(x->width < 0 ? -1 : x->width, y->width);
+        cr_expect_eq(x->seed, y->seed);
+        cr_expect_str_eq(x->note, y->note);
+    }
+    cr_assert_eq(rb->n_series, 1);
+    for (size_t k = 0; k < nv; k++)
+        cr_expect(memcmp(&rb->series[0]->x[k], &vals[k], sizeof(double)) == 0 || isnan(vals[k]),
+                  "series x[%zu]: wrote %a, read %a", k, vals[k], rb->series[0]->x[k]);
+    report_run_clear(a);
+    report_run_clear(b);
 }

@@ -461,6 +461,44 @@ Test(forward, picard_and_anderson_agree_and_picard_contracts_at_rate_rho)
     }
 }
 
+/* A Picard solve that converged returns Φ(z_k) of its last iterate z_k: the
+ * same bits as applying Φ `iterations` times to the initial guess by hand (the
+ * solver must not fall back to an older iterate when it converged). */
+Test(forward, picard_returns_map_of_its_last_iterate)
+{
+    for (long it = 0; it < test_iters(8); it++) {
+        deq_act a = (deq_act)(it % DEQ_ACT_COUNT);
+        net N;
+        net_init(&N, 12 + 3 * it, 3, 4, test_seed() + 900 + it);
+        deq_problem_d_t P;
+        problem_d(P, &N, "0.3", a);
+        deq_solve_opts o;
+        deq_solve_opts_default(&o);
+        o.solver = DEQ_SOLVER_PICARD;
+        mat_d_t Z, Y, Ynext, H;
+        mat_init_d(Z, N.m, N.n, 53), mat_init_d(Y, N.m, N.n, 53), mat_init_d(Ynext, N.m, N.n, 53),
+            mat_init_d(H, N.m, N.n, 53);
+        deq_solve_info_t info;
+        deq_solve_info_init(info);
+        deq_forward_solve_d(Z, info, &P->fp, &o, 53);
+        cr_assert_eq(info->outcome, DEQ_CONVERGED, "%s: %s", deq_act_name(a),
+                     deq_outcome_name(info->outcome));
+        for (long k = 0; k < info->iterations; k++) {
+            deq_phi_d(Ynext, H, &P->fp, Y, 53);
+            mat_swap_d(Y, Ynext);
+        }
+        long differ = 0;
+        for (long q = 0; q < N.m * N.n; q++)
+            differ += Z->e[q] != Y->e[q];
+        cr_expect_eq(differ, 0, "%s: %ld of %ld entries differ from Phi^%ld(0)" TSEED_FMT,
+                     deq_act_name(a), differ, N.m * N.n, info->iterations, TSEED);
+        mat_clear_d(Z), mat_clear_d(Y), mat_clear_d(Ynext), mat_clear_d(H);
+        deq_solve_info_clear(info);
+        deq_problem_clear_d(P);
+        net_clear(&N);
+    }
+}
+
 Test(forward, newton_converges_quadratically)
 {
     /* From a 1e-8 start, each Newton step should roughly double the digits

@@ -13,11 +13,15 @@
  * Randomized tests loop over many sizes with test_seed() (DEQCHECK_TEST_SEED)
  * and print the seed with observed and expected values on failure.
  */
+#include <gmp.h>
 #include <gsl/gsl_linalg.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 
 #include "core/status.h"
+#include "deq/forward.h"
+#include "deq/problem.h"
 #include "num/bound.h"
 #include "num/factor.h"
 #include "num/norm_bound.h"
@@ -231,6 +235,352 @@ Test(num, gemm_mpfr_vs_exact)
     long precs[] = {24, 53, 113, 256};
     for (long it = 0; it < test_iters(200); it++)
         gemm_case(rng, precs[it % 4], 1, it);
+    deq_rng_clear(rng);
+}
+
+/* ------------------------------------- MPFR GEMM: correctly rounded products */
+
+/* The contract of mat_gemm_mp (num/mat_tmpl.h): each entry of op(A)·op(B) is
+ * the exact dot product rounded once to prec (an exact zero is +0), then
+ * c = alpha·dot (beta = 0) or fma(alpha, dot, beta·c). A row of op(A) or a
+ * column of op(B) holding NaN or ±Inf, or wider than the documented bound,
+ * gives its entries by mat_gemm_mp_naive instead. The reference below is
+ * independent of the kernel: every product exact (mpfr_mul into prec_a + prec_b
+ * bits), their sum correctly rounded by mpfr_sum; the fallback rule is
+ * recomputed from the entries through mpfr_get_z_2exp. */
+
+static int same_bits(mpfr_srcptr x, mpfr_srcptr y)
+{
+    if (mpfr_nan_p(x) || mpfr_nan_p(y))
+        return mpfr_nan_p(x) && mpfr_nan_p(y);
+    return mpfr_equal_p(x, y) && mpfr_signbit(x) == mpfr_signbit(y);
+}
+
+/* Entry t of row i of op(M) (row = 1) or of column i of op(M) (row = 0). */
+static mpfr_ptr op_entry(const mat_mp_t M, mat_op op, int row, long i, long t)
+{
+    int plain = (op == MAT_NOTRANS) == row; /* reaches M(i, t) */
+    return plain ? E(M, i, t) : E(M, t, i);
+}
+
+/* 1 when the kernel must fall back for this vector: a NaN or an infinity, or
+ * integers wider (top exponent − lowest nonzero bit) than the matrix's
+ * precision plus max(prec, 128). */
+static int vec_falls_back(const mat_mp_t M, mat_op op, int row, long i, long k, long prec)
+{
+    long bound = M->prec + (prec > 128 ? prec : 128);
+    int any = 0;
+    long top = 0, low = 0;
+    mpz_t z;
+    mpz_init(z);
+    for (long t = 0; t < k; t++) {
+        mpfr_srcptr x = op_entry(M, op, row, i, t);
+        if (mpfr_nan_p(x) || mpfr_inf_p(x)) {
+            mpz_clear(z);
+            return 1;
+        }
+        if (mpfr_zero_p(x))
+            continue;
+        long e = (long)mpfr_get_z_2exp(z, x); /* x = z·2^e exactly */
+        long lowbit = e + (long)mpz_scan1(z, 0);
+        long topbit = (long)mpfr_get_exp(x);
+        top = !any || topbit > top ? topbit : top;
+        low = !any || lowbit < low ? lowbit : low;
+        any = 1;
+    }
+    mpz_clear(z);
+    return any && top - low > bound;
+}
+
+/* A random entry at x's precision: full random significand, random sign,
+ * exponent uniform in [-spread, spread]; zeros, short significands (trailing
+ * zero bits), and when `special` rarely NaN or ±Inf. */
+static void rand_entry(mpfr_ptr x, deq_rng_t rng, gmp_randstate_t gr, long spread, int special)
+{
+    double u = deq_rng_uniform(rng);
+    if (special && u < 0.02) {
+        if (u < 0.007)
+            mpfr_set_nan(x);
+        else
+            mpfr_set_inf(x, u < 0.013 ? 1 : -1);
+        return;
+    }
+    if (u < 0.15) {
+        mpfr_set_zero(x, u < 0.07 ? 1 : -1);
+        return;
+    }
+    if (u < 0.3)
+        mpfr_set_si(x, rnd_int(rng, -1000, 1000), MPFR_RNDN); /* short significand */
+    else {
+        mpfr_urandomb(x, gr); /* in [0, 1): full significand */
+        if (mpfr_zero_p(x))
+            mpfr_set_ui(x, 1, MPFR_RNDN);
+        if (rnd_int(rng, 0, 1))
+            mpfr_neg(x, x, MPFR_RNDN);
+    }
+    mpfr_mul_2si(x, x, rnd_int(rng, -spread, spread), MPFR_RNDN);
+}
+
+static char *mp_str(mpfr_srcptr x)
+{
+    char *str;
+    mpfr_asprintf(&str, "%Ra (prec %ld)", x, (long)mpfr_get_prec(x));
+    return str;
+}
+
+typedef struct {
+    long exact_entries, fallback_entries, naive_differs;
+} cr_stats;
+
+/* One random product checked entry by entry; modes: 0 narrow exponents,
+ * 1 spread ±prec/2, 2 spread beyond the fallback bound, 3 near-cancelling
+ * pairs in row 0, 4 exactly cancelling pairs. */
+static void gemm_cr_case(deq_rng_t rng, gmp_randstate_t gr, long iter, cr_stats *st)
+{
+    long prec = rnd_int(rng, 24, 600);
+    long pa = iter % 3 ? rnd_int(rng, 24, 600) : prec, pb = iter % 5 ? rnd_int(rng, 24, 600) : prec;
+    long pc = iter % 2 ? rnd_int(rng, 24, 600) : prec;
+    long pick[] = {0, 1, 2, 3, 5, 9, 14};
+    long m = pick[rnd_int(rng, 0, 6)], n = pick[rnd_int(rng, 0, 6)];
+    long k = rnd_int(rng, 0, 3) == 0 ? rnd_int(rng, 0, 1) : rnd_int(rng, 2, 24);
+    if (iter % 11 == 5) { /* long dot products: several flushes of the 128-bit sums */
+        m = rnd_int(rng, 1, 3), n = rnd_int(rng, 1, 3), k = rnd_int(rng, 250, 700);
+    }
+    int mode = (int)(iter % 5);
+    long pmax = prec > pa ? prec : pa;
+    pmax = pmax > pb ? pmax : pb;
+    long spread = mode == 0 ? 4 : mode == 1 ? prec / 2 : 2 * (pmax > 128 ? pmax : 128);
+    int special = iter % 7 == 3;
+    mat_op oa = rnd_int(rng, 0, 1) ? MAT_TRANS : MAT_NOTRANS;
+    mat_op ob = rnd_int(rng, 0, 1) ? MAT_TRANS : MAT_NOTRANS;
+
+    mat_mp_t A, B, C0, C, Cn;
+    mat_init_mp(A, oa == MAT_NOTRANS ? m : k, oa == MAT_NOTRANS ? k : m, pa);
+    mat_init_mp(B, ob == MAT_NOTRANS ? k : n, ob == MAT_NOTRANS ? n : k, pb);
+    mat_init_mp(C0, m, n, pc);
+    mat_init_mp(C, m, n, pc);
+    mat_init_mp(Cn, m, n, pc);
+    for (long q = 0; q < A->rows * A->cols; q++)
+        rand_entry(A->e + q, rng, gr, spread, special);
+    for (long q = 0; q < B->rows * B->cols; q++)
+        rand_entry(B->e + q, rng, gr, spread, special);
+    for (long q = 0; q < m * n; q++)
+        rand_entry(C0->e + q, rng, gr, 4, 0);
+    if ((mode == 3 || mode == 4) && m > 0)
+        for (long j = 0; j < n; j++)
+            for (long t = 0; t + 1 < k; t += 2) {
+                mpfr_ptr a0 = op_entry(A, oa, 1, 0, t), a1 = op_entry(A, oa, 1, 0, t + 1);
+                mpfr_ptr b0 = op_entry(B, ob, 0, j, t), b1 = op_entry(B, ob, 0, j, t + 1);
+                if (mode == 4) { /* a1·b1 = −a0·b0 exactly */
+                    mpfr_set(a1, a0, MPFR_RNDN);
+                    mpfr_neg(b1, b0, MPFR_RNDN);
+                } else if (mpfr_regular_p(a1)) { /* b1 ≈ −a0·b0/a1, rounded to pb bits */
+                    mpfr_mul(b1, a0, b0, MPFR_RNDN);
+                    mpfr_div(b1, b1, a1, MPFR_RNDN);
+                    mpfr_neg(b1, b1, MPFR_RNDN);
+                }
+            }
+
+    mpfr_t alpha, beta;
+    mpfr_init2(alpha, rnd_int(rng, 24, 600));
+    mpfr_init2(beta, rnd_int(rng, 24, 600));
+    int ac = (int)rnd_int(rng, 0, 3), bc = (int)rnd_int(rng, 0, 3);
+    if (ac == 3)
+        rand_entry(alpha, rng, gr, 3, 0);
+    else
+        mpfr_set_si(alpha, ac == 0 ? 0 : ac == 1 ? 1 : -1, MPFR_RNDN);
+    if (bc == 3)
+        rand_entry(beta, rng, gr, 3, 0);
+    else
+        mpfr_set_si(beta, bc == 2 ? 1 : 0, MPFR_RNDN); /* beta = 0 half the time */
+
+    mat_set_mp(C, C0);
+    mat_set_mp(Cn, C0);
+    mat_gemm_mp(C, alpha, oa, A, ob, B, beta, prec);
+    mat_gemm_mp_naive(Cn, alpha, oa, A, ob, B, beta, prec);
+
+    int *row_fb = malloc((size_t)(m + 1) * sizeof *row_fb);
+    int *col_fb = malloc((size_t)(n + 1) * sizeof *col_fb);
+    for (long i = 0; i < m; i++)
+        row_fb[i] = vec_falls_back(A, oa, 1, i, k, prec);
+    for (long j = 0; j < n; j++)
+        col_fb[j] = vec_falls_back(B, ob, 0, j, k, prec);
+    mpfr_t *prod = malloc((size_t)(k + 1) * sizeof *prod);
+    mpfr_ptr *pp = malloc((size_t)(k + 1) * sizeof *pp);
+    for (long t = 0; t < k; t++) {
+        mpfr_init2(prod[t], pa + pb);
+        pp[t] = prod[t];
+    }
+    mpfr_t dot, want;
+    mpfr_init2(dot, prec);
+    mpfr_init2(want, pc);
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < n; j++) {
+            mpfr_srcptr got = E(C, i, j);
+            if (row_fb[i] || col_fb[j]) {
+                st->fallback_entries++;
+                if (!same_bits(got, E(Cn, i, j))) {
+                    char *o = mp_str(got), *e = mp_str(E(Cn, i, j));
+                    cr_assert_fail("gemm fallback entry (%ld,%ld) differs from the naive loop: "
+                                   "got %s, naive %s; prec=%ld m=%ld n=%ld k=%ld opA=%d opB=%d "
+                                   "mode=%d iter=%ld" TSEED_FMT,
+                                   i, j, o, e, prec, m, n, k, (int)oa, (int)ob, mode, iter, TSEED);
+                }
+                continue;
+            }
+            st->exact_entries++;
+            for (long t = 0; t < k; t++) {
+                int inexact = mpfr_mul(prod[t], op_entry(A, oa, 1, i, t), op_entry(B, ob, 0, j, t),
+                                       MPFR_RNDN);
+                cr_assert(inexact == 0, "reference product not exact");
+            }
+            if (k == 0)
+                mpfr_set_zero(dot, 1);
+            else
+                mpfr_sum(dot, pp, (unsigned long)k, MPFR_RNDN);
+            if (mpfr_zero_p(dot))
+                mpfr_set_zero(dot, 1);
+            mpfr_set(want, E(C0, i, j), MPFR_RNDN);
+            if (mpfr_zero_p(beta))
+                mpfr_mul(want, dot, alpha, MPFR_RNDN);
+            else {
+                mpfr_mul(want, want, beta, MPFR_RNDN);
+                mpfr_fma(want, dot, alpha, want, MPFR_RNDN);
+            }
+            if (!same_bits(E(Cn, i, j), want))
+                st->naive_differs++;
+            if (!same_bits(got, want)) {
+                char *o = mp_str(got), *e = mp_str(want), *d = mp_str(dot);
+                cr_assert_fail("gemm entry (%ld,%ld) not correctly rounded: got %s, expected %s "
+                               "(dot %s); prec=%ld pa=%ld pb=%ld m=%ld n=%ld k=%ld opA=%d opB=%d "
+                               "mode=%d iter=%ld" TSEED_FMT,
+                               i, j, o, e, d, prec, pa, pb, m, n, k, (int)oa, (int)ob, mode, iter,
+                               TSEED);
+            }
+        }
+    for (long t = 0; t < k; t++)
+        mpfr_clear(prod[t]);
+    free(prod), free(pp), free(row_fb), free(col_fb);
+    mpfr_clears(dot, want, alpha, beta, (mpfr_ptr)0);
+    mat_clear_mp(A), mat_clear_mp(B), mat_clear_mp(C0), mat_clear_mp(C), mat_clear_mp(Cn);
+}
+
+Test(num, gemm_mpfr_correctly_rounded)
+{
+    deq_rng_t rng;
+    rng_for(rng, 3);
+    gmp_randstate_t gr;
+    gmp_randinit_default(gr);
+    gmp_randseed_ui(gr, test_seed());
+    cr_stats st = {0, 0, 0};
+    long iters = test_iters(1500);
+    for (long it = 0; it < iters; it++)
+        gemm_cr_case(rng, gr, it, &st);
+    gmp_randclear(gr);
+    deq_rng_clear(rng);
+    /* the draw must exercise both paths, and the naive loop must be
+     * distinguishable from the reference (else the test proves nothing) */
+    cr_assert(st.exact_entries > 5 * iters && st.fallback_entries > iters / 4
+                  && st.naive_differs > st.exact_entries / 20,
+              "coverage: %ld exact-path entries, %ld fallback entries, naive loop off in %ld"
+              TSEED_FMT, st.exact_entries, st.fallback_entries, st.naive_differs, TSEED);
+}
+
+/* Thread count does not change a bit: the same products on 1, 2 and 3
+ * threads, large enough to run in parallel (with a fallback row and column,
+ * zero rows and wide spreads), and an MPFR forward solve on 1 and 2 threads. */
+Test(num, mpfr_results_independent_of_thread_count)
+{
+    deq_rng_t rng;
+    rng_for(rng, 4);
+    gmp_randstate_t gr;
+    gmp_randinit_default(gr);
+    gmp_randseed_ui(gr, test_seed() + 1);
+    for (long it = 0; it < test_iters(6); it++) {
+        long prec = rnd_int(rng, 53, 400), m = rnd_int(rng, 30, 70), n = rnd_int(rng, 20, 50),
+             k = rnd_int(rng, 20, 60);
+        mat_op oa = it % 2 ? MAT_TRANS : MAT_NOTRANS, ob = it % 4 >= 2 ? MAT_TRANS : MAT_NOTRANS;
+        mat_mp_t A, B, C0, C[3];
+        mat_init_mp(A, oa == MAT_NOTRANS ? m : k, oa == MAT_NOTRANS ? k : m, prec);
+        mat_init_mp(B, ob == MAT_NOTRANS ? k : n, ob == MAT_NOTRANS ? n : k, prec);
+        mat_init_mp(C0, m, n, prec);
+        for (long q = 0; q < A->rows * A->cols; q++)
+            rand_entry(A->e + q, rng, gr, it % 3 == 2 ? 2 * prec : 8, 0);
+        for (long q = 0; q < B->rows * B->cols; q++)
+            rand_entry(B->e + q, rng, gr, 8, 0);
+        for (long q = 0; q < m * n; q++)
+            rand_entry(C0->e + q, rng, gr, 4, 0);
+        mpfr_set_nan(op_entry(A, oa, 1, m / 2, k / 3));           /* a fallback row */
+        mpfr_mul_2si(op_entry(B, ob, 0, 1, 0), op_entry(B, ob, 0, 1, 0), 20 * prec,
+                     MPFR_RNDN);                                 /* a fallback column */
+        for (long t = 0; t < k; t++)
+            mpfr_set_zero(op_entry(A, oa, 1, 0, t), 1);          /* a zero row */
+        mpfr_t alpha, beta;
+        mpfr_inits2(prec, alpha, beta, (mpfr_ptr)0);
+        rand_entry(alpha, rng, gr, 2, 0);
+        mpfr_set_si(beta, it % 2, MPFR_RNDN);
+        for (int th = 0; th < 3; th++) {
+            omp_set_num_threads(th + 1);
+            mat_init_mp(C[th], m, n, prec);
+            mat_set_mp(C[th], C0);
+            mat_gemm_mp(C[th], alpha, oa, A, ob, B, beta, prec);
+        }
+        for (long q = 0; q < m * n; q++)
+            for (int th = 1; th < 3; th++)
+                if (!same_bits(C[0]->e + q, C[th]->e + q)) {
+                    char *o = mp_str(C[th]->e + q), *e = mp_str(C[0]->e + q);
+                    cr_assert_fail("gemm entry %ld on %d threads: %s, on 1 thread: %s (m=%ld "
+                                   "n=%ld k=%ld prec=%ld)" TSEED_FMT,
+                                   q, th + 1, o, e, m, n, k, prec, TSEED);
+                }
+        for (int th = 0; th < 3; th++)
+            mat_clear_mp(C[th]);
+        mpfr_clears(alpha, beta, (mpfr_ptr)0);
+        mat_clear_mp(A), mat_clear_mp(B), mat_clear_mp(C0);
+    }
+    gmp_randclear(gr);
+
+    /* forward solve: Anderson, then Newton, on a tanh network */
+    long m = 48, d = 6, n = 40, prec = 160;
+    mat_mp_t Z[2];
+    deq_solve_info_t info[2];
+    for (int th = 0; th < 2; th++) {
+        omp_set_num_threads(th + 1);
+        deq_rng_t r2;
+        rng_for(r2, 5);
+        mat_d_t Ad, Ud, Xd;
+        mat_init_d(Ad, m, m, 53), mat_init_d(Ud, m, d, 53), mat_init_d(Xd, d, n, 53);
+        test_fill_gaussian(Ad, r2), test_fill_gaussian(Ud, r2), test_fill_gaussian(Xd, r2);
+        deq_rng_clear(r2);
+        mat_mp_t A, U, X;
+        mp_of_d(A, Ad), mp_of_d(U, Ud), mp_of_d(X, Xd);
+        mat_clear_d(Ad), mat_clear_d(Ud), mat_clear_d(Xd);
+        deq_problem_mp_t P;
+        deq_problem_init_mp(P, A, U, X, "0.3", "1", DEQ_ACT_TANH, 1, prec);
+        deq_solve_opts o;
+        deq_solve_opts_default(&o);
+        mat_init_mp(Z[th], m, n, prec);
+        deq_solve_info_init(info[th]);
+        deq_forward_solve_mp(Z[th], info[th], &P->fp, &o, prec);
+        deq_problem_clear_mp(P);
+    }
+    cr_assert(info[0]->outcome == DEQ_CONVERGED && info[0]->certified,
+              "reference solve: outcome %s", deq_outcome_name(info[0]->outcome));
+    cr_assert(info[0]->iterations == info[1]->iterations
+                  && info[0]->newton_steps == info[1]->newton_steps
+                  && info[0]->err_bound == info[1]->err_bound && info[0]->resid == info[1]->resid,
+              "solve on 2 threads: %ld iterations + %ld Newton, bound %.17g; on 1: %ld + %ld, %.17g",
+              info[1]->iterations, info[1]->newton_steps, info[1]->err_bound, info[0]->iterations,
+              info[0]->newton_steps, info[0]->err_bound);
+    for (long q = 0; q < m * n; q++)
+        if (!same_bits(Z[0]->e + q, Z[1]->e + q)) {
+            char *o = mp_str(Z[1]->e + q), *e = mp_str(Z[0]->e + q);
+            cr_assert_fail("equilibrium entry %ld on 2 threads: %s, on 1 thread: %s", q, o, e);
+        }
+    for (int th = 0; th < 2; th++) {
+        mat_clear_mp(Z[th]);
+        deq_solve_info_clear(info[th]);
+    }
     deq_rng_clear(rng);
 }
 

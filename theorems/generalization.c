@@ -319,14 +319,10 @@ static void gen_net_run(gen_net *o, const gen_data *D, long m, unsigned long see
 {
     memset(o, 0, sizeof *o);
     long d = D->X->rows, n = D->X->cols, nt = D->Xt->cols;
-    deq_rng_t rng;
-    deq_rng_init(rng, seed);
     mat_d_t A0, U, v;
-    mat_init_d(A0, m, m, 53), mat_init_d(U, m, d, 53), mat_init_d(v, m, 1, 53);
-    deq_weights_draw(A0, U, v, DEQ_INIT_GAUSSIAN, rng);
-    deq_rng_clear(rng);
+    thm_network_draw(A0, U, v, m, d, seed);
     char su[40];
-    snprintf(su, sizeof su, "%.17g", deq_preset_sigma_u(pre, d));
+    thm_sigma_u_string(su, sizeof su, pre, d);
     double av = sigma_v / sqrt((double)m), aA = NAN;
     mat_d_t Z0, f0, Gc0, Zt0, ft0, Gct0, Z, f, Zt, ft, GA;
     mat_init_d(Z0, m, n, 53), mat_init_d(f0, n, 1, 53), mat_init_d(Gc0, m, n, 53);
@@ -609,16 +605,12 @@ static gen_sizes gen_sizes_for(const thm_config *cfg)
     return s;
 }
 
-static void progress(const thm_config *cfg, const char *what, long m, long n)
-{
-    if (cfg->progress)
-        fprintf(stderr, "\rgeneralization: %s m=%ld n=%ld        ", what, m, n);
-}
-
 static void run_bound(thm_results_t out, const thm_config *cfg, const gen_sizes *sz,
                       const deq_preset *pre, double delta)
 {
     for (int c = 0; c < 2; c++) {
+        if (!thm_sub_selected(cfg, c))
+            continue;
         int fashion = c == 0;
         /* width sweep at n_small, double + MPFR kernel part */
         gen_data D;
@@ -643,7 +635,6 @@ static void run_bound(thm_results_t out, const thm_config *cfg, const gen_sizes 
             for (int w = 0; w < nw; w++) {
                 long m = cfg->widths[w];
                 unsigned long seed = thm_case_seed(cfg->seed, 910 + (unsigned long)c, (unsigned long)m, 0);
-                progress(cfg, D.label, m, sz->n_small);
                 gen_net o;
                 gen_net_run(&o, &D, m, seed, 1.0, sz->steps, pre);
                 add_bound_rows(out, &o, &kd, with_mp ? &kmp : NULL, cfg->prec, &D, m, seed, delta,
@@ -667,7 +658,6 @@ static void run_bound(thm_results_t out, const thm_config *cfg, const gen_sizes 
             if (with_mp)
                 gen_kernel_run(&kmp, pre, E.X, E.y, cfg->prec);
             unsigned long seed = thm_case_seed(cfg->seed, 920, (unsigned long)m, (unsigned long)n);
-            progress(cfg, E.label, m, n);
             gen_net o;
             gen_net_run(&o, &E, m, seed, 1.0, sz->sweep_steps, pre);
             add_bound_rows(out, &o, &kd, with_mp ? &kmp : NULL, cfg->prec, &E, m, seed, delta, 1);
@@ -699,7 +689,6 @@ static void run_distance(thm_results_t out, const thm_config *cfg, const gen_siz
         char why[160] = "";
         for (int s = 0; s < seeds; s++) {
             unsigned long seed = thm_case_seed(cfg->seed, 931, (unsigned long)m, (unsigned long)s);
-            progress(cfg, "distance", m, n);
             gen_net o;
             gen_net_run(&o, &D, m, seed, 1.0, -sz->dist_max_steps, pre);
             if (!o.ok || isnan(o.quadG)) {
@@ -759,7 +748,6 @@ static void run_init_sensitivity(thm_results_t out, const thm_config *cfg, const
     for (size_t j = 0; j < sizeof gen_sigma_v / sizeof *gen_sigma_v; j++) {
         double sv = gen_sigma_v[j];
         unsigned long seed = thm_case_seed(cfg->seed, 941, (unsigned long)m, 0);
-        progress(cfg, "init_sensitivity", m, n);
         gen_net o;
         gen_net_run(&o, &D, m, seed, sv, sz->steps, pre);
         thm_row *r = thm_results_add(out, &t4_checks[C_INIT]);
@@ -809,7 +797,6 @@ static void run_negative(thm_results_t out, const thm_config *cfg, const gen_siz
         D.y->e[i] = deq_rng_rademacher(rng);
     deq_rng_clear(rng);
     gen_kernel_run(&kr, pre, D.X, D.y, 53);
-    progress(cfg, "negative control", m, n);
     gen_net o;
     gen_net_run(&o, &D, m, seed, 1.0, sz->steps, pre);
     thm_row *r = thm_results_add(out, &t4_checks[C_NEGATIVE]);
@@ -839,19 +826,41 @@ static void run_negative(thm_results_t out, const thm_config *cfg, const gen_siz
     gen_data_clear(&D);
 }
 
-static void t4_run(thm_results_t out, const thm_config *cfg)
+/* The parts, each on the preset and the sizes of the profile. */
+static void part_bound(thm_results_t out, const thm_config *cfg)
 {
-    const deq_preset *pre = deq_preset_find("gaogao2022");
     gen_sizes sz = gen_sizes_for(cfg);
-    double delta = GEN_DELTA_DEFAULT;
-    run_bound(out, cfg, &sz, pre, delta);
-    run_distance(out, cfg, &sz, pre);
-    run_init_sensitivity(out, cfg, &sz, pre, delta);
-    run_negative(out, cfg, &sz, pre, delta);
-    if (cfg->progress)
-        fprintf(stderr, "\n");
+    run_bound(out, cfg, &sz, deq_preset_find("gaogao2022"), GEN_DELTA_DEFAULT);
 }
+
+static void part_distance(thm_results_t out, const thm_config *cfg)
+{
+    gen_sizes sz = gen_sizes_for(cfg);
+    run_distance(out, cfg, &sz, deq_preset_find("gaogao2022"));
+}
+
+static void part_init_sensitivity(thm_results_t out, const thm_config *cfg)
+{
+    gen_sizes sz = gen_sizes_for(cfg);
+    run_init_sensitivity(out, cfg, &sz, deq_preset_find("gaogao2022"), GEN_DELTA_DEFAULT);
+}
+
+static void part_negative(thm_results_t out, const thm_config *cfg)
+{
+    gen_sizes sz = gen_sizes_for(cfg);
+    run_negative(out, cfg, &sz, deq_preset_find("gaogao2022"), GEN_DELTA_DEFAULT);
+}
+
+static const char *const bound_data[] = {"fashion-mnist", "sphere"}; /* run_bound's c */
+
+static const thm_part t4_parts[] = {
+    {"bound", part_bound, 2, bound_data},
+    {"distance", part_distance, 0, NULL},
+    {"init_sensitivity", part_init_sensitivity, 0, NULL},
+    {"negative_control", part_negative, 0, NULL},
+};
 
 const thm_family thm_generalization = {
     "generalization", "T4 Generalization", t4_checks,
-    (int)(sizeof t4_checks / sizeof t4_checks[0]), t4_run};
+    (int)(sizeof t4_checks / sizeof t4_checks[0]), t4_parts,
+    (int)(sizeof t4_parts / sizeof t4_parts[0])};

@@ -84,7 +84,7 @@ kernel_outcome thm_population_ntk(mat_mp_t Hout, num_eig_bounds_t eb, double *qu
     kernel_nngp_info_t info;
     kernel_ntk_info_t ni;
     char su[40];
-    snprintf(su, sizeof su, "%.17g", deq_preset_sigma_u(pre, d));
+    thm_sigma_u_string(su, sizeof su, pre, d);
     kernel_outcome out;
     if (prec == 53) {
         mat_d_t GX, S, Sd, L, H;
@@ -180,6 +180,8 @@ static void run_population(thm_results_t out, const thm_config *cfg)
 {
     long ref_prec = 2 * cfg->prec;
     for (int p = 0; p < cfg->n_presets; p++) {
+        if (!thm_sub_selected(cfg, p))
+            continue;
         const deq_preset *pre = cfg->presets[p];
         for (int neg = 0; neg < 2; neg++) {
             unsigned long seed = thm_case_seed(cfg->seed, 300 + (unsigned long)p, (unsigned long)neg, 0);
@@ -253,7 +255,7 @@ static void run_hermite(thm_results_t out, const thm_config *cfg)
     int seen[DEQ_ACT_COUNT] = {0};
     for (int p = 0; p < cfg->n_presets; p++) {
         deq_act act = cfg->presets[p]->act;
-        if (seen[act]++)
+        if (seen[act]++ || !thm_sub_selected(cfg, p))
             continue;
         long n = cfg->n < 24 ? cfg->n : 24, d = cfg->d;
         unsigned long seed = thm_case_seed(cfg->seed, 400, (unsigned long)act, 0);
@@ -370,26 +372,19 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
         return;
     }
     double lam0 = eb->approx_min;
-    double logm[8], logdev[8];
+    double logm[8], logdev[8], ratio[8], width[8];
     int npts = 0;
     char su[40];
-    snprintf(su, sizeof su, "%.17g", deq_preset_sigma_u(pre, d));
+    thm_sigma_u_string(su, sizeof su, pre, d);
     for (int w = 0; w < cfg->n_widths; w++) {
         long m = cfg->widths[w];
-        double dev_sum = 0;
+        double dev_sum = 0, ratio_sum = 0;
         int both = 0, ok = 0;
         for (int s = 0; s < cfg->seeds; s++) {
-            if (cfg->progress)
-                fprintf(stderr, "\rgram-eigen: concentration m=%ld seed %d/%d      ", m, s + 1,
-                        cfg->seeds);
             unsigned long seed = thm_case_seed(cfg->seed, 501, (unsigned long)m, (unsigned long)s);
-            deq_rng_t rng;
-            deq_rng_init(rng, seed);
             mat_d_t A, U, v, Xc;
-            mat_init_d(A, m, m, 53), mat_init_d(U, m, d, 53), mat_init_d(v, m, 1, 53),
-                mat_init_d(Xc, d, n, 53);
-            deq_weights_draw(A, U, v, DEQ_INIT_GAUSSIAN, rng);
-            deq_rng_clear(rng);
+            thm_network_draw(A, U, v, m, d, seed);
+            mat_init_d(Xc, d, n, 53);
             mat_set_d(Xc, X);
             deq_problem_d_t P;
             deq_problem_init_d(P, A, U, Xc, pre->gamma, su, pre->act, 1, 53);
@@ -419,6 +414,7 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
                 double lmin = ev->e[0];
                 mat_clear_d(ev);
                 dev_sum += dev;
+                ratio_sum += lmin / lam0;
                 ok++;
                 both += lmin >= 0.75 * lam0 && dev <= lam0 / 4;
             }
@@ -443,13 +439,22 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
                  "width m* where all seeds hold",
                  lam0, ok);
         if (ok) {
+            width[npts] = (double)m;
             logm[npts] = log((double)m);
             logdev[npts] = log(dev_sum / ok);
+            ratio[npts] = ratio_sum / ok;
             npts++;
         }
     }
-    if (cfg->progress)
-        fprintf(stderr, "\n");
+    thm_series *dv = thm_results_add_series(out, THM_PLOT_CONCENTRATION,
+                                            "mean ||G(0) - H^inf||_2 over the seeds", npts);
+    thm_series *lr = thm_results_add_series(out, THM_PLOT_LAMBDA_RATIO,
+                                            "mean lambda_min(G(0)) / lambda_0 over the seeds", npts);
+    for (int k = 0; k < npts; k++) {
+        dv->x[k] = lr->x[k] = width[k];
+        dv->y[k] = exp(logdev[k]);
+        lr->y[k] = ratio[k];
+    }
     /* least-squares slope of log(deviation) on log(m), 95% t-interval */
     thm_row *r = thm_results_add(out, &t2_checks[C_CONCENTRATION]);
     row_setup(r, pre->name, -1, n, dseed, "slope of log deviation", 0, 53);
@@ -475,6 +480,13 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
         r->rhs = r->tolerance;
         r->margin = r->rhs - r->lhs;
         r->verdict = r->lhs <= r->rhs ? THM_HOLDS : THM_VIOLATED;
+        thm_series *fit = thm_results_add_series(out, THM_PLOT_CONCENTRATION, "", 2);
+        snprintf(fit->label, sizeof fit->label, "least-squares fit, slope %.3f", slope);
+        for (int e = 0; e < 2; e++) {
+            int k = e ? npts - 1 : 0;
+            fit->x[e] = width[k];
+            fit->y[e] = exp(my + slope * (logm[k] - mx));
+        }
         snprintf(r->note, sizeof r->note,
                  "fitted slope %.3f, 95%% CI [%.3f, %.3f] over %d widths; expected -0.5 (slack "
                  "%.2g, a default)",
@@ -484,12 +496,13 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
     mat_clear_d(X);
 }
 
-static void t2_run(thm_results_t out, const thm_config *cfg)
-{
-    run_population(out, cfg);
-    run_hermite(out, cfg);
-    run_concentration(out, cfg);
-}
+static const thm_part t2_parts[] = {
+    {"population", run_population, THM_SUBS_PER_PRESET, NULL},
+    {"hermite", run_hermite, THM_SUBS_PER_PRESET, NULL},
+    {"concentration", run_concentration, 0, NULL},
+};
 
-const thm_family thm_gram_eigen = {"gram-eigen", "T2 Gram eigenvalue lower bounds", t2_checks,
-                                   (int)(sizeof t2_checks / sizeof t2_checks[0]), t2_run};
+const thm_family thm_gram_eigen = {
+    "gram-eigen", "T2 Gram eigenvalue lower bounds", t2_checks,
+    (int)(sizeof t2_checks / sizeof t2_checks[0]), t2_parts,
+    (int)(sizeof t2_parts / sizeof t2_parts[0])};

@@ -88,14 +88,10 @@ static void run_gd(deq_train_log_t log, const deq_preset *pre, const mat_d_t Xd,
                    long m, unsigned long seed, double lr, long steps, long gram_every, long prec)
 {
     long d = Xd->rows, n = Xd->cols;
-    deq_rng_t rng;
-    deq_rng_init(rng, seed);
     mat_d_t Ad, Ud, vd;
-    mat_init_d(Ad, m, m, 53), mat_init_d(Ud, m, d, 53), mat_init_d(vd, m, 1, 53);
-    deq_weights_draw(Ad, Ud, vd, DEQ_INIT_GAUSSIAN, rng);
-    deq_rng_clear(rng);
+    thm_network_draw(Ad, Ud, vd, m, d, seed);
     char su[40];
-    snprintf(su, sizeof su, "%.17g", deq_preset_sigma_u(pre, d));
+    thm_sigma_u_string(su, sizeof su, pre, d);
     deq_train_opts to = {steps, lr, pre->trained, gram_every, 0};
     deq_solve_opts so;
     deq_solve_opts_default(&so);
@@ -175,6 +171,23 @@ typedef struct {
     double rho_growth;    /* max over seeds of max_k ρ̄ − ρ̄(0) */
 } width_summary;
 
+/* The loss trajectory of one run against the predicted rate L(0)·q^k, both
+ * relative to L(0), for the report's plot. */
+static void add_loss_series(thm_results_t out, const deq_train_log_t log, const deq_preset *pre,
+                            long m, double q)
+{
+    char label[96];
+    snprintf(label, sizeof label, "%s m=%ld: L(k)/L(0)", pre->name, m);
+    thm_series *L = thm_results_add_series(out, THM_PLOT_LOSS_RATE, label, log->len);
+    snprintf(label, sizeof label, "%s: predicted (1 - eta lambda_0/2)^k, q = %.5f", pre->name, q);
+    thm_series *P = thm_results_add_series(out, THM_PLOT_LOSS_RATE, label, log->len);
+    for (long k = 0; k < log->len; k++) {
+        L->x[k] = P->x[k] = (double)k;
+        L->y[k] = log->steps[k].loss / log->steps[0].loss;
+        P->y[k] = pow(q, (double)k);
+    }
+}
+
 static void run_rate_family(thm_results_t out, const thm_config *cfg, int negative)
 {
     long steps = cfg->n_widths > 3 ? 60 : 40;
@@ -182,6 +195,8 @@ static void run_rate_family(thm_results_t out, const thm_config *cfg, int negati
     while (n_widths < cfg->n_widths && cfg->widths[n_widths] <= T3_MAX_WIDTH)
         n_widths++;
     for (size_t p = 0; p < sizeof rate_presets / sizeof *rate_presets; p++) {
+        if (!thm_sub_selected(cfg, (int)p))
+            continue;
         const deq_preset *pre = deq_preset_find(rate_presets[p]);
         unsigned long dseed = thm_case_seed(cfg->seed, 600 + (unsigned long)p, 0, 0);
         mat_d_t X, y;
@@ -251,9 +266,6 @@ static void run_rate_family(thm_results_t out, const thm_config *cfg, int negati
             double lam_min_run = INFINITY, rho_max = 0, lazy_worst = 0, lazy_R = 0, rel_change = 0;
             int errors = 0;
             for (int s = 0; s < cfg->seeds; s++) {
-                if (cfg->progress)
-                    fprintf(stderr, "\rlinear-convergence: %s m=%ld seed %d/%d      ", pre->name,
-                            m, s + 1, cfg->seeds);
                 unsigned long seed = thm_case_seed(cfg->seed, 610 + (unsigned long)p, (unsigned long)m,
                                                    (unsigned long)s);
                 deq_train_log_t log;
@@ -285,6 +297,8 @@ static void run_rate_family(thm_results_t out, const thm_config *cfg, int negati
                                    1.0 / (double)(log->len - 1)) / cfg->seeds;
                 if (w == 0 && s == 0)
                     add_pl_step(out, log, pre, m, n, seed, "double", 53);
+                if (w == n_widths - 1 && s == 0)
+                    add_loss_series(out, log, pre, m, q);
                 deq_train_log_clear(log);
             }
             int last = w == n_widths - 1;
@@ -336,8 +350,6 @@ static void run_rate_family(thm_results_t out, const thm_config *cfg, int negati
                           : last ? THM_VIOLATED : THM_INCONCLUSIVE;
             snprintf(t2->note, sizeof t2->note, "lambda_min(G(k)) every %ld steps", steps / 4);
         }
-        if (cfg->progress)
-            fprintf(stderr, "\n");
         mat_clear_d(X), mat_clear_d(y);
     }
 }
@@ -507,16 +519,32 @@ static void run_gradient(thm_results_t out, const thm_config *cfg)
     mat_clear_d(Ad), mat_clear_d(Ud), mat_clear_d(vd), mat_clear_d(Xd), mat_clear_d(yd);
 }
 
-static void t3_run(thm_results_t out, const thm_config *cfg)
+static void run_rate(thm_results_t out, const thm_config *cfg)
 {
-    run_gradient(out, cfg);
-    run_pl_mpfr(out, cfg);
     run_rate_family(out, cfg, 0);
+}
+
+static void run_rate_negative(thm_results_t out, const thm_config *cfg)
+{
     run_rate_family(out, cfg, 1);
+}
+
+static void run_kawaguchi(thm_results_t out, const thm_config *cfg)
+{
     t3_kawaguchi_run(out, cfg, &t3_checks[C_LINEAR_PL], &t3_checks[C_LINEAR_RATE],
                      &t3_checks[C_TRUST_REGION]);
 }
 
+static const thm_part t3_parts[] = {
+    {"gradient", run_gradient, 0, NULL},
+    {"pl_mpfr", run_pl_mpfr, 0, NULL},
+    {"rate", run_rate, (int)(sizeof rate_presets / sizeof *rate_presets), rate_presets},
+    {"rate_negative", run_rate_negative, (int)(sizeof rate_presets / sizeof *rate_presets),
+     rate_presets},
+    {"linear", run_kawaguchi, 0, NULL},
+};
+
 const thm_family thm_linear_convergence = {
     "linear-convergence", "T3 Linear convergence", t3_checks,
-    (int)(sizeof t3_checks / sizeof t3_checks[0]), t3_run};
+    (int)(sizeof t3_checks / sizeof t3_checks[0]), t3_parts,
+    (int)(sizeof t3_parts / sizeof t3_parts[0])};

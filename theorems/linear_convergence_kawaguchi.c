@@ -445,8 +445,6 @@ void t3_kawaguchi_run(thm_results_t out, const thm_config *cfg, const thm_check 
                       gamma);
             snprintf(data, sizeof data, "sphere d=m, Y~N(0,1) k=%ld", k);
             int mp = s == 0 && m <= cfg->mpfr_max_m && m <= LIN_MPFR_MAX_M;
-            if (cfg->progress)
-                fprintf(stderr, "T3 kawaguchi2021: m = %ld, seed %d\n", m, s);
             run_case(out, cfg, &c, mp, data, linear_pl, linear_rate, trust_region);
             if (w == 0 && s == 0)
                 control_rate(out, &c, linear_rate);

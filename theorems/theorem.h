@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "deq/model.h"
+#include "num/mat.h"
 
 typedef enum { THM_HOLDS = 0, THM_VIOLATED, THM_INCONCLUSIVE, THM_NA, THM_ERROR, THM_VERDICTS } thm_verdict;
 typedef enum { THM_EXACT = 0, THM_ASYMPTOTIC, THM_REPORT } thm_kind;
@@ -44,9 +45,25 @@ typedef struct {
     char note[200];
 } thm_row;
 
+/* A data series for a report plot: points (x[k], y[k]) under a label, drawn
+ * in the plot named by `plot` (THM_PLOT_*). Rows carry the verdicts; series
+ * carry what a plot shows beyond the rows (trajectories, fitted lines). */
+typedef struct {
+    char plot[32];
+    char label[96];
+    long len;
+    double *x, *y;
+} thm_series;
+
+#define THM_PLOT_LOSS_RATE "loss-rate"         /* training loss and the predicted rate */
+#define THM_PLOT_CONCENTRATION "concentration" /* ||G(0) - H^inf|| against width, fit */
+#define THM_PLOT_LAMBDA_RATIO "lambda-ratio"   /* lambda_min(G(0)) / lambda_0 against width */
+
 typedef struct {
     thm_row *rows;
     long len, cap;
+    thm_series **series; /* each allocated apart: a series pointer stays valid */
+    long n_series;
 } thm_results_struct;
 typedef thm_results_struct thm_results_t[1];
 
@@ -55,6 +72,12 @@ void thm_results_clear(thm_results_t r);
 /* Appends a row initialized with the check's id and source, the case fields
  * empty and numbers NAN; returns it for the caller to fill. */
 thm_row *thm_results_add(thm_results_t r, const thm_check *check);
+/* Appends a series of len points (x, y uninitialized) and returns it; the
+ * pointer stays valid until thm_results_clear. (A row pointer from
+ * thm_results_add is valid only until the next row is added.) */
+thm_series *thm_results_add_series(thm_results_t r, const char *plot, const char *label, long len);
+/* Appends copies of src's rows and series to dst. */
+void thm_results_append(thm_results_t dst, const thm_results_t src);
 
 /* What a run covers: sizes, seeds, precision (THEOREMS §6 profiles). */
 typedef struct {
@@ -68,27 +91,71 @@ typedef struct {
     unsigned long seed;   /* the run seed; cases derive theirs from it */
     const deq_preset *presets[8];
     int n_presets;
-    int progress;         /* print progress to stderr */
+    int sub;              /* the case's index within its part (thm_part), -1: all */
     int fashion_pos, fashion_neg; /* Fashion-MNIST classes labelled +1 and −1 (default 0, 1) */
     const char *fashion_dir;      /* where the IDX files are; NULL: DEQ_FASHION_MNIST_DIR */
 } thm_config;
+
+/* A family's work is a list of parts; a part with subs splits into
+ * independent cases (one per preset, say), selected by cfg->sub.
+ * A case is the unit of checkpointing, sharding and MPI distribution: its
+ * rows depend only on the configuration and the case, never on which other
+ * cases ran, so any subset of cases run anywhere reassembles into the rows of
+ * the whole run. */
+typedef struct {
+    const char *name;     /* "networks" */
+    void (*run)(thm_results_t out, const thm_config *cfg);
+    int subs;             /* 0: one case; k > 0: k cases; THM_SUBS_PER_PRESET */
+    const char *const *sub_names; /* names of the k cases in their keys (NULL: 0..k-1) */
+} thm_part;
+
+#define THM_SUBS_PER_PRESET (-1) /* one case per preset of the configuration */
 
 typedef struct {
     const char *name;     /* "well-posedness" */
     const char *title;
     const thm_check *checks;
     int n_checks;
-    void (*run)(thm_results_t out, const thm_config *cfg);
+    const thm_part *parts;
+    int n_parts;
 } thm_family;
+
+/* Part loops over their sub-cases call this: does cfg select sub-case k? */
+static inline int thm_sub_selected(const thm_config *cfg, int k)
+{
+    return cfg->sub < 0 || cfg->sub == k;
+}
 
 /* The registry: every family, in report order. */
 extern const thm_family *const thm_registry[];
 extern const int thm_registry_count;
 const thm_family *thm_family_find(const char *name);
+const thm_check *thm_check_find(const char *id);
+
+/* One case of a run: family, part, sub-case, and its key
+ * "family/part[/sub]" (sub as the preset name where the part is per preset). */
+typedef struct {
+    const thm_family *fam;
+    int part, sub;
+    char key[96];
+} thm_case;
+
+/* The cases of a run over the families fams, in report order; returns the
+ * count and stores up to cap of them in out (out may be NULL to count). */
+long thm_cases_enumerate(thm_case *out, long cap, const thm_family *const *fams, int nfam,
+                         const thm_config *cfg);
+/* Runs one case, appending its rows and series to out. */
+void thm_case_run(thm_results_t out, const thm_case *c, const thm_config *cfg);
 
 /* Seed of one case from the run seed and the case coordinates, so each case
  * is reproducible on its own. */
 unsigned long thm_case_seed(unsigned long seed, unsigned long a, unsigned long b, unsigned long c);
+/* The network of a case: A (m×m), U (m×d), v (m×1) initialized here and
+ * drawn N(0,1) by deq_weights_draw from a generator seeded with seed. */
+void thm_network_draw(mat_d_t A, mat_d_t U, mat_d_t v, long m, long d, unsigned long seed);
+/* The preset's σ_u for input dimension d as the decimal string the problem
+ * takes (17 digits: the double itself). */
+void thm_sigma_u_string(char *buf, size_t len, const deq_preset *pre, long d);
 /* "mpfr-256" / "double" */
 void thm_backend_label(char *buf, size_t len, int is_mpfr, long prec);
 /* −log10(|x − ref| / max(|ref|, tiny)), capped at the digits of the finer precision. */

@@ -87,11 +87,6 @@ static void row_case(thm_row *r, const wp_case *c, const char *backend)
     snprintf(r->backend, sizeof r->backend, "%s", backend);
 }
 
-static void sigma_u_string(char *buf, size_t len, const wp_case *c)
-{
-    snprintf(buf, len, "%.17g", deq_preset_sigma_u(c->preset, c->d));
-}
-
 /* Solves the case in double (Picard, for the rate) into Zd. */
 static void solve_double(mat_d_t Zd, deq_solve_info_t info, const wp_case *c, deq_solver solver)
 {
@@ -99,7 +94,7 @@ static void solve_double(mat_d_t Zd, deq_solve_info_t info, const wp_case *c, de
     mat_init_d(A, c->m, c->m, 53), mat_init_d(U, c->m, c->d, 53), mat_init_d(X, c->d, c->n, 53);
     mat_set_d(A, c->A), mat_set_d(U, c->U), mat_set_d(X, c->X);
     char su[40];
-    sigma_u_string(su, sizeof su, c);
+    thm_sigma_u_string(su, sizeof su, c->preset, c->d);
     deq_problem_d_t P;
     deq_problem_init_d(P, A, U, X, c->gamma, su, c->preset->act, 1, 53);
     deq_solve_opts o;
@@ -119,7 +114,7 @@ static void solve_mpfr(mat_mp_t Z, deq_solve_info_t info, const wp_case *c, deq_
         mat_init_mp(X, c->d, c->n, prec);
     mat_set_mat_d_mp(A, c->A), mat_set_mat_d_mp(U, c->U), mat_set_mat_d_mp(X, c->X);
     char su[40];
-    sigma_u_string(su, sizeof su, c);
+    thm_sigma_u_string(su, sizeof su, c->preset, c->d);
     deq_problem_mp_t P;
     deq_problem_init_mp(P, A, U, X, c->gamma, su, c->preset->act, 1, prec);
     deq_solve_opts o;
@@ -198,8 +193,9 @@ static void add_picard_rate(thm_results_t out, const wp_case *c, const deq_solve
 
 static void run_networks(thm_results_t out, const thm_config *cfg)
 {
-    long total = (long)cfg->n_presets * cfg->n_widths * cfg->seeds, done = 0;
     for (int p = 0; p < cfg->n_presets; p++) {
+        if (!thm_sub_selected(cfg, p))
+            continue;
         const deq_preset *pre = cfg->presets[p];
         for (int w = 0; w < cfg->n_widths; w++)
             for (int s = 0; s < cfg->seeds; s++) {
@@ -207,9 +203,6 @@ static void run_networks(thm_results_t out, const thm_config *cfg)
                 wp_case c;
                 case_init(&c, pre, pre->gamma, m, cfg->d, cfg->n,
                           thm_case_seed(cfg->seed, (unsigned long)p, (unsigned long)m, (unsigned long)s));
-                if (cfg->progress)
-                    fprintf(stderr, "\rwell-posedness: case %ld/%ld (%s, m=%ld)      ", ++done,
-                            total, pre->name, m);
                 mat_d_t Zd;
                 deq_solve_info_t id;
                 solve_double(Zd, id, &c, DEQ_SOLVER_PICARD);
@@ -287,8 +280,6 @@ static void run_networks(thm_results_t out, const thm_config *cfg)
                 case_clear(&c);
             }
     }
-    if (cfg->progress)
-        fprintf(stderr, "\n");
 }
 
 /* T1.negative_control: γ = 2 must not be certified; the row records what the
@@ -465,14 +456,13 @@ static void run_linear_softmax(thm_results_t out, const thm_config *cfg)
         }
 }
 
-static void t1_run(thm_results_t out, const thm_config *cfg)
-{
-    run_networks(out, cfg);
-    run_negative_control(out, cfg);
-    run_init_norm(out, cfg);
-    run_linear_softmax(out, cfg);
-}
+static const thm_part t1_parts[] = {
+    {"networks", run_networks, THM_SUBS_PER_PRESET, NULL},
+    {"negative_control", run_negative_control, 0, NULL},
+    {"init_norm", run_init_norm, 0, NULL},
+    {"linear_softmax", run_linear_softmax, 0, NULL},
+};
 
 const thm_family thm_well_posedness = {
-    "well-posedness", "T1 Well-posedness", t1_checks,
-    (int)(sizeof t1_checks / sizeof t1_checks[0]), t1_run};
+    "well-posedness", "T1 Well-posedness", t1_checks, (int)(sizeof t1_checks / sizeof t1_checks[0]),
+    t1_parts, (int)(sizeof t1_parts / sizeof t1_parts[0])};

@@ -220,14 +220,17 @@ int cli_begin(cli_opt *opts, const char *const *required, size_t nrequired, cons
 
 deq_status cli_class_pair(int *pos, int *neg, const char *value, deq_error_t err)
 {
-    int a, b, used = 0;
-    if (sscanf(value, "%d,%d%n", &a, &b, &used) != 2 || value[used] != '\0' || a < 0 || a > 9 ||
-        b < 0 || b > 9 || a == b)
+    /* Exactly "A,B", two digits. Not sscanf("%d,%d"): it skips blanks, takes
+     * signs, and an out-of-range %d is undefined (glibc wraps 4294967296 to 0,
+     * which made "4294967296,1" read as 0,1). */
+    int digits = strlen(value) == 3 && value[1] == ',' && value[0] >= '0' && value[0] <= '9' &&
+                 value[2] >= '0' && value[2] <= '9';
+    if (!digits || value[0] == value[2])
         return deq_error_set(err, DEQ_ERR_INPUT,
                              "--classes: expected two distinct class indices 0..9 as A,B (e.g. "
                              "0,1: T-shirt/top vs Trouser), got \"%s\"", value);
-    *pos = a;
-    *neg = b;
+    *pos = value[0] - '0';
+    *neg = value[2] - '0';
     return DEQ_OK;
 }
 

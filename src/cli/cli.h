@@ -17,6 +17,7 @@ int cli_cmd_solve(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
 int cli_cmd_kernel(int argc, char **argv);
 int cli_cmd_compare(int argc, char **argv);
+int cli_cmd_merge(int argc, char **argv);
 
 /* A network and its inputs as given to `deqcheck solve` and `deqcheck grad`, validated. */
 typedef struct {

@@ -1,19 +1,25 @@
-/* `deqcheck run`: the validation run. Runs the theorem families of the
- * registry (theorems/) on a profile and writes a Markdown report. */
+/* `deqcheck run`: the validation run. Runs the cases of the theorem families
+ * (theorems/) on a profile, optionally a shard of them, optionally
+ * checkpointed, and writes a Markdown report with plots and JSON results. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <gsl/gsl_version.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/run_job.h"
+#include "report/env.h"
 #include "report/json.h"
-#include "theorems/theorem.h"
+#include "report/markdown.h"
 
 typedef struct {
     const char *name;
@@ -25,55 +31,84 @@ typedef struct {
     const char *summary;
 } run_profile;
 
-/* THEOREMS §6; sizes are starting points kept within each budget on 2 cores. */
+/* THEOREMS §6; sizes are starting points kept within each budget on 2 cores.
+ * The paper profile's sizes are ours (the papers' exact hyper-parameters are
+ * not known): widths up to 4096, n = 256 synthetic inputs, 5 seeds. */
 static const run_profile profiles[] = {
     {"quick", {32, 64, 128}, 3, 8, 16, 2, 128, "widths 32-128, n=16, 2 seeds, MPFR up to m=128"},
     {"default", {64, 128, 256, 512, 1024}, 5, 16, 64, 3, 256,
      "widths 64-1024, n=64, 3 seeds, MPFR up to m=256"},
+    {"paper", {256, 512, 1024, 2048, 4096}, 5, 32, 256, 5, 512,
+     "widths 256-4096, n=256, 5 seeds, MPFR up to m=512; hours, use --checkpoint"},
 };
+#define N_PROFILES (sizeof profiles / sizeof *profiles)
 
 static void run_help(FILE *f)
 {
     fprintf(f,
-"Usage: deqcheck run [FAMILY...] [--profile quick|default] [--preset NAME]\n"
-"                    [--seed S] [--precision BITS] [--report FILE.md] [--classes A,B]\n"
-"                    [--fashion-dir DIR] [--json FILE.json]\n"
+"Usage: deqcheck run [FAMILY...] [--profile quick|default|paper] [--preset NAME[,NAME...]]\n"
+"                    [--backend both|double|mpfr] [--precision BITS] [--seeds N]\n"
+"                    [--widths M[,M...]] [--seed S] [--report FILE.md] [--json FILE.json]\n"
+"                    [--no-plots] [--classes A,B] [--fashion-dir DIR]\n"
+"                    [--checkpoint DIR [--resume]] [--shard K/N] [--quiet]\n"
+"                    [--max-memory SIZE]\n"
 "\n"
 "The validation run: the theorem families of THEOREMS.md checked on random networks\n"
 "(weights N(0,1) drawn in double, the same exact weights in MPFR) and unit-norm\n"
-"synthetic inputs, double and MPFR side by side, written as a Markdown report.\n"
+"synthetic inputs (Fashion-MNIST for T4), double and MPFR side by side, written as a\n"
+"Markdown report with SVG plots (gnuplot) next to it.\n"
 "\n"
 "Families (default: all):\n");
     for (int k = 0; k < thm_registry_count; k++) {
-        fprintf(f, "  %-16s %s:", thm_registry[k]->name, thm_registry[k]->title);
+        fprintf(f, "  %-19s %s:", thm_registry[k]->name, thm_registry[k]->title);
         for (int c = 0; c < thm_registry[k]->n_checks; c++)
             fprintf(f, " %s", thm_registry[k]->checks[c].id);
         fprintf(f, "\n");
     }
+    fprintf(f, "\n  --profile P         (default quick)\n");
+    for (size_t k = 0; k < N_PROFILES; k++)
+        fprintf(f, "                      %-8s %s\n", profiles[k].name, profiles[k].summary);
     fprintf(f,
+"  --preset LIST       equilibrium presets, comma-separated (default: %s)\n"
+"  --backend B         rows kept: both (default), double, or mpfr; with double the MPFR\n"
+"                      network solves are skipped\n"
+"  --precision BITS    MPFR precision, %d..%d (default %d)\n"
+"  --seeds N           seeds per width, 1..1000 (default: the profile's)\n"
+"  --widths LIST       up to 8 widths, comma-separated, increasing (default: the profile's)\n"
+"  --seed S            run seed (default 1); each case derives its own seed from it\n"
+"  --report FILE       Markdown report (default reports/deqcheck-report.md); plots are\n"
+"                      written next to it as <stem>-<plot>.svg\n"
+"  --json FILE         the rows as JSON too (see deqcheck compare/merge --help)\n"
+"  --no-plots          no SVG plots (the report says so); also when gnuplot is absent\n"
+"  --classes A,B       Fashion-MNIST classes for T4, A labelled +1 (default 0,1:\n"
+"                      T-shirt/top vs Trouser)\n"
+"  --fashion-dir DIR   where the Fashion-MNIST IDX files are (default\n"
+"                      /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist)\n"
+"  --checkpoint DIR    record each finished case in DIR/cases.jsonl (one JSON line,\n"
+"                      appended and flushed to disk) and the options in DIR/run.json;\n"
+"                      a killed run loses at most the case in flight\n"
+"  --resume            with --checkpoint: skip the cases DIR already records (the\n"
+"                      options must be the same); results equal an uninterrupted run's\n"
+"  --shard K/N         run only the cases k with k mod N = K-1 (K = 1..N); the shards'\n"
+"                      --json files combine with deqcheck merge\n"
+"  --quiet             no progress on stderr (default: a bar on a terminal, otherwise a\n"
+"                      line every %d seconds)\n"
+"  --max-memory SIZE   refuse, before any work, a run whose estimated peak memory exceeds\n"
+"                      SIZE (bytes, or with K, M, G; default half the physical memory)\n"
 "\n"
-"  --profile P        quick (%s) or default (%s)\n"
-"  --preset NAME      one equilibrium preset (default: gao2021, gaogao2022, ling2022,\n"
-"                     truong2023)\n"
-"  --seed S           run seed (default 1); each case derives its own seed from it\n"
-"  --precision BITS   MPFR precision, %d..%d (default %d)\n"
-"  --report FILE      Markdown report (default reports/deqcheck-report.md)\n"
-"  --json FILE        the rows as JSON too (see deqcheck compare --help)\n"
-"  --classes A,B      Fashion-MNIST classes for T4, A labelled +1 (default 0,1:\n"
-"                     T-shirt/top vs Trouser)\n"
-"  --fashion-dir DIR  where the Fashion-MNIST IDX files are (default\n"
-"                     /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist)\n"
+"A case is one part of a family for one preset or data set (e.g.\n"
+"well-posedness/networks/gao2021); cases are the unit of checkpoints, shards and MPI.\n"
 "\n"
 "Verdicts: HOLDS, VIOLATED, INCONCLUSIVE, N/A (a hypothesis not met; the row says\n"
 "what was observed), ERROR (NaN/Inf or solver failure). Same seed and options give\n"
 "an identical report.\n"
 "\n"
 "Exit status: 0 nothing VIOLATED or ERROR; 1 otherwise; 2 bad usage.\n",
-            profiles[0].summary, profiles[1].summary, DEQ_PREC_MIN, DEQ_PREC_MAX,
-            DEQ_PREC_DEFAULT);
+            "gao2021,gaogao2022,ling2022,truong2023", DEQ_PREC_MIN, DEQ_PREC_MAX / 2,
+            DEQ_PREC_DEFAULT, 5);
 }
 
-static void ensure_parent_dir(const char *path)
+void cli_ensure_parent_dir(const char *path)
 {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", path);
@@ -84,91 +119,458 @@ static void ensure_parent_dir(const char *path)
     }
 }
 
-/* A Markdown table cell: '|' escaped so text like ||A||_2 cannot split it. */
-static void put_cell(FILE *f, const char *s)
+/* "a,b,c" into at most max longs in [lo, hi], strictly increasing. */
+static deq_status parse_long_list(long *out, int *n, int max, const char *flag, const char *s,
+                                  long lo, long hi, deq_error_t err)
 {
-    fputs(" ", f);
-    for (; *s; s++) {
-        if (*s == '|')
-            fputc('\\', f);
-        fputc(*s, f);
+    *n = 0;
+    char buf[256];
+    if (strlen(s) >= sizeof buf)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--%s: value too long", flag);
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (*n == max)
+            return deq_error_set(err, DEQ_ERR_INPUT, "--%s: at most %d values", flag, max);
+        if (cli_long_in(&out[*n], flag, tok, lo, hi, err) != DEQ_OK)
+            return err->status;
+        if (*n > 0 && out[*n] <= out[*n - 1])
+            return deq_error_set(err, DEQ_ERR_INPUT, "--%s: values must increase", flag);
+        (*n)++;
     }
-    fputs(" |", f);
+    if (*n == 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--%s: expected a comma-separated list", flag);
+    return DEQ_OK;
 }
 
-/* %.4g, or "-" for NAN */
-static const char *fmt_num(char *buf, size_t len, double x)
+/* SIZE: digits with an optional K, M or G (powers of 1024). */
+static deq_status parse_size(double *bytes, const char *s, deq_error_t err)
 {
-    if (isnan(x))
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.4g", x);
-    return buf;
+    /* digits and a point only: strtod alone would take inf, nan and hex */
+    size_t num = strspn(s, "0123456789.");
+    if (num == 0 || (s[num] && strchr("KkMmGg", s[num]) == NULL))
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--max-memory: expected a size such as 8G, 512M or 1000000, got \"%s\"",
+                             s);
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double unit = 1;
+    if (end != s && (*end == 'K' || *end == 'k'))
+        unit = 1024.0, end++;
+    else if (end != s && (*end == 'M' || *end == 'm'))
+        unit = 1024.0 * 1024, end++;
+    else if (end != s && (*end == 'G' || *end == 'g'))
+        unit = 1024.0 * 1024 * 1024, end++;
+    if (end == s || *end || errno || !(v > 0) || !isfinite(v))
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--max-memory: expected a size such as 8G, 512M or 1000000, got \"%s\"",
+                             s);
+    *bytes = v * unit;
+    return DEQ_OK;
 }
 
-static void write_report(FILE *f, const thm_config *cfg, const thm_family **fams, int nfam,
-                         const thm_results_struct *res)
+/* Peak memory of the largest case, estimated: a handful of m×m and m×n double
+ * matrices (weights, gradients, copies) and the MPFR matrices of the widths
+ * run in MPFR plus the n×n kernels at twice the precision (the ladder). */
+static double memory_estimate(const thm_config *cfg)
 {
-    fprintf(f, "# deqcheck report\n\n## Summary\n\n");
-    fprintf(f, "| check | source | kind | HOLDS | VIOLATED | INCONCLUSIVE | N/A | ERROR |\n");
-    fprintf(f, "|---|---|---|---|---|---|---|---|\n");
-    for (int k = 0; k < nfam; k++)
-        for (int c = 0; c < fams[k]->n_checks; c++) {
-            const thm_check *ch = &fams[k]->checks[c];
-            int counts[THM_VERDICTS] = {0};
-            for (long r = 0; r < res[k].len; r++)
-                if (strcmp(res[k].rows[r].id, ch->id) == 0)
-                    counts[res[k].rows[r].verdict]++;
-            fprintf(f, "| %s | %s | %s | %d | %d | %d | %d | %d |\n", ch->id, ch->source,
-                    thm_kind_name(ch->kind), counts[THM_HOLDS], counts[THM_VIOLATED],
-                    counts[THM_INCONCLUSIVE], counts[THM_NA], counts[THM_ERROR]);
+    double m = (double)cfg->widths[cfg->n_widths - 1], n = (double)cfg->n;
+    double mmp = fmin(m, (double)cfg->mpfr_max_m);
+    double nk = fmax(n, 1000.0); /* T4's Fashion-MNIST kernels reach n = 1000 */
+    double entry_mp = sizeof(__mpfr_struct) + 8.0 * ceil(2.0 * (double)cfg->prec / 64.0 + 1);
+    return 8.0 * (8 * m * m + 8 * m * nk) + entry_mp * (6 * mmp * mmp + 6 * mmp * n + 4 * n * n);
+}
+
+static double physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (double)pages * (double)size : 4.0 * 1024 * 1024 * 1024;
+}
+
+static int usage(const char *cmd, deq_error_t err)
+{
+    fprintf(stderr, "deqcheck %s: %s\n", cmd, err->msg);
+    return CLI_EXIT_USAGE;
+}
+
+/* ---------- checkpoint ---------- */
+
+/* Reads DIR/cases.jsonl into the run. A last line cut short by a kill is
+ * dropped (and cut from the file, so appends start on a line boundary). */
+static deq_status ckpt_load(cli_run_job *job, const char *path, deq_error_t err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? DEQ_OK
+                               : deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", path,
+                                               strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long lineno = 0, good_end = 0;
+    deq_status st = DEQ_OK;
+    while ((len = getline(&line, &cap, f)) > 0 && st == DEQ_OK) {
+        lineno++;
+        if (line[len - 1] != '\n')
+            break; /* cut short */
+        json_error_t je;
+        json_t *o = json_loads(line, 0, &je);
+        char where[1200];
+        snprintf(where, sizeof where, "%s:%ld", path, lineno);
+        if (!o) {
+            /* a damaged line is tolerated only as the last one */
+            if (fgetc(f) == EOF)
+                break;
+            st = deq_error_set(err, DEQ_ERR_INPUT, "%s: %s", where, je.text);
+            break;
         }
-    fprintf(f, "\nEnvironment: deqcheck %s, GSL %s, MPFR %s, GMP %s, BLAS OpenBLAS; profile `%s`, "
-               "run seed %lu, MPFR precision %ld bits (MPFR cases for m <= %ld), inputs on the "
-               "unit sphere (d = %ld, n = %ld), %d seeds per width.\n\n",
-            DEQCHECK_VERSION, GSL_VERSION, mpfr_get_version(), gmp_version, cfg->profile,
-            cfg->seed, cfg->prec, cfg->mpfr_max_m, cfg->d, cfg->n, cfg->seeds);
-    fprintf(f, "Constants: every gamma and sigma_u is the preset's documented default (THEOREMS "
-               "§1), not a paper constant; tolerances are derived from the precision and the "
-               "size and printed per row.\n\n");
-    for (int k = 0; k < nfam; k++) {
-        fprintf(f, "## %s\n\n", fams[k]->title);
-        for (int c = 0; c < fams[k]->n_checks; c++) {
-            const thm_check *ch = &fams[k]->checks[c];
-            fprintf(f, "### %s (%s, %s)\n\nAsserted: %s.\n\n", ch->id, ch->source,
-                    thm_kind_name(ch->kind), ch->assertion);
-            fprintf(f, "| preset | m | n | seed | data | backend | lhs | rhs | margin | tolerance "
-                       "| digits | verdict | note |\n");
-            fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-            for (long r = 0; r < res[k].len; r++) {
-                const thm_row *w = &res[k].rows[r];
-                if (strcmp(w->id, ch->id) != 0)
-                    continue;
-                char b[8][40];
-                if (w->width >= 0)
-                    snprintf(b[0], sizeof b[0], "%ld", w->width);
-                else
-                    snprintf(b[0], sizeof b[0], "-");
-                if (w->n >= 0)
-                    snprintf(b[1], sizeof b[1], "%ld", w->n);
-                else
-                    snprintf(b[1], sizeof b[1], "-");
-                snprintf(b[2], sizeof b[2], "%lu", w->seed);
-                fputs("|", f);
-                const char *cells[] = {w->preset, b[0], b[1], b[2], w->data, w->backend,
-                                       fmt_num(b[3], sizeof b[3], w->lhs),
-                                       fmt_num(b[4], sizeof b[4], w->rhs),
-                                       fmt_num(b[5], sizeof b[5], w->margin),
-                                       fmt_num(b[6], sizeof b[6], w->tolerance),
-                                       fmt_num(b[7], sizeof b[7], w->digits),
-                                       thm_verdict_name(w->verdict), w->note};
-                for (size_t q = 0; q < sizeof cells / sizeof *cells; q++)
-                    put_cell(f, cells[q]);
-                fputs("\n", f);
+        long k = (long)json_integer_value(json_object_get(o, "index"));
+        if (k >= 0 && k < job->run->n_cases && job->run->done[k])
+            st = deq_error_set(err, DEQ_ERR_INPUT, "%s: case recorded twice", where);
+        else
+            st = report_json_case_read(job->run, o, where, err);
+        json_decref(o);
+        good_end = ftell(f);
+    }
+    free(line);
+    fclose(f);
+    if (st == DEQ_OK && truncate(path, good_end) != 0)
+        st = deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", path, strerror(errno));
+    return st;
+}
+
+/* What a checkpoint must agree on to be resumed: the run configuration, the
+ * shard, and the code that computed it (results of another revision must not
+ * be mixed in). New reference. */
+static json_t *ckpt_identity(const cli_run_job *job)
+{
+    report_env env;
+    report_env_get(&env);
+    json_t *o = json_object();
+    json_object_set_new(o, "config", report_json_config(job->run));
+    json_object_set_new(o, "shard", json_pack("[II]", (json_int_t)job->shard_k,
+                                              (json_int_t)job->shard_n));
+    json_object_set_new(o, "version", json_string(env.deqcheck));
+    json_object_set_new(o, "revision", json_string(env.revision));
+    json_object_set_new(o, "cases_total", json_integer(job->run->n_cases));
+    return o;
+}
+
+/* Writes path through a temporary file, flushed and renamed, so a kill leaves
+ * the old file or the new one, never a part. */
+static deq_status write_file_atomic(const char *path, json_t *o, deq_error_t err)
+{
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && json_dumpf(o, f, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 && fflush(f) == 0 &&
+             fsync(fileno(f)) == 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: cannot write: %s", path,
+                             strerror(errno));
+    }
+    return DEQ_OK;
+}
+
+static deq_status ckpt_open(cli_run_job *job, deq_error_t err)
+{
+    const char *dir = job->checkpoint;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", dir, strerror(errno));
+    char cfgpath[1100], logpath[1100];
+    snprintf(cfgpath, sizeof cfgpath, "%s/run.json", dir);
+    snprintf(logpath, sizeof logpath, "%s/cases.jsonl", dir);
+    int exists = access(cfgpath, F_OK) == 0;
+    if (exists && !job->resume)
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--checkpoint %s: holds an earlier run; add --resume to continue it, "
+                             "or remove the directory",
+                             dir);
+    if (!exists && job->resume)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--resume: %s has no run to resume (no run.json)",
+                             dir);
+    /* one process per checkpoint: a second one would interleave its records */
+    job->ckpt_fd = open(logpath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (job->ckpt_fd < 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", logpath, strerror(errno));
+    if (flock(job->ckpt_fd, LOCK_EX | LOCK_NB) != 0)
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--checkpoint %s: in use by another deqcheck process (one "
+                             "checkpoint directory per run or shard)",
+                             dir);
+    json_t *mine = ckpt_identity(job);
+    deq_status st = DEQ_OK;
+    if (exists) {
+        json_error_t je;
+        json_t *theirs = json_load_file(cfgpath, 0, &je);
+        const char *theirs_rev = json_string_value(json_object_get(theirs, "revision"));
+        if (!theirs)
+            st = deq_error_set(err, DEQ_ERR_INPUT, "%s:%d: %s", cfgpath, je.line, je.text);
+        else if (!json_equal(json_object_get(mine, "config"), json_object_get(theirs, "config")) ||
+                 !json_equal(json_object_get(mine, "shard"), json_object_get(theirs, "shard")))
+            st = deq_error_set(err, DEQ_ERR_INPUT,
+                               "--resume: %s was made with other options (profile, sizes, seeds, "
+                               "presets, precision, families, backend or shard differ)",
+                               cfgpath);
+        else if (!json_equal(json_object_get(mine, "revision"),
+                             json_object_get(theirs, "revision")) ||
+                 !json_equal(json_object_get(mine, "version"), json_object_get(theirs, "version")))
+            st = deq_error_set(err, DEQ_ERR_INPUT,
+                               "--resume: %s was computed by deqcheck revision %s, this is %s; "
+                               "results of two builds are not mixed",
+                               cfgpath, theirs_rev ? theirs_rev : "?",
+                               json_string_value(json_object_get(mine, "revision")));
+        json_decref(theirs);
+        if (st == DEQ_OK)
+            st = ckpt_load(job, logpath, err);
+    } else {
+        /* a log without its run.json belongs to nothing */
+        if (ftruncate(job->ckpt_fd, 0) != 0)
+            st = deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", logpath,
+                               strerror(errno));
+        else
+            st = write_file_atomic(cfgpath, mine, err);
+    }
+    json_decref(mine);
+    return st;
+}
+
+static void ckpt_disable(cli_run_job *job, long k, const char *why)
+{
+    fprintf(stderr,
+            "deqcheck: warning: --checkpoint %s: case %s not recorded (%s); checkpointing "
+            "stops, the run goes on\n",
+            job->checkpoint, job->run->cases[k].key, why);
+    close(job->ckpt_fd);
+    job->ckpt_fd = -1;
+}
+
+void cli_run_job_record(cli_run_job *job, long k)
+{
+    if (job->ckpt_fd < 0)
+        return;
+    json_t *o = report_json_case(job->run, k);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    if (!text) {
+        ckpt_disable(job, k, "cannot encode it");
+        return;
+    }
+    size_t len = strlen(text);
+    text = deq_realloc(text, len + 2);
+    text[len++] = '\n';
+    /* one write of the whole line: a kill leaves it whole or cut short, and a
+     * line cut short is dropped on resume; a short write (disk full) is undone
+     * so later lines cannot be glued to its stump */
+    off_t end = lseek(job->ckpt_fd, 0, SEEK_END);
+    ssize_t w;
+    do
+        w = write(job->ckpt_fd, text, len);
+    while (w < 0 && errno == EINTR);
+    if (w != (ssize_t)len) {
+        char why[160];
+        snprintf(why, sizeof why, "%s", w < 0 ? strerror(errno) : "short write, disk full?");
+        if (end >= 0 && ftruncate(job->ckpt_fd, end) != 0)
+            snprintf(why, sizeof why, "a short write could not be undone: %s", strerror(errno));
+        ckpt_disable(job, k, why);
+    } else if (fsync(job->ckpt_fd) != 0) {
+        ckpt_disable(job, k, strerror(errno));
+    }
+    free(text);
+}
+
+/* ---------- options ---------- */
+
+int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv, int first)
+{
+    cli_opt opts[] = {{"profile", 1, NULL},     {"preset", 1, NULL},     {"seed", 1, NULL},
+                      {"precision", 1, NULL},   {"report", 1, NULL},     {"classes", 1, NULL},
+                      {"fashion-dir", 1, NULL}, {"json", 1, NULL},       {"backend", 1, NULL},
+                      {"seeds", 1, NULL},       {"widths", 1, NULL},     {"no-plots", 0, NULL},
+                      {"checkpoint", 1, NULL},  {"resume", 0, NULL},     {"shard", 1, NULL},
+                      {"quiet", 0, NULL},       {"max-memory", 1, NULL}, {NULL, 0, NULL}};
+    memset(job, 0, sizeof *job);
+    job->ckpt_fd = -1;
+    deq_error_t err;
+    deq_error_init(err);
+    const char *pos[8];
+    int npos, help;
+    if (cli_parse(opts, pos, 8, &npos, &help, argc, argv, first, err) != DEQ_OK)
+        return usage(cmd, err);
+    if (help) {
+        run_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    const thm_family *fams[8];
+    int nfam = 0;
+    for (int k = 0; k < npos; k++) {
+        const thm_family *fam = thm_family_find(pos[k]);
+        if (!fam) {
+            fprintf(stderr, "deqcheck %s: %s: unknown check family (see deqcheck run --help)\n",
+                    cmd, pos[k]);
+            return CLI_EXIT_USAGE;
+        }
+        for (int q = 0; q < nfam; q++)
+            if (fams[q] == fam) {
+                fprintf(stderr, "deqcheck %s: %s: family named twice\n", cmd, pos[k]);
+                return CLI_EXIT_USAGE;
             }
-            fprintf(f, "\n");
+        fams[nfam++] = fam;
+    }
+    if (nfam == 0)
+        for (int k = 0; k < thm_registry_count; k++)
+            fams[nfam++] = thm_registry[k];
+
+    const run_profile *prof = &profiles[0];
+    const char *v;
+    if ((v = cli_value(opts, "profile"))) {
+        prof = NULL;
+        for (size_t k = 0; k < N_PROFILES; k++)
+            if (strcmp(profiles[k].name, v) == 0)
+                prof = &profiles[k];
+        if (!prof) {
+            fprintf(stderr, "deqcheck %s: --profile: expected quick, default or paper, got \"%s\"\n",
+                    cmd, v);
+            return CLI_EXIT_USAGE;
         }
     }
+    thm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.profile = prof->name;
+    memcpy(cfg.widths, prof->widths, sizeof cfg.widths);
+    cfg.n_widths = prof->n_widths;
+    cfg.d = prof->d;
+    cfg.n = prof->n;
+    cfg.seeds = prof->seeds;
+    cfg.mpfr_max_m = prof->mpfr_max_m;
+    cfg.prec = DEQ_PREC_DEFAULT;
+    cfg.seed = 1;
+    cfg.sub = -1;
+    cfg.fashion_pos = 0;
+    cfg.fashion_neg = 1;
+    cfg.fashion_dir = cli_value(opts, "fashion-dir");
+    long seed = 1, seeds = cfg.seeds;
+    report_backend backend = REPORT_BACKEND_BOTH;
+    if (((v = cli_value(opts, "seed")) && cli_long_in(&seed, "seed", v, 0, 4294967295L, err)) ||
+        ((v = cli_value(opts, "precision")) &&
+         cli_long_in(&cfg.prec, "precision", v, DEQ_PREC_MIN, DEQ_PREC_MAX / 2, err)) ||
+        ((v = cli_value(opts, "seeds")) && cli_long_in(&seeds, "seeds", v, 1, 1000, err)) ||
+        ((v = cli_value(opts, "widths")) &&
+         parse_long_list(cfg.widths, &cfg.n_widths, 8, "widths", v, 2, 1L << 24, err)) ||
+        ((v = cli_value(opts, "classes")) &&
+         cli_class_pair(&cfg.fashion_pos, &cfg.fashion_neg, v, err)))
+        return usage(cmd, err);
+    cfg.seed = (unsigned long)seed;
+    cfg.seeds = (int)seeds;
+    if ((v = cli_value(opts, "backend")) && !report_backend_parse(&backend, v)) {
+        fprintf(stderr, "deqcheck %s: --backend: expected both, double or mpfr, got \"%s\"\n", cmd,
+                v);
+        return CLI_EXIT_USAGE;
+    }
+    if (backend == REPORT_BACKEND_DOUBLE)
+        cfg.mpfr_max_m = 0;
+    if ((v = cli_value(opts, "preset"))) {
+        char buf[256];
+        if (strlen(v) >= sizeof buf) {
+            fprintf(stderr, "deqcheck %s: --preset: value too long\n", cmd);
+            return CLI_EXIT_USAGE;
+        }
+        snprintf(buf, sizeof buf, "%s", v);
+        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            const deq_preset *p = deq_preset_find(tok);
+            if (!p || p->family != DEQ_FAMILY_EQUILIBRIUM) {
+                fprintf(stderr,
+                        "deqcheck %s: --preset: \"%s\" is not an equilibrium preset (%s)\n", cmd,
+                        tok, "gao2021, gaogao2022, ling2022, truong2023");
+                return CLI_EXIT_USAGE;
+            }
+            for (int q = 0; q < cfg.n_presets; q++)
+                if (cfg.presets[q] == p) {
+                    fprintf(stderr, "deqcheck %s: --preset: %s named twice\n", cmd, tok);
+                    return CLI_EXIT_USAGE;
+                }
+            if (cfg.n_presets == 8) {
+                fprintf(stderr, "deqcheck %s: --preset: at most 8 presets\n", cmd);
+                return CLI_EXIT_USAGE;
+            }
+            cfg.presets[cfg.n_presets++] = p;
+        }
+        if (cfg.n_presets == 0) {
+            fprintf(stderr, "deqcheck %s: --preset: expected a preset name\n", cmd);
+            return CLI_EXIT_USAGE;
+        }
+    } else {
+        for (int k = 0; k < deq_preset_count; k++)
+            if (deq_presets[k].family == DEQ_FAMILY_EQUILIBRIUM)
+                cfg.presets[cfg.n_presets++] = &deq_presets[k];
+    }
+    job->shard_k = 1, job->shard_n = 1;
+    if ((v = cli_value(opts, "shard"))) {
+        /* exactly digits/digits: sscanf would take blanks, signs and overflow */
+        size_t a = strspn(v, "0123456789"), b = v[a] == '/' ? strspn(v + a + 1, "0123456789") : 0;
+        int shape_ok = a >= 1 && a <= 6 && b >= 1 && b <= 6 && v[a + 1 + b] == '\0';
+        job->shard_k = shape_ok ? strtol(v, NULL, 10) : 0;
+        job->shard_n = shape_ok ? strtol(v + a + 1, NULL, 10) : 0;
+        if (!shape_ok || job->shard_n < 1 || job->shard_k < 1 || job->shard_k > job->shard_n ||
+            job->shard_n > 100000) {
+            fprintf(stderr, "deqcheck %s: --shard: expected K/N with 1 <= K <= N, got \"%s\"\n",
+                    cmd, v);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    double limit = physical_memory() / 2, need = memory_estimate(&cfg);
+    if ((v = cli_value(opts, "max-memory")) && parse_size(&limit, v, err) != DEQ_OK)
+        return usage(cmd, err);
+    if (need > limit) {
+        fprintf(stderr,
+                "deqcheck %s: the largest case needs about %.3g GiB (width %ld, n %ld, MPFR up "
+                "to m = %ld at %ld bits), more than the limit %.3g GiB (--max-memory)\n",
+                cmd, need / 1073741824.0, cfg.widths[cfg.n_widths - 1], cfg.n,
+                cfg.mpfr_max_m, cfg.prec, limit / 1073741824.0);
+        return CLI_EXIT_USAGE;
+    }
+    job->report = cli_value(opts, "report") ? cli_value(opts, "report")
+                                            : "reports/deqcheck-report.md";
+    job->json = cli_value(opts, "json");
+    job->checkpoint = cli_value(opts, "checkpoint");
+    job->resume = cli_value(opts, "resume") != NULL;
+    job->quiet = cli_value(opts, "quiet") != NULL;
+    job->plots = cli_value(opts, "no-plots") == NULL;
+    /* paths are stored in JSON (UTF-8) and in fixed buffers of the run */
+    const struct {
+        const char *flag, *value;
+    } paths[] = {{"report", job->report}, {"json", job->json}, {"checkpoint", job->checkpoint},
+                 {"fashion-dir", cfg.fashion_dir}};
+    for (size_t q = 0; q < sizeof paths / sizeof *paths; q++)
+        if (paths[q].value && (strlen(paths[q].value) > 900 || !report_utf8_valid(paths[q].value))) {
+            fprintf(stderr, "deqcheck %s: --%s: path longer than 900 bytes or not UTF-8\n", cmd,
+                    paths[q].flag);
+            return CLI_EXIT_USAGE;
+        }
+    if (job->resume && !job->checkpoint) {
+        fprintf(stderr, "deqcheck %s: --resume: needs --checkpoint DIR\n", cmd);
+        return CLI_EXIT_USAGE;
+    }
+    cli_ensure_parent_dir(job->report);
+    if (cli_check_writable("report", job->report, err) != DEQ_OK ||
+        (job->json && cli_check_writable("json", job->json, err) != DEQ_OK))
+        return usage(cmd, err);
+    report_run_init(job->run, &cfg, backend, fams, nfam);
+    if (job->checkpoint && ckpt_open(job, err) != DEQ_OK) {
+        report_run_clear(job->run);
+        return usage(cmd, err);
+    }
+    return -1;
+}
+
+int cli_run_job_wants(const cli_run_job *job, long k)
+{
+    return k % job->shard_n == job->shard_k - 1 && !job->run->done[k];
 }
 
 /* The rows on standard output: one line each, double and MPFR rows of a case
@@ -181,133 +583,220 @@ static void print_rows(FILE *f, const thm_family *fam, const thm_results_struct 
     for (long r = 0; r < res->len; r++) {
         const thm_row *w = &res->rows[r];
         char m[24], b[3][32];
-        if (w->width >= 0)
-            snprintf(m, sizeof m, "%ld", w->width);
-        else
-            snprintf(m, sizeof m, "-");
+        snprintf(m, sizeof m, w->width >= 0 ? "%ld" : "-", w->width);
         fprintf(f, "%-20s %-13.13s %6s %-22.22s %-18.18s %12s %12s %12s  %s\n", w->id, w->preset, m,
-                w->data, w->backend, fmt_num(b[0], sizeof b[0], w->lhs),
-                fmt_num(b[1], sizeof b[1], w->rhs), fmt_num(b[2], sizeof b[2], w->digits),
-                thm_verdict_name(w->verdict));
+                w->data, w->backend, report_fmt_num(b[0], sizeof b[0], w->lhs),
+                report_fmt_num(b[1], sizeof b[1], w->rhs),
+                report_fmt_num(b[2], sizeof b[2], w->digits), thm_verdict_name(w->verdict));
     }
     fprintf(f, "\n");
 }
 
-int cli_cmd_run(int argc, char **argv)
+int cli_run_job_finish(cli_run_job *job, const char *cmd)
 {
-    cli_opt opts[] = {{"profile", 1, NULL},  {"preset", 1, NULL},      {"seed", 1, NULL},
-                      {"precision", 1, NULL}, {"report", 1, NULL},     {"classes", 1, NULL},
-                      {"fashion-dir", 1, NULL}, {"json", 1, NULL},    {NULL, 0, NULL}};
+    report_run_struct *run = job->run;
+    for (int k = 0; k < run->nfam; k++) {
+        thm_results_t res;
+        thm_results_init(res);
+        report_run_family_results(res, run, k);
+        print_rows(stdout, run->fams[k], res);
+        thm_results_clear(res);
+    }
+    int counts[THM_VERDICTS];
+    report_run_counts(counts, run);
+    report_env env;
+    report_env_get(&env);
     deq_error_t err;
     deq_error_init(err);
-    const char *pos[8];
-    int npos, help;
-    if (cli_parse(opts, pos, 8, &npos, &help, argc, argv, 2, err) != DEQ_OK) {
-        fprintf(stderr, "deqcheck run: %s\n", err->msg);
-        return CLI_EXIT_USAGE;
+    int bad_output = 0;
+    if (report_markdown_write(job->report, run, &env, job->plots, err) != DEQ_OK) {
+        fprintf(stderr, "deqcheck %s: %s\n", cmd, err->msg);
+        bad_output = 1;
     }
-    if (help) {
-        run_help(stdout);
-        return CLI_EXIT_OK;
+    if (job->json && report_json_write(job->json, run, &env, err) != DEQ_OK) {
+        fprintf(stderr, "deqcheck %s: %s\n", cmd, err->msg);
+        bad_output = 1;
     }
-    const thm_family *fams[8];
-    int nfam = 0;
-    for (int k = 0; k < npos; k++) {
-        const thm_family *fam = thm_family_find(pos[k]);
-        if (!fam) {
-            fprintf(stderr, "deqcheck run: %s: unknown check family (see deqcheck run --help)\n",
-                    pos[k]);
-            return CLI_EXIT_USAGE;
-        }
-        fams[nfam++] = fam;
-    }
-    if (nfam == 0)
-        for (int k = 0; k < thm_registry_count; k++)
-            fams[nfam++] = thm_registry[k];
-
-    const run_profile *prof = &profiles[0];
-    const char *pv = cli_value(opts, "profile");
-    if (pv) {
-        prof = NULL;
-        for (size_t k = 0; k < sizeof profiles / sizeof *profiles; k++)
-            if (strcmp(profiles[k].name, pv) == 0)
-                prof = &profiles[k];
-        if (!prof) {
-            fprintf(stderr, "deqcheck run: --profile: expected quick or default, got \"%s\"\n", pv);
-            return CLI_EXIT_USAGE;
-        }
-    }
-    long seed = 1, prec = DEQ_PREC_DEFAULT;
-    const char *v;
-    if (((v = cli_value(opts, "seed")) && cli_long_in(&seed, "seed", v, 0, 4294967295L, err)) ||
-        ((v = cli_value(opts, "precision")) &&
-         cli_long_in(&prec, "precision", v, DEQ_PREC_MIN, DEQ_PREC_MAX / 2, err))) {
-        fprintf(stderr, "deqcheck run: %s\n", err->msg);
-        return CLI_EXIT_USAGE;
-    }
-    thm_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.profile = prof->name;
-    memcpy(cfg.widths, prof->widths, sizeof cfg.widths);
-    cfg.n_widths = prof->n_widths;
-    cfg.d = prof->d;
-    cfg.n = prof->n;
-    cfg.seeds = prof->seeds;
-    cfg.mpfr_max_m = prof->mpfr_max_m;
-    cfg.prec = prec;
-    cfg.seed = (unsigned long)seed;
-    cfg.progress = isatty(fileno(stderr));
-    cfg.fashion_pos = 0;
-    cfg.fashion_neg = 1;
-    cfg.fashion_dir = cli_value(opts, "fashion-dir");
-    if ((v = cli_value(opts, "classes")) &&
-        cli_class_pair(&cfg.fashion_pos, &cfg.fashion_neg, v, err) != DEQ_OK) {
-        fprintf(stderr, "deqcheck run: %s\n", err->msg);
-        return CLI_EXIT_USAGE;
-    }
-    const char *pname = cli_value(opts, "preset");
-    if (pname) {
-        const deq_preset *p = deq_preset_find(pname);
-        if (!p || p->family != DEQ_FAMILY_EQUILIBRIUM) {
-            fprintf(stderr, "deqcheck run: --preset: \"%s\" is not an equilibrium preset (%s)\n",
-                    pname, "gao2021, gaogao2022, ling2022, truong2023");
-            return CLI_EXIT_USAGE;
-        }
-        cfg.presets[cfg.n_presets++] = p;
-    } else {
-        for (int k = 0; k < deq_preset_count; k++)
-            if (deq_presets[k].family == DEQ_FAMILY_EQUILIBRIUM)
-                cfg.presets[cfg.n_presets++] = &deq_presets[k];
-    }
-    const char *report = cli_value(opts, "report") ? cli_value(opts, "report")
-                                                   : "reports/deqcheck-report.md";
-    ensure_parent_dir(report);
-    FILE *f = fopen(report, "w");
-    if (!f) {
-        fprintf(stderr, "deqcheck run: --report %s: cannot create: %s\n", report, strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
-
-    thm_results_struct res[8];
-    int counts[THM_VERDICTS] = {0};
-    for (int k = 0; k < nfam; k++) {
-        thm_results_init(&res[k]);
-        fams[k]->run(&res[k], &cfg);
-        print_rows(stdout, fams[k], &res[k]);
-        for (long r = 0; r < res[k].len; r++)
-            counts[res[k].rows[r].verdict]++;
-    }
-    write_report(f, &cfg, fams, nfam, res);
-    fclose(f);
-    const char *json = cli_value(opts, "json");
-    if (json && report_json_write(json, &cfg, fams, nfam, res, err) != DEQ_OK) {
-        fprintf(stderr, "deqcheck run: %s\n", err->msg);
-        counts[THM_ERROR]++;
-    }
-    for (int k = 0; k < nfam; k++)
-        thm_results_clear(&res[k]);
-    printf("%d HOLDS, %d VIOLATED, %d INCONCLUSIVE, %d N/A, %d ERROR; report: %s\n",
+    long done = report_run_n_done(run);
+    printf("%d HOLDS, %d VIOLATED, %d INCONCLUSIVE, %d N/A, %d ERROR over %ld of %ld cases; "
+           "report: %s\n",
            counts[THM_HOLDS], counts[THM_VIOLATED], counts[THM_INCONCLUSIVE], counts[THM_NA],
-           counts[THM_ERROR], report);
-    return counts[THM_VIOLATED] || counts[THM_ERROR] ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+           counts[THM_ERROR], done, run->n_cases, job->report);
+    if (job->ckpt_fd >= 0)
+        close(job->ckpt_fd);
+    report_run_clear(run);
+    return counts[THM_VIOLATED] || counts[THM_ERROR] || bad_output ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+/* ---------- progress ---------- */
+
+#define PROGRESS_LINE_SECONDS 5
+
+struct cli_progress {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    long total, done, done_here;
+    char key[96];
+    double start, case_start;
+    int tty, stop;
+};
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void fmt_time(char *buf, size_t len, double s)
+{
+    long t = (long)s;
+    if (t >= 3600)
+        snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void progress_draw(cli_progress *p, int final)
+{
+    double now = wall(), el = now - p->start;
+    char e[32], eta[48] = "";
+    fmt_time(e, sizeof e, el);
+    if (p->done_here > 0 && p->done < p->total) {
+        char t[32];
+        fmt_time(t, sizeof t, el / (double)p->done_here * (double)(p->total - p->done));
+        snprintf(eta, sizeof eta, ", about %s left", t);
+    }
+    if (p->tty) {
+        enum { W = 24 };
+        char bar[W + 1], line[512];
+        long fill = p->total ? p->done * W / p->total : W;
+        for (int k = 0; k < W; k++)
+            bar[k] = k < fill ? '#' : '.';
+        bar[W] = '\0';
+        snprintf(line, sizeof line, "[%s] %ld/%ld cases, %s elapsed%s%s%s", bar, p->done, p->total,
+                 e, eta, final ? "" : "; now ", final ? "" : p->key);
+        /* one terminal row, or the next \r would redraw only its last part */
+        struct winsize ws;
+        size_t cols = ioctl(fileno(stderr), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col : 80;
+        if (strlen(line) >= cols)
+            line[cols - 1] = '\0';
+        fprintf(stderr, "\r\033[K%s", line);
+        if (final)
+            fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "progress: %ld/%ld cases, %s elapsed%s%s%s\n", p->done, p->total, e, eta,
+                final ? "" : "; running ", final ? "" : p->key);
+    }
+    fflush(stderr);
+}
+
+static void *progress_main(void *arg)
+{
+    cli_progress *p = arg;
+    pthread_mutex_lock(&p->lock);
+    double period = p->tty ? 1.0 : PROGRESS_LINE_SECONDS;
+    while (!p->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        double t = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + period;
+        ts.tv_sec = (time_t)t;
+        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+        if (pthread_cond_timedwait(&p->wake, &p->lock, &ts) != 0 && !p->stop)
+            progress_draw(p, 0);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+cli_progress *cli_progress_start(long total, long already_done, int quiet)
+{
+    if (quiet)
+        return NULL;
+    cli_progress *p = calloc(1, sizeof *p);
+    DEQ_REQUIRE(p);
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* a clock step must not stall the bar */
+    pthread_cond_init(&p->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    p->total = total;
+    p->done = already_done;
+    p->start = wall();
+    p->tty = isatty(fileno(stderr));
+    if (pthread_create(&p->thread, NULL, progress_main, p) != 0) {
+        pthread_mutex_destroy(&p->lock);
+        pthread_cond_destroy(&p->wake);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void cli_progress_case(cli_progress *p, const char *key)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    snprintf(p->key, sizeof p->key, "%s", key);
+    if (p->tty)
+        progress_draw(p, 0);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void cli_progress_done(cli_progress *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->done++;
+    p->done_here++;
+    pthread_mutex_unlock(&p->lock);
+}
+
+void cli_progress_stop(cli_progress *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = 1;
+    pthread_cond_signal(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    progress_draw(p, 1);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->wake);
+    free(p);
+}
+
+/* ---------- the command ---------- */
+
+void cli_run_job_execute(cli_run_job *job)
+{
+    long todo = 0;
+    for (long k = 0; k < job->run->n_cases; k++)
+        todo += cli_run_job_wants(job, k);
+    cli_progress *prog = cli_progress_start(report_run_n_done(job->run) + todo,
+                                            report_run_n_done(job->run), job->quiet);
+    for (long k = 0; k < job->run->n_cases; k++) {
+        if (!cli_run_job_wants(job, k))
+            continue;
+        cli_progress_case(prog, job->run->cases[k].key);
+        report_run_case(job->run, k);
+        cli_run_job_record(job, k);
+        cli_progress_done(prog);
+    }
+    cli_progress_stop(prog);
+}
+
+int cli_cmd_run(int argc, char **argv)
+{
+    cli_run_job job;
+    int st = cli_run_job_prepare(&job, "run", argc, argv, 2);
+    if (st >= 0)
+        return st;
+    cli_run_job_execute(&job);
+    return cli_run_job_finish(&job, "run");
 }

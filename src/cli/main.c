@@ -26,6 +26,8 @@ static void main_help(FILE *f)
 "  kernel   infinite-width NNGP / NTK matrices of the inputs, with a certified\n"
 "           lower bound on lambda_min\n"
 "  compare  regression compare of two JSON result files of deqcheck run --json\n"
+"  merge    the JSON results of the shards of a run (run --shard K/N) merged\n"
+"           into one report\n"
 "  run      the validation run: checks on the named presets, written as a\n"
 "           Markdown report (default: reports/deqcheck-report.md)\n"
 "\n"
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
         return cli_cmd_compare(argc, argv);
     if (strcmp(cmd, "run") == 0)
         return cli_cmd_run(argc, argv);
+    if (strcmp(cmd, "merge") == 0)
+        return cli_cmd_merge(argc, argv);
     fprintf(stderr, "deqcheck: %s: unknown command (deqcheck --help lists them)\n", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -10,6 +10,97 @@
 
 typedef GS(deq_fp) fp_t;
 
+/* ---- threads (MPFR only) ----
+ *
+ * In MPFR every elementwise operation is a library call costing as much as
+ * hundreds of double flops, and the samples (columns) are independent: the
+ * per-sample loops below run on OpenMP threads, each column computed by the
+ * same operations whatever the thread count, so results are bit-identical
+ * for any OMP_NUM_THREADS. The double backend stays serial here (its work is
+ * in OpenBLAS, which has its own threads). */
+#ifdef DEQ_MPFR
+#include <omp.h>
+#define MP_PRAGMA(x) _Pragma(#x)
+#else
+#define MP_PRAGMA(x)
+#endif
+/* Entries (m·n) below which the per-sample loops stay on one thread: the
+ * cheapest of them (a subtraction and two fma per entry) then takes under
+ * about half a millisecond, too little to pay for waking a team and, on a
+ * machine whose cores are busy, for waiting on a descheduled thread. */
+#define PAR_MIN_ENTRIES 8192
+
+/* Columns [j0, j1) of M as a matrix of their own (columns are contiguous). */
+static mat_struct col_view(const mat_t M, long j0, long j1)
+{
+#ifdef DEQ_MPFR
+    mat_struct v = {M->e + (size_t)j0 * (size_t)M->rows, M->rows, j1 - j0, M->prec};
+#else
+    mat_struct v = {M->e + (size_t)j0 * (size_t)M->rows, M->rows, j1 - j0};
+#endif
+    return v;
+}
+
+/* The residual and scale the stopping rule and the certificate use, one
+ * column per task in MPFR: *r = max_j ‖M_j − N_j‖₂, and when F is not NULL
+ * F = M − N is stored on the way and *r = max_j ‖F_j‖₂; *zn = max_j ‖M_j‖₂.
+ * Each is the value G(mat_max_col_dist) / G(mat_max_col_norm) return (the
+ * max does not depend on the columns' order; a NaN anywhere is the answer). */
+static void residual_norms(double *r, double *zn, mat_t F, const mat_t M, const mat_t N, long prec)
+{
+    long m = M->rows, n = M->cols;
+    double wr = 0.0, wz = 0.0;
+    int nan_r = 0, nan_z = 0;
+    MP_PRAGMA(omp parallel for schedule(dynamic) reduction(max : wr, wz) reduction(| : nan_r, nan_z)
+              if ((size_t)m * (size_t)n >= PAR_MIN_ENTRIES))
+    for (long j = 0; j < n; j++) {
+        mat_struct mv = col_view(M, j, j + 1), nv = col_view(N, j, j + 1);
+        double dr;
+        if (F) {
+            mat_struct fv = col_view(F, j, j + 1);
+            for (long i = 0; i < m; i++)
+                re_sub(mat_entry(&fv, i, 0), mat_entry(&mv, i, 0), mat_entry(&nv, i, 0));
+            dr = G(mat_max_col_norm)(&fv, prec);
+        } else
+            dr = G(mat_max_col_dist)(&mv, &nv, prec);
+        double dz = G(mat_max_col_norm)(&mv, prec);
+        if (isnan(dr))
+            nan_r = 1;
+        else if (dr > wr)
+            wr = dr;
+        if (isnan(dz))
+            nan_z = 1;
+        else if (dz > wz)
+            wz = dz;
+    }
+    *r = nan_r ? NAN : wr;
+    *zn = nan_z ? NAN : wz;
+}
+
+/* OUT = σ(H) entrywise (OUT may be H), one column per task in MPFR. The
+ * elementary functions leave MPFR's thread-local caches (constants, integer
+ * pool) allocated; the calling thread keeps its own, as without threads, and
+ * the team's other threads free theirs so that nothing outlives the call but
+ * OpenMP's own thread pool. */
+static void act_apply(mat_t OUT, const mat_t H, deq_act act, long prec)
+{
+#ifdef DEQ_MPFR
+    long n = H->cols;
+    MP_PRAGMA(omp parallel if ((size_t)H->rows * (size_t)n >= PAR_MIN_ENTRIES))
+    {
+        MP_PRAGMA(omp for schedule(dynamic))
+        for (long j = 0; j < n; j++) {
+            mat_struct ov = col_view(OUT, j, j + 1), hv = col_view(H, j, j + 1);
+            G(deq_act_apply)(&ov, NULL, &hv, act, prec);
+        }
+        if (omp_get_thread_num() != 0)
+            mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
+    }
+#else
+    G(deq_act_apply)(OUT, NULL, H, act, prec);
+#endif
+}
+
 /* ---- rigorous-bound helpers (double arithmetic, directed where it matters) ---- */
 
 /* Upper bound on 1/(1 − g), 0 <= g < 1. */
@@ -123,7 +214,7 @@ void G(deq_phi)(mat_t OUT, mat_t H, const fp_t *fp, const mat_t Z, long prec)
     re_set_si(one, 1);
     G(mat_set)(H, fp->B);
     G(mat_gemm)(H, fp->alpha, MAT_NOTRANS, fp->A, MAT_NOTRANS, Z, one, prec);
-    G(deq_act_apply)(OUT, NULL, H, fp->act, prec);
+    act_apply(OUT, H, fp->act, prec);
     re_clear(one);
 }
 
@@ -139,8 +230,7 @@ double G(deq_forward_auto_tol)(long m, long prec)
 static int certify_residuals(deq_solve_info_t info, const mat_t Zk, const mat_t PHI, double rho,
                              long prec)
 {
-    info->resid = G(mat_max_col_dist)(PHI, Zk, prec);
-    info->znorm = G(mat_max_col_norm)(PHI, prec);
+    residual_norms(&info->resid, &info->znorm, NULL, PHI, Zk, prec);
     info->resid_rel = info->znorm > 0 ? info->resid / info->znorm
                                       : (info->resid == 0 ? 0.0 : INFINITY);
     info->rho_upper = rho;
@@ -164,6 +254,9 @@ static void certify_bound(deq_solve_info_t info, const mat_d_t T, int ops, const
     double efac = bound_mul_up(tfac, nfac);
     double one_minus_rho = bound_sub_down(1.0, rho);
     double worst = 0.0, worst_e = 0.0;
+    int nan = 0;
+    MP_PRAGMA(omp parallel for schedule(dynamic) reduction(max : worst, worst_e) reduction(| : nan)
+              if ((size_t)m * (size_t)n >= PAR_MIN_ENTRIES))
     for (long i = 0; i < n; i++) {
         double ss = 0.0;
         for (long j = 0; j < m; j++) {
@@ -173,11 +266,15 @@ static void certify_bound(deq_solve_info_t info, const mat_d_t T, int ops, const
         double e = bound_mul_up(sqrt(ss), efac);
         double s = col_dist_upper(PHI, Zk, i, prec);
         double bound = bound_div_up(bound_add_up(bound_mul_up(rho, s), e), one_minus_rho);
-        if (isnan(bound) || bound > worst)
+        if (isnan(bound))
+            nan = 1;
+        else if (bound > worst)
             worst = bound;
         if (e > worst_e)
             worst_e = e;
     }
+    if (nan)
+        worst = NAN;
     info->err_bound = worst;
     info->round_slack = worst_e;
     info->err_bound_rel = info->znorm > 0 ? bound_div_up(worst, info->znorm) : INFINITY;
@@ -281,6 +378,9 @@ static step_action stop_rule_step(stop_rule *sr, deq_solve_info_t info, long k, 
     }
     double rel = zn > 0 ? r / zn : (r == 0 ? 0.0 : INFINITY);
     if (rel <= sr->tol) {
+        /* the current iterate is the one to return: never restore an older one */
+        sr->best = rel;
+        sr->best_iter = k;
         info->outcome = DEQ_CONVERGED;
         return STEP_STOP;
     }
@@ -369,8 +469,8 @@ static void picard_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     long k = 0;
     for (;; k++) {
         map->eval(PHI, H, map->data, Z, prec);
-        double r = G(mat_max_col_dist)(PHI, Z, prec);
-        double zn = G(mat_max_col_norm)(PHI, prec);
+        double r, zn;
+        residual_norms(&r, &zn, NULL, PHI, Z, prec);
         step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
         if (act == STEP_NEW_BEST)
             G(mat_set)(Zbest, Z);
@@ -388,6 +488,94 @@ static void picard_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
 
 /* ---- Anderson ---- */
 
+/* One thread's scratch for the per-sample Anderson step: N[s-1], L[s-1] the
+ * s×s normal matrix and its Cholesky factor, rhs[s-1] the right-hand side. */
+typedef struct {
+    mat_struct *N, *L, *rhs;
+    real_t acc, tr, t;
+    int depth;
+} anderson_ws;
+
+static void anderson_ws_init(anderson_ws *w, int depth, long prec)
+{
+    w->depth = depth;
+    w->N = deq_malloc((size_t)depth * sizeof *w->N);
+    w->L = deq_malloc((size_t)depth * sizeof *w->L);
+    w->rhs = deq_malloc((size_t)depth * sizeof *w->rhs);
+    for (int s = 0; s < depth; s++) {
+        G(mat_init)(w->N + s, s + 1, s + 1, prec);
+        G(mat_init)(w->L + s, s + 1, s + 1, prec);
+        G(mat_init)(w->rhs + s, s + 1, 1, prec);
+    }
+    re_init(w->acc, prec);
+    re_init(w->tr, prec);
+    re_init(w->t, prec);
+}
+
+static void anderson_ws_clear(anderson_ws *w)
+{
+    for (int s = 0; s < w->depth; s++) {
+        G(mat_clear)(w->N + s);
+        G(mat_clear)(w->L + s);
+        G(mat_clear)(w->rhs + s);
+    }
+    free(w->N);
+    free(w->L);
+    free(w->rhs);
+    re_clear(w->acc);
+    re_clear(w->tr);
+    re_clear(w->t);
+}
+
+/* Sample i's Anderson step from its s = count differences: Znew[:,i]. */
+static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat_struct *dX,
+                            const mat_struct *dF, const mat_t F, const mat_t Z, real_srcptr beta,
+                            const deq_solve_opts *o, long prec)
+{
+    long m = Z->rows;
+    int solved = 0;
+    if (s > 0) {
+        mat_struct *Ns = w->N + (s - 1), *Ls = w->L + (s - 1), *rs = w->rhs + (s - 1);
+        re_set_zero(w->tr);
+        for (int a = 0; a < s; a++) {
+            for (int b = 0; b <= a; b++) {
+                re_set_zero(w->acc);
+                for (long j = 0; j < m; j++)
+                    re_fma(w->acc, mat_entry(dF + a, j, i), mat_entry(dF + b, j, i), w->acc);
+                re_set(mat_entry(Ns, a, b), w->acc);
+                re_set(mat_entry(Ns, b, a), w->acc);
+            }
+            re_add(w->tr, w->tr, mat_entry(Ns, a, a));
+            re_set_zero(w->acc);
+            for (long j = 0; j < m; j++)
+                re_fma(w->acc, mat_entry(dF + a, j, i), mat_entry(F, j, i), w->acc);
+            re_set(mat_entry(rs, a, 0), w->acc);
+        }
+        if (re_sgn(w->tr) > 0) {
+            re_mul_d(w->t, w->tr, o->ridge / (double)s);
+            for (int a = 0; a < s; a++)
+                re_add(mat_entry(Ns, a, a), mat_entry(Ns, a, a), w->t);
+            if (G(num_chol)(Ls, Ns, prec) == 0) {
+                G(num_chol_solve)(rs, Ls, rs, prec);
+                solved = 1;
+            }
+        }
+    }
+    /* x+ = x + β f − Σ_a γ_a (ΔX_a + β ΔF_a) */
+    for (long j = 0; j < m; j++) {
+        real_ptr xn = mat_entry(Znew, j, i);
+        re_fma(xn, beta, mat_entry(F, j, i), mat_entry(Z, j, i));
+        if (!solved)
+            continue;
+        for (int a = 0; a < s; a++) {
+            real_srcptr ga = mat_entry(w->rhs + (s - 1), a, 0);
+            re_fma(w->t, beta, mat_entry(dF + a, j, i), mat_entry(dX + a, j, i));
+            re_mul(w->t, w->t, ga);
+            re_sub(xn, xn, w->t);
+        }
+    }
+}
+
 /* Anderson acceleration (Walker & Ni's form) with coefficients per sample:
  * with f_k = Φ(x_k) − x_k and the last s differences ΔX, ΔF,
  *   γ = argmin ‖f_k − ΔF γ‖² + λ‖γ‖²,   x_{k+1} = x_k + β f_k − (ΔX + β ΔF) γ.
@@ -402,16 +590,21 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     mat_t PHI, H, Zbest, F, Fprev, Xprev, Znew;
     mat_struct *dX = deq_malloc((size_t)depth * sizeof *dX);
     mat_struct *dF = deq_malloc((size_t)depth * sizeof *dF);
-    mat_struct *N = deq_malloc((size_t)depth * sizeof *N); /* N[s-1]: s×s normal matrix */
-    mat_struct *L = deq_malloc((size_t)depth * sizeof *L);
-    mat_struct *rhs = deq_malloc((size_t)depth * sizeof *rhs);
     for (int s = 0; s < depth; s++) {
         G(mat_init)(dX + s, m, n, prec);
         G(mat_init)(dF + s, m, n, prec);
-        G(mat_init)(N + s, s + 1, s + 1, prec);
-        G(mat_init)(L + s, s + 1, s + 1, prec);
-        G(mat_init)(rhs + s, s + 1, 1, prec);
     }
+    /* one workspace per thread that may run anderson_column */
+#ifdef DEQ_MPFR
+    int nws = omp_get_max_threads();
+#else
+    int nws = 1;
+#endif
+    anderson_ws *ws = deq_malloc((size_t)nws * sizeof *ws);
+    for (int q = 0; q < nws; q++)
+        anderson_ws_init(ws + q, depth, prec);
+    int par = (size_t)m * (size_t)n >= PAR_MIN_ENTRIES;
+    (void)par;
     G(mat_init)(PHI, m, n, prec);
     G(mat_init)(H, m, n, prec);
     G(mat_init)(Zbest, m, n, prec);
@@ -419,11 +612,8 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     G(mat_init)(Fprev, m, n, prec);
     G(mat_init)(Xprev, m, n, prec);
     G(mat_init)(Znew, m, n, prec);
-    real_t beta, acc, tr, t;
+    real_t beta;
     re_init(beta, prec);
-    re_init(acc, prec);
-    re_init(tr, prec);
-    re_init(t, prec);
     re_set_d(beta, o->damping);
 
     long start = info->trace_len;
@@ -432,70 +622,34 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     info->outcome = DEQ_MAX_ITER;
     int count = 0, head = 0; /* ring of the last `count` differences; head = next slot */
     long k = 0;
-    size_t mn = (size_t)m * (size_t)n;
     for (;; k++) {
         map->eval(PHI, H, map->data, Z, prec);
-        for (size_t q = 0; q < mn; q++)
-            re_sub(F->e + q, PHI->e + q, Z->e + q);
-        double r = G(mat_max_col_norm)(F, prec);
-        double zn = G(mat_max_col_norm)(PHI, prec);
+        double r, zn;
+        residual_norms(&r, &zn, F, PHI, Z, prec); /* F = PHI − Z */
         step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
         if (act == STEP_NEW_BEST)
             G(mat_set)(Zbest, Z);
         if (act == STEP_STOP)
             break;
+        int slot = k > 0 ? head : -1; /* where this iteration's differences go */
         if (k > 0) {
-            for (size_t q = 0; q < mn; q++) {
-                re_sub(dX[head].e + q, Z->e + q, Xprev->e + q);
-                re_sub(dF[head].e + q, F->e + q, Fprev->e + q);
-            }
             head = (head + 1) % depth;
             if (count < depth)
                 count++;
         }
+        /* sample i reads only column i of the differences: one task per sample */
+        MP_PRAGMA(omp parallel for schedule(dynamic) if (par))
         for (long i = 0; i < n; i++) {
-            int s = count;
-            int solved = 0;
-            if (s > 0) {
-                mat_struct *Ns = N + (s - 1), *Ls = L + (s - 1), *rs = rhs + (s - 1);
-                re_set_zero(tr);
-                for (int a = 0; a < s; a++) {
-                    for (int b = 0; b <= a; b++) {
-                        re_set_zero(acc);
-                        for (long j = 0; j < m; j++)
-                            re_fma(acc, mat_entry(dF + a, j, i), mat_entry(dF + b, j, i), acc);
-                        re_set(mat_entry(Ns, a, b), acc);
-                        re_set(mat_entry(Ns, b, a), acc);
-                    }
-                    re_add(tr, tr, mat_entry(Ns, a, a));
-                    re_set_zero(acc);
-                    for (long j = 0; j < m; j++)
-                        re_fma(acc, mat_entry(dF + a, j, i), mat_entry(F, j, i), acc);
-                    re_set(mat_entry(rs, a, 0), acc);
-                }
-                if (re_sgn(tr) > 0) {
-                    re_mul_d(t, tr, o->ridge / (double)s);
-                    for (int a = 0; a < s; a++)
-                        re_add(mat_entry(Ns, a, a), mat_entry(Ns, a, a), t);
-                    if (G(num_chol)(Ls, Ns, prec) == 0) {
-                        G(num_chol_solve)(rs, Ls, rs, prec);
-                        solved = 1;
-                    }
-                }
+#ifdef DEQ_MPFR
+            anderson_ws *w = ws + omp_get_thread_num();
+#else
+            anderson_ws *w = ws;
+#endif
+            for (long j = 0; slot >= 0 && j < m; j++) {
+                re_sub(mat_entry(dX + slot, j, i), mat_entry(Z, j, i), mat_entry(Xprev, j, i));
+                re_sub(mat_entry(dF + slot, j, i), mat_entry(F, j, i), mat_entry(Fprev, j, i));
             }
-            /* x+ = x + β f − Σ_a γ_a (ΔX_a + β ΔF_a) */
-            for (long j = 0; j < m; j++) {
-                real_ptr xn = mat_entry(Znew, j, i);
-                re_fma(xn, beta, mat_entry(F, j, i), mat_entry(Z, j, i));
-                if (!solved)
-                    continue;
-                for (int a = 0; a < s; a++) {
-                    real_srcptr ga = mat_entry(rhs + (s - 1), a, 0);
-                    re_fma(t, beta, mat_entry(dF + a, j, i), mat_entry(dX + a, j, i));
-                    re_mul(t, t, ga);
-                    re_sub(xn, xn, t);
-                }
-            }
+            anderson_column(Znew, w, i, count, dX, dF, F, Z, beta, o, prec);
         }
         G(mat_swap)(Xprev, Z);
         G(mat_swap)(Z, Znew);
@@ -506,21 +660,15 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, prec);
 
     re_clear(beta);
-    re_clear(acc);
-    re_clear(tr);
-    re_clear(t);
     for (int s = 0; s < depth; s++) {
         G(mat_clear)(dX + s);
         G(mat_clear)(dF + s);
-        G(mat_clear)(N + s);
-        G(mat_clear)(L + s);
-        G(mat_clear)(rhs + s);
     }
     free(dX);
     free(dF);
-    free(N);
-    free(L);
-    free(rhs);
+    for (int q = 0; q < nws; q++)
+        anderson_ws_clear(ws + q);
+    free(ws);
     G(mat_clear)(PHI);
     G(mat_clear)(H);
     G(mat_clear)(Zbest);
@@ -576,6 +724,7 @@ static void adjoint_eval(mat_t OUT, mat_t H, const void *data, const mat_t W, lo
 {
     const adj_t *adj = data;
     size_t mn = (size_t)W->rows * (size_t)W->cols;
+    MP_PRAGMA(omp parallel for schedule(static) if (mn >= PAR_MIN_ENTRIES))
     for (size_t q = 0; q < mn; q++)
         re_mul(H->e + q, adj->D->e + q, W->e + q);
     for (long i = 0; i < W->cols; i++)

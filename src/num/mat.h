@@ -34,4 +34,11 @@ typedef enum { MAT_NOTRANS = 0, MAT_TRANS = 1 } mat_op;
 #include "num/mat_tmpl.h"
 #include "num/tmpl_off.h"
 
+/* The reference MPFR product, for the bench and the tests only: the same
+ * contract as mat_gemm_mp, each entry's dot product accumulated term by term
+ * (mpfr_mul, then mpfr_add, both rounded to prec), one thread. Its error
+ * obeys the classical bound gamma_{k+2} (|alpha||op A||op B| + |beta C|). */
+void mat_gemm_mp_naive(mat_mp_t C, mpfr_srcptr alpha, mat_op opA, const mat_mp_t A, mat_op opB,
+                       const mat_mp_t B, mpfr_srcptr beta, long prec);
+
 #endif

@@ -16,9 +16,18 @@ void TF(mat_get_mat_d)(mat_d_t D, const TT(mat) M);
 int TF(mat_is_finite)(const TT(mat) M);
 
 /* C = alpha * op(A) * op(B) + beta * C. C must not alias A or B.
- * Double: OpenBLAS cblas_dgemm. MPFR: our kernel, each entry's dot product
- * accumulated term by term at the working precision. Every entry satisfies the
- * classical bound |error| <= gamma_{k+2} (|alpha||op A||op B| + |beta C|). */
+ * Double: OpenBLAS cblas_dgemm; every entry satisfies the classical bound
+ * |error| <= gamma_{k+2} (|alpha||op A||op B| + |beta C|).
+ * MPFR: our kernel (num/gemm_mp.c), OpenMP threads, results bit-identical for
+ * any thread count. Each entry's dot product op(A)·op(B) is computed exactly
+ * and rounded once to prec (correctly rounded, an exact zero is +0); then
+ * alpha and beta are applied with one rounding each (beta = 0: alpha·dot;
+ * else fma(alpha, dot, beta·C)), so |error| <= gamma_2 |alpha||op A op B| +
+ * gamma_2 |beta C| (a fortiori the classical bound above). Exceptions: a row
+ * of op(A) or column of op(B) holding a NaN or an infinity, or whose width
+ * (from the top of its largest entry to the lowest nonzero bit of any entry)
+ * exceeds its matrix's precision plus max(prec, 128) bits, gives its entries
+ * by the term-by-term loop of mat_gemm_mp_naive (classical bound). */
 void TF(mat_gemm)(TT(mat) C, TRC alpha, mat_op opA, const TT(mat) A, mat_op opB,
                   const TT(mat) B, TRC beta, long prec);
 /* y = alpha * op(A) * x + beta * y for column vectors x, y (n x 1 matrices). */

@@ -196,7 +196,11 @@ static double lanczos_max(const mat_d_t H, long kmax, double tol, double *change
 {
     long n = H->rows;
     double *V = deq_malloc((size_t)n * (size_t)(kmax + 1) * sizeof *V);
-    double *w = deq_malloc((size_t)n * sizeof *w);
+    /* w is dsymv's y. Debian's OpenBLAS 0.3.21 Prescott kernel (the one it
+     * picks on CPUs it does not recognise) reads up to 4 doubles past the end
+     * of y (never writes them); without the slack, a y that ends at a page
+     * boundary crashes (seen under AddressSanitizer, .ci/robustness). */
+    double *w = deq_malloc(((size_t)n + 8) * sizeof *w);
     double *h = deq_malloc((size_t)(kmax + 1) * sizeof *h);
     double *a = deq_malloc((size_t)kmax * sizeof *a);
     double *b = deq_malloc((size_t)kmax * sizeof *b);

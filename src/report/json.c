@@ -1,5 +1,7 @@
 #include "report/json.h"
 
+#include "core/ctx.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
@@ -7,13 +9,20 @@
 #include <gsl/gsl_version.h>
 #include <mpfr.h>
 
+/* A number; NaN as null, ±Inf as the strings "inf" and "-inf" (JSON has no
+ * non-finite numbers, and an infinite bound must read back as one). */
 static json_t *number_or_null(double x)
 {
-    return isfinite(x) ? json_real(x) : json_null();
+    if (isnan(x))
+        return json_null();
+    if (isinf(x))
+        return json_string(x > 0 ? "inf" : "-inf");
+    return json_real(x);
 }
 
-static json_t *row_json(const thm_row *r, const thm_check *ch)
+static json_t *row_json(const thm_row *r, long run_case)
 {
+    const thm_check *ch = thm_check_find(r->id);
     json_t *c = json_object();
     json_object_set_new(c, "preset", json_string(r->preset));
     json_object_set_new(c, "width", r->width >= 0 ? json_integer(r->width) : json_null());
@@ -25,6 +34,7 @@ static json_t *row_json(const thm_row *r, const thm_check *ch)
     json_object_set_new(o, "source", json_string(r->source));
     json_object_set_new(o, "kind", json_string(ch ? thm_kind_name(ch->kind) : "?"));
     json_object_set_new(o, "case", c);
+    json_object_set_new(o, "run_case", json_integer(run_case));
     json_object_set_new(o, "backend", json_string(r->backend));
     json_object_set_new(o, "lhs", number_or_null(r->lhs));
     json_object_set_new(o, "rhs", number_or_null(r->rhs));
@@ -36,38 +46,321 @@ static json_t *row_json(const thm_row *r, const thm_check *ch)
     return o;
 }
 
-static const thm_check *find_check(const thm_family *fam, const char *id)
+static json_t *series_json(const thm_series *s, long run_case)
 {
-    for (int c = 0; c < fam->n_checks; c++)
-        if (strcmp(fam->checks[c].id, id) == 0)
-            return &fam->checks[c];
-    return NULL;
+    json_t *o = json_object(), *x = json_array(), *y = json_array();
+    json_object_set_new(o, "run_case", json_integer(run_case));
+    json_object_set_new(o, "plot", json_string(s->plot));
+    json_object_set_new(o, "label", json_string(s->label));
+    for (long k = 0; k < s->len; k++) {
+        json_array_append_new(x, number_or_null(s->x[k]));
+        json_array_append_new(y, number_or_null(s->y[k]));
+    }
+    json_object_set_new(o, "x", x);
+    json_object_set_new(o, "y", y);
+    return o;
 }
 
-deq_status report_json_write(const char *path, const thm_config *cfg, const thm_family *const *fams,
-                             int nfam, const thm_results_struct *res, deq_error_t err)
+json_t *report_json_config(const report_run_t run)
 {
-    json_t *top = json_object(), *libs = json_object(), *rows = json_array();
+    const thm_config *cfg = &run->cfg;
+    json_t *o = json_object(), *w = json_array(), *p = json_array(), *f = json_array();
+    json_object_set_new(o, "profile", json_string(cfg->profile));
+    for (int k = 0; k < cfg->n_widths; k++)
+        json_array_append_new(w, json_integer(cfg->widths[k]));
+    json_object_set_new(o, "widths", w);
+    json_object_set_new(o, "d", json_integer(cfg->d));
+    json_object_set_new(o, "n", json_integer(cfg->n));
+    json_object_set_new(o, "seeds", json_integer(cfg->seeds));
+    json_object_set_new(o, "mpfr_max_m", json_integer(cfg->mpfr_max_m));
+    json_object_set_new(o, "precision", json_integer(cfg->prec));
+    json_object_set_new(o, "seed", json_integer((json_int_t)cfg->seed));
+    for (int k = 0; k < cfg->n_presets; k++)
+        json_array_append_new(p, json_string(cfg->presets[k]->name));
+    json_object_set_new(o, "presets", p);
+    json_object_set_new(o, "fashion_classes",
+                        json_pack("[ii]", cfg->fashion_pos, cfg->fashion_neg));
+    json_object_set_new(o, "fashion_dir",
+                        cfg->fashion_dir ? json_string(cfg->fashion_dir) : json_null());
+    for (int k = 0; k < run->nfam; k++)
+        json_array_append_new(f, json_string(run->fams[k]->name));
+    json_object_set_new(o, "families", f);
+    json_object_set_new(o, "backend", json_string(report_backend_name(run->backend)));
+    return o;
+}
+
+static deq_status bad(deq_error_t err, const char *where, const char *what)
+{
+    return deq_error_set(err, DEQ_ERR_INPUT, "%s: %s", where, what);
+}
+
+deq_status report_json_config_read(report_run_t run, json_t *o, const char *where,
+                                   deq_error_t err)
+{
+    thm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    json_t *w = json_object_get(o, "widths"), *p = json_object_get(o, "presets"),
+           *f = json_object_get(o, "families"), *fc = json_object_get(o, "fashion_classes"),
+           *fd = json_object_get(o, "fashion_dir");
+    const char *prof = json_string_value(json_object_get(o, "profile"));
+    const char *be = json_string_value(json_object_get(o, "backend"));
+    report_backend backend;
+    if (!json_is_object(o) || !prof || !json_is_array(w) || !json_is_array(p) ||
+        !json_is_array(f) || !json_is_array(fc) || json_array_size(fc) != 2 || !be ||
+        !report_backend_parse(&backend, be) || json_array_size(w) > 8 ||
+        json_array_size(p) > 8 || json_array_size(f) > 8)
+        return bad(err, where, "not a deqcheck run configuration");
+    cfg.profile = prof; /* copied by report_run_init, as is fashion_dir */
+    cfg.n_widths = (int)json_array_size(w);
+    for (int k = 0; k < cfg.n_widths; k++)
+        cfg.widths[k] = (long)json_integer_value(json_array_get(w, (size_t)k));
+    cfg.d = (long)json_integer_value(json_object_get(o, "d"));
+    cfg.n = (long)json_integer_value(json_object_get(o, "n"));
+    cfg.seeds = (int)json_integer_value(json_object_get(o, "seeds"));
+    cfg.mpfr_max_m = (long)json_integer_value(json_object_get(o, "mpfr_max_m"));
+    cfg.prec = (long)json_integer_value(json_object_get(o, "precision"));
+    cfg.seed = (unsigned long)json_integer_value(json_object_get(o, "seed"));
+    cfg.sub = -1;
+    for (size_t k = 0; k < json_array_size(p); k++) {
+        const char *name = json_string_value(json_array_get(p, k));
+        const deq_preset *pre = name ? deq_preset_find(name) : NULL;
+        if (!pre)
+            return bad(err, where, "unknown preset in the run configuration");
+        cfg.presets[cfg.n_presets++] = pre;
+    }
+    cfg.fashion_pos = (int)json_integer_value(json_array_get(fc, 0));
+    cfg.fashion_neg = (int)json_integer_value(json_array_get(fc, 1));
+    cfg.fashion_dir = json_is_string(fd) ? json_string_value(fd) : NULL;
+    const thm_family *fams[8];
+    int nfam = 0;
+    for (size_t k = 0; k < json_array_size(f); k++) {
+        const char *name = json_string_value(json_array_get(f, k));
+        if (!name || !(fams[nfam++] = thm_family_find(name)))
+            return bad(err, where, "unknown family in the run configuration");
+    }
+    if (cfg.n_widths < 1 || cfg.d < 1 || cfg.n < 1 || cfg.seeds < 1 || cfg.prec < DEQ_PREC_MIN ||
+        cfg.prec > DEQ_PREC_MAX || cfg.n_presets < 1 || nfam < 1)
+        return bad(err, where, "run configuration out of range");
+    report_run_init(run, &cfg, backend, fams, nfam);
+    return DEQ_OK;
+}
+
+static double number_read(json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (s && strcmp(s, "inf") == 0)
+        return INFINITY;
+    if (s && strcmp(s, "-inf") == 0)
+        return -INFINITY;
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void string_read(char *dst, size_t len, json_t *v)
+{
+    snprintf(dst, len, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+static deq_status row_read(thm_row *r, json_t *o, const char *where, deq_error_t err)
+{
+    memset(r, 0, sizeof *r);
+    json_t *c = json_object_get(o, "case");
+    const char *verdict = json_string_value(json_object_get(o, "verdict"));
+    if (!json_is_object(o) || !json_is_object(c) || !verdict ||
+        !json_is_string(json_object_get(o, "id")))
+        return bad(err, where, "malformed result row");
+    string_read(r->id, sizeof r->id, json_object_get(o, "id"));
+    string_read(r->source, sizeof r->source, json_object_get(o, "source"));
+    string_read(r->preset, sizeof r->preset, json_object_get(c, "preset"));
+    json_t *w = json_object_get(c, "width"), *n = json_object_get(c, "n");
+    r->width = json_is_integer(w) ? (long)json_integer_value(w) : -1;
+    r->n = json_is_integer(n) ? (long)json_integer_value(n) : -1;
+    r->seed = (unsigned long)json_integer_value(json_object_get(c, "seed"));
+    string_read(r->data, sizeof r->data, json_object_get(c, "data"));
+    string_read(r->backend, sizeof r->backend, json_object_get(o, "backend"));
+    r->lhs = number_read(json_object_get(o, "lhs"));
+    r->rhs = number_read(json_object_get(o, "rhs"));
+    r->margin = number_read(json_object_get(o, "margin"));
+    r->tolerance = number_read(json_object_get(o, "tolerance"));
+    r->digits = number_read(json_object_get(o, "digits"));
+    string_read(r->note, sizeof r->note, json_object_get(o, "note"));
+    r->verdict = THM_VERDICTS;
+    for (int v = 0; v < THM_VERDICTS; v++)
+        if (strcmp(verdict, thm_verdict_name((thm_verdict)v)) == 0)
+            r->verdict = (thm_verdict)v;
+    if (r->verdict == THM_VERDICTS || !thm_check_find(r->id))
+        return bad(err, where, "result row with an unknown check or verdict");
+    return DEQ_OK;
+}
+
+static deq_status series_read(thm_results_t res, json_t *o, const char *where, deq_error_t err)
+{
+    json_t *x = json_object_get(o, "x"), *y = json_object_get(o, "y");
+    const char *plot = json_string_value(json_object_get(o, "plot"));
+    const char *label = json_string_value(json_object_get(o, "label"));
+    if (!plot || !label || !json_is_array(x) || !json_is_array(y) ||
+        json_array_size(x) != json_array_size(y))
+        return bad(err, where, "malformed series");
+    thm_series *s = thm_results_add_series(res, plot, label, (long)json_array_size(x));
+    for (long k = 0; k < s->len; k++) {
+        s->x[k] = number_read(json_array_get(x, (size_t)k));
+        s->y[k] = number_read(json_array_get(y, (size_t)k));
+    }
+    return DEQ_OK;
+}
+
+json_t *report_json_case(const report_run_t run, long k)
+{
+    const thm_results_struct *res = &run->results[k];
+    json_t *o = json_object(), *rows = json_array(), *ser = json_array();
+    json_object_set_new(o, "index", json_integer(k));
+    json_object_set_new(o, "key", json_string(run->cases[k].key));
+    for (long r = 0; r < res->len; r++)
+        json_array_append_new(rows, row_json(&res->rows[r], k));
+    for (long s = 0; s < res->n_series; s++)
+        json_array_append_new(ser, series_json(res->series[s], k));
+    json_object_set_new(o, "rows", rows);
+    json_object_set_new(o, "series", ser);
+    return o;
+}
+
+deq_status report_json_case_read(report_run_t run, json_t *o, const char *where, deq_error_t err)
+{
+    json_t *idx = json_object_get(o, "index"), *rows = json_object_get(o, "rows"),
+           *ser = json_object_get(o, "series");
+    const char *key = json_string_value(json_object_get(o, "key"));
+    if (!json_is_integer(idx) || !key || !json_is_array(rows) || !json_is_array(ser))
+        return bad(err, where, "not a deqcheck case record");
+    long k = (long)json_integer_value(idx);
+    if (k < 0 || k >= run->n_cases || strcmp(run->cases[k].key, key) != 0)
+        return bad(err, where, "case does not belong to this run configuration");
+    thm_results_struct *res = &run->results[k];
+    thm_results_clear(res);
+    for (size_t r = 0; r < json_array_size(rows); r++) {
+        thm_row row;
+        if (row_read(&row, json_array_get(rows, r), where, err) != DEQ_OK) {
+            thm_results_clear(res);
+            return err->status;
+        }
+        const thm_check *ch = thm_check_find(row.id);
+        *thm_results_add(res, ch) = row;
+    }
+    for (size_t s = 0; s < json_array_size(ser); s++)
+        if (series_read(res, json_array_get(ser, s), where, err) != DEQ_OK) {
+            thm_results_clear(res);
+            return err->status;
+        }
+    run->done[k] = 1;
+    return DEQ_OK;
+}
+
+static json_t *env_json(const report_env *e)
+{
+    return json_pack("{ssssssssssssssss}", "deqcheck", e->deqcheck, "revision", e->revision,
+                     "compiler", e->compiler, "gsl", e->gsl, "mpfr", e->mpfr, "gmp", e->gmp,
+                     "blas", e->blas, "jansson", e->jansson);
+}
+
+deq_status report_json_write(const char *path, const report_run_t run, const report_env *env,
+                             deq_error_t err)
+{
+    json_t *top = json_object(), *rows = json_array(), *ser = json_array(), *cases = json_array();
     json_object_set_new(top, "tool", json_string("deqcheck"));
     json_object_set_new(top, "version", json_string(DEQCHECK_VERSION));
-    json_object_set_new(top, "profile", json_string(cfg->profile));
-    json_object_set_new(top, "seed", json_integer((json_int_t)cfg->seed));
-    json_object_set_new(top, "precision", json_integer(cfg->prec));
-    json_object_set_new(libs, "gsl", json_string(GSL_VERSION));
-    json_object_set_new(libs, "mpfr", json_string(mpfr_get_version()));
-    json_object_set_new(libs, "blas", json_string("OpenBLAS"));
-    json_object_set_new(top, "libraries", libs);
-    for (int k = 0; k < nfam; k++)
-        for (long r = 0; r < res[k].len; r++)
-            json_array_append_new(rows, row_json(&res[k].rows[r],
-                                                 find_check(fams[k], res[k].rows[r].id)));
+    json_object_set_new(top, "profile", json_string(run->cfg.profile));
+    json_object_set_new(top, "seed", json_integer((json_int_t)run->cfg.seed));
+    json_object_set_new(top, "precision", json_integer(run->cfg.prec));
+    json_object_set_new(top, "config", report_json_config(run));
+    json_object_set_new(top, "environment", env_json(env));
+    json_object_set_new(top, "cases_total", json_integer(run->n_cases));
+    for (long k = 0; k < run->n_cases; k++) {
+        if (!run->done[k])
+            continue;
+        json_array_append_new(cases, json_pack("{sIss}", "index", (json_int_t)k, "key",
+                                               run->cases[k].key));
+        const thm_results_struct *res = &run->results[k];
+        for (long r = 0; r < res->len; r++)
+            json_array_append_new(rows, row_json(&res->rows[r], k));
+        for (long s = 0; s < res->n_series; s++)
+            json_array_append_new(ser, series_json(res->series[s], k));
+    }
+    json_object_set_new(top, "cases", cases);
     json_object_set_new(top, "checks", rows);
+    json_object_set_new(top, "series", ser);
     /* 17 significant digits: every double round-trips */
     int rc = json_dump_file(top, path, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(top);
     if (rc != 0)
         return deq_error_set(err, DEQ_ERR_INPUT, "--json %s: cannot write", path);
     return DEQ_OK;
+}
+
+deq_status report_json_read(report_run_t run, int *have_run, const char *path, deq_error_t err)
+{
+    json_error_t je;
+    json_t *top = json_load_file(path, 0, &je);
+    if (!top)
+        return deq_error_set(err, DEQ_ERR_INPUT, "%s:%d: %s", path, je.line, je.text);
+    deq_status st = DEQ_OK;
+    json_t *cfg = json_object_get(top, "config"), *rows = json_object_get(top, "checks"),
+           *ser = json_object_get(top, "series");
+    if (!json_is_object(cfg) || !json_is_array(rows) || !json_is_array(ser)) {
+        json_decref(top);
+        return bad(err, path, "not a deqcheck result file with its run configuration");
+    }
+    const char *rev = json_string_value(json_object_get(json_object_get(top, "environment"),
+                                                        "revision"));
+    if (!*have_run) {
+        if ((st = report_json_config_read(run, cfg, path, err)) != DEQ_OK) {
+            json_decref(top);
+            return st;
+        }
+        snprintf(run->revision, sizeof run->revision, "%s", rev ? rev : "");
+        *have_run = 1;
+    } else if (strcmp(run->revision, rev ? rev : "") != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT,
+                      "%s: computed by deqcheck revision %s, the first file by %s; results of "
+                      "two builds are not mixed",
+                      path, rev ? rev : "?", run->revision);
+        json_decref(top);
+        return err->status;
+    } else {
+        json_t *mine = report_json_config(run);
+        int same = json_equal(mine, cfg);
+        json_decref(mine);
+        if (!same) {
+            json_decref(top);
+            return bad(err, path, "its run configuration differs from the first file's");
+        }
+    }
+    /* regroup rows and series by case; the series carry no case index, so they
+     * follow the rows' order of cases, as written */
+    json_t *cases = json_object_get(top, "cases");
+    for (size_t c = 0; c < json_array_size(cases) && st == DEQ_OK; c++) {
+        json_t *ce = json_array_get(cases, c);
+        long k = (long)json_integer_value(json_object_get(ce, "index"));
+        json_t *rec = json_object(), *rr = json_array(), *ss = json_array();
+        for (size_t r = 0; r < json_array_size(rows); r++) {
+            json_t *row = json_array_get(rows, r);
+            if (json_integer_value(json_object_get(row, "run_case")) == k)
+                json_array_append(rr, row);
+        }
+        for (size_t s = 0; s < json_array_size(ser); s++) {
+            json_t *se = json_array_get(ser, s);
+            if (json_integer_value(json_object_get(se, "run_case")) == k)
+                json_array_append(ss, se);
+        }
+        json_object_set(rec, "index", json_object_get(ce, "index"));
+        json_object_set(rec, "key", json_object_get(ce, "key"));
+        json_object_set_new(rec, "rows", rr);
+        json_object_set_new(rec, "series", ss);
+        if (k >= 0 && k < run->n_cases && run->done[k])
+            st = bad(err, path, "a case is already in an earlier file (overlapping shards?)");
+        else
+            st = report_json_case_read(run, rec, path, err);
+        json_decref(rec);
+    }
+    json_decref(top);
+    return st;
 }
 
 /* "id|preset|width|n|seed|data|backend", the identity of a row. */

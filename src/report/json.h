@@ -4,15 +4,38 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "core/status.h"
+#include "report/env.h"
+#include "report/run.h"
 #include "theorems/theorem.h"
 
-/* Writes {"tool", "version", "profile", "seed", "precision", "libraries",
- * "checks": [rows]} to path. A row: id, source, kind, case {preset, width, n,
- * seed, data}, backend, lhs, rhs, margin, tolerance, digits, verdict, note;
- * NaN/Inf numbers are null. Deterministic: keys sorted, no timestamps. */
-deq_status report_json_write(const char *path, const thm_config *cfg, const thm_family *const *fams,
-                             int nfam, const thm_results_struct *res, deq_error_t err);
+/* Writes {"tool", "version", "profile", "seed", "precision", "config",
+ * "environment", "cases_total", "cases", "checks": [rows], "series"} for the
+ * done cases of run. A row: id, source, kind, case {preset, width, n, seed,
+ * data}, run_case (index of the run's case that produced it), backend, lhs,
+ * rhs, margin, tolerance, digits, verdict, note; NaN/Inf numbers are null.
+ * Deterministic: keys sorted, no timestamps, 17 significant digits so every
+ * number reads back to the same double. */
+deq_status report_json_write(const char *path, const report_run_t run, const report_env *env,
+                             deq_error_t err);
+
+/* Reads a result file written by report_json_write. When *have_run is 0, run
+ * is initialized from the file's configuration and *have_run set; otherwise
+ * the file's configuration must equal run's. Its cases are marked done in
+ * run; a case already done is an error (overlapping shards). */
+deq_status report_json_read(report_run_t run, int *have_run, const char *path, deq_error_t err);
+
+/* The run configuration as JSON (new reference), and back: initializes run. */
+json_t *report_json_config(const report_run_t run);
+deq_status report_json_config_read(report_run_t run, json_t *o, const char *where,
+                                   deq_error_t err);
+
+/* One case's results as a JSON object {index, key, rows, series} (new
+ * reference; a checkpoint line, an MPI message), and back into run. */
+json_t *report_json_case(const report_run_t run, long k);
+deq_status report_json_case_read(report_run_t run, json_t *o, const char *where, deq_error_t err);
 
 /* The outcome of comparing two result files. */
 typedef struct {

@@ -1,0 +1,504 @@
+#include "report/markdown.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---------- gnuplot ---------- */
+
+const char *report_gnuplot_path(char *buf, size_t len)
+{
+    const char *env = getenv("DEQCHECK_GNUPLOT");
+    if (env && *env) {
+        snprintf(buf, len, "%s", env);
+        return access(buf, X_OK) == 0 ? buf : NULL;
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        return NULL;
+    for (const char *p = path; *p;) {
+        const char *e = strchr(p, ':');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        snprintf(buf, len, "%.*s/gnuplot", (int)n, n ? p : ".");
+        if (access(buf, X_OK) == 0)
+            return buf;
+        p += n + (e != NULL);
+    }
+    return NULL;
+}
+
+/* A gnuplot string literal in double quotes: drop what would end it or start
+ * a new command (quotes, backslashes, control characters). */
+static void put_label(FILE *g, const char *s)
+{
+    fputc('"', g);
+    for (; *s; s++)
+        if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20 && *s != 0x7f)
+            fputc(*s, g);
+    fputc('"', g);
+}
+
+/* A gnuplot single-quoted string (a file name): ' doubled, as gnuplot reads it. */
+static void put_quoted(FILE *g, const char *s)
+{
+    fputc('\'', g);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', g);
+        if ((unsigned char)*s >= 0x20)
+            fputc(*s, g);
+    }
+    fputc('\'', g);
+}
+
+/* One plot: a gnuplot script under construction (datablocks, then the plot
+ * command), drawn into an SVG file. */
+typedef struct {
+    char name[32];       /* file suffix and anchor */
+    char title[128];
+    char xlabel[64], ylabel[64];
+    int logx, logy;
+    char *script;        /* datablocks */
+    size_t script_len;
+    FILE *sf;
+    char *plot;          /* the plot command's clauses */
+    size_t plot_len;
+    FILE *pf;
+    int n_blocks;
+    long n_points;
+} plot_t;
+
+static void plot_init(plot_t *p, const char *name, const char *title, const char *xlabel,
+                      const char *ylabel, int logx, int logy)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    snprintf(p->title, sizeof p->title, "%s", title);
+    snprintf(p->xlabel, sizeof p->xlabel, "%s", xlabel);
+    snprintf(p->ylabel, sizeof p->ylabel, "%s", ylabel);
+    p->logx = logx, p->logy = logy;
+    p->sf = open_memstream(&p->script, &p->script_len);
+    p->pf = open_memstream(&p->plot, &p->plot_len);
+    DEQ_REQUIRE(p->sf && p->pf);
+}
+
+static void plot_clear(plot_t *p)
+{
+    if (p->sf)
+        fclose(p->sf);
+    if (p->pf)
+        fclose(p->pf);
+    free(p->script);
+    free(p->plot);
+    memset(p, 0, sizeof *p);
+}
+
+/* Adds a data set; points not finite, or not positive on a log axis, are left
+ * out. style: a gnuplot "with" clause. */
+static void plot_add(plot_t *p, const double *x, const double *y, long len, const char *label,
+                     const char *style)
+{
+    long kept = 0;
+    fprintf(p->sf, "$d%d << EOD\n", p->n_blocks);
+    for (long k = 0; k < len; k++) {
+        if (!isfinite(x[k]) || !isfinite(y[k]) || (p->logx && !(x[k] > 0)) ||
+            (p->logy && !(y[k] > 0)))
+            continue;
+        fprintf(p->sf, "%.10g %.10g\n", x[k], y[k]);
+        kept++;
+    }
+    fprintf(p->sf, "EOD\n");
+    if (kept) {
+        fprintf(p->pf, "%s$d%d using 1:2 with %s title ", p->n_points ? ", " : "", p->n_blocks,
+                style);
+        put_label(p->pf, label);
+        p->n_points += kept;
+    }
+    p->n_blocks++;
+}
+
+/* gnuplot started without a shell (no word splitting, no quoting trouble),
+ * reading its script from the returned stream; *pid for the wait. */
+static FILE *gnuplot_open(const char *gnuplot, pid_t *pid)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fd[0], 0);
+    posix_spawn_file_actions_addclose(&fa, fd[1]);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    char *argv[] = {(char *)gnuplot, NULL};
+    int rc = posix_spawn(pid, gnuplot, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fd[0]);
+    if (rc != 0) {
+        close(fd[1]);
+        return NULL;
+    }
+    return fdopen(fd[1], "w");
+}
+
+/* Draws the plot into dir/<stem>-<name>.svg: 1 when written, 0 without data,
+ * -1 when gnuplot failed. */
+static int plot_draw(plot_t *p, const char *gnuplot, const char *dir, const char *stem,
+                     const char *extra)
+{
+    if (p->n_points == 0)
+        return 0;
+    fflush(p->sf);
+    fflush(p->pf);
+    pid_t pid;
+    /* a gnuplot that dies early must not kill us with SIGPIPE */
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    FILE *g = gnuplot_open(gnuplot, &pid);
+    if (!g) {
+        signal(SIGPIPE, old);
+        return -1;
+    }
+    char out[1600];
+    snprintf(out, sizeof out, "%s/%s-%s.svg", dir, stem, p->name);
+    fprintf(g, "set terminal svg size 720,440 font 'sans,12' background 'white'\nset output ");
+    put_quoted(g, out);
+    fprintf(g, "\n");
+    fprintf(g, "set termoption noenhanced\nset key outside bottom center horizontal maxrows 4\n");
+    fprintf(g, "set grid\nset title ");
+    put_label(g, p->title);
+    fprintf(g, "\nset xlabel ");
+    put_label(g, p->xlabel);
+    fprintf(g, "\nset ylabel ");
+    put_label(g, p->ylabel);
+    fprintf(g, "\n%s%s%s\n", p->logx ? "set logscale x\n" : "", p->logy ? "set logscale y\n" : "",
+            extra ? extra : "");
+    fwrite(p->script, 1, p->script_len, g);
+    fprintf(g, "plot ");
+    fwrite(p->plot, 1, p->plot_len, g);
+    fprintf(g, "\n");
+    int wrote = fclose(g) == 0, st;
+    pid_t w;
+    do
+        w = waitpid(pid, &st, 0);
+    while (w < 0 && errno == EINTR);
+    signal(SIGPIPE, old);
+    return wrote && w == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 1 : -1;
+}
+
+/* ---------- the plots of a run ---------- */
+
+enum { PLOT_LOSS_RATE, PLOT_CONCENTRATION, PLOT_LAMBDA_RATIO, PLOT_BOUND, PLOT_DIGITS, PLOT_COUNT };
+
+typedef struct {
+    const char *name, *check; /* the check whose section shows the plot (NULL: summary) */
+    const char *caption;
+} plot_info;
+
+static const plot_info plot_infos[PLOT_COUNT] = {
+    [PLOT_LOSS_RATE] = {THM_PLOT_LOSS_RATE, "T3.rate",
+                        "Training loss L(k)/L(0) against the predicted linear rate "
+                        "(1 - eta lambda_0/2)^k, at the largest width of the sweep, seed 0"},
+    [PLOT_CONCENTRATION] = {THM_PLOT_CONCENTRATION, "T2.concentration",
+                            "||G(0) - H^inf||_2 against width (log-log) with the least-squares "
+                            "fit; the prediction is slope -1/2"},
+    [PLOT_LAMBDA_RATIO] = {THM_PLOT_LAMBDA_RATIO, "T2.concentration",
+                           "lambda_min(G(0)) / lambda_0 against width; the check asks for at "
+                           "least 3/4"},
+    [PLOT_BOUND] = {"bound", "T4.bound",
+                    "The generalization bound against the measured test loss (double rows); "
+                    "points above the diagonal are bounds that hold"},
+    [PLOT_DIGITS] = {"digits", NULL,
+                     "Digits of agreement per check: the least and the median over the rows "
+                     "that compare two backends or precisions"},
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Builds and draws every plot; written[k] says which exist. */
+static void draw_plots(int written[PLOT_COUNT], const report_run_t run, const thm_results_t all,
+                       const char *gnuplot, const char *dir, const char *stem)
+{
+    plot_t p;
+    for (int k = 0; k < PLOT_COUNT; k++)
+        written[k] = 0;
+
+    static const char *const series_style[] = {"linespoints pt 7 ps 0.5", "lines dt 2 lw 2"};
+    struct {
+        int id, logx, logy;
+        const char *title, *xl, *yl, *extra;
+    } from_series[] = {
+        {PLOT_LOSS_RATE, 0, 1, "Training loss against the predicted linear rate", "GD step k",
+         "L(k) / L(0)", NULL},
+        {PLOT_CONCENTRATION, 1, 1, "Concentration of the Gram matrix at initialization",
+         "width m", "||G(0) - H^inf||_2", NULL},
+        {PLOT_LAMBDA_RATIO, 1, 0, "Least eigenvalue of G(0) relative to lambda_0", "width m",
+         "lambda_min(G(0)) / lambda_0", "set yrange [0:*]\nset arrow from graph 0, first 0.75 "
+                                        "to graph 1, first 0.75 nohead dt 3\n"},
+    };
+    for (size_t q = 0; q < sizeof from_series / sizeof *from_series; q++) {
+        int id = from_series[q].id;
+        plot_init(&p, plot_infos[id].name, from_series[q].title, from_series[q].xl,
+                  from_series[q].yl, from_series[q].logx, from_series[q].logy);
+        int n = 0;
+        for (long s = 0; s < all->n_series; s++) {
+            const thm_series *se = all->series[s];
+            if (strcmp(se->plot, plot_infos[id].name) == 0)
+                plot_add(&p, se->x, se->y, se->len, se->label,
+                         series_style[id == PLOT_LAMBDA_RATIO ? 0 : n++ % 2]);
+        }
+        written[id] = plot_draw(&p, gnuplot, dir, stem, from_series[q].extra);
+        plot_clear(&p);
+    }
+
+    /* bound against test loss, one data set per data label */
+    plot_init(&p, plot_infos[PLOT_BOUND].name, "Generalization bound against the test loss",
+              "measured test loss", "bound", 0, 0);
+    double *x = deq_malloc((size_t)(all->len + 2) * sizeof *x);
+    double *y = deq_malloc((size_t)(all->len + 2) * sizeof *y);
+    double lo = INFINITY, hi = -INFINITY;
+    for (long r = 0; r < all->len; r++) {
+        const thm_row *w = &all->rows[r];
+        if (strcmp(w->id, "T4.bound") != 0 || strcmp(w->backend, "double") != 0)
+            continue;
+        int first = 1;
+        for (long q = 0; q < r; q++)
+            first &= !(strcmp(all->rows[q].id, "T4.bound") == 0 &&
+                       strcmp(all->rows[q].backend, "double") == 0 &&
+                       strcmp(all->rows[q].data, w->data) == 0);
+        if (!first)
+            continue;
+        long len = 0;
+        for (long q = r; q < all->len; q++) {
+            const thm_row *v = &all->rows[q];
+            if (strcmp(v->id, "T4.bound") == 0 && strcmp(v->backend, "double") == 0 &&
+                strcmp(v->data, w->data) == 0 && isfinite(v->lhs) && isfinite(v->rhs)) {
+                x[len] = v->lhs, y[len] = v->rhs, len++;
+                lo = fmin(lo, fmin(v->lhs, v->rhs)), hi = fmax(hi, fmax(v->lhs, v->rhs));
+            }
+        }
+        plot_add(&p, x, y, len, w->data, "points pt 7 ps 1");
+    }
+    if (p.n_points) {
+        x[0] = y[0] = fmin(0, lo), x[1] = y[1] = hi;
+        plot_add(&p, x, y, 2, "bound = test loss", "lines dt 2 lc rgb 'gray40'");
+    }
+    written[PLOT_BOUND] = plot_draw(&p, gnuplot, dir, stem, NULL);
+    plot_clear(&p);
+
+    /* digits of agreement per check */
+    plot_init(&p, plot_infos[PLOT_DIGITS].name, "Digits of agreement per check",
+              "check", "decimal digits", 0, 0);
+    char xt[4096];
+    size_t xtl = (size_t)snprintf(xt, sizeof xt, "set bmargin 9\nset xlabel offset 0,-3\n"
+                                                  "set xtics rotate by -40 (");
+    double *dig = deq_malloc((size_t)(all->len + 1) * sizeof *dig);
+    long nchk = 0;
+    double *xm = deq_malloc((size_t)(all->len + 1) * sizeof *xm);
+    double *ymin = deq_malloc((size_t)(all->len + 1) * sizeof *ymin);
+    double *ymed = deq_malloc((size_t)(all->len + 1) * sizeof *ymed);
+    for (int f = 0; f < run->nfam; f++)
+        for (int c = 0; c < run->fams[f]->n_checks; c++) {
+            const char *id = run->fams[f]->checks[c].id;
+            long nd = 0;
+            for (long r = 0; r < all->len; r++)
+                if (strcmp(all->rows[r].id, id) == 0 && isfinite(all->rows[r].digits))
+                    dig[nd++] = all->rows[r].digits;
+            if (!nd)
+                continue;
+            qsort(dig, (size_t)nd, sizeof *dig, cmp_double);
+            xm[nchk] = (double)nchk;
+            ymin[nchk] = dig[0];
+            ymed[nchk] = nd % 2 ? dig[nd / 2] : 0.5 * (dig[nd / 2 - 1] + dig[nd / 2]);
+            if (xtl < sizeof xt - 64)
+                xtl += (size_t)snprintf(xt + xtl, sizeof xt - xtl, "%s\"%s\" %ld",
+                                        nchk ? ", " : "", id, nchk);
+            nchk++;
+        }
+    snprintf(xt + xtl, sizeof xt - xtl, ")\nset xrange [-0.5:%ld.5]\nset yrange [0:*]\n",
+             nchk > 0 ? nchk - 1 : 0);
+    plot_add(&p, xm, ymin, nchk, "least over the rows", "points pt 7 ps 1.2");
+    plot_add(&p, xm, ymed, nchk, "median over the rows", "points pt 6 ps 1.2");
+    written[PLOT_DIGITS] = plot_draw(&p, gnuplot, dir, stem, xt);
+    plot_clear(&p);
+    free(x), free(y), free(dig), free(xm), free(ymin), free(ymed);
+}
+
+/* ---------- Markdown ---------- */
+
+/* A Markdown table cell: '|' escaped so text like ||A||_2 cannot split it. */
+static void put_cell(FILE *f, const char *s)
+{
+    fputs(" ", f);
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputs(" |", f);
+}
+
+const char *report_fmt_num(char *buf, size_t len, double x)
+{
+    if (isnan(x))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.4g", x);
+    return buf;
+}
+
+static void put_plot(FILE *f, const int written[PLOT_COUNT], int k, const char *stem,
+                     const char *skipped)
+{
+    if (written[k] < 0)
+        fprintf(f, "*Plot \"%s\" skipped: gnuplot failed to draw it.*\n\n", plot_infos[k].name);
+    else if (written[k])
+        fprintf(f, "![%s](%s-%s.svg)\n\n*%s.*\n\n", plot_infos[k].name, stem, plot_infos[k].name,
+                plot_infos[k].caption);
+    else if (skipped)
+        fprintf(f, "*Plot \"%s\" skipped: %s.*\n\n", plot_infos[k].name, skipped);
+}
+
+static void write_rows(FILE *f, const thm_results_t all, const char *id)
+{
+    fprintf(f, "| preset | m | n | seed | data | backend | lhs | rhs | margin | tolerance "
+               "| digits | verdict | note |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (long r = 0; r < all->len; r++) {
+        const thm_row *w = &all->rows[r];
+        if (strcmp(w->id, id) != 0)
+            continue;
+        char b[8][40];
+        snprintf(b[0], sizeof b[0], w->width >= 0 ? "%ld" : "-", w->width);
+        snprintf(b[1], sizeof b[1], w->n >= 0 ? "%ld" : "-", w->n);
+        snprintf(b[2], sizeof b[2], "%lu", w->seed);
+        fputs("|", f);
+        const char *cells[] = {w->preset, b[0], b[1], b[2], w->data, w->backend,
+                               report_fmt_num(b[3], sizeof b[3], w->lhs),
+                               report_fmt_num(b[4], sizeof b[4], w->rhs),
+                               report_fmt_num(b[5], sizeof b[5], w->margin),
+                               report_fmt_num(b[6], sizeof b[6], w->tolerance),
+                               report_fmt_num(b[7], sizeof b[7], w->digits),
+                               thm_verdict_name(w->verdict), w->note};
+        for (size_t q = 0; q < sizeof cells / sizeof *cells; q++)
+            put_cell(f, cells[q]);
+        fputs("\n", f);
+    }
+    fprintf(f, "\n");
+}
+
+static void write_constants(FILE *f, const thm_config *cfg)
+{
+    fprintf(f, "Constants. No constant below is a paper's own value (the papers' texts are not "
+               "available to this project): each is a documented default of THEOREMS §1, and each "
+               "row's note names the further defaults it uses (delta, slack factors).\n\n");
+    fprintf(f, "| preset | source | activation | gamma (default) | how gamma was set | sigma_u "
+               "(default) |\n|---|---|---|---|---|---|\n");
+    for (int p = 0; p < cfg->n_presets; p++) {
+        const deq_preset *pre = cfg->presets[p];
+        char su[48];
+        snprintf(su, sizeof su, "%s", pre->sigma_u_rule == DEQ_SIGMA_U_ONE ? "1" : "sqrt(2/d)");
+        fputs("|", f);
+        const char *cells[] = {pre->name, pre->source, deq_act_name(pre->act), pre->gamma,
+                               pre->gamma_rule, su};
+        for (size_t q = 0; q < sizeof cells / sizeof *cells; q++)
+            put_cell(f, cells[q]);
+        fputs("\n", f);
+    }
+    fprintf(f, "\n");
+}
+
+deq_status report_markdown_write(const char *path, const report_run_t run, const report_env *env,
+                                 int plots, deq_error_t err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--report %s: cannot create: %s", path,
+                             strerror(errno));
+    const thm_config *cfg = &run->cfg;
+    thm_results_t all;
+    thm_results_init(all);
+    for (int k = 0; k < run->nfam; k++)
+        report_run_family_results(all, run, k);
+
+    /* plots next to the report: dir and stem of path */
+    char dir[1024], stem[256], gp[1024];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    snprintf(stem, sizeof stem, "%s", slash ? slash + 1 : path);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem)
+        *dot = '\0';
+    int written[PLOT_COUNT] = {0};
+    const char *skipped = NULL;
+    if (!plots)
+        skipped = "plots turned off (--no-plots)";
+    else if (!report_gnuplot_path(gp, sizeof gp))
+        skipped = "gnuplot not found (Debian package gnuplot-nox; bash .ci/setup.sh installs it)";
+    else
+        draw_plots(written, run, all, gp, dir, stem);
+
+    fprintf(f, "# deqcheck report\n\n## Summary\n\n");
+    long done = report_run_n_done(run);
+    if (done < run->n_cases)
+        fprintf(f, "**Partial run: %ld of %ld cases** (a shard or an interrupted run; `deqcheck "
+                   "merge` assembles the whole).\n\n", done, run->n_cases);
+    fprintf(f, "| check | source | kind | HOLDS | VIOLATED | INCONCLUSIVE | N/A | ERROR |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|\n");
+    for (int k = 0; k < run->nfam; k++)
+        for (int c = 0; c < run->fams[k]->n_checks; c++) {
+            const thm_check *ch = &run->fams[k]->checks[c];
+            int counts[THM_VERDICTS] = {0};
+            for (long r = 0; r < all->len; r++)
+                if (strcmp(all->rows[r].id, ch->id) == 0)
+                    counts[all->rows[r].verdict]++;
+            fprintf(f, "| %s | %s | %s | %d | %d | %d | %d | %d |\n", ch->id, ch->source,
+                    thm_kind_name(ch->kind), counts[THM_HOLDS], counts[THM_VIOLATED],
+                    counts[THM_INCONCLUSIVE], counts[THM_NA], counts[THM_ERROR]);
+        }
+    fprintf(f, "\nEnvironment: deqcheck %s (revision %s), compiled by %s; GSL %s, MPFR %s, GMP %s, "
+               "jansson %s; BLAS %s.\n\n",
+            env->deqcheck, env->revision, env->compiler, env->gsl, env->mpfr, env->gmp,
+            env->jansson, env->blas);
+    fprintf(f, "Run: profile `%s`, run seed %lu, %d seeds per width, widths", cfg->profile,
+            cfg->seed, cfg->seeds);
+    for (int w = 0; w < cfg->n_widths; w++)
+        fprintf(f, "%s%ld", w ? ", " : " ", cfg->widths[w]);
+    fprintf(f, "; inputs on the unit sphere (d = %ld, n = %ld); backends %s: double and MPFR at "
+               "%ld bits (MPFR network solves for m <= %ld); families",
+            cfg->d, cfg->n, report_backend_name(run->backend), cfg->prec, cfg->mpfr_max_m);
+    for (int k = 0; k < run->nfam; k++)
+        fprintf(f, "%s%s", k ? ", " : " ", run->fams[k]->name);
+    fprintf(f, ". Tolerances are derived from the precision and the size and printed per row.\n\n");
+    write_constants(f, cfg);
+    put_plot(f, written, PLOT_DIGITS, stem, skipped);
+
+    for (int k = 0; k < run->nfam; k++) {
+        fprintf(f, "## %s\n\n", run->fams[k]->title);
+        for (int c = 0; c < run->fams[k]->n_checks; c++) {
+            const thm_check *ch = &run->fams[k]->checks[c];
+            fprintf(f, "### %s (%s, %s)\n\nAsserted: %s.\n\n", ch->id, ch->source,
+                    thm_kind_name(ch->kind), ch->assertion);
+            write_rows(f, all, ch->id);
+            for (int q = 0; q < PLOT_COUNT; q++)
+                if (plot_infos[q].check && strcmp(plot_infos[q].check, ch->id) == 0)
+                    put_plot(f, written, q, stem, skipped);
+        }
+    }
+    thm_results_clear(all);
+    if (fclose(f) != 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--report %s: write failed: %s", path,
+                             strerror(errno));
+    return DEQ_OK;
+}

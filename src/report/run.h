@@ -1,0 +1,54 @@
+/* A validation run as data: its configuration, its cases (thm_case) and the
+ * results of the cases that have run. Everything that produces or consumes a
+ * run goes through this: `deqcheck run` (serial, sharded, checkpointed),
+ * `deqcheck merge`, `deqcheck-mpi`, the Markdown and JSON writers. */
+#ifndef DEQ_REPORT_RUN_H
+#define DEQ_REPORT_RUN_H
+
+#include <stdio.h>
+
+#include "core/status.h"
+#include "theorems/theorem.h"
+
+/* Which backends' rows a run keeps (--backend). */
+typedef enum { REPORT_BACKEND_BOTH = 0, REPORT_BACKEND_DOUBLE, REPORT_BACKEND_MPFR } report_backend;
+
+typedef struct {
+    thm_config cfg;
+    report_backend backend;
+    const thm_family *fams[8];
+    int nfam;
+    thm_case *cases;
+    long n_cases;
+    thm_results_struct *results; /* per case */
+    unsigned char *done;         /* per case: results present */
+    char profile[32], fashion_dir[1024]; /* cfg's strings, owned by the run */
+    char revision[64];           /* of the results read from files ("" if computed here) */
+} report_run_struct;
+typedef report_run_struct report_run_t[1];
+
+/* Enumerates the cases of fams under cfg; no case done. The run keeps its own
+ * copies of cfg's strings. */
+void report_run_init(report_run_t run, const thm_config *cfg, report_backend backend,
+                     const thm_family *const *fams, int nfam);
+void report_run_clear(report_run_t run);
+
+/* Runs case k (rows of an unselected backend dropped) and marks it done. */
+void report_run_case(report_run_t run, long k);
+
+/* The rows and series of family f over its done cases, in case order. */
+void report_run_family_results(thm_results_t out, const report_run_t run, int f);
+
+/* Verdict counts over the done cases. */
+void report_run_counts(int counts[THM_VERDICTS], const report_run_t run);
+
+/* Done cases / all cases. */
+long report_run_n_done(const report_run_t run);
+
+/* Is s valid UTF-8 (what JSON strings must be)? */
+int report_utf8_valid(const char *s);
+
+const char *report_backend_name(report_backend b);
+int report_backend_parse(report_backend *b, const char *s);
+
+#endif
