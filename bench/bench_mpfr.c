@@ -3,11 +3,14 @@
  * forward solve. Ratios of medians of interleaved repetitions, as in bench.c. */
 #include "bench_mpfr.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef DEQCHECK_HAVE_ARB
 #include <arb_mat.h>
@@ -107,9 +110,10 @@ static void bench_gemm(int reps)
     double mn = bench_median(tn, reps), mo = bench_median(to, reps), ma = bench_median(ta, reps),
            mt = bench_median(tt, reps);
     printf("mpfr_gemm_speedup_vs_naive=%.3f\n", mn / mo);
-    printf("mpfr_gemm_128_256bit_seconds_median=%.4g\nmpfr_gemm_naive_128_256bit_seconds_median=%.4g\n",
-           mo, mn);
-    printf("mpfr_gemm_speedup_vs_naive_%d_threads=%.3f\n", threads, mn / mt);
+    printf("mpfr_gemm_128_256bit_seconds_median=%.4g\n", mo);
+    printf("mpfr_gemm_naive_128_256bit_seconds_median=%.4g\n", mn);
+    printf("mpfr_gemm_speedup_vs_naive_all_threads=%.3f\nmpfr_gemm_threads=%d\n", mn / mt,
+           threads);
     mpfr_srcptr *x = malloc((size_t)(n * n) * sizeof *x), *y = malloc((size_t)(n * n) * sizeof *y);
     for (long q = 0; q < n * n; q++)
         x[q] = Cn->e + q, y[q] = C->e + q;
@@ -161,9 +165,37 @@ static void make_problem_mp(deq_problem_mp_t P, long m, long d, long n, unsigned
     deq_problem_init_mp(P, A, U, X, "0.2", "1", DEQ_ACT_RELU, 1, BENCH_PREC);
 }
 
+/* CPU seconds all processes have used (Linux /proc/stat), or NAN. */
+static double machine_cpu_seconds(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long v[8];
+    int got = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", v, v + 1, v + 2, v + 3,
+                         v + 4, v + 5, v + 6, v + 7)
+                : 0;
+    if (f)
+        fclose(f);
+    if (got != 8)
+        return NAN;
+    /* user, nice, system, irq, softirq, steal: not idle, not iowait */
+    return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double own_cpu_seconds(void)
+{
+    struct rusage r;
+    getrusage(RUSAGE_SELF, &r);
+    return (double)r.ru_utime.tv_sec + 1e-6 * (double)r.ru_utime.tv_usec
+           + (double)r.ru_stime.tv_sec + 1e-6 * (double)r.ru_stime.tv_usec;
+}
+
 /* deq_forward_solve_mp (default options: Anderson, then Newton) at m = 256,
  * n = 64, 256 bits, from zeros, on 1 thread and on 2; the two equilibria must
- * agree bit for bit. */
+ * agree bit for bit. OpenBLAS (Newton's double LU) is held at one thread on
+ * both sides, so that the thread count is OpenMP's alone: its own pool would
+ * otherwise spin on the cores our threads need. Also printed: the CPU other
+ * processes used meanwhile, in cores (a busy machine makes the figure
+ * meaningless: waiting on a descheduled thread costs a time slice). */
 static void bench_threads(int reps)
 {
     long m = 256, n = 64;
@@ -175,9 +207,11 @@ static void bench_threads(int reps)
     mat_init_mp(Z[0], m, n, BENCH_PREC), mat_init_mp(Z[1], m, n, BENCH_PREC);
     deq_solve_info_t info;
     deq_solve_info_init(info);
-    int threads = omp_get_max_threads();
+    int threads = omp_get_max_threads(), blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
     double *t1 = malloc((size_t)reps * sizeof *t1), *t2 = malloc((size_t)reps * sizeof *t2);
     int identical = 1, converged = 1;
+    double wall0 = bench_now(), machine0 = machine_cpu_seconds(), own0 = own_cpu_seconds();
     long iters = 0, newton = 0;
     for (int r = 0; r < reps; r++) {
         for (int s = 0; s < 2; s++) {
@@ -196,7 +230,10 @@ static void bench_threads(int reps)
         for (long q = 0; q < m * n; q++)
             identical &= mpfr_equal_p(Z[0]->e + q, Z[1]->e + q) != 0;
     }
+    double others = (machine_cpu_seconds() - machine0 - (own_cpu_seconds() - own0))
+                    / (bench_now() - wall0);
     omp_set_num_threads(threads);
+    openblas_set_num_threads(blas_threads);
     double m1 = bench_median(t1, reps), m2 = bench_median(t2, reps);
     if (identical && converged)
         printf("mpfr_thread_speedup=%.3f\n", m1 / m2);
@@ -206,6 +243,7 @@ static void bench_threads(int reps)
     printf("mpfr_solve_1_thread_seconds_median=%.4g\nmpfr_solve_2_threads_seconds_median=%.4g\n",
            m1, m2);
     printf("mpfr_solve_iterations=%ld\nmpfr_solve_newton_steps=%ld\n", iters, newton);
+    printf("mpfr_thread_other_processes_cores=%.2f\n", others);
     free(t1), free(t2);
     deq_solve_info_clear(info);
     mat_clear_mp(Z[0]), mat_clear_mp(Z[1]);

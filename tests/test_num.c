@@ -486,9 +486,39 @@ Test(num, gemm_mpfr_correctly_rounded)
               TSEED_FMT, st.exact_entries, st.fallback_entries, st.naive_differs, TSEED);
 }
 
+/* An MPFR tanh network's forward solve on `threads` threads: Z and info. */
+static void threaded_solve(mat_mp_t Z, deq_solve_info_t info, long m, long d, long n, long prec,
+                           int max_iter, int newton, int threads)
+{
+    omp_set_num_threads(threads);
+    deq_rng_t rng;
+    rng_for(rng, 5);
+    mat_d_t Ad, Ud, Xd;
+    mat_init_d(Ad, m, m, 53), mat_init_d(Ud, m, d, 53), mat_init_d(Xd, d, n, 53);
+    test_fill_gaussian(Ad, rng), test_fill_gaussian(Ud, rng), test_fill_gaussian(Xd, rng);
+    deq_rng_clear(rng);
+    mat_mp_t A, U, X; /* at the working precision, as the CLI stores data */
+    mat_init_mp(A, m, m, prec), mat_init_mp(U, m, d, prec), mat_init_mp(X, d, n, prec);
+    mat_set_mat_d_mp(A, Ad), mat_set_mat_d_mp(U, Ud), mat_set_mat_d_mp(X, Xd);
+    mat_clear_d(Ad), mat_clear_d(Ud), mat_clear_d(Xd);
+    deq_problem_mp_t P;
+    deq_problem_init_mp(P, A, U, X, "0.3", "1", DEQ_ACT_TANH, 1, prec);
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    o.max_iter = max_iter;
+    o.newton = newton;
+    mat_init_mp(Z, m, n, prec);
+    deq_solve_info_init(info);
+    deq_forward_solve_mp(Z, info, &P->fp, &o, prec);
+    deq_problem_clear_mp(P);
+}
+
 /* Thread count does not change a bit: the same products on 1, 2 and 3
  * threads, large enough to run in parallel (with a fallback row and column,
- * zero rows and wide spreads), and an MPFR forward solve on 1 and 2 threads. */
+ * zero rows and wide spreads), and MPFR forward solves on 1 and 2 threads:
+ * Anderson then Newton (the product, the activation and the per-sample
+ * Anderson steps in parallel), and a few Anderson steps on many samples
+ * (the residuals in parallel too). */
 Test(num, mpfr_results_independent_of_thread_count)
 {
     deq_rng_t rng;
@@ -497,8 +527,8 @@ Test(num, mpfr_results_independent_of_thread_count)
     gmp_randinit_default(gr);
     gmp_randseed_ui(gr, test_seed() + 1);
     for (long it = 0; it < test_iters(6); it++) {
-        long prec = rnd_int(rng, 53, 400), m = rnd_int(rng, 30, 70), n = rnd_int(rng, 20, 50),
-             k = rnd_int(rng, 20, 60);
+        long prec = rnd_int(rng, 250, 400), m = rnd_int(rng, 80, 120), n = rnd_int(rng, 80, 120),
+             k = rnd_int(rng, 80, 120);
         mat_op oa = it % 2 ? MAT_TRANS : MAT_NOTRANS, ob = it % 4 >= 2 ? MAT_TRANS : MAT_NOTRANS;
         mat_mp_t A, B, C0, C[3];
         mat_init_mp(A, oa == MAT_NOTRANS ? m : k, oa == MAT_NOTRANS ? k : m, prec);
@@ -540,46 +570,38 @@ Test(num, mpfr_results_independent_of_thread_count)
     }
     gmp_randclear(gr);
 
-    /* forward solve: Anderson, then Newton, on a tanh network */
-    long m = 48, d = 6, n = 40, prec = 160;
-    mat_mp_t Z[2];
-    deq_solve_info_t info[2];
-    for (int th = 0; th < 2; th++) {
-        omp_set_num_threads(th + 1);
-        deq_rng_t r2;
-        rng_for(r2, 5);
-        mat_d_t Ad, Ud, Xd;
-        mat_init_d(Ad, m, m, 53), mat_init_d(Ud, m, d, 53), mat_init_d(Xd, d, n, 53);
-        test_fill_gaussian(Ad, r2), test_fill_gaussian(Ud, r2), test_fill_gaussian(Xd, r2);
-        deq_rng_clear(r2);
-        mat_mp_t A, U, X;
-        mp_of_d(A, Ad), mp_of_d(U, Ud), mp_of_d(X, Xd);
-        mat_clear_d(Ad), mat_clear_d(Ud), mat_clear_d(Xd);
-        deq_problem_mp_t P;
-        deq_problem_init_mp(P, A, U, X, "0.3", "1", DEQ_ACT_TANH, 1, prec);
-        deq_solve_opts o;
-        deq_solve_opts_default(&o);
-        mat_init_mp(Z[th], m, n, prec);
-        deq_solve_info_init(info[th]);
-        deq_forward_solve_mp(Z[th], info[th], &P->fp, &o, prec);
-        deq_problem_clear_mp(P);
-    }
-    cr_assert(info[0]->outcome == DEQ_CONVERGED && info[0]->certified,
-              "reference solve: outcome %s", deq_outcome_name(info[0]->outcome));
-    cr_assert(info[0]->iterations == info[1]->iterations
-                  && info[0]->newton_steps == info[1]->newton_steps
-                  && info[0]->err_bound == info[1]->err_bound && info[0]->resid == info[1]->resid,
-              "solve on 2 threads: %ld iterations + %ld Newton, bound %.17g; on 1: %ld + %ld, %.17g",
-              info[1]->iterations, info[1]->newton_steps, info[1]->err_bound, info[0]->iterations,
-              info[0]->newton_steps, info[0]->err_bound);
-    for (long q = 0; q < m * n; q++)
-        if (!same_bits(Z[0]->e + q, Z[1]->e + q)) {
-            char *o = mp_str(Z[1]->e + q), *e = mp_str(Z[0]->e + q);
-            cr_assert_fail("equilibrium entry %ld on 2 threads: %s, on 1 thread: %s", q, o, e);
+    struct {
+        long m, d, n, prec;
+        int max_iter, newton;
+    } cases[] = {{96, 6, 48, 256, 1000, 1}, {32, 6, 1500, 64, 6, 0}};
+    for (int c = 0; c < 2; c++) {
+        mat_mp_t Z[2];
+        deq_solve_info_t info[2];
+        long m = cases[c].m, n = cases[c].n;
+        for (int th = 0; th < 2; th++)
+            threaded_solve(Z[th], info[th], m, cases[c].d, n, cases[c].prec, cases[c].max_iter,
+                           cases[c].newton, th + 1);
+        if (cases[c].newton)
+            cr_assert(info[0]->outcome == DEQ_CONVERGED && info[0]->certified,
+                      "reference solve: outcome %s", deq_outcome_name(info[0]->outcome));
+        cr_assert(info[0]->iterations == info[1]->iterations
+                      && info[0]->newton_steps == info[1]->newton_steps
+                      && info[0]->err_bound == info[1]->err_bound
+                      && info[0]->resid == info[1]->resid,
+                  "solve %d on 2 threads: %ld iterations + %ld Newton, bound %.17g; "
+                  "on 1: %ld + %ld, %.17g",
+                  c, info[1]->iterations, info[1]->newton_steps, info[1]->err_bound,
+                  info[0]->iterations, info[0]->newton_steps, info[0]->err_bound);
+        for (long q = 0; q < m * n; q++)
+            if (!same_bits(Z[0]->e + q, Z[1]->e + q)) {
+                char *o = mp_str(Z[1]->e + q), *e = mp_str(Z[0]->e + q);
+                cr_assert_fail("solve %d: equilibrium entry %ld on 2 threads: %s, on 1 thread: %s",
+                               c, q, o, e);
+            }
+        for (int th = 0; th < 2; th++) {
+            mat_clear_mp(Z[th]);
+            deq_solve_info_clear(info[th]);
         }
-    for (int th = 0; th < 2; th++) {
-        mat_clear_mp(Z[th]);
-        deq_solve_info_clear(info[th]);
     }
     deq_rng_clear(rng);
 }

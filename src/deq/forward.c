@@ -24,11 +24,15 @@ typedef GS(deq_fp) fp_t;
 #else
 #define MP_PRAGMA(x)
 #endif
-/* Entries (m·n) below which the per-sample loops stay on one thread: the
- * cheapest of them (a subtraction and two fma per entry) then takes under
- * about half a millisecond, too little to pay for waking a team and, on a
- * machine whose cores are busy, for waiting on a descheduled thread. */
-#define PAR_MIN_ENTRIES 8192
+/* MPFR operations (about 35 ns each at 256 bits) below which a loop stays
+ * on one thread, about 1 ms of work. The end of a parallel region waits for
+ * every thread, and on a machine whose cores are busy a descheduled thread
+ * costs a scheduler time slice (milliseconds) there: these loops run a few
+ * times per solver iteration, where that is affordable, while regions inside
+ * inner loops (a 256×256 gemv per refinement step) would not be (see
+ * PAR_MIN_WORK in num/gemm_mp.c). Loops over an m×n iterate count their
+ * operations. */
+#define PAR_MIN_OPS 32768.0
 
 /* Columns [j0, j1) of M as a matrix of their own (columns are contiguous). */
 static mat_struct col_view(const mat_t M, long j0, long j1)
@@ -52,7 +56,7 @@ static void residual_norms(double *r, double *zn, mat_t F, const mat_t M, const 
     double wr = 0.0, wz = 0.0;
     int nan_r = 0, nan_z = 0;
     MP_PRAGMA(omp parallel for schedule(dynamic) reduction(max : wr, wz) reduction(| : nan_r, nan_z)
-              if ((size_t)m * (size_t)n >= PAR_MIN_ENTRIES))
+              if (3.0 * (double)m * (double)n >= PAR_MIN_OPS))
     for (long j = 0; j < n; j++) {
         mat_struct mv = col_view(M, j, j + 1), nv = col_view(N, j, j + 1);
         double dr;
@@ -86,7 +90,9 @@ static void act_apply(mat_t OUT, const mat_t H, deq_act act, long prec)
 {
 #ifdef DEQ_MPFR
     long n = H->cols;
-    MP_PRAGMA(omp parallel if ((size_t)H->rows * (size_t)n >= PAR_MIN_ENTRIES))
+    /* relu is a comparison; the others cost tens of operations each */
+    double ops = (act == DEQ_ACT_RELU ? 1.0 : 64.0) * (double)H->rows * (double)n;
+    MP_PRAGMA(omp parallel if (ops >= PAR_MIN_OPS))
     {
         MP_PRAGMA(omp for schedule(dynamic))
         for (long j = 0; j < n; j++) {
@@ -254,9 +260,6 @@ static void certify_bound(deq_solve_info_t info, const mat_d_t T, int ops, const
     double efac = bound_mul_up(tfac, nfac);
     double one_minus_rho = bound_sub_down(1.0, rho);
     double worst = 0.0, worst_e = 0.0;
-    int nan = 0;
-    MP_PRAGMA(omp parallel for schedule(dynamic) reduction(max : worst, worst_e) reduction(| : nan)
-              if ((size_t)m * (size_t)n >= PAR_MIN_ENTRIES))
     for (long i = 0; i < n; i++) {
         double ss = 0.0;
         for (long j = 0; j < m; j++) {
@@ -266,15 +269,11 @@ static void certify_bound(deq_solve_info_t info, const mat_d_t T, int ops, const
         double e = bound_mul_up(sqrt(ss), efac);
         double s = col_dist_upper(PHI, Zk, i, prec);
         double bound = bound_div_up(bound_add_up(bound_mul_up(rho, s), e), one_minus_rho);
-        if (isnan(bound))
-            nan = 1;
-        else if (bound > worst)
+        if (isnan(bound) || bound > worst)
             worst = bound;
         if (e > worst_e)
             worst_e = e;
     }
-    if (nan)
-        worst = NAN;
     info->err_bound = worst;
     info->round_slack = worst_e;
     info->err_bound_rel = info->znorm > 0 ? bound_div_up(worst, info->znorm) : INFINITY;
@@ -603,8 +602,6 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     anderson_ws *ws = deq_malloc((size_t)nws * sizeof *ws);
     for (int q = 0; q < nws; q++)
         anderson_ws_init(ws + q, depth, prec);
-    int par = (size_t)m * (size_t)n >= PAR_MIN_ENTRIES;
-    (void)par;
     G(mat_init)(PHI, m, n, prec);
     G(mat_init)(H, m, n, prec);
     G(mat_init)(Zbest, m, n, prec);
@@ -637,8 +634,11 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
             if (count < depth)
                 count++;
         }
-        /* sample i reads only column i of the differences: one task per sample */
-        MP_PRAGMA(omp parallel for schedule(dynamic) if (par))
+        /* sample i reads only column i of the differences: one task per
+         * sample, each about m·(s(s+1)/2 + 4s + 3) operations */
+        double ops = (double)m * (double)n * (count * (count + 1) / 2.0 + 4.0 * count + 3.0);
+        (void)ops;
+        MP_PRAGMA(omp parallel for schedule(dynamic) if (ops >= PAR_MIN_OPS))
         for (long i = 0; i < n; i++) {
 #ifdef DEQ_MPFR
             anderson_ws *w = ws + omp_get_thread_num();
@@ -724,7 +724,6 @@ static void adjoint_eval(mat_t OUT, mat_t H, const void *data, const mat_t W, lo
 {
     const adj_t *adj = data;
     size_t mn = (size_t)W->rows * (size_t)W->cols;
-    MP_PRAGMA(omp parallel for schedule(static) if (mn >= PAR_MIN_ENTRIES))
     for (size_t q = 0; q < mn; q++)
         re_mul(H->e + q, adj->D->e + q, W->e + q);
     for (long i = 0; i < W->cols; i++)

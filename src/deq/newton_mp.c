@@ -6,6 +6,7 @@
  * refinement whose residuals rhs − J δ are computed in MPFR. Each refinement
  * gains about −log10(κ(J)·u_double) digits, so a 256-bit solve takes a handful. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 
 #include "core/status.h"
@@ -31,14 +32,15 @@ static double vec_norm(const mat_mp_t v, long prec)
 /* Solves J δ = rhs for one sample to working precision. Returns 0, or -1 when
  * the double LU is singular or the refinement does not contract. */
 static int newton_column(mat_mp_t delta, const mat_mp_t rhs, const mat_mp_t d,
-                         const deq_fp_mp_struct *fp, mat_d_t Jd, mat_d_t LUd, long *perm,
-                         mat_d_t cd, mat_mp_t res, mat_mp_t t, mpfr_srcptr zero, long prec)
+                         const deq_fp_mp_struct *fp, const mat_d_t Ad, mat_d_t Jd, mat_d_t LUd,
+                         long *perm, mat_d_t cd, mat_mp_t res, mat_mp_t t, mpfr_srcptr zero,
+                         long prec)
 {
     long m = rhs->rows;
     double alpha = mpfr_get_d(fp->alpha, MPFR_RNDN);
     for (long l = 0; l < m; l++)
         for (long j = 0; j < m; j++) {
-            double a = mpfr_get_d(fp->A->e + j + (size_t)l * m, MPFR_RNDN);
+            double a = Ad->e[j + (size_t)l * m];
             Jd->e[j + (size_t)l * m] = (j == l) - alpha * mpfr_get_d(d->e + j, MPFR_RNDN) * a;
         }
     if (num_lu_d(LUd, perm, Jd, 53) != 0)
@@ -87,8 +89,7 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
                            const deq_solve_opts *o, double target_rel, long prec)
 {
     long m = Z->rows, n = Z->cols;
-    mat_mp_t PHI, D, F, H, Znew, PHInew, Dnew, Fnew, delta, rhs, dcol, res, t;
-    mat_d_t Jd, LUd, cd;
+    mat_mp_t PHI, D, F, H, Znew, PHInew, Dnew, Fnew;
     mat_init_mp(PHI, m, n, prec);
     mat_init_mp(D, m, n, prec);
     mat_init_mp(F, m, n, prec);
@@ -97,15 +98,6 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
     mat_init_mp(PHInew, m, n, prec);
     mat_init_mp(Dnew, m, n, prec);
     mat_init_mp(Fnew, m, n, prec);
-    mat_init_mp(delta, m, 1, prec);
-    mat_init_mp(rhs, m, 1, prec);
-    mat_init_mp(dcol, m, 1, prec);
-    mat_init_mp(res, m, 1, prec);
-    mat_init_mp(t, m, 1, prec);
-    mat_init_d(Jd, m, m, 53);
-    mat_init_d(LUd, m, m, 53);
-    mat_init_d(cd, m, 1, 53);
-    long *perm = deq_malloc((size_t)(m > 0 ? m : 1) * sizeof *perm);
     mpfr_t zero;
     mpfr_init2(zero, (mpfr_prec_t)prec);
     mpfr_set_zero(zero, 1);
@@ -114,17 +106,38 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
     double r = evaluate(PHI, D, F, H, fp, Z, &zn, prec);
     long steps = 0;
     int solve_failed = 0;
+    mat_d_t Ad;
+    mat_init_d(Ad, m, m, 53);
+    mat_get_mat_d_mp(Ad, fp->A);
     while (isfinite(r) && r > target_rel * zn && steps < o->newton_max) {
-        for (long i = 0; i < n && !solve_failed; i++) {
-            for (long j = 0; j < m; j++) {
-                mpfr_set(rhs->e + j, F->e + j + (size_t)i * m, MPFR_RNDN);
-                mpfr_set(dcol->e + j, D->e + j + (size_t)i * m, MPFR_RNDN);
+        /* samples are independent: one per task, each with its own
+         * workspace (bit-identical results for any thread count) */
+#pragma omp parallel if (n > 1)
+        {
+            mat_mp_t delta, rhs, dcol, res, t;
+            mat_d_t Jd, LUd, cd;
+            mat_init_mp(delta, m, 1, prec), mat_init_mp(rhs, m, 1, prec);
+            mat_init_mp(dcol, m, 1, prec), mat_init_mp(res, m, 1, prec);
+            mat_init_mp(t, m, 1, prec);
+            mat_init_d(Jd, m, m, 53), mat_init_d(LUd, m, m, 53), mat_init_d(cd, m, 1, 53);
+            long *perm = deq_malloc((size_t)(m > 0 ? m : 1) * sizeof *perm);
+#pragma omp for schedule(dynamic) reduction(| : solve_failed)
+            for (long i = 0; i < n; i++) {
+                for (long j = 0; j < m; j++) {
+                    mpfr_set(rhs->e + j, F->e + j + (size_t)i * m, MPFR_RNDN);
+                    mpfr_set(dcol->e + j, D->e + j + (size_t)i * m, MPFR_RNDN);
+                }
+                if (newton_column(delta, rhs, dcol, fp, Ad, Jd, LUd, perm, cd, res, t,
+                                  zero, prec) != 0)
+                    solve_failed = 1;
+                for (long j = 0; j < m; j++)
+                    mpfr_add(Znew->e + j + (size_t)i * m, Z->e + j + (size_t)i * m,
+                             delta->e + j, MPFR_RNDN);
             }
-            if (newton_column(delta, rhs, dcol, fp, Jd, LUd, perm, cd, res, t, zero, prec) != 0)
-                solve_failed = 1;
-            for (long j = 0; j < m; j++)
-                mpfr_add(Znew->e + j + (size_t)i * m, Z->e + j + (size_t)i * m, delta->e + j,
-                         MPFR_RNDN);
+            mat_clear_mp(delta), mat_clear_mp(rhs), mat_clear_mp(dcol), mat_clear_mp(res);
+            mat_clear_mp(t);
+            mat_clear_d(Jd), mat_clear_d(LUd), mat_clear_d(cd);
+            free(perm);
         }
         if (solve_failed)
             break;
@@ -140,6 +153,7 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
         steps++;
         deq_solve_info_push(info, r);
     }
+    mat_clear_d(Ad);
     info->newton_steps += steps;
     double rel = zn > 0 ? r / zn : (r == 0 ? 0.0 : INFINITY);
     if (!isfinite(r))
@@ -154,10 +168,6 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
     }
 
     mpfr_clear(zero);
-    free(perm);
-    mat_clear_d(Jd);
-    mat_clear_d(LUd);
-    mat_clear_d(cd);
     mat_clear_mp(PHI);
     mat_clear_mp(D);
     mat_clear_mp(F);
@@ -166,10 +176,5 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
     mat_clear_mp(PHInew);
     mat_clear_mp(Dnew);
     mat_clear_mp(Fnew);
-    mat_clear_mp(delta);
-    mat_clear_mp(rhs);
-    mat_clear_mp(dcol);
-    mat_clear_mp(res);
-    mat_clear_mp(t);
     return steps;
 }

@@ -8,7 +8,8 @@
  * the end, and the inner loop is plain word multiplies. The conversion is done
  * once per row and column, O((m + n)·k), against O(m·n·k) products.
  *
- * Representation: each integer a (|a| < 2^(60·N − 1)) is stored offset,
+ * Representation: each integer a of a row or column (|a| < 2^(60·N − 1), N
+ * chosen per row and per column) is stored offset,
  * a' = a + 2^(60·N − 1) in [0, 2^(60·N)), as N digits of 60 bits. Unsigned
  * digits let the inner loop be a multiply and a 128-bit add (no sign
  * handling), and 60-bit digits leave room to add 256 digit products in 128
@@ -268,9 +269,10 @@ static inline __attribute__((always_inline)) void pack_entry(uint64_t *o, u128 *
         uint64_t v;
         if (padded) {
             long sb = DIG * i - pos + 2 * GMP_NUMB_BITS; /* bit index into buf */
-            long q = sb >> 6;
-            unsigned r = (unsigned)(sb & 63);
-            q = sb < 0 ? 0 : q > nl + 2 ? nl + 2 : q; /* beyond D: two zero limbs */
+            sb = sb < 0 ? 0 : sb;  /* below D: the two zero limbs at the bottom */
+            long q = sb / GMP_NUMB_BITS;
+            unsigned r = (unsigned)(sb % GMP_NUMB_BITS);
+            q = q > nl + 2 ? nl + 2 : q; /* above D: the two at the top */
             v = (uint64_t)((buf[q] >> r) | ((buf[q + 1] << 1) << (63 - r))) & DIG_MASK;
         } else
             v = bits60(d, nl, DIG * i - pos);
@@ -519,8 +521,13 @@ static void compute_entry(mpfr_ptr c, scratch *w, const side *a, const side *b, 
     finish_entry(c, w->acc, alpha, beta, beta_zero);
 }
 
-/* Work (terms m·n·k) below which the product stays on one thread. */
-#define PAR_MIN_TERMS 20000
+/* Work below which the product stays on one thread, in digit products
+ * (about 0.4 ns each), with a conversion counted as 75: about 3 ms. The end
+ * of a parallel region waits for every thread, and on a machine whose cores
+ * are busy a descheduled thread costs a scheduler time slice (milliseconds)
+ * there; a 256×256 gemv at 256 bits (a Newton refinement step) stays on one
+ * thread, a 128×128×128 product does not. */
+#define PAR_MIN_WORK 8388608.0
 
 void mat_gemm_mp(mat_mp_t C, mpfr_srcptr alpha, mat_op opA, const mat_mp_t A, mat_op opB,
                  const mat_mp_t B, mpfr_srcptr beta, long prec)
@@ -529,7 +536,12 @@ void mat_gemm_mp(mat_mp_t C, mpfr_srcptr alpha, mat_op opA, const mat_mp_t A, ma
     if (!shape_of(&s, C, opA, A, opB, B))
         return;
     long m = s.m, n = s.n, k = s.k;
-    int par = (double)m * (double)n * (double)(k > 0 ? k : 1) >= PAR_MIN_TERMS;
+    /* digits estimated from the precisions (zero low bits, known only after
+     * the conversion, can only lower the count) */
+    double work = (double)m * (double)n * (double)k * (double)digits_for(A->prec + 2)
+                      * (double)digits_for(B->prec + 2)
+                  + 75.0 * (double)(m + n) * (double)k;
+    int par = work >= PAR_MIN_WORK;
     (void)par;
     int beta_zero = mpfr_zero_p(beta);
     long bands_a = (m + BAND - 1) / BAND, bands_b = (n + BAND - 1) / BAND;
