@@ -254,3 +254,39 @@ deq_status cli_net_args_parse(cli_net_args *a, const char *cmd, const cli_opt *o
         a->opts.newton = 0; /* Newton polishing is an MPFR step */
     return DEQ_OK;
 }
+
+/* SIZE: digits with an optional K, M or G (powers of 1024). */
+static deq_status parse_size(double *bytes, const char *s, deq_error_t err)
+{
+    /* digits and a point only: strtod alone would take inf, nan and hex */
+    size_t num = strspn(s, "0123456789.");
+    if (num == 0 || (s[num] && strchr("KkMmGg", s[num]) == NULL))
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--max-memory: expected a size such as 8G, 512M or 1000000, got \"%s\"",
+                             s);
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double unit = 1;
+    if (end != s && (*end == 'K' || *end == 'k'))
+        unit = 1024.0, end++;
+    else if (end != s && (*end == 'M' || *end == 'm'))
+        unit = 1024.0 * 1024, end++;
+    else if (end != s && (*end == 'G' || *end == 'g'))
+        unit = 1024.0 * 1024 * 1024, end++;
+    if (end == s || *end || errno || !(v > 0) || !isfinite(v))
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--max-memory: expected a size such as 8G, 512M or 1000000, got \"%s\"",
+                             s);
+    *bytes = v * unit;
+    return DEQ_OK;
+}
+
+deq_status cli_memory_limit(double *bytes, const char *value, deq_error_t err)
+{
+    if (value)
+        return parse_size(bytes, value, err);
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    *bytes = (pages > 0 && size > 0 ? (double)pages * (double)size : 4.0 * 1073741824.0) / 2;
+    return DEQ_OK;
+}

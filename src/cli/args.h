@@ -48,6 +48,10 @@ deq_status cli_check_writable(const char *flag, const char *path, deq_error_t er
 deq_status cli_require(const cli_opt *opts, const char *const *required, size_t count,
                        const char *cmd, deq_error_t err);
 
+/* The memory bound of --max-memory: value as bytes, or with K, M, G (powers
+ * of 1024); NULL: half the physical memory. */
+deq_status cli_memory_limit(double *bytes, const char *value, deq_error_t err);
+
 /* --classes A,B: two distinct Fashion-MNIST class indices 0..9 (A labelled +1). */
 deq_status cli_class_pair(int *pos, int *neg, const char *value, deq_error_t err);
 /* "deqcheck CMD: MSG" on stderr; returns the usage exit status 2. */

@@ -143,33 +143,6 @@ static deq_status parse_long_list(long *out, int *n, int max, const char *flag, 
     return DEQ_OK;
 }
 
-/* SIZE: digits with an optional K, M or G (powers of 1024). */
-static deq_status parse_size(double *bytes, const char *s, deq_error_t err)
-{
-    /* digits and a point only: strtod alone would take inf, nan and hex */
-    size_t num = strspn(s, "0123456789.");
-    if (num == 0 || (s[num] && strchr("KkMmGg", s[num]) == NULL))
-        return deq_error_set(err, DEQ_ERR_INPUT,
-                             "--max-memory: expected a size such as 8G, 512M or 1000000, got \"%s\"",
-                             s);
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    double unit = 1;
-    if (end != s && (*end == 'K' || *end == 'k'))
-        unit = 1024.0, end++;
-    else if (end != s && (*end == 'M' || *end == 'm'))
-        unit = 1024.0 * 1024, end++;
-    else if (end != s && (*end == 'G' || *end == 'g'))
-        unit = 1024.0 * 1024 * 1024, end++;
-    if (end == s || *end || errno || !(v > 0) || !isfinite(v))
-        return deq_error_set(err, DEQ_ERR_INPUT,
-                             "--max-memory: expected a size such as 8G, 512M or 1000000, got \"%s\"",
-                             s);
-    *bytes = v * unit;
-    return DEQ_OK;
-}
-
 /* Peak memory of the largest case, estimated: a handful of m×m and m×n double
  * matrices (weights, gradients, copies) and the MPFR matrices of the widths
  * run in MPFR plus the n×n kernels at twice the precision (the ladder). */
@@ -180,12 +153,6 @@ static double memory_estimate(const thm_config *cfg)
     double nk = fmax(n, 1000.0); /* T4's Fashion-MNIST kernels reach n = 1000 */
     double entry_mp = sizeof(__mpfr_struct) + 8.0 * ceil(2.0 * (double)cfg->prec / 64.0 + 1);
     return 8.0 * (8 * m * m + 8 * m * nk) + entry_mp * (6 * mmp * mmp + 6 * mmp * n + 4 * n * n);
-}
-
-static double physical_memory(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-    return pages > 0 && size > 0 ? (double)pages * (double)size : 4.0 * 1024 * 1024 * 1024;
 }
 
 static int usage(const char *cmd, deq_error_t err)
@@ -523,8 +490,8 @@ int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv
             return CLI_EXIT_USAGE;
         }
     }
-    double limit = physical_memory() / 2, need = memory_estimate(&cfg);
-    if ((v = cli_value(opts, "max-memory")) && parse_size(&limit, v, err) != DEQ_OK)
+    double limit, need = memory_estimate(&cfg);
+    if (cli_memory_limit(&limit, cli_value(opts, "max-memory"), err) != DEQ_OK)
         return usage(cmd, err);
     if (need > limit) {
         fprintf(stderr,

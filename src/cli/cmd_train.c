@@ -18,7 +18,7 @@ static void train_help(FILE *f)
 "Usage: deqcheck train --preset NAME --m M --n N --steps K --lr ETA --seed S --log FILE.csv\n"
 "                      [--data synthetic|fashion-mnist] [--classes A,B] [--d D]\n"
 "                      [--gram-every K]\n"
-"                      [--backend double|mpfr] [--precision BITS]\n"
+"                      [--backend double|mpfr] [--precision BITS] [--max-memory SIZE]\n"
 "\n"
 "Full-batch gradient descent theta <- theta - ETA grad L on the preset's trained groups\n"
 "(gao2021: A, U, v; gaogao2022: A; ling2022, truong2023: A, U), from weights drawn\n"
@@ -44,6 +44,8 @@ static void train_help(FILE *f)
 "  --log FILE.csv      one line per step: step, loss, ||grad||^2, ||theta - theta_0|| per\n"
 "                      group, certified rho_bar and its estimate, solver iterations,\n"
 "                      lambda_min and lambda_max of G on the schedule\n"
+"  --max-memory SIZE   refuse, before any work, an M and N whose estimated memory exceeds\n"
+"                      SIZE (bytes, or with K, M, G; default half the physical memory)\n"
 "\n"
 "A progress line is shown on a terminal. Exit status: 0 all steps taken; 1 a solve\n"
 "failed (the log holds the steps up to it); 2 bad input or usage.\n",
@@ -57,7 +59,7 @@ int cli_cmd_train(int argc, char **argv)
                       {"steps", 1, NULL},   {"lr", 1, NULL},       {"seed", 1, NULL},
                       {"data", 1, NULL},    {"d", 1, NULL},        {"gram-every", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL}, {"log", 1, NULL},
-                      {"classes", 1, NULL},  {NULL, 0, NULL}};
+                      {"classes", 1, NULL},  {"max-memory", 1, NULL}, {NULL, 0, NULL}};
     static const char *const required[] = {"preset", "m", "n", "steps", "lr", "seed", "log"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "train", train_help, argc,
                        argv);
@@ -97,6 +99,22 @@ int cli_cmd_train(int argc, char **argv)
     const char *backend = cli_value(opts, "backend") ? cli_value(opts, "backend") : "double";
     if (cli_backend_precision(&a.backend, &a.prec, backend, cli_value(opts, "precision"), err))
         return cli_usage_error("train", err->msg);
+    /* weights, gradients and their copies (m×m), equilibria, adjoints and
+     * Gram blocks (m×n, n×n); MPFR entries at the working precision */
+    double entry = a.backend == DEQ_BACKEND_DOUBLE
+                       ? 8.0
+                       : (double)sizeof(__mpfr_struct) + 8.0 * (double)(a.prec / 64 + 1);
+    double need = entry * (8.0 * (double)a.m * (double)a.m + 8.0 * (double)a.m * (double)a.n +
+                           4.0 * (double)a.n * (double)a.n),
+           limit;
+    if (cli_memory_limit(&limit, cli_value(opts, "max-memory"), err))
+        return cli_usage_error("train", err->msg);
+    if (need > limit) {
+        deq_error_set(err, DEQ_ERR_INPUT,
+                      "--m %ld --n %ld need about %.3g GiB, more than the limit %.3g GiB "
+                      "(--max-memory)", a.m, a.n, need / 1073741824.0, limit / 1073741824.0);
+        return cli_usage_error("train", err->msg);
+    }
     a.progress = isatty(fileno(stderr));
     a.class_pos = 0;
     a.class_neg = 1;
