@@ -275,13 +275,14 @@ deq_status report_json_write(const char *path, const report_run_t run, const rep
     for (long k = 0; k < run->n_cases; k++) {
         if (!run->done[k])
             continue;
-        json_array_append_new(cases, json_pack("{sIss}", "index", (json_int_t)k, "key",
-                                               run->cases[k].key));
-        const thm_results_struct *res = &run->results[k];
-        for (long r = 0; r < res->len; r++)
-            json_array_append_new(rows, row_json(&res->rows[r], k));
-        for (long s = 0; s < res->n_series; s++)
-            json_array_append_new(ser, series_json(res->series[s], k));
+        /* the file is the case records laid side by side (report_json_read
+         * regroups them) */
+        json_t *rec = report_json_case(run, k);
+        json_array_append_new(cases, json_pack("{sOsO}", "index", json_object_get(rec, "index"),
+                                               "key", json_object_get(rec, "key")));
+        json_array_extend(rows, json_object_get(rec, "rows"));
+        json_array_extend(ser, json_object_get(rec, "series"));
+        json_decref(rec);
     }
     json_object_set_new(top, "cases", cases);
     json_object_set_new(top, "checks", rows);
