@@ -16,6 +16,7 @@
 #include "deq/gram.h"
 #include "deq/problem.h"
 #include "kernel/nngp.h"
+#include "theorems/theorem.h"
 #include "bench_profile.h"
 #include "bench_mpfr.h"
 #include "bench_torch.h"
@@ -169,6 +170,24 @@ static void bench_nngp(void)
     mat_clear_d(X), mat_clear_d(GX), mat_clear_d(S), mat_clear_d(Sd), mat_clear_d(L);
 }
 
+/* T3.rate's step size, η = 1/λ_max(H^∞) of gao2021 on the problem's inputs, so
+ * that the timed steps are steps of a descending run as in training (with too
+ * large an η every step is a jump that no warm start helps); NAN and the
+ * reason in why when H^∞ cannot be computed. */
+static double gd_step_eta(const deq_problem_d_t P, char *why, size_t why_len)
+{
+    mat_mp_t H;
+    mat_init_mp(H, P->n, P->n, 53);
+    num_eig_bounds_t eb;
+    double quad_err;
+    kernel_outcome ko = thm_population_ntk(H, eb, &quad_err, deq_preset_find("gao2021"), P->X,
+                                           53, why, why_len);
+    mat_clear_mp(H);
+    if (ko != KERNEL_CONVERGED && why[0] == '\0')
+        snprintf(why, why_len, "H^inf: %s", kernel_outcome_name(ko));
+    return ko == KERNEL_CONVERGED ? 1 / eb->approx_max : NAN;
+}
+
 /* One warm-started GD step for gao2021 at m = 1024, n = 1000 (forward solve
  * from the previous equilibria, loss and gradients of A, U, v through the
  * adjoint from the previous W, the update and the problem's refresh) over one
@@ -186,14 +205,16 @@ static void bench_gd_step(int reps)
         mat_init_d(gv, m, 1, 53), mat_init_d(C, m, n, 53);
     bench_fill(v, rng), bench_fill(y, rng);
     deq_rng_clear(rng);
-    double av = 1 / sqrt((double)m), eta = 0.05, loss;
+    char why[64] = "";
+    double av = 1 / sqrt((double)m), eta = gd_step_eta(P, why, sizeof why), loss, loss_first = NAN;
+    int failed = !(isfinite(eta) && eta > 0);
     deq_solve_opts o;
     deq_solve_opts_default(&o);
     deq_solve_info_t fi, ai;
     deq_solve_info_init(fi), deq_solve_info_init(ai);
     double *ts = malloc((size_t)reps * sizeof *ts), *tg = malloc((size_t)reps * sizeof *tg);
     long fwd = 0, adj = 0;
-    for (int r = -2; r < reps; r++) { /* two warm-up steps fill the warm starts */
+    for (int r = -2; !failed && r < reps; r++) { /* two warm-up steps fill the warm starts */
         double t0 = bench_now();
         deq_solve_info_reset(fi);
         deq_forward_solve_d(Z, fi, &P->fp, &o, 53);
@@ -212,10 +233,25 @@ static void bench_gd_step(int reps)
         double t2 = bench_now();
         if (r >= 0)
             ts[r] = t1 - t0, tg[r] = t2 - t1, fwd += fi->iterations, adj += ai->iterations;
+        if (r == 0)
+            loss_first = loss;
+        if (fi->outcome != DEQ_CONVERGED || ai->outcome != DEQ_CONVERGED)
+            failed = 1, snprintf(why, sizeof why, "a solve did not converge");
     }
-    printf("gd_step_over_dgemm=%.3f\n", bench_median(ts, reps) / bench_median(tg, reps));
-    printf("gd_step_forward_iterations_mean=%.1f\ngd_step_adjoint_iterations_mean=%.1f\n",
-           (double)fwd / reps, (double)adj / reps);
+    if (!failed && loss < loss_first) {
+        /* the products an exact step cannot do without at these iteration
+         * counts: one per forward and adjoint iteration, one for ∇_A */
+        double ratio = bench_median(ts, reps) / bench_median(tg, reps);
+        double floor_products = (double)(fwd + adj) / reps + 1;
+        printf("gd_step_over_dgemm=%.3f\n", ratio);
+        printf("gd_step_product_floor=%.1f\ngd_step_over_product_floor=%.3f\n", floor_products,
+               ratio / floor_products);
+        /* the loss at the last timed step over that at the first */
+        printf("gd_step_eta=%.6g\ngd_step_loss_ratio=%.6f\n", eta, loss / loss_first);
+        printf("gd_step_forward_iterations_mean=%.1f\ngd_step_adjoint_iterations_mean=%.1f\n",
+               (double)fwd / reps, (double)adj / reps);
+    } else
+        printf("gd_step_over_dgemm=invalid (%s)\n", failed ? why : "the loss rose");
     free(ts), free(tg);
     deq_solve_info_clear(fi), deq_solve_info_clear(ai);
     mat_clear_d(v), mat_clear_d(y), mat_clear_d(Z), mat_clear_d(W), mat_clear_d(gA),
@@ -223,29 +259,94 @@ static void bench_gd_step(int reps)
     deq_problem_clear_d(P);
 }
 
+/* The figure groups in the order they run; --only picks some of them. */
+static const char *const bench_groups[] = {"forward", "anderson", "gram", "nngp",
+                                           "gd_step", "torch",   "profile", "mpfr"};
+enum { BENCH_NGROUPS = sizeof bench_groups / sizeof bench_groups[0] };
+
+static void bench_usage(FILE *f)
+{
+    fprintf(f, "usage: deqcheck-bench [--quick] [--only GROUP[,GROUP...]]\n"
+               "Prints speed figures as name=value lines (bench/README.md explains each).\n"
+               "  --quick   3 repetitions instead of 7, and no default-profile run\n"
+               "  --only    run only these groups:");
+    for (int g = 0; g < BENCH_NGROUPS; g++)
+        fprintf(f, " %s", bench_groups[g]);
+    fprintf(f, "\n");
+}
+
+/* Marks the groups named in the comma-separated list; -1 names the first bad one. */
+static int bench_parse_only(int *on, const char *list)
+{
+    const char *p = list;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        int g = 0;
+        while (g < BENCH_NGROUPS &&
+               !(strlen(bench_groups[g]) == len && strncmp(bench_groups[g], p, len) == 0))
+            g++;
+        if (g == BENCH_NGROUPS) {
+            fprintf(stderr, "deqcheck-bench: --only: unknown group '%.*s'\n", (int)len, p);
+            return -1;
+        }
+        on[g] = 1;
+        if (p[len] == '\0')
+            return 0;
+        p += len + 1;
+    }
+}
+
 int main(int argc, char **argv)
 {
     deq_gsl_handler_install();
-    int reps = 7, quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int reps = 7, quick = 0, on[BENCH_NGROUPS] = {0}, only = 0;
+    for (int a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--quick") == 0)
+            quick = 1;
+        else if (strcmp(argv[a], "--only") == 0) {
+            if (a + 1 == argc) {
+                fprintf(stderr, "deqcheck-bench: --only needs a list of groups\n");
+                return 2;
+            }
+            if (bench_parse_only(on, argv[++a]) != 0)
+                return 2;
+            only = 1;
+        } else if (strcmp(argv[a], "--help") == 0) {
+            bench_usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "deqcheck-bench: bad argument '%s'\n", argv[a]);
+            bench_usage(stderr);
+            return 2;
+        }
+    }
     if (quick)
         reps = 3;
-    else if (argc > 1) {
-        fprintf(stderr, "usage: deqcheck-bench [--quick]\n");
-        return 2;
+    if (!only)
+        for (int g = 0; g < BENCH_NGROUPS; g++)
+            on[g] = 1;
+    if (on[0])
+        bench_forward_iter(reps);
+    if (on[1]) {
+        /* The headline figure is for weights with a real spectrum; with i.i.d.
+         * Gaussian weights the Jacobian's spectrum fills a disk (circular law),
+         * where no Krylov-type acceleration beats the disk's radius: see README. */
+        double sym = anderson_reduction(1, 10, "anderson_symmetric");
+        double iid = anderson_reduction(0, 10, "anderson_iid");
+        printf("anderson_iter_reduction=%.3f\n", sym);
+        printf("anderson_iter_reduction_iid=%.3f\n", iid);
     }
-    bench_forward_iter(reps);
-    /* The headline figure is for weights with a real spectrum; with i.i.d.
-     * Gaussian weights the Jacobian's spectrum fills a disk (circular law),
-     * where no Krylov-type acceleration beats the disk's radius: see README. */
-    double sym = anderson_reduction(1, 10, "anderson_symmetric");
-    double iid = anderson_reduction(0, 10, "anderson_iid");
-    printf("anderson_iter_reduction=%.3f\n", sym);
-    printf("anderson_iter_reduction_iid=%.3f\n", iid);
-    bench_gram(reps);
-    bench_nngp();
-    bench_gd_step(reps);
-    bench_torch_figures(reps);
-    bench_default_profile(quick);
-    bench_mpfr_figures(reps);
+    if (on[2])
+        bench_gram(reps);
+    if (on[3])
+        bench_nngp();
+    if (on[4])
+        bench_gd_step(reps);
+    if (on[5])
+        bench_torch_figures(reps);
+    if (on[6])
+        bench_default_profile(quick);
+    if (on[7])
+        bench_mpfr_figures(reps);
     return 0;
 }

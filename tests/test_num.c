@@ -18,6 +18,7 @@
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/status.h"
 #include "deq/forward.h"
@@ -243,8 +244,9 @@ Test(num, gemm_mpfr_vs_exact)
 /* The contract of mat_gemm_mp (num/mat_tmpl.h): each entry of op(A)·op(B) is
  * the exact dot product rounded once to prec (an exact zero is +0), then
  * c = alpha·dot (beta = 0) or fma(alpha, dot, beta·c). A row of op(A) or a
- * column of op(B) holding NaN or ±Inf, or wider than the documented bound,
- * gives its entries by mat_gemm_mp_naive instead. The reference below is
+ * column of op(B) holding NaN or ±Inf, or wider than twice its documented
+ * bound, and a row and column whose digit counts multiply to more than the
+ * documented budget, give their entries by mat_gemm_mp_naive instead. The reference below is
  * independent of the kernel: every product exact (mpfr_mul into prec_a + prec_b
  * bits), their sum correctly rounded by mpfr_sum; the fallback rule is
  * recomputed from the entries through mpfr_get_z_2exp. */
@@ -263,12 +265,10 @@ static mpfr_ptr op_entry(const mat_mp_t M, mat_op op, int row, long i, long t)
     return plain ? E(M, i, t) : E(M, t, i);
 }
 
-/* 1 when the kernel must fall back for this vector: a NaN or an infinity, or
- * integers wider (top exponent − lowest nonzero bit) than the matrix's
- * precision plus max(prec, 128). */
-static int vec_falls_back(const mat_mp_t M, mat_op op, int row, long i, long k, long prec)
+/* The width of a vector (top exponent − lowest nonzero bit; 0 when all its
+ * entries are zero), or -1 when it holds a NaN or an infinity. */
+static long vec_width(const mat_mp_t M, mat_op op, int row, long i, long k)
 {
-    long bound = M->prec + (prec > 128 ? prec : 128);
     int any = 0;
     long top = 0, low = 0;
     mpz_t z;
@@ -277,7 +277,7 @@ static int vec_falls_back(const mat_mp_t M, mat_op op, int row, long i, long k, 
         mpfr_srcptr x = op_entry(M, op, row, i, t);
         if (mpfr_nan_p(x) || mpfr_inf_p(x)) {
             mpz_clear(z);
-            return 1;
+            return -1;
         }
         if (mpfr_zero_p(x))
             continue;
@@ -289,7 +289,23 @@ static int vec_falls_back(const mat_mp_t M, mat_op op, int row, long i, long k, 
         any = 1;
     }
     mpz_clear(z);
-    return any && top - low > bound;
+    return any ? top - low : 0;
+}
+
+/* The documented rule (num/mat_tmpl.h): with bound_M = M's precision +
+ * max(prec, 128) and digits(w) = ⌈(w + 1)/60⌉, entry (i, j) takes the naive
+ * loop when row i or column j is non-finite or wider than twice its bound, or
+ * when digits(w_i)·digits(w_j) > digits(bound_A)·digits(bound_B). */
+static long digits60(long w)
+{
+    return (w + 60) / 60;
+}
+
+static int entry_falls_back(long wa, long wb, long bound_a, long bound_b)
+{
+    if (wa < 0 || wb < 0 || wa > 2 * bound_a || wb > 2 * bound_b)
+        return 1;
+    return digits60(wa) * digits60(wb) > digits60(bound_a) * digits60(bound_b);
 }
 
 /* A random entry at x's precision: full random significand, random sign,
@@ -330,11 +346,15 @@ static char *mp_str(mpfr_srcptr x)
 
 typedef struct {
     long exact_entries, fallback_entries, naive_differs;
+    long wide_exact; /* exact-path entries with a row or column beyond its bound */
+    long wide_fallback; /* fallback entries whose row and column are both convertible */
 } cr_stats;
 
 /* One random product checked entry by entry; modes: 0 narrow exponents,
- * 1 spread ±prec/2, 2 spread beyond the fallback bound, 3 near-cancelling
- * pairs in row 0, 4 exactly cancelling pairs. */
+ * 1 spread ±prec/2, 2 spread ±2·max(p, 128) (widths on both sides of twice
+ * the bound), 3 near-cancelling pairs in row 0, 4 exactly cancelling pairs,
+ * 5 narrow op(A) and op(B) beyond its bound but within twice it (the pair
+ * rule decides). */
 static void gemm_cr_case(deq_rng_t rng, gmp_randstate_t gr, long iter, cr_stats *st)
 {
     long prec = rnd_int(rng, 24, 600);
@@ -346,10 +366,13 @@ static void gemm_cr_case(deq_rng_t rng, gmp_randstate_t gr, long iter, cr_stats 
     if (iter % 11 == 5) { /* long dot products: several flushes of the 128-bit sums */
         m = rnd_int(rng, 1, 3), n = rnd_int(rng, 1, 3), k = rnd_int(rng, 250, 700);
     }
-    int mode = (int)(iter % 5);
+    int mode = (int)(iter % 6);
     long pmax = prec > pa ? prec : pa;
     pmax = pmax > pb ? pmax : pb;
     long spread = mode == 0 ? 4 : mode == 1 ? prec / 2 : 2 * (pmax > 128 ? pmax : 128);
+    long bound_a = pa + (prec > 128 ? prec : 128), bound_b = pb + (prec > 128 ? prec : 128);
+    long spread_a = mode == 5 ? 4 : spread;
+    long spread_b = mode == 5 ? rnd_int(rng, bound_b / 2, 3 * bound_b / 4) : spread;
     int special = iter % 7 == 3;
     mat_op oa = rnd_int(rng, 0, 1) ? MAT_TRANS : MAT_NOTRANS;
     mat_op ob = rnd_int(rng, 0, 1) ? MAT_TRANS : MAT_NOTRANS;
@@ -361,9 +384,9 @@ static void gemm_cr_case(deq_rng_t rng, gmp_randstate_t gr, long iter, cr_stats 
     mat_init_mp(C, m, n, pc);
     mat_init_mp(Cn, m, n, pc);
     for (long q = 0; q < A->rows * A->cols; q++)
-        rand_entry(A->e + q, rng, gr, spread, special);
+        rand_entry(A->e + q, rng, gr, spread_a, special);
     for (long q = 0; q < B->rows * B->cols; q++)
-        rand_entry(B->e + q, rng, gr, spread, special);
+        rand_entry(B->e + q, rng, gr, spread_b, special);
     for (long q = 0; q < m * n; q++)
         rand_entry(C0->e + q, rng, gr, 4, 0);
     if ((mode == 3 || mode == 4) && m > 0)
@@ -399,12 +422,12 @@ static void gemm_cr_case(deq_rng_t rng, gmp_randstate_t gr, long iter, cr_stats 
     mat_gemm_mp(C, alpha, oa, A, ob, B, beta, prec);
     mat_gemm_mp_naive(Cn, alpha, oa, A, ob, B, beta, prec);
 
-    int *row_fb = malloc((size_t)(m + 1) * sizeof *row_fb);
-    int *col_fb = malloc((size_t)(n + 1) * sizeof *col_fb);
+    long *row_w = malloc((size_t)(m + 1) * sizeof *row_w);
+    long *col_w = malloc((size_t)(n + 1) * sizeof *col_w);
     for (long i = 0; i < m; i++)
-        row_fb[i] = vec_falls_back(A, oa, 1, i, k, prec);
+        row_w[i] = vec_width(A, oa, 1, i, k);
     for (long j = 0; j < n; j++)
-        col_fb[j] = vec_falls_back(B, ob, 0, j, k, prec);
+        col_w[j] = vec_width(B, ob, 0, j, k);
     mpfr_t *prod = malloc((size_t)(k + 1) * sizeof *prod);
     mpfr_ptr *pp = malloc((size_t)(k + 1) * sizeof *pp);
     for (long t = 0; t < k; t++) {
@@ -417,8 +440,11 @@ static void gemm_cr_case(deq_rng_t rng, gmp_randstate_t gr, long iter, cr_stats 
     for (long i = 0; i < m; i++)
         for (long j = 0; j < n; j++) {
             mpfr_srcptr got = E(C, i, j);
-            if (row_fb[i] || col_fb[j]) {
+            int wide = row_w[i] > bound_a || col_w[j] > bound_b;
+            if (entry_falls_back(row_w[i], col_w[j], bound_a, bound_b)) {
                 st->fallback_entries++;
+                st->wide_fallback += row_w[i] >= 0 && col_w[j] >= 0 && row_w[i] <= 2 * bound_a
+                                     && col_w[j] <= 2 * bound_b;
                 if (!same_bits(got, E(Cn, i, j))) {
                     char *o = mp_str(got), *e = mp_str(E(Cn, i, j));
                     cr_assert_fail("gemm fallback entry (%ld,%ld) differs from the naive loop: "
@@ -429,6 +455,7 @@ static void gemm_cr_case(deq_rng_t rng, gmp_randstate_t gr, long iter, cr_stats 
                 continue;
             }
             st->exact_entries++;
+            st->wide_exact += wide;
             for (long t = 0; t < k; t++) {
                 int inexact = mpfr_mul(prod[t], op_entry(A, oa, 1, i, t), op_entry(B, ob, 0, j, t),
                                        MPFR_RNDN);
@@ -460,7 +487,7 @@ static void gemm_cr_case(deq_rng_t rng, gmp_randstate_t gr, long iter, cr_stats 
         }
     for (long t = 0; t < k; t++)
         mpfr_clear(prod[t]);
-    free(prod), free(pp), free(row_fb), free(col_fb);
+    free(prod), free(pp), free(row_w), free(col_w);
     mpfr_clears(dot, want, alpha, beta, (mpfr_ptr)0);
     mat_clear_mp(A), mat_clear_mp(B), mat_clear_mp(C0), mat_clear_mp(C), mat_clear_mp(Cn);
 }
@@ -472,23 +499,85 @@ Test(num, gemm_mpfr_correctly_rounded)
     gmp_randstate_t gr;
     gmp_randinit_default(gr);
     gmp_randseed_ui(gr, test_seed());
-    cr_stats st = {0, 0, 0};
+    cr_stats st = {0, 0, 0, 0, 0};
     long iters = test_iters(1500);
     for (long it = 0; it < iters; it++)
         gemm_cr_case(rng, gr, it, &st);
     gmp_randclear(gr);
     deq_rng_clear(rng);
-    /* the draw must exercise both paths, and the naive loop must be
-     * distinguishable from the reference (else the test proves nothing) */
-    cr_assert(st.exact_entries > 5 * iters && st.fallback_entries > iters / 4
-                  && st.naive_differs > st.exact_entries / 20,
-              "coverage: %ld exact-path entries, %ld fallback entries, naive loop off in %ld"
-              TSEED_FMT, st.exact_entries, st.fallback_entries, st.naive_differs, TSEED);
+    /* the draw must exercise both paths, both sides of the pair rule, and the
+     * naive loop must be distinguishable from the reference (else the test
+     * proves nothing) */
+    cr_assert(iters < 60
+                  || (st.exact_entries > 5 * iters && st.fallback_entries > iters / 4
+                      && st.naive_differs > st.exact_entries / 20 && st.wide_exact > iters / 10
+                      && st.wide_fallback > iters / 10),
+              "coverage: %ld exact-path entries (%ld with a vector beyond its bound), %ld "
+              "fallback entries (%ld by the pair rule alone), naive loop off in %ld" TSEED_FMT,
+              st.exact_entries, st.wide_exact, st.fallback_entries, st.wide_fallback,
+              st.naive_differs, TSEED);
+    printf("gemm_mpfr_correctly_rounded: %ld exact-path entries (%ld with a vector beyond its "
+           "bound), %ld fallback entries (%ld by the pair rule alone)\n",
+           st.exact_entries, st.wide_exact, st.fallback_entries, st.wide_fallback);
+}
+
+/* The fallback rule at its edges, where random draws never land: a row
+ * (1, 2^L, −1, 0) of width wa = 1 − L and a column (1, 1, 1, 2^−c) of width
+ * wb = 1 + c (1 = 0.1₂·2¹ spans one bit) have the exact dot product 2^L, which the naive loop loses at a
+ * working precision far below wa (1 + 2^L rounds to 1), so the result tells
+ * which path the entry took. At 64 bits (bounds 192, digit budget 4·4 = 16):
+ * a row at twice its bound (384) and one past it; digit products at the
+ * budget (4·4, 3·5) and one digit count past it (4·5, 3·6). Through
+ * mat_gemm_mp and mat_gemv_mp_lhs both. */
+Test(num, gemm_mpfr_fallback_rule_edges)
+{
+    long prec = 64;
+    struct {
+        long wa, wb;
+    } edges[] = {{384, 1}, {385, 1}, {180, 239}, {180, 240}, {179, 299}, {179, 300},
+                 {239, 239}, {240, 239}};
+    mat_mp_t A, B, C, x, y;
+    mat_init_mp(A, 1, 4, prec), mat_init_mp(B, 4, 1, prec), mat_init_mp(C, 1, 1, prec);
+    mat_init_mp(x, 4, 1, prec), mat_init_mp(y, 1, 1, prec);
+    mpfr_t one, zero, want;
+    mpfr_inits2(prec, one, zero, want, (mpfr_ptr)0);
+    mpfr_set_ui(one, 1, MPFR_RNDN), mpfr_set_zero(zero, 1);
+    long bound = prec + 128;
+    for (size_t e = 0; e < sizeof edges / sizeof *edges; e++) {
+        long wa = edges[e].wa, wb = edges[e].wb, L = 1 - wa;
+        mpfr_set_ui(E(A, 0, 0), 1, MPFR_RNDN);
+        mpfr_set_ui_2exp(E(A, 0, 1), 1, L, MPFR_RNDN);
+        mpfr_set_si(E(A, 0, 2), -1, MPFR_RNDN);
+        mpfr_set_zero(E(A, 0, 3), 1);
+        for (long t = 0; t < 3; t++)
+            mpfr_set_ui(E(B, t, 0), 1, MPFR_RNDN);
+        mpfr_set_ui_2exp(E(B, 3, 0), 1, -(wb - 1), MPFR_RNDN);
+        cr_assert(vec_width(A, MAT_NOTRANS, 1, 0, 4) == wa && vec_width(B, MAT_NOTRANS, 0, 0, 4) == wb,
+                  "construction: widths %ld and %ld, meant %ld and %ld",
+                  vec_width(A, MAT_NOTRANS, 1, 0, 4), vec_width(B, MAT_NOTRANS, 0, 0, 4), wa, wb);
+        int exact = !entry_falls_back(wa, wb, bound, bound);
+        mpfr_set_ui_2exp(want, 1, L, MPFR_RNDN);
+        mat_gemm_mp_naive(C, one, MAT_NOTRANS, A, MAT_NOTRANS, B, zero, prec);
+        cr_assert(mpfr_zero_p(E(C, 0, 0)), "the naive loop keeps 2^L at widths %ld, %ld", wa, wb);
+        mat_gemm_mp(C, one, MAT_NOTRANS, A, MAT_NOTRANS, B, zero, prec);
+        cr_assert(exact ? mpfr_equal_p(E(C, 0, 0), want) : mpfr_zero_p(E(C, 0, 0)),
+                  "widths %ld, %ld (digits %ld·%ld, budget %ld): the product took the %s path",
+                  wa, wb, digits60(wa), digits60(wb), digits60(bound) * digits60(bound),
+                  mpfr_zero_p(E(C, 0, 0)) ? "naive" : "integer");
+        mat_set_mp(x, B);
+        mat_mp_lhs_t LA;
+        mat_mp_lhs_init(LA, MAT_NOTRANS, A, prec);
+        mat_gemv_mp_lhs(y, one, LA, x, zero, prec);
+        mat_mp_lhs_clear(LA);
+        cr_assert(same_bits(E(y, 0, 0), E(C, 0, 0)), "gemv_lhs differs at widths %ld, %ld", wa, wb);
+    }
+    mpfr_clears(one, zero, want, (mpfr_ptr)0);
+    mat_clear_mp(A), mat_clear_mp(B), mat_clear_mp(C), mat_clear_mp(x), mat_clear_mp(y);
 }
 
 /* An MPFR tanh network's forward solve on `threads` threads: Z and info. */
 static void threaded_solve(mat_mp_t Z, deq_solve_info_t info, long m, long d, long n, long prec,
-                           int max_iter, int newton, int threads)
+                           int max_iter, int newton, deq_act act, int threads)
 {
     omp_set_num_threads(threads);
     deq_rng_t rng;
@@ -502,7 +591,7 @@ static void threaded_solve(mat_mp_t Z, deq_solve_info_t info, long m, long d, lo
     mat_set_mat_d_mp(A, Ad), mat_set_mat_d_mp(U, Ud), mat_set_mat_d_mp(X, Xd);
     mat_clear_d(Ad), mat_clear_d(Ud), mat_clear_d(Xd);
     deq_problem_mp_t P;
-    deq_problem_init_mp(P, A, U, X, "0.3", "1", DEQ_ACT_TANH, 1, prec);
+    deq_problem_init_mp(P, A, U, X, "0.3", "1", act, 1, prec);
     deq_solve_opts o;
     deq_solve_opts_default(&o);
     o.max_iter = max_iter;
@@ -570,17 +659,23 @@ Test(num, mpfr_results_independent_of_thread_count)
     }
     gmp_randclear(gr);
 
+    /* relu: Anderson's and Newton's iterates then have columns wider than
+     * their bound (tiny entries with full significands), products by the
+     * pair rule */
     struct {
         long m, d, n, prec;
         int max_iter, newton;
-    } cases[] = {{96, 6, 48, 256, 1000, 1}, {32, 6, 1500, 64, 6, 0}};
-    for (int c = 0; c < 2; c++) {
+        deq_act act;
+    } cases[] = {{96, 6, 48, 256, 1000, 1, DEQ_ACT_TANH},
+                 {32, 6, 1500, 64, 6, 0, DEQ_ACT_TANH},
+                 {96, 6, 48, 256, 1000, 1, DEQ_ACT_RELU}};
+    for (int c = 0; c < 3; c++) {
         mat_mp_t Z[2];
         deq_solve_info_t info[2];
         long m = cases[c].m, n = cases[c].n;
         for (int th = 0; th < 2; th++)
             threaded_solve(Z[th], info[th], m, cases[c].d, n, cases[c].prec, cases[c].max_iter,
-                           cases[c].newton, th + 1);
+                           cases[c].newton, cases[c].act, th + 1);
         if (cases[c].newton)
             cr_assert(info[0]->outcome == DEQ_CONVERGED && info[0]->certified,
                       "reference solve: outcome %s", deq_outcome_name(info[0]->outcome));
@@ -604,6 +699,304 @@ Test(num, mpfr_results_independent_of_thread_count)
         }
     }
     deq_rng_clear(rng);
+}
+
+/* vec_dot and vec_axpy against exact references. The dot product obeys
+ * |dot − Σxy| <= γ_len·Σ|xy| at its precision; each axpy entry is RN(y + ax)
+ * in MPFR and within γ_2·(|y| + |ax|) of y + ax in double. The references are
+ * exact: products and sums at enough bits (checked by MPFR's ternary value),
+ * the dot product's sum by mpfr_sum. */
+Test(num, vec_kernels_against_exact)
+{
+    deq_rng_t rng;
+    rng_for(rng, 8);
+    gmp_randstate_t gr;
+    gmp_randinit_default(gr);
+    gmp_randseed_ui(gr, test_seed() + 3);
+    double worst[2][2] = {{0, 0}, {0, 0}}; /* [double, mpfr][dot, axpy]: error / bound */
+    for (long it = 0; it < test_iters(300); it++) {
+        int mp = it % 2;
+        long prec = mp ? rnd_int(rng, 24, 400) : 53, len = rnd_int(rng, 0, 1200);
+        long spread = it % 3 == 0 ? 30 : 3, wp = 3 * prec + 4 * spread + 64;
+        mat_mp_t x, y, y2;
+        mat_init_mp(x, len, 1, prec), mat_init_mp(y, len, 1, prec), mat_init_mp(y2, len, 1, prec);
+        mat_d_t xd, yd;
+        mat_init_d(xd, len, 1, 53), mat_init_d(yd, len, 1, 53);
+        mpfr_t a, got, exact, absum, err, bnd, *prods;
+        mpfr_init2(a, prec), mpfr_init2(got, prec);
+        mpfr_inits2(wp, exact, absum, err, bnd, (mpfr_ptr)0);
+        for (long j = 0; j < len; j++) {
+            rand_entry(x->e + j, rng, gr, spread, 0);
+            rand_entry(y->e + j, rng, gr, spread, 0);
+            xd->e[j] = mpfr_get_d(x->e + j, MPFR_RNDN), yd->e[j] = mpfr_get_d(y->e + j, MPFR_RNDN);
+            mpfr_set_d(x->e + j, xd->e[j], MPFR_RNDN); /* exact when prec >= 53 */
+            if (!mp)
+                mpfr_set_d(y->e + j, yd->e[j], MPFR_RNDN);
+        }
+        rand_entry(a, rng, gr, 3, 0);
+        double ad = mpfr_get_d(a, MPFR_RNDN);
+        if (!mp)
+            mpfr_set_d(a, ad, MPFR_RNDN);
+
+        /* the dot product */
+        prods = malloc((size_t)(len + 1) * sizeof *prods);
+        mpfr_ptr *pp = malloc((size_t)(len + 1) * sizeof *pp);
+        mpfr_set_zero(absum, 1);
+        for (long j = 0; j < len; j++) {
+            mpfr_init2(prods[j], 2 * prec);
+            cr_assert(mpfr_mul(prods[j], x->e + j, y->e + j, MPFR_RNDN) == 0);
+            pp[j] = prods[j];
+            mpfr_abs(err, prods[j], MPFR_RNDN);
+            mpfr_add(absum, absum, err, MPFR_RNDU);
+        }
+        if (len)
+            mpfr_sum(exact, pp, (unsigned long)len, MPFR_RNDN);
+        else
+            mpfr_set_zero(exact, 1);
+        if (mp)
+            vec_dot_mp(got, x->e, y->e, len, prec);
+        else {
+            double r;
+            vec_dot_d(&r, xd->e, yd->e, len, 53);
+            mpfr_set_d(got, r, MPFR_RNDN);
+        }
+        mpfr_sub(err, got, exact, MPFR_RNDA);
+        mpfr_abs(err, err, MPFR_RNDA);
+        mpfr_mul_d(bnd, absum, bound_gamma((double)len, prec), MPFR_RNDU);
+        cr_assert(mpfr_cmp(err, bnd) <= 0,
+                  "%s vec_dot, len %ld prec %ld: error %.3e above gamma_len*sum|xy| = %.3e"
+                  TSEED_FMT, mp ? "mpfr" : "double", len, prec, mpfr_get_d(err, MPFR_RNDU),
+                  mpfr_get_d(bnd, MPFR_RNDU), TSEED);
+        if (!mpfr_zero_p(bnd))
+            worst[mp][0] = fmax(worst[mp][0], mpfr_get_d(err, MPFR_RNDU) / mpfr_get_d(bnd, MPFR_RNDD));
+
+        /* the axpy */
+        mat_set_mp(y2, y);
+        if (mp)
+            vec_axpy_mp(y2->e, a, x->e, len, prec);
+        else
+            vec_axpy_d(yd->e, &ad, xd->e, len, 53);
+        for (long j = 0; j < len; j++) {
+            cr_assert(mpfr_fma(exact, a, x->e + j, y->e + j, MPFR_RNDN) == 0, "reference inexact");
+            if (mp) {
+                mpfr_set(got, exact, MPFR_RNDN);
+                cr_assert(same_bits(y2->e + j, got),
+                          "vec_axpy_mp entry %ld (prec %ld): %s, RN(y + ax) = %s" TSEED_FMT, j,
+                          prec, mp_str(y2->e + j), mp_str(got), TSEED);
+                continue;
+            }
+            mpfr_set_d(err, yd->e[j], MPFR_RNDN);
+            mpfr_sub(err, err, exact, MPFR_RNDA);
+            mpfr_abs(err, err, MPFR_RNDA);
+            mpfr_set(absum, y->e + j, MPFR_RNDN);
+            mpfr_abs(absum, absum, MPFR_RNDN);
+            mpfr_mul(exact, a, x->e + j, MPFR_RNDN);
+            mpfr_abs(exact, exact, MPFR_RNDN);
+            mpfr_add(bnd, absum, exact, MPFR_RNDU);
+            mpfr_mul_d(bnd, bnd, bound_gamma(2, 53), MPFR_RNDU);
+            cr_assert(mpfr_cmp(err, bnd) <= 0,
+                      "vec_axpy_d entry %ld: error %.3e above gamma_2(|y| + |ax|) = %.3e"
+                      TSEED_FMT, j, mpfr_get_d(err, MPFR_RNDU), mpfr_get_d(bnd, MPFR_RNDU), TSEED);
+            if (!mpfr_zero_p(bnd))
+                worst[0][1] = fmax(worst[0][1], mpfr_get_d(err, MPFR_RNDU) / mpfr_get_d(bnd, MPFR_RNDD));
+        }
+        for (long j = 0; j < len; j++)
+            mpfr_clear(prods[j]);
+        free(prods), free(pp);
+        mpfr_clears(a, got, exact, absum, err, bnd, (mpfr_ptr)0);
+        mat_clear_mp(x), mat_clear_mp(y), mat_clear_mp(y2), mat_clear_d(xd), mat_clear_d(yd);
+    }
+    gmp_randclear(gr);
+    deq_rng_clear(rng);
+    printf("vec kernels, largest error / bound: double dot %.3g, axpy %.3g; mpfr dot %.3g "
+           "(axpy bit-exact)\n", worst[0][0], worst[0][1], worst[1][0]);
+}
+
+/* The column norms behind the stopping rules, in double: within γ_{m+1} of the
+ * exact norms (a sum of m squares in any order, then a square root), for any
+ * row count (the interleaved sums have a tail); a NaN anywhere is the answer;
+ * the maximum is over columns. The reference is exact at 300 bits. */
+Test(num, column_norms_double_against_exact)
+{
+    deq_rng_t rng;
+    rng_for(rng, 9);
+    double worst = 0;
+    for (long it = 0; it < test_iters(200); it++) {
+        long m = rnd_int(rng, 0, 37), n = rnd_int(rng, 1, 5);
+        mat_d_t M, N;
+        mat_init_d(M, m, n, 53), mat_init_d(N, m, n, 53);
+        for (long q = 0; q < m * n; q++) {
+            M->e[q] = ldexp(deq_rng_gaussian(rng), (int)rnd_int(rng, -20, 20));
+            N->e[q] = it % 2 ? ldexp(deq_rng_gaussian(rng), (int)rnd_int(rng, -20, 20)) : M->e[q];
+        }
+        mpfr_t acc, d, ex;
+        mpfr_inits2(300, acc, d, ex, (mpfr_ptr)0);
+        double want_dist = 0, want_norm = 0;
+        for (long j = 0; j < n; j++) {
+            for (int which = 0; which < 2; which++) {
+                mpfr_set_zero(acc, 1);
+                for (long i = 0; i < m; i++) {
+                    mpfr_set_d(d, M->e[i + j * m], MPFR_RNDN);
+                    if (which == 0)
+                        mpfr_sub_d(d, d, N->e[i + j * m], MPFR_RNDN); /* exact at 300 bits */
+                    mpfr_sqr(d, d, MPFR_RNDN);
+                    mpfr_add(acc, acc, d, MPFR_RNDN);
+                }
+                mpfr_sqrt(ex, acc, MPFR_RNDN);
+                double e = mpfr_get_d(ex, MPFR_RNDN);
+                if (which == 0)
+                    want_dist = fmax(want_dist, e);
+                else {
+                    want_norm = fmax(want_norm, e);
+                    double got = mat_col_norm2_d(M, j, 53);
+                    cr_assert(fabs(got - e) <= bound_gamma((double)m + 1, 53) * e,
+                              "column %ld norm %.17g, exact %.17g (m=%ld)", j, got, e, m);
+                }
+            }
+        }
+        double gd = mat_max_col_dist_d(M, N, 53), gn = mat_max_col_norm_d(M, 53);
+        double tol = bound_gamma((double)m + 1, 53);
+        cr_assert(fabs(gd - want_dist) <= tol * want_dist && fabs(gn - want_norm) <= tol * want_norm,
+                  "max column distance %.17g (exact %.17g), max norm %.17g (exact %.17g), m=%ld"
+                  TSEED_FMT, gd, want_dist, gn, want_norm, m, TSEED);
+        if (want_norm > 0)
+            worst = fmax(worst, fabs(gn - want_norm) / (tol * want_norm));
+        if (m > 0) { /* a NaN anywhere is the answer */
+            M->e[rnd_int(rng, 0, m * n - 1)] = NAN;
+            cr_assert(isnan(mat_max_col_dist_d(M, N, 53)) && isnan(mat_max_col_norm_d(M, 53)));
+        }
+        mpfr_clears(acc, d, ex, (mpfr_ptr)0);
+        mat_clear_d(M), mat_clear_d(N);
+    }
+    deq_rng_clear(rng);
+    printf("column norms in double: largest error / gamma_{m+1} bound %.3g\n", worst);
+}
+
+/* The double solver's per-sample loops run on OpenMP threads too (Anderson's
+ * small least-squares problems, the residual norms): the equilibria and the
+ * solve's record must not depend on the thread count. Sizes put both loops
+ * above their threshold for threads (PAR_MIN_OPS = 2^20 double operations:
+ * the residual norms count 3·m·n). */
+Test(num, double_solve_independent_of_thread_count)
+{
+    long m = 256, d = 8, n = 1500;
+    deq_act acts[] = {DEQ_ACT_RELU, DEQ_ACT_TANH};
+    for (int a = 0; a < 2; a++) {
+        deq_rng_t rng;
+        rng_for(rng, 6);
+        mat_d_t A, U, X, Z[2]; /* the problem owns A, U, X */
+        mat_init_d(A, m, m, 53), mat_init_d(U, m, d, 53), mat_init_d(X, d, n, 53);
+        test_fill_gaussian(A, rng), test_fill_gaussian(U, rng), test_fill_gaussian(X, rng);
+        deq_rng_clear(rng);
+        deq_problem_d_t P;
+        deq_problem_init_d(P, A, U, X, "0.5", "1", acts[a], 1, 53);
+        deq_solve_opts o;
+        deq_solve_opts_default(&o);
+        deq_solve_info_t info[2];
+        for (int th = 0; th < 2; th++) {
+            omp_set_num_threads(th + 1);
+            mat_init_d(Z[th], m, n, 53);
+            deq_solve_info_init(info[th]);
+            deq_forward_solve_d(Z[th], info[th], &P->fp, &o, 53);
+        }
+        cr_assert(info[0]->outcome == DEQ_CONVERGED && info[0]->iterations > 3,
+                  "%s: outcome %s after %ld iterations", deq_act_name(acts[a]),
+                  deq_outcome_name(info[0]->outcome), info[0]->iterations);
+        cr_assert(info[0]->iterations == info[1]->iterations && info[0]->resid == info[1]->resid
+                      && info[0]->err_bound == info[1]->err_bound,
+                  "%s on 2 threads: %ld iterations, residual %.17g; on 1: %ld, %.17g",
+                  deq_act_name(acts[a]), info[1]->iterations, info[1]->resid,
+                  info[0]->iterations, info[0]->resid);
+        for (long q = 0; q < m * n; q++)
+            cr_assert(memcmp(Z[0]->e + q, Z[1]->e + q, sizeof(double)) == 0,
+                      "%s: entry %ld on 2 threads %.17g, on 1 thread %.17g",
+                      deq_act_name(acts[a]), q, Z[1]->e[q], Z[0]->e[q]);
+        for (int th = 0; th < 2; th++)
+            mat_clear_d(Z[th]), deq_solve_info_clear(info[th]);
+        deq_problem_clear_d(P);
+    }
+    omp_set_num_threads(omp_get_num_procs());
+}
+
+/* mat_gemv_mp_lhs (A converted once) gives what mat_gemv_mp gives, bit for
+ * bit, for any A (narrow, wide, NaN rows, zero rows) and x (up to wider than
+ * its bound), both ops; one L serves many vectors, and several threads at
+ * once. */
+Test(num, gemv_lhs_bit_identical_to_gemv)
+{
+    deq_rng_t rng;
+    rng_for(rng, 7);
+    gmp_randstate_t gr;
+    gmp_randinit_default(gr);
+    gmp_randseed_ui(gr, test_seed() + 2);
+    long compared = 0;
+    for (long it = 0; it < test_iters(200); it++) {
+        long prec = rnd_int(rng, 24, 600), pa = it % 3 ? rnd_int(rng, 24, 600) : prec;
+        long px = it % 4 ? rnd_int(rng, 24, 600) : prec, py = rnd_int(rng, 24, 600);
+        long m = rnd_int(rng, 0, 40), k = rnd_int(rng, 0, 40), nx = 6;
+        mat_op oa = rnd_int(rng, 0, 1) ? MAT_TRANS : MAT_NOTRANS;
+        long bound_x = px + (prec > 128 ? prec : 128);
+        mat_mp_t A, X[6], Y0, Y1;
+        mat_init_mp(A, oa == MAT_NOTRANS ? m : k, oa == MAT_NOTRANS ? k : m, pa);
+        long spread_a = it % 5 == 0 ? 2 * (pa + prec) : 6;
+        for (long q = 0; q < A->rows * A->cols; q++)
+            rand_entry(A->e + q, rng, gr, spread_a, it % 7 == 3);
+        for (int v = 0; v < nx; v++) {
+            mat_init_mp(X[v], k, 1, px);
+            long spread_x = v % 3 == 0 ? 4 : v % 3 == 1 ? rnd_int(rng, bound_x / 2, bound_x) : prec;
+            for (long t = 0; t < k; t++)
+                rand_entry(X[v]->e + t, rng, gr, spread_x, v == 5);
+        }
+        mpfr_t alpha, beta;
+        mpfr_inits2(rnd_int(rng, 24, 600), alpha, beta, (mpfr_ptr)0);
+        rand_entry(alpha, rng, gr, 3, 0);
+        if (it % 2)
+            mpfr_set_zero(beta, 1);
+        else
+            rand_entry(beta, rng, gr, 3, 0);
+        mat_mp_lhs_t L;
+        mat_mp_lhs_init(L, oa, A, prec);
+        mat_init_mp(Y0, m, 1, py), mat_init_mp(Y1, m, 1, py);
+        mat_mp_t Yt[6], Ys[6]; /* threaded results and their serial reference */
+        for (int v = 0; v < nx; v++) {
+            mat_init_mp(Yt[v], m, 1, py), mat_init_mp(Ys[v], m, 1, py);
+            for (long i = 0; i < m; i++)
+                rand_entry(Yt[v]->e + i, rng, gr, 4, 0);
+            mat_set_mp(Ys[v], Yt[v]);
+            mat_gemv_mp(Ys[v], alpha, oa, A, X[v], beta, prec);
+        }
+        /* the same L from two threads at once */
+#pragma omp parallel for num_threads(2) schedule(static, 1)
+        for (int v = 0; v < nx; v++)
+            mat_gemv_mp_lhs(Yt[v], alpha, L, X[v], beta, prec);
+        for (int v = 0; v < nx; v++)
+            for (long i = 0; i < m; i++)
+                cr_assert(same_bits(E(Yt[v], i, 0), E(Ys[v], i, 0)),
+                          "gemv_lhs on two threads: entry %ld of vector %d differs (iter=%ld)"
+                          TSEED_FMT, i, v, it, TSEED);
+        for (int v = 0; v < nx; v++) {
+            for (long i = 0; i < m; i++)
+                rand_entry(Y0->e + i, rng, gr, 4, 0);
+            mat_set_mp(Y1, Y0);
+            mat_gemv_mp(Y0, alpha, oa, A, X[v], beta, prec);
+            mat_gemv_mp_lhs(Y1, alpha, L, X[v], beta, prec);
+            for (long i = 0; i < m; i++, compared++)
+                if (!same_bits(E(Y0, i, 0), E(Y1, i, 0))) {
+                    char *o = mp_str(E(Y1, i, 0)), *e = mp_str(E(Y0, i, 0));
+                    cr_assert_fail("gemv_lhs entry %ld of vector %d: %s, gemv: %s (prec=%ld "
+                                   "m=%ld k=%ld opA=%d iter=%ld)" TSEED_FMT,
+                                   i, v, o, e, prec, m, k, (int)oa, it, TSEED);
+                }
+        }
+        mat_mp_lhs_clear(L);
+        for (int v = 0; v < nx; v++)
+            mat_clear_mp(X[v]), mat_clear_mp(Yt[v]), mat_clear_mp(Ys[v]);
+        mat_clear_mp(A), mat_clear_mp(Y0), mat_clear_mp(Y1);
+        mpfr_clears(alpha, beta, (mpfr_ptr)0);
+    }
+    gmp_randclear(gr);
+    deq_rng_clear(rng);
+    cr_assert(compared > 50 * test_iters(200), "only %ld entries compared", compared);
 }
 
 /* --------------------------------------------------------------- Cholesky */

@@ -10,29 +10,35 @@
 
 typedef GS(deq_fp) fp_t;
 
-/* ---- threads (MPFR only) ----
+/* ---- threads ----
  *
- * In MPFR every elementwise operation is a library call costing as much as
- * hundreds of double flops, and the samples (columns) are independent: the
- * per-sample loops below run on OpenMP threads, each column computed by the
- * same operations whatever the thread count, so results are bit-identical
- * for any OMP_NUM_THREADS. The double backend stays serial here (its work is
- * in OpenBLAS, which has its own threads). */
-#ifdef DEQ_MPFR
+ * The samples (columns) are independent, and the per-sample loops below run
+ * on OpenMP threads, each column computed by the same operations whatever the
+ * thread count, so results are bit-identical for any OMP_NUM_THREADS. In MPFR
+ * every elementwise operation is a library call costing as much as hundreds
+ * of double flops, so all of them are threaded. In double the products are
+ * OpenBLAS's (with its own threads); the per-sample work between two products
+ * (Anderson's small least-squares problems, the residual norms) would
+ * otherwise run on one core while OpenBLAS's threads wait for the next
+ * product: about a quarter of a warm-started training step at m = 1024.
+ *
+ * PAR_MIN_OPS: operations below which a loop stays on one thread, about 1 ms
+ * of work (an MPFR operation at 256 bits costs about 35 ns, a double one about
+ * 1 ns). The end of a parallel region waits for every thread, and on a machine
+ * whose cores are busy a descheduled thread costs a scheduler time slice
+ * (milliseconds) there: these loops run a few times per solver iteration,
+ * where that is affordable, while regions inside inner loops (a 256×256 gemv
+ * per refinement step) would not be (see PAR_MIN_WORK in num/gemm_mp.c). Loops
+ * over an m×n iterate count their operations. */
 #include <omp.h>
+#define PAR_PRAGMA(x) _Pragma(#x)
+#ifdef DEQ_MPFR
 #define MP_PRAGMA(x) _Pragma(#x)
+#define PAR_MIN_OPS 32768.0
 #else
 #define MP_PRAGMA(x)
+#define PAR_MIN_OPS 1048576.0
 #endif
-/* MPFR operations (about 35 ns each at 256 bits) below which a loop stays
- * on one thread, about 1 ms of work. The end of a parallel region waits for
- * every thread, and on a machine whose cores are busy a descheduled thread
- * costs a scheduler time slice (milliseconds) there: these loops run a few
- * times per solver iteration, where that is affordable, while regions inside
- * inner loops (a 256×256 gemv per refinement step) would not be (see
- * PAR_MIN_WORK in num/gemm_mp.c). Loops over an m×n iterate count their
- * operations. */
-#define PAR_MIN_OPS 32768.0
 
 /* Columns [j0, j1) of M as a matrix of their own (columns are contiguous). */
 static mat_struct col_view(const mat_t M, long j0, long j1)
@@ -55,8 +61,8 @@ static void residual_norms(double *r, double *zn, mat_t F, const mat_t M, const 
     long m = M->rows, n = M->cols;
     double wr = 0.0, wz = 0.0;
     int nan_r = 0, nan_z = 0;
-    MP_PRAGMA(omp parallel for schedule(dynamic) reduction(max : wr, wz) reduction(| : nan_r, nan_z)
-              if (3.0 * (double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for schedule(dynamic) reduction(max : wr, wz) reduction(| : nan_r, nan_z)
+               if (3.0 * (double)m * (double)n >= PAR_MIN_OPS))
     for (long j = 0; j < n; j++) {
         mat_struct mv = col_view(M, j, j + 1), nv = col_view(N, j, j + 1);
         double dr;
@@ -538,17 +544,12 @@ static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat
         re_set_zero(w->tr);
         for (int a = 0; a < s; a++) {
             for (int b = 0; b <= a; b++) {
-                re_set_zero(w->acc);
-                for (long j = 0; j < m; j++)
-                    re_fma(w->acc, mat_entry(dF + a, j, i), mat_entry(dF + b, j, i), w->acc);
+                G(vec_dot)(w->acc, mat_entry(dF + a, 0, i), mat_entry(dF + b, 0, i), m, prec);
                 re_set(mat_entry(Ns, a, b), w->acc);
                 re_set(mat_entry(Ns, b, a), w->acc);
             }
             re_add(w->tr, w->tr, mat_entry(Ns, a, a));
-            re_set_zero(w->acc);
-            for (long j = 0; j < m; j++)
-                re_fma(w->acc, mat_entry(dF + a, j, i), mat_entry(F, j, i), w->acc);
-            re_set(mat_entry(rs, a, 0), w->acc);
+            G(vec_dot)(mat_entry(rs, a, 0), mat_entry(dF + a, 0, i), mat_entry(F, 0, i), m, prec);
         }
         if (re_sgn(w->tr) > 0) {
             re_mul_d(w->t, w->tr, o->ridge / (double)s);
@@ -560,18 +561,17 @@ static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat
             }
         }
     }
-    /* x+ = x + β f − Σ_a γ_a (ΔX_a + β ΔF_a) */
-    for (long j = 0; j < m; j++) {
-        real_ptr xn = mat_entry(Znew, j, i);
-        re_fma(xn, beta, mat_entry(F, j, i), mat_entry(Z, j, i));
-        if (!solved)
-            continue;
-        for (int a = 0; a < s; a++) {
-            real_srcptr ga = mat_entry(w->rhs + (s - 1), a, 0);
-            re_fma(w->t, beta, mat_entry(dF + a, j, i), mat_entry(dX + a, j, i));
-            re_mul(w->t, w->t, ga);
-            re_sub(xn, xn, w->t);
-        }
+    /* x+ = x + β f − Σ_a γ_a ΔX_a − Σ_a βγ_a ΔF_a */
+    real_ptr xn = mat_entry(Znew, 0, i);
+    for (long j = 0; j < m; j++)
+        re_set(xn + j, mat_entry(Z, j, i));
+    G(vec_axpy)(xn, beta, mat_entry(F, 0, i), m, prec);
+    for (int a = 0; solved && a < s; a++) {
+        real_srcptr ga = mat_entry(w->rhs + (s - 1), a, 0);
+        re_neg(w->t, ga);
+        G(vec_axpy)(xn, w->t, mat_entry(dX + a, 0, i), m, prec);
+        re_mul(w->t, w->t, beta);
+        G(vec_axpy)(xn, w->t, mat_entry(dF + a, 0, i), m, prec);
     }
 }
 
@@ -594,11 +594,7 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         G(mat_init)(dF + s, m, n, prec);
     }
     /* one workspace per thread that may run anderson_column */
-#ifdef DEQ_MPFR
     int nws = omp_get_max_threads();
-#else
-    int nws = 1;
-#endif
     anderson_ws *ws = deq_malloc((size_t)nws * sizeof *ws);
     for (int q = 0; q < nws; q++)
         anderson_ws_init(ws + q, depth, prec);
@@ -637,14 +633,9 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         /* sample i reads only column i of the differences: one task per
          * sample, each about m·(s(s+1)/2 + 4s + 3) operations */
         double ops = (double)m * (double)n * (count * (count + 1) / 2.0 + 4.0 * count + 3.0);
-        (void)ops;
-        MP_PRAGMA(omp parallel for schedule(dynamic) if (ops >= PAR_MIN_OPS))
+        PAR_PRAGMA(omp parallel for schedule(dynamic) if (ops >= PAR_MIN_OPS))
         for (long i = 0; i < n; i++) {
-#ifdef DEQ_MPFR
             anderson_ws *w = ws + omp_get_thread_num();
-#else
-            anderson_ws *w = ws;
-#endif
             for (long j = 0; slot >= 0 && j < m; j++) {
                 re_sub(mat_entry(dX + slot, j, i), mat_entry(Z, j, i), mat_entry(Xprev, j, i));
                 re_sub(mat_entry(dF + slot, j, i), mat_entry(F, j, i), mat_entry(Fprev, j, i));

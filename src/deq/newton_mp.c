@@ -13,11 +13,12 @@
 #include "deq/forward.h"
 #include "num/factor.h"
 
-/* y = J x = x − α·d ⊙ (A x) for one column; t is m×1 scratch. */
+/* y = J x = x − α·d ⊙ (A x) for one column, with A converted once in LA;
+ * t is m×1 scratch. */
 static void apply_J(mat_mp_t y, const mat_mp_t x, const mat_mp_t d, const deq_fp_mp_struct *fp,
-                    mat_mp_t t, mpfr_srcptr zero, long prec)
+                    const mat_mp_lhs_t LA, mat_mp_t t, mpfr_srcptr zero, long prec)
 {
-    mat_gemv_mp(t, fp->alpha, MAT_NOTRANS, fp->A, x, zero, prec);
+    mat_gemv_mp_lhs(t, fp->alpha, LA, x, zero, prec);
     for (long j = 0; j < x->rows; j++) {
         mpfr_mul(t->e + j, t->e + j, d->e + j, MPFR_RNDN);
         mpfr_sub(y->e + j, x->e + j, t->e + j, MPFR_RNDN);
@@ -32,17 +33,17 @@ static double vec_norm(const mat_mp_t v, long prec)
 /* Solves J δ = rhs for one sample to working precision. Returns 0, or -1 when
  * the double LU is singular or the refinement does not contract. */
 static int newton_column(mat_mp_t delta, const mat_mp_t rhs, const mat_mp_t d,
-                         const deq_fp_mp_struct *fp, const mat_d_t Ad, mat_d_t Jd, mat_d_t LUd,
-                         long *perm, mat_d_t cd, mat_mp_t res, mat_mp_t t, mpfr_srcptr zero,
-                         long prec)
+                         const deq_fp_mp_struct *fp, const mat_mp_lhs_t LA, const mat_d_t Ad,
+                         mat_d_t Jd, mat_d_t LUd, long *perm, mat_d_t cd, mat_mp_t res,
+                         mat_mp_t t, mpfr_srcptr zero, long prec)
 {
     long m = rhs->rows;
     double alpha = mpfr_get_d(fp->alpha, MPFR_RNDN);
+    for (long j = 0; j < m; j++) /* cd holds α·d in double while J is formed */
+        cd->e[j] = alpha * mpfr_get_d(d->e + j, MPFR_RNDN);
     for (long l = 0; l < m; l++)
-        for (long j = 0; j < m; j++) {
-            double a = Ad->e[j + (size_t)l * m];
-            Jd->e[j + (size_t)l * m] = (j == l) - alpha * mpfr_get_d(d->e + j, MPFR_RNDN) * a;
-        }
+        for (long j = 0; j < m; j++)
+            Jd->e[j + (size_t)l * m] = (j == l) - cd->e[j] * Ad->e[j + (size_t)l * m];
     if (num_lu_d(LUd, perm, Jd, 53) != 0)
         return -1;
     mat_zero_mp(delta);
@@ -53,7 +54,7 @@ static int newton_column(mat_mp_t delta, const mat_mp_t rhs, const mat_mp_t d,
     double prev = INFINITY;
     long max_refine = 4 + prec / 16; /* >= 16 bits gained per step when κ(J)·u_double <= 2^-16 */
     for (long it = 0; it < max_refine; it++) {
-        apply_J(res, delta, d, fp, t, zero, prec);
+        apply_J(res, delta, d, fp, LA, t, zero, prec);
         for (long j = 0; j < m; j++)
             mpfr_sub(res->e + j, rhs->e + j, res->e + j, MPFR_RNDN);
         double rn = vec_norm(res, prec);
@@ -109,6 +110,8 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
     mat_d_t Ad;
     mat_init_d(Ad, m, m, 53);
     mat_get_mat_d_mp(Ad, fp->A);
+    mat_mp_lhs_t LA;
+    mat_mp_lhs_init(LA, MAT_NOTRANS, fp->A, prec);
     while (isfinite(r) && r > target_rel * zn && steps < o->newton_max) {
         /* samples are independent: one per task, each with its own
          * workspace (bit-identical results for any thread count) */
@@ -127,7 +130,7 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
                     mpfr_set(rhs->e + j, F->e + j + (size_t)i * m, MPFR_RNDN);
                     mpfr_set(dcol->e + j, D->e + j + (size_t)i * m, MPFR_RNDN);
                 }
-                if (newton_column(delta, rhs, dcol, fp, Ad, Jd, LUd, perm, cd, res, t,
+                if (newton_column(delta, rhs, dcol, fp, LA, Ad, Jd, LUd, perm, cd, res, t,
                                   zero, prec) != 0)
                     solve_failed = 1;
                 for (long j = 0; j < m; j++)
@@ -154,6 +157,7 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
         deq_solve_info_push(info, r);
     }
     mat_clear_d(Ad);
+    mat_mp_lhs_clear(LA);
     info->newton_steps += steps;
     double rel = zn > 0 ? r / zn : (r == 0 ? 0.0 : INFINITY);
     if (!isfinite(r))

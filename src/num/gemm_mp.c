@@ -23,7 +23,8 @@
  * exponent spread that would make the integers much wider than the working
  * precision: see width_bound) take the term-by-term loop of
  * mat_gemm_mp_naive for the entries they touch, with its classical error
- * bound instead of correct rounding.
+ * bound instead of correct rounding; so does an entry whose row and column
+ * are both converted but together too wide (pair_budget).
  *
  * Threads (OpenMP): output entries are independent; every entry is computed by
  * the same operations whatever the number of threads or the tiling, so the
@@ -172,16 +173,16 @@ typedef struct {
     mp_limb_t *sum; /* Σ_t a'_t, sum_limbs(N) limbs */
 } vec_info;
 
-/* Widest integer (bits) a row or column may take: its entries' precision
- * plus the working precision P (at least two limbs), i.e. entries may span
- * 2^P in magnitude beyond their own precision. That covers every spread a
- * computation at P bits produces short of overflow-scale data, and keeps the
- * cost bounded: the integer path costs ⌈w_A/60⌉·⌈w_B/60⌉ word products per
- * term, the naive loop an mpfr_mul and an mpfr_add (a call's fixed cost plus
- * about (P/64)² limb products). Measured against the naive loop (24×64 by
- * 64×24, one thread): 3.5× (P = 256) to 12× (P = 53) faster at narrow
- * spreads; at the widest admitted, 1.2× faster (P = 256), 1.9× slower
- * (P = 512), 3× slower (P = 1024). */
+/* The width bound b (bits) of a row or column: its entries' precision plus
+ * the working precision P (at least two limbs), i.e. entries spanning 2^P in
+ * magnitude beyond their own precision. The integer path costs
+ * ⌈w_A/60⌉·⌈w_B/60⌉ word products per term, the naive loop an mpfr_mul and
+ * an mpfr_add (a call's fixed cost plus about (P/64)² limb products).
+ * Measured against the naive loop (24×64 by 64×24, one thread): 3.5×
+ * (P = 256) to 12× (P = 53) faster at narrow spreads; with both sides at b,
+ * 1.2× faster (P = 256), 1.9× slower (P = 512), 3× slower (P = 1024). That
+ * cost is the most an entry may take (pair_budget); a vector up to 2b wide is
+ * converted, for entries whose other side is narrow enough. */
 static long width_bound(long prec, long operand_prec)
 {
     return operand_prec + (prec > 2 * GMP_NUMB_BITS ? prec : 2 * GMP_NUMB_BITS);
@@ -212,7 +213,24 @@ static inline void scan_entry(vec_info *vi, mpfr_srcptr x)
 }
 
 /* Digits of a vector of width w: N with |a| < 2^(60·N − 1). */
-static long digits_for(long width) { return (width + 1 + DIG - 1) / DIG; }
+static long digits_for(long width)
+{
+    return (width + 1 + DIG - 1) / DIG;
+}
+
+/* What an entry's dot product may cost on the integer path, in digit
+ * products per term: that of two vectors at their width bounds, the widest
+ * pair width_bound's measurements admit. One side may then be wider when the
+ * other is narrower: a vector up to twice its bound is converted, and an entry
+ * whose digit counts multiply to more than the budget takes the naive loop.
+ * The lopsided pairs matter: an Anderson or Newton iterate in MPFR has entries
+ * that tend to zero (relu's inactive units), tiny but with full significands,
+ * which spread its column to about 2–3 times the precision while the rows of
+ * the weights stay within theirs. */
+static long pair_budget(long bound_a, long bound_b)
+{
+    return digits_for(bound_a) * digits_for(bound_b);
+}
 
 /* Limbs holding Σ_t a'_t < k·2^(60·N) (k < 2^64). */
 static long sum_limbs(long N) { return (DIG * N + GMP_NUMB_BITS) / GMP_NUMB_BITS + 1; }
@@ -286,6 +304,13 @@ static inline __attribute__((always_inline)) void pack_entry(uint64_t *o, u128 *
     }
 }
 
+/* Vectors are converted in bands, each band read in the order of memory
+ * (an mpfr_t's limbs live apart from it: reading entries in the order they
+ * were allocated lets the hardware prefetch them, where a row of a
+ * column-major matrix read along the row missed the cache at every entry),
+ * scanned and then packed while it is still in cache. */
+#define BAND 32
+
 /* The rows of op(A) or the columns of op(B): vector v's entry t is
  * base[v·vstride + t·estride]. Either estride or vstride is 1. */
 typedef struct {
@@ -294,14 +319,28 @@ typedef struct {
     long count, k;
     vec_info *info;
     void **block; /* per band: the band's digits and sums, one allocation */
+    long bands;
 } side;
 
-/* Vectors are converted in bands, each band read in the order of memory
- * (an mpfr_t's limbs live apart from it: reading entries in the order they
- * were allocated lets the hardware prefetch them, where a row of a
- * column-major matrix read along the row missed the cache at every entry),
- * scanned and then packed while it is still in cache. */
-#define BAND 32
+static void side_init(side *sd, mpfr_srcptr base, size_t vstride, size_t estride, long count,
+                      long k)
+{
+    sd->base = base, sd->vstride = vstride, sd->estride = estride;
+    sd->count = count, sd->k = k;
+    sd->bands = (count + BAND - 1) / BAND;
+    sd->info = deq_malloc((size_t)(count > 0 ? count : 1) * sizeof *sd->info);
+    sd->block = deq_malloc((size_t)(sd->bands > 0 ? sd->bands : 1) * sizeof *sd->block);
+    for (long q = 0; q < sd->bands; q++)
+        sd->block[q] = NULL;
+}
+
+static void side_clear(side *sd)
+{
+    for (long q = 0; q < sd->bands; q++)
+        free(sd->block[q]);
+    free(sd->block);
+    free(sd->info);
+}
 
 static void scan_band(side *sd, long v0, long v1, long bound)
 {
@@ -481,12 +520,33 @@ typedef struct {
     mp_limb_t *S, *T;
 } scratch;
 
+static void scratch_init(scratch *w, long na, long nb, long prec)
+{
+    long wmax = (DIG * (na + nb) + 2 * GMP_NUMB_BITS) / GMP_NUMB_BITS;
+    mpfr_init2(w->acc, (mpfr_prec_t)prec);
+    mpfr_init2(w->prod, (mpfr_prec_t)prec);
+    w->lo = deq_malloc((size_t)(na + nb) * sizeof *w->lo);
+    w->hi = deq_malloc((size_t)(na + nb) * sizeof *w->hi);
+    w->S = deq_malloc((size_t)wmax * sizeof *w->S);
+    w->T = deq_malloc((size_t)wmax * sizeof *w->T);
+}
+
+static void scratch_clear(scratch *w)
+{
+    mpfr_clear(w->acc);
+    mpfr_clear(w->prod);
+    free(w->lo);
+    free(w->hi);
+    free(w->S);
+    free(w->T);
+}
+
 static void compute_entry(mpfr_ptr c, scratch *w, const side *a, const side *b, long i, long j,
-                          mpfr_srcptr alpha, mpfr_srcptr beta, int beta_zero)
+                          long budget, mpfr_srcptr alpha, mpfr_srcptr beta, int beta_zero)
 {
     const vec_info *ai = a->info + i, *bj = b->info + j;
     long k = a->k;
-    if (!ai->exact || !bj->exact) {
+    if (!ai->exact || !bj->exact || ai->N * bj->N > budget) {
         naive_dot(w->acc, w->prod, a->base + (size_t)i * a->vstride, a->estride,
                   b->base + (size_t)j * b->vstride, b->estride, k);
     } else {
@@ -544,37 +604,28 @@ void mat_gemm_mp(mat_mp_t C, mpfr_srcptr alpha, mat_op opA, const mat_mp_t A, ma
     int par = work >= PAR_MIN_WORK;
     (void)par;
     int beta_zero = mpfr_zero_p(beta);
-    long bands_a = (m + BAND - 1) / BAND, bands_b = (n + BAND - 1) / BAND;
-    side a = {s.A, s.a_row, s.a_step, m, k, NULL, NULL};
-    side b = {s.B, s.b_col, s.b_step, n, k, NULL, NULL};
-    a.info = deq_malloc((size_t)m * sizeof *a.info);
-    b.info = deq_malloc((size_t)n * sizeof *b.info);
-    a.block = deq_malloc((size_t)bands_a * sizeof *a.block);
-    b.block = deq_malloc((size_t)bands_b * sizeof *b.block);
+    side a, b;
+    side_init(&a, s.A, s.a_row, s.a_step, m, k);
+    side_init(&b, s.B, s.b_col, s.b_step, n, k);
     long bound_a = width_bound(prec, A->prec), bound_b = width_bound(prec, B->prec);
+    long budget = pair_budget(bound_a, bound_b);
     long na = 1, nb = 1;
 
 #pragma omp parallel if (par)
     {
 #pragma omp for schedule(dynamic) reduction(max : na) nowait
-        for (long q = 0; q < bands_a; q++) {
-            long t = convert_band(&a, q, bound_a);
+        for (long q = 0; q < a.bands; q++) {
+            long t = convert_band(&a, q, 2 * bound_a);
             na = t > na ? t : na;
         }
 #pragma omp for schedule(dynamic) reduction(max : nb)
-        for (long q = 0; q < bands_b; q++) {
-            long t = convert_band(&b, q, bound_b);
+        for (long q = 0; q < b.bands; q++) {
+            long t = convert_band(&b, q, 2 * bound_b);
             nb = t > nb ? t : nb;
         }
         /* after the barrier: every vector converted, na and nb final */
-        long wmax = (DIG * (na + nb) + 2 * GMP_NUMB_BITS) / GMP_NUMB_BITS;
         scratch w;
-        mpfr_init2(w.acc, (mpfr_prec_t)prec);
-        mpfr_init2(w.prod, (mpfr_prec_t)prec);
-        w.lo = deq_malloc((size_t)(na + nb) * sizeof *w.lo);
-        w.hi = deq_malloc((size_t)(na + nb) * sizeof *w.hi);
-        w.S = deq_malloc((size_t)wmax * sizeof *w.S);
-        w.T = deq_malloc((size_t)wmax * sizeof *w.T);
+        scratch_init(&w, na, nb, prec);
         size_t kk = (size_t)(k > 0 ? k : 1);
         long rows_per_tile = TILE_BYTES / (long)((size_t)na * kk * sizeof(uint64_t));
         if (rows_per_tile < 1)
@@ -588,22 +639,72 @@ void mat_gemm_mp(mat_mp_t C, mpfr_srcptr alpha, mat_op opA, const mat_mp_t A, ma
                 long i1 = (ti + 1) * rows_per_tile < m ? (ti + 1) * rows_per_tile : m;
                 for (long j = tj * TILE_COLS; j < j1; j++)
                     for (long i = ti * rows_per_tile; i < i1; i++)
-                        compute_entry(C->e + i + (size_t)j * C->rows, &w, &a, &b, i, j, alpha,
-                                      beta, beta_zero);
+                        compute_entry(C->e + i + (size_t)j * C->rows, &w, &a, &b, i, j, budget,
+                                      alpha, beta, beta_zero);
             }
-        mpfr_clear(w.acc);
-        mpfr_clear(w.prod);
-        free(w.lo);
-        free(w.hi);
-        free(w.S);
-        free(w.T);
+        scratch_clear(&w);
     }
-    for (long q = 0; q < bands_a; q++)
-        free(a.block[q]);
-    for (long q = 0; q < bands_b; q++)
-        free(b.block[q]);
-    free(a.block);
-    free(b.block);
-    free(a.info);
-    free(b.info);
+    side_clear(&a);
+    side_clear(&b);
+}
+
+/* ---- a left operand converted once ---- */
+
+typedef struct {
+    side a;
+    long na;      /* the widest row's digit count */
+    long bound_a; /* width_bound of A at the working precision */
+} lhs_conv;
+
+void mat_mp_lhs_init(mat_mp_lhs_t L, mat_op opA, const mat_mp_t A, long prec)
+{
+    long m = opA == MAT_NOTRANS ? A->rows : A->cols, k = opA == MAT_NOTRANS ? A->cols : A->rows;
+    lhs_conv *c = deq_malloc(sizeof *c);
+    side_init(&c->a, A->e, opA == MAT_NOTRANS ? 1 : (size_t)A->rows,
+              opA == MAT_NOTRANS ? (size_t)A->rows : 1, m, k);
+    c->bound_a = width_bound(prec, A->prec);
+    long na = 1;
+    int par = 75.0 * (double)m * (double)k >= PAR_MIN_WORK;
+    (void)par;
+#pragma omp parallel for schedule(dynamic) reduction(max : na) if (par)
+    for (long q = 0; q < c->a.bands; q++) {
+        long t = convert_band(&c->a, q, 2 * c->bound_a);
+        na = t > na ? t : na;
+    }
+    c->na = na;
+    L->conv = c;
+    L->A = A->e;
+    L->rows = m, L->k = k, L->prec = prec;
+}
+
+void mat_mp_lhs_clear(mat_mp_lhs_t L)
+{
+    lhs_conv *c = L->conv;
+    side_clear(&c->a);
+    free(c);
+    L->conv = NULL;
+}
+
+void mat_gemv_mp_lhs(mat_mp_t y, mpfr_srcptr alpha, const mat_mp_lhs_t L, const mat_mp_t x,
+                     mpfr_srcptr beta, long prec)
+{
+    const lhs_conv *c = L->conv;
+    DEQ_REQUIRE(prec == L->prec && x->cols == 1 && y->cols == 1 && x->rows == L->k
+                && y->rows == L->rows);
+    DEQ_REQUIRE(y->e != x->e && y->e != L->A);
+    if (L->rows == 0)
+        return;
+    side b;
+    side_init(&b, x->e, (size_t)x->rows, 1, 1, L->k);
+    long bound_b = width_bound(prec, x->prec);
+    long nb = convert_band(&b, 0, 2 * bound_b);
+    nb = nb > 1 ? nb : 1;
+    long budget = pair_budget(c->bound_a, bound_b);
+    int beta_zero = mpfr_zero_p(beta);
+    scratch w;
+    scratch_init(&w, c->na, nb, prec);
+    for (long i = 0; i < L->rows; i++)
+        compute_entry(y->e + i, &w, &c->a, &b, i, 0, budget, alpha, beta, beta_zero);
+    scratch_clear(&w);
+    side_clear(&b);
 }

@@ -41,4 +41,25 @@ typedef enum { MAT_NOTRANS = 0, MAT_TRANS = 1 } mat_op;
 void mat_gemm_mp_naive(mat_mp_t C, mpfr_srcptr alpha, mat_op opA, const mat_mp_t A, mat_op opB,
                        const mat_mp_t B, mpfr_srcptr beta, long prec);
 
+/* op(A) converted once for many products op(A)·x (MPFR): Newton's refinement
+ * multiplies the same A by a new vector at every step of every sample, and
+ * converting A is most of a product's cost at these sizes. A must stay
+ * unchanged while L is in use; several threads may use one L at once. */
+typedef struct {
+    void *conv;     /* the converted rows, and where A's entries are (num/gemm_mp.c) */
+    const __mpfr_struct *A; /* A's entries (a result must not alias them) */
+    long rows, k;   /* op(A) is rows × k */
+    long prec;      /* the working precision the conversion is for */
+} mat_mp_lhs_struct;
+typedef mat_mp_lhs_struct mat_mp_lhs_t[1];
+
+void mat_mp_lhs_init(mat_mp_lhs_t L, mat_op opA, const mat_mp_t A, long prec);
+void mat_mp_lhs_clear(mat_mp_lhs_t L);
+/* y = alpha·op(A)·x + beta·y for column vectors, at the prec given to
+ * mat_mp_lhs_init: bit for bit what mat_gemv_mp(y, alpha, opA, A, x, beta,
+ * prec) gives. y must not alias x or A. Runs on the calling thread; calls on
+ * one L from several threads at once are safe. */
+void mat_gemv_mp_lhs(mat_mp_t y, mpfr_srcptr alpha, const mat_mp_lhs_t L, const mat_mp_t x,
+                     mpfr_srcptr beta, long prec);
+
 #endif

@@ -23,16 +23,32 @@ int TF(mat_is_finite)(const TT(mat) M);
  * and rounded once to prec (correctly rounded, an exact zero is +0); then
  * alpha and beta are applied with one rounding each (beta = 0: alpha·dot;
  * else fma(alpha, dot, beta·C)), so |error| <= gamma_2 |alpha||op A op B| +
- * gamma_2 |beta C| (a fortiori the classical bound above). Exceptions: a row
- * of op(A) or column of op(B) holding a NaN or an infinity, or whose width
- * (from the top of its largest entry to the lowest nonzero bit of any entry)
- * exceeds its matrix's precision plus max(prec, 128) bits, gives its entries
- * by the term-by-term loop of mat_gemm_mp_naive (classical bound). */
+ * gamma_2 |beta C| (a fortiori the classical bound above). Exceptions, whose
+ * entries come from the term-by-term loop of mat_gemm_mp_naive (classical
+ * bound): a row of op(A) or column of op(B) holding a NaN or an infinity, or
+ * whose width w (from the top of its largest entry to the lowest nonzero bit
+ * of any entry) exceeds twice its bound b = its matrix's precision +
+ * max(prec, 128) bits; and an entry whose row and column widths give
+ * d(w_row)·d(w_col) > d(b_A)·d(b_B), with d(w) = ⌈(w + 1)/60⌉ (the cost of
+ * the exact dot product in word products per term). */
 void TF(mat_gemm)(TT(mat) C, TRC alpha, mat_op opA, const TT(mat) A, mat_op opB,
                   const TT(mat) B, TRC beta, long prec);
 /* y = alpha * op(A) * x + beta * y for column vectors x, y (n x 1 matrices). */
 void TF(mat_gemv)(TT(mat) y, TRC alpha, mat_op opA, const TT(mat) A, const TT(mat) x, TRC beta,
                   long prec);
+
+/* Level-1 kernels on len contiguous entries (a column of a matrix), for loops
+ * that run once per sample, on OpenMP threads. Double: plain loops, the dot
+ * product in four interleaved partial sums (independent add chains; x86-64's
+ * baseline has no fma instruction, and libm's fma is a call per term), within
+ * the classical bounds γ_len·Σ|x_j y_j| and, per axpy entry, γ_2·(|y_j| +
+ * |a x_j|); no BLAS, so no library threads inside the callers' threads and the
+ * same result on every CPU. MPFR: one fma per term, each correctly rounded
+ * (an axpy entry is RN(y_j + a·x_j)). For vec_dot, r must not point into x or
+ * y; for vec_axpy, y must not overlap x, and a must not point into y. */
+void TF(vec_dot)(TR r, TRC x, TRC y, long len, long prec);
+/* y = y + a·x */
+void TF(vec_axpy)(TR y, TRC a, TRC x, long len, long prec);
 
 /* Column j's Euclidean norm, rounded to nearest double. */
 double TF(mat_col_norm2)(const TT(mat) M, long j, long prec);
