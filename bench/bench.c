@@ -260,9 +260,21 @@ static void bench_gd_step(int reps)
 }
 
 /* The figure groups in the order they run; --only picks some of them. */
-static const char *const bench_groups[] = {"forward", "anderson", "gram", "nngp",
-                                           "gd_step", "torch",   "profile", "mpfr"};
-enum { BENCH_NGROUPS = sizeof bench_groups / sizeof bench_groups[0] };
+enum {
+    GROUP_FORWARD,
+    GROUP_ANDERSON,
+    GROUP_GRAM,
+    GROUP_NNGP,
+    GROUP_GD_STEP,
+    GROUP_TORCH,
+    GROUP_PROFILE,
+    GROUP_MPFR,
+    BENCH_NGROUPS
+};
+static const char *const bench_groups[BENCH_NGROUPS] = {
+    [GROUP_FORWARD] = "forward", [GROUP_ANDERSON] = "anderson", [GROUP_GRAM] = "gram",
+    [GROUP_NNGP] = "nngp",       [GROUP_GD_STEP] = "gd_step",   [GROUP_TORCH] = "torch",
+    [GROUP_PROFILE] = "profile", [GROUP_MPFR] = "mpfr"};
 
 static void bench_usage(FILE *f)
 {
@@ -325,9 +337,9 @@ int main(int argc, char **argv)
     if (!only)
         for (int g = 0; g < BENCH_NGROUPS; g++)
             on[g] = 1;
-    if (on[0])
+    if (on[GROUP_FORWARD])
         bench_forward_iter(reps);
-    if (on[1]) {
+    if (on[GROUP_ANDERSON]) {
         /* The headline figure is for weights with a real spectrum; with i.i.d.
          * Gaussian weights the Jacobian's spectrum fills a disk (circular law),
          * where no Krylov-type acceleration beats the disk's radius: see README. */
@@ -336,17 +348,17 @@ int main(int argc, char **argv)
         printf("anderson_iter_reduction=%.3f\n", sym);
         printf("anderson_iter_reduction_iid=%.3f\n", iid);
     }
-    if (on[2])
+    if (on[GROUP_GRAM])
         bench_gram(reps);
-    if (on[3])
+    if (on[GROUP_NNGP])
         bench_nngp();
-    if (on[4])
+    if (on[GROUP_GD_STEP])
         bench_gd_step(reps);
-    if (on[5])
+    if (on[GROUP_TORCH])
         bench_torch_figures(reps);
-    if (on[6])
+    if (on[GROUP_PROFILE])
         bench_default_profile(quick);
-    if (on[7])
+    if (on[GROUP_MPFR])
         bench_mpfr_figures(reps);
     return 0;
 }

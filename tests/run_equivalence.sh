@@ -4,7 +4,8 @@
 # JSON results and Markdown report (and plots):
 #   - a run killed (SIGKILL, then SIGTERM) while it works and resumed from its checkpoint,
 #   - the run in three shards (--shard K/3) merged with deqcheck merge,
-#   - deqcheck-mpi on 3 ranks (rank 0 dispatching to 2 workers), when built.
+#   - deqcheck-mpi on 3 ranks (rank 0 dispatching to 2 workers), when built
+#     (and deqcheck-mpi names itself in usage errors and --help).
 # Usage: run_equivalence.sh DEQCHECK [DEQCHECK_MPI]
 set -euo pipefail
 bin=$1
@@ -93,5 +94,15 @@ if [ -n "$mpibin" ]; then
   run_ok env OMPI_MCA_rmaps_base_oversubscribe=1 mpirun "${extra[@]}" -np 3 "$mpibin" \
     "${opts[@]}" --report "$tmp/mpi/r.md" --json "$tmp/mpi/r.json"
   same "$tmp/mpi"
+  # a bad option: exit 2 and one line naming deqcheck-mpi and the flag
+  rc=0
+  msg=$("$mpibin" --seed x 2>&1 > /dev/null) || rc=$?
+  if [ "$rc" -ne 2 ] || [ "$(wc -l <<< "$msg")" -ne 1 ] || ! grep -q '^deqcheck-mpi: --seed: ' <<< "$msg"; then
+    echo "FAIL: deqcheck-mpi --seed x exited $rc with: $msg"; fail=1
+  fi
+  "$mpibin" --help > "$tmp/mpi-help.txt"
+  if ! grep -q '^Usage: deqcheck-mpi ' "$tmp/mpi-help.txt"; then
+    echo "FAIL: deqcheck-mpi --help does not name deqcheck-mpi"; fail=1
+  fi
 fi
 exit "$fail"

@@ -79,6 +79,9 @@ Test(cli, bad_flags_name_the_flag)
     expect_bad("--tol", SOLVE("--gamma", "0.5", "--activation", "relu", "--tol", "2"));
     expect_bad("--tol", SOLVE("--gamma", "0.5", "--activation", "relu", "--tol", "0"));
     expect_bad("--max-iter", SOLVE("--gamma", "0.5", "--activation", "relu", "--max-iter", "0"));
+    expect_bad("--max-iter", SOLVE("--gamma", "0.5", "--activation", "relu", "--max-iter", " 5"));
+    expect_bad("--max-iter", SOLVE("--gamma", "0.5", "--activation", "relu", "--max-iter", "+"));
+    expect_bad("--max-iter", SOLVE("--gamma", "0.5", "--activation", "relu", "--max-iter", "5 "));
     expect_bad("--backend", SOLVE("--gamma", "0.5", "--activation", "relu", "--backend", "quad"));
     expect_bad("--solver", SOLVE("--gamma", "0.5", "--activation", "relu", "--solver", "broyden"));
     expect_bad("--frobnicate", SOLVE("--gamma", "0.5", "--activation", "relu", "--frobnicate", "1"));

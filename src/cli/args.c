@@ -127,10 +127,12 @@ deq_status cli_double_in(double *out, const char *flag, const char *s, double lo
 deq_status cli_long_in(long *out, const char *flag, const char *s, long lo, long hi,
                        deq_error_t err)
 {
+    /* strtol alone would also take leading blanks */
+    const char *digits = s + (*s == '+' || *s == '-');
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno == ERANGE)
+    if (!isdigit((unsigned char)*digits) || *end != '\0' || errno == ERANGE)
         return deq_error_set(err, DEQ_ERR_INPUT, "--%s: expected an integer, got \"%s\"", flag, s);
     if (v < lo || v > hi)
         return deq_error_set(err, DEQ_ERR_INPUT, "--%s: %ld is outside the range %ld..%ld", flag,

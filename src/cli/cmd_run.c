@@ -43,10 +43,11 @@ static const run_profile profiles[] = {
 };
 #define N_PROFILES (sizeof profiles / sizeof *profiles)
 
-static void run_help(FILE *f)
+static void run_help(FILE *f, const char *prog)
 {
+    /* "deqcheck run" and "deqcheck-mpi" have the same length: the usage lines align */
     fprintf(f,
-"Usage: deqcheck run [FAMILY...] [--profile quick|default|paper] [--preset NAME[,NAME...]]\n"
+"Usage: %s [FAMILY...] [--profile quick|default|paper] [--preset NAME[,NAME...]]\n"
 "                    [--backend both|double|mpfr] [--precision BITS] [--seeds N]\n"
 "                    [--widths M[,M...]] [--seed S] [--report FILE.md] [--json FILE.json]\n"
 "                    [--no-plots] [--classes A,B] [--fashion-dir DIR]\n"
@@ -56,9 +57,17 @@ static void run_help(FILE *f)
 "The validation run: the theorem families of THEOREMS.md checked on random networks\n"
 "(weights N(0,1) drawn in double, the same exact weights in MPFR) and unit-norm\n"
 "synthetic inputs (Fashion-MNIST for T4), double and MPFR side by side, written as a\n"
-"Markdown report with SVG plots (gnuplot) next to it.\n"
+"Markdown report with SVG plots (gnuplot) next to it.\n",
+            prog);
+    if (strcmp(prog, "deqcheck run") != 0)
+        fprintf(f,
 "\n"
-"Families (default: all):\n");
+"%s is this run over MPI ranks: mpirun -np N %s [OPTIONS].\n"
+"Rank 0 hands out the cases one at a time to the other N - 1 ranks (with N = 1 it\n"
+"computes them itself), gathers the results and writes the report, identical to\n"
+"deqcheck run's. On a 2-core machine: -np 3 --oversubscribe.\n",
+                prog, prog);
+    fprintf(f, "\nFamilies (default: all):\n");
     for (int k = 0; k < thm_registry_count; k++) {
         fprintf(f, "  %-19s %s:", thm_registry[k]->name, thm_registry[k]->title);
         for (int c = 0; c < thm_registry[k]->n_checks; c++)
@@ -155,9 +164,9 @@ static double memory_estimate(const thm_config *cfg)
     return 8.0 * (8 * m * m + 8 * m * nk) + entry_mp * (6 * mmp * mmp + 6 * mmp * n + 4 * n * n);
 }
 
-static int usage(const char *cmd, deq_error_t err)
+static int usage(const char *prog, deq_error_t err)
 {
-    fprintf(stderr, "deqcheck %s: %s\n", cmd, err->msg);
+    fprintf(stderr, "%s: %s\n", prog, err->msg);
     return CLI_EXIT_USAGE;
 }
 
@@ -352,7 +361,7 @@ void cli_run_job_record(cli_run_job *job, long k)
 
 /* ---------- options ---------- */
 
-int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv, int first)
+int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **argv, int first)
 {
     cli_opt opts[] = {{"profile", 1, NULL},     {"preset", 1, NULL},     {"seed", 1, NULL},
                       {"precision", 1, NULL},   {"report", 1, NULL},     {"classes", 1, NULL},
@@ -367,9 +376,9 @@ int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv
     const char *pos[8];
     int npos, help;
     if (cli_parse(opts, pos, 8, &npos, &help, argc, argv, first, err) != DEQ_OK)
-        return usage(cmd, err);
+        return usage(prog, err);
     if (help) {
-        run_help(stdout);
+        run_help(stdout, prog);
         return CLI_EXIT_OK;
     }
     const thm_family *fams[8];
@@ -377,13 +386,13 @@ int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv
     for (int k = 0; k < npos; k++) {
         const thm_family *fam = thm_family_find(pos[k]);
         if (!fam) {
-            fprintf(stderr, "deqcheck %s: %s: unknown check family (see deqcheck run --help)\n",
-                    cmd, pos[k]);
+            fprintf(stderr, "%s: %s: unknown check family (see %s --help)\n", prog, pos[k],
+                    prog);
             return CLI_EXIT_USAGE;
         }
         for (int q = 0; q < nfam; q++)
             if (fams[q] == fam) {
-                fprintf(stderr, "deqcheck %s: %s: family named twice\n", cmd, pos[k]);
+                fprintf(stderr, "%s: %s: family named twice\n", prog, pos[k]);
                 return CLI_EXIT_USAGE;
             }
         fams[nfam++] = fam;
@@ -400,8 +409,8 @@ int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv
             if (strcmp(profiles[k].name, v) == 0)
                 prof = &profiles[k];
         if (!prof) {
-            fprintf(stderr, "deqcheck %s: --profile: expected quick, default or paper, got \"%s\"\n",
-                    cmd, v);
+            fprintf(stderr, "%s: --profile: expected quick, default or paper, got \"%s\"\n",
+                    prog, v);
             return CLI_EXIT_USAGE;
         }
     }
@@ -430,11 +439,11 @@ int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv
          parse_long_list(cfg.widths, &cfg.n_widths, 8, "widths", v, 2, 1L << 24, err)) ||
         ((v = cli_value(opts, "classes")) &&
          cli_class_pair(&cfg.fashion_pos, &cfg.fashion_neg, v, err)))
-        return usage(cmd, err);
+        return usage(prog, err);
     cfg.seed = (unsigned long)seed;
     cfg.seeds = (int)seeds;
     if ((v = cli_value(opts, "backend")) && !report_backend_parse(&backend, v)) {
-        fprintf(stderr, "deqcheck %s: --backend: expected both, double or mpfr, got \"%s\"\n", cmd,
+        fprintf(stderr, "%s: --backend: expected both, double or mpfr, got \"%s\"\n", prog,
                 v);
         return CLI_EXIT_USAGE;
     }
@@ -443,7 +452,7 @@ int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv
     if ((v = cli_value(opts, "preset"))) {
         char buf[256];
         if (strlen(v) >= sizeof buf) {
-            fprintf(stderr, "deqcheck %s: --preset: value too long\n", cmd);
+            fprintf(stderr, "%s: --preset: value too long\n", prog);
             return CLI_EXIT_USAGE;
         }
         snprintf(buf, sizeof buf, "%s", v);
@@ -452,23 +461,23 @@ int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv
             const deq_preset *p = deq_preset_find(tok);
             if (!p || p->family != DEQ_FAMILY_EQUILIBRIUM) {
                 fprintf(stderr,
-                        "deqcheck %s: --preset: \"%s\" is not an equilibrium preset (%s)\n", cmd,
+                        "%s: --preset: \"%s\" is not an equilibrium preset (%s)\n", prog,
                         tok, "gao2021, gaogao2022, ling2022, truong2023");
                 return CLI_EXIT_USAGE;
             }
             for (int q = 0; q < cfg.n_presets; q++)
                 if (cfg.presets[q] == p) {
-                    fprintf(stderr, "deqcheck %s: --preset: %s named twice\n", cmd, tok);
+                    fprintf(stderr, "%s: --preset: %s named twice\n", prog, tok);
                     return CLI_EXIT_USAGE;
                 }
             if (cfg.n_presets == 8) {
-                fprintf(stderr, "deqcheck %s: --preset: at most 8 presets\n", cmd);
+                fprintf(stderr, "%s: --preset: at most 8 presets\n", prog);
                 return CLI_EXIT_USAGE;
             }
             cfg.presets[cfg.n_presets++] = p;
         }
         if (cfg.n_presets == 0) {
-            fprintf(stderr, "deqcheck %s: --preset: expected a preset name\n", cmd);
+            fprintf(stderr, "%s: --preset: expected a preset name\n", prog);
             return CLI_EXIT_USAGE;
         }
     } else {
@@ -485,19 +494,19 @@ int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv
         job->shard_n = shape_ok ? strtol(v + a + 1, NULL, 10) : 0;
         if (!shape_ok || job->shard_n < 1 || job->shard_k < 1 || job->shard_k > job->shard_n ||
             job->shard_n > 100000) {
-            fprintf(stderr, "deqcheck %s: --shard: expected K/N with 1 <= K <= N, got \"%s\"\n",
-                    cmd, v);
+            fprintf(stderr, "%s: --shard: expected K/N with 1 <= K <= N, got \"%s\"\n",
+                    prog, v);
             return CLI_EXIT_USAGE;
         }
     }
     double limit, need = memory_estimate(&cfg);
     if (cli_memory_limit(&limit, cli_value(opts, "max-memory"), err) != DEQ_OK)
-        return usage(cmd, err);
+        return usage(prog, err);
     if (need > limit) {
         fprintf(stderr,
-                "deqcheck %s: the largest case needs about %.3g GiB (width %ld, n %ld, MPFR up "
+                "%s: the largest case needs about %.3g GiB (width %ld, n %ld, MPFR up "
                 "to m = %ld at %ld bits), more than the limit %.3g GiB (--max-memory)\n",
-                cmd, need / 1073741824.0, cfg.widths[cfg.n_widths - 1], cfg.n,
+                prog, need / 1073741824.0, cfg.widths[cfg.n_widths - 1], cfg.n,
                 cfg.mpfr_max_m, cfg.prec, limit / 1073741824.0);
         return CLI_EXIT_USAGE;
     }
@@ -515,22 +524,22 @@ int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv
                  {"fashion-dir", cfg.fashion_dir}};
     for (size_t q = 0; q < sizeof paths / sizeof *paths; q++)
         if (paths[q].value && (strlen(paths[q].value) > 900 || !report_utf8_valid(paths[q].value))) {
-            fprintf(stderr, "deqcheck %s: --%s: path longer than 900 bytes or not UTF-8\n", cmd,
+            fprintf(stderr, "%s: --%s: path longer than 900 bytes or not UTF-8\n", prog,
                     paths[q].flag);
             return CLI_EXIT_USAGE;
         }
     if (job->resume && !job->checkpoint) {
-        fprintf(stderr, "deqcheck %s: --resume: needs --checkpoint DIR\n", cmd);
+        fprintf(stderr, "%s: --resume: needs --checkpoint DIR\n", prog);
         return CLI_EXIT_USAGE;
     }
     cli_ensure_parent_dir(job->report);
     if (cli_check_writable("report", job->report, err) != DEQ_OK ||
         (job->json && cli_check_writable("json", job->json, err) != DEQ_OK))
-        return usage(cmd, err);
+        return usage(prog, err);
     report_run_init(job->run, &cfg, backend, fams, nfam);
     if (job->checkpoint && ckpt_open(job, err) != DEQ_OK) {
         report_run_clear(job->run);
-        return usage(cmd, err);
+        return usage(prog, err);
     }
     return -1;
 }
@@ -559,7 +568,7 @@ static void print_rows(FILE *f, const thm_family *fam, const thm_results_struct 
     fprintf(f, "\n");
 }
 
-int cli_run_job_finish(cli_run_job *job, const char *cmd)
+int cli_run_job_finish(cli_run_job *job, const char *prog)
 {
     report_run_struct *run = job->run;
     for (int k = 0; k < run->nfam; k++) {
@@ -577,11 +586,11 @@ int cli_run_job_finish(cli_run_job *job, const char *cmd)
     deq_error_init(err);
     int bad_output = 0;
     if (report_markdown_write(job->report, run, &env, job->plots, err) != DEQ_OK) {
-        fprintf(stderr, "deqcheck %s: %s\n", cmd, err->msg);
+        fprintf(stderr, "%s: %s\n", prog, err->msg);
         bad_output = 1;
     }
     if (job->json && report_json_write(job->json, run, &env, err) != DEQ_OK) {
-        fprintf(stderr, "deqcheck %s: %s\n", cmd, err->msg);
+        fprintf(stderr, "%s: %s\n", prog, err->msg);
         bad_output = 1;
     }
     long done = report_run_n_done(run);
@@ -761,9 +770,9 @@ void cli_run_job_execute(cli_run_job *job)
 int cli_cmd_run(int argc, char **argv)
 {
     cli_run_job job;
-    int st = cli_run_job_prepare(&job, "run", argc, argv, 2);
+    int st = cli_run_job_prepare(&job, "deqcheck run", argc, argv, 2);
     if (st >= 0)
         return st;
     cli_run_job_execute(&job);
-    return cli_run_job_finish(&job, "run");
+    return cli_run_job_finish(&job, "deqcheck run");
 }

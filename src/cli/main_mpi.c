@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     int status = CLI_EXIT_OK;
     if (rank == 0) {
         cli_run_job job;
-        int st = cli_run_job_prepare(&job, "run", argc, argv, 1);
+        int st = cli_run_job_prepare(&job, "deqcheck-mpi", argc, argv, 1);
         /* the configuration to the workers: "" means stop with st */
         char *cfgtext = NULL;
         if (st < 0) {
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
                 cli_run_job_execute(&job);
             else
                 coordinate(&job, size);
-            status = cli_run_job_finish(&job, "run");
+            status = cli_run_job_finish(&job, "deqcheck-mpi");
         }
     } else {
         int len;

@@ -16,11 +16,12 @@ typedef struct {
     int ckpt_fd;             /* the checkpoint's case log, -1 without one */
 } cli_run_job;
 
-/* Parses `deqcheck run` options from argv[first..argc) (cmd names the command
- * in messages). Returns -1 when the job is ready, else the exit status (0
+/* Parses `deqcheck run` options from argv[first..argc); prog is the command
+ * as the user typed it ("deqcheck run", "deqcheck-mpi"), for messages and
+ * --help. Returns -1 when the job is ready, else the exit status (0
  * after --help, 2 after a usage error reported on stderr). On -1, the
  * checkpoint, if any, has been opened and its finished cases loaded. */
-int cli_run_job_prepare(cli_run_job *job, const char *cmd, int argc, char **argv, int first);
+int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **argv, int first);
 
 /* Does this process run case k (its shard, not yet done)? */
 int cli_run_job_wants(const cli_run_job *job, long k);
@@ -34,7 +35,7 @@ void cli_run_job_execute(cli_run_job *job);
 
 /* Writes the report, the JSON and the summary line; returns the exit status
  * (0 nothing VIOLATED or ERROR, 1 otherwise), and clears the job. */
-int cli_run_job_finish(cli_run_job *job, const char *cmd);
+int cli_run_job_finish(cli_run_job *job, const char *prog);
 
 /* Creates the parent directory of path if missing (one level, as reports/). */
 void cli_ensure_parent_dir(const char *path);
