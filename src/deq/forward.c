@@ -477,10 +477,12 @@ static void picard_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         double r, zn;
         residual_norms(&r, &zn, NULL, PHI, Z, prec);
         step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
-        if (act == STEP_NEW_BEST)
-            G(mat_set)(Zbest, Z);
         if (act == STEP_STOP)
             break;
+        /* z_k's buffer is free after this step: a new best keeps it as Zbest
+         * (no copy), and the old Zbest's buffer takes the next map value */
+        if (act == STEP_NEW_BEST)
+            G(mat_swap)(Zbest, Z);
         G(mat_swap)(Z, PHI);
     }
     set_observed_contraction(info, start);

@@ -11,9 +11,7 @@
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
 
-#ifndef DEQCHECK_GIT_REVISION
-#define DEQCHECK_GIT_REVISION "unknown"
-#endif
+#include "deq_revision.h" /* generated at build time: DEQCHECK_GIT_REVISION */
 
 void report_env_get(report_env *e)
 {
