@@ -44,8 +44,10 @@ static void make_problem(deq_problem_d_t P, long m, long d, long n, const char *
     deq_problem_init_d(P, A, U, X, gamma, sigma_u, act, 1, 53);
 }
 
-/* Seconds of deq_forward_picard_d from zeros stopped after `iters` iterations
- * (*done receives the count it reports). */
+/* Seconds of deq_forward_picard_d from zeros stopped after `iters` iterations.
+ * *done receives the count it reports, or -1 if it stopped otherwise or went
+ * back to an earlier iterate (its last residual not the smallest: then the
+ * solve did work beyond its iterations). */
 static double picard_seconds(long *done, const deq_problem_d_t P, long iters)
 {
     deq_solve_opts o;
@@ -60,6 +62,9 @@ static double picard_seconds(long *done, const deq_problem_d_t P, long iters)
     deq_forward_picard_d(Z, info, &P->fp, &o, 53);
     double t = bench_now() - t0;
     *done = info->outcome == DEQ_MAX_ITER ? info->iterations : -1;
+    for (long k = 0; k + 1 < info->trace_len; k++)
+        if (!(info->trace[info->trace_len - 1] <= info->trace[k]))
+            *done = -1;
     deq_solve_info_clear(info);
     mat_clear_d(Z);
     return t;
@@ -102,7 +107,8 @@ static void bench_forward_iter(int reps)
         printf("forward_iter_seconds_median=%.4g\n", mp);
         printf("dgemm_1024x1000x1024_seconds_median=%.4g\n", mg);
     } else {
-        printf("forward_iter_over_dgemm=invalid (a timed solve stopped before its iteration count)\n");
+        printf("forward_iter_over_dgemm=invalid (a timed solve stopped before its iteration "
+               "count or went back to an earlier iterate)\n");
     }
     free(tp), free(tg);
     mat_clear_d(Z), mat_clear_d(C);

@@ -318,9 +318,9 @@ static deq_status ckpt_open(cli_run_job *job, deq_error_t err)
 static void ckpt_disable(cli_run_job *job, long k, const char *why)
 {
     fprintf(stderr,
-            "deqcheck: warning: --checkpoint %s: case %s not recorded (%s); checkpointing "
+            "%s: warning: --checkpoint %s: case %s not recorded (%s); checkpointing "
             "stops, the run goes on\n",
-            job->checkpoint, job->run->cases[k].key, why);
+            job->prog, job->checkpoint, job->run->cases[k].key, why);
     close(job->ckpt_fd);
     job->ckpt_fd = -1;
 }
@@ -370,6 +370,7 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
                       {"checkpoint", 1, NULL},  {"resume", 0, NULL},     {"shard", 1, NULL},
                       {"quiet", 0, NULL},       {"max-memory", 1, NULL}, {NULL, 0, NULL}};
     memset(job, 0, sizeof *job);
+    job->prog = prog;
     job->ckpt_fd = -1;
     deq_error_t err;
     deq_error_init(err);
@@ -568,8 +569,9 @@ static void print_rows(FILE *f, const thm_family *fam, const thm_results_struct 
     fprintf(f, "\n");
 }
 
-int cli_run_job_finish(cli_run_job *job, const char *prog)
+int cli_run_job_finish(cli_run_job *job)
 {
+    const char *prog = job->prog;
     report_run_struct *run = job->run;
     for (int k = 0; k < run->nfam; k++) {
         thm_results_t res;
@@ -774,5 +776,5 @@ int cli_cmd_run(int argc, char **argv)
     if (st >= 0)
         return st;
     cli_run_job_execute(&job);
-    return cli_run_job_finish(&job, "deqcheck run");
+    return cli_run_job_finish(&job);
 }

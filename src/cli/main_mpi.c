@@ -127,7 +127,7 @@ int main(int argc, char **argv)
                 cli_run_job_execute(&job);
             else
                 coordinate(&job, size);
-            status = cli_run_job_finish(&job, "deqcheck-mpi");
+            status = cli_run_job_finish(&job);
         }
     } else {
         int len;

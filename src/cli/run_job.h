@@ -9,6 +9,7 @@
 #include "report/run.h"
 
 typedef struct {
+    const char *prog;        /* as typed: "deqcheck run" or "deqcheck-mpi", for messages */
     report_run_t run;
     const char *report, *json, *checkpoint;
     int resume, quiet, plots;
@@ -35,7 +36,7 @@ void cli_run_job_execute(cli_run_job *job);
 
 /* Writes the report, the JSON and the summary line; returns the exit status
  * (0 nothing VIOLATED or ERROR, 1 otherwise), and clears the job. */
-int cli_run_job_finish(cli_run_job *job, const char *prog);
+int cli_run_job_finish(cli_run_job *job);
 
 /* Creates the parent directory of path if missing (one level, as reports/). */
 void cli_ensure_parent_dir(const char *path);

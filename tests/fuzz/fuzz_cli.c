@@ -12,8 +12,8 @@
  *   - a number accepted by cli_decimal / cli_double_in is a plain decimal
  *     (digits, sign, point, exponent: no NaN, Inf, hex or spaces), finite,
  *     and within the range asked for;
- *   - an integer accepted by cli_long_in is digits with an optional sign (after
- *     strtol's leading blanks) and within the range;
+ *   - an integer accepted by cli_long_in is digits with an optional sign (no
+ *     blanks anywhere) and within the range;
  *   - --classes A,B accepted means the value is exactly two digit strings
  *     whose values are the two distinct classes 0..9 returned;
  *   - cli_net_args_parse accepts only a known activation, a backend and a
@@ -78,8 +78,6 @@ static void check_long_in(const char *flag, const char *s, long lo, long hi)
     long v = LONG_MIN;
     if (cli_long_in(&v, flag, s, lo, hi, err) == DEQ_OK) {
         const char *p = s;
-        while (isspace((unsigned char)*p)) /* strtol's leading blanks */
-            p++;
         if (*p == '+' || *p == '-')
             p++;
         FUZZ_CHECK(isdigit((unsigned char)*p), "--%s accepted \"%s\"", flag, s);
