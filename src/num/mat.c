@@ -104,7 +104,8 @@ void G(mat_gemv)(mat_t y, real_srcptr alpha, mat_op opA, const mat_t A, const ma
  * double the sum runs in four interleaved partial sums: independent add
  * chains instead of one chain of libm fma calls (x86-64's baseline has no
  * fma instruction), about a twentieth of an iteration's product at m = 1024
- * otherwise. The order is fixed, so the result does not vary between runs. */
+ * otherwise; a norm (N NULL) is vec_dot of the column with itself. The order
+ * is fixed, so the result does not vary between runs. */
 static double col_dist2(const mat_t M, const mat_t N, long j, long prec)
 {
 #ifdef DEQ_MPFR
@@ -124,22 +125,22 @@ static double col_dist2(const mat_t M, const mat_t N, long j, long prec)
     re_clear(d);
     return r;
 #else
-    (void)prec;
-    const double *x = mat_entry(M, 0, j), *y = N ? mat_entry(N, 0, j) : NULL;
+    const double *x = mat_entry(M, 0, j);
     long rows = M->rows, i = 0;
+    if (!N) {
+        double r;
+        G(vec_dot)(&r, x, x, rows, prec);
+        return r;
+    }
+    const double *y = mat_entry(N, 0, j);
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    if (y)
-        for (; i + 4 <= rows; i += 4) {
-            double d0 = x[i] - y[i], d1 = x[i + 1] - y[i + 1], d2 = x[i + 2] - y[i + 2],
-                   d3 = x[i + 3] - y[i + 3];
-            s0 += d0 * d0, s1 += d1 * d1, s2 += d2 * d2, s3 += d3 * d3;
-        }
-    else
-        for (; i + 4 <= rows; i += 4)
-            s0 += x[i] * x[i], s1 += x[i + 1] * x[i + 1], s2 += x[i + 2] * x[i + 2],
-                s3 += x[i + 3] * x[i + 3];
+    for (; i + 4 <= rows; i += 4) {
+        double d0 = x[i] - y[i], d1 = x[i + 1] - y[i + 1], d2 = x[i + 2] - y[i + 2],
+               d3 = x[i + 3] - y[i + 3];
+        s0 += d0 * d0, s1 += d1 * d1, s2 += d2 * d2, s3 += d3 * d3;
+    }
     for (; i < rows; i++) {
-        double d = y ? x[i] - y[i] : x[i];
+        double d = x[i] - y[i];
         s0 += d * d;
     }
     return (s0 + s1) + (s2 + s3);
