@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,13 +72,132 @@ void thm_case_run(thm_results_t out, const thm_case *c, const thm_config *cfg)
 
 const char *thm_verdict_name(thm_verdict v)
 {
-    static const char *const names[] = {"HOLDS", "VIOLATED", "INCONCLUSIVE", "N/A", "ERROR"};
+    static const char *const names[] = {"HOLDS",    "VIOLATED", "INCONCLUSIVE",
+                                         "N/A",      "VACUOUS",  "REPORTED",
+                                         "ERROR",    "WITHHELD", "UNSET"};
     return v >= THM_HOLDS && v < THM_VERDICTS ? names[v] : "?";
 }
 
 const char *thm_kind_name(thm_kind k)
 {
     return k == THM_EXACT ? "exact" : k == THM_ASYMPTOTIC ? "asymptotic" : "report";
+}
+
+const char *thm_error_kind_name(thm_error_kind k)
+{
+    return k == THM_CERTIFIED ? "certified" : "estimated";
+}
+
+const char *thm_observed_name(thm_observed o)
+{
+    static const char *const names[] = {"", "holds", "fails", "undecided"};
+    return o >= THM_OBS_NONE && o <= THM_OBS_UNDECIDED ? names[o] : "?";
+}
+
+void thm_row_lhs(thm_row *r, double value, double lo, double hi)
+{
+    r->lhs = value, r->lhs_lo = lo, r->lhs_hi = hi;
+}
+
+void thm_row_rhs(thm_row *r, double value, double lo, double hi)
+{
+    r->rhs = value, r->rhs_lo = lo, r->rhs_hi = hi;
+}
+
+static int relation_holds(double value, const char *rel, double required)
+{
+    if (strcmp(rel, "<") == 0)
+        return value < required;
+    if (strcmp(rel, "<=") == 0)
+        return value <= required;
+    if (strcmp(rel, ">") == 0)
+        return value > required;
+    if (strcmp(rel, ">=") == 0)
+        return value >= required;
+    if (strcmp(rel, "=") == 0)
+        return value == required;
+    DEQ_REQUIRE(!"relation is one of < <= > >= =");
+    return 0;
+}
+
+void thm_row_hypothesis(thm_row *r, const char *name, double value, const char *relation,
+                        double required)
+{
+    DEQ_REQUIRE(r->n_hyp < THM_MAX_HYPOTHESES);
+    thm_hypothesis *h = &r->hyp[r->n_hyp++];
+    snprintf(h->name, sizeof h->name, "%s", name);
+    snprintf(h->relation, sizeof h->relation, "%s", relation);
+    h->value = value;
+    h->required = required;
+    h->met = relation_holds(value, relation, required);
+}
+
+void thm_row_hypothesis_flag(thm_row *r, const char *name, int met)
+{
+    thm_row_hypothesis(r, name, met ? 1.0 : 0.0, "=", 1.0);
+}
+
+void thm_row_fail(thm_row *r, const char *fmt, ...)
+{
+    r->failed = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->note, sizeof r->note, fmt, ap);
+    va_end(ap);
+}
+
+static thm_verdict judge(thm_row *r)
+{
+    const thm_check *ch = thm_check_find(r->id);
+    if (r->failed)
+        return THM_ERROR;
+    if (ch && ch->kind == THM_REPORT && !r->is_control)
+        return THM_REPORTED;
+    double v[] = {r->lhs, r->rhs, r->lhs_lo, r->lhs_hi, r->rhs_lo, r->rhs_hi};
+    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+        if (isnan(v[k]))
+            return THM_ERROR;
+    for (int k = 0; k < r->n_hyp; k++)
+        if (isnan(r->hyp[k].value) || isnan(r->hyp[k].required))
+            return THM_ERROR;
+    /* an interval that does not contain its point value is a checker defect */
+    if (!(r->lhs_lo <= r->lhs && r->lhs <= r->lhs_hi && r->rhs_lo <= r->rhs &&
+          r->rhs <= r->rhs_hi)) {
+        snprintf(r->note, sizeof r->note, "checker defect: an interval misses its value");
+        return THM_ERROR;
+    }
+    int holds = r->lhs_hi <= r->rhs_lo, fails = r->lhs_lo > r->rhs_hi;
+    r->observed = holds ? THM_OBS_HOLDS : fails ? THM_OBS_FAILS : THM_OBS_UNDECIDED;
+    int met = 1;
+    for (int k = 0; k < r->n_hyp; k++)
+        met &= r->hyp[k].met;
+    if (!met && !r->is_control)
+        return THM_NA;
+    if (fails)
+        return THM_VIOLATED;
+    if (!isnan(r->trivial) && r->rhs >= r->trivial)
+        return THM_VACUOUS;
+    return holds ? THM_HOLDS : THM_INCONCLUSIVE;
+}
+
+void thm_row_judge(thm_row *r)
+{
+    r->margin = r->rhs - r->lhs;
+    r->observed = THM_OBS_NONE;
+    r->verdict = judge(r);
+    if (r->is_control && r->expect_withheld && r->verdict != THM_HOLDS &&
+        r->verdict != THM_ERROR)
+        r->verdict = THM_WITHHELD;
+}
+
+double thm_row_tightness(const thm_row *r)
+{
+    return r->rhs != 0 && isfinite(r->rhs) && isfinite(r->lhs) ? r->lhs / r->rhs : NAN;
+}
+
+int thm_control_caught(const thm_row *r)
+{
+    return r->verdict == THM_VIOLATED || r->verdict == THM_WITHHELD;
 }
 
 void thm_results_init(thm_results_t r)
@@ -140,7 +260,15 @@ thm_row *thm_results_add(thm_results_t r, const thm_check *check)
     snprintf(row->source, sizeof row->source, "%s", check->source);
     row->width = row->n = -1;
     row->lhs = row->rhs = row->margin = row->tolerance = row->digits = NAN;
-    row->verdict = THM_INCONCLUSIVE;
+    row->lhs_lo = row->lhs_hi = row->rhs_lo = row->rhs_hi = row->trivial = NAN;
+    row->verdict = THM_UNSET;
+    return row;
+}
+
+thm_row *thm_results_add_control(thm_results_t r, const thm_check *check)
+{
+    thm_row *row = thm_results_add(r, check);
+    row->is_control = 1;
     return row;
 }
 

@@ -14,11 +14,44 @@
 #include "deq/model.h"
 #include "num/mat.h"
 
-typedef enum { THM_HOLDS = 0, THM_VIOLATED, THM_INCONCLUSIVE, THM_NA, THM_ERROR, THM_VERDICTS } thm_verdict;
+/* Verdicts (README "How to read a verdict"). A row asserts lhs <= rhs; each side
+ * carries an interval [lo, hi] that contains its true value (certified) or is
+ * its best estimate with an error bar (estimated). thm_row_judge turns the
+ * intervals and hypotheses into the verdict:
+ *   ERROR         a NaN anywhere in the row, or the computation failed;
+ *   REPORTED      the check (kind report) asserts nothing;
+ *   N/A           a hypothesis of the theorem is not met on this case (what was
+ *                 observed is kept in `observed`);
+ *   VIOLATED      lhs_lo > rhs_hi: the inequality is false beyond every error bar;
+ *   VACUOUS       rhs at or beyond the trivial bound of its quantity: the
+ *                 inequality would say nothing even if it holds;
+ *   HOLDS         lhs_hi <= rhs_lo;
+ *   INCONCLUSIVE  the intervals overlap.
+ * WITHHELD is a control's verdict only: a certificate that had to be refused
+ * was refused. UNSET is the verdict of a row that was never judged: a defect. */
+typedef enum {
+    THM_HOLDS = 0,
+    THM_VIOLATED,
+    THM_INCONCLUSIVE,
+    THM_NA,
+    THM_VACUOUS,
+    THM_REPORTED,
+    THM_ERROR,
+    THM_WITHHELD,
+    THM_UNSET,
+    THM_VERDICTS
+} thm_verdict;
 typedef enum { THM_EXACT = 0, THM_ASYMPTOTIC, THM_REPORT } thm_kind;
+/* How a row's error bars were obtained. */
+typedef enum { THM_CERTIFIED = 0, THM_ESTIMATED } thm_error_kind;
+/* What a row observed, whatever its verdict: used for N/A rows, so a theorem
+ * that holds far outside its hypotheses is visible. */
+typedef enum { THM_OBS_NONE = 0, THM_OBS_HOLDS, THM_OBS_FAILS, THM_OBS_UNDECIDED } thm_observed;
 
 const char *thm_verdict_name(thm_verdict v);
 const char *thm_kind_name(thm_kind k);
+const char *thm_error_kind_name(thm_error_kind k);
+const char *thm_observed_name(thm_observed o);
 
 typedef struct {
     const char *id;        /* "T1.contraction" */
@@ -26,6 +59,18 @@ typedef struct {
     thm_kind kind;
     const char *assertion; /* the inequality, as printed in reports */
 } thm_check;
+
+/* One hypothesis of the theorem a row tests, evaluated on the row's case:
+ * "value relation required", e.g. gamma = 0.2 "<=" 0.25. */
+typedef struct {
+    char name[40];
+    double value;
+    char relation[4]; /* "<", "<=", ">", ">=", "=" */
+    double required;
+    int met;
+} thm_hypothesis;
+
+#define THM_MAX_HYPOTHESES 6
 
 /* One result row. Strings are copied into the row. */
 typedef struct {
@@ -37,13 +82,46 @@ typedef struct {
     unsigned long seed;
     char data[64];
     char backend[32];      /* "double", "mpfr-<bits>", or "a/b" for a comparison of two */
-    double lhs, rhs;       /* the asserted lhs <= rhs (NAN where not applicable) */
+    double lhs, rhs;       /* the asserted lhs <= rhs, point values (NAN where not applicable) */
+    double lhs_lo, lhs_hi; /* intervals around them (thm_row_lhs / thm_row_rhs) */
+    double rhs_lo, rhs_hi;
+    thm_error_kind error_kind;
+    double trivial;        /* the trivial bound of rhs's quantity (a probability's 1, a rate
+                              factor's 1, the zero predictor's loss); NAN: none */
     double margin;         /* rhs − lhs */
-    double tolerance;      /* numerical tolerance used in the verdict (printed) */
+    double tolerance;      /* the derived numerical tolerance folded into the error bars (printed) */
     double digits;         /* digits of agreement with the other backend / precision, or NAN */
+    thm_hypothesis hyp[THM_MAX_HYPOTHESES];
+    int n_hyp;
+    int failed;            /* the computation behind the row failed (solver, NaN): ERROR */
+    int is_control;        /* a negative control: a case built so that the assertion is false */
+    int expect_withheld;   /* a control of a certificate: caught when the certificate is refused */
+    thm_observed observed;
     thm_verdict verdict;
     char note[200];
 } thm_row;
+
+/* Sets lhs = value with the interval [lo, hi] (lo <= value <= hi). */
+void thm_row_lhs(thm_row *r, double value, double lo, double hi);
+/* Sets rhs = value with the interval [lo, hi]. */
+void thm_row_rhs(thm_row *r, double value, double lo, double hi);
+/* Appends a hypothesis "value relation required" and evaluates it. */
+void thm_row_hypothesis(thm_row *r, const char *name, double value, const char *relation,
+                        double required);
+/* Appends a hypothesis whose truth the caller decided (a certificate issued, say):
+ * value is 1 when met, 0 when not, and required 1. */
+void thm_row_hypothesis_flag(thm_row *r, const char *name, int met);
+/* Marks the computation behind the row as failed; the note says why. */
+void thm_row_fail(thm_row *r, const char *fmt, ...);
+/* Applies the verdict rule above (after lhs, rhs, hypotheses, trivial and
+ * failed are set); also sets margin and observed. A control row ignores its
+ * hypotheses (it breaks one on purpose) and, with expect_withheld, reads a
+ * verdict other than HOLDS and ERROR as WITHHELD. */
+void thm_row_judge(thm_row *r);
+/* Is a control's verdict a catch? VIOLATED or WITHHELD. */
+int thm_control_caught(const thm_row *r);
+/* lhs / rhs, how close the inequality is to equality (NAN when undefined). */
+double thm_row_tightness(const thm_row *r);
 
 /* A data series for a report plot: points (x[k], y[k]) under a label, drawn
  * in the plot named by `plot` (THM_PLOT_*). Rows carry the verdicts; series
@@ -70,8 +148,11 @@ typedef thm_results_struct thm_results_t[1];
 void thm_results_init(thm_results_t r);
 void thm_results_clear(thm_results_t r);
 /* Appends a row initialized with the check's id and source, the case fields
- * empty and numbers NAN; returns it for the caller to fill. */
+ * empty, numbers NAN and the verdict UNSET; returns it for the caller to fill
+ * and judge (thm_row_judge). */
 thm_row *thm_results_add(thm_results_t r, const thm_check *check);
+/* Appends a control row of check (is_control set), otherwise as thm_results_add. */
+thm_row *thm_results_add_control(thm_results_t r, const thm_check *check);
 /* Appends a series of len points (x, y uninitialized) and returns it; the
  * pointer stays valid until thm_results_clear. (A row pointer from
  * thm_results_add is valid only until the next row is added.) */

@@ -83,12 +83,12 @@ int cli_cmd_merge(int argc, char **argv)
         bad_output = report_json_write(json, run, &env, err) != DEQ_OK;
     if (bad_output)
         fprintf(stderr, "deqcheck merge: %s\n", err->msg);
-    int counts[THM_VERDICTS];
-    report_run_counts(counts, run);
-    printf("merged %d files, %ld cases: %d HOLDS, %d VIOLATED, %d INCONCLUSIVE, %d N/A, "
-           "%d ERROR; report: %s\n",
-           npos, run->n_cases, counts[THM_HOLDS], counts[THM_VIOLATED], counts[THM_INCONCLUSIVE],
-           counts[THM_NA], counts[THM_ERROR], report);
+    report_totals tot;
+    report_run_totals(&tot, run);
+    char line[320];
+    report_totals_line(line, sizeof line, &tot);
+    printf("merged %d files, %ld cases: %s; report: %s\n", npos, run->n_cases, line, report);
+    int failed = report_run_failed(run);
     report_run_clear(run);
-    return counts[THM_VIOLATED] || counts[THM_ERROR] || bad_output ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    return failed || bad_output ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -112,7 +112,8 @@ static void run_help(FILE *f, const char *prog)
 "what was observed), ERROR (NaN/Inf or solver failure). Same seed and options give\n"
 "an identical report.\n"
 "\n"
-"Exit status: 0 nothing VIOLATED or ERROR; 1 otherwise; 2 bad usage.\n",
+"Exit status: 0 nothing VIOLATED or ERROR and every control caught; 1 a row VIOLATED or\n"
+"ERROR, or a CHECKER BROKEN (a control that did not come out VIOLATED/WITHHELD); 2 bad usage.\n",
             "gao2021,gaogao2022,ling2022,truong2023", DEQ_PREC_MIN, DEQ_PREC_MAX / 2,
             DEQ_PREC_DEFAULT, 5);
 }
@@ -561,12 +562,14 @@ static void print_rows(FILE *f, const thm_family *fam, const thm_results_struct 
         const thm_row *w = &res->rows[r];
         char m[24], b[3][32];
         snprintf(m, sizeof m, w->width >= 0 ? "%ld" : "-", w->width);
-        fprintf(f, "%-20s %-13.13s %6s %-22.22s %-18.18s %12s %12s %12s  %s\n", w->id, w->preset, m,
+        char id[40];
+        snprintf(id, sizeof id, "%s%s", w->id, w->is_control ? "*" : "");
+        fprintf(f, "%-20s %-13.13s %6s %-22.22s %-18.18s %12s %12s %12s  %s\n", id, w->preset, m,
                 w->data, w->backend, report_fmt_num(b[0], sizeof b[0], w->lhs),
                 report_fmt_num(b[1], sizeof b[1], w->rhs),
                 report_fmt_num(b[2], sizeof b[2], w->digits), thm_verdict_name(w->verdict));
     }
-    fprintf(f, "\n");
+    fprintf(f, "(* a control: a case built so that the assertion is false)\n\n");
 }
 
 int cli_run_job_finish(cli_run_job *job)
@@ -580,8 +583,8 @@ int cli_run_job_finish(cli_run_job *job)
         print_rows(stdout, run->fams[k], res);
         thm_results_clear(res);
     }
-    int counts[THM_VERDICTS];
-    report_run_counts(counts, run);
+    report_totals tot;
+    report_run_totals(&tot, run);
     report_env env;
     report_env_get(&env);
     deq_error_t err;
@@ -596,14 +599,14 @@ int cli_run_job_finish(cli_run_job *job)
         bad_output = 1;
     }
     long done = report_run_n_done(run);
-    printf("%d HOLDS, %d VIOLATED, %d INCONCLUSIVE, %d N/A, %d ERROR over %ld of %ld cases; "
-           "report: %s\n",
-           counts[THM_HOLDS], counts[THM_VIOLATED], counts[THM_INCONCLUSIVE], counts[THM_NA],
-           counts[THM_ERROR], done, run->n_cases, job->report);
+    char line[320];
+    report_totals_line(line, sizeof line, &tot);
+    printf("%s over %ld of %ld cases; report: %s\n", line, done, run->n_cases, job->report);
+    int failed = report_run_failed(run);
     if (job->ckpt_fd >= 0)
         close(job->ckpt_fd);
     report_run_clear(run);
-    return counts[THM_VIOLATED] || counts[THM_ERROR] || bad_output ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    return failed || bad_output ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 /* ---------- progress ---------- */

@@ -38,9 +38,29 @@ static json_t *row_json(const thm_row *r, long run_case)
     json_object_set_new(o, "backend", json_string(r->backend));
     json_object_set_new(o, "lhs", number_or_null(r->lhs));
     json_object_set_new(o, "rhs", number_or_null(r->rhs));
+    json_object_set_new(o, "lhs_lo", number_or_null(r->lhs_lo));
+    json_object_set_new(o, "lhs_hi", number_or_null(r->lhs_hi));
+    json_object_set_new(o, "rhs_lo", number_or_null(r->rhs_lo));
+    json_object_set_new(o, "rhs_hi", number_or_null(r->rhs_hi));
+    json_object_set_new(o, "error_kind", json_string(thm_error_kind_name(r->error_kind)));
+    json_object_set_new(o, "trivial", number_or_null(r->trivial));
+    json_object_set_new(o, "tightness", number_or_null(thm_row_tightness(r)));
     json_object_set_new(o, "margin", number_or_null(r->margin));
     json_object_set_new(o, "tolerance", number_or_null(r->tolerance));
     json_object_set_new(o, "digits", number_or_null(r->digits));
+    json_t *h = json_array();
+    for (int k = 0; k < r->n_hyp; k++)
+        json_array_append_new(h, json_pack("{sssosssosb}", "name", r->hyp[k].name, "value",
+                                           number_or_null(r->hyp[k].value), "relation",
+                                           r->hyp[k].relation, "required",
+                                           number_or_null(r->hyp[k].required), "met",
+                                           r->hyp[k].met));
+    json_object_set_new(o, "hypotheses", h);
+    if (r->observed != THM_OBS_NONE)
+        json_object_set_new(o, "observed", json_string(thm_observed_name(r->observed)));
+    if (r->is_control)
+        json_object_set_new(o, "expect", json_string(r->expect_withheld ? "WITHHELD" : "VIOLATED"));
+    json_object_set_new(o, "failed", json_boolean(r->failed));
     json_object_set_new(o, "verdict", json_string(thm_verdict_name(r->verdict)));
     json_object_set_new(o, "note", json_string(r->note));
     return o;
@@ -179,10 +199,44 @@ static deq_status row_read(thm_row *r, json_t *o, const char *where, deq_error_t
     string_read(r->backend, sizeof r->backend, json_object_get(o, "backend"));
     r->lhs = number_read(json_object_get(o, "lhs"));
     r->rhs = number_read(json_object_get(o, "rhs"));
+    r->lhs_lo = number_read(json_object_get(o, "lhs_lo"));
+    r->lhs_hi = number_read(json_object_get(o, "lhs_hi"));
+    r->rhs_lo = number_read(json_object_get(o, "rhs_lo"));
+    r->rhs_hi = number_read(json_object_get(o, "rhs_hi"));
+    r->trivial = number_read(json_object_get(o, "trivial"));
     r->margin = number_read(json_object_get(o, "margin"));
     r->tolerance = number_read(json_object_get(o, "tolerance"));
     r->digits = number_read(json_object_get(o, "digits"));
     string_read(r->note, sizeof r->note, json_object_get(o, "note"));
+    const char *ek = json_string_value(json_object_get(o, "error_kind"));
+    if (!ek || (strcmp(ek, "certified") != 0 && strcmp(ek, "estimated") != 0))
+        return bad(err, where, "result row without a valid error_kind");
+    r->error_kind = strcmp(ek, "certified") == 0 ? THM_CERTIFIED : THM_ESTIMATED;
+    json_t *hyp = json_object_get(o, "hypotheses");
+    if (!json_is_array(hyp) || json_array_size(hyp) > THM_MAX_HYPOTHESES)
+        return bad(err, where, "result row without a valid hypotheses array");
+    for (size_t k = 0; k < json_array_size(hyp); k++) {
+        json_t *h = json_array_get(hyp, k);
+        thm_hypothesis *t = &r->hyp[r->n_hyp++];
+        const char *rel = json_string_value(json_object_get(h, "relation"));
+        if (!json_is_string(json_object_get(h, "name")) || !rel || strlen(rel) >= sizeof t->relation ||
+            !json_is_boolean(json_object_get(h, "met")))
+            return bad(err, where, "malformed hypothesis in a result row");
+        string_read(t->name, sizeof t->name, json_object_get(h, "name"));
+        snprintf(t->relation, sizeof t->relation, "%s", rel);
+        t->value = number_read(json_object_get(h, "value"));
+        t->required = number_read(json_object_get(h, "required"));
+        t->met = json_is_true(json_object_get(h, "met"));
+    }
+    const char *obs = json_string_value(json_object_get(o, "observed"));
+    r->observed = THM_OBS_NONE;
+    for (int k = THM_OBS_HOLDS; obs && k <= THM_OBS_UNDECIDED; k++)
+        if (strcmp(obs, thm_observed_name((thm_observed)k)) == 0)
+            r->observed = (thm_observed)k;
+    const char *expect = json_string_value(json_object_get(o, "expect"));
+    r->is_control = expect != NULL;
+    r->expect_withheld = expect && strcmp(expect, "WITHHELD") == 0;
+    r->failed = json_is_true(json_object_get(o, "failed"));
     r->verdict = THM_VERDICTS;
     for (int v = 0; v < THM_VERDICTS; v++)
         if (strcmp(verdict, thm_verdict_name((thm_verdict)v)) == 0)
@@ -260,10 +314,34 @@ static json_t *env_json(const report_env *e)
                      "blas", e->blas, "jansson", e->jansson);
 }
 
+/* The run's totals: verdict counts over the rows, and the controls. */
+static json_t *summary_json(const report_run_t run)
+{
+    report_totals t;
+    report_run_totals(&t, run);
+    json_t *o = json_object(), *c = json_object(), *broken = json_array();
+    for (int v = 0; v < THM_VERDICTS; v++)
+        if (v != THM_WITHHELD)
+            json_object_set_new(c, thm_verdict_name((thm_verdict)v), json_integer(t.counts[v]));
+    json_object_set_new(o, "verdicts", c);
+    json_object_set_new(o, "controls_total", json_integer(t.controls_total));
+    json_object_set_new(o, "controls_caught", json_integer(t.controls_caught));
+    for (int f = 0; f < run->nfam; f++)
+        for (int k = 0; k < run->fams[f]->n_checks; k++) {
+            char why[160];
+            const thm_check *ch = &run->fams[f]->checks[k];
+            if (report_run_check_broken(why, sizeof why, run, ch))
+                json_array_append_new(broken, json_pack("{ssss}", "id", ch->id, "why", why));
+        }
+    json_object_set_new(o, "checker_broken", broken);
+    return o;
+}
+
 deq_status report_json_write(const char *path, const report_run_t run, const report_env *env,
                              deq_error_t err)
 {
-    json_t *top = json_object(), *rows = json_array(), *ser = json_array(), *cases = json_array();
+    json_t *top = json_object(), *rows = json_array(), *ctl = json_array(), *ser = json_array(),
+           *cases = json_array();
     json_object_set_new(top, "tool", json_string("deqcheck"));
     json_object_set_new(top, "version", json_string(DEQCHECK_VERSION));
     json_object_set_new(top, "profile", json_string(run->cfg.profile));
@@ -276,17 +354,23 @@ deq_status report_json_write(const char *path, const report_run_t run, const rep
         if (!run->done[k])
             continue;
         /* the file is the case records laid side by side (report_json_read
-         * regroups them) */
-        json_t *rec = report_json_case(run, k);
+         * regroups them); a case's controls go to "controls", its other rows
+         * to "checks" */
+        json_t *rec = report_json_case(run, k), *rr = json_object_get(rec, "rows");
         json_array_append_new(cases, json_pack("{sOsO}", "index", json_object_get(rec, "index"),
                                                "key", json_object_get(rec, "key")));
-        json_array_extend(rows, json_object_get(rec, "rows"));
+        for (size_t r = 0; r < json_array_size(rr); r++) {
+            json_t *row = json_array_get(rr, r);
+            json_array_append(json_object_get(row, "expect") ? ctl : rows, row);
+        }
         json_array_extend(ser, json_object_get(rec, "series"));
         json_decref(rec);
     }
     json_object_set_new(top, "cases", cases);
     json_object_set_new(top, "checks", rows);
+    json_object_set_new(top, "controls", ctl);
     json_object_set_new(top, "series", ser);
+    json_object_set_new(top, "summary", summary_json(run));
     /* 17 significant digits: every double round-trips */
     int rc = json_dump_file(top, path, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(top);
@@ -303,8 +387,9 @@ deq_status report_json_read(report_run_t run, int *have_run, const char *path, d
         return deq_error_set(err, DEQ_ERR_INPUT, "%s:%d: %s", path, je.line, je.text);
     deq_status st = DEQ_OK;
     json_t *cfg = json_object_get(top, "config"), *rows = json_object_get(top, "checks"),
-           *ser = json_object_get(top, "series");
-    if (!json_is_object(cfg) || !json_is_array(rows) || !json_is_array(ser)) {
+           *ctl = json_object_get(top, "controls"), *ser = json_object_get(top, "series");
+    if (!json_is_object(cfg) || !json_is_array(rows) || !json_is_array(ctl) ||
+        !json_is_array(ser)) {
         json_decref(top);
         return bad(err, path, "not a deqcheck result file with its run configuration");
     }
@@ -340,8 +425,9 @@ deq_status report_json_read(report_run_t run, int *have_run, const char *path, d
         json_t *ce = json_array_get(cases, c);
         long k = (long)json_integer_value(json_object_get(ce, "index"));
         json_t *rec = json_object(), *rr = json_array(), *ss = json_array();
-        for (size_t r = 0; r < json_array_size(rows); r++) {
-            json_t *row = json_array_get(rows, r);
+        for (size_t r = 0; r < json_array_size(rows) + json_array_size(ctl); r++) {
+            size_t nr = json_array_size(rows);
+            json_t *row = r < nr ? json_array_get(rows, r) : json_array_get(ctl, r - nr);
             if (json_integer_value(json_object_get(row, "run_case")) == k)
                 json_array_append(rr, row);
         }
@@ -368,7 +454,8 @@ deq_status report_json_read(report_run_t run, int *have_run, const char *path, d
 static void row_key(char *buf, size_t len, json_t *row)
 {
     json_t *c = json_object_get(row, "case");
-    snprintf(buf, len, "%s|%s|%lld|%lld|%lld|%s|%s", json_string_value(json_object_get(row, "id")),
+    snprintf(buf, len, "%s%s|%s|%lld|%lld|%lld|%s|%s", json_string_value(json_object_get(row, "id")),
+             json_object_get(row, "expect") ? " control" : "",
              json_string_value(json_object_get(c, "preset")),
              (long long)json_integer_value(json_object_get(c, "width")),
              (long long)json_integer_value(json_object_get(c, "n")),
@@ -385,14 +472,16 @@ static json_t *load_checks(const char *path, deq_error_t err)
         deq_error_set(err, DEQ_ERR_INPUT, "%s:%d: %s", path, je.line, je.text);
         return NULL;
     }
-    json_t *checks = json_object_get(top, "checks");
-    if (!json_is_array(checks)) {
-        deq_error_set(err, DEQ_ERR_INPUT, "%s: not a deqcheck result file (no \"checks\" array)",
+    json_t *checks = json_object_get(top, "checks"), *ctl = json_object_get(top, "controls");
+    if (!json_is_array(checks) || !json_is_array(ctl)) {
+        deq_error_set(err, DEQ_ERR_INPUT,
+                      "%s: not a deqcheck result file (no \"checks\" and \"controls\" arrays)",
                       path);
         json_decref(top);
         return NULL;
     }
     json_incref(checks);
+    json_array_extend(checks, ctl);
     json_decref(top);
     return checks;
 }

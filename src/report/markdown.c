@@ -349,6 +349,18 @@ static void put_cell(FILE *f, const char *s)
     fputs(" |", f);
 }
 
+const char *const report_verdict_legend =
+    "How to read a verdict. Each row asserts lhs <= rhs, and each side carries an interval that "
+    "contains its true value (error kind *certified*: rigorous error bounds) or its estimate with "
+    "an error bar (*estimated*: a precision ladder or the spread over seeds). HOLDS means the "
+    "whole lhs interval lies at or below the whole rhs interval, VIOLATED that it lies strictly "
+    "above it, and INCONCLUSIVE that they overlap; VACUOUS means rhs is at or beyond the trivial "
+    "bound of its quantity (a probability of 1, a rate factor of 1), so the inequality says "
+    "nothing, and N/A that a hypothesis of the theorem is not met on that case (the row still "
+    "says what was observed). Every check that asserts something also runs a control, a case "
+    "built so that the assertion is false: it must come out VIOLATED (or its certificate "
+    "WITHHELD), otherwise the check is reported as CHECKER BROKEN and the run fails.";
+
 const char *report_fmt_num(char *buf, size_t len, double x)
 {
     if (isnan(x))
@@ -370,27 +382,69 @@ static void put_plot(FILE *f, const int written[PLOT_COUNT], int k, const char *
         fprintf(f, "*Plot \"%s\" skipped: %s.*\n\n", plot_infos[k].name, skipped);
 }
 
-static void write_rows(FILE *f, const thm_results_t all, const char *id)
+/* "v [lo, hi]", or "v" alone when the interval is the point. */
+static const char *fmt_interval(char *buf, size_t len, double v, double lo, double hi)
 {
-    fprintf(f, "| preset | m | n | seed | data | backend | lhs | rhs | margin | tolerance "
-               "| digits | verdict | note |\n");
-    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    char a[40], b[40], c[40];
+    if (lo == v && hi == v)
+        return report_fmt_num(buf, len, v);
+    snprintf(buf, len, "%s [%s, %s]", report_fmt_num(a, sizeof a, v),
+             report_fmt_num(b, sizeof b, lo), report_fmt_num(c, sizeof c, hi));
+    return buf;
+}
+
+/* "name value rel required ✓/✗; ..." */
+static const char *fmt_hypotheses(char *buf, size_t len, const thm_row *w)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < w->n_hyp && used < len; k++) {
+        const thm_hypothesis *h = &w->hyp[k];
+        char a[40], b[40];
+        used += (size_t)snprintf(buf + used, len - used, "%s%s %s %s %s: %s", k ? "; " : "",
+                                 h->name, report_fmt_num(a, sizeof a, h->value), h->relation,
+                                 report_fmt_num(b, sizeof b, h->required), h->met ? "met" : "NOT met");
+    }
+    return w->n_hyp ? buf : "-";
+}
+
+static void write_rows(FILE *f, const thm_results_t all, const char *id, int controls)
+{
+    int any = 0;
+    for (long r = 0; r < all->len && !any; r++)
+        any = strcmp(all->rows[r].id, id) == 0 && all->rows[r].is_control == controls;
+    if (!any) {
+        if (!controls)
+            fprintf(f, "No rows in this run.\n\n");
+        return;
+    }
+    if (controls)
+        fprintf(f, "Controls (cases built so that the assertion is false; each must come out "
+                   "VIOLATED, or WITHHELD for a certificate):\n\n");
+    fprintf(f, "| preset | m | n | seed | data | backend | lhs [lo, hi] | rhs [lo, hi] | error "
+               "| tightness | tolerance | digits | hypotheses | verdict | note |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (long r = 0; r < all->len; r++) {
         const thm_row *w = &all->rows[r];
-        if (strcmp(w->id, id) != 0)
+        if (strcmp(w->id, id) != 0 || w->is_control != controls)
             continue;
-        char b[8][40];
+        char b[8][128], hyp[400], verdict[48];
         snprintf(b[0], sizeof b[0], w->width >= 0 ? "%ld" : "-", w->width);
         snprintf(b[1], sizeof b[1], w->n >= 0 ? "%ld" : "-", w->n);
         snprintf(b[2], sizeof b[2], "%lu", w->seed);
+        if (w->verdict == THM_NA && w->observed != THM_OBS_NONE)
+            snprintf(verdict, sizeof verdict, "N/A (observed: %s)", thm_observed_name(w->observed));
+        else
+            snprintf(verdict, sizeof verdict, "%s", thm_verdict_name(w->verdict));
         fputs("|", f);
         const char *cells[] = {w->preset, b[0], b[1], b[2], w->data, w->backend,
-                               report_fmt_num(b[3], sizeof b[3], w->lhs),
-                               report_fmt_num(b[4], sizeof b[4], w->rhs),
-                               report_fmt_num(b[5], sizeof b[5], w->margin),
+                               fmt_interval(b[3], sizeof b[3], w->lhs, w->lhs_lo, w->lhs_hi),
+                               fmt_interval(b[4], sizeof b[4], w->rhs, w->rhs_lo, w->rhs_hi),
+                               thm_error_kind_name(w->error_kind),
+                               report_fmt_num(b[5], sizeof b[5], thm_row_tightness(w)),
                                report_fmt_num(b[6], sizeof b[6], w->tolerance),
                                report_fmt_num(b[7], sizeof b[7], w->digits),
-                               thm_verdict_name(w->verdict), w->note};
+                               fmt_hypotheses(hyp, sizeof hyp, w), verdict, w->note};
         for (size_t q = 0; q < sizeof cells / sizeof *cells; q++)
             put_cell(f, cells[q]);
         fputs("\n", f);
@@ -449,23 +503,49 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
     else
         draw_plots(written, run, all, gp, dir, stem);
 
-    fprintf(f, "# deqcheck report\n\n## Summary\n\n");
+    report_totals tot;
+    report_run_totals(&tot, run);
+    char line[320];
+    report_totals_line(line, sizeof line, &tot);
+    fprintf(f, "# deqcheck report\n\n## Summary\n\n**%s.**\n\n", line);
     long done = report_run_n_done(run);
     if (done < run->n_cases)
         fprintf(f, "**Partial run: %ld of %ld cases** (a shard or an interrupted run; `deqcheck "
                    "merge` assembles the whole).\n\n", done, run->n_cases);
-    fprintf(f, "| check | source | kind | HOLDS | VIOLATED | INCONCLUSIVE | N/A | ERROR |\n");
-    fprintf(f, "|---|---|---|---|---|---|---|---|\n");
+    for (int k = 0; k < run->nfam; k++)
+        for (int c = 0; c < run->fams[k]->n_checks; c++) {
+            char why[160];
+            const thm_check *ch = &run->fams[k]->checks[c];
+            if (report_run_check_broken(why, sizeof why, run, ch))
+                fprintf(f, "- **CHECKER BROKEN: %s**: %s. Its verdicts cannot be trusted.\n",
+                        ch->id, why);
+        }
+    for (long r = 0; r < all->len; r++)
+        if (!all->rows[r].is_control &&
+            (all->rows[r].verdict == THM_VIOLATED || all->rows[r].verdict == THM_ERROR ||
+             all->rows[r].verdict == THM_UNSET))
+            fprintf(f, "- **%s %s**: %s, m = %ld, %s, %s: %s\n", all->rows[r].id,
+                    thm_verdict_name(all->rows[r].verdict), all->rows[r].preset,
+                    all->rows[r].width, all->rows[r].data, all->rows[r].backend, all->rows[r].note);
+    fprintf(f, "\n%s\n\n", report_verdict_legend);
+    fprintf(f, "| check | source | kind | HOLDS | VIOLATED | INCONCLUSIVE | VACUOUS | N/A | REPORTED "
+               "| ERROR | controls caught |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < run->nfam; k++)
         for (int c = 0; c < run->fams[k]->n_checks; c++) {
             const thm_check *ch = &run->fams[k]->checks[c];
-            int counts[THM_VERDICTS] = {0};
+            int counts[THM_VERDICTS] = {0}, nctl = 0, caught = 0;
             for (long r = 0; r < all->len; r++)
-                if (strcmp(all->rows[r].id, ch->id) == 0)
-                    counts[all->rows[r].verdict]++;
-            fprintf(f, "| %s | %s | %s | %d | %d | %d | %d | %d |\n", ch->id, ch->source,
-                    thm_kind_name(ch->kind), counts[THM_HOLDS], counts[THM_VIOLATED],
-                    counts[THM_INCONCLUSIVE], counts[THM_NA], counts[THM_ERROR]);
+                if (strcmp(all->rows[r].id, ch->id) == 0) {
+                    if (all->rows[r].is_control)
+                        nctl++, caught += thm_control_caught(&all->rows[r]);
+                    else
+                        counts[all->rows[r].verdict]++;
+                }
+            fprintf(f, "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d of %d |\n", ch->id,
+                    ch->source, thm_kind_name(ch->kind), counts[THM_HOLDS], counts[THM_VIOLATED],
+                    counts[THM_INCONCLUSIVE], counts[THM_VACUOUS], counts[THM_NA],
+                    counts[THM_REPORTED], counts[THM_ERROR] + counts[THM_UNSET], caught, nctl);
         }
     fprintf(f, "\nEnvironment: deqcheck %s (revision %s), compiled by %s; GSL %s, MPFR %s, GMP %s, "
                "jansson %s; BLAS %s.\n\n",
@@ -490,7 +570,8 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
             const thm_check *ch = &run->fams[k]->checks[c];
             fprintf(f, "### %s (%s, %s)\n\nAsserted: %s.\n\n", ch->id, ch->source,
                     thm_kind_name(ch->kind), ch->assertion);
-            write_rows(f, all, ch->id);
+            write_rows(f, all, ch->id, 0);
+            write_rows(f, all, ch->id, 1);
             for (int q = 0; q < PLOT_COUNT; q++)
                 if (plot_infos[q].check && strcmp(plot_infos[q].check, ch->id) == 0)
                     put_plot(f, written, q, stem, skipped);

@@ -23,5 +23,7 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
 
 /* A number as the report prints it: %.4g, or "-" for NaN. Returns buf. */
 const char *report_fmt_num(char *buf, size_t len, double x);
+/* Three sentences on how to read a verdict, for reports and --help. */
+extern const char *const report_verdict_legend;
 
 #endif

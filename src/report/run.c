@@ -101,13 +101,24 @@ void report_run_case(report_run_t run, long k)
     thm_results_clear(res);
     thm_case_run(res, &run->cases[k], &run->cfg);
     long kept = 0;
+    /* controls are kept whatever the backend: they vouch for the checks */
     for (long r = 0; r < res->len; r++)
-        if (backend_kept(run->backend, res->rows[r].backend))
+        if (res->rows[r].is_control || backend_kept(run->backend, res->rows[r].backend))
             res->rows[kept++] = res->rows[r];
     res->len = kept;
     for (long r = 0; r < res->len; r++) {
         thm_row *w = &res->rows[r];
         text_clean(w->preset), text_clean(w->data), text_clean(w->backend), text_clean(w->note);
+        /* the verdict follows from the row's intervals and hypotheses alone: a
+         * checker that set it any other way is caught here */
+        thm_row again = *w;
+        thm_row_judge(&again);
+        if (w->verdict != THM_UNSET && again.verdict != w->verdict) {
+            snprintf(w->note, sizeof w->note,
+                     "checker defect: verdict %s does not follow from the row's numbers (%s)",
+                     thm_verdict_name(w->verdict), thm_verdict_name(again.verdict));
+            w->verdict = THM_ERROR;
+        }
     }
     for (long q = 0; q < res->n_series; q++)
         text_clean(res->series[q]->label);
@@ -127,7 +138,79 @@ void report_run_counts(int counts[THM_VERDICTS], const report_run_t run)
         counts[v] = 0;
     for (long k = 0; k < run->n_cases; k++)
         for (long r = 0; run->done[k] && r < run->results[k].len; r++)
-            counts[run->results[k].rows[r].verdict]++;
+            if (!run->results[k].rows[r].is_control)
+                counts[run->results[k].rows[r].verdict]++;
+}
+
+int report_run_check_broken(char *why, size_t len, const report_run_t run, const thm_check *ch)
+{
+    if (ch->kind == THM_REPORT)
+        return 0;
+    long rows = 0, controls = 0;
+    for (long k = 0; k < run->n_cases; k++)
+        for (long r = 0; run->done[k] && r < run->results[k].len; r++) {
+            const thm_row *w = &run->results[k].rows[r];
+            if (strcmp(w->id, ch->id) != 0)
+                continue;
+            if (!w->is_control) {
+                rows++;
+                continue;
+            }
+            controls++;
+            if (!thm_control_caught(w)) {
+                snprintf(why, len, "its control (%s, m = %ld) came out %s, not %s", w->data,
+                         w->width, thm_verdict_name(w->verdict),
+                         w->expect_withheld ? "WITHHELD" : "VIOLATED");
+                return 1;
+            }
+        }
+    if (rows > 0 && controls == 0 && report_run_n_done(run) == run->n_cases) {
+        snprintf(why, len, "no control ran: nothing shows this check can fail");
+        return 1;
+    }
+    return 0;
+}
+
+void report_run_totals(report_totals *t, const report_run_t run)
+{
+    memset(t, 0, sizeof *t);
+    report_run_counts(t->counts, run);
+    for (long k = 0; k < run->n_cases; k++)
+        for (long r = 0; run->done[k] && r < run->results[k].len; r++)
+            if (run->results[k].rows[r].is_control) {
+                t->controls_total++;
+                t->controls_caught += thm_control_caught(&run->results[k].rows[r]);
+            }
+    char why[160];
+    for (int f = 0; f < run->nfam; f++)
+        for (int c = 0; c < run->fams[f]->n_checks; c++)
+            t->broken += report_run_check_broken(why, sizeof why, run, &run->fams[f]->checks[c]);
+}
+
+void report_totals_line(char *buf, size_t len, const report_totals *t)
+{
+    static const thm_verdict order[] = {THM_HOLDS,   THM_VIOLATED, THM_INCONCLUSIVE, THM_VACUOUS,
+                                        THM_NA,      THM_REPORTED, THM_ERROR};
+    size_t used = 0;
+    for (size_t k = 0; k < sizeof order / sizeof *order && used < len; k++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%d %s", k ? ", " : "",
+                                 t->counts[order[k]], thm_verdict_name(order[k]));
+    if (t->counts[THM_UNSET] && used < len)
+        used += (size_t)snprintf(buf + used, len - used, ", %d UNSET (checker defect)",
+                                 t->counts[THM_UNSET]);
+    if (used < len)
+        used += (size_t)snprintf(buf + used, len - used, "; controls caught %d of %d",
+                                 t->controls_caught, t->controls_total);
+    if (t->broken && used < len)
+        snprintf(buf + used, len - used, "; %d CHECKER%s BROKEN", t->broken,
+                 t->broken == 1 ? "" : "S");
+}
+
+int report_run_failed(const report_run_t run)
+{
+    report_totals t;
+    report_run_totals(&t, run);
+    return t.counts[THM_VIOLATED] || t.counts[THM_ERROR] || t.counts[THM_UNSET] || t.broken;
 }
 
 long report_run_n_done(const report_run_t run)

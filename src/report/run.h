@@ -39,8 +39,30 @@ void report_run_case(report_run_t run, long k);
 /* The rows and series of family f over its done cases, in case order. */
 void report_run_family_results(thm_results_t out, const report_run_t run, int f);
 
-/* Verdict counts over the done cases. */
+/* Verdict counts over the done cases' rows (controls apart). */
 void report_run_counts(int counts[THM_VERDICTS], const report_run_t run);
+
+/* A run's totals: verdict counts of its rows, its controls, and how many
+ * checks are broken (report_run_check_broken). */
+typedef struct {
+    int counts[THM_VERDICTS];
+    int controls_total, controls_caught;
+    int broken;
+} report_totals;
+void report_run_totals(report_totals *t, const report_run_t run);
+
+/* Is check ch broken in this run? A check of kind exact or asymptotic with
+ * rows is broken when one of its controls was not caught (VIOLATED or
+ * WITHHELD; an ERROR is not a catch) or, in a complete run, when it has no
+ * control. Writes the reason to why. */
+int report_run_check_broken(char *why, size_t len, const report_run_t run, const thm_check *ch);
+
+/* "N HOLDS, N VIOLATED, ... ; controls caught C of T[; K CHECKERS BROKEN]" */
+void report_totals_line(char *buf, size_t len, const report_totals *t);
+
+/* Does the run fail (exit status 1)? A row VIOLATED, ERROR or UNSET, or a
+ * checker broken. */
+int report_run_failed(const report_run_t run);
 
 /* Done cases / all cases. */
 long report_run_n_done(const report_run_t run);
