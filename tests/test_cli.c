@@ -2,6 +2,7 @@
  * naming the file and line or the flag), non-convergence (exit 1, nothing
  * written), and `deqcheck solve` against an independent naive Picard
  * iteration written here at twice the precision. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -664,6 +665,67 @@ Test(cli, fashion_mnist_missing_is_na_with_the_install_command, .timeout = 120)
     expect_bad("--classes", test_run_cli("run", "--classes", " 0, 1", NULL));
 }
 
+/* The verdict model read through a run's JSON, as a reader of the file would:
+ * no row unjudged; every HOLDS row has lhs_hi <= rhs_lo and rhs below its
+ * trivial bound; every VIOLATED row lhs_lo > rhs_hi; every row of an exact or
+ * asymptotic check lists hypotheses; every such check has a control, and every
+ * control is caught. */
+static void expect_verdict_model(const char *path)
+{
+    json_error_t je;
+    json_t *top = json_load_file(path, 0, &je);
+    cr_assert_not_null(top, "%s: %s", path, je.text);
+    json_t *rows = json_object_get(top, "checks"), *ctl = json_object_get(top, "controls");
+    cr_assert(json_is_array(rows) && json_is_array(ctl), "%s lacks checks or controls", path);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        const char *id = json_string_value(json_object_get(r, "id"));
+        const char *v = json_string_value(json_object_get(r, "verdict"));
+        const char *kind = json_string_value(json_object_get(r, "kind"));
+        cr_assert(id && v && kind);
+        cr_expect_str_neq(v, "UNSET", "%s: a row was never judged", id);
+        double llo = json_number_value(json_object_get(r, "lhs_lo"));
+        double lhi = json_number_value(json_object_get(r, "lhs_hi"));
+        double rlo = json_number_value(json_object_get(r, "rhs_lo"));
+        double rhi = json_number_value(json_object_get(r, "rhs_hi"));
+        double rhs = json_number_value(json_object_get(r, "rhs"));
+        json_t *triv = json_object_get(r, "trivial");
+        if (strcmp(v, "HOLDS") == 0) {
+            cr_expect(json_is_number(json_object_get(r, "lhs_hi")) &&
+                          json_is_number(json_object_get(r, "rhs_lo")) && lhi <= rlo,
+                      "%s HOLDS with lhs_hi %g > rhs_lo %g", id, lhi, rlo);
+            cr_expect(!json_is_number(triv) || rhs < json_number_value(triv),
+                      "%s HOLDS with rhs %g at or above its trivial bound %g", id, rhs,
+                      json_number_value(triv));
+        }
+        if (strcmp(v, "VIOLATED") == 0)
+            cr_expect(llo > rhi, "%s VIOLATED with lhs_lo %g <= rhs_hi %g", id, llo, rhi);
+        const char *ek = json_string_value(json_object_get(r, "error_kind"));
+        cr_expect(ek && (strcmp(ek, "certified") == 0 || strcmp(ek, "estimated") == 0), "%s", id);
+        if (strcmp(kind, "report") != 0) {
+            cr_expect(json_array_size(json_object_get(r, "hypotheses")) > 0,
+                      "%s (%s) row without hypotheses", id, kind);
+            int found = 0;
+            size_t j;
+            json_t *c;
+            json_array_foreach(ctl, j, c) {
+                if (strcmp(json_string_value(json_object_get(c, "id")), id) != 0)
+                    continue;
+                found = 1;
+                const char *cv = json_string_value(json_object_get(c, "verdict"));
+                cr_expect(strcmp(cv, "VIOLATED") == 0 || strcmp(cv, "WITHHELD") == 0,
+                          "control of %s came out %s: %s", id, cv,
+                          json_string_value(json_object_get(c, "note")));
+            }
+            cr_expect(found, "%s (%s) has no control", id, kind);
+        }
+    }
+    json_t *broken = json_object_get(json_object_get(top, "summary"), "checker_broken");
+    cr_expect_eq(json_array_size(broken), 0, "%zu checkers broken", json_array_size(broken));
+    json_decref(top);
+}
+
 Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
 {
     /* the regression check of THEOREMS §5: same verdicts, no digits lost beyond 2 */
@@ -673,6 +735,7 @@ Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
     snprintf(json, sizeof json, "%s/quick.json", dir);
     int st = test_run_cli("run", "--profile", "quick", "--report", report, "--json", json, NULL);
     cr_assert_eq(st, 0, "quick profile exit %d: %s", st, test_cli_err);
+    expect_verdict_model(json);
     const char *baseline = test_source_path("reference/quick-baseline.json");
     char base[4096];
     snprintf(base, sizeof base, "%s", baseline);
