@@ -70,6 +70,15 @@ void thm_case_run(thm_results_t out, const thm_case *c, const thm_config *cfg)
     c->fam->parts[c->part].run(out, &one);
 }
 
+thm_scale thm_scale_of_profile(const char *profile)
+{
+    if (profile && strcmp(profile, "paper") == 0)
+        return THM_SCALE_PAPER;
+    if (profile && strcmp(profile, "default") == 0)
+        return THM_SCALE_DEFAULT;
+    return THM_SCALE_QUICK;
+}
+
 const char *thm_verdict_name(thm_verdict v)
 {
     static const char *const names[] = {"HOLDS",    "VIOLATED", "INCONCLUSIVE",

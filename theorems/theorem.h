@@ -160,9 +160,16 @@ thm_series *thm_results_add_series(thm_results_t r, const char *plot, const char
 /* Appends copies of src's rows and series to dst. */
 void thm_results_append(thm_results_t dst, const thm_results_t src);
 
+/* The scale of a run's work beyond its widths (GD steps, truncation orders,
+ * data sizes): the profile's, named, never guessed from the number of widths. */
+typedef enum { THM_SCALE_QUICK = 0, THM_SCALE_DEFAULT, THM_SCALE_PAPER } thm_scale;
+/* The scale of a profile by name; an unknown name is THM_SCALE_QUICK. */
+thm_scale thm_scale_of_profile(const char *profile);
+
 /* What a run covers: sizes, seeds, precision (THEOREMS §6 profiles). */
 typedef struct {
     const char *profile;
+    thm_scale scale;      /* thm_scale_of_profile(profile) */
     long widths[8];
     int n_widths;
     long d, n;

@@ -108,9 +108,14 @@ static void run_help(FILE *f, const char *prog)
 "A case is one part of a family for one preset or data set (e.g.\n"
 "well-posedness/networks/gao2021); cases are the unit of checkpoints, shards and MPI.\n"
 "\n"
-"Verdicts: HOLDS, VIOLATED, INCONCLUSIVE, N/A (a hypothesis not met; the row says\n"
-"what was observed), ERROR (NaN/Inf or solver failure). Same seed and options give\n"
-"an identical report.\n"
+"Verdicts (README \"How to read a verdict\"): each row asserts lhs <= rhs with an\n"
+"interval on each side (certified or estimated). HOLDS: lhs_hi <= rhs_lo; VIOLATED:\n"
+"lhs_lo > rhs_hi; INCONCLUSIVE: the intervals overlap; VACUOUS: rhs at or beyond the\n"
+"trivial bound of its quantity; N/A: a hypothesis of the theorem not met (the row says\n"
+"what was observed); REPORTED: a check that asserts nothing; ERROR: NaN or a failed\n"
+"computation. Every check also runs a control, a case where its assertion is false,\n"
+"which must come out VIOLATED (or WITHHELD for a certificate); otherwise the check is\n"
+"CHECKER BROKEN. Same seed and options give an identical report.\n"
 "\n"
 "Exit status: 0 nothing VIOLATED or ERROR and every control caught; 1 a row VIOLATED or\n"
 "ERROR, or a CHECKER BROKEN (a control that did not come out VIOLATED/WITHHELD); 2 bad usage.\n",
@@ -419,6 +424,7 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
     thm_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.profile = prof->name;
+    cfg.scale = thm_scale_of_profile(prof->name);
     memcpy(cfg.widths, prof->widths, sizeof cfg.widths);
     cfg.n_widths = prof->n_widths;
     cfg.d = prof->d;

@@ -12,6 +12,7 @@ void report_run_init(report_run_t run, const thm_config *cfg, report_backend bac
     run->cfg.sub = -1;
     snprintf(run->profile, sizeof run->profile, "%s", cfg->profile);
     run->cfg.profile = run->profile;
+    run->cfg.scale = thm_scale_of_profile(run->profile);
     if (cfg->fashion_dir) {
         snprintf(run->fashion_dir, sizeof run->fashion_dir, "%s", cfg->fashion_dir);
         run->cfg.fashion_dir = run->fashion_dir;
