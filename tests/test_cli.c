@@ -726,6 +726,66 @@ static void expect_verdict_model(const char *path)
     json_decref(top);
 }
 
+/* Writes a doctored copy of the result file src to dst: edit changes the
+ * parsed file in place. */
+static void doctor(const char *src, const char *dst, void (*edit)(json_t *top))
+{
+    json_error_t je;
+    json_t *top = json_load_file(src, 0, &je);
+    cr_assert_not_null(top, "%s: %s", src, je.text);
+    edit(top);
+    cr_assert_eq(json_dump_file(top, dst, JSON_INDENT(1) | JSON_REAL_PRECISION(17)), 0);
+    json_decref(top);
+}
+
+/* The first row of "checks" with a finite nonzero lhs. */
+static json_t *first_numeric_row(json_t *top)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(top, "checks"), i, r) {
+        json_t *l = json_object_get(r, "lhs");
+        if (json_is_real(l) && json_real_value(l) != 0)
+            return r;
+    }
+    cr_assert_fail("no row with a numeric lhs");
+    return NULL;
+}
+
+static void lhs_up_ten_percent(json_t *top)
+{
+    json_t *r = first_numeric_row(top);
+    double l = json_real_value(json_object_get(r, "lhs"));
+    /* the interval moves with the value, as a changed computation would move it */
+    static const char *const f[] = {"lhs", "lhs_lo", "lhs_hi"};
+    for (int k = 0; k < 3; k++) {
+        json_t *v = json_object_get(r, f[k]);
+        if (json_is_real(v))
+            json_object_set_new(r, f[k], json_real(json_real_value(v) + 0.1 * fabs(l)));
+    }
+}
+
+static void drop_first_row(json_t *top)
+{
+    json_array_remove(json_object_get(top, "checks"), 0);
+}
+
+static void malform_third_row(json_t *top)
+{
+    json_object_set_new(json_array_get(json_object_get(top, "checks"), 2), "lhs",
+                        json_string("twelve"));
+}
+
+static void other_profile(json_t *top)
+{
+    json_object_set_new(top, "profile", json_string("default"));
+}
+
+static void other_seed(json_t *top)
+{
+    json_object_set_new(top, "seed", json_integer(2));
+}
+
 Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
 {
     /* the regression check of THEOREMS §5: same verdicts, no digits lost beyond 2 */
@@ -771,6 +831,29 @@ Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
     cr_expect_eq(st, 1, "a flipped verdict went unnoticed (exit %d): %s", st, test_cli_out);
     cr_expect(strstr(test_cli_out, "HOLDS -> ERROR") != NULL, "%s", test_cli_out);
     expect_bad("nothing.json", test_run_cli("compare", base, "nothing.json", NULL));
+    /* doctored copies of this run: each regression named, each bad file refused */
+    char doc[600];
+    snprintf(doc, sizeof doc, "%s/doctored.json", dir);
+    st = test_run_cli("compare", json, json, NULL);
+    cr_expect_eq(st, 0, "a file differs from itself (exit %d): %s", st, test_cli_out);
+    doctor(json, doc, lhs_up_ten_percent);
+    st = test_run_cli("compare", json, doc, NULL);
+    cr_expect_eq(st, 1, "a 10%% change of lhs went unnoticed (exit %d): %s", st, test_cli_out);
+    cr_expect(strstr(test_cli_out, "\nlhs: ") && strstr(test_cli_out, "relative change 0.09"),
+              "%s", test_cli_out);
+    doctor(json, doc, drop_first_row);
+    st = test_run_cli("compare", json, doc, NULL);
+    cr_expect_eq(st, 1, "a missing row went unnoticed (exit %d): %s", st, test_cli_out);
+    cr_expect(strstr(test_cli_out, "missing: ") != NULL, "%s", test_cli_out);
+    st = test_run_cli("compare", doc, json, NULL);
+    cr_expect_eq(st, 1, "an added row went unnoticed (exit %d): %s", st, test_cli_out);
+    cr_expect(strstr(test_cli_out, "added: ") != NULL, "%s", test_cli_out);
+    doctor(json, doc, malform_third_row);
+    expect_bad("checks[2]: malformed row", test_run_cli("compare", json, doc, NULL));
+    doctor(json, doc, other_profile);
+    expect_bad("profile", test_run_cli("compare", json, doc, NULL));
+    doctor(json, doc, other_seed);
+    expect_bad("seed", test_run_cli("compare", doc, json, NULL));
 }
 
 /* The options of run that guard long work, each refused with exit 2 and a line

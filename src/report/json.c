@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_version.h>
@@ -450,7 +451,7 @@ deq_status report_json_read(report_run_t run, int *have_run, const char *path, d
     return st;
 }
 
-/* "id|preset|width|n|seed|data|backend", the identity of a row. */
+/* "id[ control]|preset|width|n|seed|data|backend", the identity of a row. */
 static void row_key(char *buf, size_t len, json_t *row)
 {
     json_t *c = json_object_get(row, "case");
@@ -464,7 +465,48 @@ static void row_key(char *buf, size_t len, json_t *row)
              json_string_value(json_object_get(row, "backend")));
 }
 
-static json_t *load_checks(const char *path, deq_error_t err)
+/* A number field as the writer writes it: a number, null (NaN) or "inf"/"-inf". */
+static int number_field_ok(json_t *v)
+{
+    const char *s = json_string_value(v);
+    return !v || json_is_number(v) || json_is_null(v) ||
+           (s && (strcmp(s, "inf") == 0 || strcmp(s, "-inf") == 0));
+}
+
+/* Is o a well-formed result row? what names the first defect. */
+static int row_well_formed(json_t *o, const char **what)
+{
+    json_t *c = json_object_get(o, "case");
+    const char *id = json_string_value(json_object_get(o, "id"));
+    const char *verdict = json_string_value(json_object_get(o, "verdict"));
+    static const char *const numbers[] = {"lhs", "rhs", "lhs_lo", "lhs_hi", "rhs_lo", "rhs_hi",
+                                          "digits"};
+    *what = NULL;
+    if (!json_is_object(o))
+        *what = "not an object";
+    else if (!id || !thm_check_find(id))
+        *what = "no known check id";
+    else if (!json_is_object(c) || !json_is_string(json_object_get(c, "preset")) ||
+             !json_is_string(json_object_get(c, "data")) ||
+             !json_is_integer(json_object_get(c, "seed")))
+        *what = "no valid case";
+    else if (!json_is_string(json_object_get(o, "backend")))
+        *what = "no backend";
+    else {
+        int known = 0;
+        for (int v = 0; verdict && v < THM_VERDICTS; v++)
+            known |= strcmp(verdict, thm_verdict_name((thm_verdict)v)) == 0;
+        if (!known)
+            *what = "no known verdict";
+    }
+    for (size_t k = 0; !*what && k < sizeof numbers / sizeof *numbers; k++)
+        if (!number_field_ok(json_object_get(o, numbers[k])))
+            *what = "a number field that is not a number, null, \"inf\" or \"-inf\"";
+    return *what == NULL;
+}
+
+/* The rows and controls of a result file, validated, with its top object. */
+static json_t *load_rows(json_t **top_out, const char *path, deq_error_t err)
 {
     json_error_t je;
     json_t *top = json_load_file(path, 0, &je);
@@ -473,34 +515,101 @@ static json_t *load_checks(const char *path, deq_error_t err)
         return NULL;
     }
     json_t *checks = json_object_get(top, "checks"), *ctl = json_object_get(top, "controls");
-    if (!json_is_array(checks) || !json_is_array(ctl)) {
+    if (!json_is_array(checks) || !json_is_array(ctl) ||
+        !json_is_string(json_object_get(top, "profile"))) {
         deq_error_set(err, DEQ_ERR_INPUT,
-                      "%s: not a deqcheck result file (no \"checks\" and \"controls\" arrays)",
+                      "%s: not a deqcheck result file (no profile, \"checks\" and \"controls\")",
                       path);
         json_decref(top);
         return NULL;
     }
-    json_incref(checks);
-    json_array_extend(checks, ctl);
-    json_decref(top);
-    return checks;
+    json_t *rows = json_array();
+    json_array_extend(rows, checks);
+    json_array_extend(rows, ctl);
+    for (size_t k = 0; k < json_array_size(rows); k++) {
+        const char *what;
+        if (!row_well_formed(json_array_get(rows, k), &what)) {
+            int control = k >= json_array_size(checks);
+            deq_error_set(err, DEQ_ERR_INPUT, "%s: %s[%zu]: malformed row: %s", path,
+                          control ? "controls" : "checks",
+                          control ? k - json_array_size(checks) : k, what);
+            json_decref(rows);
+            json_decref(top);
+            return NULL;
+        }
+    }
+    *top_out = top;
+    return rows;
+}
+
+/* Are the two files runs of the same profile, seed and precision? */
+static int same_run(json_t *a, json_t *b, const char *field)
+{
+    return json_equal(json_object_get(a, field), json_object_get(b, field));
+}
+
+static void revision_of(char *buf, size_t len, json_t *top)
+{
+    const char *r = json_string_value(json_object_get(json_object_get(top, "environment"),
+                                                      "revision"));
+    snprintf(buf, len, "%s", r ? r : "unknown");
+}
+
+/* Did lhs or rhs (field) move beyond the rows' error bars and rtol? */
+static int value_moved(double *rel, json_t *rb, json_t *rc, const char *field, double rtol)
+{
+    char lo[16], hi[16];
+    snprintf(lo, sizeof lo, "%s_lo", field), snprintf(hi, sizeof hi, "%s_hi", field);
+    double b = number_read(json_object_get(rb, field)), c = number_read(json_object_get(rc, field));
+    *rel = NAN;
+    if (isnan(b) || isnan(c))
+        return isnan(b) != isnan(c);
+    if (isinf(b) || isinf(c))
+        return b != c;
+    double wb = number_read(json_object_get(rb, hi)) - number_read(json_object_get(rb, lo));
+    double wc = number_read(json_object_get(rc, hi)) - number_read(json_object_get(rc, lo));
+    double bar = fmax(isfinite(wb) ? wb : 0, isfinite(wc) ? wc : 0);
+    double size = fmax(fabs(b), fabs(c));
+    *rel = size > 0 ? fabs(c - b) / size : 0;
+    return fabs(c - b) > bar + rtol * size;
 }
 
 deq_status report_json_compare(report_compare_t out, const char *baseline, const char *current,
-                               double max_digit_drop, FILE *log, deq_error_t err)
+                               const report_compare_opts *opts, FILE *log, deq_error_t err)
 {
     memset(out, 0, sizeof *out);
-    json_t *b = load_checks(baseline, err);
+    json_t *tb = NULL, *tc = NULL;
+    json_t *b = load_rows(&tb, baseline, err);
     if (!b)
         return err->status;
-    json_t *c = load_checks(current, err);
+    json_t *c = load_rows(&tc, current, err);
     if (!c) {
-        json_decref(b);
+        json_decref(b), json_decref(tb);
         return err->status;
     }
+    revision_of(out->revision_baseline, sizeof out->revision_baseline, tb);
+    revision_of(out->revision_current, sizeof out->revision_current, tc);
+    static const char *const fields[] = {"profile", "seed", "precision"};
+    for (size_t k = 0; k < sizeof fields / sizeof *fields; k++)
+        if (!same_run(tb, tc, fields[k])) {
+            char vb[64], vc[64];
+            char *sb = json_dumps(json_object_get(tb, fields[k]), JSON_ENCODE_ANY);
+            char *sc = json_dumps(json_object_get(tc, fields[k]), JSON_ENCODE_ANY);
+            snprintf(vb, sizeof vb, "%s", sb ? sb : "none");
+            snprintf(vc, sizeof vc, "%s", sc ? sc : "none");
+            free(sb), free(sc);
+            deq_error_set(err, DEQ_ERR_INPUT,
+                          "%s: %s %s, but the baseline %s has %s %s: not comparable", current,
+                          fields[k], vc, baseline, fields[k], vb);
+            json_decref(b), json_decref(c), json_decref(tb), json_decref(tc);
+            return err->status;
+        }
+    fprintf(log, "baseline %s (revision %s), current %s (revision %s)\n", baseline,
+            out->revision_baseline, current, out->revision_current);
     size_t nb = json_array_size(b), nc = json_array_size(c);
     char kb[512], kc[512];
     unsigned char *seen = calloc(nc ? nc : 1, 1);
+    DEQ_REQUIRE(seen);
     for (size_t i = 0; i < nb; i++) {
         json_t *rb = json_array_get(b, i);
         row_key(kb, sizeof kb, rb);
@@ -514,21 +623,31 @@ deq_status report_json_compare(report_compare_t out, const char *baseline, const
         }
         if (!rc) {
             out->missing++;
-            fprintf(log, "missing: %s\n", kb);
+            fprintf(log, "missing: %s (only in the baseline)\n", kb);
             continue;
         }
         out->compared++;
         const char *vb = json_string_value(json_object_get(rb, "verdict"));
         const char *vc = json_string_value(json_object_get(rc, "verdict"));
-        if (!vb || !vc || strcmp(vb, vc) != 0) {
+        if (strcmp(vb, vc) != 0) {
             out->verdict_changed++;
-            fprintf(log, "verdict: %s: %s -> %s\n", kb, vb ? vb : "?", vc ? vc : "?");
+            fprintf(log, "verdict: %s: %s -> %s\n", kb, vb, vc);
+        }
+        static const char *const sides[] = {"lhs", "rhs"};
+        for (int s = 0; s < 2; s++) {
+            double rel;
+            if (value_moved(&rel, rb, rc, sides[s], opts->rtol)) {
+                out->value_changed++;
+                fprintf(log, "%s: %s: %.17g -> %.17g (relative change %.3g)\n", sides[s], kb,
+                        number_read(json_object_get(rb, sides[s])),
+                        number_read(json_object_get(rc, sides[s])), rel);
+            }
         }
         json_t *db = json_object_get(rb, "digits"), *dc = json_object_get(rc, "digits");
         if (json_is_number(db)) {
             double dbv = json_number_value(db);
             double dcv = json_is_number(dc) ? json_number_value(dc) : -INFINITY;
-            if (dcv < dbv - max_digit_drop) {
+            if (dcv < dbv - opts->max_digit_drop) {
                 out->digits_dropped++;
                 fprintf(log, "digits: %s: %.2f -> %.2f\n", kb, dbv, dcv);
             }
@@ -538,10 +657,9 @@ deq_status report_json_compare(report_compare_t out, const char *baseline, const
         if (!seen[j]) {
             out->added++;
             row_key(kc, sizeof kc, json_array_get(c, j));
-            fprintf(log, "added: %s\n", kc);
+            fprintf(log, "added: %s (only in the current file)\n", kc);
         }
     free(seen);
-    json_decref(b);
-    json_decref(c);
+    json_decref(b), json_decref(c), json_decref(tb), json_decref(tc);
     return DEQ_OK;
 }

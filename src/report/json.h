@@ -37,18 +37,28 @@ deq_status report_json_config_read(report_run_t run, json_t *o, const char *wher
 json_t *report_json_case(const report_run_t run, long k);
 deq_status report_json_case_read(report_run_t run, json_t *o, const char *where, deq_error_t err);
 
+/* How two result files are compared. */
+typedef struct {
+    double max_digit_drop; /* digits of agreement may fall by at most this */
+    double rtol;           /* relative change of lhs or rhs allowed beyond the rows' error bars */
+} report_compare_opts;
+
 /* The outcome of comparing two result files. */
 typedef struct {
-    long compared, verdict_changed, digits_dropped, missing, added;
+    long compared, verdict_changed, value_changed, digits_dropped, missing, added;
+    char revision_baseline[64], revision_current[64];
 } report_compare_struct;
 typedef report_compare_struct report_compare_t[1];
 
-/* Compares CURRENT against BASELINE row by row (matched by id, case and
- * backend): a changed verdict, digits of agreement lower by more than
- * max_digit_drop, or a baseline row missing from CURRENT is a change, printed
- * one line each to out. Rows only in CURRENT are listed as added (not a
- * change). Errors (unreadable file, bad JSON) name the file and line. */
+/* Compares CURRENT against BASELINE row by row, controls included (matched by
+ * id, case and backend). A change, printed one line each to log with the row's
+ * key and the numbers: a changed verdict; lhs or rhs moved by more than the
+ * larger of the two rows' interval widths plus rtol times its size; digits of
+ * agreement lower by more than max_digit_drop; a row present in only one
+ * file. Refused (DEQ_ERR_INPUT, one line naming the file): an unreadable file,
+ * a malformed row (named by its index), files of different profiles, seeds or
+ * precisions. */
 deq_status report_json_compare(report_compare_t out, const char *baseline, const char *current,
-                               double max_digit_drop, FILE *log, deq_error_t err);
+                               const report_compare_opts *opts, FILE *log, deq_error_t err);
 
 #endif
