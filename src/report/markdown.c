@@ -350,16 +350,15 @@ static void put_cell(FILE *f, const char *s)
 }
 
 const char *const report_verdict_legend =
-    "How to read a verdict. Each row asserts lhs <= rhs, and each side carries an interval that "
-    "contains its true value (error kind *certified*: rigorous error bounds) or its estimate with "
-    "an error bar (*estimated*: a precision ladder or the spread over seeds). HOLDS means the "
-    "whole lhs interval lies at or below the whole rhs interval, VIOLATED that it lies strictly "
-    "above it, and INCONCLUSIVE that they overlap; VACUOUS means rhs is at or beyond the trivial "
-    "bound of its quantity (a probability of 1, a rate factor of 1), so the inequality says "
-    "nothing, and N/A that a hypothesis of the theorem is not met on that case (the row still "
-    "says what was observed). Every check that asserts something also runs a control, a case "
-    "built so that the assertion is false: it must come out VIOLATED (or its certificate "
-    "WITHHELD), otherwise the check is reported as CHECKER BROKEN and the run fails.";
+    "How to read a verdict. Each row asserts lhs <= rhs with an interval on each side "
+    "(*certified*: from rigorous error bounds; *estimated*: an error bar from a precision ladder "
+    "or a confidence interval), and HOLDS means the whole lhs interval lies at or below the rhs "
+    "interval, VIOLATED strictly above it, INCONCLUSIVE that the two overlap. VACUOUS marks a "
+    "bound at or beyond the trivial value of its quantity (it would say nothing even if true), "
+    "N/A a case outside the theorem's hypotheses (what was observed is still shown), REPORTED a "
+    "row that asserts nothing, and ERROR a NaN or a failed computation. Every check also runs a "
+    "control, a case built so that its assertion is false, which must come out VIOLATED (or its "
+    "certificate WITHHELD); otherwise the check is marked CHECKER BROKEN and the run fails.";
 
 const char *report_fmt_num(char *buf, size_t len, double x)
 {
