@@ -16,6 +16,33 @@ const thm_family *const thm_registry[] = {&thm_well_posedness, &thm_gram_eigen,
                                           &thm_linear_convergence, &thm_generalization};
 const int thm_registry_count = (int)(sizeof thm_registry / sizeof thm_registry[0]);
 
+const thm_source thm_sources[] = {
+    {"gao2021", "Tianxiang Gao, Hailiang Liu, Jia Liu, Hridesh Rajan, Hongyang Gao",
+     "A global convergence theory for deep ReLU implicit networks via over-parameterization",
+     "ICLR 2022", "2110.05645", 1},
+    {"ling2022", "Zenan Ling, Xingyu Xie, Qiuhao Wang, Zongpeng Zhang, Zhouchen Lin",
+     "Global convergence of over-parameterized deep equilibrium models", "AISTATS 2023",
+     "2205.13814", 1},
+    {"kawaguchi2021", "Kenji Kawaguchi",
+     "On the theory of implicit deep learning: global convergence with implicit layers",
+     "ICLR 2021", "2102.07346", 0},
+    {"gaogao2022", "Tianxiang Gao, Hongyang Gao",
+     "On the optimization and generalization of overparameterized implicit neural networks",
+     "arXiv preprint", "2209.15562", 0},
+    {"truong2023", "Lan V. Truong",
+     "Global convergence rate of deep equilibrium models with general activations",
+     "arXiv preprint (later TMLR)", "2302.05797", 0},
+};
+const int thm_source_count = (int)(sizeof thm_sources / sizeof thm_sources[0]);
+
+const thm_source *thm_source_find(const char *key)
+{
+    for (int k = 0; k < thm_source_count; k++)
+        if (strcmp(thm_sources[k].key, key) == 0)
+            return &thm_sources[k];
+    return NULL;
+}
+
 const thm_family *thm_family_find(const char *name)
 {
     for (int k = 0; k < thm_registry_count; k++)

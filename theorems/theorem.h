@@ -214,6 +214,21 @@ static inline int thm_sub_selected(const thm_config *cfg, int k)
     return cfg->sub < 0 || cfg->sub == k;
 }
 
+/* A paper whose statements the checks test, by the key the checks cite. */
+typedef struct {
+    const char *key;     /* "gao2021" */
+    const char *authors;
+    const char *title;
+    const char *venue;
+    const char *arxiv;   /* "2110.05645" */
+    int full_text;       /* 1: statements and constants from the full text; 0: from the
+                            abstract only, so the checked forms are derived */
+} thm_source;
+
+extern const thm_source thm_sources[];
+extern const int thm_source_count;
+const thm_source *thm_source_find(const char *key);
+
 /* The registry: every family, in report order. */
 extern const thm_family *const thm_registry[];
 extern const int thm_registry_count;

@@ -472,6 +472,20 @@ static void write_constants(FILE *f, const thm_config *cfg)
     fprintf(f, "\n");
 }
 
+/* The papers the checks cite, each with an anchor the citations link to. */
+static void write_references(FILE *f)
+{
+    fprintf(f, "## References\n\n");
+    for (int k = 0; k < thm_source_count; k++) {
+        const thm_source *s = &thm_sources[k];
+        fprintf(f, "- <a id=\"ref-%s\"></a>[%s] %s. *%s*. %s. arXiv:%s. Checked forms %s.\n",
+                s->key, s->key, s->authors, s->title, s->venue, s->arxiv,
+                s->full_text ? "taken from the full text"
+                             : "derived from the abstract (the full text was not available)");
+    }
+    fprintf(f, "\n");
+}
+
 deq_status report_markdown_write(const char *path, const report_run_t run, const report_env *env,
                                  int plots, deq_error_t err)
 {
@@ -541,8 +555,8 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
                     else
                         counts[all->rows[r].verdict]++;
                 }
-            fprintf(f, "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d of %d |\n", ch->id,
-                    ch->source, thm_kind_name(ch->kind), counts[THM_HOLDS], counts[THM_VIOLATED],
+            fprintf(f, "| %s | [%s](#ref-%s) | %s | %d | %d | %d | %d | %d | %d | %d | %d of %d |\n",
+                    ch->id, ch->source, ch->source, thm_kind_name(ch->kind), counts[THM_HOLDS], counts[THM_VIOLATED],
                     counts[THM_INCONCLUSIVE], counts[THM_VACUOUS], counts[THM_NA],
                     counts[THM_REPORTED], counts[THM_ERROR] + counts[THM_UNSET], caught, nctl);
         }
@@ -576,6 +590,7 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
                     put_plot(f, written, q, stem, skipped);
         }
     }
+    write_references(f);
     thm_results_clear(all);
     if (fclose(f) != 0)
         return deq_error_set(err, DEQ_ERR_INPUT, "--report %s: write failed: %s", path,
