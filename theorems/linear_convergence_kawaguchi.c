@@ -304,9 +304,10 @@ static void row_rate(thm_results_t out, const thm_check *ck, int control, const 
         thm_row_hypothesis_flag(r, "sufficient decrease at the step", t->decrease[w] >= 0);
         double f = 1 - t->eta * t->smin_u2[w] * t->sigma_plus2;
         snprintf(r->note, sizeof r->note,
-                 "%sstep %ld->%ld; %ld/%ld suff.dec.; eta %.3g; "
+                 "%sstep %d->%d; %d/%d suff.dec.; eta %.3g; "
                  "factor 1-eta smin^2 sig+^2 %.6g; L-L* %.3e->%.3e",
-                 control ? "control: eta*L_smooth>=8; " : "", w, w + 1, met, K, t->eta, f,
+                 control ? "control: eta*L_smooth>=8; " : "", (int)w, (int)w + 1, (int)met, (int)K,
+                 t->eta, f,
                  t->loss[0] - t->lstar, t->loss[K] - t->lstar);
     } else if (t->failed_at < 0) {
         thm_row_fail(r, "no GD step recorded");
