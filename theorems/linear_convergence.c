@@ -604,7 +604,8 @@ void t3_rate_preset(thm_results_t out, const thm_config *cfg, const deq_preset *
             deq_train_log_clear(log);
         }
     }
-    t1_fit_row(out, &cx, lm, lg, npts, cmax, dseed);
+    if (n_widths >= 2 && n_widths * cfg->seeds >= 3) /* a configuration with a fit to make */
+        t1_fit_row(out, &cx, lm, lg, npts, cmax, dseed);
     free(lm), free(lg);
     mat_clear_d(X), mat_clear_d(y);
 }
