@@ -635,12 +635,14 @@ Test(cli, run_linear_convergence_quick_covers_T3_and_catches_its_controls, .time
     cr_assert_eq(st, 0, "exit %d: %s %s", st, test_cli_out, test_cli_err);
     static char md[1 << 20];
     test_slurp(report, md, sizeof md);
-    const char *ids[] = {"T3.gradient", "T3.pl_step", "T3.rate", "T3.lazy", "T3.negative_control",
-                         "T1.training", "T2.training"};
+    const char *ids[] = {"T3.gradient", "T3.pl_step", "T3.rate", "T3.lazy", "T1.training",
+                         "T2.training", "T3.linear_pl", "T3.linear_rate", "T3.trust_region"};
     for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
         cr_expect(strstr(md, ids[k]) != NULL, "report lacks %s", ids[k]);
-    cr_expect(strstr(md, "fails as it must") != NULL, "the large-step control was not caught");
-    cr_expect(strstr(md, "HELD (defect)") == NULL, "a negative control held");
+    cr_expect(strstr(md, "T3.negative_control") == NULL, "the old control id is still reported");
+    cr_expect(strstr(md, "**CHECKER BROKEN") == NULL, "a control of the family was not caught");
+    cr_expect(strstr(md, "lambda_0 replaced by lambda_max(H^inf)") != NULL,
+              "the rate control row is missing");
 }
 
 Test(cli, fashion_mnist_missing_is_na_with_the_install_command, .timeout = 120)

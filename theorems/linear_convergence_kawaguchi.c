@@ -20,9 +20,15 @@
  * κ₁(J) <= κ := (1 + γ)/(1 − γ)). Hence eps = C·κ·γ_{m+n+k}(prec), and each
  * inequality's absolute tolerance is eps times the sum of the magnitudes of
  * the terms it is formed from, plus the effect of σ⁺(X)²'s absolute
- * uncertainty τ/2 (deq_linear_data_spectrum). A step whose margin is below
- * −tol is VIOLATED; in [−tol, 0) INCONCLUSIVE; >= 0 HOLDS. The row reports
- * the worst step (smallest margin/tol). */
+ * uncertainty τ/2 (deq_linear_data_spectrum). Each side of a row carries the
+ * part of that tolerance formed from its own terms as its error bar
+ * (certified: a-priori rounding bounds); the row reports the worst step
+ * (smallest margin/tol) and thm_row_judge gives the verdict.
+ *
+ * Controls (one per check, through the same row builders): T3.linear_rate at
+ * a step size 8/L_smooth (loss rises); T3.linear_pl with L* := 0 at the
+ * argmin over B of an m < n case; T3.trust_region with Ẇ reversed on the first
+ * case's double trajectory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,13 +178,6 @@ static void row_case(thm_row *r, const lin_case *c, int is_mpfr, long prec, cons
     thm_backend_label(r->backend, sizeof r->backend, is_mpfr, prec);
 }
 
-static thm_verdict verdict_of(double margin, double tol)
-{
-    if (!isfinite(margin) || !isfinite(tol))
-        return THM_ERROR;
-    return margin >= 0 ? THM_HOLDS : margin >= -tol ? THM_INCONCLUSIVE : THM_VIOLATED;
-}
-
 /* Ranking of a step: margin/tol, smallest is worst (tol = 0 ranks by sign). */
 static double rank_of(double margin, double tol)
 {
@@ -187,138 +186,184 @@ static double rank_of(double margin, double tol)
     return margin >= 0 ? INFINITY : -INFINITY;
 }
 
-/* Per-iterate tolerances (see the file comment for eps). */
-static double tol_pl(const deq_linear_traj_t t, long i, double eps)
+/* The two sides of one check at one iterate, each with its error bar (the
+ * file comment's eps times the magnitudes of the terms a side is formed from,
+ * plus σ⁺(X)²'s uncertainty τ/2 where it enters). */
+typedef struct {
+    double lhs, el, rhs, er;
+    double trivial; /* NAN: none */
+} lin_sides;
+
+/* T3.linear_pl at iterate i with the infimum lstar (the trajectory's L*; the
+ * control passes 0). */
+static lin_sides sides_pl(const deq_linear_traj_t t, long i, double eps, double lstar)
 {
-    double s2 = t->smin_u2[i];
-    return eps * (t->pl_rhs[i] + 2 * s2 * t->sigma_plus2 * (t->loss[i] + t->lstar)) +
-           s2 * t->tau * fabs(t->loss[i] - t->lstar);
+    double s2 = t->smin_u2[i], lhs = 2 * s2 * t->sigma_plus2 * (t->loss[i] - lstar);
+    lin_sides q = {lhs,
+                   eps * 2 * s2 * t->sigma_plus2 * (t->loss[i] + lstar) +
+                       s2 * t->tau * fabs(t->loss[i] - lstar),
+                   t->pl_rhs[i], eps * t->pl_rhs[i], NAN};
+    return q;
 }
 
-static double tol_rate(const deq_linear_traj_t t, long i, double eps)
+/* T3.linear_rate for the step i -> i+1; trivial: L(i) − L* (rate factor 1). */
+static lin_sides sides_rate(const deq_linear_traj_t t, long i, double eps)
 {
-    return eps * (t->loss[i + 1] + t->loss[i] + 2 * t->lstar) +
-           t->eta * t->smin_u2[i] * 0.5 * t->tau * fabs(t->loss[i] - t->lstar);
+    lin_sides q = {t->rate_lhs[i], eps * (t->loss[i + 1] + t->lstar), t->rate_rhs[i],
+                   eps * (t->loss[i] + t->lstar) +
+                       t->eta * t->smin_u2[i] * 0.5 * t->tau * fabs(t->loss[i] - t->lstar),
+                   t->loss[i] - t->lstar};
+    return q;
 }
 
-static double tol_tr(const deq_linear_traj_t t, long i, double eps)
+/* T3.trust_region at iterate i; sign = −1 reverses Ẇ (the control). */
+static lin_sides sides_tr(const deq_linear_traj_t t, long i, double eps, int sign)
 {
-    return eps * (t->wdot_norm[i] * sqrt(t->tr_grad2[i]) + t->tr_lhs[i]);
+    lin_sides q = {t->tr_lhs[i], eps * t->tr_lhs[i], sign * t->tr_rhs[i],
+                   eps * t->wdot_norm[i] * sqrt(t->tr_grad2[i]), NAN};
+    return q;
 }
 
-static void fill_error(thm_row *r, const deq_linear_traj_t t)
+static void set_sides(thm_row *r, lin_sides q)
 {
-    r->verdict = THM_ERROR;
-    snprintf(r->note, sizeof r->note,
-             "trajectory failed at iterate %ld (singular I - gamma S, eigensolver failure or "
-             "non-finite value)",
-             t->failed_at);
+    thm_row_lhs(r, q.lhs, q.lhs - q.el, q.lhs + q.el);
+    thm_row_rhs(r, q.rhs, q.rhs - q.er, q.rhs + q.er);
+    r->trivial = q.trivial;
+    r->tolerance = q.el + q.er;
+    r->error_kind = THM_CERTIFIED;
+}
+
+static double rank_sides(lin_sides q)
+{
+    return rank_of(q.rhs - q.lhs, q.el + q.er);
+}
+
+static thm_row *lin_row(thm_results_t out, const thm_check *ck, int control, const lin_case *c,
+                        const deq_linear_traj_t t, int is_mpfr, long prec, double digits,
+                        const char *data)
+{
+    thm_row *r = control ? thm_results_add_control(out, ck) : thm_results_add(out, ck);
+    row_case(r, c, is_mpfr, prec, data);
+    r->digits = digits;
+    /* well-posedness: ‖γS(A)‖₁ = γ for a column softmax (THEOREMS T1.linear_softmax) */
+    thm_row_hypothesis(r, "gamma (= norm_1 of gamma S(A))", c->gamma, "<", 1);
+    if (t->failed_at >= 0)
+        thm_row_fail(r, "trajectory failed at iterate %ld (singular I - gamma S, eigensolver "
+                        "failure or non-finite value)",
+                     t->failed_at);
+    return r;
+}
+
+/* T3.linear_pl: the tightest iterate; lstar as in sides_pl. */
+static void row_pl(thm_results_t out, const thm_check *ck, int control, const lin_case *c,
+                   const deq_linear_traj_t t, int is_mpfr, long prec, double digits,
+                   const char *data, double lstar)
+{
+    thm_row *r = lin_row(out, ck, control, c, t, is_mpfr, prec, digits, data);
+    double eps = chain_eps(c, prec);
+    long K = t->steps, w = 0;
+    if (t->failed_at < 0) {
+        double smin = INFINITY;
+        for (long i = 0; i <= K; i++) {
+            smin = fmin(smin, t->smin_u2[i]);
+            if (rank_sides(sides_pl(t, i, eps, lstar)) < rank_sides(sides_pl(t, w, eps, lstar)))
+                w = i;
+        }
+        set_sides(r, sides_pl(t, w, eps, lstar));
+        snprintf(r->note, sizeof r->note,
+                 "%sworst it %ld/%ld; L*=%.4g sig+^2=%.4g rank %ld tau=%.1e; min smin(U)^2=%.4g; "
+                 "L %.3e->%.3e; eps=%.1e",
+                 control ? "control: L* replaced by 0 at argmin_B L; " : "", w, K, t->lstar,
+                 t->sigma_plus2, t->rank, t->tau, smin, t->loss[0], t->loss[K], eps);
+    }
+    thm_row_judge(r);
+}
+
+/* T3.linear_rate: the tightest step among those with sufficient decrease
+ * L(k+1) <= L(k) − (η/2)‖∇L‖² (the theorem's hypothesis); when no step has
+ * it, the tightest of all steps, with the hypothesis recorded unmet. */
+static void row_rate(thm_results_t out, const thm_check *ck, int control, const lin_case *c,
+                     const deq_linear_traj_t t, int is_mpfr, long prec, double digits,
+                     const char *data)
+{
+    thm_row *r = lin_row(out, ck, control, c, t, is_mpfr, prec, digits, data);
+    double eps = chain_eps(c, prec);
+    long K = t->steps, w = -1, met = 0;
+    if (t->failed_at < 0) {
+        for (long i = 0; i < K; i++)
+            met += t->decrease[i] >= 0;
+        for (long i = 0; i < K; i++) {
+            if (met > 0 && !(t->decrease[i] >= 0))
+                continue;
+            if (w < 0 || rank_sides(sides_rate(t, i, eps)) < rank_sides(sides_rate(t, w, eps)))
+                w = i;
+        }
+    }
+    if (w >= 0) {
+        set_sides(r, sides_rate(t, w, eps));
+        thm_row_hypothesis_flag(r, "sufficient decrease at the step", t->decrease[w] >= 0);
+        double f = 1 - t->eta * t->smin_u2[w] * t->sigma_plus2;
+        snprintf(r->note, sizeof r->note,
+                 "%sstep %d->%d; %d/%d suff.dec.; eta %.3g; "
+                 "factor 1-eta smin^2 sig+^2 %.6g; L-L* %.3e->%.3e",
+                 control ? "control: eta*L_smooth>=8; " : "", (int)w, (int)w + 1, (int)met, (int)K,
+                 t->eta, f,
+                 t->loss[0] - t->lstar, t->loss[K] - t->lstar);
+    } else if (t->failed_at < 0) {
+        thm_row_fail(r, "no GD step recorded");
+    }
+    thm_row_judge(r);
+}
+
+/* T3.trust_region: the tightest iterate; sign as in sides_tr. */
+static void row_tr(thm_results_t out, const thm_check *ck, int control, const lin_case *c,
+                   const deq_linear_traj_t t, int is_mpfr, long prec, double digits,
+                   const char *data, int sign)
+{
+    thm_row *r = lin_row(out, ck, control, c, t, is_mpfr, prec, digits, data);
+    double eps = chain_eps(c, prec);
+    long K = t->steps, w = 0;
+    if (t->failed_at < 0) {
+        double id_dev = 0, smin = INFINITY; /* <Wdot, -grad Ltilde> = ||grad L||^2, relative */
+        for (long i = 0; i <= K; i++) {
+            smin = fmin(smin, t->smin_u2[i]);
+            if (rank_sides(sides_tr(t, i, eps, sign)) < rank_sides(sides_tr(t, w, eps, sign)))
+                w = i;
+            if (t->grad2[i] > 0)
+                id_dev = fmax(id_dev, fabs(t->tr_rhs[i] - t->grad2[i]) / t->grad2[i]);
+        }
+        set_sides(r, sides_tr(t, w, eps, sign));
+        snprintf(r->note, sizeof r->note,
+                 "%sworst it %ld/%ld; Wdot exact on gradient flow; max|<Wdot,-gradLt>/|gradL|^2-1|"
+                 "=%.1e; min smin(U)^2=%.4g",
+                 control ? "control: Wdot reversed (an update of the wrong sign); " : "", w, K,
+                 id_dev, smin);
+    }
+    thm_row_judge(r);
 }
 
 static void rows_for(thm_results_t out, const lin_case *c, const deq_linear_traj_t t, int is_mpfr,
                      long prec, double digits, const char *data, const thm_check *ck_pl,
                      const thm_check *ck_rate, const thm_check *ck_tr)
 {
-    double eps = chain_eps(c, prec);
-    long K = t->steps;
-    int failed = t->failed_at >= 0;
-    double smin = INFINITY;
-    for (long i = 0; i <= K && !failed; i++)
-        smin = fmin(smin, t->smin_u2[i]);
-
-    /* T3.linear_pl */
-    thm_row *r = thm_results_add(out, ck_pl);
-    row_case(r, c, is_mpfr, prec, data);
-    r->digits = digits;
-    if (failed) {
-        fill_error(r, t);
-    } else {
-        long w = 0;
-        for (long i = 0; i <= K; i++)
-            if (rank_of(t->pl_margin[i], tol_pl(t, i, eps)) <
-                rank_of(t->pl_margin[w], tol_pl(t, w, eps)))
-                w = i;
-        r->lhs = t->pl_lhs[w], r->rhs = t->pl_rhs[w], r->margin = t->pl_margin[w];
-        r->tolerance = tol_pl(t, w, eps);
-        r->verdict = verdict_of(r->margin, r->tolerance);
-        snprintf(r->note, sizeof r->note,
-                 "worst it %ld/%ld; L*=%.4g sig+^2=%.4g rank %ld tau=%.1e; min smin(U)^2=%.4g; "
-                 "L %.3e->%.3e; eps=%.1e",
-                 w, K, t->lstar, t->sigma_plus2, t->rank, t->tau, smin, t->loss[0], t->loss[K],
-                 eps);
-    }
-
-    /* T3.linear_rate */
-    r = thm_results_add(out, ck_rate);
-    row_case(r, c, is_mpfr, prec, data);
-    r->digits = digits;
-    if (failed) {
-        fill_error(r, t);
-    } else {
-        long w = -1, met = 0;
-        for (long i = 0; i < K; i++) {
-            if (!(t->decrease[i] >= 0))
-                continue;
-            met++;
-            if (w < 0 || rank_of(t->rate_margin[i], tol_rate(t, i, eps)) <
-                             rank_of(t->rate_margin[w], tol_rate(t, w, eps)))
-                w = i;
-        }
-        if (w < 0) {
-            double worst_inc = -INFINITY;
-            for (long i = 0; i < K; i++)
-                worst_inc = fmax(worst_inc, t->loss[i + 1] - t->loss[i]);
-            r->verdict = THM_NA;
-            snprintf(r->note, sizeof r->note,
-                     "sufficient decrease failed at all %ld steps (eta=%.3g); L %.4g->%.4g, "
-                     "max 1-step increase %.3g",
-                     K, t->eta, t->loss[0], t->loss[K], worst_inc);
-        } else {
-            r->lhs = t->rate_lhs[w], r->rhs = t->rate_rhs[w], r->margin = t->rate_margin[w];
-            r->tolerance = tol_rate(t, w, eps);
-            r->verdict = verdict_of(r->margin, r->tolerance);
-            double f = 1 - t->eta * t->smin_u2[w] * t->sigma_plus2;
-            snprintf(r->note, sizeof r->note,
-                     "worst step %ld->%ld; %ld/%ld steps met suff. decrease; eta=%.3g; "
-                     "1-eta smin^2 sig+^2=%.6g; L-L* %.3e->%.3e",
-                     w, w + 1, met, K, t->eta, f, t->loss[0] - t->lstar, t->loss[K] - t->lstar);
-        }
-    }
-
-    /* T3.trust_region */
-    r = thm_results_add(out, ck_tr);
-    row_case(r, c, is_mpfr, prec, data);
-    r->digits = digits;
-    if (failed) {
-        fill_error(r, t);
-    } else {
-        long w = 0;
-        double id_dev = 0; /* identity <Wdot, -grad Ltilde> = ||grad L||^2, relative */
-        for (long i = 0; i <= K; i++) {
-            if (rank_of(t->tr_margin[i], tol_tr(t, i, eps)) <
-                rank_of(t->tr_margin[w], tol_tr(t, w, eps)))
-                w = i;
-            if (t->grad2[i] > 0)
-                id_dev = fmax(id_dev, fabs(t->tr_rhs[i] - t->grad2[i]) / t->grad2[i]);
-        }
-        r->lhs = t->tr_lhs[w], r->rhs = t->tr_rhs[w], r->margin = t->tr_margin[w];
-        r->tolerance = tol_tr(t, w, eps);
-        r->verdict = verdict_of(r->margin, r->tolerance);
-        snprintf(r->note, sizeof r->note,
-                 "worst it %ld/%ld; Wdot exact on gradient flow; max|<Wdot,-gradLt>/|gradL|^2-1|"
-                 "=%.1e; min smin(U)^2=%.4g",
-                 w, K, id_dev, smin);
-    }
+    row_pl(out, ck_pl, 0, c, t, is_mpfr, prec, digits, data, t->lstar);
+    row_rate(out, ck_rate, 0, c, t, is_mpfr, prec, digits, data);
+    row_tr(out, ck_tr, 0, c, t, is_mpfr, prec, digits, data, 1);
 }
 
 /* One case in double and (when small enough) MPFR. */
 static void run_case(thm_results_t out, const thm_config *cfg, const lin_case *c, int want_mpfr,
-                     const char *data, const thm_check *a, const thm_check *b, const thm_check *d)
+                     const char *data, const thm_check *a, const thm_check *b, const thm_check *d,
+                     int tr_control)
 {
     deq_linear_traj_t td;
     deq_linear_traj_init(td, LIN_STEPS_D);
     run_traj(td, c, c->A, c->B, c->eta0, LIN_STEPS_D, 0, 53);
     rows_for(out, c, td, 0, 53, NAN, data, a, b, d);
+    /* control of T3.trust_region: Ẇ reversed, an update of the wrong sign:
+     * ⟨−Ẇ, −∇L̃⟩ = −‖∇L‖² < 0 <= σ_min(U)²‖∇L̃‖² must be VIOLATED */
+    if (tr_control)
+        row_tr(out, d, 1, c, td, 0, 53, NAN, "control: Wdot reversed", -1);
     if (want_mpfr) {
         deq_linear_traj_t tm;
         deq_linear_traj_init(tm, LIN_STEPS_MP);
@@ -334,12 +379,13 @@ static void run_case(thm_results_t out, const thm_config *cfg, const lin_case *c
     deq_linear_traj_clear(td);
 }
 
-/* Negative control of T3.linear_rate: a step far above 2/L_smooth.
+/* Control of T3.linear_rate: a step far above 2/L_smooth.
  * σ_max(U X)² >= ‖U X‖²_F / min(m, n) is a lower bound on the curvature of L
- * in B, so η_c = 8 min(m, n)/‖U X‖²_F has η_c·L_smooth >= 8 > 2: GD overshoots
- * and the sufficient-decrease hypothesis must fail at every step. Expected
- * row: N/A with the observed increase; if the hypothesis held at some step the
- * control did not trigger and the row is VIOLATED. */
+ * in B, so η_c = 8 min(m, n)/‖U X‖²_F has η_c·L_smooth >= 8 > 2: GD
+ * overshoots, the loss rises, sufficient decrease fails at every step, and the
+ * rate inequality (factor < 1 against a rising L − L*) must be VIOLATED at the
+ * tightest step. The same row builder as the real rows; the judge ignores the
+ * broken hypothesis on a control. */
 static void control_rate(thm_results_t out, const lin_case *c, const thm_check *ck)
 {
     mat_d_t U, Z;
@@ -352,35 +398,14 @@ static void control_rate(thm_results_t out, const lin_case *c, const thm_check *
     deq_linear_traj_t t;
     deq_linear_traj_init(t, LIN_CTRL_STEPS);
     run_traj(t, c, c->A, c->B, eta_c, LIN_CTRL_STEPS, 0, 53);
-    thm_row *r = thm_results_add(out, ck);
-    row_case(r, c, 0, 53, "control: eta*L_smooth>=8");
-    if (t->failed_at >= 0) {
-        fill_error(r, t);
-    } else {
-        long met = 0;
-        double worst_inc = -INFINITY;
-        for (long i = 0; i < t->steps; i++) {
-            met += t->decrease[i] >= 0;
-            worst_inc = fmax(worst_inc, t->loss[i + 1] - t->loss[i]);
-        }
-        r->verdict = met == 0 ? THM_NA : THM_VIOLATED;
-        snprintf(r->note, sizeof r->note,
-                 "control: eta=8min(m,n)/|UX|_F^2=%.3g (%.0fx dflt): %s; L %.3e->%.3e in %ld "
-                 "steps, max incr %.2e",
-                 eta_c, eta_c / c->eta0,
-                 met == 0 ? "suff. decrease failed every step, as it must"
-                          : "suff. decrease held once: control did NOT trigger",
-                 t->loss[0], t->loss[t->steps], t->steps, worst_inc);
-    }
+    row_rate(out, ck, 1, c, t, 0, 53, NAN, "control: eta*L_smooth>=8");
     deq_linear_traj_clear(t);
 }
 
-/* Negative control of T3.linear_pl (m < n, so L* > 0): at B = B*(A) =
+/* Control of T3.linear_pl (m < n, so L* > 0): at B = B*(A) =
  * argmin_B L = Y Zᵀ(Z Zᵀ)^{-1}, Z = U X, the B-gradient vanishes and L = L*.
- * The PL form with L* wrongly replaced by 0 claims 0 >= 2σ²σ⁺² L* > 0 and
- * must fail beyond its tolerance; the correct form holds there with margin
- * ≈ 0 (reported). Expected row: N/A (the hypothesis "L* is the infimum" is
- * deliberately broken) with the observed failure; VIOLATED if it did not fail. */
+ * The PL form with L* wrongly replaced by 0 claims 2σ²σ⁺² L* <= ‖∇_B L‖² ≈ 0
+ * and must be VIOLATED beyond its error bars. */
 static void control_pl(thm_results_t out, const lin_case *c, const thm_check *ck)
 {
     long m = c->m, n = c->n, k = c->k;
@@ -393,11 +418,11 @@ static void control_pl(thm_results_t out, const lin_case *c, const thm_check *ck
     mat_gemm_d(ZZ, &one, MAT_NOTRANS, Z, MAT_TRANS, Z, &zero, 53);
     mat_gemm_d(ZY, &one, MAT_NOTRANS, Z, MAT_TRANS, c->Y, &zero, 53);
     long bad = num_chol_d(L, ZZ, 53);
-    thm_row *r = thm_results_add(out, ck);
-    row_case(r, c, 0, 53, "control: L* := 0 at argmin_B");
     if (bad) {
-        r->verdict = THM_ERROR;
-        snprintf(r->note, sizeof r->note, "Cholesky of (UX)(UX)^T failed at pivot %ld", bad);
+        thm_row *r = thm_results_add_control(out, ck);
+        row_case(r, c, 0, 53, "control: L* := 0 at argmin_B");
+        thm_row_fail(r, "Cholesky of (UX)(UX)^T failed at pivot %ld", bad);
+        thm_row_judge(r);
     } else {
         num_chol_solve_d(ZY, L, ZY, 53); /* (Z Zᵀ)^{-1} Z Yᵀ = B*ᵀ */
         for (long i = 0; i < k; i++)
@@ -406,24 +431,9 @@ static void control_pl(thm_results_t out, const lin_case *c, const thm_check *ck
         deq_linear_traj_t t;
         deq_linear_traj_init(t, 0);
         run_traj(t, c, c->A, Bs, c->eta0, 0, 0, 53);
-        if (t->failed_at >= 0) {
-            fill_error(r, t);
-        } else {
-            double eps = chain_eps(c, 53);
-            /* B* from the normal equations: its gradient is zero up to
-             * κ(Z Zᵀ)·eps relative; the wrong lhs is O(L*), far above. */
-            double wrong = 2 * t->smin_u2[0] * t->sigma_plus2 * t->loss[0];
-            r->lhs = wrong, r->rhs = t->pl_rhs[0], r->margin = r->rhs - r->lhs;
-            r->tolerance = eps * (r->rhs + wrong) + t->smin_u2[0] * t->tau * t->loss[0];
-            int failed_as_expected = r->margin < -r->tolerance;
-            r->verdict = failed_as_expected ? THM_NA : THM_VIOLATED;
-            snprintf(r->note, sizeof r->note,
-                     "control: L*=%.4g>0 replaced by 0 at argmin_B L: %s; correct form there: "
-                     "lhs %.2e rhs %.2e",
-                     t->lstar,
-                     failed_as_expected ? "fails, as it must" : "did NOT fail: control inert",
-                     t->pl_lhs[0], t->pl_rhs[0]);
-        }
+        /* B* from the normal equations: its gradient is zero up to κ(Z Zᵀ)·eps
+         * relative, while the lhs with L* := 0 is O(L*) > 0 */
+        row_pl(out, ck, 1, c, t, 0, 53, NAN, "control: L* := 0 at argmin_B", 0.0);
         deq_linear_traj_clear(t);
     }
     mat_clear_d(U), mat_clear_d(Z), mat_clear_d(ZZ), mat_clear_d(L), mat_clear_d(ZY);
@@ -445,9 +455,10 @@ void t3_kawaguchi_run(thm_results_t out, const thm_config *cfg, const thm_check 
                       gamma);
             snprintf(data, sizeof data, "sphere d=m, Y~N(0,1) k=%ld", k);
             int mp = s == 0 && m <= cfg->mpfr_max_m && m <= LIN_MPFR_MAX_M;
-            run_case(out, cfg, &c, mp, data, linear_pl, linear_rate, trust_region);
-            if (w == 0 && s == 0)
+            run_case(out, cfg, &c, mp, data, linear_pl, linear_rate, trust_region, w == 0 && s == 0);
+            if (w == 0 && s == 0) {
                 control_rate(out, &c, linear_rate);
+            }
             case_clear(&c);
         }
     /* no width assumption: m < n, targets not realizable (L* > 0) */
@@ -456,7 +467,7 @@ void t3_kawaguchi_run(thm_results_t out, const thm_config *cfg, const thm_check 
         lin_case c;
         case_init(&c, ms, n, k, thm_case_seed(cfg->seed, 73, (unsigned long)ms, 99), gamma);
         snprintf(data, sizeof data, "m<n sphere, Y~N(0,1) k=%ld", k);
-        run_case(out, cfg, &c, 1, data, linear_pl, linear_rate, trust_region);
+        run_case(out, cfg, &c, 1, data, linear_pl, linear_rate, trust_region, 0);
         control_pl(out, &c, linear_pl);
         case_clear(&c);
     }
