@@ -38,6 +38,7 @@ static void tnet_init(tnet *N, long m, long d, long n, unsigned long seed)
     mat_init_d(N->v, m, 1, 53), mat_init_d(N->y, n, 1, 53);
     test_fill_gaussian(N->A, rng), test_fill_gaussian(N->U, rng), test_fill_gaussian(N->X, rng);
     test_fill_gaussian(N->v, rng), test_fill_gaussian(N->y, rng);
+    deq_rng_clear(rng);
 }
 
 static void tnet_clear(tnet *N)
