@@ -68,7 +68,7 @@ Test(cli, bad_flags_name_the_flag)
 {
     setup_problem(4, 3, 2, test_seed());
     expect_bad("--activation", SOLVE("--gamma", "0.5", "--activation", "gelu"));
-    expect_bad("--precision", SOLVE("--gamma", "0.5", "--activation", "relu", "--precision", "5000"));
+    expect_bad("--precision", SOLVE("--gamma", "0.5", "--activation", "relu", "--precision", "9000"));
     expect_bad("--precision", SOLVE("--gamma", "0.5", "--activation", "relu", "--precision", "10"));
     expect_bad("--precision", SOLVE("--gamma", "0.5", "--activation", "relu", "--precision", "abc"));
     expect_bad("--precision", SOLVE("--gamma", "0.5", "--activation", "relu", "--backend", "double",

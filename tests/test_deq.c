@@ -1004,7 +1004,7 @@ Test(forward, divergence_is_reported_not_hidden)
     for (long k = 0; k < m * n; k++)
         B->e[k] = 0.5;
     double alpha = 1.0;
-    deq_fp_d_struct fp = {A, &alpha, B, DEQ_ACT_RELU, 0, 0, NULL, 3.0};
+    deq_fp_d_struct fp = {A, &alpha, B, DEQ_ACT_RELU, 0, 0, NULL, 3.0, 0};
     deq_solve_opts o;
     deq_solve_opts_default(&o);
     o.solver = DEQ_SOLVER_PICARD;

@@ -132,6 +132,9 @@ void cli_solve_summary(const cli_net_args *a, long m, long d, long n,
                 "error bound: max_i ||z_i - z_i*||_2 <= %.3e (relative %.3e; rounding allowance "
                 "%.3e); equilibrium unique (Banach)\n",
                 info->err_bound, info->err_bound_rel, info->round_slack);
+    else if (info->rho_upper < 1.0)
+        fprintf(f, "error bound: not available (a rounding term is not representable; "
+                   "rho_bar < 1: equilibrium unique)\n");
     else
         fprintf(f, "error bound: none (rho_bar >= 1: contraction not certified, uniqueness not "
                    "guaranteed)\n");

@@ -7,11 +7,14 @@
 
 typedef enum { DEQ_BACKEND_DOUBLE = 0, DEQ_BACKEND_MPFR = 1 } deq_backend;
 
-/* Documented range of MPFR working precision (bits). The upper end keeps every
- * residual, tolerance and error bound of a solve representable as a normal
- * double (2^-1000 > DBL_MIN), which is how summaries are reported. */
+/* Documented range of MPFR working precision (bits). Norms, residuals and
+ * tolerances carry a long exponent where they steer a solve (num/xreal.h), so
+ * precisions beyond double's exponent range work; summaries report them as
+ * doubles: a residual below 2^-1074 prints as 0, an error bound is rounded
+ * up and never does. The upper end bounds the cost (an 8192-bit product is
+ * ~1000 times a 256-bit one). */
 #define DEQ_PREC_MIN 24
-#define DEQ_PREC_MAX 1000
+#define DEQ_PREC_MAX 8192
 #define DEQ_PREC_DEFAULT 256
 #define DEQ_PREC_DOUBLE 53
 

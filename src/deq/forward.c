@@ -10,6 +10,14 @@
 
 typedef GS(deq_fp) fp_t;
 
+#include <limits.h>
+
+#ifdef DEQ_MPFR
+#define DEQ_MPFR_FLAG 1
+#else
+#define DEQ_MPFR_FLAG 0
+#endif
+
 /* ---- threads ----
  *
  * The samples (columns) are independent, and the per-sample loops below run
@@ -54,37 +62,37 @@ static mat_struct col_view(const mat_t M, long j0, long j1)
 /* The residual and scale the stopping rule and the certificate use, one
  * column per task in MPFR: *r = max_j ‖M_j − N_j‖₂, and when F is not NULL
  * F = M − N is stored on the way and *r = max_j ‖F_j‖₂; *zn = max_j ‖M_j‖₂.
- * Each is the value G(mat_max_col_dist) / G(mat_max_col_norm) return (the
- * max does not depend on the columns' order; a NaN anywhere is the answer). */
-static void residual_norms(double *r, double *zn, mat_t F, const mat_t M, const mat_t N, long prec)
+ * Each is the value G(mat_max_col_dist_x) returns (the max does not depend on
+ * the columns' order; a NaN anywhere is the answer), with a long exponent: at
+ * high precision the residual is below double's range. */
+static void residual_norms(num_xreal *r, num_xreal *zn, mat_t F, const mat_t M, const mat_t N,
+                           long prec)
 {
     long m = M->rows, n = M->cols;
-    double wr = 0.0, wz = 0.0;
-    int nan_r = 0, nan_z = 0;
-    PAR_PRAGMA(omp parallel for schedule(dynamic) reduction(max : wr, wz) reduction(| : nan_r, nan_z)
-               if (3.0 * (double)m * (double)n >= PAR_MIN_OPS))
+    num_xreal *col = deq_malloc((size_t)(2 * n > 0 ? 2 * n : 1) * sizeof *col);
+    PAR_PRAGMA(omp parallel for schedule(dynamic) if (3.0 * (double)m * (double)n >= PAR_MIN_OPS))
     for (long j = 0; j < n; j++) {
         mat_struct mv = col_view(M, j, j + 1), nv = col_view(N, j, j + 1);
-        double dr;
         if (F) {
             mat_struct fv = col_view(F, j, j + 1);
             for (long i = 0; i < m; i++)
                 re_sub(mat_entry(&fv, i, 0), mat_entry(&mv, i, 0), mat_entry(&nv, i, 0));
-            dr = G(mat_max_col_norm)(&fv, prec);
+            col[2 * j] = G(mat_col_norm2_x)(&fv, 0, prec);
         } else
-            dr = G(mat_max_col_dist)(&mv, &nv, prec);
-        double dz = G(mat_max_col_norm)(&mv, prec);
-        if (isnan(dr))
-            nan_r = 1;
-        else if (dr > wr)
-            wr = dr;
-        if (isnan(dz))
-            nan_z = 1;
-        else if (dz > wz)
-            wz = dz;
+            col[2 * j] = G(mat_max_col_dist_x)(&mv, &nv, prec);
+        col[2 * j + 1] = G(mat_col_norm2_x)(&mv, 0, prec);
     }
-    *r = nan_r ? NAN : wr;
-    *zn = nan_z ? NAN : wz;
+    num_xreal wr = num_xreal_from_d(0.0), wz = wr;
+    int nan_r = 0, nan_z = 0;
+    for (long j = 0; j < n; j++) {
+        nan_r |= isnan(col[2 * j].man);
+        nan_z |= isnan(col[2 * j + 1].man);
+        wr = num_xreal_max(wr, col[2 * j]);
+        wz = num_xreal_max(wz, col[2 * j + 1]);
+    }
+    free(col);
+    *r = nan_r ? num_xreal_from_d(NAN) : wr;
+    *zn = nan_z ? num_xreal_from_d(NAN) : wz;
 }
 
 /* OUT = σ(H) entrywise (OUT may be H), one column per task in MPFR. The
@@ -113,7 +121,18 @@ static void act_apply(mat_t OUT, const mat_t H, deq_act act, long prec)
 #endif
 }
 
-/* ---- rigorous-bound helpers (double arithmetic, directed where it matters) ---- */
+/* ---- rigorous-bound helpers (directed rounding, free of under/overflow) ----
+ *
+ * The certificates bound the rounding of one evaluation for data of any
+ * magnitude: a column of z may be 2^-1000 or 2^1000, and at p bits the
+ * rounding is 2^-p times that, far below double's range for p > ~1000. So
+ * nonnegative matrices enter in double scaled by a power of two per column
+ * (rounded up: the scaled value times the power bounds the true one), the
+ * coefficients (γ's, ε's, u) are 53-bit MPFR numbers rounded up (MPFR's
+ * exponent range holds any of them), and each column's bound is assembled at
+ * its own scale. In double, an operation whose result is subnormal has an
+ * absolute error (up to 2^-1075) instead of a relative one: each such place
+ * adds an absolute allowance, negligible at the column's scale. */
 
 /* Upper bound on 1/(1 − g), 0 <= g < 1. */
 static double inv_one_minus_up(double g)
@@ -121,69 +140,303 @@ static double inv_one_minus_up(double g)
     return bound_div_up(1.0, bound_sub_down(1.0, g));
 }
 
-/* D = |M| entrywise, each entry rounded up to double. D initialized, same shape. */
-static void abs_up_mat(mat_d_t D, const mat_t M)
+/* 2^-1074, the spacing of double's subnormals: the absolute error of one
+ * double operation whose result underflows (rounded to nearest, at most half). */
+#define SUBNORMAL_MIN 0x1p-1074
+
+/* The least double >= x·2^k (x >= 0 double, k any): ldexp is exact unless the
+ * result is subnormal or 0, where it rounds; step up then. */
+static double ldexp_up(double x, long k)
 {
-    size_t count = (size_t)M->rows * (size_t)M->cols;
-    for (size_t k = 0; k < count; k++)
-        D->e[k] = re_get_d_abs_up(M->e + k);
+    if (x == 0 || !isfinite(x))
+        return x;
+    if (k > 2100)
+        return INFINITY;
+    if (k < -2200)
+        return SUBNORMAL_MIN;
+    double r = ldexp(x, (int)k);
+    if (r != 0 && ldexp(r, (int)-k) == x)
+        return r;
+    return nextafter(r, INFINITY);
 }
 
-/* P = |op(A)|·|Z| (nonnegative, double) and the factor K with exact
- * |op(A)||Z| <= K·P̂ entrywise: a double dot product of k nonnegative terms has
- * relative error at most γ_k (rounding to double of |Â|, |Ẑ| was upward, so it
- * only enlarges P). */
-static double abs_product_up(mat_d_t P, mat_op opA, const mat_t A, const mat_t Z)
+/* |x|·2^-E rounded up to double, for an entry x of the working type. */
+static double entry_abs_up_scaled(real_srcptr x, long E)
 {
+#ifdef DEQ_MPFR
+    if (mpfr_zero_p(x))
+        return 0.0;
+    if (!mpfr_number_p(x))
+        return mpfr_nan_p(x) ? NAN : INFINITY;
+    long e;
+    double d = fabs(mpfr_get_d_2exp(&e, x, MPFR_RNDA)); /* in [0.5, 1], >= |significand| */
+    return ldexp_up(d, e - E);
+#else
+    return ldexp_up(fabs(x[0]), -E);
+#endif
+}
+
+/* Exponent e with |x| < 2^e (x != 0, finite): frexp's, or MPFR's. */
+static long entry_exp(real_srcptr x)
+{
+#ifdef DEQ_MPFR
+    return (long)mpfr_get_exp(x);
+#else
+    int e;
+    frexp(x[0], &e);
+    return e;
+#endif
+}
+
+/* The exponent of a column that is entirely zero (its term contributes nothing). */
+#define RT_ZERO (LONG_MIN / 4)
+
+/* Scaled copy of |M|: for each column i of D (D->cols may exceed M->cols = 1,
+ * a column shared by every sample), E[i] is the exponent of the column's
+ * largest entry (RT_ZERO for a zero column) and D[:,i] >= |M[:,i]|·2^-E[i]
+ * entrywise, every entry of D in [0, 1]. Returns 0, or -1 when M holds a NaN
+ * or an infinity. */
+static int abs_up_scaled(mat_d_t D, long *E, const mat_t M)
+{
+    long m = M->rows;
+    for (long i = 0; i < D->cols; i++) {
+        long src = M->cols == 1 ? 0 : i;
+        long e = LONG_MIN;
+        for (long j = 0; j < m; j++) {
+            real_srcptr x = mat_entry(M, j, src);
+            if (!re_is_finite(x))
+                return -1;
+            if (!re_is_zero(x)) {
+                long ej = entry_exp(x);
+                e = ej > e ? ej : e;
+            }
+        }
+        E[i] = e == LONG_MIN ? RT_ZERO : e;
+        for (long j = 0; j < m; j++)
+            D->e[j + (size_t)i * m] = e == LONG_MIN ? 0.0 : entry_abs_up_scaled(mat_entry(M, j, src), e);
+    }
+    return 0;
+}
+
+/* The same for a double matrix with a common exponent Mexp: true values are
+ * M·2^Mexp. */
+static int abs_up_scaled_d(mat_d_t D, long *E, const mat_d_t M, long Mexp)
+{
+    long m = M->rows;
+    for (long i = 0; i < D->cols; i++) {
+        int e = INT_MIN;
+        for (long j = 0; j < m; j++) {
+            double x = M->e[j + (size_t)i * m];
+            if (!isfinite(x))
+                return -1;
+            if (x != 0) {
+                int ej;
+                frexp(x, &ej);
+                e = ej > e ? ej : e;
+            }
+        }
+        long Ei = e == INT_MIN ? 0 : e;
+        E[i] = e == INT_MIN ? RT_ZERO : Ei + Mexp;
+        for (long j = 0; j < m; j++)
+            D->e[j + (size_t)i * m] = ldexp_up(fabs(M->e[j + (size_t)i * m]), -Ei);
+    }
+    return 0;
+}
+
+/* P = |op(A)|·|Z| in scaled form: |op(A)||Z|[:,i] <= P[:,i]·2^E[i] entrywise
+ * (P initialized, rows of op(A) × cols of Z). |A| and |Z| enter scaled by
+ * powers of two (A by its largest entry's, Z per column), so no product of the
+ * double gemm overflows, and every product that underflows is below 2^-1022
+ * at a scale where the entries are up to 1: each entry of the gemm, a dot
+ * product of k nonnegative terms, is within γ_k relative plus k·2^-1074
+ * absolute; P adds that absolute allowance (one more rounding) and is then
+ * scaled by 1/(1 − γ_{k+1}), rounded up. Returns 0, or -1 on a non-finite entry. */
+static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, const mat_t Z)
+{
+    long k = opA == MAT_NOTRANS ? A->cols : A->rows;
     mat_d_t Aa, Za;
     mat_init_d(Aa, A->rows, A->cols, 53);
     mat_init_d(Za, Z->rows, Z->cols, 53);
-    abs_up_mat(Aa, A);
-    abs_up_mat(Za, Z);
-    double one = 1.0, zero = 0.0;
-    mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
+    /* one exponent for all of A (its largest entry's) */
+    int bad = 0;
+    long e = LONG_MIN;
+    size_t countA = (size_t)A->rows * (size_t)A->cols;
+    for (size_t q = 0; q < countA; q++) {
+        if (!re_is_finite(A->e + q))
+            bad = 1;
+        else if (!re_is_zero(A->e + q)) {
+            long eq = entry_exp(A->e + q);
+            e = eq > e ? eq : e;
+        }
+    }
+    long EA = e == LONG_MIN ? 0 : e;
+    for (size_t q = 0; !bad && q < countA; q++)
+        Aa->e[q] = entry_abs_up_scaled(A->e + q, EA);
+    bad = bad || abs_up_scaled(Za, E, Z) != 0;
+    if (!bad) {
+        double one = 1.0, zero = 0.0;
+        mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
+        double fac = inv_one_minus_up(bound_gamma((double)k + 1, DEQ_PREC_DOUBLE));
+        double floor = (double)(k + 1) * SUBNORMAL_MIN;
+        size_t count = (size_t)P->rows * (size_t)P->cols;
+        for (size_t q = 0; q < count; q++)
+            P->e[q] = bound_mul_up(P->e[q] + floor, fac);
+        for (long i = 0; i < P->cols; i++)
+            if (E[i] != RT_ZERO)
+                E[i] += EA;
+    }
     mat_clear_d(Aa);
     mat_clear_d(Za);
-    return inv_one_minus_up(bound_gamma((double)A->cols, DEQ_PREC_DOUBLE));
+    return bad ? -1 : 0;
 }
 
-/* Upper bound on ‖A‖_F: a double sum of N squares has relative error <= γ_{N+1}. */
+/* Upper bound on ‖A‖_F: ‖A·2^-e‖_F in double (entries rounded up, a sum of N
+ * squares within γ_{N+1}, squares that underflow adding N·2^-1074) times 2^e,
+ * e the exponent of A's largest entry. */
 static double frob_upper(const mat_t A)
 {
     size_t count = (size_t)A->rows * (size_t)A->cols;
+    long e = LONG_MIN;
+    for (size_t k = 0; k < count; k++) {
+        if (!re_is_finite(A->e + k))
+            return INFINITY;
+        if (!re_is_zero(A->e + k)) {
+            long ek = entry_exp(A->e + k);
+            e = ek > e ? ek : e;
+        }
+    }
+    if (e == LONG_MIN)
+        return 0.0;
     double s = 0.0;
     for (size_t k = 0; k < count; k++) {
-        double a = re_get_d_abs_up(A->e + k);
+        double a = entry_abs_up_scaled(A->e + k, e);
         s += a * a;
     }
     s = bound_mul_up(s, inv_one_minus_up(bound_gamma((double)count + 1, DEQ_PREC_DOUBLE)));
-    return bound_sqrt_up(s);
+    s = bound_add_up(s, (double)count * SUBNORMAL_MIN);
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    mpfr_set_d(t, s, MPFR_RNDU);
+    mpfr_sqrt(t, t, MPFR_RNDU);
+    mpfr_mul_2si(t, t, e, MPFR_RNDU);
+    double r = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return r;
 }
 
-/* Upper bound on ‖M[:,j] − N[:,j]‖₂ computed at the working precision: the
- * sum of m squared differences has relative error <= γ_{m+2} there; conversion
- * to double and the double sqrt add two more roundings. */
-static double col_dist_upper(const mat_t M, const mat_t N, long j, long prec)
+/* ---- the rounding term of one evaluation, per column, at its own scale ----
+ *
+ * T = Σ_k c_k·X_k entrywise (X_k >= 0 given in scaled form, X_k[:,i] <=
+ * Xs_k[:,i]·2^{E_k[i]}, c_k >= 0 rounded up), and e_i >= ‖T[:,i]‖₂. Per
+ * column, with t_k = exponent(c_k) + E_k[i] the size of term k and M = max_k
+ * t_k, the double coefficient d_k = c_k·2^{E_k[i] − M} (rounded up; a term far
+ * below the largest may round up to the smallest subnormal, still an upper
+ * bound) gives T[:,i] <= 2^M·Σ_k d_k·Xs_k[:,i]. That sum is evaluated in
+ * double (2K − 1 roundings: within γ_{2K} relative plus K·2^-1074 absolute
+ * for results that underflow), its norm bounded by norm_up_d, and the whole
+ * scaled back by 2^M in MPFR, rounded up. */
+#define RT_MAX 5
+typedef struct {
+    int count;
+    mpfr_t c[RT_MAX];
+    mat_d_t X[RT_MAX];
+    long *E[RT_MAX];
+} rterms;
+
+static void rterms_init(rterms *t)
 {
-    real_t acc, d;
-    re_init(acc, prec);
-    re_init(d, prec);
-    re_set_zero(acc);
-    for (long i = 0; i < M->rows; i++) {
-        re_sub(d, mat_entry(M, i, j), mat_entry(N, i, j));
-        re_fma(acc, d, d, acc);
+    t->count = 0;
+}
+
+/* A new term of m×n scaled values, coefficient c (53 bits); returns its index. */
+static int rterms_add(rterms *t, long m, long n)
+{
+    DEQ_REQUIRE(t->count < RT_MAX);
+    int k = t->count++;
+    mpfr_init2(t->c[k], 53);
+    mpfr_set_zero(t->c[k], 1);
+    mat_init_d(t->X[k], m, n, 53);
+    t->E[k] = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof(long));
+    return k;
+}
+
+static void rterms_clear(rterms *t)
+{
+    for (int k = 0; k < t->count; k++) {
+        mpfr_clear(t->c[k]);
+        mat_clear_d(t->X[k]);
+        free(t->E[k]);
     }
-    double s = re_get_d_abs_up(acc);
-    re_clear(acc);
-    re_clear(d);
-    s = bound_add_up(s, bound_mul_up(s, bound_gamma((double)M->rows + 2, prec)));
-    return bound_sqrt_up(s);
+    t->count = 0;
+}
+
+/* Upper bound on the Euclidean norm of the m doubles x (each >= 0, at most a
+ * few units): the sum of squares within γ_{m+1} relative plus m·2^-1074 for
+ * squares that underflow, then the root upward. Result in r (53 bits). */
+static void norm_up_d(mpfr_t r, const double *x, long m)
+{
+    double s = 0.0;
+    for (long j = 0; j < m; j++)
+        s += x[j] * x[j];
+    s = bound_mul_up(s, inv_one_minus_up(bound_gamma((double)m + 1, DEQ_PREC_DOUBLE)));
+    s = bound_add_up(s, (double)m * SUBNORMAL_MIN);
+    mpfr_set_d(r, s, MPFR_RNDU);
+    mpfr_sqrt(r, r, MPFR_RNDU);
+}
+
+/* e >= ‖T[:,i]‖₂ (53 bits, rounded up); tmp is m doubles of scratch. */
+static void rterms_col_norm_up(mpfr_t e, const rterms *t, long i, double *tmp)
+{
+    int K = t->count;
+    long m = t->X[0]->rows;
+    long M = LONG_MIN;
+    for (int k = 0; k < K; k++)
+        if (!mpfr_zero_p(t->c[k]) && t->E[k][i] != RT_ZERO) {
+            long tk = (long)mpfr_get_exp(t->c[k]) + t->E[k][i];
+            M = tk > M ? tk : M;
+        }
+    if (M == LONG_MIN) { /* every coefficient 0: no rounding at all */
+        mpfr_set_zero(e, 1);
+        return;
+    }
+    double d[RT_MAX];
+    mpfr_t w;
+    mpfr_init2(w, 53);
+    for (int k = 0; k < K; k++) {
+        if (t->E[k][i] == RT_ZERO) {
+            d[k] = 0.0;
+            continue;
+        }
+        mpfr_mul_2si(w, t->c[k], t->E[k][i] - M, MPFR_RNDU);
+        d[k] = mpfr_get_d(w, MPFR_RNDU);
+    }
+    for (long j = 0; j < m; j++) {
+        double s = 0.0;
+        for (int k = 0; k < K; k++)
+            s += d[k] * t->X[k]->e[j + (size_t)i * m];
+        tmp[j] = s;
+    }
+    norm_up_d(e, tmp, m);
+    /* the sum's own rounding: ‖T‖ <= (‖T̂‖ + √m·K·2^-1074)/(1 − γ_{2K}) */
+    mpfr_set_d(w, sqrt((double)m) * (1.0 + 0x1p-50) * (double)K, MPFR_RNDU);
+    mpfr_mul_2si(w, w, -1074, MPFR_RNDU);
+    mpfr_add(e, e, w, MPFR_RNDU);
+    mpfr_mul_d(e, e, inv_one_minus_up(bound_gamma(2.0 * K, DEQ_PREC_DOUBLE)), MPFR_RNDU);
+    mpfr_mul_2si(e, e, M, MPFR_RNDU);
+    mpfr_clear(w);
+}
+
+/* Upper bound on ‖M[:,j] − N[:,j]‖₂ for the stored entries. */
+static num_xreal col_dist_upper(const mat_t M, const mat_t N, long j, long prec)
+{
+    return G(mat_col_dist_up_x)(M, N, j, prec);
 }
 
 /* ---- problem set-up ---- */
 
-void G(deq_injection)(mat_t B, mat_d_t B_err, real_srcptr alpha_U, double alpha_U_rel_err,
-                      const mat_t U, double U_rel_err, const mat_t X, double X_rel_err, long prec)
+void G(deq_injection)(mat_t B, mat_d_t B_err, long *B_err_exp, real_srcptr alpha_U,
+                      double alpha_U_rel_err, const mat_t U, double U_rel_err, const mat_t X,
+                      double X_rel_err, long prec)
 {
     real_t zero;
     re_init(zero, prec);
@@ -194,15 +447,55 @@ void G(deq_injection)(mat_t B, mat_d_t B_err, real_srcptr alpha_U, double alpha_
         return;
     /* |B − B̂| <= [γ_{d+1} + (1+ε_α)(1+ε_U)(1+ε_X) − 1]·|α̂|·|Û||X̂|: the product
      * rounds (γ_{d+1} with the scaling by α̂), and the data differ from the exact
-     * ones by the stated relative errors. */
-    double K = abs_product_up(B_err, MAT_NOTRANS, U, X);
-    double model = bound_rel_compose_up(bound_rel_compose_up(alpha_U_rel_err, U_rel_err), X_rel_err);
-    model = bound_add_up(model, bound_gamma((double)U->cols + 1, prec));
-    double scale = bound_mul_up(bound_mul_up(model, re_get_d_abs_up(alpha_U)), K);
-    /* each entry is multiplied with round-to-nearest: absorb that rounding too */
-    scale = bound_mul_up(scale, inv_one_minus_up(ldexp(1.0, -DEQ_PREC_DOUBLE)));
-    for (long k = 0; k < B_err->rows * B_err->cols; k++)
-        B_err->e[k] *= scale;
+     * ones by the stated relative errors. The product |Û||X̂| comes scaled per
+     * column; the coefficient is a 53-bit MPFR number (γ_{d+1} at p bits is
+     * 2^-p, below double's range for large p); the result is stored with one
+     * common exponent, and folded into the entries when they are in range. */
+    long n = B_err->cols, m = B_err->rows;
+    long *E = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof(long));
+    int bad = abs_product_scaled(B_err, E, MAT_NOTRANS, U, X) != 0;
+    mpfr_t c, g;
+    mpfr_init2(c, 53);
+    mpfr_init2(g, 53);
+    bound_gamma_x(g, (double)U->cols + 1, prec);
+    mpfr_set_d(c, bound_rel_compose_up(bound_rel_compose_up(alpha_U_rel_err, U_rel_err), X_rel_err),
+               MPFR_RNDU);
+    mpfr_add(c, c, g, MPFR_RNDU);
+    mpfr_mul_d(c, c, re_get_d_abs_up(alpha_U), MPFR_RNDU);
+    long top = LONG_MIN;
+    for (long i = 0; i < n; i++)
+        if (E[i] != RT_ZERO)
+            top = E[i] > top ? E[i] : top;
+    if (bad || !mpfr_number_p(c)) {
+        for (size_t q = 0; q < (size_t)m * (size_t)n; q++)
+            B_err->e[q] = INFINITY;
+        *B_err_exp = 0;
+    } else if (mpfr_zero_p(c) || top == LONG_MIN) {
+        mat_zero_d(B_err);
+        *B_err_exp = 0;
+    } else {
+        long ce = (long)mpfr_get_exp(c);
+        mpfr_mul_2si(c, c, -ce, MPFR_RNDU);
+        double cm = mpfr_get_d(c, MPFR_RNDU); /* in [0.5, 1] */
+        long ex = top + ce;
+        /* fold the exponent into the entries when the largest stays normal */
+        long fold = ex > -900 && ex < 900 ? ex : 0;
+        for (long i = 0; i < n; i++)
+            for (long j = 0; j < m; j++) {
+                double *b = B_err->e + j + (size_t)i * m;
+                if (E[i] == RT_ZERO) {
+                    *b = 0.0;
+                    continue;
+                }
+                /* RN(b·cm) is within half an ulp of b·cm: one step up bounds it */
+                double v = nextafter(*b * cm, INFINITY);
+                *b = ldexp_up(v, E[i] + ce - (ex - fold));
+            }
+        *B_err_exp = ex - fold;
+    }
+    mpfr_clear(c);
+    mpfr_clear(g);
+    free(E);
 }
 
 double G(deq_contraction_upper)(num_norm2_t nrm, const mat_t A, real_srcptr alpha,
@@ -232,7 +525,9 @@ void G(deq_phi)(mat_t OUT, mat_t H, const fp_t *fp, const mat_t Z, long prec)
 
 double G(deq_forward_auto_tol)(long m, long prec)
 {
-    return 2.0 * sqrt((double)(m > 0 ? m : 1)) * re_unit_roundoff(prec);
+    /* 2^-prec with a long exponent, then rounded once: 0 only above ~1074 bits,
+     * where the solvers use the exact value (solve_tolerances) */
+    return num_xreal_get_d(num_xreal_mul_2si(num_xreal_from_d(2.0 * sqrt((double)(m > 0 ? m : 1))), -prec));
 }
 
 /* ---- the a-posteriori certificates ---- */
@@ -242,47 +537,78 @@ double G(deq_forward_auto_tol)(long m, long prec)
 static int certify_residuals(deq_solve_info_t info, const mat_t Zk, const mat_t PHI, double rho,
                              long prec)
 {
-    residual_norms(&info->resid, &info->znorm, NULL, PHI, Zk, prec);
-    info->resid_rel = info->znorm > 0 ? info->resid / info->znorm
-                                      : (info->resid == 0 ? 0.0 : INFINITY);
+    num_xreal r, zn;
+    residual_norms(&r, &zn, NULL, PHI, Zk, prec);
+    info->resid = num_xreal_get_d(r);
+    info->znorm = num_xreal_get_d(zn);
+    info->resid_rel = num_xreal_get_d(num_xreal_div(r, zn));
     info->rho_upper = rho;
     info->certified = rho < 1.0 && G(mat_is_finite)(PHI) && G(mat_is_finite)(Zk);
     info->err_bound = info->err_bound_rel = info->round_slack = NAN;
     return info->certified;
 }
 
-/* The error bound from the per-entry rounding terms T (m×n, nonnegative, each
- * computed in double with at most `ops` roundings): per sample e_i = ‖T_i‖₂
- * and ‖map(z_k) − z*‖ <= (ρ̄·s_i + e_i)/(1 − ρ̄), s_i = ‖PHI_i − Zk_i‖. The
- * double evaluation of T (γ_ops) and of ‖T_i‖₂ (m squares, m−1 sums: γ_{m+1},
- * halved under the root, plus the sqrt's rounding) is absorbed by one factor. */
-static void certify_bound(deq_solve_info_t info, const mat_d_t T, int ops, const mat_t Zk,
+/* The error bound from the rounding terms t of one evaluation: per sample
+ * e_i >= ‖T_i‖₂ and ‖map(z_k) − z*‖ <= (ρ̄·s_i + e_i)/(1 − ρ̄), s_i an upper
+ * bound on ‖PHI_i − Zk_i‖, all in 53-bit MPFR rounded up and reported as the
+ * least doubles above (never 0 for a nonzero bound). A bound that is not a
+ * finite number (a term overflowed, or data were not finite) is not available:
+ * certified = 0, err_bound = +inf. */
+static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk,
                           const mat_t PHI, double rho, long prec)
 {
-    long m = T->rows, n = T->cols;
-    double tfac = inv_one_minus_up(bound_gamma(ops, DEQ_PREC_DOUBLE));
-    double nfac = bound_mul_up(bound_sqrt_up(inv_one_minus_up(bound_gamma((double)m + 1, DEQ_PREC_DOUBLE))),
-                               inv_one_minus_up(ldexp(1.0, -DEQ_PREC_DOUBLE)));
-    double efac = bound_mul_up(tfac, nfac);
-    double one_minus_rho = bound_sub_down(1.0, rho);
-    double worst = 0.0, worst_e = 0.0;
+    long m = PHI->rows, n = PHI->cols;
+    double *tmp = deq_malloc((size_t)(m > 0 ? m : 1) * sizeof(double));
+    mpfr_t e, b, worst, worst_e, omr;
+    mpfr_inits2(53, e, b, worst, worst_e, omr, (mpfr_ptr)0);
+    mpfr_set_zero(worst, 1);
+    mpfr_set_zero(worst_e, 1);
+    mpfr_set_d(omr, bound_sub_down(1.0, rho), MPFR_RNDD);
     for (long i = 0; i < n; i++) {
-        double ss = 0.0;
-        for (long j = 0; j < m; j++) {
-            double t = T->e[j + (size_t)i * m];
-            ss += t * t;
-        }
-        double e = bound_mul_up(sqrt(ss), efac);
-        double s = col_dist_upper(PHI, Zk, i, prec);
-        double bound = bound_div_up(bound_add_up(bound_mul_up(rho, s), e), one_minus_rho);
-        if (isnan(bound) || bound > worst)
-            worst = bound;
-        if (e > worst_e)
-            worst_e = e;
+        rterms_col_norm_up(e, t, i, tmp);
+        num_xreal_get_mpfr(b, col_dist_upper(PHI, Zk, i, prec)); /* s_i, exact in 53 bits */
+        mpfr_mul_d(b, b, rho, MPFR_RNDU);
+        mpfr_add(b, b, e, MPFR_RNDU);
+        mpfr_div(b, b, omr, MPFR_RNDU);
+        if (mpfr_nan_p(b) || mpfr_greater_p(b, worst))
+            mpfr_set(worst, b, MPFR_RNDU);
+        if (mpfr_nan_p(e) || mpfr_greater_p(e, worst_e))
+            mpfr_set(worst_e, e, MPFR_RNDU);
     }
-    info->err_bound = worst;
-    info->round_slack = worst_e;
-    info->err_bound_rel = info->znorm > 0 ? bound_div_up(worst, info->znorm) : INFINITY;
+    free(tmp);
+    if (!mpfr_number_p(worst)) {
+        info->certified = 0;
+        info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
+    } else {
+        num_xreal w = num_xreal_from_mpfr(worst, MPFR_RNDU);
+        info->err_bound = num_xreal_get_d_up(w);
+        info->round_slack = num_xreal_get_d_up(num_xreal_from_mpfr(worst_e, MPFR_RNDU));
+        /* relative to max_i ‖z_i‖ (rounded to nearest, so a ratio, not a bound) */
+        num_xreal zn = G(mat_max_col_dist_x)(PHI, NULL, prec);
+        info->err_bound_rel = zn.man > 0 ? num_xreal_get_d_up(num_xreal_div(w, zn)) : INFINITY;
+    }
+    mpfr_clears(e, b, worst, worst_e, omr, (mpfr_ptr)0);
+}
+
+/* In double an operation whose result is subnormal errs by up to 2^-1075
+ * absolutely, which no relative bound covers: the evaluation adds `ops` such
+ * errors per entry (through the gemm's m terms, the activation's operations,
+ * and the Lipschitz factor L that carries pre-activation errors), as a term
+ * c·1 of the rounding. MPFR's exponent range has no underflow. */
+static void add_underflow_term(rterms *t, long m, long n, double ops, double L)
+{
+#ifdef DEQ_MPFR
+    (void)t, (void)m, (void)n, (void)ops, (void)L;
+#else
+    int k = rterms_add(t, m, n);
+    mpfr_set_d(t->c[k], ops, MPFR_RNDU);
+    mpfr_mul_d(t->c[k], t->c[k], L + 1.0, MPFR_RNDU);
+    mpfr_mul_2si(t->c[k], t->c[k], -1074, MPFR_RNDU);
+    for (size_t q = 0; q < (size_t)m * (size_t)n; q++)
+        t->X[k]->e[q] = 1.0;
+    for (long i = 0; i < n; i++)
+        t->E[k][i] = 0;
+#endif
 }
 
 void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t PHI,
@@ -297,31 +623,39 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
      *   |ĥ_j − h_j| <= γ_{m+2}(α̂P_j + |B̂_j|) + [(1+ε_α)(1+ε_A) − 1]·α̂P_j + Berr_j,
      * P = |Â||z_k| (the gemm with β = 1 rounds like a dot product of m+2 terms);
      * then |σ̂(ĥ_j) − σ(h_j)| <= L|ĥ_j − h_j| + c_σ·u·|σ̂(ĥ_j)|. So
-     *   t_j = c1·P̂_j + c2·|B̂_j| + c3·Berr_j + c4·|Φ̂_j|   (7 roundings). */
-    double u = re_unit_roundoff(prec);
+     *   t_j = c1·P_j + c2·|B̂_j| + c3·Berr_j + c4·|Φ̂_j|  (+ underflow in double),
+     * each term kept at its own scale (rterms). */
     double L = deq_act_lipschitz_upper(fp->act);
-    double g = bound_gamma((double)m + 2, prec);
     double model = bound_rel_compose_up(fp->alpha_rel_err, fp->A_rel_err);
-    mat_d_t T;
-    mat_init_d(T, m, n, 53);
-    double K = abs_product_up(T, MAT_NOTRANS, fp->A, Zk);
-    double c1 = bound_mul_up(bound_mul_up(bound_mul_up(L, bound_add_up(g, model)), re_get_d_abs_up(fp->alpha)), K);
-    double c2 = bound_mul_up(L, g);
-    double c3 = L;
-#ifdef DEQ_MPFR
-    double c4 = bound_mul_up(deq_act_eval_error_factor(fp->act, 1), u);
-#else
-    double c4 = bound_mul_up(deq_act_eval_error_factor(fp->act, 0), u);
-#endif
-    for (long i = 0; i < n; i++)
-        for (long j = 0; j < m; j++) {
-            double *t = T->e + j + (size_t)i * m;
-            *t = c1 * *t + c2 * re_get_d_abs_up(mat_entry(fp->B, j, i))
-                 + (fp->B_err ? c3 * fp->B_err->e[j + (size_t)i * m] : 0.0)
-                 + c4 * re_get_d_abs_up(mat_entry(PHI, j, i));
-        }
-    certify_bound(info, T, 7, Zk, PHI, fp->rho_upper, prec);
-    mat_clear_d(T);
+    rterms t;
+    rterms_init(&t);
+    int bad = 0;
+    int k1 = rterms_add(&t, m, n), k2 = rterms_add(&t, m, n), k4 = rterms_add(&t, m, n);
+    mpfr_t g;
+    mpfr_init2(g, 53);
+    bound_gamma_x(g, (double)m + 2, prec);
+    bad |= abs_product_scaled(t.X[k1], t.E[k1], MAT_NOTRANS, fp->A, Zk);
+    mpfr_add_d(t.c[k1], g, model, MPFR_RNDU);
+    mpfr_mul_d(t.c[k1], t.c[k1], L, MPFR_RNDU);
+    mpfr_mul_d(t.c[k1], t.c[k1], re_get_d_abs_up(fp->alpha), MPFR_RNDU);
+    bad |= abs_up_scaled(t.X[k2], t.E[k2], fp->B);
+    mpfr_mul_d(t.c[k2], g, L, MPFR_RNDU);
+    bad |= abs_up_scaled(t.X[k4], t.E[k4], PHI);
+    mpfr_set_d(t.c[k4], deq_act_eval_error_factor(fp->act, DEQ_MPFR_FLAG), MPFR_RNDU);
+    mpfr_mul_2si(t.c[k4], t.c[k4], -prec, MPFR_RNDU); /* c_σ·u */
+    if (fp->B_err) {
+        int k3 = rterms_add(&t, m, n);
+        bad |= abs_up_scaled_d(t.X[k3], t.E[k3], fp->B_err, fp->B_err_exp);
+        mpfr_set_d(t.c[k3], L, MPFR_RNDU);
+    }
+    add_underflow_term(&t, m, n, (double)m + 8, L);
+    mpfr_clear(g);
+    if (bad) {
+        info->certified = 0;
+        info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
+    } else
+        certify_bound(info, &t, Zk, PHI, fp->rho_upper, prec);
+    rterms_clear(&t);
 }
 
 /* ---- stopping rule shared by the solvers ---- */
@@ -329,60 +663,69 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
 typedef enum { STEP_GO_ON, STEP_NEW_BEST, STEP_STOP } step_action;
 
 typedef struct {
-    double tol;      /* relative residual for convergence */
-    double floor;    /* after stagnation, a best relative residual at or below this counts as converged */
-    double first;    /* residual of the first iteration */
-    double best;     /* smallest relative residual so far */
-    double prev;     /* residual of the previous iteration */
+    num_xreal tol;   /* relative residual for convergence */
+    num_xreal floor; /* after stagnation, a best relative residual at or below this counts as converged */
+    num_xreal first; /* residual of the first iteration */
+    num_xreal best;  /* smallest relative residual so far */
+    num_xreal prev;  /* residual of the previous iteration */
     long best_iter;
     long rising;     /* consecutive iterations whose residual grew */
     long patience;
     long max_iter;
-    double growth_limit;
+    long growth_bits; /* log2 of the growth that counts as divergence */
 } stop_rule;
 
 /* The relative tolerance and the stagnation floor of a solve. With the derived
  * tolerance the solver iterates down to rounding level, and a residual that
  * stalls within the worst-case rounding of one evaluation (≈ m·u, the γ_m
  * bound, with the same margin 8) has converged as far as this precision
- * allows. With a user tolerance, that tolerance is the bar. */
-static void solve_tolerances(double *tol, double *floor, const deq_solve_opts *o, long m, long prec)
+ * allows. With a user tolerance, that tolerance is the bar. Both carry a long
+ * exponent: u = 2^-prec is below double's range above ~1074 bits. */
+static void solve_tolerances(num_xreal *tol, num_xreal *floor, const deq_solve_opts *o, long m,
+                             long prec)
 {
-    *tol = o->tol > 0 ? o->tol : G(deq_forward_auto_tol)(m, prec);
-    *floor = o->tol > 0 ? o->tol : fmax(*tol, 8.0 * (double)m * re_unit_roundoff(prec));
+    if (o->tol > 0) {
+        *tol = *floor = num_xreal_from_d(o->tol);
+        return;
+    }
+    double mm = (double)(m > 0 ? m : 1);
+    *tol = num_xreal_mul_2si(num_xreal_from_d(2.0 * sqrt(mm)), -prec);
+    *floor = num_xreal_max(*tol, num_xreal_mul_2si(num_xreal_from_d(8.0 * mm), -prec));
 }
 
 static void stop_rule_init(stop_rule *sr, deq_solve_info_t info, const deq_solve_opts *o, long m,
                            long prec)
 {
     solve_tolerances(&sr->tol, &sr->floor, o, m, prec);
-    sr->best = INFINITY;
+    sr->best = num_xreal_from_d(INFINITY);
     sr->best_iter = -1;
-    sr->first = sr->prev = NAN;
+    sr->first = sr->prev = num_xreal_from_d(NAN);
     sr->rising = 0;
     sr->patience = o->patience > 0 ? o->patience : 10;
     sr->max_iter = o->max_iter;
     /* The residual exceeded the first one by 2^26 ≈ 6.7e7, the square root of
      * double's precision: far past any transient of a convergent iteration. */
-    sr->growth_limit = ldexp(1.0, DEQ_PREC_DOUBLE / 2);
-    info->tol = sr->tol;
-    info->tol_floor = sr->floor;
+    sr->growth_bits = DEQ_PREC_DOUBLE / 2;
+    info->tol = num_xreal_get_d(sr->tol);
+    info->tol_floor = num_xreal_get_d(sr->floor);
 }
 
 /* Records iteration k (residual r, iterate scale zn) and decides. Divergence is
  * judged before stagnation: a residual that grew at every one of the last
- * `patience` iterations, to above the first one, is diverging, not stalling. */
-static step_action stop_rule_step(stop_rule *sr, deq_solve_info_t info, long k, double r,
-                                  double zn)
+ * `patience` iterations, to above the first one, is diverging, not stalling.
+ * All comparisons are on relative or mutually scaled quantities with long
+ * exponents, so they hold for data of any magnitude and any precision. */
+static step_action stop_rule_step(stop_rule *sr, deq_solve_info_t info, long k, num_xreal r,
+                                  num_xreal zn)
 {
-    deq_solve_info_push(info, r);
+    deq_solve_info_push(info, num_xreal_get_d(r));
     info->iterations = k + 1;
-    if (!isfinite(r) || !isfinite(zn)) {
+    if (!num_xreal_is_finite(r) || !num_xreal_is_finite(zn)) {
         info->outcome = DEQ_NONFINITE;
         return STEP_STOP;
     }
-    double rel = zn > 0 ? r / zn : (r == 0 ? 0.0 : INFINITY);
-    if (rel <= sr->tol) {
+    num_xreal rel = num_xreal_div(r, zn);
+    if (num_xreal_le(rel, sr->tol)) {
         /* the current iterate is the one to return: never restore an older one */
         sr->best = rel;
         sr->best_iter = k;
@@ -391,23 +734,24 @@ static step_action stop_rule_step(stop_rule *sr, deq_solve_info_t info, long k, 
     }
     if (k == 0)
         sr->first = r;
-    sr->rising = k > 0 && r > sr->prev ? sr->rising + 1 : 0;
+    sr->rising = k > 0 && num_xreal_gt(r, sr->prev) ? sr->rising + 1 : 0;
     sr->prev = r;
-    if (r > sr->first * sr->growth_limit || (sr->rising >= sr->patience && r > sr->first)) {
+    if (num_xreal_gt(r, num_xreal_mul_2si(sr->first, sr->growth_bits))
+        || (sr->rising >= sr->patience && num_xreal_gt(r, sr->first))) {
         info->outcome = DEQ_DIVERGED;
         return STEP_STOP;
     }
-    if (rel < sr->best) {
+    if (num_xreal_lt(rel, sr->best)) {
         sr->best = rel;
         sr->best_iter = k;
         if (k + 1 >= sr->max_iter) {
-            info->outcome = rel <= sr->floor ? DEQ_CONVERGED : DEQ_MAX_ITER;
+            info->outcome = num_xreal_le(rel, sr->floor) ? DEQ_CONVERGED : DEQ_MAX_ITER;
             return STEP_STOP;
         }
         return STEP_NEW_BEST;
     }
     if (k - sr->best_iter >= sr->patience || k + 1 >= sr->max_iter) {
-        info->outcome = sr->best <= sr->floor ? DEQ_CONVERGED
+        info->outcome = num_xreal_le(sr->best, sr->floor) ? DEQ_CONVERGED
                         : k + 1 >= sr->max_iter ? DEQ_MAX_ITER
                                                 : DEQ_STAGNATED;
         return STEP_STOP;
@@ -474,7 +818,7 @@ static void picard_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     long k = 0;
     for (;; k++) {
         map->eval(PHI, H, map->data, Z, prec);
-        double r, zn;
+        num_xreal r, zn;
         residual_norms(&r, &zn, NULL, PHI, Z, prec);
         step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
         if (act == STEP_STOP)
@@ -501,6 +845,7 @@ typedef struct {
     mat_struct *N, *L, *rhs;
     real_t acc, tr, t;
     int depth;
+    double *sc; /* double: m·(depth + 1) scaled copies of the columns (see anderson_scaled) */
 } anderson_ws;
 
 static void anderson_ws_init(anderson_ws *w, int depth, long prec)
@@ -517,6 +862,7 @@ static void anderson_ws_init(anderson_ws *w, int depth, long prec)
     re_init(w->acc, prec);
     re_init(w->tr, prec);
     re_init(w->t, prec);
+    w->sc = NULL;
 }
 
 static void anderson_ws_clear(anderson_ws *w)
@@ -532,6 +878,39 @@ static void anderson_ws_clear(anderson_ws *w)
     re_clear(w->acc);
     re_clear(w->tr);
     re_clear(w->t);
+    free(w->sc);
+}
+
+/* The normal system ΔFᵀΔF γ = ΔFᵀf of a column is unchanged when ΔF and f are
+ * scaled by one factor. In double its entries are squares of the data's
+ * scale, which overflow or underflow for data beyond 2^±500: when the largest
+ * |entry| of the column's ΔF and f is outside [2^-SC_EXP, 2^SC_EXP], the
+ * columns are replaced (cf[a]) by copies scaled by a power of two, exactly.
+ * In range (ordinary data) and in MPFR (whose exponent range holds any
+ * square) nothing changes. */
+#define ANDERSON_MAX_DEPTH 64
+#define SC_EXP 400
+static void anderson_scaled(real_srcptr *cf, anderson_ws *w, int s, long m)
+{
+#ifdef DEQ_MPFR
+    (void)cf, (void)w, (void)s, (void)m;
+#else
+    double mx = 0.0;
+    for (int a = 0; a <= s; a++)
+        for (long j = 0; j < m; j++)
+            mx = fmax(mx, fabs(cf[a][j]));
+    if (!(mx > 0 && isfinite(mx)) || (mx >= ldexp(1.0, -SC_EXP) && mx <= ldexp(1.0, SC_EXP)))
+        return;
+    int e = ilogb(mx);
+    if (!w->sc)
+        w->sc = deq_malloc((size_t)(m > 0 ? m : 1) * (size_t)(w->depth + 1) * sizeof(double));
+    for (int a = 0; a <= s; a++) {
+        double *c = w->sc + (size_t)a * (size_t)m;
+        for (long j = 0; j < m; j++)
+            c[j] = ldexp(cf[a][j], -e);
+        cf[a] = c;
+    }
+#endif
 }
 
 /* Sample i's Anderson step from its s = count differences: Znew[:,i]. */
@@ -543,15 +922,20 @@ static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat
     int solved = 0;
     if (s > 0) {
         mat_struct *Ns = w->N + (s - 1), *Ls = w->L + (s - 1), *rs = w->rhs + (s - 1);
+        real_srcptr cf[ANDERSON_MAX_DEPTH + 1];
+        for (int a = 0; a < s; a++)
+            cf[a] = mat_entry(dF + a, 0, i);
+        cf[s] = mat_entry(F, 0, i);
+        anderson_scaled(cf, w, s, m);
         re_set_zero(w->tr);
         for (int a = 0; a < s; a++) {
             for (int b = 0; b <= a; b++) {
-                G(vec_dot)(w->acc, mat_entry(dF + a, 0, i), mat_entry(dF + b, 0, i), m, prec);
+                G(vec_dot)(w->acc, cf[a], cf[b], m, prec);
                 re_set(mat_entry(Ns, a, b), w->acc);
                 re_set(mat_entry(Ns, b, a), w->acc);
             }
             re_add(w->tr, w->tr, mat_entry(Ns, a, a));
-            G(vec_dot)(mat_entry(rs, a, 0), mat_entry(dF + a, 0, i), mat_entry(F, 0, i), m, prec);
+            G(vec_dot)(mat_entry(rs, a, 0), cf[a], cf[s], m, prec);
         }
         if (re_sgn(w->tr) > 0) {
             re_mul_d(w->t, w->tr, o->ridge / (double)s);
@@ -586,7 +970,7 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
                          const deq_solve_opts *o, long prec)
 {
     long m = Z->rows, n = Z->cols;
-    int depth = o->depth > 0 ? o->depth : 1;
+    int depth = o->depth > 0 ? (o->depth < ANDERSON_MAX_DEPTH ? o->depth : ANDERSON_MAX_DEPTH) : 1;
     DEQ_REQUIRE(o->damping > 0 && o->damping <= 1);
     mat_t PHI, H, Zbest, F, Fprev, Xprev, Znew;
     mat_struct *dX = deq_malloc((size_t)depth * sizeof *dX);
@@ -619,7 +1003,7 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     long k = 0;
     for (;; k++) {
         map->eval(PHI, H, map->data, Z, prec);
-        double r, zn;
+        num_xreal r, zn;
         residual_norms(&r, &zn, F, PHI, Z, prec); /* F = PHI − Z */
         step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
         if (act == STEP_NEW_BEST)
@@ -732,7 +1116,7 @@ static void adjoint_eval(mat_t OUT, mat_t H, const void *data, const mat_t W, lo
 /* As deq_forward_certify, for the adjoint map of the stored data: per entry
  *   |computed − exact map(w_k)|_j <= γ_{m+3}(α̂·(|Aᵀ||D||w_k|)_j + |V_j|)
  * (the gemm with β = 1 over m terms, plus the rounding of D ⊙ W), and
- *   ‖ŵ − w*‖ <= (ρ̄·s + e)/(1 − ρ̄) per sample. */
+ *   ‖ŵ − w*‖ <= (ρ̄·s + e)/(1 − ρ̄) per sample, each term at its own scale. */
 static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t PHI,
                             const void *data, long prec)
 {
@@ -743,22 +1127,37 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
     mat_t DW;
     G(mat_init)(DW, m, n, prec);
     size_t mn = (size_t)m * (size_t)n;
-    for (size_t q = 0; q < mn; q++) /* rounded once: |d·w| <= |fl(d·w)|/(1 − u), folded into K */
+    for (size_t q = 0; q < mn; q++) /* rounded once: |d·w| <= |fl(d·w)|/(1 − u), folded into c1 */
         re_mul(DW->e + q, adj->D->e + q, Wk->e + q);
-    mat_d_t T;
-    mat_init_d(T, m, n, 53);
-    double K = abs_product_up(T, MAT_TRANS, adj->A, DW);
-    K = bound_mul_up(K, inv_one_minus_up(re_unit_roundoff(prec)));
+    rterms t;
+    rterms_init(&t);
+    int k1 = rterms_add(&t, m, n), k2 = rterms_add(&t, m, n);
+    mpfr_t g;
+    mpfr_init2(g, 53);
+    bound_gamma_x(g, (double)m + 3, prec);
+    int bad = abs_product_scaled(t.X[k1], t.E[k1], MAT_TRANS, adj->A, DW);
     G(mat_clear)(DW);
-    double g = bound_gamma((double)m + 3, prec);
-    double c1 = bound_mul_up(bound_mul_up(g, re_get_d_abs_up(adj->alpha)), K);
-    for (long i = 0; i < n; i++)
-        for (long j = 0; j < m; j++) { /* t_j = c1·P̂_j + g·|V_j|   (3 roundings) */
-            double *t = T->e + j + (size_t)i * m;
-            *t = c1 * *t + g * re_get_d_abs_up(mat_entry(adj->V, j, adj->V->cols == 1 ? 0 : i));
-        }
-    certify_bound(info, T, 3, Wk, PHI, adj->rho_upper, prec);
-    mat_clear_d(T);
+    mpfr_mul_d(t.c[k1], g, re_get_d_abs_up(adj->alpha), MPFR_RNDU);
+    mpfr_set_d(g, 1.0, MPFR_RNDU);
+    mpfr_set_d(t.c[k2], 1.0, MPFR_RNDU);
+    mpfr_mul_2si(t.c[k2], t.c[k2], -prec, MPFR_RNDU);
+    mpfr_ui_sub(t.c[k2], 1, t.c[k2], MPFR_RNDD);         /* 1 − u, down */
+    mpfr_div(t.c[k1], t.c[k1], t.c[k2], MPFR_RNDU);       /* c1 = γ·|α̂|/(1 − u) */
+    bound_gamma_x(t.c[k2], (double)m + 3, prec);          /* c2 = γ */
+    bad |= abs_up_scaled(t.X[k2], t.E[k2], adj->V);
+    /* in double, a product d·w that underflows errs absolutely, and reaches
+     * the output through α·Aᵀ: m·|α|·max|A| per unit of it, plus the gemm's own */
+    double amax = 0.0;
+    for (size_t q = 0; q < (size_t)m * (size_t)m; q++)
+        amax = fmax(amax, re_get_d_abs_up(adj->A->e + q));
+    add_underflow_term(&t, m, n, bound_mul_up((double)m + 4, 1.0 + (double)m * re_get_d_abs_up(adj->alpha) * amax), 0.0);
+    mpfr_clear(g);
+    if (bad) {
+        info->certified = 0;
+        info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
+    } else
+        certify_bound(info, &t, Wk, PHI, adj->rho_upper, prec);
+    rterms_clear(&t);
 }
 
 void G(deq_adjoint_solve)(mat_t W, deq_solve_info_t info, const adj_t *adj,
@@ -780,13 +1179,13 @@ void G(deq_forward_solve)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
 {
     deq_solve_opts first = *o;
 #ifdef DEQ_MPFR
-    double tol, floor;
+    num_xreal tol, floor;
     solve_tolerances(&tol, &floor, o, Z->rows, prec);
     /* Newton doubles the digits per step and one step costs about what a few
      * solver iterations do: hand over at √tol, or at 2^-40 (inside Newton's basin
      * for these contractions, three steps from 256-bit accuracy) if that is larger. */
     if (o->newton)
-        first.tol = fmax(sqrt(tol), ldexp(1.0, -40));
+        first.tol = fmax(num_xreal_get_d(num_xreal_sqrt(tol)), ldexp(1.0, -40));
 #endif
     if (o->solver == DEQ_SOLVER_PICARD)
         G(deq_forward_picard)(Z, info, fp, &first, prec);
@@ -794,9 +1193,9 @@ void G(deq_forward_solve)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
         G(deq_forward_anderson)(Z, info, fp, &first, prec);
 #ifdef DEQ_MPFR
     if (o->newton && info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE) {
-        info->tol = tol;
-        info->tol_floor = floor;
-        deq_forward_newton_mp(Z, info, fp, o, tol, prec);
+        info->tol = num_xreal_get_d(tol);
+        info->tol_floor = num_xreal_get_d(floor);
+        deq_forward_newton_x_mp(Z, info, fp, o, tol, floor, prec);
     }
 #endif
 }

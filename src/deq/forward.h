@@ -35,5 +35,11 @@
  * the number of steps taken. */
 long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_struct *fp,
                            const deq_solve_opts *o, double target_rel, long prec);
+/* The same with the target and the stagnation floor (info->tol_floor above)
+ * carrying a long exponent: at more than ~1074 bits the derived tolerance
+ * 2√m·2^-prec is below double's range. */
+long deq_forward_newton_x_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_struct *fp,
+                             const deq_solve_opts *o, num_xreal target_rel, num_xreal floor,
+                             long prec);
 
 #endif

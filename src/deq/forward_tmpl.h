@@ -9,13 +9,16 @@ typedef struct {
     deq_act act;
     double alpha_rel_err;  /* |α − α̂| <= alpha_rel_err·α̂ */
     double A_rel_err;      /* |A − Â| <= A_rel_err·|Â| entrywise (0: A exact) */
-    const mat_d_struct *B_err; /* |B − B̂| <= B_err entrywise; NULL: B exact */
+    const mat_d_struct *B_err; /* |B − B̂| <= B_err·2^B_err_exp entrywise; NULL: B exact */
     double rho_upper;      /* certified Lipschitz bound of the exact Φ; +inf if unknown */
+    long B_err_exp;        /* 0 unless the bound is outside double's normal range */
 } TS(deq_fp);
 
 /* B = α_U·U·X and, when B_err is not NULL (initialized m×n), an entrywise bound
- * on |B − B̂| for the exact α_U, U, X given the relative errors of α̂_U, Û, X̂. */
-void TF(deq_injection)(TT(mat) B, mat_d_t B_err, TRC alpha_U, double alpha_U_rel_err,
+ * B_err·2^(*B_err_exp) on |B − B̂| for the exact α_U, U, X given the relative
+ * errors of α̂_U, Û, X̂ (*B_err_exp = 0 when the bound's largest entry is in
+ * double's normal range; otherwise the entries are scaled by a power of two). */
+void TF(deq_injection)(TT(mat) B, mat_d_t B_err, long *B_err_exp, TRC alpha_U, double alpha_U_rel_err,
                        const TT(mat) U, double U_rel_err, const TT(mat) X, double X_rel_err,
                        long prec);
 

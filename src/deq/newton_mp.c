@@ -25,9 +25,11 @@ static void apply_J(mat_mp_t y, const mat_mp_t x, const mat_mp_t d, const deq_fp
     }
 }
 
-static double vec_norm(const mat_mp_t v, long prec)
+/* Norms with a long exponent: at high precision the residuals are below
+ * double's range (2^-prec relative). */
+static num_xreal vec_norm(const mat_mp_t v, long prec)
 {
-    return mat_col_norm2_mp(v, 0, prec);
+    return mat_col_norm2_x_mp(v, 0, prec);
 }
 
 /* Solves J δ = rhs for one sample to working precision. Returns 0, or -1 when
@@ -47,47 +49,66 @@ static int newton_column(mat_mp_t delta, const mat_mp_t rhs, const mat_mp_t d,
     if (num_lu_d(LUd, perm, Jd, 53) != 0)
         return -1;
     mat_zero_mp(delta);
-    double rhs_norm = vec_norm(rhs, prec);
+    num_xreal rhs_norm = vec_norm(rhs, prec);
     /* Refinement is done when the residual reaches the rounding level of
      * computing J δ (≈ m·u·‖rhs‖), or stops shrinking by half per step. */
-    double done = (double)m * ldexp(1.0, -(int)prec) * rhs_norm;
-    double prev = INFINITY;
+    num_xreal done = num_xreal_mul_2si(num_xreal_mul_d(rhs_norm, (double)m), -prec);
+    num_xreal done2 = num_xreal_mul_2si(done, 1);
+    num_xreal prev = num_xreal_from_d(INFINITY);
     long max_refine = 4 + prec / 16; /* >= 16 bits gained per step when κ(J)·u_double <= 2^-16 */
     for (long it = 0; it < max_refine; it++) {
         apply_J(res, delta, d, fp, LA, t, zero, prec);
         for (long j = 0; j < m; j++)
             mpfr_sub(res->e + j, rhs->e + j, res->e + j, MPFR_RNDN);
-        double rn = vec_norm(res, prec);
-        if (!(rn <= prev))
-            return it > 0 && rn <= 2 * done ? 0 : -1;
-        if (rn <= done)
+        num_xreal rn = vec_norm(res, prec);
+        if (!num_xreal_le(rn, prev))
+            return it > 0 && num_xreal_le(rn, done2) ? 0 : -1;
+        if (num_xreal_le(rn, done))
             return 0;
-        if (rn > 0.5 * prev)
-            return rn <= 2 * done ? 0 : -1;
+        if (num_xreal_gt(rn, num_xreal_mul_2si(prev, -1)))
+            return num_xreal_le(rn, done2) ? 0 : -1;
         prev = rn;
-        for (long j = 0; j < m; j++)
-            cd->e[j] = mpfr_get_d(res->e + j, MPFR_RNDN);
+        /* the correction is solved in double on the residual scaled by a power
+         * of two (its norm's): the residual shrinks by 2^-50 or so per step,
+         * and unscaled it would leave double's range after ~20 steps, while
+         * its relative accuracy is all the refinement needs */
+        long sc = rn.man > 0 ? rn.exp : 0;
+        for (long j = 0; j < m; j++) {
+            mpfr_mul_2si(t->e + j, res->e + j, -sc, MPFR_RNDN); /* exact */
+            cd->e[j] = mpfr_get_d(t->e + j, MPFR_RNDN);
+        }
         num_lu_solve_d(cd, LUd, perm, cd, 53);
-        for (long j = 0; j < m; j++)
+        for (long j = 0; j < m; j++) { /* δ += cd·2^sc, one rounding (the scalings are exact) */
+            mpfr_mul_2si(delta->e + j, delta->e + j, -sc, MPFR_RNDN);
             mpfr_add_d(delta->e + j, delta->e + j, cd->e[j], MPFR_RNDN);
+            mpfr_mul_2si(delta->e + j, delta->e + j, sc, MPFR_RNDN);
+        }
     }
     return 0;
 }
 
 /* PHI = Φ(Z), D = σ′(pre-activation), F = PHI − Z; returns max_i ‖F_i‖. */
-static double evaluate(mat_mp_t PHI, mat_mp_t D, mat_mp_t F, mat_mp_t H,
-                       const deq_fp_mp_struct *fp, const mat_mp_t Z, double *zn, long prec)
+static num_xreal evaluate(mat_mp_t PHI, mat_mp_t D, mat_mp_t F, mat_mp_t H,
+                          const deq_fp_mp_struct *fp, const mat_mp_t Z, num_xreal *zn, long prec)
 {
     deq_phi_mp(PHI, H, fp, Z, prec);
     deq_act_apply_mp(H, D, H, fp->act, prec);
     for (size_t q = 0; q < (size_t)Z->rows * (size_t)Z->cols; q++)
         mpfr_sub(F->e + q, PHI->e + q, Z->e + q, MPFR_RNDN);
-    *zn = mat_max_col_norm_mp(PHI, prec);
-    return mat_max_col_norm_mp(F, prec);
+    *zn = mat_max_col_dist_x_mp(PHI, NULL, prec);
+    return mat_max_col_dist_x_mp(F, NULL, prec);
 }
 
 long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_struct *fp,
                            const deq_solve_opts *o, double target_rel, long prec)
+{
+    return deq_forward_newton_x_mp(Z, info, fp, o, num_xreal_from_d(target_rel),
+                                   num_xreal_from_d(info->tol_floor), prec);
+}
+
+long deq_forward_newton_x_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_struct *fp,
+                             const deq_solve_opts *o, num_xreal target_rel, num_xreal floor,
+                             long prec)
 {
     long m = Z->rows, n = Z->cols;
     mat_mp_t PHI, D, F, H, Znew, PHInew, Dnew, Fnew;
@@ -103,8 +124,8 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
     mpfr_init2(zero, (mpfr_prec_t)prec);
     mpfr_set_zero(zero, 1);
 
-    double zn, znn;
-    double r = evaluate(PHI, D, F, H, fp, Z, &zn, prec);
+    num_xreal zn, znn;
+    num_xreal r = evaluate(PHI, D, F, H, fp, Z, &zn, prec);
     long steps = 0;
     int solve_failed = 0;
     mat_d_t Ad;
@@ -112,7 +133,8 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
     mat_get_mat_d_mp(Ad, fp->A);
     mat_mp_lhs_t LA;
     mat_mp_lhs_init(LA, MAT_NOTRANS, fp->A, prec);
-    while (isfinite(r) && r > target_rel * zn && steps < o->newton_max) {
+    while (num_xreal_is_finite(r) && num_xreal_gt(num_xreal_div(r, zn), target_rel)
+           && steps < o->newton_max) {
         /* samples are independent: one per task, each with its own
          * workspace (bit-identical results for any thread count) */
 #pragma omp parallel if (n > 1)
@@ -144,8 +166,8 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
         }
         if (solve_failed)
             break;
-        double rn = evaluate(PHInew, Dnew, Fnew, H, fp, Znew, &znn, prec);
-        if (!(rn < r)) /* at rounding level, or Newton is not converging: keep the better point */
+        num_xreal rn = evaluate(PHInew, Dnew, Fnew, H, fp, Znew, &znn, prec);
+        if (!num_xreal_lt(rn, r)) /* at rounding level, or Newton is not converging: keep the better point */
             break;
         mat_swap_mp(Z, Znew);
         mat_swap_mp(PHI, PHInew);
@@ -154,15 +176,15 @@ long deq_forward_newton_mp(mat_mp_t Z, deq_solve_info_t info, const deq_fp_mp_st
         r = rn;
         zn = znn;
         steps++;
-        deq_solve_info_push(info, r);
+        deq_solve_info_push(info, num_xreal_get_d(r));
     }
     mat_clear_d(Ad);
     mat_mp_lhs_clear(LA);
     info->newton_steps += steps;
-    double rel = zn > 0 ? r / zn : (r == 0 ? 0.0 : INFINITY);
-    if (!isfinite(r))
+    num_xreal rel = num_xreal_div(r, zn);
+    if (!num_xreal_is_finite(r))
         info->outcome = DEQ_NONFINITE;
-    else if (rel <= target_rel || rel <= info->tol_floor)
+    else if (num_xreal_le(rel, target_rel) || num_xreal_le(rel, floor))
         info->outcome = DEQ_CONVERGED;
     else
         info->outcome = steps >= o->newton_max ? DEQ_MAX_ITER : DEQ_STAGNATED;

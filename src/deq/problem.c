@@ -49,7 +49,7 @@ void G(deq_problem_init)(GT(deq_problem) P, mat_t A, mat_t U, mat_t X, const cha
     double data_err = data_exact ? 0.0 : bound_gamma(1, prec);
     P->X_rel_err = data_err;
 
-    G(deq_injection)(P->B, P->B_err, P->alpha_U, alpha_U_err, P->U, data_err, P->X, data_err,
+    G(deq_injection)(P->B, P->B_err, &P->B_err_exp, P->alpha_U, alpha_U_err, P->U, data_err, P->X, data_err,
                      prec);
     P->fp.A = P->A;
     P->fp.alpha = P->alpha_A;
@@ -58,6 +58,7 @@ void G(deq_problem_init)(GT(deq_problem) P, mat_t A, mat_t U, mat_t X, const cha
     P->fp.alpha_rel_err = alpha_A_err;
     P->fp.A_rel_err = data_err;
     P->fp.B_err = P->B_err;
+    P->fp.B_err_exp = P->B_err_exp;
     P->fp.rho_upper = G(deq_contraction_upper)(P->normA, P->A, P->alpha_A, alpha_A_err, data_err,
                                                act, prec);
 }
@@ -76,8 +77,9 @@ void G(deq_problem_clear)(GT(deq_problem) P)
 void G(deq_problem_update)(GT(deq_problem) P, long prec)
 {
     double alpha_U_err = bound_gamma(1, prec);
-    G(deq_injection)(P->B, P->B_err, P->alpha_U, alpha_U_err, P->U, 0.0, P->X, P->X_rel_err,
+    G(deq_injection)(P->B, P->B_err, &P->B_err_exp, P->alpha_U, alpha_U_err, P->U, 0.0, P->X, P->X_rel_err,
                      prec);
+    P->fp.B_err_exp = P->B_err_exp;
     P->fp.A_rel_err = 0.0;
     P->fp.rho_upper = G(deq_contraction_upper)(P->normA, P->A, P->alpha_A, P->fp.alpha_rel_err,
                                                0.0, P->fp.act, prec);

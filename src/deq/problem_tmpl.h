@@ -4,6 +4,7 @@ typedef struct {
     long m, d, n;
     TT(mat) A, U, X, B;
     mat_d_t B_err;
+    long B_err_exp;     /* |B − B̂| <= B_err·2^B_err_exp */
     /* α_A = γ/√m, α_U = σ_u at working precision; relative errors bounded */
     TRS alpha_A[1], alpha_U[1];
     num_norm2_t normA;  /* the certified ‖A‖₂ bound behind ρ̄ */

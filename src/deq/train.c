@@ -18,31 +18,31 @@ static deq_train_step *log_push(deq_train_log_t log)
     return s;
 }
 
-/* ‖M − M0‖_F and ‖M‖_F² as doubles. */
+/* All entries of M as one column (a view; M is column-major and contiguous). */
+static mat_struct flat_view(const mat_t M)
+{
+#ifdef DEQ_MPFR
+    mat_struct v = {M->e, M->rows * M->cols, 1, M->prec};
+#else
+    mat_struct v = {M->e, M->rows * M->cols, 1};
+#endif
+    return v;
+}
+
+/* ‖M − M0‖_F and ‖M‖_F² as doubles, through the scale-safe column norm (no
+ * square leaves the working format before the root; the square of the second
+ * is formed last, and is out of double's range only when it is). */
 static double dist_fro(const mat_t M, const mat_t M0, long prec)
 {
-    real_t acc, d;
-    re_init(acc, prec), re_init(d, prec);
-    re_set_zero(acc);
-    for (long k = 0; k < M->rows * M->cols; k++) {
-        re_sub(d, M->e + k, M0->e + k);
-        re_fma(acc, d, d, acc);
-    }
-    double r = sqrt(re_get_d(acc));
-    re_clear(acc), re_clear(d);
-    return r;
+    mat_struct a = flat_view(M), b = flat_view(M0);
+    return G(mat_max_col_dist)(&a, &b, prec);
 }
 
 static double norm2_sq(const mat_t M, long prec)
 {
-    real_t acc;
-    re_init(acc, prec);
-    re_set_zero(acc);
-    for (long k = 0; k < M->rows * M->cols; k++)
-        re_fma(acc, M->e + k, M->e + k, acc);
-    double r = re_get_d(acc);
-    re_clear(acc);
-    return r;
+    mat_struct a = flat_view(M);
+    double r = G(mat_col_norm2)(&a, 0, prec);
+    return r * r;
 }
 
 void G(deq_train)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const mat_t y,

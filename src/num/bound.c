@@ -47,8 +47,34 @@ double bound_rel_compose_up(double a, double b)
 
 double bound_gamma(double k, long prec)
 {
-    double ku = bound_mul_up(k, ldexp(1.0, -(int)prec));
+    /* k·2^-prec rounded up: above ~1074 bits 2^-prec is below double's range,
+     * and ldexp would give 0 (a bound of 0); rounding up gives the smallest
+     * subnormal at worst, still an upper bound (see bound_gamma_x for the
+     * value itself) */
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    mpfr_set_d(t, k, MPFR_RNDU);
+    mpfr_mul_2si(t, t, -prec, MPFR_RNDU);
+    double ku = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
     if (!(ku < 0.5))
         return INFINITY;
     return bound_div_up(ku, bound_sub_down(1.0, ku));
+}
+
+void bound_gamma_x(mpfr_ptr g, double k, long prec)
+{
+    mpfr_t ku, d;
+    mpfr_init2(ku, 53);
+    mpfr_init2(d, 53);
+    mpfr_set_d(ku, k, MPFR_RNDU);
+    mpfr_mul_2si(ku, ku, -prec, MPFR_RNDU);
+    if (mpfr_cmp_d(ku, 0.5) >= 0) {
+        mpfr_set_inf(g, 1);
+    } else {
+        mpfr_ui_sub(d, 1, ku, MPFR_RNDD);
+        mpfr_div(g, ku, d, MPFR_RNDU);
+    }
+    mpfr_clear(ku);
+    mpfr_clear(d);
 }

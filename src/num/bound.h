@@ -6,6 +6,8 @@
 #ifndef DEQ_NUM_BOUND_H
 #define DEQ_NUM_BOUND_H
 
+#include <mpfr.h>
+
 double bound_add_up(double a, double b);
 double bound_sub_up(double a, double b);
 double bound_mul_up(double a, double b);
@@ -24,5 +26,8 @@ double bound_rel_compose_up(double a, double b);
 
 /* Upper bound on gamma_k = k u / (1 - k u) with u = 2^-prec; +inf when k u >= 1/2. */
 double bound_gamma(double k, long prec);
+/* The same into g (an MPFR number of any precision, rounded up), for working
+ * precisions whose γ is below double's range. */
+void bound_gamma_x(mpfr_ptr g, double k, long prec);
 
 #endif

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "num/bound.h"
+
 static size_t mat_size(long rows, long cols)
 {
     DEQ_REQUIRE(rows >= 0 && cols >= 0);
@@ -98,15 +100,80 @@ void G(mat_gemv)(mat_t y, real_srcptr alpha, mat_op opA, const mat_t A, const ma
     G(mat_gemm)(y, alpha, opA, A, MAT_NOTRANS, x, beta, prec);
 }
 
-/* Sum of squares of column j of M - N (N may be NULL), as a double. These
- * norms drive stopping rules (the certificates bound theirs apart, with
- * directed rounding), once per solver iteration over the whole iterate. In
- * double the sum runs in four interleaved partial sums: independent add
- * chains instead of one chain of libm fma calls (x86-64's baseline has no
- * fma instruction), about a twentieth of an iteration's product at m = 1024
- * otherwise; a norm (N NULL) is vec_dot of the column with itself. The order
- * is fixed, so the result does not vary between runs. */
-static double col_dist2(const mat_t M, const mat_t N, long j, long prec)
+/* ---- column norms, free of overflow and underflow ----
+ *
+ * These norms drive stopping rules (the certificates bound theirs apart, with
+ * directed rounding), once per solver iteration over the whole iterate, for
+ * data of any magnitude a double or an MPFR number holds.
+ *
+ * Double: a first pass forms the plain sum of squares in four interleaved
+ * partial sums (independent add chains instead of one chain of libm fma
+ * calls: x86-64's baseline has no fma instruction); the order is fixed, so the
+ * result does not vary between runs. When that sum lies in [2^-SAFE_EXP,
+ * 2^SAFE_EXP] it is accurate: no square overflowed, and the squares that
+ * underflowed each lost at most 2^-1074 against a sum of at least 2^-960, a
+ * relative 2^-114 per term. Otherwise (zero, tiny, huge or +inf) a second pass
+ * scales the column by 2^-e, e the exponent of its largest entry, exactly
+ * (a power of two) except for entries 2^-1022 below the largest, whose squares
+ * do not reach the sum's last bit: the norm is then √(scaled sum)·2^e. This is
+ * dnrm2's safety at the cost of a second pass only on columns that need it,
+ * and ordinary data give the plain sum's result bit for bit.
+ *
+ * MPFR: the sum of squares at the working precision, whose exponent range
+ * holds any square, and the square root at the working precision; only the
+ * norm itself is converted. */
+#define SAFE_EXP 960
+
+#ifndef DEQ_MPFR
+/* Σ (x_i − y_i)² in the four-partial-sum order (y NULL: Σ x_i²). */
+static double sumsq_plain_d(const double *x, const double *y, long rows)
+{
+    if (!y) {
+        double r;
+        vec_dot_d(&r, x, x, rows, 53);
+        return r;
+    }
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    long i = 0;
+    for (; i + 4 <= rows; i += 4) {
+        double d0 = x[i] - y[i], d1 = x[i + 1] - y[i + 1], d2 = x[i + 2] - y[i + 2],
+               d3 = x[i + 3] - y[i + 3];
+        s0 += d0 * d0, s1 += d1 * d1, s2 += d2 * d2, s3 += d3 * d3;
+    }
+    for (; i < rows; i++) {
+        double d = x[i] - y[i];
+        s0 += d * d;
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* max_i |x_i − y_i| (y NULL: max |x_i|); NaN if any difference is NaN. */
+static double maxabs_d(const double *x, const double *y, long rows)
+{
+    double mx = 0.0;
+    for (long i = 0; i < rows; i++) {
+        double d = fabs(y ? x[i] - y[i] : x[i]);
+        if (isnan(d))
+            return d;
+        mx = d > mx ? d : mx;
+    }
+    return mx;
+}
+
+/* Σ ((x_i − y_i)·2^-e)², the scaled pass (rare: plain loop). */
+static double sumsq_scaled_d(const double *x, const double *y, long rows, int e)
+{
+    double s = 0.0;
+    for (long i = 0; i < rows; i++) {
+        double d = ldexp(y ? x[i] - y[i] : x[i], -e);
+        s += d * d;
+    }
+    return s;
+}
+#endif
+
+/* ‖x − y‖₂ of column j (N NULL: ‖x‖₂) rounded to 53 bits, as num_xreal. */
+static num_xreal col_norm_x(const mat_t M, const mat_t N, long j, long prec)
 {
 #ifdef DEQ_MPFR
     real_t acc, d;
@@ -120,30 +187,24 @@ static double col_dist2(const mat_t M, const mat_t N, long j, long prec)
             re_set(d, mat_entry(M, i, j));
         re_fma(acc, d, d, acc);
     }
-    double r = re_get_d(acc);
+    re_sqrt(acc, acc);
+    num_xreal r = num_xreal_from_mpfr(acc, MPFR_RNDN);
     re_clear(acc);
     re_clear(d);
     return r;
 #else
-    const double *x = mat_entry(M, 0, j);
-    long rows = M->rows, i = 0;
-    if (!N) {
-        double r;
-        G(vec_dot)(&r, x, x, rows, prec);
-        return r;
-    }
-    const double *y = mat_entry(N, 0, j);
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (; i + 4 <= rows; i += 4) {
-        double d0 = x[i] - y[i], d1 = x[i + 1] - y[i + 1], d2 = x[i + 2] - y[i + 2],
-               d3 = x[i + 3] - y[i + 3];
-        s0 += d0 * d0, s1 += d1 * d1, s2 += d2 * d2, s3 += d3 * d3;
-    }
-    for (; i < rows; i++) {
-        double d = x[i] - y[i];
-        s0 += d * d;
-    }
-    return (s0 + s1) + (s2 + s3);
+    (void)prec;
+    const double *x = mat_entry(M, 0, j), *y = N ? mat_entry(N, 0, j) : NULL;
+    long rows = M->rows;
+    double s = sumsq_plain_d(x, y, rows);
+    if (isnan(s) || (s >= ldexp(1.0, -SAFE_EXP) && s <= ldexp(1.0, SAFE_EXP)))
+        return num_xreal_from_d(sqrt(s));
+    double mx = maxabs_d(x, y, rows);
+    if (isnan(mx) || isinf(mx) || mx == 0)
+        return num_xreal_from_d(mx); /* NaN, +inf (a difference overflowed), or 0 */
+    int e = ilogb(mx);
+    num_xreal r = num_xreal_from_d(sqrt(sumsq_scaled_d(x, y, rows, e)));
+    return num_xreal_mul_2si(r, e);
 #endif
 }
 
@@ -179,34 +240,92 @@ void G(vec_axpy)(real_ptr y, real_srcptr a, real_srcptr x, long len, long prec)
 #endif
 }
 
+num_xreal G(mat_col_norm2_x)(const mat_t M, long j, long prec)
+{
+    return col_norm_x(M, NULL, j, prec);
+}
+
 double G(mat_col_norm2)(const mat_t M, long j, long prec)
 {
-    return sqrt(col_dist2(M, NULL, j, prec));
+    return num_xreal_get_d(col_norm_x(M, NULL, j, prec));
+}
+
+num_xreal G(mat_max_col_dist_x)(const mat_t M, const mat_t N, long prec)
+{
+    DEQ_REQUIRE(N == NULL || (M->rows == N->rows && M->cols == N->cols));
+    num_xreal best = num_xreal_from_d(0.0);
+    for (long j = 0; j < M->cols; j++) {
+        num_xreal d = col_norm_x(M, N, j, prec);
+        if (isnan(d.man))
+            return d; /* NaN anywhere is the answer */
+        best = num_xreal_max(best, d);
+    }
+    return best;
 }
 
 double G(mat_max_col_dist)(const mat_t M, const mat_t N, long prec)
 {
-    DEQ_REQUIRE(M->rows == N->rows && M->cols == N->cols);
-    double best = 0.0;
-    for (long j = 0; j < M->cols; j++) {
-        double d = col_dist2(M, N, j, prec);
-        if (isnan(d))
-            return d; /* NaN anywhere is the answer */
-        if (d > best)
-            best = d;
-    }
-    return sqrt(best);
+    return num_xreal_get_d(G(mat_max_col_dist_x)(M, N, prec));
 }
 
 double G(mat_max_col_norm)(const mat_t M, long prec)
 {
-    double best = 0.0;
-    for (long j = 0; j < M->cols; j++) {
-        double d = col_dist2(M, NULL, j, prec);
-        if (isnan(d))
-            return d;
-        if (d > best)
-            best = d;
+    return num_xreal_get_d(G(mat_max_col_dist_x)(M, NULL, prec));
+}
+
+/* Upper bound on ‖M[:,j] − N[:,j]‖₂ (N NULL: ‖M[:,j]‖₂).
+ * MPFR: every operation rounded away from zero / upward (|d̂| >= |d|, then
+ * squares, sums and the root rounded up), at the working precision.
+ * Double: the differences are scaled by 2^-e (e the exponent of the largest)
+ * with their rounding (relative u, or exact) covered by (1 + u)² on each
+ * square; the sum of m squares in double has relative error <= γ_m, and a
+ * scaled square that underflowed lost < 2^-1074 absolutely: s·(1 + γ_{m+3}) +
+ * m·2^-1074 >= the exact scaled sum, then the root and 2^e upward. */
+num_xreal G(mat_col_dist_up_x)(const mat_t M, const mat_t N, long j, long prec)
+{
+    DEQ_REQUIRE(N == NULL || (M->rows == N->rows && M->cols == N->cols));
+    long rows = M->rows;
+#ifdef DEQ_MPFR
+    mpfr_t acc, d;
+    mpfr_init2(acc, (mpfr_prec_t)prec);
+    mpfr_init2(d, (mpfr_prec_t)prec);
+    mpfr_set_zero(acc, 1);
+    for (long i = 0; i < rows; i++) {
+        if (N)
+            mpfr_sub(d, mat_entry(M, i, j), mat_entry(N, i, j), MPFR_RNDA);
+        else
+            mpfr_set(d, mat_entry(M, i, j), MPFR_RNDA);
+        mpfr_sqr(d, d, MPFR_RNDU);
+        mpfr_add(acc, acc, d, MPFR_RNDU);
     }
-    return sqrt(best);
+    mpfr_sqrt(acc, acc, MPFR_RNDU);
+    num_xreal r = num_xreal_from_mpfr(acc, MPFR_RNDU);
+    mpfr_clear(acc);
+    mpfr_clear(d);
+    return r;
+#else
+    (void)prec;
+    const double *x = mat_entry(M, 0, j), *y = N ? mat_entry(N, 0, j) : NULL;
+    double mx = maxabs_d(x, y, rows);
+    if (isnan(mx) || isinf(mx) || mx == 0)
+        return num_xreal_from_d(mx);
+    int e = ilogb(mx);
+    double s = sumsq_scaled_d(x, y, rows, e);
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    mpfr_set_d(t, s, MPFR_RNDU);
+    mpfr_t tg;
+    mpfr_init2(tg, 53);
+    mpfr_mul_d(tg, t, bound_gamma((double)rows + 3, 53), MPFR_RNDU);
+    mpfr_add(t, t, tg, MPFR_RNDU);
+    mpfr_set_d(tg, (double)rows, MPFR_RNDU);
+    mpfr_mul_2si(tg, tg, -1074, MPFR_RNDU);
+    mpfr_add(t, t, tg, MPFR_RNDU);
+    mpfr_clear(tg);
+    mpfr_sqrt(t, t, MPFR_RNDU);
+    mpfr_mul_2si(t, t, e, MPFR_RNDU);
+    num_xreal r = num_xreal_from_mpfr(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return r;
+#endif
 }

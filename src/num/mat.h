@@ -11,6 +11,8 @@
 #include <mpfr.h>
 #include <stddef.h>
 
+#include "num/xreal.h"
+
 typedef struct {
     double *e;
     long rows, cols;

@@ -50,8 +50,21 @@ void TF(vec_dot)(TR r, TRC x, TRC y, long len, long prec);
 /* y = y + a·x */
 void TF(vec_axpy)(TR y, TRC a, TRC x, long len, long prec);
 
-/* Column j's Euclidean norm, rounded to nearest double. */
+/* Norms free of overflow and underflow for any representable entries (no
+ * squared quantity leaves the working format: double scales a column by a
+ * power of two when its plain sum of squares is out of range, MPFR sums and
+ * takes the root at the working precision). The _x forms return the norm with
+ * a long exponent (num/xreal.h), rounded to 53 bits; the double forms round
+ * that to the nearest double (0 or +inf only when the norm itself is outside
+ * double's range). */
+/* Column j's Euclidean norm. */
+num_xreal TF(mat_col_norm2_x)(const TT(mat) M, long j, long prec);
 double TF(mat_col_norm2)(const TT(mat) M, long j, long prec);
-/* max_j ||M[:,j] - N[:,j]||_2 and max_j ||M[:,j]||_2 (as doubles). */
+/* max_j ||M[:,j] - N[:,j]||_2 (N NULL: max_j ||M[:,j]||_2); NaN if any is NaN. */
+num_xreal TF(mat_max_col_dist_x)(const TT(mat) M, const TT(mat) N, long prec);
 double TF(mat_max_col_dist)(const TT(mat) M, const TT(mat) N, long prec);
 double TF(mat_max_col_norm)(const TT(mat) M, long prec);
+/* A rigorous upper bound on ||M[:,j] - N[:,j]||_2 (N NULL: ||M[:,j]||_2) for
+ * the stored entries, directed rounding throughout; never 0 for a nonzero
+ * column. */
+num_xreal TF(mat_col_dist_up_x)(const TT(mat) M, const TT(mat) N, long j, long prec);
