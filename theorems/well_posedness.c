@@ -474,8 +474,8 @@ static void add_contraction(thm_results_t out, const wp_case *c, const deq_solve
         return;
     if (control)
         snprintf(r->note, sizeof r->note,
-                 "control: gamma = %s instead of %s; certificate %s; Picard %s after %ld iterations",
-                 c->gamma, c->preset->gamma, info->certified ? "ISSUED" : "withheld",
+                 "control: gamma = %s instead of %.4g; certificate %s; Picard %s after %ld iterations",
+                 c->gamma, strtod(c->preset->gamma, NULL), info->certified ? "ISSUED" : "withheld",
                  deq_outcome_name(info->outcome), info->iterations);
     else
         snprintf(r->note, sizeof r->note,
