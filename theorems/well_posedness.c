@@ -528,8 +528,11 @@ static void add_error_bound(thm_results_t out, const wp_case *c, const mat_mp_t 
     r->digits = thm_digits(dist, zn, prec);
     if (r->failed)
         return;
-    snprintf(r->note, sizeof r->note, "%sbounds: %.3g + %.3g", control ? "control: z_a(0,0) moved by 4x the bound; " : "",
-             bound_a, bound_b);
+    if (control)
+        snprintf(r->note, sizeof r->note, "control: z_a(0,0) moved by %g x the bound; bounds: %.3g + %.3g",
+                 ERR_INJECT, bound_a, bound_b);
+    else
+        snprintf(r->note, sizeof r->note, "bounds: %.3g + %.3g", bound_a, bound_b);
 }
 
 /* Double vs MPFR and the precision ladder p vs 2p of one case. */
@@ -875,7 +878,7 @@ static void run_linear_softmax(thm_results_t out, const thm_config *cfg)
                         continue;
                     snprintf(r->note, sizeof r->note,
                              "%sgamma = %s (default), column softmax; u = 2^-%ld; check error %.3g",
-                             ctl ? "control: S(1,0) lowered by 4 tol/gamma; " : "", pre->gamma, prec,
+                             ctl ? "control: S(1,0) lowered by 4 (tol + err)/gamma; " : "", pre->gamma, prec,
                              r->lhs_hi - r->lhs);
                 }
             }
