@@ -288,10 +288,14 @@ Test(cli, run_well_posedness_quick_covers_every_T1_check, .timeout = 300)
     static char md[1 << 20];
     test_slurp(report, md, sizeof md);
     const char *ids[] = {"T1.contraction", "T1.picard_rate", "T1.error_bound", "T1.init_norm",
-                         "T1.linear_softmax", "T1.negative_control"};
+                         "T1.linear_softmax"};
     for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
         cr_expect(strstr(md, ids[k]) != NULL, "report lacks %s", ids[k]);
-    cr_expect(strstr(md, "certificate withheld") != NULL, "negative control did not withhold");
+    cr_expect(strstr(md, "T1.negative_control") == NULL, "the old control id is still reported");
+    /* the γ = 2 control of T1.contraction: certificate withheld, caught as VIOLATED */
+    cr_expect(strstr(md, "control: gamma = 2") != NULL && strstr(md, "certificate withheld") != NULL,
+              "the contraction control is missing or its certificate was issued");
+    cr_expect(strstr(md, "**CHECKER BROKEN") == NULL, "a T1 control was not caught");
     cr_expect(strstr(md, "mpfr-256") != NULL && strstr(md, "| double |") != NULL,
               "double and MPFR rows are not both present");
     /* bad usage of run */
