@@ -89,6 +89,7 @@ typedef struct {
     deq_backend backend;
     long prec;
     int progress;
+    int keep_going;     /* --keep-going */
 } cli_train_args;
 
 int cli_cmd_train(int argc, char **argv);
