@@ -6,7 +6,7 @@ set -euo pipefail
 
 DEQCHECK_PACKAGES=(
   cmake make gcc pkg-config
-  libgsl-dev libmpfr-dev libgmp-dev libopenblas-dev zlib1g-dev
+  libgsl-dev libmpfr-dev libgmp-dev libopenblas-dev liblapacke-dev zlib1g-dev
   libcriterion-dev libjansson-dev
   gnuplot-nox dataset-fashion-mnist
   libflint-arb-dev

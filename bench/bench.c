@@ -15,6 +15,7 @@
 #include "deq/grad.h"
 #include "deq/gram.h"
 #include "deq/problem.h"
+#include "num/eig_lapack.h"
 #include "kernel/nngp.h"
 #include "theorems/theorem.h"
 #include "bench_profile.h"
@@ -294,6 +295,88 @@ static void bench_gd_step(int reps)
     deq_problem_clear_d(P);
 }
 
+
+/* A training step with the Gram bounds over one without (`deqcheck train`'s
+ * --gram-every K on a step where it applies): gao2021 at m = 1000, n = 1000,
+ * d = 32, the step of bench_gd_step (warm-started forward solve, loss and
+ * gradients of A, U, v, the update and the refresh) against that step plus
+ * what train adds on a Gram step: the adjoint columns and the blocks G^A, G^U,
+ * G^v (deq_gram_network, warm-started from the step's adjoint), their sum,
+ * and the certified extreme eigenvalues (num_eig_extreme_lapack). Both parts
+ * are timed in every repetition at the same state; the figure is
+ * median(step + Gram)/median(step). */
+static void bench_train_gram(int reps)
+{
+    long m = 1000, n = 1000, d = 32;
+    deq_problem_d_t P;
+    make_problem(P, m, d, n, "0.2", "1", DEQ_ACT_RELU, 0, 5);
+    deq_rng_t rng;
+    deq_rng_init(rng, 6);
+    mat_d_t v, y, Z, W, gA, gU, gv, GA, GU, Gv, Gs;
+    mat_init_d(v, m, 1, 53), mat_init_d(y, n, 1, 53), mat_init_d(Z, m, n, 53),
+        mat_init_d(W, m, n, 53), mat_init_d(gA, m, m, 53), mat_init_d(gU, m, d, 53),
+        mat_init_d(gv, m, 1, 53), mat_init_d(GA, n, n, 53), mat_init_d(GU, n, n, 53),
+        mat_init_d(Gv, n, n, 53), mat_init_d(Gs, n, n, 53);
+    bench_fill(v, rng), bench_fill(y, rng);
+    deq_rng_clear(rng);
+    char why[64] = "";
+    double av = 1 / sqrt((double)m), eta = gd_step_eta(P, why, sizeof why), loss;
+    int failed = !(isfinite(eta) && eta > 0), certified = 1;
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    deq_solve_info_t fi, ai, gi;
+    deq_solve_info_init(fi), deq_solve_info_init(ai), deq_solve_info_init(gi);
+    double *ts = malloc((size_t)reps * sizeof *ts), *tg = malloc((size_t)reps * sizeof *tg);
+    double lam_min = NAN, lam_min_lo = NAN, eig_seconds = 0;
+    for (int r = -2; !failed && r < reps; r++) { /* two warm-up steps fill the warm starts */
+        double t0 = bench_now();
+        deq_solve_info_reset(fi);
+        deq_forward_solve_d(Z, fi, &P->fp, &o, 53);
+        deq_solve_info_reset(ai);
+        deq_loss_grad_d(&loss, gA, gU, gv, NULL, W, ai, P, Z, v, y, &av, &o, 53);
+        double t1 = bench_now();
+        deq_solve_info_reset(gi);
+        deq_gram_network_d(GA, GU, Gv, W, gi, P, Z, v, &av, &o, 53);
+        for (long q = 0; q < n * n; q++)
+            Gs->e[q] = GA->e[q] + GU->e[q] + Gv->e[q];
+        double t2 = bench_now();
+        num_eig_extreme_t eb;
+        certified &= num_eig_extreme_lapack(eb, Gs) == 0;
+        double t3 = bench_now();
+        lam_min = eb->theta_min, lam_min_lo = eb->min_lo;
+        for (long q = 0; q < m * m; q++)
+            P->A->e[q] -= eta * gA->e[q];
+        for (long q = 0; q < m * d; q++)
+            P->U->e[q] -= eta * gU->e[q];
+        for (long q = 0; q < m; q++)
+            v->e[q] -= eta * gv->e[q];
+        deq_problem_update_d(P, 53);
+        double t4 = bench_now();
+        if (r >= 0)
+            ts[r] = (t1 - t0) + (t4 - t3), tg[r] = t3 - t1, eig_seconds += t3 - t2;
+        if (fi->outcome != DEQ_CONVERGED || ai->outcome != DEQ_CONVERGED ||
+            gi->outcome != DEQ_CONVERGED)
+            failed = 1, snprintf(why, sizeof why, "a solve did not converge");
+    }
+    if (!failed) {
+        double plain = bench_median(ts, reps);
+        for (int r = 0; r < reps; r++)
+            tg[r] += ts[r];
+        printf("train_step_gram_over_plain=%.3f\n", bench_median(tg, reps) / plain);
+        printf("train_step_plain_seconds=%.3f\ntrain_step_eig_seconds_mean=%.3f\n", plain,
+               eig_seconds / reps);
+        printf("train_step_lam_min=%.6g\ntrain_step_lam_min_certified_lower=%.6g\n"
+               "train_step_eig_all_certified=%d\n", lam_min, lam_min_lo, certified);
+    } else
+        printf("train_step_gram_over_plain=invalid (%s)\n", why);
+    free(ts), free(tg);
+    deq_solve_info_clear(fi), deq_solve_info_clear(ai), deq_solve_info_clear(gi);
+    mat_clear_d(v), mat_clear_d(y), mat_clear_d(Z), mat_clear_d(W), mat_clear_d(gA),
+        mat_clear_d(gU), mat_clear_d(gv), mat_clear_d(GA), mat_clear_d(GU), mat_clear_d(Gv),
+        mat_clear_d(Gs);
+    deq_problem_clear_d(P);
+}
+
 /* The figure groups in the order they run; --only picks some of them. */
 enum {
     GROUP_FORWARD,
@@ -301,6 +384,7 @@ enum {
     GROUP_GRAM,
     GROUP_NNGP,
     GROUP_GD_STEP,
+    GROUP_TRAIN_GRAM,
     GROUP_TORCH,
     GROUP_PROFILE,
     GROUP_MPFR,
@@ -308,7 +392,7 @@ enum {
 };
 static const char *const bench_groups[BENCH_NGROUPS] = {
     [GROUP_FORWARD] = "forward", [GROUP_ANDERSON] = "anderson", [GROUP_GRAM] = "gram",
-    [GROUP_NNGP] = "nngp",       [GROUP_GD_STEP] = "gd_step",   [GROUP_TORCH] = "torch",
+    [GROUP_NNGP] = "nngp",       [GROUP_GD_STEP] = "gd_step",   [GROUP_TRAIN_GRAM] = "train_gram", [GROUP_TORCH] = "torch",
     [GROUP_PROFILE] = "profile", [GROUP_MPFR] = "mpfr"};
 
 static void bench_usage(FILE *f)
@@ -389,6 +473,8 @@ int main(int argc, char **argv)
         bench_nngp();
     if (on[GROUP_GD_STEP])
         bench_gd_step(reps);
+    if (on[GROUP_TRAIN_GRAM])
+        bench_train_gram(reps);
     if (on[GROUP_TORCH])
         bench_torch_figures(reps);
     if (on[GROUP_PROFILE])

@@ -4,8 +4,13 @@
 # JSON results and Markdown report (and plots):
 #   - a run killed (SIGKILL, then SIGTERM) while it works and resumed from its checkpoint,
 #   - the run in three shards (--shard K/3) merged with deqcheck merge,
-#   - deqcheck-mpi on 3 ranks (rank 0 dispatching to 2 workers), when built
-#     (and deqcheck-mpi names itself in usage errors and --help).
+#   - deqcheck-mpi on 1, 2 and 3 ranks (1: rank 0 computes itself; 2 and 3:
+#     rank 0 dispatching to 1 or 2 workers), when built (and deqcheck-mpi names
+#     itself in usage errors and --help); the JSON rows of -np 1 and -np 2 are
+#     compared with the serial run's byte for byte;
+#   - with OPENBLAS_NUM_THREADS unset, ranks bound to cores (mpirun's binding
+#     would give each rank's OpenBLAS fewer threads than the serial run's; each
+#     rank pins the serial count) on one family, against the serial run.
 # Usage: run_equivalence.sh DEQCHECK [DEQCHECK_MPI]
 set -euo pipefail
 bin=$1
@@ -94,6 +99,24 @@ if [ -n "$mpibin" ]; then
   run_ok env OMPI_MCA_rmaps_base_oversubscribe=1 mpirun "${extra[@]}" -np 3 "$mpibin" \
     "${opts[@]}" --report "$tmp/mpi/r.md" --json "$tmp/mpi/r.json"
   same "$tmp/mpi"
+  for np in 1 2; do
+    mkdir -p "$tmp/mpi$np"
+    run_ok env OMPI_MCA_rmaps_base_oversubscribe=1 mpirun "${extra[@]}" -np "$np" "$mpibin" \
+      "${opts[@]}" --report "$tmp/mpi$np/r.md" --json "$tmp/mpi$np/r.json"
+    same "$tmp/mpi$np"
+  done
+  # the default thread settings (no OPENBLAS_NUM_THREADS), ranks bound to cores
+  mkdir -p "$tmp/thr-serial" "$tmp/thr-mpi"
+  fam=(well-posedness --profile quick --quiet --no-plots)
+  run_ok env -u OPENBLAS_NUM_THREADS "$bin" run "${fam[@]}" --report "$tmp/thr-serial/r.md" \
+    --json "$tmp/thr-serial/r.json"
+  run_ok env -u OPENBLAS_NUM_THREADS OMPI_MCA_rmaps_base_oversubscribe=1 mpirun "${extra[@]}" \
+    --bind-to core -np 2 "$mpibin" "${fam[@]}" --report "$tmp/thr-mpi/r.md" --json "$tmp/thr-mpi/r.json"
+  if cmp -s "$tmp/thr-serial/r.json" "$tmp/thr-mpi/r.json"; then
+    echo "ok: deqcheck-mpi -np 2 bound to cores matches the serial run with default threads"
+  else
+    echo "FAIL: deqcheck-mpi -np 2 bound to cores differs from the serial run (default threads)"; fail=1
+  fi
   # a bad option: exit 2 and one line naming deqcheck-mpi and the flag
   rc=0
   msg=$("$mpibin" --seed x 2>&1 > /dev/null) || rc=$?

@@ -292,3 +292,49 @@ deq_status cli_memory_limit(double *bytes, const char *value, deq_error_t err)
     *bytes = (pages > 0 && size > 0 ? (double)pages * (double)size : 4.0 * 1073741824.0) / 2;
     return DEQ_OK;
 }
+
+int cli_textmat_shape(long *rows, long *cols, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[4096];
+    int rc = -1;
+    while (fgets(line, sizeof line, f)) {
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        if (strspn(line, " \t\r\n") == strlen(line))
+            continue;
+        rc = sscanf(line, "%ld %ld", rows, cols) == 2 && *rows >= 0 && *cols >= 0 ? 0 : -1;
+        break;
+    }
+    fclose(f);
+    return rc;
+}
+
+double cli_entry_bytes(deq_backend backend, long prec)
+{
+    /* an mpfr_t and its limbs; a double */
+    return backend == DEQ_BACKEND_DOUBLE
+               ? 8.0
+               : (double)sizeof(__mpfr_struct) + 8.0 * (double)(prec / 64 + 1);
+}
+
+deq_status cli_memory_check(const char *cmd, const char *what, double need, const char *value,
+                            deq_error_t err)
+{
+    double limit;
+    if (cli_memory_limit(&limit, value, err))
+        return DEQ_ERR_INPUT;
+    const double gib = 1073741824.0;
+    if (need > limit)
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--max-memory: %s needs about %.3g GiB, more than the limit %.3g GiB",
+                             what, need / gib, limit / gib);
+    /* worth knowing before a long wait, and harmless below */
+    if (need > gib)
+        fprintf(stderr, "%s: %s needs about %.3g GiB of memory (limit %.3g GiB, --max-memory)\n",
+                cmd, what, need / gib, limit / gib);
+    return DEQ_OK;
+}

@@ -52,6 +52,17 @@ deq_status cli_require(const cli_opt *opts, const char *const *required, size_t 
  * of 1024); NULL: half the physical memory. */
 deq_status cli_memory_limit(double *bytes, const char *value, deq_error_t err);
 
+/* The header "rows cols" of a text matrix, for a memory estimate before the
+ * file is read: 0, or -1 when it cannot be read (the reader reports why). */
+int cli_textmat_shape(long *rows, long *cols, const char *path);
+/* Bytes of one matrix entry in the backend at prec. */
+double cli_entry_bytes(deq_backend backend, long prec);
+/* need (bytes, estimated) against --max-memory (value; NULL: the default):
+ * over the limit an error naming --max-memory and `what`; above 1 GiB the
+ * estimate is printed on stderr as "CMD: WHAT needs about ... GiB". */
+deq_status cli_memory_check(const char *cmd, const char *what, double need, const char *value,
+                            deq_error_t err);
+
 /* --classes A,B: two distinct Fashion-MNIST class indices 0..9 (A labelled +1). */
 deq_status cli_class_pair(int *pos, int *neg, const char *value, deq_error_t err);
 /* "deqcheck CMD: MSG" on stderr; returns the usage exit status 2. */

@@ -38,6 +38,11 @@ typedef struct {
 deq_status cli_net_args_parse(cli_net_args *a, const char *cmd, const cli_opt *opts,
                               deq_error_t err);
 
+/* The estimated memory of a solve (grad 0) or grad (1) from the files'
+ * headers against --max-memory (cli_memory_check). */
+deq_status cli_net_memory_check(const cli_net_args *a, int grad, const char *value,
+                                deq_error_t err);
+
 /* The solve itself, once per backend (cli/solve_gen.c). */
 int cli_solve_run_d(const cli_net_args *a);
 int cli_solve_run_mp(const cli_net_args *a);
@@ -64,6 +69,7 @@ typedef struct {
     unsigned trained;   /* DEQ_TRAIN_* bits for the ntk kinds; 0 for nngp */
     deq_backend backend;
     long prec;
+    int require_certified; /* --require-certified: exit 1 unless λ_min is certified > 0 */
 } cli_kernel_args;
 
 int cli_kernel_run_d(const cli_kernel_args *a);
@@ -89,6 +95,7 @@ typedef struct {
     deq_backend backend;
     long prec;
     int progress;
+    int keep_going;     /* --keep-going */
 } cli_train_args;
 
 int cli_cmd_train(int argc, char **argv);

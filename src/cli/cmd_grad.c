@@ -31,6 +31,8 @@ static void grad_help(FILE *f)
 "  --backend B          double or mpfr (default mpfr)\n"
 "  --precision BITS     MPFR working precision, %d..%d (default %d; mpfr only)\n"
 "  --out-dir DIR        where the four files go (created if missing)\n"
+"  --max-memory SIZE    refuse, before any work, inputs whose estimated memory exceeds\n"
+"                       SIZE (bytes, or with K, M, G; default half the physical memory)\n"
 "\n"
 "Exit status: 0 written; 1 a forward or adjoint solve did not converge (nothing\n"
 "written); 2 bad input or usage.\n",
@@ -43,7 +45,7 @@ int cli_cmd_grad(int argc, char **argv)
                       {"X", 1, NULL},       {"y", 1, NULL},          {"gamma", 1, NULL},
                       {"sigma-u", 1, NULL}, {"sigma-v", 1, NULL},    {"activation", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL},  {"out-dir", 1, NULL},
-                      {NULL, 0, NULL}};
+                      {"max-memory", 1, NULL}, {NULL, 0, NULL}};
     static const char *const required[] = {"A", "U", "v", "X", "y", "gamma", "activation",
                                            "out-dir"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "grad", grad_help, argc,
@@ -71,5 +73,7 @@ int cli_cmd_grad(int argc, char **argv)
         deq_error_set(err, DEQ_ERR_INPUT, "--out-dir %s: not a writable directory", a.out_dir);
         return cli_usage_error("grad", err->msg);
     }
+    if (cli_net_memory_check(&a, 1, cli_value(opts, "max-memory"), err))
+        return cli_usage_error("grad", err->msg);
     return a.backend == DEQ_BACKEND_DOUBLE ? cli_grad_run_d(&a) : cli_grad_run_mp(&a);
 }

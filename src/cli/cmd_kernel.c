@@ -31,14 +31,20 @@ static void kernel_help(FILE *f)
 "  --backend B          double or mpfr (default mpfr)\n"
 "  --precision BITS     MPFR working precision, %d..%d (default %d; mpfr only)\n"
 "  --out FILE           write the matrix here (default: standard output)\n"
+"  --require-certified  exit 1 when lambda_min is not certified positive\n"
+"  --max-memory SIZE    refuse, before any work, inputs whose estimated memory\n"
+"                       exceeds SIZE (bytes, or with K, M, G; default half the memory)\n"
 "\n"
 "Report (standard error): the fixed point's iterations, residual and contraction\n"
 "bound, and lambda_min of the result with its certificate: a Cholesky factorization\n"
 "of H - l*I with a rigorous rounding allowance proves lambda_min(H) >= l; positive\n"
-"definiteness is CERTIFIED only when that l is > 0.\n"
+"definiteness is CERTIFIED only when that l, minus the kernel's error estimated by\n"
+"a precision ladder, is > 0: one line starting \"lambda_min of the kernel:\" says\n"
+"CERTIFIED or NOT certified.\n"
 "\n"
 "Exit status: 0 written; 1 the fixed point did not converge or the NTK is undefined\n"
-"(gamma^2 Sdot >= 1); 2 bad input or usage.\n",
+"(gamma^2 Sdot >= 1), or --require-certified and lambda_min not certified (the\n"
+"matrix is still written); 2 bad input or usage.\n",
             deq_act_list(), DEQ_PREC_MIN, DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
 
@@ -47,7 +53,7 @@ int cli_cmd_kernel(int argc, char **argv)
     cli_opt opts[] = {{"X", 1, NULL},          {"gamma", 1, NULL},   {"sigma-u", 1, NULL},
                       {"sigma-v", 1, NULL},    {"activation", 1, NULL}, {"kind", 1, NULL},
                       {"backend", 1, NULL},    {"precision", 1, NULL}, {"out", 1, NULL},
-                      {NULL, 0, NULL}};
+                      {"require-certified", 0, NULL}, {"max-memory", 1, NULL}, {NULL, 0, NULL}};
     static const char *const required[] = {"X", "gamma", "activation", "kind"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "kernel", kernel_help, argc,
                        argv);
@@ -63,6 +69,7 @@ int cli_cmd_kernel(int argc, char **argv)
     a.sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
     a.sigma_v = cli_value(opts, "sigma-v") ? cli_value(opts, "sigma-v") : "1";
     a.kind = cli_value(opts, "kind");
+    a.require_certified = cli_value(opts, "require-certified") != NULL;
     static const struct { const char *name; unsigned trained; } kinds[] = {
         {"nngp", 0}, {"ntk-A", DEQ_TRAIN_A}, {"ntk-U", DEQ_TRAIN_U}, {"ntk-v", DEQ_TRAIN_V},
         {"ntk", DEQ_TRAIN_A | DEQ_TRAIN_U | DEQ_TRAIN_V}};
@@ -82,5 +89,20 @@ int cli_cmd_kernel(int argc, char **argv)
                               cli_value(opts, "precision"), err) ||
         (a.out && cli_check_writable("out", a.out, err)))
         return cli_usage_error("kernel", err->msg);
+    long d, n;
+    if (cli_textmat_shape(&d, &n, a.X) == 0) {
+        /* the fixed point's n×n matrices (Λ, Σ, Ṡ, the result and the NTK's
+         * blocks, about 8) at the working precision and again in the
+         * precision ladder at 2·max(p, 64) bits, plus the certificate's
+         * Cholesky copies (2) */
+        long ref = 2 * (a.prec > 64 ? a.prec : 64);
+        double n2 = (double)n * (double)n, dn = (double)d * (double)n;
+        double need = cli_entry_bytes(a.backend, a.prec) * (10.0 * n2 + 2.0 * dn) +
+                      cli_entry_bytes(DEQ_BACKEND_MPFR, ref) * (8.0 * n2 + 2.0 * dn);
+        char what[64];
+        snprintf(what, sizeof what, "n = %ld inputs", n);
+        if (cli_memory_check("kernel", what, need, cli_value(opts, "max-memory"), err))
+            return cli_usage_error("kernel", err->msg);
+    }
     return a.backend == DEQ_BACKEND_DOUBLE ? cli_kernel_run_d(&a) : cli_kernel_run_mp(&a);
 }

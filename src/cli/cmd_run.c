@@ -1,10 +1,12 @@
 /* `deqcheck run`: the validation run. Runs the cases of the theorem families
  * (theorems/) on a profile, optionally a shard of them, optionally
  * checkpointed, and writes a Markdown report with plots and JSON results. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,7 +333,128 @@ static void ckpt_disable(cli_run_job *job, long k, const char *why)
     job->ckpt_fd = -1;
 }
 
+static void cli_run_job_record_line(cli_run_job *job, long k);
+
+/* ---------- Ctrl-C: finish the checkpoint line, say how to resume ---------- */
+
+/* Set while a checkpoint line is being written: a SIGINT/SIGTERM then waits
+ * for the line (and its fsync) to finish, so the interrupted run leaves no
+ * line cut short and the message can say exactly what was recorded. */
+static volatile sig_atomic_t sig_in_record, sig_pending;
+/* The message printed on a signal, built before the run (a handler may only
+ * write(2) what is ready). */
+static char *sig_message;
+static size_t sig_message_len;
+
+static void sig_exit(int sig)
+{
+    if (sig_message) {
+        ssize_t w = write(STDERR_FILENO, sig_message, sig_message_len);
+        (void)w;
+    }
+    /* the shell's convention for death by signal */
+    _exit(128 + sig);
+}
+
+static void sig_handler(int sig)
+{
+    if (sig_in_record)
+        sig_pending = sig;
+    else
+        sig_exit(sig);
+}
+
+/* A word as the shell reads it back: bare when it has only safe characters,
+ * else in single quotes (a quote inside as '\''). */
+static void shell_word(char **buf, size_t *len, size_t *cap, const char *w, int space)
+{
+    int safe = w[0] != '\0';
+    for (const char *c = w; *c; c++)
+        if (!(isalnum((unsigned char)*c) || strchr("-_./=,:+@%", *c)))
+            safe = 0;
+    size_t need = *len + 4 * strlen(w) + 5;
+    if (need > *cap) {
+        *cap = 2 * need;
+        *buf = deq_realloc(*buf, *cap);
+    }
+    char *o = *buf + *len;
+    if (space)
+        *o++ = ' ';
+    if (safe)
+        o += sprintf(o, "%s", w);
+    else {
+        *o++ = '\'';
+        for (const char *c = w; *c; c++) {
+            if (*c == '\'')
+                o += sprintf(o, "'\\''");
+            else
+                *o++ = *c;
+        }
+        *o++ = '\'';
+    }
+    *o = '\0';
+    *len = (size_t)(o - *buf);
+}
+
+/* The message of an interrupted run: with a checkpoint, the command that
+ * resumes it (the same command line plus --resume); without, that nothing
+ * can be resumed and how to make a run resumable. */
+static void sig_message_build(const cli_run_job *job)
+{
+    size_t len = 0, cap = 256;
+    char *cmd = deq_malloc(cap);
+    cmd[0] = '\0';
+    int has_resume = 0;
+    for (int a = 0; a < job->argc; a++) {
+        shell_word(&cmd, &len, &cap, job->argv[a], a > 0);
+        has_resume |= strcmp(job->argv[a], "--resume") == 0;
+    }
+    size_t mcap = len + 512 + (job->checkpoint ? strlen(job->checkpoint) : 0);
+    char *m = deq_malloc(mcap);
+    if (job->checkpoint)
+        snprintf(m, mcap,
+                 "\n%s: interrupted; every finished case is recorded in %s (the case in flight "
+                 "is not). Resume with:\n  %s%s\n",
+                 job->prog, job->checkpoint, cmd, has_resume ? "" : " --resume");
+    else
+        snprintf(m, mcap,
+                 "\n%s: interrupted; nothing can be resumed: this run had no --checkpoint. To "
+                 "make a run resumable, start it with --checkpoint DIR:\n  %s --checkpoint DIR\n",
+                 job->prog, cmd);
+    free(cmd);
+    sig_message = m;
+    sig_message_len = strlen(m);
+}
+
+static void sig_install(const cli_run_job *job, int on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    if (on) {
+        sig_message_build(job);
+        sa.sa_handler = sig_handler;
+    } else {
+        sa.sa_handler = SIG_DFL;
+    }
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (!on) {
+        free(sig_message);
+        sig_message = NULL;
+    }
+}
+
 void cli_run_job_record(cli_run_job *job, long k)
+{
+    sig_in_record = 1;
+    cli_run_job_record_line(job, k);
+    sig_in_record = 0;
+    if (sig_pending)
+        sig_exit(sig_pending);
+}
+
+static void cli_run_job_record_line(cli_run_job *job, long k)
 {
     if (job->ckpt_fd < 0)
         return;
@@ -377,6 +500,8 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
                       {"quiet", 0, NULL},       {"max-memory", 1, NULL}, {NULL, 0, NULL}};
     memset(job, 0, sizeof *job);
     job->prog = prog;
+    job->argc = argc;
+    job->argv = argv;
     job->ckpt_fd = -1;
     deq_error_t err;
     deq_error_init(err);
@@ -767,6 +892,7 @@ void cli_run_job_execute(cli_run_job *job)
         todo += cli_run_job_wants(job, k);
     cli_progress *prog = cli_progress_start(report_run_n_done(job->run) + todo,
                                             report_run_n_done(job->run), job->quiet);
+    sig_install(job, 1);
     for (long k = 0; k < job->run->n_cases; k++) {
         if (!cli_run_job_wants(job, k))
             continue;
@@ -775,6 +901,7 @@ void cli_run_job_execute(cli_run_job *job)
         cli_run_job_record(job, k);
         cli_progress_done(prog);
     }
+    sig_install(job, 0);
     cli_progress_stop(prog);
 }
 

@@ -37,6 +37,8 @@ static void solve_help(FILE *f)
 "  --damping B          Anderson damping, 0 < B <= 1 (default %g)\n"
 "  --no-newton          mpfr: do not polish with Newton steps (by default the solver\n"
 "                       stops at sqrt(T) and Newton's method takes it to T)\n"
+"  --max-memory SIZE  refuse, before any work, inputs whose estimated memory exceeds\n"
+"                     SIZE (bytes, or with K, M, G; default half the physical memory)\n"
 "  --out FILE           write Z here (default: standard output)\n"
 "\n"
 "Report (standard error): iterations, final residual, the certified contraction\n"
@@ -58,7 +60,7 @@ int cli_cmd_solve(int argc, char **argv)
         {"backend", 1, NULL},  {"precision", 1, NULL}, {"solver", 1, NULL},
         {"tol", 1, NULL},      {"max-iter", 1, NULL},  {"depth", 1, NULL},
         {"ridge", 1, NULL},    {"damping", 1, NULL},   {"no-newton", 0, NULL},
-        {"out", 1, NULL},      {NULL, 0, NULL}};
+        {"out", 1, NULL},      {"max-memory", 1, NULL}, {NULL, 0, NULL}};
     static const char *const required[] = {"A", "U", "X", "gamma", "activation"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "solve", solve_help, argc,
                        argv);
@@ -97,7 +99,30 @@ int cli_cmd_solve(int argc, char **argv)
         return cli_usage_error("solve", err->msg);
     if (cli_value(opts, "no-newton"))
         a.opts.newton = 0;
+    if (cli_net_memory_check(&a, 0, cli_value(opts, "max-memory"), err))
+        return cli_usage_error("solve", err->msg);
     return a.backend == DEQ_BACKEND_DOUBLE ? cli_solve_run_d(&a) : cli_solve_run_mp(&a);
+}
+
+deq_status cli_net_memory_check(const cli_net_args *a, int grad, const char *value,
+                                deq_error_t err)
+{
+    long m = 0, mm, d = 0, n = 0, dx;
+    /* an unreadable header is left to the reader, which names the line */
+    if (cli_textmat_shape(&m, &mm, a->A) != 0 || cli_textmat_shape(&dx, &d, a->U) != 0 ||
+        cli_textmat_shape(&d, &n, a->X) != 0)
+        return DEQ_OK;
+    /* A (and the solver's converted or absolute copy), U, X; per m×n: Z, the
+     * injection, the map's value and residual, and Anderson's 2·depth
+     * history; grad: the adjoint's as many again plus the gradients */
+    double md = (double)m, dd = (double)d, nd = (double)n;
+    double per_mn = 4.0 + 2.0 * a->opts.depth;
+    double need = cli_entry_bytes(a->backend, a->prec) *
+                  ((grad ? 4.0 : 2.0) * md * md + 2.0 * md * dd + dd * nd +
+                   (grad ? 2.0 : 1.0) * per_mn * md * nd);
+    char what[96];
+    snprintf(what, sizeof what, "m = %ld, n = %ld", m, n);
+    return cli_memory_check(a->cmd, what, need, value, err);
 }
 
 void cli_solve_summary(const cli_net_args *a, long m, long d, long n,

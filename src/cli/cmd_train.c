@@ -17,7 +17,7 @@ static void train_help(FILE *f)
     fprintf(f,
 "Usage: deqcheck train --preset NAME --m M --n N --steps K --lr ETA --seed S --log FILE.csv\n"
 "                      [--data synthetic|fashion-mnist] [--classes A,B] [--d D]\n"
-"                      [--gram-every K]\n"
+"                      [--gram-every K] [--keep-going] [--progress]\n"
 "                      [--backend double|mpfr] [--precision BITS] [--max-memory SIZE]\n"
 "\n"
 "Full-batch gradient descent theta <- theta - ETA grad L on the preset's trained groups\n"
@@ -38,17 +38,25 @@ static void train_help(FILE *f)
 "                      +-1; needs Debian's dataset-fashion-mnist)\n"
 "  --classes A,B       fashion-mnist classes, A labelled +1 (default 0,1)\n"
 "  --d D               synthetic input dimension (default %d)\n"
-"  --gram-every K      lambda_min(G) every K steps and at the last (default 10; 0: never)\n"
+"  --gram-every K      lambda_min(G) every K steps and at the last (default 10; 0: never):\n"
+"                      LAPACK's extreme eigenpairs (double) with certified bounds\n"
+"  --keep-going        record a trouble (see below) in the log and go on\n"
+"  --progress          the progress line even when stderr is not a terminal\n"
 "  --backend B         double or mpfr (default double here: training is long)\n"
 "  --precision BITS    MPFR precision, %d..%d (default %d; mpfr only)\n"
 "  --log FILE.csv      one line per step: step, loss, ||grad||^2, ||theta - theta_0|| per\n"
 "                      group, certified rho_bar and its estimate, solver iterations,\n"
-"                      lambda_min and lambda_max of G on the schedule\n"
+"                      lambda_min and lambda_max of G on the schedule with their certified\n"
+"                      bounds, and the trouble found at the step, if any\n"
 "  --max-memory SIZE   refuse, before any work, an M and N whose estimated memory exceeds\n"
 "                      SIZE (bytes, or with K, M, G; default half the physical memory)\n"
 "\n"
-"A progress line is shown on a terminal. Exit status: 0 all steps taken; 1 a solve\n"
-"failed (the log holds the steps up to it); 2 bad input or usage.\n",
+"A progress line with the time left is shown on a terminal. Troubles: the loss\n"
+"diverged (above both L(0) and the zero predictor's loss 1/2 |y|^2, up to its rounding),\n"
+"the certified rho_bar reached 1, a forward or adjoint solve failed, NaN/Inf.\n"
+"Exit status: 0 all steps taken and no trouble (with --keep-going: all steps taken);\n"
+"1 training stopped at a trouble (step and reason on stderr and in the log's event\n"
+"column); 2 bad input or usage.\n",
             "gao2021, gaogao2022, ling2022, truong2023", TRAIN_SYNTHETIC_D, DEQ_PREC_MIN,
             DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
@@ -59,7 +67,8 @@ int cli_cmd_train(int argc, char **argv)
                       {"steps", 1, NULL},   {"lr", 1, NULL},       {"seed", 1, NULL},
                       {"data", 1, NULL},    {"d", 1, NULL},        {"gram-every", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL}, {"log", 1, NULL},
-                      {"classes", 1, NULL},  {"max-memory", 1, NULL}, {NULL, 0, NULL}};
+                      {"classes", 1, NULL},  {"max-memory", 1, NULL}, {"keep-going", 0, NULL},
+                      {"progress", 0, NULL}, {NULL, 0, NULL}};
     static const char *const required[] = {"preset", "m", "n", "steps", "lr", "seed", "log"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "train", train_help, argc,
                        argv);
@@ -115,7 +124,8 @@ int cli_cmd_train(int argc, char **argv)
                       "(--max-memory)", a.m, a.n, need / 1073741824.0, limit / 1073741824.0);
         return cli_usage_error("train", err->msg);
     }
-    a.progress = isatty(fileno(stderr));
+    a.progress = isatty(fileno(stderr)) ? 1 : cli_value(opts, "progress") != NULL ? 2 : 0;
+    a.keep_going = cli_value(opts, "keep-going") != NULL;
     a.class_pos = 0;
     a.class_neg = 1;
     if ((v = cli_value(opts, "classes")) && cli_class_pair(&a.class_pos, &a.class_neg, v, err))

@@ -145,10 +145,20 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
     double lower = eb->lower_certified ? bound_sub_down(eb->lower, eps) : -INFINITY;
     fprintf(stderr, "kernel error estimate: %.3e (precision ladder against %ld bits, plus n times "
                     "the quadrature error estimate %.3e)\n", eps, ref_prec, quad_err);
-    fprintf(stderr, "lambda_min: %.17g (estimate); lower bound %.17g (Cholesky certificate %s "
-                    "minus the kernel error); %s\n",
-            eb->approx_min, lower, eb->lower_certified ? "issued" : "NOT issued",
-            lower > 0 ? "positive definite: CERTIFIED" : "positive definiteness NOT certified");
+    if (eb->lower_certified)
+        fprintf(stderr, "lambda_min: %.17g (estimate); Cholesky certificate for the matrix as "
+                        "computed: lambda_min >= %.17g\n", eb->approx_min, eb->lower);
+    else
+        fprintf(stderr, "lambda_min: %.17g (estimate); no Cholesky certificate for the matrix as "
+                        "computed (the factorization failed at every shift)\n", eb->approx_min);
+    /* the one line that answers "is λ_min certified positive?" for the exact
+     * kernel: the certificate minus the kernel's error */
+    if (lower > 0)
+        fprintf(stderr, "lambda_min of the kernel: positive definite: CERTIFIED, lambda_min >= %.6g "
+                        "(certificate minus kernel error %.3e)\n", lower, eps);
+    else
+        fprintf(stderr, "lambda_min of the kernel: positive definiteness NOT certified (lower bound "
+                        "%.6g after the kernel error %.3e is not > 0)\n", lower, eps);
     fprintf(stderr, "lambda_max: %.17g (estimate); upper bound %.17g\n", eb->approx_max,
             bound_add_up(eb->upper, eps));
     deq_error_t err;
@@ -156,6 +166,11 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
     if (G(textmat_write)(a->out ? a->out : "-", R, prec, err) != DEQ_OK) {
         fprintf(stderr, "deqcheck kernel: %s\n", err->msg);
         rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && a->require_certified && !(lower > 0)) {
+        fprintf(stderr, "deqcheck kernel: --require-certified: lambda_min is not certified "
+                        "positive (matrix written)\n");
+        rc = CLI_EXIT_FAIL;
     }
     G(mat_clear)(R);
     return rc;

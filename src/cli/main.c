@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/status.h"
+#include "report/env.h"
 
 static void main_help(FILE *f)
 {
@@ -33,7 +34,7 @@ static void main_help(FILE *f)
 "\n"
 "Options:\n"
 "  -h, --help     this text\n"
-"  --version      version of deqcheck and of the libraries it uses\n"
+"  --version      version and source revision of deqcheck, and the libraries it uses\n"
 "\n"
 "Exit status: 0 success; 1 a check violated or a solve did not converge;\n"
 "2 bad usage or bad input; 3 internal error.\n");
@@ -52,8 +53,14 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("deqcheck %s (GSL %s, MPFR %s, GMP %s)\n", DEQCHECK_VERSION, GSL_VERSION,
-               mpfr_get_version(), gmp_version);
+        /* the revision the binary was built from, as reports name it (git
+         * describe at build time, "-dirty" with uncommitted changes, or
+         * "unknown" outside a checkout), so a user can say what they ran */
+        report_env e;
+        report_env_get(&e);
+        printf("deqcheck %s (revision %s)\n", DEQCHECK_VERSION, e.revision);
+        printf("GSL %s, MPFR %s, GMP %s, jansson %s, %s\n", GSL_VERSION, mpfr_get_version(),
+               gmp_version, e.jansson, e.blas);
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "solve") == 0)

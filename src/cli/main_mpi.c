@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <cblas.h>
 
 #include "cli/cli.h"
 #include "cli/run_job.h"
@@ -95,6 +98,34 @@ static void work(report_run_t run)
     }
 }
 
+/* OpenBLAS's products split their sums by thread, so the last digits depend
+ * on its thread count. A serial `deqcheck run` uses OPENBLAS_NUM_THREADS (or
+ * GOTO_NUM_THREADS, then OMP_NUM_THREADS, as OpenBLAS reads them) up to one
+ * thread per online CPU, by default one per CPU; under mpirun a rank bound to a core would see one
+ * CPU and use one thread. Rank 0 derives the serial count from the
+ * environment and the machine, and every rank sets it, so results equal the
+ * serial run's for the same settings whatever the binding. */
+static void pin_blas_threads(int rank)
+{
+    int threads = 0;
+    if (rank == 0) {
+        static const char *const vars[] = {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+                                           "OMP_NUM_THREADS"};
+        for (size_t k = 0; k < sizeof vars / sizeof *vars && threads <= 0; k++) {
+            const char *v = getenv(vars[k]);
+            threads = v ? atoi(v) : 0;
+        }
+        /* OpenBLAS caps the count at the CPUs it finds */
+        int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        if (cpus <= 0)
+            cpus = 1;
+        if (threads <= 0 || threads > cpus)
+            threads = cpus;
+    }
+    MPI_Bcast(&threads, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    openblas_set_num_threads(threads);
+}
+
 int main(int argc, char **argv)
 {
     deq_gsl_handler_install();
@@ -104,6 +135,7 @@ int main(int argc, char **argv)
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    pin_blas_threads(rank);
     int status = CLI_EXIT_OK;
     if (rank == 0) {
         cli_run_job job;

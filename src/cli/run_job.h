@@ -15,6 +15,8 @@ typedef struct {
     int resume, quiet, plots;
     long shard_k, shard_n;   /* this process runs the cases k with k mod N = K - 1 */
     int ckpt_fd;             /* the checkpoint's case log, -1 without one */
+    int argc;                /* the command line as typed, for the resume command */
+    char **argv;             /* printed on Ctrl-C (argv[0] the program) */
 } cli_run_job;
 
 /* Parses `deqcheck run` options from argv[first..argc); prog is the command

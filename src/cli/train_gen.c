@@ -1,6 +1,7 @@
 /* `deqcheck train` for one backend; compiled for double and for MPFR. */
 #include "num/generic.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -43,7 +44,8 @@ int G(cli_train_run)(const cli_train_args *a, const mat_d_t Xd, const mat_d_t yd
     if (a->backend == DEQ_BACKEND_MPFR)
         fprintf(stderr, " (%ld bits)", prec);
     fprintf(stderr, "\n");
-    G(deq_train)(log, P, v, y, av, &to, &so, prec);
+    deq_train_checks chk = {a->keep_going};
+    G(deq_train_checked)(log, P, v, y, av, &to, &chk, &so, prec);
     int rc = CLI_EXIT_OK;
     FILE *f = fopen(a->log, "w");
     if (!f || deq_train_log_write_csv(log, f) != 0) {
@@ -56,11 +58,27 @@ int G(cli_train_run)(const cli_train_args *a, const mat_d_t Xd, const mat_d_t yd
         double rho_max = 0;
         for (long k = 0; k < log->len; k++)
             rho_max = fmax(rho_max, log->steps[k].rho_upper);
-        fprintf(stderr, "train: %s; loss %.6e -> %.6e over %ld steps; max certified rho_bar %.4f; "
+        fprintf(stderr, "train: %s; loss %.6e -> %.6e over %ld steps; max certified rho_bar %.4g; "
                         "log %s\n", deq_train_outcome_name(log->outcome), log->steps[0].loss,
                 log->steps[log->len - 1].loss, log->len - 1, rho_max, a->log);
     }
-    if (rc == CLI_EXIT_OK && log->outcome != DEQ_TRAIN_OK)
+    if (log->trouble_step >= 0) {
+        const deq_train_step *ts = &log->steps[0];
+        for (long k = 0; k < log->len; k++)
+            if (log->steps[k].k == log->trouble_step)
+                ts = &log->steps[k];
+        if (log->stopped)
+            fprintf(stderr, "train: stopped at step %ld: %s\n", log->trouble_step, ts->event);
+        else
+            fprintf(stderr, "train: warning: at step %ld: %s (--keep-going: went on; every "
+                            "trouble is in the log's event column)\n", log->trouble_step, ts->event);
+    }
+    if (isfinite(log->diverge_threshold))
+        fprintf(stderr, "train: divergence threshold max(L(0), 1/2 |y|^2)*(1 + %.3g) = %.6g "
+                        "(1 + the loss's rounding and solve tolerance)\n",
+                log->diverge_slack, log->diverge_threshold);
+    /* honest: a run that stopped at a trouble did not do what was asked */
+    if (rc == CLI_EXIT_OK && log->stopped)
         rc = CLI_EXIT_FAIL;
     deq_train_log_clear(log);
     re_clear(av), re_clear(sq);

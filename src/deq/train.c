@@ -1,10 +1,19 @@
 /* Full-batch gradient descent, written once for both backends (see deq/train.h). */
 #include "num/generic.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/ctx.h"
 #include "deq/train.h"
+#include "num/bound.h"
+#include "num/eig_bound.h"
 #include "num/symeig.h"
+#ifndef DEQ_MPFR
+#include "num/eig_lapack.h"
+#endif
 
 static deq_train_step *log_push(deq_train_log_t log)
 {
@@ -14,8 +23,38 @@ static deq_train_step *log_push(deq_train_log_t log)
     }
     deq_train_step *s = &log->steps[log->len++];
     memset(s, 0, sizeof *s);
-    s->lam_min = s->lam_max = NAN;
+    s->lam_min = s->lam_max = s->lam_min_lower = s->lam_max_upper = NAN;
     return s;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Records a trouble at step s: its text in the step's event, the first one as
+ * the log's outcome. Returns 1 when training must stop there. */
+static int trouble(deq_train_log_t log, deq_train_step *s, deq_train_outcome o, int keep_going,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->event, sizeof s->event, fmt, ap);
+    va_end(ap);
+    if (log->outcome == DEQ_TRAIN_OK) {
+        log->outcome = o;
+        log->trouble_step = s->k;
+    }
+    /* NaN/Inf leaves nothing to go on from */
+    int stop = !keep_going || o == DEQ_TRAIN_NONFINITE;
+    if (stop) {
+        log->outcome = o; /* the reason training ended */
+        log->trouble_step = s->k;
+        log->stopped = 1;
+    }
+    return stop;
 }
 
 /* All entries of M as one column (a view; M is column-major and contiguous). */
@@ -49,6 +88,15 @@ void G(deq_train)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const mat_t y
                   real_srcptr alpha_v, const deq_train_opts *to, const deq_solve_opts *so,
                   long prec)
 {
+    G(deq_train_checked)(log, P, v, y, alpha_v, to, NULL, so, prec);
+}
+
+void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const mat_t y,
+                          real_srcptr alpha_v, const deq_train_opts *to,
+                          const deq_train_checks *chk, const deq_solve_opts *so, long prec)
+{
+    int judge = chk != NULL, keep_going = chk && chk->keep_going;
+    double t_start = now_seconds(), t_shown = -INFINITY;
     long m = P->m, d = P->d, n = P->n;
     mat_t A0, U0, v0, Z, W, gA, gU, gv, GA, GU, Gv, G, ev;
     G(mat_init)(A0, m, m, prec), G(mat_init)(U0, m, d, prec), G(mat_init)(v0, m, 1, prec);
@@ -65,7 +113,18 @@ void G(deq_train)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const mat_t y
     int wantA = (to->trained & DEQ_TRAIN_A) != 0, wantU = (to->trained & DEQ_TRAIN_U) != 0,
         wantv = (to->trained & DEQ_TRAIN_V) != 0;
     log->outcome = DEQ_TRAIN_OK;
+    log->trouble_step = -1;
+    log->stopped = 0;
     double Lsig = deq_act_lipschitz_upper(P->fp.act);
+    /* Divergence, without a tuned factor: GD below its stability limit never
+     * raises the loss (descent lemma), so a loss above its start has stopped
+     * descending; above also ½‖y‖², the loss of the zero predictor, training
+     * is doing worse than not predicting at all. Both at once is diverged.
+     * The slack is the loss's own evaluation error: a sum of n squares of
+     * residuals (γ_{2n+2} in double, where the comparison is made), whose
+     * equilibria are exact to the solve tolerance (twice it: the loss is
+     * quadratic). */
+    double lzero = 0.5 * norm2_sq(y, prec);
     for (long k = 0; k <= to->steps; k++) {
         deq_train_step *s = log_push(log);
         s->k = k;
@@ -77,8 +136,15 @@ void G(deq_train)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const mat_t y
         s->dA = dist_fro(P->A, A0, prec);
         s->dU = dist_fro(P->U, U0, prec);
         s->dv = dist_fro(v, v0, prec);
-        if (fi->outcome != DEQ_CONVERGED) {
-            log->outcome = DEQ_TRAIN_FORWARD_FAILED;
+        if (judge && !(s->rho_upper < 1) &&
+            trouble(log, s, DEQ_TRAIN_RHO_GE_1, keep_going,
+                    "certified rho_bar = %.6g >= 1: well-posedness is no longer certified",
+                    s->rho_upper))
+            break;
+        if (fi->outcome != DEQ_CONVERGED &&
+            trouble(log, s, DEQ_TRAIN_FORWARD_FAILED, keep_going,
+                    "forward solve %s after %ld iterations (relative residual %.3g)",
+                    deq_outcome_name(fi->outcome), fi->iterations, fi->resid_rel)) {
             s->loss = NAN;
             break;
         }
@@ -89,14 +155,26 @@ void G(deq_train)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const mat_t y
         s->loss = re_get_d(loss);
         s->grad_norm2 = (wantA ? norm2_sq(gA, prec) : 0) + (wantU ? norm2_sq(gU, prec) : 0) +
                         (wantv ? norm2_sq(gv, prec) : 0);
-        if ((wantA || wantU) && ai->outcome != DEQ_CONVERGED) {
-            log->outcome = DEQ_TRAIN_ADJOINT_FAILED;
+        if ((wantA || wantU) && ai->outcome != DEQ_CONVERGED &&
+            trouble(log, s, DEQ_TRAIN_ADJOINT_FAILED, keep_going,
+                    "adjoint solve %s after %ld iterations (relative residual %.3g)",
+                    deq_outcome_name(ai->outcome), ai->iterations, ai->resid_rel))
             break;
-        }
         if (!isfinite(s->loss) || !isfinite(s->grad_norm2)) {
-            log->outcome = DEQ_TRAIN_NONFINITE;
+            trouble(log, s, DEQ_TRAIN_NONFINITE, keep_going, "loss %g, squared gradient norm %g",
+                    s->loss, s->grad_norm2);
             break;
         }
+        if (k == 0) {
+            double slack = bound_add_up(bound_gamma(2.0 * (double)n + 2.0, DEQ_PREC_DOUBLE), 2.0 * fi->tol);
+            log->diverge_slack = slack;
+            log->diverge_threshold = bound_mul_up(fmax(s->loss, lzero), 1.0 + slack);
+        } else if (judge && s->loss > log->diverge_threshold &&
+                   trouble(log, s, DEQ_TRAIN_DIVERGED, keep_going,
+                           "loss diverged: %.6g is %.3g times L(0) = %.6g, above max(L(0), "
+                           "zero predictor's %.6g) = %.6g", s->loss, s->loss / log->steps[0].loss,
+                           log->steps[0].loss, lzero, log->diverge_threshold))
+            break;
         if (to->gram_every > 0 && (k % to->gram_every == 0 || k == to->steps)) {
             deq_solve_info_t gi;
             deq_solve_info_init(gi);
@@ -111,14 +189,44 @@ void G(deq_train)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const mat_t y
                 if (wantv)
                     re_add(G->e + q, G->e + q, Gv->e + q);
             }
+#ifndef DEQ_MPFR
+            /* LAPACK's two extreme eigenpairs with certificates, O(n³) with
+             * BLAS-3 constants instead of Jacobi sweeps (num/eig_lapack.h) */
+            num_eig_extreme_t eb;
+            num_eig_extreme_lapack(eb, G);
+            s->lam_min = eb->theta_min;
+            s->lam_max = eb->theta_max;
+            s->lam_min_lower = eb->min_lo;
+            s->lam_max_upper = eb->max_hi;
+            (void)ev;
+#else
+            /* MPFR: Jacobi at the working precision for the values, and the
+             * Cholesky certificates at that precision (num/eig_bound.h) */
             num_symeig_info_t si;
             G(num_symeig_jacobi)(ev, NULL, si, G, prec);
             s->lam_min = re_get_d(ev->e);
             s->lam_max = re_get_d(ev->e + n - 1);
+            num_eig_bounds_t eb;
+            G(num_eig_bounds)(eb, G, 0, prec);
+            s->lam_min_lower = eb->lower;
+            s->lam_max_upper = eb->upper;
+#endif
         }
-        if (to->progress)
-            fprintf(stderr, "\rtrain: step %ld/%ld  loss %.6e  rho_bar %.4f   ", k, to->steps,
-                    s->loss, s->rho_upper);
+        /* progress: 1 redraws one line on a terminal (once a second), 2
+         * prints a line every 5 s (a log file); the last step always shows */
+        double now = now_seconds();
+        if (to->progress &&
+            (k == to->steps || now - t_shown >= (to->progress == 1 ? 1.0 : 5.0))) {
+            t_shown = now;
+            /* time left: the mean step so far times the steps to go (steps
+             * cost about the same once the warm starts settle) */
+            double el = now - t_start;
+            fprintf(stderr, "%strain: step %ld/%ld  loss %.6e  rho_bar %.4f  %.0f s elapsed",
+                    to->progress == 1 ? "\r" : "", k, to->steps, s->loss, s->rho_upper, el);
+            if (k > 0)
+                fprintf(stderr, ", about %.0f s left", el / (double)k * (double)(to->steps - k));
+            fprintf(stderr, to->progress == 1 ? "   " : "\n");
+        }
         if (k == to->steps)
             break;
         /* θ ← θ − η∇L */
@@ -134,7 +242,7 @@ void G(deq_train)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const mat_t y
         if (wantA || wantU)
             G(deq_problem_update)(P, prec);
     }
-    if (to->progress)
+    if (to->progress == 1)
         fprintf(stderr, "\n");
     deq_solve_info_clear(fi), deq_solve_info_clear(ai);
     re_clear(loss), re_clear(eta), re_clear(t);

@@ -13,14 +13,25 @@ typedef struct {
     double lr;          /* η */
     unsigned trained;   /* DEQ_TRAIN_* bits */
     long gram_every;    /* λ_min(G) every this many steps (and at the last); 0: never */
-    int progress;       /* 1: a progress line on stderr per step (results are unaffected) */
+    int progress;       /* progress on stderr (results are unaffected): 0 none, 1 one line
+                         * redrawn on a terminal, 2 a line every 5 s */
 } deq_train_opts;
+
+/* What deq_train_checked judges beyond deq_train, which stops only at a
+ * failed solve or NaN/Inf (the theorems' runs rely on that: they judge a
+ * diverging run themselves). */
+typedef struct {
+    int keep_going;     /* 0: stop at the first trouble (divergence, ρ̄ >= 1, a failed
+                         * solve); 1: record it and go on while the numbers are finite */
+} deq_train_checks;
 
 typedef enum {
     DEQ_TRAIN_OK = 0,          /* all steps taken */
     DEQ_TRAIN_FORWARD_FAILED,  /* a forward solve did not converge (step recorded) */
     DEQ_TRAIN_ADJOINT_FAILED,  /* an adjoint solve did not converge */
-    DEQ_TRAIN_NONFINITE        /* the loss or a weight became NaN/Inf */
+    DEQ_TRAIN_NONFINITE,       /* the loss or a weight became NaN/Inf */
+    DEQ_TRAIN_DIVERGED,        /* the loss rose above max(L(0), ½‖y‖²) (see train.c) */
+    DEQ_TRAIN_RHO_GE_1         /* the certified ρ̄ reached 1: well-posedness not certified */
 } deq_train_outcome;
 
 const char *deq_train_outcome_name(deq_train_outcome o);
@@ -36,12 +47,20 @@ typedef struct {
     long fwd_iters, adj_iters;
     double lam_min;               /* λ_min(G(k)) of the trained groups; NAN off the schedule */
     double lam_max;
+    /* certified: λ_min(G(k)) >= lam_min_lower, λ_max(G(k)) <= lam_max_upper
+     * (Cholesky certificates; NAN off the schedule, ∓inf when not certified) */
+    double lam_min_lower, lam_max_upper;
+    char event[160];              /* "" or the trouble found at this step */
 } deq_train_step;
 
 typedef struct {
     deq_train_step *steps;
     long len, cap;
-    deq_train_outcome outcome;
+    deq_train_outcome outcome;    /* the first trouble (DEQ_TRAIN_OK: none) */
+    long trouble_step;            /* its step, or −1 */
+    int stopped;                  /* 1: training ended at trouble_step (else all steps taken) */
+    double diverge_threshold;     /* the loss above which training counts as diverged */
+    double diverge_slack;         /* its relative rounding allowance */
 } deq_train_log_struct;
 typedef deq_train_log_struct deq_train_log_t[1];
 

@@ -8,13 +8,16 @@
 
 const char *deq_train_outcome_name(deq_train_outcome o)
 {
-    static const char *const names[] = {"ok", "forward-failed", "adjoint-failed", "non-finite"};
-    return o >= DEQ_TRAIN_OK && o <= DEQ_TRAIN_NONFINITE ? names[o] : "?";
+    static const char *const names[] = {"ok",         "forward-failed", "adjoint-failed",
+                                        "non-finite", "diverged",       "rho-bar-reached-1"};
+    return o >= DEQ_TRAIN_OK && o <= DEQ_TRAIN_RHO_GE_1 ? names[o] : "?";
 }
 
 void deq_train_log_init(deq_train_log_t log)
 {
     memset(log, 0, sizeof *log);
+    log->trouble_step = -1;
+    log->diverge_threshold = log->diverge_slack = NAN;
 }
 
 void deq_train_log_clear(deq_train_log_t log)
@@ -26,13 +29,15 @@ void deq_train_log_clear(deq_train_log_t log)
 int deq_train_log_write_csv(const deq_train_log_t log, FILE *f)
 {
     if (fprintf(f, "step,loss,grad_norm2,dA,dU,dv,rho_upper,rho_estimate,fwd_iters,adj_iters,"
-                   "lam_min_G,lam_max_G\n") < 0)
+                   "lam_min_G,lam_max_G,lam_min_G_lower,lam_max_G_upper,event\n") < 0)
         return -1;
     for (long k = 0; k < log->len; k++) {
         const deq_train_step *s = &log->steps[k];
-        if (fprintf(f, "%ld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%ld,%ld,%.17g,%.17g\n", s->k,
-                    s->loss, s->grad_norm2, s->dA, s->dU, s->dv, s->rho_upper, s->rho_estimate,
-                    s->fwd_iters, s->adj_iters, s->lam_min, s->lam_max) < 0)
+        /* the event is quoted (it may hold commas); it never holds a quote */
+        if (fprintf(f, "%ld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%ld,%ld,%.17g,%.17g,%.17g,%.17g,"
+                       "\"%s\"\n", s->k, s->loss, s->grad_norm2, s->dA, s->dU, s->dv, s->rho_upper,
+                    s->rho_estimate, s->fwd_iters, s->adj_iters, s->lam_min, s->lam_max,
+                    s->lam_min_lower, s->lam_max_upper, s->event) < 0)
             return -1;
     }
     return 0;

@@ -1,0 +1,227 @@
+/* Tests of issue 19's user-facing behaviour, through the CLI: --version names
+ * the revision; train's exit status on divergence; kernel's certification
+ * line and --require-certified; Ctrl-C during a checkpointed run prints a
+ * resume command that works; progress and --max-memory. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/status.h"
+#include "testutil.h"
+
+TestSuite(longrun);
+
+Test(longrun, version_names_the_revision)
+{
+    int st = test_run_cli("--version", NULL);
+    cr_assert_eq(st, 0, "exit %d: %s", st, test_cli_err);
+    cr_expect(strncmp(test_cli_out, "deqcheck ", 9) == 0, "%s", test_cli_out);
+    cr_expect(strstr(test_cli_out, "(revision ") != NULL, "no revision: %s", test_cli_out);
+    /* never an empty revision: git describe's answer or "unknown" */
+    cr_expect(strstr(test_cli_out, "(revision )") == NULL, "%s", test_cli_out);
+}
+
+/* A step size far beyond the stability limit 2/λ_max: the loss explodes in
+ * the first steps; train must exit 1 and name the step and the reason, on
+ * stderr and in the log's event column. */
+Test(longrun, train_beyond_stability_exits_1_naming_the_step, .timeout = 120)
+{
+    const char *dir = test_tmpdir();
+    char log[600];
+    snprintf(log, sizeof log, "%s/run.csv", dir);
+    int st = test_run_cli("train", "--preset", "gao2021", "--m", "64", "--n", "16", "--steps", "50",
+                          "--lr", "100", "--seed", "1", "--log", log, NULL);
+    cr_assert_eq(st, 1, "exit %d: %s", st, test_cli_err);
+    const char *at = strstr(test_cli_err, "train: stopped at step ");
+    cr_assert_not_null(at, "no step named: %s", test_cli_err);
+    long step = atol(at + strlen("train: stopped at step "));
+    cr_expect(step >= 1 && step < 50, "step %ld", step);
+    cr_expect(strstr(at, "loss diverged") != NULL || strstr(at, "rho_bar") != NULL ||
+                  strstr(at, "loss ") != NULL,
+              "no reason: %s", at);
+    static char csv[1 << 16];
+    test_slurp(log, csv, sizeof csv);
+    cr_expect(strstr(csv, ",event\n") != NULL, "no event column: %.200s", csv);
+    char want[64];
+    snprintf(want, sizeof want, "\n%ld,", step);
+    const char *row = strstr(csv, want);
+    cr_assert_not_null(row, "the log lacks step %ld", step);
+    const char *eol = strchr(row + 1, '\n');
+    cr_expect(eol && eol - row > 3 && eol[-1] == '"' && eol[-2] != '"',
+              "step %ld has no event in the log: %.300s", step, row);
+    /* --keep-going goes on past the divergence while the numbers are finite,
+     * and a stable step size is no trouble at all */
+    st = test_run_cli("train", "--preset", "gao2021", "--m", "64", "--n", "16", "--steps", "20", "--lr",
+                      "0.1", "--seed", "1", "--log", log, NULL);
+    cr_expect_eq(st, 0, "stable run: exit %d: %s", st, test_cli_err);
+    cr_expect(strstr(test_cli_err, "stopped") == NULL && strstr(test_cli_err, "warning") == NULL,
+              "%s", test_cli_err);
+    st = test_run_cli("train", "--preset", "gao2021", "--m", "64", "--n", "16", "--steps", "1", "--lr",
+                      "3", "--seed", "1", "--log", log, "--keep-going", NULL);
+    cr_expect_eq(st, 0, "--keep-going: exit %d: %s", st, test_cli_err);
+    cr_expect(strstr(test_cli_err, "warning: at step 1") != NULL, "%s", test_cli_err);
+}
+
+/* Parallel inputs: λ_min of the relu NTK is 0 up to the kernel's error, so
+ * it cannot be certified; one line says so, and --require-certified exits 1.
+ * Two orthogonal inputs are certified and exit 0. */
+Test(longrun, kernel_parallel_inputs_require_certified_exits_1, .timeout = 120)
+{
+    const char *dir = test_tmpdir();
+    char px[600], po[600], out[600];
+    snprintf(px, sizeof px, "%s", test_write_file(dir, "px.txt", "2 3\n0.6 0.6 1\n0.8 0.8 0\n"));
+    snprintf(po, sizeof po, "%s", test_write_file(dir, "po.txt", "2 2\n1 0\n0 1\n"));
+    snprintf(out, sizeof out, "%s/H.txt", dir);
+    const char *backends[] = {"double", "mpfr"};
+    for (int b = 0; b < 2; b++) {
+        int st = test_run_cli("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu", "--kind",
+                              "ntk", "--backend", backends[b], "--out", out, "--require-certified",
+                              NULL);
+        cr_expect_eq(st, 1, "%s: exit %d: %s", backends[b], st, test_cli_err);
+        /* exactly one verdict line, and it is unambiguous */
+        const char *v = strstr(test_cli_err, "lambda_min of the kernel: ");
+        cr_assert_not_null(v, "%s", test_cli_err);
+        cr_expect(strstr(v + 1, "lambda_min of the kernel: ") == NULL, "two verdict lines");
+        const char *eol = strchr(v, '\n');
+        cr_assert_not_null(eol);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(eol - v), v);
+        cr_expect(strstr(line, "NOT certified") != NULL && strstr(line, "CERTIFIED") == NULL, "%s",
+                  line);
+        st = test_run_cli("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu", "--kind",
+                          "ntk", "--backend", backends[b], "--out", out, NULL);
+        cr_expect_eq(st, 0, "without --require-certified: exit %d", st);
+        st = test_run_cli("kernel", "--X", po, "--gamma", "0.5", "--activation", "relu", "--kind",
+                          "ntk", "--backend", backends[b], "--out", out, "--require-certified", NULL);
+        cr_expect_eq(st, 0, "orthogonal inputs: exit %d: %s", st, test_cli_err);
+        cr_expect(strstr(test_cli_err, "lambda_min of the kernel: positive definite: CERTIFIED") != NULL,
+                  "%s", test_cli_err);
+    }
+}
+
+/* --max-memory on every numeric command: a limit below the estimate is exit 2
+ * naming the flag, before any work. */
+Test(longrun, max_memory_applies_to_solve_grad_kernel)
+{
+    const char *dir = test_tmpdir();
+    char pa[600], pu[600], px[600], pv[600], py[600], od[600];
+    snprintf(pa, sizeof pa, "%s", test_write_file(dir, "A.txt", "2 2\n1 0\n0 1\n"));
+    snprintf(pu, sizeof pu, "%s", test_write_file(dir, "U.txt", "2 2\n1 0\n0 1\n"));
+    snprintf(px, sizeof px, "%s", test_write_file(dir, "X.txt", "2 2\n1 0\n0 1\n"));
+    snprintf(pv, sizeof pv, "%s", test_write_file(dir, "v.txt", "2 1\n1\n1\n"));
+    snprintf(py, sizeof py, "%s", test_write_file(dir, "y.txt", "2 1\n1\n1\n"));
+    snprintf(od, sizeof od, "%s/g", dir);
+    int st = test_run_cli("solve", "--A", pa, "--U", pu, "--X", px, "--gamma", "0.5", "--activation",
+                          "tanh", "--max-memory", "10", NULL);
+    cr_expect_eq(st, 2, "solve: exit %d", st);
+    cr_expect(strstr(test_cli_err, "--max-memory") != NULL && !strchr(strchr(test_cli_err, '\n') + 1, '\n'),
+              "%s", test_cli_err);
+    st = test_run_cli("grad", "--A", pa, "--U", pu, "--X", px, "--v", pv, "--y", py, "--gamma", "0.5",
+                      "--activation", "tanh", "--out-dir", od, "--max-memory", "10", NULL);
+    cr_expect_eq(st, 2, "grad: exit %d", st);
+    cr_expect(strstr(test_cli_err, "--max-memory") != NULL, "%s", test_cli_err);
+    st = test_run_cli("kernel", "--X", px, "--gamma", "0.5", "--activation", "relu", "--kind", "nngp",
+                      "--max-memory", "10", NULL);
+    cr_expect_eq(st, 2, "kernel: exit %d", st);
+    cr_expect(strstr(test_cli_err, "--max-memory") != NULL, "%s", test_cli_err);
+    st = test_run_cli("solve", "--A", pa, "--U", pu, "--X", px, "--gamma", "0.5", "--activation",
+                      "tanh", "--max-memory", "lots", NULL);
+    cr_expect_eq(st, 2, "bad size: exit %d", st);
+    cr_expect(strstr(test_cli_err, "--max-memory") != NULL, "%s", test_cli_err);
+    /* and a sufficient limit changes nothing */
+    st = test_run_cli("solve", "--A", pa, "--U", pu, "--X", px, "--gamma", "0.5", "--activation",
+                      "tanh", "--max-memory", "1G", "--backend", "double", NULL);
+    cr_expect_eq(st, 0, "solve: exit %d: %s", st, test_cli_err);
+}
+
+static long count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    long n = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* Ctrl-C during a checkpointed run: the run prints the exact command that
+ * resumes it; running that command finishes the run, and its JSON equals an
+ * uninterrupted run's byte for byte. Without --checkpoint it says that
+ * nothing can be resumed. */
+Test(longrun, sigint_prints_a_resume_command_that_works, .timeout = 600)
+{
+    const char *bin = getenv("DEQCHECK_BIN");
+    cr_assert_not_null(bin);
+    const char *dir = test_tmpdir();
+    char ck[600], json[600], jref[600], rep[600], errp[600], cmd[4096];
+    snprintf(ck, sizeof ck, "%s/ck", dir);
+    snprintf(json, sizeof json, "%s/r.json", dir);
+    snprintf(jref, sizeof jref, "%s/ref.json", dir);
+    snprintf(errp, sizeof errp, "%s/err.txt", dir);
+    snprintf(rep, sizeof rep, "%s/r.md", dir);
+    char ckfile[700];
+    snprintf(ckfile, sizeof ckfile, "%s/cases.jsonl", ck);
+    int resumed_status = -1;
+    for (int with_ck = 1; with_ck >= 0; with_ck--) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            int fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            int nul = open("/dev/null", O_WRONLY);
+            dup2(nul, 1), dup2(fd, 2);
+            if (with_ck)
+                execl(bin, bin, "run", "well-posedness", "--profile", "quick", "--no-plots", "--quiet",
+                      "--checkpoint", ck, "--json", json, "--report", rep, (char *)NULL);
+            else
+                execl(bin, bin, "run", "well-posedness", "--profile", "quick", "--no-plots", "--quiet",
+                      "--json", jref, "--report", rep, (char *)NULL);
+            _exit(127);
+        }
+        /* with a checkpoint: wait for the first recorded case (so there is
+         * something to resume), then interrupt */
+        for (int t = 0; with_ck && t < 3000 && count_lines(ckfile) < 1; t++)
+            usleep(100000);
+        if (!with_ck)
+            usleep(500000);
+        kill(pid, SIGINT);
+        int st;
+        waitpid(pid, &st, 0);
+        static char err[1 << 16];
+        test_slurp(errp, err, sizeof err);
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGINT, "status %d: %s", st, err);
+        if (!with_ck) {
+            cr_expect(strstr(err, "nothing can be resumed") != NULL && strstr(err, "--checkpoint DIR"),
+                      "%s", err);
+            continue;
+        }
+        const char *r = strstr(err, "Resume with:\n  ");
+        cr_assert_not_null(r, "no resume command: %s", err);
+        r += strlen("Resume with:\n  ");
+        const char *eol = strchr(r, '\n');
+        cr_assert_not_null(eol);
+        snprintf(cmd, sizeof cmd, "%.*s > /dev/null 2>&1", (int)(eol - r), r);
+        cr_expect(strstr(cmd, "--resume") != NULL, "%s", cmd);
+        long recorded = count_lines(ckfile);
+        int rs = system(cmd);
+        /* 0 or 1 (the run's verdicts), never a usage error: equal to the
+         * straight run's below */
+        cr_assert(WIFEXITED(rs) && WEXITSTATUS(rs) <= 1, "the resume command failed (%d): %s", rs, cmd);
+        resumed_status = WEXITSTATUS(rs);
+        cr_expect(count_lines(ckfile) > recorded, "the resumed run recorded nothing more");
+    }
+    /* the resumed run's JSON equals a straight run's */
+    int st = test_run_cli("run", "well-posedness", "--profile", "quick", "--no-plots", "--quiet", "--json",
+                          jref, "--report", rep, NULL);
+    cr_assert_eq(st, resumed_status, "straight run: exit %d, resumed %d: %s", st, resumed_status,
+                 test_cli_err);
+    static char a[1 << 22], b[1 << 22];
+    test_slurp(json, a, sizeof a);
+    test_slurp(jref, b, sizeof b);
+    cr_expect(a[0] != '\0' && strcmp(a, b) == 0, "the resumed run's JSON differs from a straight run's");
+}
