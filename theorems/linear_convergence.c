@@ -456,9 +456,10 @@ static void add_loss_series(thm_results_t out, const deq_train_log_t log, const 
     }
 }
 
+/* GD steps of the rate runs: the profile's scale (defaults), not its widths. */
 static long rate_steps(const thm_config *cfg)
 {
-    return cfg->n_widths > 3 ? 60 : 40;
+    return cfg->scale == THM_SCALE_QUICK ? 40 : 60;
 }
 
 /* H^∞ of the preset on the data and the step η = 1/λ_max(H^∞). λ₀'s interval:
