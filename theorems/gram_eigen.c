@@ -213,16 +213,17 @@ static double clamp(double value, double lo, double hi)
     return value < lo ? lo : value > hi ? hi : value;
 }
 
-double t2_lambda_min_upper(const mat_mp_t H)
+/* The Rayleigh bound of t2_lambda_min_upper for a double matrix; the
+ * rounding of an MPFR matrix to double is included (harmless for a double one). */
+static double lambda_min_upper_d(const mat_d_t Hd)
 {
-    long n = H->rows;
-    if (!mat_is_finite_mp(H))
-        return NAN;
-    mat_d_t Hd, ev, V;
-    mat_init_d(Hd, n, n, 53), mat_init_d(ev, n, 1, 53), mat_init_d(V, n, n, 53);
-    mat_get_mat_d_mp(Hd, H);
+    long n = Hd->rows;
+    mat_d_t ev, V;
+    mat_init_d(ev, n, 1, 53), mat_init_d(V, n, n, 53);
     double upper = INFINITY;
-    if (num_symeig_gsl(ev, V, Hd) == 0) {
+    if (!mat_is_finite_d(Hd)) {
+        upper = NAN;
+    } else if (num_symeig_gsl(ev, V, Hd) == 0) {
         /* q = vᵀ(Hv), a = |v|ᵀ|H||v|, s = vᵀv in double. Each of q's terms passes
          * through an n-term dot for (Hv)_i and an n-term dot for vᵀ(Hv): |q̂ − vᵀĤv|
          * <= γ_{2n+1}·a (Higham §3.1 for the two nested dots); rounding H to
@@ -247,7 +248,17 @@ double t2_lambda_min_upper(const mat_mp_t H)
         double s_lo = bound_mul_down(s, 1 - gs), s_hi = bound_mul_up(s, bound_add_up(1, gs));
         upper = num >= 0 ? bound_div_up(num, s_lo) : bound_div_up(num, s_hi);
     }
-    mat_clear_d(Hd), mat_clear_d(ev), mat_clear_d(V);
+    mat_clear_d(ev), mat_clear_d(V);
+    return upper;
+}
+
+double t2_lambda_min_upper(const mat_mp_t H)
+{
+    mat_d_t Hd;
+    mat_init_d(Hd, H->rows, H->cols, 53);
+    mat_get_mat_d_mp(Hd, H);
+    double upper = mat_is_finite_mp(H) ? lambda_min_upper_d(Hd) : NAN;
+    mat_clear_d(Hd);
     return upper;
 }
 
@@ -565,20 +576,22 @@ void t2_slope_sides(thm_row *r, const double *x, const double *y, int npts, doub
              slope, 100 * T2_SLOPE_CONFIDENCE, slope - h, slope + h, npts, exponent);
 }
 
-/* ‖M‖₂ of a symmetric matrix (GSL eigenvalues, backward stable: off by about
- * n·u·‖M‖_F, num/eig_bound.c's first trial margin 4n·u·‖M‖_F covers it). */
-static double sym_norm2(const mat_d_t M, double *err)
+/* ‖M‖₂ of a symmetric matrix in [*lo, *hi], both rigorous: above, the
+ * certified extreme-eigenvalue bounds (Cholesky); below, max(λ_max, −λ_min)
+ * through Rayleigh quotients of M and −M. The GSL estimate, clamped. */
+static double sym_norm2(const mat_d_t M, double *lo, double *hi)
 {
     long n = M->rows;
-    mat_d_t ev;
-    mat_init_d(ev, n, 1, 53);
-    num_symeig_gsl(ev, NULL, M);
-    double r = fmax(fabs(ev->e[0]), fabs(ev->e[n - 1])), f = 0;
+    num_eig_bounds_t eb;
+    num_eig_bounds_d(eb, M, 0, 53);
+    *hi = eb->lower_certified && eb->upper_certified ? fmax(eb->upper, -eb->lower) : INFINITY;
+    mat_d_t N;
+    mat_init_d(N, n, n, 53);
     for (long k = 0; k < n * n; k++)
-        f += M->e[k] * M->e[k];
-    *err = 4.0 * (double)n * ldexp(1.0, -53) * sqrt(f);
-    mat_clear_d(ev);
-    return r;
+        N->e[k] = -M->e[k];
+    *lo = fmax(fmax(-lambda_min_upper_d(M), -lambda_min_upper_d(N)), 0);
+    mat_clear_d(N);
+    return clamp(fmax(fabs(eb->approx_min), fabs(eb->approx_max)), *lo, *hi);
 }
 
 /* H^∞ in double for the concentration rows, with its error estimate (ladder
@@ -611,9 +624,10 @@ static int limit_kernel(mat_d_t Hinf, double *eps, double *l0, double *l0_lo, do
 }
 
 /* One (width, seed) network: G(0) over the preset's trained groups, its
- * deviations from each limit, λ_min(G(0)) and the certified contraction ρ̄.
+ * deviations from each limit (as computed, with the interval that holds the
+ * deviation of the exact G(0) from the computed limit), λ_min(G(0)) and the certified contraction ρ̄.
  * Returns 0 when both solves converged. */
-static int network_gram(double dev[2], double dev_err[2], double *lmin, double *rho,
+static int network_gram(double dev[2], double dev_lo[2], double dev_hi[2], double *lmin, double *rho,
                         const deq_preset *pre, const mat_d_t X, mat_d_t lim[2], long m,
                         unsigned long seed, char *why, size_t why_len)
 {
@@ -664,11 +678,14 @@ static int network_gram(double dev[2], double dev_err[2], double *lmin, double *
                              : INFINITY;
             double g_err = bound_mul_up(rel, sqrt(gf));
             for (int l = 0; l < 2; l++) {
+                /* M = G − lim is exact up to one rounding per entry (γ_1 of |M|,
+                 * below γ_1·‖M‖_F <= γ_1·n‖M‖₂ in norm) */
                 for (long k = 0; k < n * n; k++)
                     M->e[k] = G->e[k] - lim[l]->e[k];
-                double e;
-                dev[l] = sym_norm2(M, &e);
-                dev_err[l] = bound_add_up(e, g_err);
+                dev[l] = sym_norm2(M, &dev_lo[l], &dev_hi[l]);
+                double e = bound_add_up(g_err, bound_mul_up(bound_gamma((double)n, 53), dev_hi[l]));
+                dev_lo[l] = bound_sub_down(dev_lo[l], e);
+                dev_hi[l] = bound_add_up(dev_hi[l], e);
             }
             mat_d_t ev;
             mat_init_d(ev, n, 1, 53);
@@ -769,13 +786,13 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
     double m_star = (double)(n * n) * log((double)n / T2_LEMMA33_DELTA) / (l0 * l0);
     for (int w = 0; w < cfg->n_widths; w++) {
         long m = cfg->widths[w];
-        double dmax = 0, dmax_err = 0, dsum = 0, rsum = 0, rho_w = 0;
+        double dmax = 0, dmax_lo = 0, dmax_hi = 0, dsum = 0, rsum = 0, rho_w = 0;
         int ok = 0, ratio_ok = 0;
         char fail[64] = "";
         for (int s = 0; s < cfg->seeds; s++) {
             unsigned long seed = thm_case_seed(cfg->seed, 501, (unsigned long)m, (unsigned long)s);
-            double dev[2], dev_err[2], lmin, rho;
-            if (network_gram(dev, dev_err, &lmin, &rho, pre, X, lim, m, seed,
+            double dev[2], dev_lo[2], dev_hi[2], lmin, rho;
+            if (network_gram(dev, dev_lo, dev_hi, &lmin, &rho, pre, X, lim, m, seed,
                              fail, sizeof fail))
                 continue;
             rho_w = fmax(rho_w, rho);
@@ -783,8 +800,10 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
             dsum += dev[0];
             rsum += lmin / l0;
             ratio_ok += lmin >= 0.75 * l0;
+            /* the exact limit is within eps of the computed one (Weyl) */
             if (dev[0] >= dmax)
-                dmax = dev[0], dmax_err = bound_add_up(dev_err[0], eps[0]);
+                dmax = dev[0], dmax_lo = bound_sub_down(dev_lo[0], eps[0]),
+                dmax_hi = bound_add_up(dev_hi[0], eps[0]);
             lx[npts] = log((double)m);
             ly[0][npts] = log(dev[0]);
             ly[1][npts] = log(dev[1]);
@@ -803,10 +822,10 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
         if (ok < cfg->seeds) {
             thm_row_fail(r, "%d of %d seeds failed: %s", cfg->seeds - ok, cfg->seeds, fail);
         } else {
-            thm_row_lhs(r, dmax, bound_sub_down(dmax, dmax_err), bound_add_up(dmax, dmax_err));
+            thm_row_lhs(r, dmax, dmax_lo, dmax_hi);
             thm_row_rhs(r, l0 / 4, l0_lo / 4, l0_hi / 4);
             r->error_kind = THM_ESTIMATED;
-            r->tolerance = dmax_err;
+            r->tolerance = bound_sub_up(dmax_hi, dmax_lo);
             snprintf(r->note, sizeof r->note,
                      "lambda_0 = %.5g; mean deviation %.4g; lambda_min(G(0)) >= 3/4 lambda_0 in "
                      "%d of %d seeds; Lemma 3.3 width at constant 1, delta = %.2g: %.3g",
