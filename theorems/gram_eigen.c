@@ -437,9 +437,12 @@ static void hermite_coeffs(t2_hermite_terms *t, deq_act act, long R, long prec)
         mpfr_clears(q, s, (mpfr_ptr)0);
         mat_clear_mp(a);
     }
+    /* plus the roundings of the square at prec and to double (γ_2 relative) */
     for (long r = 0; r <= R; r++) {
         t->a2[r] = a2[1][r];
-        t->a2_err[r] = bound_sub_up(fmax(a2[0][r], a2[1][r]), fmin(a2[0][r], a2[1][r]));
+        t->a2_err[r] = bound_add_up(
+            bound_sub_up(fmax(a2[0][r], a2[1][r]), fmin(a2[0][r], a2[1][r])),
+            bound_mul_up(a2[1][r], bound_gamma(2, 53)));
     }
 }
 
@@ -468,23 +471,26 @@ void t2_hermite_case(thm_results_t out, deq_act act, const char *preset, const m
     correlation_mp(C, X, prec);
     /* K_ij = F(1, 1, C_ij) by the kernel module's dual (closed form or Hermite
      * series); its entries are off by at most the dual's rounding factor
-     * times u·F(1,1,1) plus the quadrature estimate (kernel/dual.h), and the
-     * spectrum by n times that (‖E‖₂ <= n max|E_ij|). */
-    mpfr_t q, kdiag;
-    mpfr_inits2(prec, q, kdiag, (mpfr_ptr)0);
+     * times u·F(1,1,1) plus the quadrature estimate (kernel/dual.h), plus
+     * the error γ_6 of C_ij times the slope ∂F/∂c = Σ r a_r² c^(r−1) <=
+     * Ḟ(1,1,1), and the spectrum by n times that (‖E‖₂ <= n max|E_ij|). */
+    mpfr_t q, kdiag, kddiag;
+    mpfr_inits2(prec, q, kdiag, kddiag, (mpfr_ptr)0);
     mpfr_set_ui(q, 1, MPFR_RNDN);
     kernel_dual_ws_mp_t ws;
     kernel_dual_ws_init_mp(ws, act, KERNEL_DUAL_AUTO, 0, prec);
     for (long j = 0; j < n; j++)
         for (long i = 0; i < n; i++)
             kernel_dual_mp(K->e + i + j * n, NULL, q, q, C->e + i + j * n, ws, prec);
-    kernel_dual_diag_mp(kdiag, NULL, q, ws, prec);
+    kernel_dual_diag_mp(kdiag, kddiag, q, ws, prec);
     double entry_err = bound_add_up(
-        bound_mul_up(kernel_dual_round_factor_mp(ws, 1.0),
-                     bound_mul_up(ldexp(1.0, -(int)prec), fabs(mpfr_get_d(kdiag, MPFR_RNDU)))),
-        kernel_dual_approx_err_mp(ws, q, prec));
+        bound_add_up(bound_mul_up(kernel_dual_round_factor_mp(ws, 1.0),
+                                  bound_mul_up(ldexp(1.0, -(int)prec),
+                                               fabs(mpfr_get_d(kdiag, MPFR_RNDU)))),
+                     kernel_dual_approx_err_mp(ws, q, prec)),
+        bound_mul_up(fabs(mpfr_get_d(kddiag, MPFR_RNDU)), bound_gamma(6, prec)));
     kernel_dual_ws_clear_mp(ws);
-    mpfr_clears(q, kdiag, (mpfr_ptr)0);
+    mpfr_clears(q, kdiag, kddiag, (mpfr_ptr)0);
     t.k_err = bound_mul_up((double)n, entry_err);
     lambda_min_interval(&t.k, &t.k_lo, &t.k_hi, K, t.k_err, prec);
     hermite_coeffs(&t, act, R_max, prec);
@@ -510,7 +516,11 @@ void t2_hermite_case(thm_results_t out, deq_act act, const char *preset, const m
             char data[32];
             snprintf(data, sizeof data, "R=%ld, %s", R, deq_act_name(act));
             row_setup(row, preset, -1, n, seed, data, 1, prec);
+            /* C is the inputs' correlation matrix, their Gram matrix XᵀX of the
+             * theorem when they have unit norm; PSD by construction, so only a
+             * rigorous proof of the opposite (λ_min(C) < 0) would fail it */
             data_hypotheses(row, dc);
+            thm_row_hypothesis(row, "lambda_min(C) upper bound", t.lam_hi[1], ">=", 0);
             t2_hermite_sides(row, &t, R, control);
             snprintf(row->note, sizeof row->note,
                      "%slambda_min(K) ~ %.6g (K error %.2g); coefficients from %ld- and %ld-point "
@@ -625,10 +635,10 @@ static int limit_kernel(mat_d_t Hinf, double *eps, double *l0, double *l0_lo, do
 
 /* One (width, seed) network: G(0) over the preset's trained groups, its
  * deviations from each limit (as computed, with the interval that holds the
- * deviation of the exact G(0) from the computed limit), λ_min(G(0)) and the certified contraction ρ̄.
- * Returns 0 when both solves converged. */
-static int network_gram(double dev[2], double dev_lo[2], double dev_hi[2], double *lmin, double *rho,
-                        const deq_preset *pre, const mat_d_t X, mat_d_t lim[2], long m,
+ * deviation of the exact G(0) from the computed limit), λ_min(G(0)) and
+ * the certified contraction ρ̄. Returns 0 when both solves converged. */
+static int network_gram(double dev[2], double dev_lo[2], double dev_hi[2], double *lmin,
+                        double *rho, const deq_preset *pre, const mat_d_t X, mat_d_t lim[2], long m,
                         unsigned long seed, char *why, size_t why_len)
 {
     long n = X->cols, d = X->rows;
@@ -711,7 +721,8 @@ static void concentration_fit(thm_results_t out, const deq_preset *pre, long n,
     for (int l = 0; l < 2; l++) {
         thm_row *r = l ? thm_results_add_control(out, &t2_checks[T2_CONCENTRATION])
                        : thm_results_add(out, &t2_checks[T2_CONCENTRATION]);
-        row_setup(r, pre->name, -1, n, dseed, l ? "slope against a wrong limit" : "slope of log deviation", 0, 53);
+        row_setup(r, pre->name, -1, n, dseed,
+                  l ? "slope against a wrong limit" : "slope of log deviation", 0, 53);
         data_hypotheses(r, dc);
         thm_row_hypothesis(r, "lambda_0 lower bound", l0_lo, ">", 0);
         thm_row_hypothesis(r, "rho_bar, max over widths, seeds", rho_max, "<", 1);
