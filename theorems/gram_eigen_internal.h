@@ -1,0 +1,65 @@
+/* T2 (theorems/gram_eigen.c) internals, for tests/test_gram.c: the row
+ * computations of each check, so a test can drive each one to every verdict
+ * with crafted inputs (an injected matrix, injected terms, injected fit
+ * points), through the same code as the run. */
+#ifndef DEQ_THEOREMS_GRAM_EIGEN_INTERNAL_H
+#define DEQ_THEOREMS_GRAM_EIGEN_INTERNAL_H
+
+#include "deq/model.h"
+#include "num/eig_bound.h"
+#include "num/mat.h"
+#include "theorems/theorem.h"
+
+/* Hermite truncations up to this R (the default and paper profiles use 16). */
+#define T2_HERMITE_R_CAP 16
+
+/* The checks of the family, in this order. */
+enum { T2_POP_PD, T2_HERMITE_LB, T2_CONCENTRATION };
+extern const thm_check t2_checks[];
+
+/* A rigorous upper bound on λ_min of the symmetric H as stored: the Rayleigh
+ * quotient of GSL's eigenvector (on H rounded to double) with its rounding
+ * error bounded (+inf when GSL fails, NaN for a non-finite H). */
+double t2_lambda_min_upper(const mat_mp_t H);
+
+/* T2.population_pd's sides for the computed H^∞ H, its certified bounds eb
+ * and the kernel-error estimate eps (‖H^∞ − H‖₂ <= eps): lhs = 0, rhs =
+ * λ_min(H^∞) in [eb.lower − eps, t2_lambda_min_upper(H) + eps]; the caller
+ * adds hypotheses and the note, then judges. */
+void t2_population_sides(thm_row *r, const mat_mp_t H, const num_eig_bounds_t eb, double eps);
+
+/* T2.population_pd on the inputs X (d×n, double) for preset pre: one row in
+ * double and one in MPFR at prec, the kernel error from H^∞ at 2·prec.
+ * control: the rows are control rows of a certificate (expect_withheld). */
+void t2_population_case(thm_results_t out, const deq_preset *pre, const mat_d_t X, long prec,
+                        int control, unsigned long seed, const char *data);
+
+/* The terms of the Hermite lower bound for one activation, r = 0..R: a_r(1)²
+ * with its estimated error, λ_min(C^{⊙r}) with bounds, and λ_min(K) with
+ * bounds (the kernel's error folded in: k_err). */
+typedef struct {
+    long R;
+    double a2[T2_HERMITE_R_CAP + 1], a2_err[T2_HERMITE_R_CAP + 1];
+    double lam[T2_HERMITE_R_CAP + 1], lam_lo[T2_HERMITE_R_CAP + 1], lam_hi[T2_HERMITE_R_CAP + 1];
+    double k, k_lo, k_hi, k_err;
+} t2_hermite_terms;
+
+/* T2.hermite_lb's sides at truncation R <= t->R: lhs = Σ_{r<=R} a_r² λ_min(C^{⊙r})
+ * (negative λ read as 0), rhs = λ_min(K). diagonal_control: λ_min(C^{⊙r})
+ * replaced by the diagonal entry 1 of C^{⊙r} (Lemma 6's min_i B_ii read as a
+ * λ_min): the control's bound Σ a_r², about K_ii, above λ_min(K). */
+void t2_hermite_sides(thm_row *r, const t2_hermite_terms *t, long R, int diagonal_control);
+
+/* T2.hermite_lb for activation act on the inputs X (d×n): rows at R = 1, 4,
+ * 8, ..., R_max (<= T2_HERMITE_R_CAP) at MPFR precision prec, and a control
+ * row at R_max. */
+void t2_hermite_case(thm_results_t out, deq_act act, const char *preset, const mat_d_t X,
+                     long R_max, long prec, unsigned long seed);
+
+/* T2.concentration's slope row: least-squares slope of y on x (npts points)
+ * with its 95% t-interval as lhs, rhs = exponent (−1/2 for the theorem). A
+ * fit needs 3 points and 2 distinct x, else the row fails. The fit is
+ * appended to the row's note. */
+void t2_slope_sides(thm_row *r, const double *x, const double *y, int npts, double exponent);
+
+#endif
