@@ -249,3 +249,29 @@ Test(verdict, run_totals_flag_missing_and_uncaught_controls)
     cr_expect(report_run_failed(run));
     report_run_clear(run);
 }
+
+/* A check whose every row is N/A asserted nothing: no control is needed, and
+ * the run does not fail for the lack of one. */
+Test(verdict, a_check_that_asserted_nothing_needs_no_control)
+{
+    const thm_family *fam = thm_family_find("well-posedness");
+    thm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.profile = "test";
+    cfg.widths[0] = 4, cfg.n_widths = 1, cfg.d = 2, cfg.n = 2, cfg.seeds = 1, cfg.prec = 64;
+    cfg.presets[0] = deq_preset_find("gao2021"), cfg.n_presets = 1, cfg.sub = -1;
+    report_run_t run;
+    report_run_init(run, &cfg, REPORT_BACKEND_BOTH, &fam, 1);
+    for (long k = 0; k < run->n_cases; k++)
+        run->done[k] = 1;
+    thm_row *r = thm_results_add(&run->results[0], exact_check());
+    thm_row_lhs(r, 0.5, 0.4, 0.6);
+    thm_row_rhs(r, 1, 1, 1);
+    thm_row_hypothesis(r, "width", 4, ">=", 1024);
+    thm_row_judge(r);
+    cr_assert_eq(r->verdict, THM_NA);
+    char why[160];
+    cr_expect(!report_run_check_broken(why, sizeof why, run, exact_check()), "%s", why);
+    cr_expect(!report_run_failed(run));
+    report_run_clear(run);
+}

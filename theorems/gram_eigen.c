@@ -540,7 +540,7 @@ void t2_hermite_case(thm_results_t out, deq_act act, const char *preset, const m
 static void run_hermite(thm_results_t out, const thm_config *cfg)
 {
     /* more terms when the profile is larger (a cost choice, not a tolerance) */
-    long R_max = cfg->n_widths > 3 ? T2_HERMITE_R_CAP : T2_HERMITE_R_CAP / 2;
+    long R_max = cfg->scale == THM_SCALE_QUICK ? T2_HERMITE_R_CAP / 2 : T2_HERMITE_R_CAP;
     /* n at most 24: the MPFR Jacobi and Cholesky per truncation stay cheap */
     long n = cfg->n < 24 ? cfg->n : 24;
     int seen[DEQ_ACT_COUNT] = {0};
@@ -718,6 +718,15 @@ static void concentration_fit(thm_results_t out, const deq_preset *pre, long n,
                               double rho_max, double *const lx, double *const ly[2], int npts,
                               const char *wrong)
 {
+    /* A slope needs two widths and a residual degree of freedom; a sweep of
+     * one width (--widths 64) asserts no slope, and then neither row exists:
+     * the per-width rows say what was observed, and a control of a slope
+     * that was never asserted would vouch for nothing. */
+    int distinct = 0;
+    for (int k = 0; k < npts; k++)
+        distinct += k == 0 || lx[k] != lx[k - 1];
+    if (distinct < 2 || npts < 3)
+        return;
     for (int l = 0; l < 2; l++) {
         thm_row *r = l ? thm_results_add_control(out, &t2_checks[T2_CONCENTRATION])
                        : thm_results_add(out, &t2_checks[T2_CONCENTRATION]);

@@ -53,8 +53,9 @@ void report_run_totals(report_totals *t, const report_run_t run);
 
 /* Is check ch broken in this run? A check of kind exact or asymptotic with
  * rows is broken when one of its controls was not caught (VIOLATED or
- * WITHHELD; an ERROR is not a catch) or, in a complete run, when it has no
- * control. Writes the reason to why. */
+ * WITHHELD; an ERROR is not a catch) or, in a complete run, when it has
+ * rows that asserted something (not N/A) and no control. Writes the reason to
+ * why. */
 int report_run_check_broken(char *why, size_t len, const report_run_t run, const thm_check *ch);
 
 /* "N HOLDS, N VIOLATED, ... ; controls caught C of T[; K CHECKERS BROKEN]" */
