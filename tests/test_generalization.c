@@ -282,18 +282,24 @@ static thm_row fresh_row(const char *id, int control)
     return row;
 }
 
+/* The row's verdict, stored in *out (may be NULL); the run re-judges every
+ * row, so the verdict must follow from the row's numbers alone. */
+static thm_verdict rejudged(const thm_row *r, thm_row *out)
+{
+    thm_row again = *r;
+    thm_row_judge(&again);
+    cr_expect_eq(again.verdict, r->verdict);
+    if (out)
+        *out = *r;
+    return r->verdict;
+}
+
 static thm_verdict bound_verdict(const thm_gen_net *o, const thm_gen_kernel *k,
                                  const thm_gen_consts *c, int control, thm_row *out)
 {
     thm_row r = fresh_row("T4.bound", control);
     thm_gen_fill_bound(&r, o, k, c, 0.05);
-    /* the run re-judges every row: the verdict must follow from the numbers */
-    thm_row again = r;
-    thm_row_judge(&again);
-    cr_expect_eq(again.verdict, r.verdict);
-    if (out)
-        *out = r;
-    return r.verdict;
+    return rejudged(&r, out);
 }
 
 Test(generalization, bound_row_gives_each_verdict)
@@ -379,11 +385,7 @@ static thm_verdict rademacher_verdict(const thm_gen_net *o, const thm_gen_consts
 {
     thm_row r = fresh_row("T4.rademacher", control);
     thm_gen_fill_rademacher(&r, o, c, 0.05);
-    thm_row again = r;
-    thm_row_judge(&again);
-    cr_expect_eq(again.verdict, r.verdict);
-    *out = r;
-    return r.verdict;
+    return rejudged(&r, out);
 }
 
 Test(generalization, rademacher_row_gives_each_verdict)
@@ -419,11 +421,7 @@ static thm_verdict distance_verdict(const double *m, const double *ratio, int np
 {
     thm_row r = fresh_row("T4.distance", control);
     thm_gen_fill_distance(&r, m, ratio, npts, agg, target, limit, 0.05);
-    thm_row again = r;
-    thm_row_judge(&again);
-    cr_expect_eq(again.verdict, r.verdict);
-    *out = r;
-    return r.verdict;
+    return rejudged(&r, out);
 }
 
 Test(generalization, distance_fit_gives_each_verdict)

@@ -913,7 +913,7 @@ static gen_sizes gen_sizes_for(const thm_config *cfg)
         s.n_sweep[0] = 250, s.n_sweep[1] = 500, s.n_sweep[2] = 1000, s.n_sweep_len = 3;
         s.m_sweep = 128;
         s.dist_n = 32, s.dist_max_steps = 600, s.dist_max_m = 256;
-        s.report_m = 128, s.report_n = 64, s.control_n = 64, s.control_m = 64;
+        s.report_m = 128, s.report_n = 64, s.control_n = 32, s.control_m = 256;
         s.sweep_steps = 50;
     }
     s.control_steps = s.steps;
