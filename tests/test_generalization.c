@@ -2,8 +2,10 @@
  * quadratic form yᵀH⁻¹y by Cholesky against an MPFR Jacobi eigendecomposition
  * at twice the precision, the linearization f^lin against central
  * differences of the network at 512 bits, the bound arithmetic on
- * hand-computed numbers, the negative control's verdict rule, and the
- * acceptance run `deqcheck run generalization --profile quick`. */
+ * hand-computed numbers, each verdict of the row builders (through crafted
+ * measurements: the real rows and the controls go through the same
+ * builders), and the acceptance run `deqcheck run generalization --profile
+ * quick`. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -216,11 +218,14 @@ Test(generalization, bound_arithmetic_on_hand_computed_numbers)
     double b = thm_gen_bound_data(0.1, 0.5, 8, 16, 0.05);
     cr_expect(fabs(b - 2.1185761368054647) <= 1e-14, "B_data = %.17g", b);
     cr_expect(b <= 2.1185761368054647 + 1e-15, "B_data must be rounded down: %.17g", b);
-    /* 0.05 + 2·2·√4/16 + 1.0185761368 + 0.01 + √(ln 40/200) = 1.7143862883795267 */
-    double r = thm_gen_bound_rademacher(0.05, 2, 4, 16, 0.01, 100, 0.05);
-    cr_expect(fabs(r - 1.7143862883795267) <= 1e-14, "rademacher rhs = %.17g", r);
+    /* 0.05 + 2·2·√4/16 + 1.0185761368 + 0.01 = 1.5785761368054647 */
+    double r = thm_gen_bound_rademacher(0.05, 2, 4, 16, 0.01, 0.05);
+    cr_expect(fabs(r - 1.5785761368054647) <= 1e-14, "rademacher rhs = %.17g", r);
+    cr_expect(r <= 1.5785761368054647 + 1e-15, "the rademacher rhs must be rounded down: %.17g", r);
     double h = thm_gen_hoeffding(200, 0.05);
     cr_expect(fabs(h - sqrt(log(40.0) / 400)) <= 1e-15 && h <= sqrt(log(40.0) / 400) * (1 + 1e-15));
+    double hu = thm_gen_hoeffding_up(200, 0.05);
+    cr_expect(hu >= h && hu - h <= 1e-15, "rounded up %.17g, down %.17g", hu, h);
     mat_d_t f, y;
     mat_init_d(f, 4, 1, 53), mat_init_d(y, 4, 1, 53);
     double fv[] = {0.5, -3, 1, 0.25}, yv[] = {1, 1, -1, 0};
@@ -230,12 +235,241 @@ Test(generalization, bound_arithmetic_on_hand_computed_numbers)
     mat_clear_d(f), mat_clear_d(y);
 }
 
-Test(generalization, negative_control_rule)
+/* ---------- each verdict of the row builders, on crafted measurements ---------- */
+
+/* A network inside every hypothesis: n = m = 10^5 training samples (so the
+ * confidence term is 0.013), 10^6 test samples, L_S = 0.01, f certified to
+ * 1e-12, labels ±1 (the zero predictor's loss is 1). */
+static thm_gen_net good_net(double test_loss)
 {
-    cr_expect_eq(thm_gen_negative_verdict(1.5, 1.2), THM_HOLDS);
-    cr_expect_eq(thm_gen_negative_verdict(0.8, 0.5), THM_VIOLATED, "a non-vacuous bound on random labels");
-    cr_expect_eq(thm_gen_negative_verdict(1.1, 1.3), THM_VIOLATED, "random labels below true labels");
-    cr_expect_eq(thm_gen_negative_verdict(NAN, 1.0), THM_ERROR);
+    thm_gen_net o;
+    memset(&o, 0, sizeof o);
+    o.ok = 1;
+    o.m = 100000, o.n = 100000, o.n_test = 1000000;
+    o.train_loss = 0.01, o.test_loss = test_loss;
+    o.f_err = 1e-12, o.zrel = 1e-13;
+    o.B = 1, o.trG = 1, o.eps_lin = 0.001, o.lin_scale = 0.1;
+    o.rho_max = 0.5, o.g_lower = 0.1, o.g_upper = 1, o.eta = 1, o.step = 1;
+    o.y_max = 1, o.zero_loss = 1;
+    o.quadG = 1, o.ratio_lin = 1, o.steps = 100;
+    return o;
+}
+
+/* yᵀH⁻¹y = 10, mean H_ii = 1: complexity 2√(10/10^5) = 0.02. */
+static thm_gen_kernel good_kernel(void)
+{
+    thm_gen_kernel k;
+    memset(&k, 0, sizeof k);
+    k.ok = 1, k.prec = 53;
+    k.quad = 10, k.quad_lo = 9.99, k.quad_hi = 10.01;
+    k.meandiag = 1, k.md_lo = 0.999, k.md_hi = 1.001;
+    k.lam_lower = 0.5, k.rel = 1e-3;
+    return k;
+}
+
+static const thm_gen_consts real_consts = {1, 1};
+static const thm_gen_consts control_consts = {0.01, 0};
+
+/* A row of check id (control or not), filled by fill. */
+static thm_row fresh_row(const char *id, int control)
+{
+    thm_results_t res;
+    thm_results_init(res);
+    const thm_check *c = thm_check_find(id);
+    cr_assert(c != NULL, "%s is not registered", id);
+    thm_row row = control ? *thm_results_add_control(res, c) : *thm_results_add(res, c);
+    thm_results_clear(res);
+    return row;
+}
+
+/* The row's verdict, stored in *out (may be NULL); the run re-judges every
+ * row, so the verdict must follow from the row's numbers alone. */
+static thm_verdict rejudged(const thm_row *r, thm_row *out)
+{
+    thm_row again = *r;
+    thm_row_judge(&again);
+    cr_expect_eq(again.verdict, r->verdict);
+    if (out)
+        *out = *r;
+    return r->verdict;
+}
+
+static thm_verdict bound_verdict(const thm_gen_net *o, const thm_gen_kernel *k,
+                                 const thm_gen_consts *c, int control, thm_row *out)
+{
+    thm_row r = fresh_row("T4.bound", control);
+    thm_gen_fill_bound(&r, o, k, c, 0.05);
+    return rejudged(&r, out);
+}
+
+Test(generalization, bound_row_gives_each_verdict)
+{
+    thm_gen_kernel k = good_kernel();
+    /* risk <= 0.0024 (Hoeffding at 10^6 samples), bound 0.043 < trivial 1 */
+    thm_gen_net o = good_net(0.001);
+    thm_row r;
+    cr_expect_eq(bound_verdict(&o, &k, &real_consts, 0, &r), THM_HOLDS, "%s", r.note);
+    cr_expect_eq(r.error_kind, THM_ESTIMATED);
+    cr_expect(r.rhs_lo <= r.rhs && r.rhs <= r.rhs_hi && r.rhs_hi - r.rhs_lo < 1e-3);
+    cr_expect(fabs(r.lhs_hi - r.lhs - sqrt(log(40.0) / 2e6)) < 1e-9, "Hoeffding half-width");
+    cr_expect_eq(r.n_hyp, 6);
+    /* a test loss of 0.5: the risk >= 0.498 > the bound */
+    o = good_net(0.5);
+    cr_expect_eq(bound_verdict(&o, &k, &real_consts, 0, &r), THM_VIOLATED);
+    /* the same at n = 32: the bound is above 1, the trivial bound */
+    o = good_net(0.1);
+    o.n = 32, o.m = 64;
+    cr_expect_eq(bound_verdict(&o, &k, &real_consts, 0, &r), THM_VACUOUS, "rhs %g", r.rhs);
+    /* a bound no better than predicting 0 (zero predictor's loss 0.03 < 0.043) */
+    o = good_net(0.001);
+    o.zero_loss = 0.03;
+    cr_expect_eq(bound_verdict(&o, &k, &real_consts, 0, &r), THM_VACUOUS);
+    cr_expect_eq(r.trivial, 0.03);
+    /* hypotheses: width below n, λ_min(H^A) not certified, labels outside [−1, 1] */
+    o = good_net(0.5);
+    o.m = 1000;
+    cr_expect_eq(bound_verdict(&o, &k, &real_consts, 0, &r), THM_NA);
+    cr_expect_eq(r.observed, THM_OBS_FAILS, "N/A still says what it observed");
+    o = good_net(0.001);
+    thm_gen_kernel k0 = k;
+    k0.lam_lower = -1;
+    cr_expect_eq(bound_verdict(&o, &k0, &real_consts, 0, &r), THM_NA);
+    o.y_max = 2;
+    cr_expect_eq(bound_verdict(&o, &k, &real_consts, 0, &r), THM_NA);
+    /* training lost well-posedness: nothing measured, N/A */
+    thm_gen_net bad = good_net(NAN);
+    bad.ok = 0, bad.rho_max = 1.3, bad.train_loss = bad.f_err = NAN;
+    snprintf(bad.why, sizeof bad.why, "GD: rho_bar 1.3");
+    cr_expect_eq(bound_verdict(&bad, &k, &real_consts, 0, &r), THM_NA, "%s", r.note);
+    /* the data set missing: N/A with the reason */
+    thm_gen_net miss = good_net(NAN);
+    miss.ok = 0, miss.data_missing = 1;
+    snprintf(miss.why, sizeof miss.why, "Fashion-MNIST missing (install: apt-get install x)");
+    cr_expect_eq(bound_verdict(&miss, &k, &real_consts, 0, &r), THM_NA);
+    cr_expect(strstr(r.note, "apt-get install") != NULL);
+    /* a solver failure inside the hypotheses, a kernel failure: ERROR */
+    bad.rho_max = 0.5;
+    snprintf(bad.why, sizeof bad.why, "adjoint solve: max-iter");
+    cr_expect_eq(bound_verdict(&bad, &k, &real_consts, 0, &r), THM_ERROR);
+    o = good_net(0.001);
+    thm_gen_kernel kf = k;
+    kf.ok = 0;
+    snprintf(kf.why, sizeof kf.why, "Cholesky of H^A failed at pivot 3");
+    cr_expect_eq(bound_verdict(&o, &kf, &real_consts, 0, &r), THM_ERROR);
+}
+
+Test(generalization, bound_control_is_caught_through_the_same_builder)
+{
+    /* random labels: L_S 0.01, risk ~0.6, complexity 2 (×1/100), no confidence term */
+    thm_gen_net o = good_net(0.6);
+    o.n = 32, o.m = 64, o.n_test = 200;
+    thm_gen_kernel k = good_kernel();
+    k.quad = k.quad_lo = k.quad_hi = 32; /* 2√(1·32/32) = 2 */
+    thm_row r;
+    /* the real constants: vacuous, not violated */
+    cr_expect_eq(bound_verdict(&o, &k, &real_consts, 0, &r), THM_VACUOUS);
+    cr_expect_eq(bound_verdict(&o, &k, &control_consts, 1, &r), THM_VIOLATED, "%s", r.note);
+    cr_expect(thm_control_caught(&r));
+    cr_expect(strstr(r.note, "CONTROL") != NULL, "the note says what was changed: %s", r.note);
+    /* a control ignores its hypotheses (it may break one on purpose) */
+    o.y_max = 2;
+    cr_expect_eq(bound_verdict(&o, &k, &control_consts, 1, &r), THM_VIOLATED);
+    /* a control whose computation failed is not caught */
+    o.ok = 0, o.test_loss = NAN;
+    cr_expect_eq(bound_verdict(&o, &k, &control_consts, 1, &r), THM_ERROR);
+    cr_expect(!thm_control_caught(&r));
+}
+
+static thm_verdict rademacher_verdict(const thm_gen_net *o, const thm_gen_consts *c, int control,
+                                      thm_row *out)
+{
+    thm_row r = fresh_row("T4.rademacher", control);
+    thm_gen_fill_rademacher(&r, o, c, 0.05);
+    return rejudged(&r, out);
+}
+
+Test(generalization, rademacher_row_gives_each_verdict)
+{
+    /* rhs = 0.01 + 2·1·1/10^5 + 0.013 + 0.001 = 0.024 */
+    thm_gen_net o = good_net(0.001);
+    thm_row r;
+    cr_expect_eq(rademacher_verdict(&o, &real_consts, 0, &r), THM_HOLDS, "%s", r.note);
+    cr_expect_eq(r.n_hyp, 2);
+    o = good_net(0.3);
+    cr_expect_eq(rademacher_verdict(&o, &real_consts, 0, &r), THM_VIOLATED);
+    /* n = 32: rhs = 0.79, above the zero predictor's 0.5 */
+    o = good_net(0.1);
+    o.n = 32, o.zero_loss = 0.5;
+    cr_expect_eq(rademacher_verdict(&o, &real_consts, 0, &r), THM_VACUOUS, "%s", r.note);
+    o = good_net(0.3);
+    o.rho_max = 1.2;
+    cr_expect_eq(rademacher_verdict(&o, &real_consts, 0, &r), THM_NA);
+    o.ok = 0, o.rho_max = 0.5;
+    snprintf(o.why, sizeof o.why, "forward solve: stagnated");
+    cr_expect_eq(rademacher_verdict(&o, &real_consts, 0, &r), THM_ERROR);
+    /* the control: a shifted test set (risk 0.7), ε_lin 0.25 kept */
+    o = good_net(0.7);
+    o.n = 32, o.n_test = 200, o.eps_lin = 0.25, o.B = 45, o.trG = 0.3;
+    cr_expect_eq(rademacher_verdict(&o, &real_consts, 0, &r), THM_VACUOUS);
+    cr_expect_eq(rademacher_verdict(&o, &control_consts, 1, &r), THM_VIOLATED, "%s", r.note);
+    cr_expect(thm_control_caught(&r));
+}
+
+static thm_verdict distance_verdict(const double *m, const double *ratio, int npts,
+                                    const thm_gen_net *agg, double target, int limit, int control,
+                                    thm_row *out)
+{
+    thm_row r = fresh_row("T4.distance", control);
+    thm_gen_fill_distance(&r, m, ratio, npts, agg, target, limit, 0.05);
+    return rejudged(&r, out);
+}
+
+Test(generalization, distance_fit_gives_each_verdict)
+{
+    thm_gen_net agg = good_net(0.1);
+    double m[] = {32, 32, 64, 64, 128, 128, 256, 256};
+    /* ratio = 1 + c/√m (± a little): dev² = c²/m, slope b = c² > 0, limit 0 */
+    double ratio[8], grow[8], flat[8];
+    for (int k = 0; k < 8; k++) {
+        double wiggle = k % 2 ? 0.01 : -0.01;
+        ratio[k] = 1 + 2 / sqrt(m[k]) + wiggle / sqrt(m[k]);
+        grow[k] = 1 + 0.01 * sqrt(m[k]) + wiggle * 0.01;  /* moves away from 1 */
+        flat[k] = 1.3 + wiggle * 0.01;                     /* tends to 1.3, not 1 */
+    }
+    thm_row r;
+    cr_expect_eq(distance_verdict(m, ratio, 8, &agg, 1, 0, 0, &r), THM_HOLDS, "%s", r.note);
+    cr_expect_eq(r.n_hyp, 6);
+    cr_expect(r.lhs_lo < r.lhs && r.lhs < r.lhs_hi);
+    cr_expect_eq(distance_verdict(m, ratio, 8, &agg, 1, 1, 0, &r), THM_INCONCLUSIVE,
+                 "a limit of 0 is never proved by a finite fit: %s", r.note);
+    cr_expect_eq(distance_verdict(m, grow, 8, &agg, 1, 0, 0, &r), THM_VIOLATED, "%s", r.note);
+    cr_expect_eq(distance_verdict(m, flat, 8, &agg, 1, 1, 0, &r), THM_VIOLATED, "%s", r.note);
+    /* the control: the ratio's asserted limit 2 */
+    cr_expect_eq(distance_verdict(m, ratio, 8, &agg, 2, 1, 1, &r), THM_VIOLATED, "%s", r.note);
+    cr_expect(thm_control_caught(&r));
+    cr_expect(strstr(r.note, "CONTROL") != NULL);
+    /* too few points or widths: N/A; a run outside the hypotheses: N/A */
+    cr_expect_eq(distance_verdict(m, ratio, 2, &agg, 1, 0, 0, &r), THM_NA, "%s", r.note);
+    cr_expect_eq(distance_verdict(m + 4, ratio + 4, 2, &agg, 1, 0, 0, &r), THM_NA);
+    thm_gen_net hot = agg;
+    hot.step = 2.5;
+    cr_expect_eq(distance_verdict(m, grow, 8, &hot, 1, 0, 0, &r), THM_NA);
+    cr_expect_eq(r.observed, THM_OBS_FAILS);
+    /* a failed run inside the hypotheses: ERROR */
+    thm_gen_net failed = agg;
+    failed.ok = 0;
+    snprintf(failed.why, sizeof failed.why, "m=64 seed 1: Cholesky of G^A(0) failed");
+    cr_expect_eq(distance_verdict(m, ratio, 8, &failed, 1, 0, 0, &r), THM_ERROR);
+}
+
+Test(generalization, init_sensitivity_rows_are_reported)
+{
+    thm_gen_net o = good_net(0.5);
+    thm_gen_kernel k = good_kernel();
+    thm_row r = fresh_row("T4.init_sensitivity", 0);
+    thm_gen_fill_bound(&r, &o, &k, &real_consts, 0.05);
+    cr_expect_eq(r.verdict, THM_REPORTED, "a report asserts nothing, even when the bound fails");
+    cr_expect(r.lhs_lo > r.rhs_hi);
 }
 
 /* ---------- the CLI acceptance run ---------- */
@@ -261,23 +495,28 @@ static int has_row(const char *first, ...)
     return 0;
 }
 
-Test(generalization, run_quick_holds_on_fashion_mnist_in_double_and_mpfr, .timeout = 300)
+Test(generalization, run_quick_on_fashion_mnist_in_double_and_mpfr_with_controls_caught, .timeout = 300)
 {
     const char *dir = test_tmpdir();
     char report[600];
     snprintf(report, sizeof report, "%s/report.md", dir);
     int st = test_run_cli("run", "generalization", "--profile", "quick", "--report", report, NULL);
     cr_assert_eq(st, 0, "exit %d: %s %s", st, test_cli_out, test_cli_err);
-    cr_expect(has_row("T4.bound", "fashion-mnist 0v1", "double", "HOLDS", NULL),
-              "no T4.bound fashion-mnist double HOLDS row:\n%s", test_cli_out);
-    cr_expect(has_row("T4.bound", "fashion-mnist 0v1", "mpfr-", "HOLDS", NULL),
-              "no T4.bound fashion-mnist MPFR HOLDS row:\n%s", test_cli_out);
+    /* at n = 32 every bound is above 1: VACUOUS, in double and MPFR */
+    cr_expect(has_row("T4.bound", "fashion-mnist 0v1", "double", "VACUOUS", NULL),
+              "no T4.bound fashion-mnist double VACUOUS row:\n%s", test_cli_out);
+    cr_expect(has_row("T4.bound", "fashion-mnist 0v1", "mpfr-", "VACUOUS", NULL),
+              "no T4.bound fashion-mnist MPFR VACUOUS row:\n%s", test_cli_out);
+    cr_expect(!has_row("T4.", "HOLDS", NULL) || has_row("T4.distance", "HOLDS", NULL),
+              "a bound above 1 counted HOLDS:\n%s", test_cli_out);
     static char md[1 << 20];
     test_slurp(report, md, sizeof md);
     const char *ids[] = {"T4.bound", "T4.rademacher", "T4.distance", "T4.init_sensitivity",
-                         "T4.negative_control", "delta=0.05 (default)"};
+                         "delta=0.05 (default)", "CONTROL: complexity x1/100",
+                         "CONTROL: asserted limit of the ratio 1 -> 2"};
     for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
         cr_expect(strstr(md, ids[k]) != NULL, "report lacks %s", ids[k]);
-    cr_expect(strstr(md, "withheld as it must") != NULL, "the negative control did not withhold");
-    cr_expect(strstr(md, "CERTIFIED (defect)") == NULL, "the negative control certified");
+    cr_expect(strstr(md, "T4.negative_control") == NULL, "the old check id is gone");
+    cr_expect(strstr(test_cli_out, "controls caught 3 of 3") != NULL, "controls:\n%s", test_cli_out);
+    cr_expect(strstr(test_cli_out, "BROKEN") == NULL, "%s", test_cli_out);
 }

@@ -189,13 +189,19 @@ static thm_verdict judge(thm_row *r)
         return THM_ERROR;
     if (ch && ch->kind == THM_REPORT && !r->is_control)
         return THM_REPORTED;
-    double v[] = {r->lhs, r->rhs, r->lhs_lo, r->lhs_hi, r->rhs_lo, r->rhs_hi};
-    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
-        if (isnan(v[k]))
-            return THM_ERROR;
     for (int k = 0; k < r->n_hyp; k++)
         if (isnan(r->hyp[k].value) || isnan(r->hyp[k].required))
             return THM_ERROR;
+    int met = 1;
+    for (int k = 0; k < r->n_hyp; k++)
+        met &= r->hyp[k].met;
+    double v[] = {r->lhs, r->rhs, r->lhs_lo, r->lhs_hi, r->rhs_lo, r->rhs_hi};
+    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+        if (isnan(v[k]))
+            /* a case outside the hypotheses may leave nothing to compute (the
+             * data is not installed, training lost well-posedness): N/A, with
+             * nothing observed; inside them a NaN is an error */
+            return !met && !r->is_control ? THM_NA : THM_ERROR;
     /* an interval that does not contain its point value is a checker defect */
     if (!(r->lhs_lo <= r->lhs && r->lhs <= r->lhs_hi && r->rhs_lo <= r->rhs &&
           r->rhs <= r->rhs_hi)) {
@@ -204,9 +210,6 @@ static thm_verdict judge(thm_row *r)
     }
     int holds = r->lhs_hi <= r->rhs_lo, fails = r->lhs_lo > r->rhs_hi;
     r->observed = holds ? THM_OBS_HOLDS : fails ? THM_OBS_FAILS : THM_OBS_UNDECIDED;
-    int met = 1;
-    for (int k = 0; k < r->n_hyp; k++)
-        met &= r->hyp[k].met;
     if (!met && !r->is_control)
         return THM_NA;
     if (fails)

@@ -21,7 +21,8 @@
  *   ERROR         a NaN anywhere in the row, or the computation failed;
  *   REPORTED      the check (kind report) asserts nothing;
  *   N/A           a hypothesis of the theorem is not met on this case (what was
- *                 observed is kept in `observed`);
+ *                 observed is kept in `observed`); also when, outside the
+ *                 hypotheses, nothing could be computed (NaN numbers);
  *   VIOLATED      lhs_lo > rhs_hi: the inequality is false beyond every error bar;
  *   VACUOUS       rhs at or beyond the trivial bound of its quantity: the
  *                 inequality would say nothing even if it holds;
