@@ -154,7 +154,9 @@ static void gamma_hypotheses(thm_row *r, const deq_preset *pre, double gamma, do
         thm_row_hypothesis(r, "sigma_w^2 = gamma^2/2", gamma * gamma / 2, "<", 0.125);
     else if (strcmp(pre->name, "truong2023") == 0) /* truong2023 (known from reviews): σ_w² < 1/(8L²) */
         thm_row_hypothesis(r, "sigma_w^2 L^2", gamma * gamma / 2 * L * L, "<", 0.125);
-    /* gaogao2022 (abstract only): no γ range is known, none is asserted */
+    else /* gaogao2022 (abstract only): no γ range is known; derived: ‖A(0)‖₂ ≈ 2√m
+          * (T1.init_norm), so ρ(0) ≈ 2γL, and contraction at init needs 2γL < 1 */
+        thm_row_hypothesis(r, "2 gamma L (derived)", 2 * gamma * L, "<", 1.0);
 }
 
 void t1_fill_contraction(thm_row *r, const deq_preset *pre, double gamma, double c, double L,
