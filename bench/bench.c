@@ -17,6 +17,7 @@
 #include "deq/problem.h"
 #include "num/eig_lapack.h"
 #include "kernel/nngp.h"
+#include "kernel/population.h"
 #include "theorems/theorem.h"
 #include "bench_profile.h"
 #include "bench_mpfr.h"
@@ -216,7 +217,7 @@ static double gd_step_eta(const deq_problem_d_t P, char *why, size_t why_len)
     mat_init_mp(H, P->n, P->n, 53);
     num_eig_bounds_t eb;
     double quad_err;
-    kernel_outcome ko = thm_population_ntk(H, eb, &quad_err, deq_preset_find("gao2021"), P->X,
+    kernel_outcome ko = kernel_population_ntk(H, eb, &quad_err, deq_preset_find("gao2021"), P->X, KERNEL_POPULATION_JACOBI_MAX_N,
                                            53, why, why_len);
     mat_clear_mp(H);
     if (ko != KERNEL_CONVERGED && why[0] == '\0')

@@ -26,6 +26,7 @@
 #include "num/bound.h"
 #include "num/factor.h"
 #include "theorems/generalization.h"
+#include "kernel/population.h"
 #include "theorems/theorem.h"
 
 /* δ of the high-probability statements and of the sampling intervals: a
@@ -782,7 +783,7 @@ static void gen_net_missing(thm_gen_net *o, const gen_data *D, long m, long n)
 
 /* ---------- the kernel part of T4.bound ---------- */
 
-/* H^A of the preset at σ_v = 1 (thm_population_ntk); the product
+/* H^A of the preset at σ_v = 1 (kernel_population_ntk); the product
  * meandiag·quad is invariant under the σ_v² scaling of H^A.
  *
  * Error of quad (derived): the computed H differs from the population H^A by
@@ -804,7 +805,7 @@ static void gen_kernel_run(thm_gen_kernel *k, const deq_preset *pre, const mat_d
     mat_init_mp(H, n, n, prec);
     num_eig_bounds_t eb;
     double qe;
-    kernel_outcome ko = thm_population_ntk(H, eb, &qe, pre, X, prec, k->why, sizeof k->why);
+    kernel_outcome ko = kernel_population_ntk(H, eb, &qe, pre, X, KERNEL_POPULATION_JACOBI_MAX_N, prec, k->why, sizeof k->why);
     if (ko == KERNEL_CONVERGED) {
         long piv;
         k->quad = thm_gen_quad_form(H, y, prec, &piv);

@@ -35,6 +35,7 @@
 #include "num/eig_bound.h"
 #include "num/symeig.h"
 #include "theorems/gram_eigen_internal.h"
+#include "kernel/population.h"
 #include "theorems/theorem.h"
 
 /* MPFR eigenvalue estimates by Jacobi up to this size (else GSL in double):
@@ -77,86 +78,6 @@ static void inputs(mat_d_t X, long d, long n, long dup, unsigned long seed)
     if (dup >= 0)
         for (long i = 0; i < d; i++)
             X->e[i + (dup + 1) * d] = X->e[i + dup * d];
-}
-
-static double quad_error(const kernel_nngp_info_t info, double gamma)
-{
-    if (!(info->dual_err > 0))
-        return 0.0;
-    if (!isfinite(info->dual_err) || !info->contractive)
-        return INFINITY;
-    return info->dual_err / (1 - info->rho_off) * (1 + gamma * gamma);
-}
-
-/* H^∞ of the preset's trained groups for inputs X (double entries), in the
- * double backend (prec = 53) or MPFR at prec. Returns the kernel outcome; eb
- * receives the certified eigenvalue bounds of the computed H^∞, and Hout
- * (n×n, initialized at a precision >= prec) the computed H^∞ exactly.
- * *quad_err: the kernel module's estimate of the largest entrywise error due
- * to quadrature (0 for closed forms), amplified by 1/(1 − γ²L²) through the
- * fixed point and by 1 + γ² through the NTK blocks (σ_v = 1): an estimate. */
-kernel_outcome thm_population_ntk(mat_mp_t Hout, num_eig_bounds_t eb, double *quad_err,
-                                 const deq_preset *pre, const mat_d_t X, long prec, char *why,
-                                 size_t why_len)
-{
-    long n = X->cols, d = X->rows;
-    kernel_nngp_opts o;
-    kernel_nngp_opts_default(&o);
-    kernel_nngp_info_t info;
-    kernel_ntk_info_t ni;
-    char su[40];
-    thm_sigma_u_string(su, sizeof su, pre, d);
-    kernel_outcome out;
-    if (prec == 53) {
-        mat_d_t GX, S, Sd, L, H;
-        mat_init_d(GX, n, n, 53), mat_init_d(S, n, n, 53), mat_init_d(Sd, n, n, 53),
-            mat_init_d(L, n, n, 53), mat_init_d(H, n, n, 53);
-        double one = 1, zero = 0, g, s, sv = 1;
-        deq_set_decimal_d(&g, pre->gamma);
-        deq_set_decimal_d(&s, su);
-        mat_gemm_d(GX, &one, MAT_TRANS, X, MAT_NOTRANS, X, &zero, 53);
-        kernel_nngp_solve_d(S, Sd, L, info, GX, &g, &s, pre->act, &o, 53);
-        out = info->outcome;
-        *quad_err = quad_error(info, g);
-        if (out == KERNEL_CONVERGED) {
-            kernel_ntk_blocks_d(H, NULL, NULL, NULL, NULL, ni, S, Sd, GX, &g, &s, &sv,
-                                pre->trained, 53);
-            out = ni->outcome;
-            if (out == KERNEL_CONVERGED) {
-                num_eig_bounds_d(eb, H, 0, 53);
-                mat_set_mat_d_mp(Hout, H);
-            }
-        }
-        mat_clear_d(GX), mat_clear_d(S), mat_clear_d(Sd), mat_clear_d(L), mat_clear_d(H);
-    } else {
-        mat_mp_t Xm, GX, S, Sd, L, H;
-        mat_init_mp(Xm, d, n, prec), mat_init_mp(GX, n, n, prec), mat_init_mp(S, n, n, prec),
-            mat_init_mp(Sd, n, n, prec), mat_init_mp(L, n, n, prec), mat_init_mp(H, n, n, prec);
-        mat_set_mat_d_mp(Xm, X);
-        mpfr_t one, zero, g, s, sv;
-        mpfr_inits2(prec, one, zero, g, s, sv, (mpfr_ptr)0);
-        mpfr_set_ui(one, 1, MPFR_RNDN), mpfr_set_zero(zero, 1), mpfr_set_ui(sv, 1, MPFR_RNDN);
-        deq_set_decimal_mp(g, pre->gamma);
-        deq_set_decimal_mp(s, su);
-        mat_gemm_mp(GX, one, MAT_TRANS, Xm, MAT_NOTRANS, Xm, zero, prec);
-        kernel_nngp_solve_mp(S, Sd, L, info, GX, g, s, pre->act, &o, prec);
-        out = info->outcome;
-        *quad_err = quad_error(info, mpfr_get_d(g, MPFR_RNDN));
-        if (out == KERNEL_CONVERGED) {
-            kernel_ntk_blocks_mp(H, NULL, NULL, NULL, NULL, ni, S, Sd, GX, g, s, sv, pre->trained,
-                                 prec);
-            out = ni->outcome;
-            if (out == KERNEL_CONVERGED) {
-                num_eig_bounds_mp(eb, H, T2_JACOBI_MAX_N, prec);
-                mat_set_mp(Hout, H);
-            }
-        }
-        mpfr_clears(one, zero, g, s, sv, (mpfr_ptr)0);
-        mat_clear_mp(Xm), mat_clear_mp(GX), mat_clear_mp(S), mat_clear_mp(Sd), mat_clear_mp(L),
-            mat_clear_mp(H);
-    }
-    snprintf(why, why_len, "%s", out == KERNEL_CONVERGED ? "" : kernel_outcome_name(out));
-    return out;
 }
 
 static void row_setup(thm_row *r, const char *preset, long m, long n, unsigned long seed,
@@ -298,7 +219,7 @@ void t2_population_case(thm_results_t out, const deq_preset *pre, const mat_d_t 
     char why_ref[64], why[64];
     double qref;
     kernel_outcome kref =
-        thm_population_ntk(Href, ebref, &qref, pre, X, ref_prec, why_ref, sizeof why_ref);
+        kernel_population_ntk(Href, ebref, &qref, pre, X, KERNEL_POPULATION_JACOBI_MAX_N, ref_prec, why_ref, sizeof why_ref);
     double approx_d = NAN;
     for (int b = 0; b < 2; b++) {
         long p = b ? prec : 53;
@@ -306,7 +227,7 @@ void t2_population_case(thm_results_t out, const deq_preset *pre, const mat_d_t 
         mat_init_mp(H, n, n, ref_prec);
         num_eig_bounds_t eb;
         double qe;
-        kernel_outcome ko = thm_population_ntk(H, eb, &qe, pre, X, p, why, sizeof why);
+        kernel_outcome ko = kernel_population_ntk(H, eb, &qe, pre, X, KERNEL_POPULATION_JACOBI_MAX_N, p, why, sizeof why);
         thm_row *r = control ? thm_results_add_control(out, &t2_checks[T2_POP_PD])
                              : thm_results_add(out, &t2_checks[T2_POP_PD]);
         r->expect_withheld = control;
@@ -620,9 +541,9 @@ static int limit_kernel(mat_d_t Hinf, double *eps, double *l0, double *l0_lo, do
         /* no trained group: the zero kernel (the control's wrong limit) */
         mat_zero_d(Hinf);
         *eps = 0, *l0 = *l0_lo = *l0_hi = 0;
-    } else if (thm_population_ntk(Href, ebref, &qref, pre, X, prec, why, why_len) !=
+    } else if (kernel_population_ntk(Href, ebref, &qref, pre, X, KERNEL_POPULATION_JACOBI_MAX_N, prec, why, why_len) !=
                    KERNEL_CONVERGED ||
-               thm_population_ntk(H, eb, &qe, pre, X, 53, why, why_len) != KERNEL_CONVERGED) {
+               kernel_population_ntk(H, eb, &qe, pre, X, KERNEL_POPULATION_JACOBI_MAX_N, 53, why, why_len) != KERNEL_CONVERGED) {
         bad = 1;
     } else {
         *eps = kernel_error(H, Href, qe);

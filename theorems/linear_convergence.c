@@ -42,6 +42,7 @@
 #include "num/bound.h"
 #include "theorems/linear_convergence_internal.h"
 #include "theorems/linear_convergence_kawaguchi.h"
+#include "kernel/population.h"
 #include "theorems/theorem.h"
 
 enum {
@@ -480,7 +481,7 @@ static int ctx_init(t3_ctx *cx, thm_results_t out, const deq_preset *pre, const 
     num_eig_bounds_t eb;
     double qe;
     char why[64];
-    kernel_outcome ko = thm_population_ntk(Hm, eb, &qe, pre, X, 53, why, sizeof why);
+    kernel_outcome ko = kernel_population_ntk(Hm, eb, &qe, pre, X, KERNEL_POPULATION_JACOBI_MAX_N, 53, why, sizeof why);
     mat_clear_mp(Hm);
     if (ko != KERNEL_CONVERGED) {
         thm_row *r = add_row(out, 0, C_RATE);

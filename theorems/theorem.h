@@ -265,16 +265,4 @@ void thm_backend_label(char *buf, size_t len, int is_mpfr, long prec);
 /* −log10(|x − ref| / max(|ref|, tiny)), capped at the digits of the finer precision. */
 double thm_digits(double dist, double scale, long finer_prec);
 
-/* H^∞ (THEOREMS §2.2) of the preset's trained groups for inputs X (double
- * entries), computed in double (prec = 53) or MPFR at prec into Hout (n×n,
- * initialized at a precision >= prec); eb gets the certified eigenvalue bounds
- * of the computed matrix, *quad_err the propagated quadrature-error estimate;
- * why (may be empty) the reason when the result is not KERNEL_CONVERGED
- * (theorems/gram_eigen.c). */
-#include "kernel/nngp.h"
-#include "num/eig_bound.h"
-kernel_outcome thm_population_ntk(mat_mp_t Hout, num_eig_bounds_t eb, double *quad_err,
-                                  const deq_preset *pre, const mat_d_t X, long prec, char *why,
-                                  size_t why_len);
-
 #endif
