@@ -17,6 +17,7 @@
 #include <string.h>
 #include <zip.h>
 
+#include "data/textmat.h"
 #include "io/tensor.h"
 
 #define ENT(M, i, j) ((M)->e[(i) + (size_t)(j) * (size_t)(M)->rows])
@@ -571,7 +572,9 @@ Test(samples, rows_become_columns)
     path = npy_file("x1.npy", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", data,
                     32);
     cr_assert_eq(io_read_samples(X, path, NULL, err), DEQ_ERR_INPUT);
-    cr_assert_not_null(strstr(err->msg, "tensor x1: inputs must be 2-D (n, d)"), "%s", err->msg);
+    cr_assert_not_null(strstr(err->msg, "tensor x1: inputs must be 2-D (n, d), one sample per row; "
+                                      "got shape (4,)"),
+                       "%s", err->msg);
 }
 
 /* ======================================================================== */
@@ -1092,4 +1095,75 @@ Test(numpy, reads_our_files)
              "assert (s == a.T).all()\"",
              py, tmp("m.npy"), tmp("ms.npy"));
     cr_assert_eq(system(cmd), 0, "numpy disagrees: %s", cmd);
+}
+
+/* ======================================================================== */
+/* The CLI: --X FILE.npy and solve --out FILE.npy                            */
+
+/* solve with X as a text matrix and as a .npy array (n, d) gives the same Z,
+ * in both backends (the values are exact in binary); --out Z.npy holds Z
+ * with one equilibrium per row. */
+Test(cli, solve_npy_inputs_and_output)
+{
+    const char *dir = tmpdir_once();
+    const char *A = "3 3\n0.5 -0.25 0\n0.25 0.5 -0.5\n0 0.75 0.25\n";
+    const char *U = "3 2\n1 -0.5\n0.25 0.5\n-1 2\n";
+    const char *X = "2 4\n1 0.5 -0.25 2\n-1 0.75 0.5 0\n";
+    char pa[512], pu[512], px[512];
+    snprintf(pa, sizeof pa, "%s", test_write_file(dir, "A.txt", A));
+    snprintf(pu, sizeof pu, "%s", test_write_file(dir, "U.txt", U));
+    snprintf(px, sizeof px, "%s", test_write_file(dir, "X.txt", X));
+    mat_d_t Xm;
+    deq_error_t err;
+    deq_error_init(err);
+    cr_assert_eq(textmat_read_d(Xm, px, 53, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(io_npy_write_samples_d(tmp("X.npy"), Xm, err), DEQ_OK, "%s", err->msg);
+    mat_clear_d(Xm);
+    const char *backends[2] = {"double", "mpfr"};
+    for (int b = 0; b < 2; b++) {
+        char zt[512], zn[512], zz[512];
+        snprintf(zt, sizeof zt, "%s/Zt_%s.txt", dir, backends[b]);
+        snprintf(zn, sizeof zn, "%s/Zn_%s.txt", dir, backends[b]);
+        snprintf(zz, sizeof zz, "%s/Z_%s.npy", dir, backends[b]);
+        cr_assert_eq(test_run_cli("solve", "--A", pa, "--U", pu, "--X", px, "--gamma", "0.5",
+                                  "--activation", "tanh", "--backend", backends[b], "--out", zt,
+                                  NULL),
+                     0, "%s", test_cli_err);
+        cr_assert_eq(test_run_cli("solve", "--A", pa, "--U", pu, "--X", tmp("X.npy"), "--gamma",
+                                  "0.5", "--activation", "tanh", "--backend", backends[b], "--out",
+                                  zn, NULL),
+                     0, "%s", test_cli_err);
+        cr_assert_eq(test_run_cli("solve", "--A", pa, "--U", pu, "--X", tmp("X.npy"), "--gamma",
+                                  "0.5", "--activation", "tanh", "--backend", backends[b], "--out",
+                                  zz, NULL),
+                     0, "%s", test_cli_err);
+        mat_d_t Zt, Zn, Z;
+        cr_assert_eq(textmat_read_d(Zt, zt, 53, err), DEQ_OK, "%s", err->msg);
+        cr_assert_eq(textmat_read_d(Zn, zn, 53, err), DEQ_OK, "%s", err->msg);
+        read_ok(Z, zz, NULL);
+        cr_assert(Zt->rows == 3 && Zt->cols == 4 && Z->rows == 4 && Z->cols == 3);
+        for (long i = 0; i < 3; i++)
+            for (long j = 0; j < 4; j++) {
+                cr_assert(same_bits(ENT(Zt, i, j), ENT(Zn, i, j)), "%s [%ld,%ld]", backends[b], i, j);
+                /* the text holds Z to round-trip precision in double; in
+                 * MPFR both are Z rounded to nearest double */
+                cr_assert(same_bits(ENT(Z, j, i), ENT(Zt, i, j)), "%s [%ld,%ld]: %a vs %a",
+                          backends[b], i, j, ENT(Z, j, i), ENT(Zt, i, j));
+            }
+        mat_clear_d(Zt), mat_clear_d(Zn), mat_clear_d(Z);
+    }
+    /* bad .npy inputs: exit 2 and one line naming the file and tensor */
+    unsigned char data[8] = {0};
+    const char *bad = npy_file("Xbad.npy", 1,
+                               "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }", data,
+                               8);
+    cr_assert_eq(test_run_cli("solve", "--A", pa, "--U", pu, "--X", bad, "--gamma", "0.5",
+                              "--activation", "tanh", NULL),
+                 2);
+    cr_assert_not_null(strstr(test_cli_err, "tensor Xbad: dtype '<i8' (integer)"), "%s",
+                       test_cli_err);
+    cr_assert_eq(test_run_cli("kernel", "--X", bad, "--gamma", "0.5", "--activation", "relu",
+                              "--kind", "nngp", NULL),
+                 2);
+    cr_assert_not_null(strstr(test_cli_err, "Xbad.npy: tensor Xbad"), "%s", test_cli_err);
 }

@@ -348,11 +348,12 @@ deq_status io_tensor_get_samples(mat_d_t X, const io_tensor_file_t F, const char
     /* A 1-D tensor came as a column; refuse it by the rank the file states
      * (an (n, 1) array is fine). */
     if (ndim != 2) {
+        deq_error_set(err, DEQ_ERR_INPUT,
+                      "%s: tensor %s: inputs must be 2-D (n, d), one sample per row; got shape "
+                      "(%ld,)",
+                      F->path, e->name, T->rows);
         mat_clear_d(T);
-        return deq_error_set(err, DEQ_ERR_INPUT,
-                             "%s: tensor %s: inputs must be 2-D (n, d), one sample per row; got "
-                             "shape (%ld,)",
-                             F->path, e->name, T->rows);
+        return err->status;
     }
     mat_init_d(X, T->cols, T->rows, 0);
     for (long i = 0; i < T->rows; i++)
