@@ -395,7 +395,7 @@ Test(npy_bad, header_dict)
         expect_bad(path, name, cases[k].what);
     }
     /* a header that does not end with '\n' */
-    unsigned char b[128];
+    unsigned char b[256];
     size_t n = npy_image(b, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", data,
                          8);
     b[n - 9] = ' ';

@@ -92,17 +92,23 @@ deq_status io_npz_member(unsigned char **b, size_t *n, const io_tensor_file_t F,
     unsigned char *buf = deq_malloc(cap);
     unsigned char scratch[1 << 14];
     for (;;) {
-        size_t want = 1 << 20;
+        /* small reads until the header is known, then up to 1 MiB at a
+         * time, the buffer never larger than the image needs */
+        size_t want = sizeof scratch;
         unsigned char *dst = scratch;
         if (keep) {
-            if (known && need + 1 - len < want)
-                want = need + 1 - len;
-            while (cap - len < want)
-                cap *= 2;
-            buf = deq_realloc(buf, cap);
+            want = known ? need + 1 - len : 1 << 12;
+            if (want > 1 << 20)
+                want = 1 << 20;
+            if (cap - len < want) {
+                size_t grown = cap;
+                while (grown - len < want)
+                    grown *= 2;
+                if (known && grown > need + 1)
+                    grown = need + 1;
+                buf = deq_realloc(buf, cap = grown);
+            }
             dst = buf + len;
-        } else {
-            want = sizeof scratch;
         }
         zip_int64_t got = zip_fread(zf, dst, want);
         if (got < 0) {
