@@ -207,10 +207,12 @@ deq_status io_safetensors_open(io_tensor_file_t F, deq_error_t err)
                              F->path, (unsigned long long)hlen, F->len);
     json_error_t jerr;
     json_t *root = json_loadb((const char *)b + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
+    if (!root) {
+        char text[JSON_ERROR_TEXT_LENGTH];
         return deq_error_set(err, DEQ_ERR_INPUT,
                              "%s: bad safetensors header (JSON at byte %d: %s)", F->path,
-                             jerr.position + 8, jerr.text);
+                             jerr.position + 8, io_clean(text, sizeof text, jerr.text));
+    }
     if (!json_is_object(root)) {
         json_decref(root);
         return deq_error_set(err, DEQ_ERR_INPUT, "%s: safetensors header is not a JSON object",

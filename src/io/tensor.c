@@ -279,8 +279,11 @@ static const io_entry *lookup(const io_tensor_file_t F, const char *name, deq_er
     if (!name) {
         if (F->count == 1)
             return &F->entries[0];
-        deq_error_set(err, DEQ_ERR_INPUT, "%s: holds %ld tensors, name the one to read", F->path,
-                      F->count);
+        if (F->count == 0)
+            deq_error_set(err, DEQ_ERR_INPUT, "%s: holds no tensors", F->path);
+        else
+            deq_error_set(err, DEQ_ERR_INPUT, "%s: holds %ld tensors, name the one to read",
+                          F->path, F->count);
         return NULL;
     }
     const io_entry *e = find(F, name);
