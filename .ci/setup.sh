@@ -7,7 +7,7 @@ set -euo pipefail
 DEQCHECK_PACKAGES=(
   cmake make gcc pkg-config
   libgsl-dev libmpfr-dev libgmp-dev libopenblas-dev liblapacke-dev zlib1g-dev
-  libcriterion-dev libjansson-dev
+  libcriterion-dev libjansson-dev libzip-dev
   gnuplot-nox dataset-fashion-mnist
   libflint-arb-dev
   clang libclang-rt-14-dev

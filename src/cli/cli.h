@@ -51,6 +51,12 @@ int cli_solve_run_mp(const cli_net_args *a);
  * left allocated (cli/solve_gen.c). */
 int cli_read_network_d(mat_d_t A, mat_d_t U, mat_d_t X, const cli_net_args *a, long prec);
 int cli_read_network_mp(mat_mp_t A, mat_mp_t U, mat_mp_t X, const cli_net_args *a, long prec);
+/* Inputs X (d x n, one sample per column) from --X: a text matrix as
+ * written, or a .npy array of shape (n, d), one sample per row, transposed
+ * (io_read_samples; float64/32/16 values are exact in MPFR at 53 bits and
+ * more). On error X is uninitialized and err names the file (cli/solve_gen.c). */
+deq_status cli_read_inputs_d(mat_d_t X, const char *path, long prec, deq_error_t err);
+deq_status cli_read_inputs_mp(mat_mp_t X, const char *path, long prec, deq_error_t err);
 /* `deqcheck grad` (cli/grad_gen.c). */
 int cli_cmd_grad(int argc, char **argv);
 int cli_grad_run_d(const cli_net_args *a);

@@ -26,7 +26,7 @@ int cli_kernel_compute_d(mat_t R, double *quad_err, const cli_kernel_args *a, in
     deq_error_t err;
     deq_error_init(err);
     mat_t X;
-    if (G(textmat_read)(X, a->X, prec, err) != DEQ_OK) {
+    if (G(cli_read_inputs)(X, a->X, prec, err) != DEQ_OK) {
         fprintf(stderr, "deqcheck kernel: %s\n", err->msg);
         return CLI_EXIT_USAGE;
     }

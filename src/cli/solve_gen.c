@@ -4,6 +4,34 @@
 #include "cli/cli.h"
 #include "data/textmat.h"
 #include "deq/problem.h"
+#include "io/tensor.h"
+
+deq_status G(cli_read_inputs)(mat_t X, const char *path, long prec, deq_error_t err)
+{
+    if (io_format_of_path(path) != IO_FORMAT_NPY)
+        return G(textmat_read)(X, path, prec, err);
+    mat_d_t D;
+    if (io_read_samples(D, path, NULL, err) != DEQ_OK)
+        return err->status;
+    G(mat_init)(X, D->rows, D->cols, prec);
+    G(mat_set_mat_d)(X, D);
+    mat_clear_d(D);
+    return DEQ_OK;
+}
+
+/* Z to a text matrix, or to a .npy file (float64, one sample per row) when
+ * the path says so. */
+static deq_status write_equilibria(const char *path, const mat_t Z, long prec, deq_error_t err)
+{
+    if (io_format_of_path(path) != IO_FORMAT_NPY)
+        return G(textmat_write)(path, Z, prec, err);
+    mat_d_t D;
+    mat_init_d(D, Z->rows, Z->cols, 0);
+    G(mat_get_mat_d)(D, Z);
+    io_npy_write_samples_d(path, D, err);
+    mat_clear_d(D);
+    return err->status;
+}
 
 int G(cli_read_network)(mat_t A, mat_t U, mat_t X, const cli_net_args *a, long prec)
 {
@@ -13,7 +41,7 @@ int G(cli_read_network)(mat_t A, mat_t U, mat_t X, const cli_net_args *a, long p
         goto fail0;
     if (G(textmat_read)(U, a->U, prec, err) != DEQ_OK)
         goto fail1;
-    if (G(textmat_read)(X, a->X, prec, err) != DEQ_OK)
+    if (G(cli_read_inputs)(X, a->X, prec, err) != DEQ_OK)
         goto fail2;
     if (A->rows != A->cols)
         deq_error_set(err, DEQ_ERR_INPUT, "--A %s: A must be square (m x m), got %ld x %ld", a->A,
@@ -59,7 +87,7 @@ int G(cli_solve_run)(const cli_net_args *a)
     if (info->outcome == DEQ_CONVERGED) {
         deq_error_t err;
         deq_error_init(err);
-        if (G(textmat_write)(a->out ? a->out : "-", Z, prec, err) != DEQ_OK) {
+        if (write_equilibria(a->out ? a->out : "-", Z, prec, err) != DEQ_OK) {
             fprintf(stderr, "deqcheck solve: %s\n", err->msg);
             rc = CLI_EXIT_USAGE;
         }
