@@ -5,12 +5,15 @@
 set -euo pipefail
 
 DEQCHECK_PACKAGES=(
-  cmake make gcc pkg-config
+  # git: the revision in reports (src/report/revision.cmake runs git describe)
+  cmake make gcc pkg-config git
   libgsl-dev libmpfr-dev libgmp-dev libopenblas-dev liblapacke-dev zlib1g-dev
   libcriterion-dev libjansson-dev libzip-dev
   gnuplot-nox dataset-fashion-mnist
   libflint-arb-dev
-  clang libclang-rt-14-dev
+  # clang, its libFuzzer/sanitizer runtimes and its own OpenMP runtime (libomp: the
+  # fuzz build of .ci/robustness; gcc's libgomp does not serve clang)
+  clang libclang-rt-14-dev libomp-14-dev
   openmpi-bin libopenmpi-dev
 )
 

@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "data/checks.h"
+#include "data/fashion.h"
 #include "data/idx.h"
 #include "data/synthetic.h"
 #include "data/textmat.h"
@@ -972,6 +973,346 @@ Test(idx, fashion_mnist)
             cr_assert_eq(per[c], total / 10, "class %d: %ld labels", c, per[c]);
         free(L);
     }
+}
+
+/* ======================================================================== */
+/* Fashion-MNIST pairs: images and labels files that must agree              */
+
+#define FSIDE DEQ_FASHION_SIDE
+#define FPIX (FSIDE * FSIDE)
+
+/* Pixel p of image k of the synthetic pairs: scrambled (so that gzip keeps
+ * most of the bytes and a damaged stream is noticed), never all zero. */
+static unsigned char fpixel(long k, long p)
+{
+    return (unsigned char)(((uint32_t)(k * FPIX + p) * 2654435761u >> 24) | (p == 0));
+}
+
+/* dir/<set>-images-idx3-ubyte.gz and dir/<set>-labels-idx1-ubyte.gz, the
+ * names the loader expects (set: "train" or "t10k"). */
+static void fashion_paths(char ip[4200], char lp[4200], const char *dir, const char *set)
+{
+    snprintf(ip, 4200, "%s/%s-images-idx3-ubyte.gz", dir, set);
+    snprintf(lp, 4200, "%s/%s-labels-idx1-ubyte.gz", dir, set);
+}
+
+/* Writes, gzipped, an images file of nimg images of rows x cols (a header
+ * that says nimg, pixels for nimg images) and a labels file of nlab labels
+ * lab[k % nl]. */
+static void write_fashion(const char *dir, const char *set, uint32_t nimg, uint32_t rows,
+                          uint32_t cols, uint32_t nlab, const unsigned char *lab, size_t nl)
+{
+    char ip[4200], lp[4200];
+    fashion_paths(ip, lp, dir, set);
+    size_t npix = (size_t)rows * cols;
+    unsigned char *img = malloc(nimg * npix + 1), *labs = malloc(nlab + 1);
+    for (size_t k = 0; k < nimg; k++)
+        for (size_t p = 0; p < npix; p++)
+            img[k * npix + p] = fpixel((long)k, (long)p);
+    for (size_t k = 0; k < nlab; k++)
+        labs[k] = lab[k % nl];
+    write_idx(ip, 1, 0x803, (uint32_t[]){nimg, rows, cols}, 3, img, nimg * npix);
+    write_idx(lp, 1, 0x801, (uint32_t[]){nlab}, 1, labs, nlab);
+    free(img);
+    free(labs);
+}
+
+/* A sound pair: 12 images, labels 0 1 2 0 1 1 3 0 ... (lab6 repeated). */
+static const unsigned char lab6[6] = {0, 1, 2, 0, 1, 1};
+
+static void write_sound(const char *dir, const char *set)
+{
+    write_fashion(dir, set, 12, FSIDE, FSIDE, 12, lab6, 6);
+}
+
+/* A fresh subdirectory of the test's directory. */
+static const char *fashion_subdir(const char *name)
+{
+    static char d[4096];
+    snprintf(d, sizeof d, "%s/%s", tmpdir_once(), name);
+    cr_assert(mkdir(d, 0700) == 0 || errno == EEXIST, "mkdir %s: %s", d, strerror(errno));
+    return d;
+}
+
+/* Flips byte `off` of the file (from its end when off < 0). */
+static void flip_byte(const char *path, long off)
+{
+    FILE *f = fopen(path, "r+b");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, off, off < 0 ? SEEK_END : SEEK_SET), 0);
+    int c = fgetc(f);
+    cr_assert_neq(c, EOF);
+    cr_assert_eq(fseek(f, -1, SEEK_CUR), 0);
+    fputc(c ^ 0x5a, f);
+    fclose(f);
+}
+
+static long file_size(const char *path)
+{
+    struct stat sb;
+    cr_assert_eq(stat(path, &sb), 0, "%s", path);
+    return (long)sb.st_size;
+}
+
+/* The loader on dir's training pair must fail with DEQ_ERR_INPUT and one line
+ * that names `path` and contains `what`; X and y are left uninitialized. */
+static void expect_fashion_error(const char *dir, const char *path, const char *what)
+{
+    deq_error_t err;
+    deq_error_init(err);
+    mat_d_t X, y;
+    deq_status s = data_fashion_two_class(X, y, 4, 0, 1, 0, dir, err);
+    cr_assert_eq(s, DEQ_ERR_INPUT, "%s (%s): status %d", dir, what, (int)s);
+    cr_assert_not_null(strstr(err->msg, path), "message should name %s: \"%s\"", path, err->msg);
+    cr_assert_not_null(strstr(err->msg, what), "message should contain \"%s\": \"%s\"", what,
+                       err->msg);
+    cr_assert_null(strchr(err->msg, '\n'), "multi-line message: \"%s\"", err->msg);
+    /* the same from data_fashion_check, which reads every file */
+    deq_error_init(err);
+    int present = -1;
+    cr_assert_eq(data_fashion_check(dir, &present, err), DEQ_ERR_INPUT, "check of %s passed (%s)",
+                 dir, what);
+    cr_assert_eq(present, 1);
+    cr_assert_not_null(strstr(err->msg, path), "check should name %s: \"%s\"", path, err->msg);
+}
+
+Test(fashion, sound_pair_picks_alternating_unit_norm_images)
+{
+    const char *dir = fashion_subdir("sound");
+    write_sound(dir, "train");
+    write_sound(dir, "t10k");
+    deq_error_t err;
+    mat_d_t X, y;
+    for (int test = 0; test < 2; test++) {
+        deq_error_init(err);
+        /* classes 1 (+1) and 0 (−1): labels 0 1 2 0 1 1 0 1 2 0 1 1, so
+         * images 1, 0, 4, 3, 5, 6 */
+        cr_assert_eq(data_fashion_two_class(X, y, 6, 1, 0, test, dir, err), DEQ_OK, "%s",
+                     err->msg);
+        cr_assert(X->rows == FPIX && X->cols == 6 && y->rows == 6 && y->cols == 1);
+        const long want[6] = {1, 0, 4, 3, 5, 6};
+        for (long i = 0; i < 6; i++) {
+            double s = 0;
+            for (long p = 0; p < FPIX; p++)
+                s += (double)fpixel(want[i], p) * fpixel(want[i], p);
+            s = sqrt(s);
+            for (long p = 0; p < FPIX; p++)
+                cr_assert(fabs(*ENT(X, p, i) - fpixel(want[i], p) / s) <= 4 * U_D,
+                          "column %ld pixel %ld: %.17g, want image %ld's %.17g", i, p,
+                          *ENT(X, p, i), want[i], fpixel(want[i], p) / s);
+            cr_assert(y->e[i] == (i % 2 == 0 ? 1.0 : -1.0));
+        }
+        mat_clear_d(X), mat_clear_d(y);
+    }
+    deq_error_init(err);
+    int present = -1;
+    cr_assert_eq(data_fashion_check(dir, &present, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(present, 1);
+    /* more images of a class than there are: named, with the labels file */
+    char ip[4200], lp[4200];
+    fashion_paths(ip, lp, dir, "train");
+    cr_assert_eq(data_fashion_two_class(X, y, 10, 0, 1, 0, dir, err), DEQ_ERR_INPUT);
+    cr_assert(strstr(err->msg, lp) && strstr(err->msg, "only 4 and 5 images of classes 0 and 1"),
+              "%s", err->msg);
+}
+
+Test(fashion, absent_files_are_not_installed)
+{
+    const char *dir = fashion_subdir("empty");
+    deq_error_t err;
+    deq_error_init(err);
+    mat_d_t X, y;
+    int present = -1;
+    cr_assert_eq(data_fashion_check(dir, &present, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(present, 0);
+    char nowhere[4200];
+    snprintf(nowhere, sizeof nowhere, "%s/no-such-dir", dir);
+    cr_assert_eq(data_fashion_check(nowhere, &present, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(present, 0);
+    /* the loader says what to install, naming the file it lacks */
+    char ip[4200], lp[4200];
+    fashion_paths(ip, lp, dir, "train");
+    expect_idx_error(data_fashion_two_class(X, y, 4, 0, 1, 0, dir, err), err, ip,
+                     "not found (install it with: apt-get install dataset-fashion-mnist)");
+    write_sound(dir, "train");
+    cr_assert_eq(unlink(lp), 0);
+    deq_error_init(err);
+    expect_idx_error(data_fashion_two_class(X, y, 4, 0, 1, 0, dir, err), err, lp,
+                     "not found");
+    /* some files there, others not: the check names the first missing one */
+    write_sound(dir, "train");
+    fashion_paths(ip, lp, dir, "t10k");
+    deq_error_init(err);
+    cr_assert_eq(data_fashion_check(dir, &present, err), DEQ_ERR_INPUT);
+    cr_assert_eq(present, 1);
+    expect_idx_error(DEQ_ERR_INPUT, err, ip, "missing, though other Fashion-MNIST files are there");
+}
+
+Test(fashion, inconsistent_pairs_are_bad_input, .timeout = 60)
+{
+    char ip[4200], lp[4200], what[9000];
+    const char *dir;
+
+    /* item counts that differ, either way */
+    dir = fashion_subdir("counts");
+    write_sound(dir, "t10k");
+    write_fashion(dir, "train", 100, FSIDE, FSIDE, 120, lab6, 6);
+    fashion_paths(ip, lp, dir, "train");
+    snprintf(what, sizeof what, "images file %s has 100 items but labels file %s has 120", ip, lp);
+    expect_fashion_error(dir, ip, what);
+    write_fashion(dir, "train", 120, FSIDE, FSIDE, 100, lab6, 6);
+    snprintf(what, sizeof what, "images file %s has 120 items but labels file %s has 100", ip, lp);
+    expect_fashion_error(dir, ip, what);
+
+    /* images that are not 28 x 28 */
+    dir = fashion_subdir("size");
+    write_sound(dir, "t10k");
+    write_fashion(dir, "train", 12, FSIDE, FSIDE - 1, 12, lab6, 6);
+    fashion_paths(ip, lp, dir, "train");
+    expect_fashion_error(dir, ip, ": images of 28 x 27 pixels; Fashion-MNIST's are 28 x 28");
+
+    /* a label outside 0..9 */
+    dir = fashion_subdir("label");
+    write_sound(dir, "t10k");
+    write_fashion(dir, "train", 12, FSIDE, FSIDE, 12, (const unsigned char[]){0, 1, 2, 3, 10, 1},
+                  6);
+    fashion_paths(ip, lp, dir, "train");
+    expect_fashion_error(dir, lp, ": the label of item 4 (counting from 0) is 10");
+
+    /* wrong magic numbers: the files swapped */
+    dir = fashion_subdir("magic");
+    write_sound(dir, "t10k");
+    write_sound(dir, "train");
+    fashion_paths(ip, lp, dir, "train");
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", ip);
+    cr_assert(rename(ip, tmp) == 0 && rename(lp, ip) == 0 && rename(tmp, lp) == 0);
+    expect_fashion_error(dir, lp, ": not an IDX label file: magic number 0x00000803");
+
+    /* a zero count in either file */
+    dir = fashion_subdir("zero");
+    write_sound(dir, "t10k");
+    write_fashion(dir, "train", 0, FSIDE, FSIDE, 12, lab6, 6);
+    fashion_paths(ip, lp, dir, "train");
+    expect_fashion_error(dir, ip, ": bad IDX header: dimension 1 is 0");
+    write_fashion(dir, "train", 12, FSIDE, FSIDE, 0, lab6, 6);
+    expect_fashion_error(dir, lp, ": bad IDX header: dimension 1 is 0");
+
+    /* a header that promises more images than the file holds (a truncated
+     * file), and one that promises fewer (data after them) */
+    dir = fashion_subdir("promise");
+    write_sound(dir, "t10k");
+    write_sound(dir, "train");
+    fashion_paths(ip, lp, dir, "train");
+    unsigned char *img = malloc(13 * FPIX);
+    for (long k = 0; k < 13; k++)
+        for (long p = 0; p < FPIX; p++)
+            img[k * FPIX + p] = fpixel(k, p);
+    write_idx(ip, 1, 0x803, (uint32_t[]){12, FSIDE, FSIDE}, 3, img, 11 * FPIX + 100);
+    expect_fashion_error(dir, ip, ": truncated: the header promises 12 images of 28 x 28 pixels");
+    write_idx(ip, 1, 0x803, (uint32_t[]){12, FSIDE, FSIDE}, 3, img, 12 * FPIX + 1);
+    expect_fashion_error(dir, ip, ": more data than the header promises");
+    write_sound(dir, "train");
+    unsigned char lab13[13] = {0};
+    write_idx(lp, 1, 0x801, (uint32_t[]){12}, 1, lab13, 13);
+    expect_fashion_error(dir, lp, ": more data than the header promises");
+    free(img);
+
+    /* gzip streams cut short and corrupt, small (12 images, read in one
+     * piece) and larger (200 images, 157 KB, read in pieces) */
+    for (uint32_t nimg = 12; nimg <= 200; nimg += 188) {
+        dir = fashion_subdir(nimg == 12 ? "damaged-small" : "damaged-large");
+        write_sound(dir, "t10k");
+        fashion_paths(ip, lp, dir, "train");
+        /* cut in the middle */
+        write_fashion(dir, "train", nimg, FSIDE, FSIDE, nimg, lab6, 6);
+        long size = file_size(ip);
+        cr_assert_eq(truncate(ip, size / 2), 0);
+        expect_fashion_error(dir, ip, ": truncated");
+        /* cut inside the trailer: every pixel there, the stream not whole */
+        write_fashion(dir, "train", nimg, FSIDE, FSIDE, nimg, lab6, 6);
+        cr_assert_eq(truncate(ip, size - 4), 0);
+        expect_fashion_error(dir, ip, ": truncated: the gzip stream breaks off after the");
+        write_fashion(dir, "train", nimg, FSIDE, FSIDE, nimg, lab6, 6);
+        cr_assert_eq(truncate(lp, file_size(lp) - 3), 0);
+        expect_fashion_error(dir, lp, ": truncated");
+        /* a wrong CRC */
+        write_fashion(dir, "train", nimg, FSIDE, FSIDE, nimg, lab6, 6);
+        flip_byte(ip, -8);
+        expect_fashion_error(dir, ip, ": corrupt gzip data after the");
+        expect_fashion_error(dir, ip, "(zlib: incorrect data check)");
+        /* a damaged byte of the compressed pixels */
+        write_fashion(dir, "train", nimg, FSIDE, FSIDE, nimg, lab6, 6);
+        flip_byte(ip, size / 2);
+        expect_fashion_error(dir, ip, ": corrupt gzip data");
+        write_fashion(dir, "train", nimg, FSIDE, FSIDE, nimg, lab6, 6);
+        flip_byte(lp, -5);
+        expect_fashion_error(dir, lp, ": corrupt gzip data");
+    }
+
+    /* the test pair is checked as well */
+    dir = fashion_subdir("t10k");
+    write_sound(dir, "train");
+    write_fashion(dir, "t10k", 12, FSIDE, FSIDE, 11, lab6, 6);
+    fashion_paths(ip, lp, dir, "t10k");
+    deq_error_t err;
+    deq_error_init(err);
+    int present;
+    cr_assert_eq(data_fashion_check(dir, &present, err), DEQ_ERR_INPUT);
+    snprintf(what, sizeof what, "images file %s has 12 items but labels file %s has 11", ip, lp);
+    cr_assert_str_eq(err->msg, what);
+}
+
+/* Runs deqcheck and expects exit status 2 with exactly one line on stderr,
+ * naming `path` and containing `what`. */
+static void expect_cli_bad_data(int st, const char *path, const char *what)
+{
+    cr_assert_eq(st, 2, "exit %d, stderr: %s", st, test_cli_err);
+    size_t len = strlen(test_cli_err);
+    cr_assert(len > 0 && strchr(test_cli_err, '\n') == test_cli_err + len - 1,
+              "not one line: \"%s\"", test_cli_err);
+    cr_assert_not_null(strstr(test_cli_err, path), "stderr does not name %s: %s", path,
+                       test_cli_err);
+    cr_assert_not_null(strstr(test_cli_err, what), "stderr lacks \"%s\": %s", what, test_cli_err);
+}
+
+Test(fashion, cli_train_and_run_refuse_inconsistent_files, .timeout = 120)
+{
+    const char *dir = fashion_subdir("cli");
+    char ip[4200], lp[4200], log[4200], report[4200], what[9000];
+    snprintf(log, sizeof log, "%s/train.csv", tmpdir_once());
+    snprintf(report, sizeof report, "%s/report.md", tmpdir_once());
+    write_sound(dir, "t10k");
+    write_sound(dir, "train");
+    fashion_paths(ip, lp, dir, "train");
+    /* a sound directory trains */
+    int st = test_run_cli("train", "--preset", "gao2021", "--m", "8", "--n", "4", "--steps", "1",
+                          "--lr", "0.1", "--seed", "1", "--log", log, "--data", "fashion-mnist",
+                          "--fashion-dir", dir, NULL);
+    cr_assert_eq(st, 0, "exit %d: %s", st, test_cli_err);
+    /* 120 labels for 100 images */
+    write_fashion(dir, "train", 100, FSIDE, FSIDE, 120, lab6, 6);
+    snprintf(what, sizeof what, "images file %s has 100 items but labels file %s has 120", ip, lp);
+    st = test_run_cli("train", "--preset", "gao2021", "--m", "8", "--n", "4", "--steps", "1",
+                      "--lr", "0.1", "--seed", "1", "--log", log, "--data", "fashion-mnist",
+                      "--fashion-dir", dir, NULL);
+    expect_cli_bad_data(st, ip, what);
+    cr_assert(strncmp(test_cli_err, "deqcheck train: images file ", 28) == 0, "%s", test_cli_err);
+    st = test_run_cli("run", "generalization", "--profile", "quick", "--fashion-dir", dir,
+                      "--report", report, NULL);
+    expect_cli_bad_data(st, ip, what);
+    cr_assert(strncmp(test_cli_err, "deqcheck run: images file ", 26) == 0, "%s", test_cli_err);
+    cr_assert(access(report, F_OK) != 0, "a report was written");
+    /* a truncated images file */
+    write_sound(dir, "train");
+    cr_assert_eq(truncate(ip, file_size(ip) / 2), 0);
+    st = test_run_cli("run", "generalization", "--profile", "quick", "--fashion-dir", dir,
+                      "--report", report, NULL);
+    expect_cli_bad_data(st, ip, ": truncated");
+    /* a family that does not read Fashion-MNIST does not look at it */
+    st = test_run_cli("run", "well-posedness", "--fashion-dir", dir, "--widths", "8", "--seeds",
+                      "1", "--backend", "double", "--no-plots", "--report", report, NULL);
+    cr_assert(st == 0 || st == 1, "exit %d: %s", st, test_cli_err);
 }
 
 /* ======================================================================== */

@@ -19,6 +19,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/run_job.h"
+#include "data/fashion.h"
 #include "report/env.h"
 #include "report/json.h"
 #include "report/markdown.h"
@@ -94,7 +95,9 @@ static void run_help(FILE *f, const char *prog)
 "  --classes A,B       Fashion-MNIST classes for T4, A labelled +1 (default 0,1:\n"
 "                      T-shirt/top vs Trouser)\n"
 "  --fashion-dir DIR   where the Fashion-MNIST IDX files are (default\n"
-"                      /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist)\n"
+"                      /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist).\n"
+"                      No files there: the T4 rows on it are N/A; files that are there\n"
+"                      but inconsistent, truncated or corrupt: exit status 2\n"
 "  --checkpoint DIR    record each finished case in DIR/cases.jsonl (one JSON line,\n"
 "                      appended and flushed to disk) and the options in DIR/run.json;\n"
 "                      a killed run loses at most the case in flight\n"
@@ -660,6 +663,16 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
             fprintf(stderr, "%s: --%s: path longer than 900 bytes or not UTF-8\n", prog,
                     paths[q].flag);
             return CLI_EXIT_USAGE;
+        }
+    /* Fashion-MNIST files that are there but unsound are bad input, found
+     * before any work: the family that reads them (theorems/generalization.c)
+     * reports any load failure as N/A, the right verdict only for a machine
+     * without the package. */
+    for (int k = 0; k < nfam; k++)
+        if (strcmp(fams[k]->name, "generalization") == 0) {
+            int present;
+            if (data_fashion_check(cfg.fashion_dir, &present, err) != DEQ_OK)
+                return usage(prog, err);
         }
     if (job->resume && !job->checkpoint) {
         fprintf(stderr, "%s: --resume: needs --checkpoint DIR\n", prog);

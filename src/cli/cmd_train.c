@@ -16,8 +16,8 @@ static void train_help(FILE *f)
 {
     fprintf(f,
 "Usage: deqcheck train --preset NAME --m M --n N --steps K --lr ETA --seed S --log FILE.csv\n"
-"                      [--data synthetic|fashion-mnist] [--classes A,B] [--d D]\n"
-"                      [--gram-every K] [--keep-going] [--progress]\n"
+"                      [--data synthetic|fashion-mnist] [--classes A,B] [--fashion-dir DIR]\n"
+"                      [--d D] [--gram-every K] [--keep-going] [--progress]\n"
 "                      [--backend double|mpfr] [--precision BITS] [--max-memory SIZE]\n"
 "\n"
 "Full-batch gradient descent theta <- theta - ETA grad L on the preset's trained groups\n"
@@ -37,6 +37,9 @@ static void train_help(FILE *f)
 "                      fashion-mnist (T-shirt/top vs Trouser, unit-norm images, labels\n"
 "                      +-1; needs Debian's dataset-fashion-mnist)\n"
 "  --classes A,B       fashion-mnist classes, A labelled +1 (default 0,1)\n"
+"  --fashion-dir DIR   where the Fashion-MNIST IDX files are (default\n"
+"                      /usr/share/datasets/fashion-mnist); missing, inconsistent or\n"
+"                      corrupt files are bad input\n"
 "  --d D               synthetic input dimension (default %d)\n"
 "  --gram-every K      lambda_min(G) every K steps and at the last (default 10; 0: never):\n"
 "                      LAPACK's extreme eigenpairs (double) with certified bounds\n"
@@ -68,7 +71,7 @@ int cli_cmd_train(int argc, char **argv)
                       {"data", 1, NULL},    {"d", 1, NULL},        {"gram-every", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL}, {"log", 1, NULL},
                       {"classes", 1, NULL},  {"max-memory", 1, NULL}, {"keep-going", 0, NULL},
-                      {"progress", 0, NULL}, {NULL, 0, NULL}};
+                      {"progress", 0, NULL}, {"fashion-dir", 1, NULL},  {NULL, 0, NULL}};
     static const char *const required[] = {"preset", "m", "n", "steps", "lr", "seed", "log"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "train", train_help, argc,
                        argv);
@@ -141,7 +144,8 @@ int cli_cmd_train(int argc, char **argv)
         data_sphere_points(X, rng);
         data_smooth_target(y, X, rng);
         deq_rng_clear(rng);
-    } else if (data_fashion_two_class(X, y, a.n, a.class_pos, a.class_neg, 0, NULL, err) != DEQ_OK) {
+    } else if (data_fashion_two_class(X, y, a.n, a.class_pos, a.class_neg, 0,
+                                      cli_value(opts, "fashion-dir"), err) != DEQ_OK) {
         return cli_usage_error("train", err->msg);
     }
     rc = a.backend == DEQ_BACKEND_DOUBLE ? cli_train_run_d(&a, X, y) : cli_train_run_mp(&a, X, y);
