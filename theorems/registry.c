@@ -231,7 +231,10 @@ void thm_row_judge(thm_row *r)
 
 double thm_row_tightness(const thm_row *r)
 {
-    return r->rhs != 0 && isfinite(r->rhs) && isfinite(r->lhs) ? r->lhs / r->rhs : NAN;
+    /* a ratio says how close to equality only for a nonnegative quantity under a
+     * positive bound; a slope under −1/2 or a negative excess has no such reading */
+    return r->rhs > 0 && isfinite(r->rhs) && r->lhs >= 0 && isfinite(r->lhs) ? r->lhs / r->rhs
+                                                                             : NAN;
 }
 
 int thm_control_caught(const thm_row *r)

@@ -121,7 +121,8 @@ void thm_row_fail(thm_row *r, const char *fmt, ...);
 void thm_row_judge(thm_row *r);
 /* Is a control's verdict a catch? VIOLATED or WITHHELD. */
 int thm_control_caught(const thm_row *r);
-/* lhs / rhs, how close the inequality is to equality (NAN when undefined). */
+/* lhs / rhs, how close the inequality is to equality, for lhs >= 0 and rhs > 0
+ * (NAN otherwise). */
 double thm_row_tightness(const thm_row *r);
 
 /* A data series for a report plot: points (x[k], y[k]) under a label, drawn

@@ -453,9 +453,11 @@ static void write_rows(FILE *f, const thm_results_t all, const char *id, int con
 
 static void write_constants(FILE *f, const thm_config *cfg)
 {
-    fprintf(f, "Constants. No constant below is a paper's own value (the papers' texts are not "
-               "available to this project): each is a documented default of THEOREMS §1, and each "
-               "row's note names the further defaults it uses (delta, slack factors).\n\n");
+    fprintf(f, "Constants. No constant below is a paper's own value: each gamma and sigma_u is a "
+               "default of this project (gao2021 and ling2022 were read in full and their "
+               "models differ from these presets, see the README's section on the papers' "
+               "models; the other three papers are known from their abstracts), and each row's "
+               "note names the further defaults it uses (delta, confidence levels).\n\n");
     fprintf(f, "| preset | source | activation | gamma (default) | how gamma was set | sigma_u "
                "(default) |\n|---|---|---|---|---|---|\n");
     for (int p = 0; p < cfg->n_presets; p++) {
@@ -470,6 +472,72 @@ static void write_constants(FILE *f, const thm_config *cfg)
         fputs("\n", f);
     }
     fprintf(f, "\n");
+}
+
+/* GitHub's anchor of a heading "### T1.contraction": lower case, dots dropped. */
+static void heading_anchor(char *buf, size_t len, const char *id)
+{
+    size_t k = 0;
+    for (; *id && k + 1 < len; id++)
+        if (*id != '.')
+            buf[k++] = (char)(*id >= 'A' && *id <= 'Z' ? *id - 'A' + 'a' : *id);
+    buf[k] = '\0';
+}
+
+/* One line per check: source, kind, rows, verdict counts, controls, the range
+ * of lhs/rhs over the rows that asserted something, hypotheses met. */
+static void write_summary_table(FILE *f, const report_run_t run, const thm_results_t all)
+{
+    fprintf(f, "| check | source | kind | rows | HOLDS | VIOLATED | INCONCLUSIVE | VACUOUS | N/A "
+               "| REPORTED | ERROR | controls caught | lhs/rhs, tightest to loosest | hypotheses "
+               "met |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (int k = 0; k < run->nfam; k++)
+        for (int c = 0; c < run->fams[k]->n_checks; c++) {
+            const thm_check *ch = &run->fams[k]->checks[c];
+            int counts[THM_VERDICTS] = {0}, nctl = 0, caught = 0, rows = 0, with_hyp = 0,
+                hyp_met = 0;
+            double tmax = -INFINITY, tmin = INFINITY;
+            for (long r = 0; r < all->len; r++) {
+                const thm_row *w = &all->rows[r];
+                if (strcmp(w->id, ch->id) != 0)
+                    continue;
+                if (w->is_control) {
+                    nctl++, caught += thm_control_caught(w);
+                    continue;
+                }
+                rows++;
+                counts[w->verdict]++;
+                if (w->n_hyp) {
+                    int met = 1;
+                    for (int h = 0; h < w->n_hyp; h++)
+                        met &= w->hyp[h].met;
+                    with_hyp++, hyp_met += met;
+                }
+                double t = thm_row_tightness(w);
+                if (w->verdict != THM_NA && w->verdict != THM_REPORTED && isfinite(t))
+                    tmax = fmax(tmax, t), tmin = fmin(tmin, t);
+            }
+            char anchor[40], tight[64], hyp[32];
+            heading_anchor(anchor, sizeof anchor, ch->id);
+            if (tmin <= tmax)
+                snprintf(tight, sizeof tight, "%.3g to %.3g", tmax, tmin);
+            else
+                snprintf(tight, sizeof tight, "-");
+            if (with_hyp)
+                snprintf(hyp, sizeof hyp, "%d of %d", hyp_met, with_hyp);
+            else
+                snprintf(hyp, sizeof hyp, "-");
+            fprintf(f,
+                    "| [%s](#%s) | [%s](#ref-%s) | %s | %d | %d | %d | %d | %d | %d | %d | %d | "
+                    "%d of %d | %s | %s |\n",
+                    ch->id, anchor, ch->source, ch->source, thm_kind_name(ch->kind), rows,
+                    counts[THM_HOLDS], counts[THM_VIOLATED], counts[THM_INCONCLUSIVE],
+                    counts[THM_VACUOUS], counts[THM_NA], counts[THM_REPORTED],
+                    counts[THM_ERROR] + counts[THM_UNSET], caught, nctl, tight, hyp);
+        }
+    fprintf(f, "\nEach check's rows, controls, assertion and plots are in the appendix (follow "
+               "its link). Tightness is lhs/rhs: near 1 the inequality is nearly an equality.\n");
 }
 
 /* The papers the checks cite, each with an anchor the citations link to. */
@@ -520,18 +588,21 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
     report_run_totals(&tot, run);
     char line[320];
     report_totals_line(line, sizeof line, &tot);
-    fprintf(f, "# deqcheck report\n\n## Summary\n\n**%s.**\n\n", line);
+    fprintf(f, "# deqcheck report\n\nProfile `%s`, run seed %lu; deqcheck %s, revision %s.\n\n"
+               "**%s.**\n\n",
+            cfg->profile, cfg->seed, env->deqcheck, env->revision, line);
     long done = report_run_n_done(run);
     if (done < run->n_cases)
         fprintf(f, "**Partial run: %ld of %ld cases** (a shard or an interrupted run; `deqcheck "
                    "merge` assembles the whole).\n\n", done, run->n_cases);
+    int listed = 0;
     for (int k = 0; k < run->nfam; k++)
         for (int c = 0; c < run->fams[k]->n_checks; c++) {
             char why[160];
             const thm_check *ch = &run->fams[k]->checks[c];
             if (report_run_check_broken(why, sizeof why, run, ch))
                 fprintf(f, "- **CHECKER BROKEN: %s**: %s. Its verdicts cannot be trusted.\n",
-                        ch->id, why);
+                        ch->id, why), listed++;
         }
     for (long r = 0; r < all->len; r++)
         if (!all->rows[r].is_control &&
@@ -539,27 +610,12 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
              all->rows[r].verdict == THM_UNSET))
             fprintf(f, "- **%s %s**: %s, m = %ld, %s, %s: %s\n", all->rows[r].id,
                     thm_verdict_name(all->rows[r].verdict), all->rows[r].preset,
-                    all->rows[r].width, all->rows[r].data, all->rows[r].backend, all->rows[r].note);
-    fprintf(f, "\n%s\n\n", report_verdict_legend);
-    fprintf(f, "| check | source | kind | HOLDS | VIOLATED | INCONCLUSIVE | VACUOUS | N/A | REPORTED "
-               "| ERROR | controls caught |\n");
-    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (int k = 0; k < run->nfam; k++)
-        for (int c = 0; c < run->fams[k]->n_checks; c++) {
-            const thm_check *ch = &run->fams[k]->checks[c];
-            int counts[THM_VERDICTS] = {0}, nctl = 0, caught = 0;
-            for (long r = 0; r < all->len; r++)
-                if (strcmp(all->rows[r].id, ch->id) == 0) {
-                    if (all->rows[r].is_control)
-                        nctl++, caught += thm_control_caught(&all->rows[r]);
-                    else
-                        counts[all->rows[r].verdict]++;
-                }
-            fprintf(f, "| %s | [%s](#ref-%s) | %s | %d | %d | %d | %d | %d | %d | %d | %d of %d |\n",
-                    ch->id, ch->source, ch->source, thm_kind_name(ch->kind), counts[THM_HOLDS], counts[THM_VIOLATED],
-                    counts[THM_INCONCLUSIVE], counts[THM_VACUOUS], counts[THM_NA],
-                    counts[THM_REPORTED], counts[THM_ERROR] + counts[THM_UNSET], caught, nctl);
-        }
+                    all->rows[r].width, all->rows[r].data, all->rows[r].backend, all->rows[r].note),
+                listed++;
+    if (listed)
+        fprintf(f, "\n");
+    fprintf(f, "%s\n\n", report_verdict_legend);
+    write_summary_table(f, run, all);
     fprintf(f, "\nEnvironment: deqcheck %s (revision %s), compiled by %s; GSL %s, MPFR %s, GMP %s, "
                "jansson %s; BLAS %s.\n\n",
             env->deqcheck, env->revision, env->compiler, env->gsl, env->mpfr, env->gmp,
@@ -576,13 +632,15 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
     fprintf(f, ". Tolerances are derived from the precision and the size and printed per row.\n\n");
     write_constants(f, cfg);
     put_plot(f, written, PLOT_DIGITS, stem, skipped);
+    write_references(f);
 
+    fprintf(f, "---\n\n# Appendix: the rows of each check\n\n");
     for (int k = 0; k < run->nfam; k++) {
         fprintf(f, "## %s\n\n", run->fams[k]->title);
         for (int c = 0; c < run->fams[k]->n_checks; c++) {
             const thm_check *ch = &run->fams[k]->checks[c];
-            fprintf(f, "### %s (%s, %s)\n\nAsserted: %s.\n\n", ch->id, ch->source,
-                    thm_kind_name(ch->kind), ch->assertion);
+            fprintf(f, "### %s\n\n[%s](#ref-%s), %s. Asserted: %s.\n\n", ch->id, ch->source,
+                    ch->source, thm_kind_name(ch->kind), ch->assertion);
             write_rows(f, all, ch->id, 0);
             write_rows(f, all, ch->id, 1);
             for (int q = 0; q < PLOT_COUNT; q++)
@@ -590,7 +648,6 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
                     put_plot(f, written, q, stem, skipped);
         }
     }
-    write_references(f);
     thm_results_clear(all);
     if (fclose(f) != 0)
         return deq_error_set(err, DEQ_ERR_INPUT, "--report %s: write failed: %s", path,
