@@ -937,7 +937,7 @@ Test(cli, run_without_gnuplot_says_plots_skipped, .timeout = 120)
     test_slurp(report, md, sizeof md);
     cr_expect(strstr(md, "skipped: gnuplot not found") != NULL, "no skip notice in the report");
     cr_expect(strstr(md, ".svg)") == NULL, "a plot is linked although gnuplot was absent");
-    cr_expect(strstr(md, "| T2.concentration |") != NULL);
+    cr_expect(strstr(md, "| [T2.concentration](#t2concentration) |") != NULL);
 }
 
 /* A case record written as JSON reads back bit for bit: NaN, ±Inf, −0,
