@@ -22,6 +22,12 @@
 #define kre_fmma(z, a, b, c, d) ((z)[0] = fma((a)[0], (b)[0], (c)[0] * (d)[0]))
 #endif
 
+#ifdef DEQ_MPFR
+#define re_cmp_si_(x, i) mpfr_cmp_si((x), (long)(i))
+#else
+#define re_cmp_si_(x, i) (((x)[0] > (double)(i)) - ((x)[0] < (double)(i)))
+#endif
+
 typedef GS(kernel_gh_rule) rule_struct;
 typedef GS(kernel_dual_ws) dual_ws_struct;
 
@@ -926,6 +932,11 @@ num_xreal G(kernel_dual_approx_err_x)(GT(kernel_dual_ws) ws, real_srcptr q, long
     long N2 = N - (long)ceil(2.0 * sqrt((double)N));
     if (N2 < 1)
         return num_xreal_from_d(INFINITY); /* too few points to compare */
+    /* q > N: the error model exp(−2τ√(N/q)) no longer decays, and σ′(√q x)
+     * can vanish at every node of both rules (tanh far out): the difference
+     * of the two rules says nothing, the estimate is not available */
+    if (re_cmp_si_(q, N) > 0)
+        return num_xreal_from_d(INFINITY);
     if (!ws->have_rule2) {
         G(kernel_gh_rule_init)(ws->rule2, N2, prec);
         ws->have_rule2 = 1;
