@@ -19,9 +19,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "data/textmat.h"
 #include "deq/forward.h"
 #include "deq/grad.h"
+#include "deq/model.h"
 #include "deq/problem.h"
+#include "kernel/nngp.h"
+#include "num/eig_bound.h"
+#include "num/norm_bound.h"
+#include "num/symeig.h"
 #include "testutil.h"
 
 typedef struct {
@@ -453,4 +459,504 @@ Test(scale, cli_solve_tiny_and_huge_inputs, .timeout = 300)
         }
     }
     tnet_clear(&N);
+}
+
+/* ======================================================================== */
+/* the infinite-width kernels (deqcheck kernel)                              */
+
+/* Kernel oracles:
+ *   - relu: F(s²q1, s²q2, s²k) = s²F(q1, q2, k) and Ḟ is scale-free, so with
+ *     G_X = XᵀX scaling as s², (K) is solved by s²Λ, and Σ, H^A = σ_v²γ²(P⊙Σ)
+ *     (P = Ṡ/(1 − γ²Ṡ) depends on angles only), H^U = σ_v²σ_u²(P⊙G_X) and
+ *     H^v = σ_v²Σ all scale exactly as s². With s a power of two the
+ *     reference is the unscaled kernel at twice the precision times s²;
+ *   - decimal scales and tanh (not homogeneous): a precision ladder, the same
+ *     scaled data at twice the precision (tanh with a fixed rule order, so
+ *     both rungs compute the same discrete dual map). */
+
+#define KGAMMA 0.5
+enum { KB_SIGMA, KB_HA, KB_HU, KB_HV, KB_H, KB_COUNT };
+
+/* Kernel blocks (Σ, H^A, H^U, H^v, H = their sum) of X scaled (k, dec as in
+ * scaled_mp) at prec (53: the double backend); blk[] initialized here at
+ * max(prec, 53) bits. order > 0 fixes the Gauss–Hermite order. */
+static void kernel_scaled(mat_mp_t *blk, kernel_nngp_info_t info, const mat_d_t X0, deq_act act,
+                          long k, double dec, long prec, long order)
+{
+    long d = X0->rows, n = X0->cols, p = prec > 53 ? prec : 53;
+    kernel_nngp_opts o;
+    kernel_nngp_opts_default(&o);
+    o.order = order;
+    kernel_ntk_info_t ni;
+    for (int b = 0; b < KB_COUNT; b++)
+        mat_init_mp(blk[b], n, n, p);
+    unsigned all = DEQ_TRAIN_A | DEQ_TRAIN_U | DEQ_TRAIN_V;
+    if (prec == 53) {
+        mat_d_t X, GX, S, Sd, L, B[KB_COUNT];
+        mat_init_d(X, d, n, 53), mat_init_d(GX, n, n, 53), mat_init_d(S, n, n, 53);
+        mat_init_d(Sd, n, n, 53), mat_init_d(L, n, n, 53);
+        for (int b = 0; b < KB_COUNT; b++)
+            mat_init_d(B[b], n, n, 53);
+        scaled_d(X, X0, k, dec);
+        double one = 1, zero = 0, g = KGAMMA;
+        mat_gemm_d(GX, &one, MAT_TRANS, X, MAT_NOTRANS, X, &zero, 53);
+        kernel_nngp_solve_d(S, Sd, L, info, GX, &g, &one, act, &o, 53);
+        cr_assert(info->outcome == KERNEL_CONVERGED, "double, X·2^%ld·%g: %s", k, dec,
+                  kernel_outcome_name(info->outcome));
+        kernel_ntk_blocks_d(B[KB_H], NULL, B[KB_HA], B[KB_HU], B[KB_HV], ni, S, Sd, GX, &g, &one,
+                            &one, all, 53);
+        cr_assert(ni->outcome == KERNEL_CONVERGED);
+        mat_set_d(B[KB_SIGMA], S);
+        for (int b = 0; b < KB_COUNT; b++)
+            mat_set_mat_d_mp(blk[b], B[b]), mat_clear_d(B[b]);
+        mat_clear_d(X), mat_clear_d(GX), mat_clear_d(S), mat_clear_d(Sd), mat_clear_d(L);
+        return;
+    }
+    mat_mp_t X, GX, Sd, L;
+    mat_init_mp(X, d, n, prec), mat_init_mp(GX, n, n, prec), mat_init_mp(Sd, n, n, prec);
+    mat_init_mp(L, n, n, prec);
+    scaled_mp(X, X0, k, dec);
+    mpfr_t one, zero, g;
+    mpfr_inits2(prec, one, zero, g, (mpfr_ptr)0);
+    mpfr_set_ui(one, 1, MPFR_RNDN), mpfr_set_zero(zero, 1), mpfr_set_d(g, KGAMMA, MPFR_RNDN);
+    mat_gemm_mp(GX, one, MAT_TRANS, X, MAT_NOTRANS, X, zero, prec);
+    kernel_nngp_solve_mp(blk[KB_SIGMA], Sd, L, info, GX, g, one, act, &o, prec);
+    cr_assert(info->outcome == KERNEL_CONVERGED, "%ld bits, X·2^%ld·%g: %s", prec, k, dec,
+              kernel_outcome_name(info->outcome));
+    kernel_ntk_blocks_mp(blk[KB_H], NULL, blk[KB_HA], blk[KB_HU], blk[KB_HV], ni, blk[KB_SIGMA],
+                         Sd, GX, g, one, one, all, prec);
+    cr_assert(ni->outcome == KERNEL_CONVERGED);
+    mpfr_clears(one, zero, g, (mpfr_ptr)0);
+    mat_clear_mp(X), mat_clear_mp(GX), mat_clear_mp(Sd), mat_clear_mp(L);
+}
+
+static void blocks_clear(mat_mp_t *blk)
+{
+    for (int b = 0; b < KB_COUNT; b++)
+        mat_clear_mp(blk[b]);
+}
+
+/* log2 of max|M − 2^e·R| / max|2^e·R| (−inf when 0), at rp bits; with
+ * dec > 0 the factor is also multiplied by dec² (rounded to rp bits). A
+ * logarithm: at 4096 bits the ratios are far below double's range. */
+static double rel_dist(const mat_mp_t M, const mat_mp_t R, long e, double dec, long rp)
+{
+    mpfr_t t, c, dmax, big;
+    mpfr_inits2(rp, t, c, dmax, big, (mpfr_ptr)0);
+    mpfr_set_zero(dmax, 1), mpfr_set_zero(big, 1);
+    mpfr_set_d(c, dec > 0 ? dec : 1.0, MPFR_RNDN);
+    mpfr_sqr(c, c, MPFR_RNDN);
+    for (long q = 0; q < M->rows * M->cols; q++) {
+        mpfr_mul_2si(t, R->e + q, e, MPFR_RNDN);
+        mpfr_mul(t, t, c, MPFR_RNDN);
+        if (mpfr_cmpabs(t, big) > 0)
+            mpfr_abs(big, t, MPFR_RNDN);
+        mpfr_sub(t, M->e + q, t, MPFR_RNDN);
+        if (!mpfr_number_p(t) || mpfr_cmpabs(t, dmax) > 0)
+            mpfr_abs(dmax, t, MPFR_RNDN);
+    }
+    mpfr_div(t, dmax, big, MPFR_RNDN);
+    if (mpfr_zero_p(dmax))
+        mpfr_set_zero(t, 1); /* equal, also when both are 0 (tanh's Ṡ at huge q) */
+    double r;
+    if (!mpfr_number_p(t))
+        r = INFINITY;
+    else if (mpfr_zero_p(t))
+        r = -INFINITY;
+    else {
+        long ex;
+        double man = mpfr_get_d_2exp(&ex, t, MPFR_RNDN);
+        r = (double)ex + log2(man);
+    }
+    mpfr_clears(t, c, dmax, big, (mpfr_ptr)0);
+    return r;
+}
+
+static const char *block_name[KB_COUNT] = {"Sigma", "H^A", "H^U", "H^v", "H"};
+static const long kprecs[] = {53, 256, 1024, 4096};
+static const long kks[] = {-997, -565, -400, 0, 400, 531, 996};
+static const double kdecs[] = {1e-300, 1e-170, 1e+160, 1e+300};
+
+/* Double holds the kernel (~s²·|X|²) only for moderate s. */
+static int double_holds(long k) { return k >= -480 && k <= 480; }
+
+Test(scale, relu_kernel_blocks_scale_as_s_squared, .timeout = 900)
+{
+    mat_d_t X;
+    mat_init_d(X, 4, 3, 53);
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 101);
+    test_fill_gaussian(X, rng);
+    deq_rng_clear(rng);
+    for (size_t pi = 0; pi < 4; pi++) {
+        long prec = kprecs[pi], rp = 2 * (prec > 64 ? prec : 64);
+        mat_mp_t ref[KB_COUNT], same[KB_COUNT];
+        kernel_nngp_info_t info;
+        kernel_scaled(ref, info, X, DEQ_ACT_RELU, 0, 0, rp, 0);
+        kernel_scaled(same, info, X, DEQ_ACT_RELU, 0, 0, prec, 0);
+        /* log2 of the tolerance: 2^14 ulps (Ḟ's condition near |c| = 1 enters P) */
+        double tol = -(double)prec + 14;
+        for (size_t ki = 0; ki < sizeof kks / sizeof *kks; ki++) {
+            long k = kks[ki];
+            if (prec == 53 && !double_holds(k))
+                continue;
+            mat_mp_t blk[KB_COUNT];
+            kernel_scaled(blk, info, X, DEQ_ACT_RELU, k, 0, prec, 0);
+            cr_expect(num_xreal_is_finite(info->err_est_x) && info->err_est_x.man > 0,
+                      "%ld bits, 2^%ld: error estimate not positive", prec, k);
+            for (int b = 0; b < KB_COUNT; b++) {
+                double r = rel_dist(blk[b], ref[b], 2 * k, 0, rp);
+                cr_expect(r <= tol, "relu %s, %ld bits, X·2^%ld: relative error 2^%g > 2^%g",
+                          block_name[b], prec, k, r, tol);
+                /* MPFR: every operation scales exactly, so the scaled kernel is
+                 * the unscaled one times s², bit for bit */
+                if (prec > 53)
+                    cr_expect(rel_dist(blk[b], same[b], 2 * k, 0, rp) == -INFINITY,
+                              "relu %s, %ld bits, X·2^%ld: not exactly s² times X's", block_name[b],
+                              prec, k);
+            }
+            blocks_clear(blk);
+        }
+        for (size_t di = 0; di < 4 && prec > 53; di++) {
+            double dec = kdecs[di];
+            mat_mp_t blk[KB_COUNT], lad[KB_COUNT];
+            kernel_scaled(blk, info, X, DEQ_ACT_RELU, 0, dec, prec, 0);
+            kernel_scaled(lad, info, X, DEQ_ACT_RELU, 0, dec, rp, 0);
+            for (int b = 0; b < KB_COUNT; b++) {
+                double r = rel_dist(blk[b], lad[b], 0, 0, rp);
+                cr_expect(r <= tol, "relu %s, %ld bits, X·%g: ladder distance 2^%g > 2^%g",
+                          block_name[b], prec, dec, r, tol);
+                /* homogeneity up to the data's rounding to double (2^-53) */
+                double h = rel_dist(blk[b], ref[b], 0, dec, rp);
+                cr_expect(h <= -40, "relu %s, %ld bits, X·%g: off s²·K(X) by 2^%g",
+                          block_name[b], prec, dec, h);
+            }
+            blocks_clear(blk), blocks_clear(lad);
+        }
+        blocks_clear(ref), blocks_clear(same);
+    }
+    mat_clear_d(X);
+}
+
+Test(scale, tanh_kernel_precision_ladder_at_every_scale, .timeout = 900)
+{
+    mat_d_t X;
+    mat_init_d(X, 4, 3, 53);
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 202);
+    test_fill_gaussian(X, rng);
+    deq_rng_clear(rng);
+    const long order = 40;
+    for (size_t pi = 0; pi < 4; pi++) {
+        long prec = kprecs[pi], rp = 2 * (prec > 64 ? prec : 64);
+        double tol = -(double)prec + 16; /* log2 */
+        for (size_t ci = 0; ci < sizeof kks / sizeof *kks + 4; ci++) {
+            long k = ci < sizeof kks / sizeof *kks ? kks[ci] : 0;
+            double dec = ci < sizeof kks / sizeof *kks ? 0 : kdecs[ci - sizeof kks / sizeof *kks];
+            if (prec == 53 && (dec > 0 || !double_holds(k)))
+                continue;
+            mat_mp_t blk[KB_COUNT], lad[KB_COUNT];
+            kernel_nngp_info_t info, info2;
+            kernel_scaled(blk, info, X, DEQ_ACT_TANH, k, dec, prec, order);
+            kernel_scaled(lad, info2, X, DEQ_ACT_TANH, k, dec, rp, order);
+            for (int b = 0; b < KB_COUNT; b++) {
+                double r = rel_dist(blk[b], lad[b], 0, 0, rp);
+                cr_expect(r <= tol, "tanh %s, %ld bits, X·2^%ld·%g: ladder distance 2^%g > 2^%g",
+                          block_name[b], prec, k, dec > 0 ? dec : 1.0, r, tol);
+            }
+            blocks_clear(blk), blocks_clear(lad);
+        }
+    }
+    mat_clear_d(X);
+}
+
+/* λ_min of a symmetric MPFR matrix by Jacobi at rp bits. */
+static void lambda_ref(mpfr_t lmin, mpfr_t lmax, const mat_mp_t H, long rp)
+{
+    long n = H->rows;
+    mat_mp_t ev;
+    mat_init_mp(ev, n, 1, rp);
+    num_symeig_info_t si;
+    num_symeig_jacobi_mp(ev, NULL, si, H, rp);
+    cr_assert(si->converged, "reference Jacobi did not converge");
+    mpfr_set(lmin, ev->e, MPFR_RNDN);
+    mpfr_set(lmax, ev->e + n - 1, MPFR_RNDN);
+    mat_clear_mp(ev);
+}
+
+/* d·2^e at 64 bits. */
+static void scaled_value(mpfr_t v, double d, long e)
+{
+    mpfr_set_d(v, d, MPFR_RNDN);
+    mpfr_mul_2si(v, v, e, MPFR_RNDN);
+}
+
+Test(scale, kernel_lambda_min_certificate_below_the_reference, .timeout = 900)
+{
+    mat_d_t X;
+    mat_init_d(X, 4, 3, 53);
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 303);
+    test_fill_gaussian(X, rng);
+    deq_rng_clear(rng);
+    for (size_t pi = 0; pi < 4; pi++) {
+        long prec = kprecs[pi], rp = 2 * (prec > 64 ? prec : 64);
+        for (size_t ci = 0; ci < sizeof kks / sizeof *kks + 4; ci++) {
+            long k = ci < sizeof kks / sizeof *kks ? kks[ci] : 0;
+            double dec = ci < sizeof kks / sizeof *kks ? 0 : kdecs[ci - sizeof kks / sizeof *kks];
+            if (prec == 53 && (dec > 0 || !double_holds(k)))
+                continue;
+            mat_mp_t blk[KB_COUNT], ref[KB_COUNT];
+            kernel_nngp_info_t info;
+            kernel_scaled(blk, info, X, DEQ_ACT_RELU, k, dec, prec, 0);
+            kernel_scaled(ref, info, X, DEQ_ACT_RELU, k, dec, rp, 0);
+            num_eig_bounds_t eb;
+            if (prec == 53) {
+                mat_d_t H;
+                mat_init_d(H, 3, 3, 53);
+                mat_get_mat_d_mp(H, blk[KB_H]);
+                num_eig_bounds_d(eb, H, 0, 53);
+                mat_clear_d(H);
+            } else {
+                num_eig_bounds_mp(eb, blk[KB_H], 64, prec);
+            }
+            mpfr_t lmin, lmax, v;
+            mpfr_inits2(rp, lmin, lmax, v, (mpfr_ptr)0);
+            lambda_ref(lmin, lmax, ref[KB_H], rp);
+            cr_assert(eb->lower_certified && eb->upper_certified,
+                      "%ld bits, X·2^%ld·%g: no certificate", prec, k, dec > 0 ? dec : 1.0);
+            scaled_value(v, eb->lower_s, eb->exp2);
+            cr_expect(mpfr_cmp(v, lmin) <= 0, "%ld bits, X·2^%ld·%g: certified lower bound above "
+                      "the reference lambda_min", prec, k, dec > 0 ? dec : 1.0);
+            /* and tight: positive definiteness is certified */
+            mpfr_mul_d(lmin, lmin, 1 - 1e-9, MPFR_RNDN);
+            cr_expect(eb->lower_s > 0 && mpfr_cmp(v, lmin) >= 0,
+                      "%ld bits, X·2^%ld·%g: lower bound %g·2^%ld not tight", prec, k,
+                      dec > 0 ? dec : 1.0, eb->lower_s, eb->exp2);
+            scaled_value(v, eb->upper_s, eb->exp2);
+            cr_expect(mpfr_cmp(v, lmax) >= 0, "%ld bits, X·2^%ld·%g: certified upper bound below "
+                      "the reference lambda_max", prec, k, dec > 0 ? dec : 1.0);
+            mpfr_clears(lmin, lmax, v, (mpfr_ptr)0);
+            blocks_clear(blk), blocks_clear(ref);
+        }
+    }
+    mat_clear_d(X);
+}
+
+/* ---- norm and eigenvalue bounds at extreme scales ---- */
+
+Test(scale, norm_bound_covers_the_norm_at_2_pow_pm1000, .timeout = 300)
+{
+    mat_d_t A;
+    mat_init_d(A, 5, 4, 53);
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 404);
+    test_fill_gaussian(A, rng);
+    deq_rng_clear(rng);
+    for (long q = 0; q < 20; q++) /* keep every entry >= 2^-20: 2^-1000·a stays normal */
+        if (fabs(A->e[q]) < 0x1p-20)
+            A->e[q] = 0.5;
+    /* ‖A‖₂² = λ_max(AᵀA) by Jacobi at 512 bits */
+    mat_mp_t Am, AtA, ev;
+    mat_init_mp(Am, 5, 4, 512), mat_init_mp(AtA, 4, 4, 512), mat_init_mp(ev, 4, 1, 512);
+    mat_set_mat_d_mp(Am, A);
+    mpfr_t one, zero, nrm, v;
+    mpfr_inits2(512, one, zero, nrm, v, (mpfr_ptr)0);
+    mpfr_set_ui(one, 1, MPFR_RNDN), mpfr_set_zero(zero, 1);
+    mat_gemm_mp(AtA, one, MAT_TRANS, Am, MAT_NOTRANS, Am, zero, 512);
+    num_symeig_info_t si;
+    num_symeig_jacobi_mp(ev, NULL, si, AtA, 512);
+    mpfr_sqrt(nrm, ev->e + 3, MPFR_RNDN);
+    const long ks[] = {-1000, 0, 1000};
+    const long ps[] = {53, 256, 4096};
+    for (int pi = 0; pi < 3; pi++)
+        for (int ki = 0; ki < 3; ki++) {
+            long k = ks[ki], prec = ps[pi];
+            num_norm2_t out;
+            if (prec == 53) {
+                mat_d_t S;
+                mat_init_d(S, 5, 4, 53);
+                scaled_d(S, A, k, 0);
+                num_norm2_upper_d(out, S, 53);
+                mat_clear_d(S);
+            } else {
+                mat_mp_t S;
+                mat_init_mp(S, 5, 4, prec);
+                scaled_mp(S, A, k, 0);
+                num_norm2_upper_mp(out, S, prec);
+                mat_clear_mp(S);
+            }
+            mpfr_mul_2si(v, nrm, k, MPFR_RNDN);
+            cr_expect(isfinite(out->upper) && mpfr_cmp_d(v, out->upper) <= 0,
+                      "%ld bits, A·2^%ld: upper %g below the norm", prec, k, out->upper);
+            mpfr_mul_d(v, v, 1 + 1e-6, MPFR_RNDN);
+            cr_expect(mpfr_cmp_d(v, out->upper) >= 0, "%ld bits, A·2^%ld: upper %g not tight",
+                      prec, k, out->upper);
+        }
+    mpfr_clears(one, zero, nrm, v, (mpfr_ptr)0);
+    mat_clear_mp(Am), mat_clear_mp(AtA), mat_clear_mp(ev);
+    mat_clear_d(A);
+}
+
+Test(scale, eig_bounds_certified_at_extreme_scales, .timeout = 300)
+{
+    /* H = BBᵀ + I/4, 4×4: λ_min >= 1/4 */
+    mat_d_t B, H;
+    mat_init_d(B, 4, 4, 53), mat_init_d(H, 4, 4, 53);
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 505);
+    test_fill_gaussian(B, rng);
+    deq_rng_clear(rng);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            double s = i == j ? 0.25 : 0;
+            for (int l = 0; l < 4; l++)
+                s += B->e[i + 4 * l] * B->e[j + 4 * l];
+            H->e[i + 4 * j] = s;
+        }
+    for (int i = 0; i < 4; i++) /* symmetric exactly */
+        for (int j = 0; j < i; j++)
+            H->e[j + 4 * i] = H->e[i + 4 * j];
+    mat_mp_t Hm;
+    mat_init_mp(Hm, 4, 4, 512);
+    mat_set_mat_d_mp(Hm, H);
+    mpfr_t lmin, lmax, v;
+    mpfr_inits2(512, lmin, lmax, v, (mpfr_ptr)0);
+    lambda_ref(lmin, lmax, Hm, 512);
+    const long ks[] = {-1000, -300, 0, 300, 1000, 5000, -5000};
+    const long ps[] = {53, 24, 256, 1024, 4096};
+    for (int pi = 0; pi < 5; pi++)
+        for (int ki = 0; ki < 7; ki++) {
+            long k = ks[ki], prec = ps[pi];
+            if (prec == 53 && (k > 1000 || k < -1000))
+                continue;
+            num_eig_bounds_t eb;
+            if (prec == 53) {
+                mat_d_t S;
+                mat_init_d(S, 4, 4, 53);
+                int exact = 1;
+                for (int q = 0; q < 16; q++) {
+                    S->e[q] = ldexp(H->e[q], (int)k);
+                    exact &= ldexp(S->e[q], (int)-k) == H->e[q];
+                }
+                if (!exact) { /* an entry would be subnormal: not this test's subject */
+                    mat_clear_d(S);
+                    continue;
+                }
+                num_eig_bounds_d(eb, S, 0, 53);
+                mat_clear_d(S);
+            } else {
+                mat_mp_t S;
+                mat_init_mp(S, 4, 4, prec);
+                for (int q = 0; q < 16; q++) {
+                    mpfr_set_prec(S->e + q, 53); /* exact copy of the double entries */
+                    mpfr_set_d(S->e + q, H->e[q], MPFR_RNDN);
+                    mpfr_mul_2si(S->e + q, S->e + q, k, MPFR_RNDN);
+                }
+                num_eig_bounds_mp(eb, S, 64, prec);
+                mat_clear_mp(S);
+            }
+            cr_assert(eb->lower_certified && eb->upper_certified, "%ld bits, H·2^%ld: not certified",
+                      prec, k);
+            scaled_value(v, eb->lower_s, eb->exp2);
+            mpfr_mul_2si(v, v, -k, MPFR_RNDN);
+            cr_expect(mpfr_cmp(v, lmin) <= 0, "%ld bits, H·2^%ld: lower bound above lambda_min",
+                      prec, k);
+            mpfr_div(v, v, lmin, MPFR_RNDN);
+            cr_expect(mpfr_cmp_d(v, prec < 53 ? 0.99 : 1 - 1e-9) >= 0,
+                      "%ld bits, H·2^%ld: lower bound not tight (ratio %g)", prec, k,
+                      mpfr_get_d(v, MPFR_RNDN));
+            scaled_value(v, eb->upper_s, eb->exp2);
+            mpfr_mul_2si(v, v, -k, MPFR_RNDN);
+            cr_expect(mpfr_cmp(v, lmax) >= 0, "%ld bits, H·2^%ld: upper bound below lambda_max",
+                      prec, k);
+            /* the unscaled doubles stay bounds (rounded outward: 0, ±DBL_MAX or
+             * ±inf beyond double's range) */
+            mpfr_mul_2si(v, lmin, k, MPFR_RNDN);
+            cr_expect(mpfr_cmp_d(v, eb->lower) >= 0, "%ld bits, H·2^%ld: lower %g above lambda_min",
+                      prec, k, eb->lower);
+            mpfr_mul_2si(v, lmax, k, MPFR_RNDN);
+            cr_expect(mpfr_cmp_d(v, eb->upper) <= 0, "%ld bits, H·2^%ld: upper %g below lambda_max",
+                      prec, k, eb->upper);
+        }
+    mpfr_clears(lmin, lmax, v, (mpfr_ptr)0);
+    mat_clear_mp(Hm);
+    mat_clear_d(B), mat_clear_d(H);
+}
+
+/* ---- deqcheck kernel on tiny and huge inputs ---- */
+
+Test(scale, cli_kernel_tiny_and_huge_inputs, .timeout = 300)
+{
+    mat_d_t X;
+    mat_init_d(X, 4, 3, 53);
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 606);
+    test_fill_gaussian(X, rng);
+    deq_rng_clear(rng);
+    const char *dir = test_tmpdir();
+    const double scales[] = {1e-170, 1e+160, 1e-100, 1e+100};
+    const char *xs[] = {"KXs.txt", "KXl.txt", "KXms.txt", "KXml.txt"};
+    for (int q = 0; q < 4; q++)
+        write_mat(dir, xs[q], X, scales[q]);
+    const char *kinds[] = {"nngp", "ntk"};
+    char x[512], out[512];
+    for (int q = 0; q < 4; q++)
+        for (int kd = 0; kd < 2; kd++)
+            for (int b = 0; b < 2; b++) { /* b = 0: MPFR at 256 bits (default), 1: double */
+                snprintf(x, sizeof x, "%s/%s", dir, xs[q]);
+                snprintf(out, sizeof out, "%s/K%d%d%d.txt", dir, q, kd, b);
+                remove(out);
+                int rc = test_run_cli("kernel", "--X", x, "--gamma", "0.5", "--activation", "relu",
+                                      "--kind", kinds[kd], "--backend", b ? "double" : "mpfr",
+                                      "--out", out, NULL);
+                if (b == 1 && q < 2) {
+                    /* the kernel (~1e-340, 1e+320) is outside double's range:
+                     * refused, nothing written */
+                    cr_expect(rc == 1 && strstr(test_cli_err, "use --backend mpfr") != NULL,
+                              "double, X·%g: exit %d\n%s", scales[q], rc, test_cli_err);
+                    FILE *f = fopen(out, "r");
+                    cr_expect(f == NULL, "double, X·%g: a result was written", scales[q]);
+                    if (f)
+                        fclose(f);
+                    continue;
+                }
+                cr_assert(rc == 0, "%s, %s, X·%g: exit %d\n%s", kinds[kd], b ? "double" : "mpfr",
+                          scales[q], rc, test_cli_err);
+                cr_expect(strstr(test_cli_err, "positive definite: CERTIFIED") != NULL,
+                          "%s, X·%g: not certified\n%s", kinds[kd], scales[q], test_cli_err);
+                /* reference: the same decimal file read and solved at 512 bits */
+                deq_error_t err;
+                deq_error_init(err);
+                mat_mp_t Xr, GX, S, Sd, L, H, R;
+                cr_assert(textmat_read_mp(Xr, x, 512, err) == DEQ_OK);
+                cr_assert(textmat_read_mp(R, out, 512, err) == DEQ_OK, "cannot read %s", out);
+                mat_init_mp(GX, 3, 3, 512), mat_init_mp(S, 3, 3, 512), mat_init_mp(Sd, 3, 3, 512);
+                mat_init_mp(L, 3, 3, 512), mat_init_mp(H, 3, 3, 512);
+                mpfr_t one, zero, g;
+                mpfr_inits2(512, one, zero, g, (mpfr_ptr)0);
+                mpfr_set_ui(one, 1, MPFR_RNDN), mpfr_set_zero(zero, 1);
+                mpfr_set_d(g, 0.5, MPFR_RNDN);
+                mat_gemm_mp(GX, one, MAT_TRANS, Xr, MAT_NOTRANS, Xr, zero, 512);
+                kernel_nngp_opts o;
+                kernel_nngp_opts_default(&o);
+                kernel_nngp_info_t info;
+                kernel_nngp_solve_mp(S, Sd, L, info, GX, g, one, DEQ_ACT_RELU, &o, 512);
+                cr_assert(info->outcome == KERNEL_CONVERGED);
+                if (kd == 1) {
+                    kernel_ntk_info_t ni;
+                    kernel_ntk_blocks_mp(H, NULL, NULL, NULL, NULL, ni, S, Sd, GX, g, one, one,
+                                         DEQ_TRAIN_A | DEQ_TRAIN_U | DEQ_TRAIN_V, 512);
+                    cr_assert(ni->outcome == KERNEL_CONVERGED);
+                } else {
+                    mat_set_mp(H, S);
+                }
+                double r = rel_dist(R, H, 0, 0, 512);
+                cr_expect(r <= (b ? -43 : -230), "%s, %s, X·%g: written matrix off by 2^%g",
+                          kinds[kd], b ? "double" : "mpfr", scales[q], r);
+                mpfr_clears(one, zero, g, (mpfr_ptr)0);
+                mat_clear_mp(Xr), mat_clear_mp(GX), mat_clear_mp(S), mat_clear_mp(Sd);
+                mat_clear_mp(L), mat_clear_mp(H), mat_clear_mp(R);
+            }
+    mat_clear_d(X);
 }

@@ -83,10 +83,12 @@ int cli_kernel_run_mp(const cli_kernel_args *a);
 /* The requested n×n matrix for the inputs in a->X read at prec, into *R
  * (initialized by the callee on success), and in *quad_err an estimate of the
  * largest entrywise error due to the dual activation's quadrature (0 for the
- * closed forms; see quad_error_bound). Returns 0, 2 on bad input (message
- * printed), or 1 when the fixed point or the NTK failed (message printed). */
-int cli_kernel_compute_d(mat_d_t R, double *quad_err, const cli_kernel_args *a, int verbose);
-int cli_kernel_compute_mp(mat_mp_t R, double *quad_err, const cli_kernel_args *a, int verbose,
+ * closed forms; see quad_error_bound; a long exponent: the kernel scales with
+ * the data). Returns 0, 2 on bad input (message printed), or 1 when the fixed
+ * point or the NTK failed, or (double) X^T X leaves double's normal range
+ * (message printed). */
+int cli_kernel_compute_d(mat_d_t R, num_xreal *quad_err, const cli_kernel_args *a, int verbose);
+int cli_kernel_compute_mp(mat_mp_t R, num_xreal *quad_err, const cli_kernel_args *a, int verbose,
                           long prec);
 
 /* What `deqcheck train` was asked to do, validated. */

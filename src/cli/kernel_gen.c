@@ -9,15 +9,51 @@
 #include "num/bound.h"
 #include "num/eig_bound.h"
 
+#include <float.h>
+#include <stdio.h>
+
+#ifndef DEQ_CLI_KERNEL_FMT
+#define DEQ_CLI_KERNEL_FMT
+/* x printed as %.3e would print the double, also beyond double's range. */
+static void fmt_xreal(char *buf, size_t cap, num_xreal x)
+{
+    if (!isfinite(x.man) || x.man == 0 || (x.exp > -1020 && x.exp < 1020)) {
+        snprintf(buf, cap, "%.3e", num_xreal_get_d(x));
+        return;
+    }
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    num_xreal_get_mpfr(t, x);
+    mpfr_snprintf(buf, cap, "%.3Re", t);
+    mpfr_clear(t);
+}
+
+/* d·2^e printed as %.17g would print it (exactly: the value is the double d
+ * scaled by a power of two). */
+static void fmt_scaled(char *buf, size_t cap, double d, long e)
+{
+    if (e == 0 || !isfinite(d) || d == 0) {
+        snprintf(buf, cap, "%.17g", d);
+        return;
+    }
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    mpfr_set_d(t, d, MPFR_RNDN);
+    mpfr_mul_2si(t, t, e, MPFR_RNDN);
+    mpfr_snprintf(buf, cap, "%.17Rg", t);
+    mpfr_clear(t);
+}
+#endif
+
 /* MPFR refines eigenvalue estimates with Jacobi up to this size; beyond it the
  * estimate is GSL's in double (the certificate is at full precision anyway). */
 #define KERNEL_CLI_JACOBI_MAX 128
 
 #ifdef DEQ_MPFR
-int cli_kernel_compute_mp(mat_t R, double *quad_err, const cli_kernel_args *a, int verbose,
+int cli_kernel_compute_mp(mat_t R, num_xreal *quad_err, const cli_kernel_args *a, int verbose,
                           long prec)
 #else
-int cli_kernel_compute_d(mat_t R, double *quad_err, const cli_kernel_args *a, int verbose)
+int cli_kernel_compute_d(mat_t R, num_xreal *quad_err, const cli_kernel_args *a, int verbose)
 #endif
 {
 #ifndef DEQ_MPFR
@@ -50,6 +86,26 @@ int cli_kernel_compute_d(mat_t R, double *quad_err, const cli_kernel_args *a, in
         G(mat_init)(Lambda, n, n, prec), G(mat_init)(R, n, n, prec);
     G(mat_gemm)(GX, one, MAT_TRANS, X, MAT_NOTRANS, X, zero, prec);
     int rc = CLI_EXIT_OK;
+#ifndef DEQ_MPFR
+    /* The kernel scales with X^T X (exactly as s² for relu): in double it is
+     * representable only while X^T X is. A nonzero column whose squared norm
+     * left double's normal range would give zeros (or Inf) silently. */
+    for (long i = 0; i < n; i++) {
+        double gii = mat_entry(GX, i, i)[0];
+        int nonzero = 0;
+        for (long r = 0; r < X->rows; r++)
+            nonzero |= mat_entry(X, r, i)[0] != 0.0;
+        if (nonzero && !(gii >= DBL_MIN && gii <= DBL_MAX)) {
+            fprintf(stderr, "deqcheck kernel: x_%ld^T x_%ld = %g is outside double's normal "
+                            "range, and so is the kernel, which scales with it; use --backend "
+                            "mpfr; no result written\n", i + 1, i + 1, gii);
+            G(mat_clear)(X), G(mat_clear)(GX), G(mat_clear)(Sigma), G(mat_clear)(Sdot),
+                G(mat_clear)(Lambda), G(mat_clear)(R);
+            re_clear(gamma), re_clear(su), re_clear(sv), re_clear(one), re_clear(zero);
+            return CLI_EXIT_FAIL;
+        }
+    }
+#endif
     kernel_nngp_opts o;
     kernel_nngp_opts_default(&o);
     kernel_nngp_info_t info;
@@ -59,14 +115,20 @@ int cli_kernel_compute_d(mat_t R, double *quad_err, const cli_kernel_args *a, in
      * combine Σ and Ṡ terms with weights up to 1 + γ² (σ_v = σ_u = 1 scale):
      * a documented estimate, not a bound. */
     double g2 = re_get_d(gamma) * re_get_d(gamma);
-    *quad_err = isfinite(info->dual_err) && info->contractive
-                    ? info->dual_err / (1 - info->rho_off) * (a->trained ? 1 + g2 : 1)
-                    : (info->dual_err > 0 ? INFINITY : 0);
-    if (verbose)
-        fprintf(stderr, "nngp fixed point (K): %s after %ld + %ld iterations; residual %.3e "
-                        "(relative %.3e); contraction gamma*L = %.4g; error estimate %.3e\n",
+    num_xreal de = info->dual_err_x;
+    *quad_err = num_xreal_is_finite(de) && info->contractive
+                    ? num_xreal_mul_d(num_xreal_div(de, num_xreal_from_d(1 - info->rho_off)),
+                                      a->trained ? 1 + g2 : 1)
+                    : num_xreal_from_d(de.man > 0 ? INFINITY : 0);
+    if (verbose) {
+        char rb[64], eb[64];
+        fmt_xreal(rb, sizeof rb, info->resid_x);
+        fmt_xreal(eb, sizeof eb, info->err_est_x);
+        fprintf(stderr, "nngp fixed point (K): %s after %ld + %ld iterations; residual %s "
+                        "(relative %.3e); contraction gamma*L = %.4g; error estimate %s\n",
                 kernel_outcome_name(info->outcome), info->iterations_diag, info->iterations_off,
-                info->resid, info->resid_rel, info->rho_diag, info->err_est);
+                rb, info->resid_rel, info->rho_diag, eb);
+    }
     if (info->outcome != KERNEL_CONVERGED) {
         fprintf(stderr, "deqcheck kernel: the NNGP fixed point did not converge at %ld bits (%s): "
                         "%s; no result written\n", prec, kernel_outcome_name(info->outcome),
@@ -92,8 +154,9 @@ int cli_kernel_compute_d(mat_t R, double *quad_err, const cli_kernel_args *a, in
     return rc;
 }
 
-/* Upper estimate of ‖R − Rref‖₂ by the Frobenius norm, at Rref's precision. */
-static double ladder_distance(const mat_t R, const mat_mp_t Rref)
+/* Upper estimate of ‖R − Rref‖₂ by the Frobenius norm, at Rref's precision
+ * (MPFR's exponent range: no under- or overflow), with a long exponent. */
+static num_xreal ladder_distance(const mat_t R, const mat_mp_t Rref)
 {
     mpfr_t d, acc;
     mpfr_inits2((mpfr_prec_t)Rref->prec, d, acc, (mpfr_ptr)0);
@@ -107,7 +170,7 @@ static double ladder_distance(const mat_t R, const mat_mp_t Rref)
         mpfr_fma(acc, d, d, acc, MPFR_RNDN);
     }
     mpfr_sqrt(acc, acc, MPFR_RNDU);
-    double r = mpfr_get_d(acc, MPFR_RNDU);
+    num_xreal r = num_xreal_from_mpfr(acc, MPFR_RNDU);
     mpfr_clears(d, acc, (mpfr_ptr)0);
     return r;
 }
@@ -116,7 +179,7 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
 {
     long prec = a->prec;
     mat_t R;
-    double quad_err, quad_err_ref;
+    num_xreal quad_err, quad_err_ref;
 #ifdef DEQ_MPFR
     int rc = cli_kernel_compute_mp(R, &quad_err, a, 1, prec);
 #else
@@ -138,29 +201,51 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
         G(mat_clear)(R);
         return rc;
     }
-    double eps = bound_add_up(2 * ladder_distance(R, Rref), bound_mul_up((double)R->rows, quad_err));
+    num_xreal lad = ladder_distance(R, Rref), eps;
+    double lad_d = num_xreal_get_d(lad), q_d = num_xreal_get_d(quad_err);
+    if ((lad.man == 0 || (lad_d >= 0x1p-900 && lad_d <= 0x1p900))
+        && (quad_err.man == 0 || isinf(quad_err.man) || (q_d >= 0x1p-900 && q_d <= 0x1p900))) {
+        /* in double's range: rounded upward as doubles */
+        eps = num_xreal_from_d(bound_add_up(2 * lad_d, bound_mul_up((double)R->rows, q_d)));
+    } else {
+        /* beyond it: rounded to nearest with long exponents, then up by an ulp */
+        eps = num_xreal_add(num_xreal_mul_2si(lad, 1), num_xreal_mul_d(quad_err, (double)R->rows));
+        eps = num_xreal_mul_d(eps, 1.0 + 0x1p-52);
+    }
     mat_clear_mp(Rref);
+    /* The bounds are computed for 2^-exp2·R (exp2 = 0 for ordinary data):
+     * the comparison with the error estimate is made in those units, so it
+     * holds at any scale of the data. */
     num_eig_bounds_t eb;
     G(num_eig_bounds)(eb, R, KERNEL_CLI_JACOBI_MAX, prec);
-    double lower = eb->lower_certified ? bound_sub_down(eb->lower, eps) : -INFINITY;
-    fprintf(stderr, "kernel error estimate: %.3e (precision ladder against %ld bits, plus n times "
-                    "the quadrature error estimate %.3e)\n", eps, ref_prec, quad_err);
-    if (eb->lower_certified)
-        fprintf(stderr, "lambda_min: %.17g (estimate); Cholesky certificate for the matrix as "
-                        "computed: lambda_min >= %.17g\n", eb->approx_min, eb->lower);
-    else
-        fprintf(stderr, "lambda_min: %.17g (estimate); no Cholesky certificate for the matrix as "
-                        "computed (the factorization failed at every shift)\n", eb->approx_min);
+    double eps_s = num_xreal_get_d_up(num_xreal_mul_2si(eps, -eb->exp2));
+    double lower = eb->lower_certified ? bound_sub_down(eb->lower_s, eps_s) : -INFINITY;
+    char b1[64], b2[64], b3[64];
+    fmt_xreal(b1, sizeof b1, eps);
+    fmt_xreal(b2, sizeof b2, quad_err);
+    fprintf(stderr, "kernel error estimate: %s (precision ladder against %ld bits, plus n times "
+                    "the quadrature error estimate %s)\n", b1, ref_prec, b2);
+    fmt_scaled(b1, sizeof b1, eb->approx_min_s, eb->exp2);
+    if (eb->lower_certified) {
+        fmt_scaled(b2, sizeof b2, eb->lower_s, eb->exp2);
+        fprintf(stderr, "lambda_min: %s (estimate); Cholesky certificate for the matrix as "
+                        "computed: lambda_min >= %s\n", b1, b2);
+    } else
+        fprintf(stderr, "lambda_min: %s (estimate); no Cholesky certificate for the matrix as "
+                        "computed (the factorization failed at every shift)\n", b1);
     /* the one line that answers "is λ_min certified positive?" for the exact
      * kernel: the certificate minus the kernel's error */
+    fmt_scaled(b2, sizeof b2, lower, eb->exp2);
+    fmt_xreal(b3, sizeof b3, eps);
     if (lower > 0)
-        fprintf(stderr, "lambda_min of the kernel: positive definite: CERTIFIED, lambda_min >= %.6g "
-                        "(certificate minus kernel error %.3e)\n", lower, eps);
+        fprintf(stderr, "lambda_min of the kernel: positive definite: CERTIFIED, lambda_min >= %s "
+                        "(certificate minus kernel error %s)\n", b2, b3);
     else
         fprintf(stderr, "lambda_min of the kernel: positive definiteness NOT certified (lower bound "
-                        "%.6g after the kernel error %.3e is not > 0)\n", lower, eps);
-    fprintf(stderr, "lambda_max: %.17g (estimate); upper bound %.17g\n", eb->approx_max,
-            bound_add_up(eb->upper, eps));
+                        "%s after the kernel error %s is not > 0)\n", b2, b3);
+    fmt_scaled(b1, sizeof b1, eb->approx_max_s, eb->exp2);
+    fmt_scaled(b3, sizeof b3, bound_add_up(eb->upper_s, eps_s), eb->exp2);
+    fprintf(stderr, "lambda_max: %s (estimate); upper bound %s\n", b1, b3);
     deq_error_t err;
     deq_error_init(err);
     if (G(textmat_write)(a->out ? a->out : "-", R, prec, err) != DEQ_OK) {

@@ -3,6 +3,8 @@
 
 #include "deq/gram.h"
 
+#include <float.h>
+
 /* M = s² · (P ⊙ Q) entrywise, or s²·Q when P is NULL. */
 static void scaled_product(mat_t M, real_srcptr s, const mat_t P, const mat_t Q, long prec)
 {
@@ -16,6 +18,15 @@ static void scaled_product(mat_t M, real_srcptr s, const mat_t P, const mat_t Q,
         else
             re_set(M->e + k, Q->e + k);
         re_mul(M->e + k, M->e + k, s2);
+#ifndef DEQ_MPFR
+        /* double: P·Q (or s²) under- or overflowed although the product of
+         * all three may be in range: (P·s)·(Q·s), or (Q·s)·s, in that order */
+        if (!(fabs(M->e[k]) >= DBL_MIN && fabs(M->e[k]) <= DBL_MAX) && Q->e[k] != 0
+            && (!P || P->e[k] != 0) && s[0] != 0) {
+            double a = P ? P->e[k] * s[0] : s[0], b = Q->e[k] * s[0];
+            M->e[k] = a * b;
+        }
+#endif
     }
     re_clear(s2);
 }

@@ -292,6 +292,20 @@ long G(deq_linear_data_spectrum)(real_ptr lstar, real_ptr sigma_plus2, double *t
     G(mat_gemm)(Gm, one, MAT_TRANS, X, MAT_NOTRANS, X, zero, prec);
     sq_norm(fro, X);
     double t = 2.0 * bound_gamma((double)(m + n), prec) * re_get_d_abs_up(fro);
+#ifdef DEQ_MPFR
+    /* the threshold at the working precision: ‖X‖_F² and γ_{m+n} leave
+     * double's range for data near 1e±300 or above ~1070 bits, where the
+     * double t is 0 or +inf (every eigenvalue above it, or none) */
+    mpfr_t tx;
+    mpfr_init2(tx, 64);
+    bound_gamma_x(tx, (double)(m + n), prec);
+    mpfr_mul(tx, tx, fro, MPFR_RNDU);
+    mpfr_abs(tx, tx, MPFR_RNDU);
+    mpfr_mul_2si(tx, tx, 1, MPFR_RNDU);
+    int use_x = !(t >= 0x1p-900 && t <= 0x1p900) && !mpfr_zero_p(tx);
+    if (use_x)
+        t = mpfr_get_d(tx, MPFR_RNDU);
+#endif
     if (tau)
         *tau = t;
     int status;
@@ -310,7 +324,13 @@ long G(deq_linear_data_spectrum)(real_ptr lstar, real_ptr sigma_plus2, double *t
         re_set_zero(sigma_plus2);
         /* eigenvalues ascending: the null space first */
         for (long i = 0; i < n; i++) {
-            if (re_get_d(mat_entry(ev, i, 0)) > t) {
+#ifdef DEQ_MPFR
+            int above = use_x ? mpfr_cmp(mat_entry(ev, i, 0), tx) > 0
+                              : re_get_d(mat_entry(ev, i, 0)) > t;
+#else
+            int above = re_get_d(mat_entry(ev, i, 0)) > t;
+#endif
+            if (above) {
                 if (rank == 0)
                     re_set(sigma_plus2, mat_entry(ev, i, 0));
                 rank++;
@@ -324,6 +344,9 @@ long G(deq_linear_data_spectrum)(real_ptr lstar, real_ptr sigma_plus2, double *t
         re_set_d(lstar, NAN);
         re_set_d(sigma_plus2, NAN);
     }
+#ifdef DEQ_MPFR
+    mpfr_clear(tx);
+#endif
     G(mat_clear)(Gm), G(mat_clear)(ev), G(mat_clear)(V), G(mat_clear)(YV);
     re_clear(one), re_clear(zero), re_clear(fro);
     return rank;

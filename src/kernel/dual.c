@@ -22,6 +22,12 @@
 #define kre_fmma(z, a, b, c, d) ((z)[0] = fma((a)[0], (b)[0], (c)[0] * (d)[0]))
 #endif
 
+#ifdef DEQ_MPFR
+#define re_cmp_si_(x, i) mpfr_cmp_si((x), (long)(i))
+#else
+#define re_cmp_si_(x, i) (((x)[0] > (double)(i)) - ((x)[0] < (double)(i)))
+#endif
+
 typedef GS(kernel_gh_rule) rule_struct;
 typedef GS(kernel_dual_ws) dual_ws_struct;
 
@@ -280,15 +286,36 @@ void G(kernel_gh_rule_clear)(GT(kernel_gh_rule) rule)
 /* ======================================================================== */
 /* closed forms                                                              */
 
-/* c = k/√(q1q2) clamped to [−1, 1]; 0 when q1q2 = 0. t: one temporary. */
-static void correlation(real_ptr c, real_srcptr q1, real_srcptr q2, real_srcptr k, real_ptr t)
+/* s = √(q1·q2) for q1, q2 > 0 without under- or overflow: the root of the
+ * product when the product is a normal number (the route of ordinary data,
+ * one rounding fewer), else the product of the roots (each factor's root is
+ * in range whenever the result is). */
+static void root_prod(real_ptr s, real_srcptr q1, real_srcptr q2, real_ptr t)
 {
-    re_mul(t, q1, q2);
-    if (re_sgn(t) <= 0) {
+    re_mul(s, q1, q2);
+#ifdef DEQ_MPFR
+    int ok = mpfr_regular_p(s);
+#else
+    int ok = isfinite(s[0]) && s[0] >= DBL_MIN;
+#endif
+    if (ok) {
+        re_sqrt(s, s);
+    } else {
+        re_sqrt(t, q1);
+        re_sqrt(s, q2);
+        re_mul(s, s, t);
+    }
+}
+
+/* c = k/√(q1q2) clamped to [−1, 1]; 0 when q1 or q2 is 0. t, t2: temporaries. */
+static void correlation2(real_ptr c, real_srcptr q1, real_srcptr q2, real_srcptr k, real_ptr t,
+                         real_ptr t2)
+{
+    if (re_sgn(q1) <= 0 || re_sgn(q2) <= 0) {
         re_set_zero(c);
         return;
     }
-    re_sqrt(t, t);
+    root_prod(t, q1, q2, t2);
     re_div(c, k, t);
     re_set_si(t, 1);
     if (re_cmp(c, t) > 0)
@@ -309,15 +336,14 @@ static void relu_with(real_ptr F, real_ptr Fd, real_srcptr q1, real_srcptr q2, r
     }
     real_ptr s = t, c = t + 1, a = t + 2, b = t + 3, phi = t + 4, J = t + 5, term = t + 6,
              p2 = t + 7, pi = t + 8, lim = t + 9;
-    re_mul(s, q1, q2);
-    if (re_sgn(s) <= 0) { /* u ≡ 0 or w ≡ 0: σ(0) = 0, σ′(0) := 0 */
+    if (re_sgn(q1) <= 0 || re_sgn(q2) <= 0) { /* u ≡ 0 or w ≡ 0: σ(0) = 0, σ′(0) := 0 */
         if (F)
             re_set_zero(F);
         if (Fd)
             re_set_zero(Fd);
         return;
     }
-    re_sqrt(s, s);
+    root_prod(s, q1, q2, c); /* √(q1q2), or √q1·√q2 out of range: F scales like it */
     re_div(c, k, s);
     re_set_si(a, 1);
     if (re_cmp(c, a) > 0)
@@ -363,10 +389,38 @@ static void relu_with(real_ptr F, real_ptr Fd, real_srcptr q1, real_srcptr q2, r
     re_div(F, F, pi);
 }
 
+#ifndef DEQ_MPFR
+/* erf's closed form in double when q1, q2 or |k| exceeds 2^500 (where q1q2
+ * and k² overflow): both arguments of atan2 are scaled by λ = 2^-e, e the
+ * binary exponent of the largest of them, so every product is at most 4,
+ * and D·λ = √(λ(λ + 2q1λ + 2q2λ) + 4(q1λ·q2λ − (kλ)²)) (a term that
+ * underflows is below D²λ²·2^-1000). Ḟ = (4/π)/(Dλ)·λ. */
+static void erf_big_d(double *F, double *Fd, double q1, double q2, double k, double big)
+{
+    int e = ilogb(big) + 1;
+    double a = ldexp(q1, -e), b = ldexp(q2, -e), kk = ldexp(k, -e), lam = ldexp(1.0, -e);
+    double det = fma(a, b, -(kk * kk));
+    if (det < 0)
+        det = 0;
+    double D = sqrt(fma(lam, lam + 2.0 * a + 2.0 * b, 4.0 * det));
+    if (F)
+        F[0] = 2.0 * (atan2(2.0 * kk, D) / M_PI);
+    if (Fd)
+        Fd[0] = ldexp(4.0 / (D * M_PI), -e);
+}
+#endif
+
 static void erf_with(real_ptr F, real_ptr Fd, real_srcptr q1, real_srcptr q2, real_srcptr k,
                      real_struct *t)
 {
     real_ptr det = t, D = t + 1, pi = t + 2, x = t + 3;
+#ifndef DEQ_MPFR
+    double big = fmax(fmax(q1[0], q2[0]), fabs(k[0]));
+    if (big > 0x1p500 && isfinite(big)) {
+        erf_big_d(F, Fd, q1[0], q2[0], k[0], big);
+        return;
+    }
+#endif
     re_sqr(x, k);
     re_fms(det, q1, q2, x); /* q1q2 − k² */
     if (re_sgn(det) < 0)
@@ -397,6 +451,10 @@ static void sin_with(real_ptr F, real_ptr Fd, real_srcptr q1, real_srcptr q2, re
     real_ptr m = t, a = t + 1, e1 = t + 2, e2 = t + 3;
     re_add(m, q1, q2);
     re_mul_2si(m, m, -1);
+#ifndef DEQ_MPFR
+    if (isinf(m[0]) && isfinite(q1[0]) && isfinite(q2[0]))
+        m[0] = 0.5 * q1[0] + 0.5 * q2[0]; /* q1 + q2 beyond double's range */
+#endif
     re_abs(a, k);
     re_sub(e1, a, m);
     re_exp(e1, e1); /* e^{|k|−m} <= 1 */
@@ -623,7 +681,7 @@ void G(kernel_dual_hermite)(real_ptr F, real_ptr Fd, real_srcptr q1, real_srcptr
         coeffs_with(b2, q2, act, 1, rule, f, g, b.t[0], prec);
     }
     real_ptr c = b.t[8];
-    correlation(c, q1, q2, k, b.t[9]);
+    correlation2(c, q1, q2, k, b.t[9], b.t[7]);
     series_pair(F, Fd, a1, a2, b1, b2, c, prec);
     tmp_clear(&b);
     G(mat_clear)(a1);
@@ -650,7 +708,7 @@ static void quad2d_with(real_ptr F, real_ptr Fd, real_srcptr q1, real_srcptr q2,
     long N = rule->order;
     real_ptr c = t, s11 = t + 1, s21 = t + 2, s22 = t + 3, x = t + 4, acc = t + 5, accd = t + 6,
              in = t + 7, ind = t + 8;
-    correlation(c, q1, q2, k, x);
+    correlation2(c, q1, q2, k, x, s11);
     re_sqrt(s11, q1);
     re_sqrt(s21, q2);
     re_d_sub(x, 1.0, c);
@@ -798,7 +856,7 @@ void G(kernel_dual)(real_ptr F, real_ptr Fd, real_srcptr q1, real_srcptr q2, rea
         int s1 = ws_slot(ws, q1, -1, prec);
         int s2 = ws_slot(ws, q2, s1, prec);
         real_ptr c = ws->tmp + 8;
-        correlation(c, q1, q2, k, ws->tmp + 9);
+        correlation2(c, q1, q2, k, ws->tmp + 9, ws->tmp + 7);
         series_pair(F, Fd, ws->a[s1], ws->a[s2], ws->b[s1], ws->b[s2], c, prec);
         return;
     }
@@ -849,16 +907,36 @@ void G(kernel_dual_diag)(real_ptr F, real_ptr Fd, real_srcptr q, GT(kernel_dual_
         diag_with(F, Fd, q, ws->act, ws->rule, ws->f, ws->g, ws->tmp, prec);
 }
 
+/* |x| with a long exponent, its significand rounded to nearest. */
+static num_xreal abs_x(real_srcptr x)
+{
+#ifdef DEQ_MPFR
+    return num_xreal_abs_mpfr(x);
+#else
+    return num_xreal_from_d(fabs(x[0]));
+#endif
+}
+
 double G(kernel_dual_approx_err)(GT(kernel_dual_ws) ws, real_srcptr q, long prec)
 {
+    return num_xreal_get_d(G(kernel_dual_approx_err_x)(ws, q, prec));
+}
+
+num_xreal G(kernel_dual_approx_err_x)(GT(kernel_dual_ws) ws, real_srcptr q, long prec)
+{
     if (ws->method == KERNEL_DUAL_CLOSED)
-        return 0.0;
+        return num_xreal_from_d(0.0);
     if (ws->act == DEQ_ACT_RELU)
-        return INFINITY;
+        return num_xreal_from_d(INFINITY);
     long N = ws->order;
     long N2 = N - (long)ceil(2.0 * sqrt((double)N));
     if (N2 < 1)
-        return INFINITY; /* too few points to compare */
+        return num_xreal_from_d(INFINITY); /* too few points to compare */
+    /* q > N: the error model exp(−2τ√(N/q)) no longer decays, and σ′(√q x)
+     * can vanish at every node of both rules (tanh far out): the difference
+     * of the two rules says nothing, the estimate is not available */
+    if (re_cmp_si_(q, N) > 0)
+        return num_xreal_from_d(INFINITY);
     if (!ws->have_rule2) {
         G(kernel_gh_rule_init)(ws->rule2, N2, prec);
         ws->have_rule2 = 1;
@@ -868,8 +946,10 @@ double G(kernel_dual_approx_err)(GT(kernel_dual_ws) ws, real_srcptr q, long prec
     diag_with(b, bd, q, ws->act, ws->rule2, ws->f, ws->g, ws->tmp, prec);
     re_sub(a, a, b);
     re_sub(ad, ad, bd);
-    double e = fmax(fabs(re_get_d(a)), fabs(re_get_d(ad)));
-    return isnan(e) ? INFINITY : e;
+    num_xreal ea = abs_x(a), ed = abs_x(ad);
+    if (isnan(ea.man) || isnan(ed.man))
+        return num_xreal_from_d(INFINITY);
+    return num_xreal_max(ea, ed);
 }
 
 /* First-order rounding counts (u = 2^-prec; a libm call in double is taken as

@@ -131,6 +131,10 @@ void TF(kernel_dual_diag)(TR F, TR Fdot, TRC q, TT(kernel_dual_ws) ws, long prec
  * algebraically and the diagonal is exact by symmetry, so no such estimate
  * exists: +inf is returned (use the closed form). */
 double TF(kernel_dual_approx_err)(TT(kernel_dual_ws) ws, TRC q, long prec);
+/* The same with a long exponent (never rounded to 0 below double's range).
+ * Both return +inf for q > N, where the rule cannot resolve σ(√q·g) and the
+ * two rules can agree on a wrong value (tanh's Ḟ = 0 at every node). */
+num_xreal TF(kernel_dual_approx_err_x)(TT(kernel_dual_ws) ws, TRC q, long prec);
 
 /* Rounding-error factor c of one kernel_dual evaluation of F for q1, q2 ≤ qmax:
  * |F̂ − F_method| ≲ c·u·√(F(q1,q1,q1)·F(q2,q2,q2)), u = 2^-prec, where F_method

@@ -2,6 +2,7 @@
  * backends (see kernel/nngp.h). */
 #include "num/generic.h"
 
+#include <float.h>
 #include <string.h>
 
 #include "deq/model.h"
@@ -9,6 +10,37 @@
 #include "num/bound.h"
 
 #define E(M, i) ((M)->e + (i)) /* entry i of a column vector */
+
+/* |x| with a long exponent (num/xreal.h), its significand rounded to nearest:
+ * the value re_get_d would give whenever that is in double's range. */
+static num_xreal abs_x(real_srcptr x)
+{
+#ifdef DEQ_MPFR
+    return num_xreal_abs_mpfr(x);
+#else
+    return num_xreal_from_d(fabs(x[0]));
+#endif
+}
+
+/* s = √(q1·q2) for q1, q2 >= 0: the root of the product when that is a
+ * normal number (ordinary data), else the product of the roots, which is in
+ * range whenever the result is. t: a temporary. */
+static void root_prod(real_ptr s, real_srcptr q1, real_srcptr q2, real_ptr t)
+{
+    re_mul(s, q1, q2);
+#ifdef DEQ_MPFR
+    int ok = mpfr_regular_p(s) || re_sgn(q1) == 0 || re_sgn(q2) == 0;
+#else
+    int ok = (isfinite(s[0]) && s[0] >= DBL_MIN) || q1[0] == 0 || q2[0] == 0;
+#endif
+    if (ok) {
+        re_sqrt(s, s);
+    } else {
+        re_sqrt(t, q1);
+        re_sqrt(s, q2);
+        re_mul(s, s, t);
+    }
+}
 
 /* Upper bound on |x| as a double. */
 static double abs_up(real_srcptr x)
@@ -45,7 +77,7 @@ struct phase_s {
     /* results */
     kernel_outcome outcome;
     long iterations;
-    double step;      /* max |Φ̂(x) − x| at the returned x */
+    num_xreal step;   /* max |Φ̂(x) − x| at the returned x */
 };
 
 static void phase_init(phase *ph, long M, phase_eval eval, void *ctx, long prec)
@@ -68,7 +100,7 @@ static void phase_init(phase *ph, long M, phase_eval eval, void *ctx, long prec)
     ph->ctx = ctx;
     ph->outcome = KERNEL_CONVERGED;
     ph->iterations = 0;
-    ph->step = 0.0;
+    ph->step = num_xreal_from_d(0.0);
 }
 
 static void phase_clear(phase *ph)
@@ -88,18 +120,18 @@ static void phase_clear(phase *ph)
     re_clear(ph->tmp);
 }
 
-/* max_i |t_i − x_i| as a double (NaN if any is NaN) and max_i |t_i|. */
-static double max_step(double *tmax, const mat_t t, const mat_t x, real_ptr d)
+/* max_i |t_i − x_i| (NaN if any is NaN) and max_i |t_i|, with long exponents:
+ * the stopping tests below never under- or overflow, whatever the scale. */
+static num_xreal max_step(num_xreal *tmax, const mat_t t, const mat_t x, real_ptr d)
 {
-    double s = 0.0, m = 0.0;
+    num_xreal s = num_xreal_from_d(0.0), m = num_xreal_from_d(0.0);
     for (long i = 0; i < t->rows; i++) {
         re_sub(d, E(t, i), E(x, i));
-        double a = fabs(re_get_d(d));
-        if (isnan(a))
-            return NAN;
-        s = a > s ? a : s;
-        double b = fabs(re_get_d(E(t, i)));
-        m = b > m ? b : m;
+        num_xreal a = abs_x(d);
+        if (isnan(a.man))
+            return a;
+        s = num_xreal_max(s, a);
+        m = num_xreal_max(m, abs_x(E(t, i)));
     }
     *tmax = m;
     return s;
@@ -107,9 +139,13 @@ static double max_step(double *tmax, const mat_t t, const mat_t x, real_ptr d)
 
 /* Runs the phase from ph->x. rho: contraction bound (>= 1: none known);
  * e_rel: rounding of one evaluation relative to the scale; scale > 0 fixes the
- * scale, scale = 0 takes max|Φ̂(x)| at each iteration. On return ph->t holds
- * Φ̂ at the returned iterate ph->x. */
-static void phase_run(phase *ph, double rho, double e_rel, double scale_fixed,
+ * scale, scale = 0 takes max|Φ̂(x)| at each iteration. Steps, scale, rounding
+ * and tolerance are num_xreal (long exponents): the tests are relative to the
+ * iterate's size and take the same decisions as doubles would in range, at
+ * any scale of the data and any precision (e_rel ~ 2^-prec is below double's
+ * range above ~1070 bits). On return ph->t holds Φ̂ at the returned iterate
+ * ph->x. */
+static void phase_run(phase *ph, double rho, num_xreal e_rel, num_xreal scale_fixed,
                       const kernel_nngp_opts *o, long prec)
 {
     long M = ph->M;
@@ -128,8 +164,9 @@ static void phase_run(phase *ph, double rho, double e_rel, double scale_fixed,
     /* The step exceeded the first one by 2^26, the square root of double's
      * precision: far past any transient of a convergent iteration (as in
      * deq/forward.c). */
-    const double growth_limit = ldexp(1.0, 26);
-    double best = INFINITY, first = NAN, prev = NAN, e = 0.0;
+    const long growth_limit_log2 = 26;
+    num_xreal best = num_xreal_from_d(INFINITY), first = num_xreal_from_d(NAN),
+              prev = num_xreal_from_d(NAN), e = num_xreal_from_d(0.0);
     long best_iter = -1, rising = 0;
     memset(ph->have_prev, 0, (size_t)(M > 0 ? M : 1));
     ph->outcome = KERNEL_MAX_ITER;
@@ -137,52 +174,60 @@ static void phase_run(phase *ph, double rho, double e_rel, double scale_fixed,
     if (M == 0) {
         ph->outcome = KERNEL_CONVERGED;
         ph->iterations = 0;
-        ph->step = 0.0;
+        ph->step = num_xreal_from_d(0.0);
         return;
     }
     for (long k = 0;; k++) {
         ph->eval(ph, ph->t, ph->x, prec);
-        double tmax;
-        double s = max_step(&tmax, ph->t, ph->x, ph->d);
+        num_xreal tmax = num_xreal_from_d(0.0);
+        num_xreal s = max_step(&tmax, ph->t, ph->x, ph->d);
         ph->iterations = k + 1;
         ph->step = s;
-        if (!isfinite(s) || !isfinite(tmax) || !G(mat_is_finite)(ph->t)) {
+        if (!num_xreal_is_finite(s) || !num_xreal_is_finite(tmax) || !G(mat_is_finite)(ph->t)) {
             ph->outcome = KERNEL_NONFINITE;
             return;
         }
-        double scale = scale_fixed > 0 ? scale_fixed : tmax;
-        e = e_rel * scale;
-        if (s < best) {
+        num_xreal scale = scale_fixed.man > 0 ? scale_fixed : tmax;
+        e = num_xreal_mul(e_rel, scale);
+        if (num_xreal_lt(s, best)) {
             best = s;
             best_iter = k;
             G(mat_set)(ph->xbest, ph->x);
             G(mat_set)(ph->tbest, ph->t);
         }
         int done;
-        if (o->tol > 0)
-            done = contractive ? (rho * s + e) / (1.0 - rho) <= o->tol * scale : s <= o->tol * scale;
-        else
-            done = contractive ? rho * s <= e : s <= e;
+        num_xreal rs = num_xreal_mul_d(s, rho);
+        if (o->tol > 0) {
+            num_xreal lim = num_xreal_mul_d(scale, o->tol);
+            done = contractive ? num_xreal_le(num_xreal_div(num_xreal_add(rs, e),
+                                                            num_xreal_from_d(1.0 - rho)),
+                                              lim)
+                               : num_xreal_le(s, lim);
+        } else {
+            done = contractive ? num_xreal_le(rs, e) : num_xreal_le(s, e);
+        }
         if (done) {
             ph->outcome = KERNEL_CONVERGED;
             return;
         }
         if (k == 0)
             first = s;
-        rising = k > 0 && s > prev ? rising + 1 : 0;
+        rising = k > 0 && num_xreal_gt(s, prev) ? rising + 1 : 0;
         prev = s;
         /* diverging: far above the first step, or growing at each of the last
          * `patience` iterations while above the rounding floor (a convergent
          * iteration's steps shrink once its transient is over; at the floor
          * they are noise) */
-        if (s > first * growth_limit || (rising >= patience && s > 16.0 * e)) {
+        num_xreal floor16 = num_xreal_mul_2si(e, 4); /* 16·e, the rounding floor */
+        if (num_xreal_gt(s, num_xreal_mul_2si(first, growth_limit_log2))
+            || (rising >= patience && num_xreal_gt(s, floor16))) {
             ph->outcome = KERNEL_DIVERGED;
             return;
         }
         if (k - best_iter >= patience || k + 1 >= max_iter) {
             /* a step that stalls within a small multiple (16) of the rounding
              * of one evaluation has converged as far as this precision allows */
-            ph->outcome = best <= 16.0 * e ? KERNEL_CONVERGED
+            ph->outcome = num_xreal_le(best, floor16) ? KERNEL_CONVERGED
                           : k + 1 >= max_iter ? KERNEL_MAX_ITER
                                               : KERNEL_STAGNATED;
             restore = best_iter != k;
@@ -275,11 +320,10 @@ static void eval_F(real_ptr F, real_ptr Fd, kctx *K, long i, long j, real_srcptr
 {
     if (K->ws->method == KERNEL_DUAL_HERMITE) {
         /* c = k/√(q_i q_j) clamped to [−1, 1] */
-        re_mul(K->c, E(K->q, i), E(K->q, j));
-        if (re_sgn(K->c) <= 0) {
+        if (re_sgn(E(K->q, i)) <= 0 || re_sgn(E(K->q, j)) <= 0) {
             re_set_zero(K->c);
         } else {
-            re_sqrt(K->c, K->c);
+            root_prod(K->c, E(K->q, i), E(K->q, j), K->t);
             re_div(K->c, k, K->c);
             re_set_si(K->t, 1);
             if (re_cmp(K->c, K->t) > 0)
@@ -320,6 +364,7 @@ void G(kernel_nngp_solve)(mat_t Sigma, mat_t Sdot, mat_t Lambda, kernel_nngp_inf
     memset(info, 0, sizeof *info);
     info->reason = "";
     info->err_est = NAN;
+    info->err_est_x = num_xreal_from_d(NAN);
     info->tol = o->tol;
     double L = deq_act_lipschitz_upper(act);
     double gup = abs_up(gamma);
@@ -367,7 +412,8 @@ void G(kernel_nngp_solve)(mat_t Sigma, mat_t Sdot, mat_t Lambda, kernel_nngp_inf
     G(kernel_dual_ws_init)(K.ws, act, o->method, o->order, prec);
     info->method = K.ws->method;
     info->order = K.ws->order;
-    double u = re_unit_roundoff(prec);
+    /* u = 2^-prec with a long exponent: below double's range above ~1074 bits */
+    num_xreal u = num_xreal_mul_2si(num_xreal_from_d(1.0), -prec);
 
     /* ---- phase 1: the diagonal, in s = √Λ_ii ---- */
     double cmax = 0.0;
@@ -385,12 +431,17 @@ void G(kernel_nngp_solve)(mat_t Sigma, mat_t Sdot, mat_t Lambda, kernel_nngp_inf
     /* qmax for the round factors of erf and sin, where |σ| <= 1 gives
      * F <= 1 and Λ_ii <= γ² + σ_u²G_ii (the other factors ignore qmax) */
     double qmax_bound = re_get_d(g2) + cmax;
+    /* beyond double's range (MPFR data near 1e±300 have Λ out of it) the
+     * factor's qmax term is capped: it only makes the estimate coarser */
+    if (!(qmax_bound <= 0x1p1000))
+        qmax_bound = 0x1p1000;
     double rf = G(kernel_dual_round_factor)(K.ws, qmax_bound);
     /* Ψ = √(γ²F + c): F's error rf·u·F enters halved by the square root
      * (γ²F <= Ψ²), the fma, the clamp-free sqrt and the squaring of s add 3u */
-    phase_run(&pd, info->rho_diag, (0.5 * rf + 3.0) * u, 0.0, o, prec);
+    num_xreal ed_rel = num_xreal_mul_d(u, 0.5 * rf + 3.0);
+    phase_run(&pd, info->rho_diag, ed_rel, num_xreal_from_d(0.0), o, prec);
     info->iterations_diag = pd.iterations;
-    info->step_diag = pd.step;
+    info->step_diag = num_xreal_get_d(pd.step);
     kernel_outcome out = pd.outcome;
     if (out == KERNEL_DIVERGED || out == KERNEL_NONFINITE) {
         info->outcome = out;
@@ -403,14 +454,15 @@ void G(kernel_nngp_solve)(mat_t Sigma, mat_t Sdot, mat_t Lambda, kernel_nngp_inf
         phase_clear(&pd);
         goto done;
     }
-    double smax = 0.0;
+    num_xreal smax = num_xreal_from_d(0.0);
     for (long i = 0; i < n; i++) {
         re_sqr(E(q, i), E(pd.t, i));
-        smax = fmax(smax, fabs(re_get_d(E(pd.t, i))));
+        smax = num_xreal_max(smax, abs_x(E(pd.t, i)));
     }
-    double scale = smax * smax;
-    info->scale = scale;
-    double ed = (0.5 * rf + 3.0) * u * smax;
+    num_xreal scale = num_xreal_mul(smax, smax);
+    info->scale = num_xreal_get_d(scale);
+    info->scale_x = scale;
+    num_xreal ed = num_xreal_mul(ed_rel, smax);
 
     /* ---- phase 2: the off-diagonal entries, given the diagonal ---- */
     long Mo = n * (n - 1) / 2;
@@ -430,17 +482,17 @@ void G(kernel_nngp_solve)(mat_t Sigma, mat_t Sdot, mat_t Lambda, kernel_nngp_inf
             K.pi[e] = i;
             K.pj[e] = j;
             real_ptr lim = E(po.hi, e);
-            re_mul(lim, E(q, i), E(q, j));
-            re_sqrt(lim, lim);
+            root_prod(lim, E(q, i), E(q, j), K.t);
             re_neg(E(po.lo, e), lim);
             re_mul(E(po.x, e), su2, mat_entry(GX, j, i)); /* γ = 0 solution */
         }
     /* |ΔΦ| <= γ²·rf·u·√(F_iiF_jj) + 3u(γ²|F| + σ_u²|G_ij|) <= (rf + 3)·u·max Λ_ii */
-    double eo_rel = (rf + 3.0) * u;
-    phase_run(&po, info->rho_off, eo_rel, scale > 0 ? scale : 1.0, o, prec);
+    num_xreal eo_rel = num_xreal_mul_d(u, rf + 3.0);
+    phase_run(&po, info->rho_off, eo_rel, scale.man > 0 ? scale : num_xreal_from_d(1.0), o, prec);
     info->iterations_off = po.iterations;
-    info->step_off = po.step;
-    info->round_err = eo_rel * scale;
+    info->step_off = num_xreal_get_d(po.step);
+    num_xreal eo = num_xreal_mul(eo_rel, scale);
+    info->round_err = num_xreal_get_d(eo);
     if (out == KERNEL_CONVERGED)
         out = po.outcome;
 
@@ -466,28 +518,33 @@ void G(kernel_nngp_solve)(mat_t Sigma, mat_t Sdot, mat_t Lambda, kernel_nngp_inf
         re_set(mat_entry(Sigma, j, i), mat_entry(Sigma, i, j));
         re_set(mat_entry(Sdot, j, i), mat_entry(Sdot, i, j));
     }
-    double resid = 0.0;
+    num_xreal resid = num_xreal_from_d(0.0);
     for (long j = 0; j < n; j++)
         for (long i = j; i < n; i++) {
             re_mul(K.t, su2, mat_entry(GX, i, j));
             re_fma(K.t, g2, mat_entry(Sigma, i, j), K.t);
             re_sub(K.t, mat_entry(Lambda, i, j), K.t);
-            double r = fabs(re_get_d(K.t));
-            resid = isnan(r) || r > resid ? r : resid;
+            num_xreal r = abs_x(K.t);
+            resid = isnan(r.man) || num_xreal_gt(r, resid) ? r : resid;
         }
-    info->resid = resid;
-    info->resid_rel = scale > 0 ? resid / scale : resid;
+    info->resid = num_xreal_get_d(resid);
+    info->resid_x = resid;
+    info->resid_rel = num_xreal_get_d(scale.man > 0 ? num_xreal_div(resid, scale) : resid);
     if (info->contractive) {
-        double ds = (info->rho_diag * info->step_diag + ed) / (1.0 - info->rho_diag);
-        double dq = ds * (2.0 * smax + ds);
-        double dk = (info->rho_off * info->step_off + eo_rel * scale) / (1.0 - info->rho_off);
-        info->err_est = fmax(dq, dk);
+        num_xreal ds = num_xreal_div(num_xreal_add(num_xreal_mul_d(pd.step, info->rho_diag), ed),
+                                     num_xreal_from_d(1.0 - info->rho_diag));
+        num_xreal dq = num_xreal_mul(ds, num_xreal_add(num_xreal_mul_2si(smax, 1), ds));
+        num_xreal dk = num_xreal_div(num_xreal_add(num_xreal_mul_d(po.step, info->rho_off), eo),
+                                     num_xreal_from_d(1.0 - info->rho_off));
+        info->err_est_x = num_xreal_max(dq, dk);
+        info->err_est = num_xreal_get_d_up(info->err_est_x);
     }
     if (K.ws->method != KERNEL_DUAL_CLOSED) {
-        double de = 0.0;
+        num_xreal de = num_xreal_from_d(0.0);
         for (long i = 0; i < n; i++)
-            de = fmax(de, G(kernel_dual_approx_err)(K.ws, E(q, i), prec));
-        info->dual_err = de;
+            de = num_xreal_max(de, G(kernel_dual_approx_err_x)(K.ws, E(q, i), prec));
+        info->dual_err_x = de;
+        info->dual_err = num_xreal_get_d_up(de);
     }
     if (!G(mat_is_finite)(Sigma) || !G(mat_is_finite)(Sdot) || !G(mat_is_finite)(Lambda))
         out = KERNEL_NONFINITE;

@@ -103,6 +103,11 @@ typedef struct {
                                   Λ_ii (0 for closed forms, +inf for relu by quadrature); the
                                   exact (K) differs further by about γ²·dual_err/(1 − rho_off)
                                   in Λ and dual_err in Σ, Ṡ */
+    /* The same with long exponents (num/xreal.h), for data whose kernel lies
+     * outside double's range or precisions whose rounding is below it: the
+     * doubles above are these rounded to nearest (0 below double's range;
+     * err_est and dual_err rounded up: never 0 for a nonzero value). */
+    num_xreal scale_x, resid_x, err_est_x, dual_err_x;
 } kernel_nngp_info_struct;
 typedef kernel_nngp_info_struct kernel_nngp_info_t[1];
 

@@ -15,6 +15,14 @@ typedef struct {
     double upper;                  /* λ_max(H) <= upper when upper_certified; else +inf */
     int lower_certified, upper_certified;
     int tries;                     /* Cholesky factorizations spent */
+    /* Scale safety: a matrix whose largest entry lies outside 2^±256 is
+     * handled as S = 2^-exp2·H (exp2 = 0 otherwise), so its squares and
+     * products neither under- nor overflow. The fields above are S's results
+     * scaled back by 2^exp2, rounded outward (lower down, upper up: still
+     * certified, but 0 or ±inf when the eigenvalues leave double's range);
+     * the _s fields are S's own, always in range: λ(H) = 2^exp2·λ(S). */
+    long exp2;
+    double approx_min_s, approx_max_s, lower_s, upper_s;
 } num_eig_bounds_struct;
 typedef num_eig_bounds_struct num_eig_bounds_t[1];
 

@@ -275,10 +275,12 @@ void G(num_lu_solve)(mat_t X, const mat_t LU, const long *perm, const mat_t B, l
 
 /* ---- certification helpers (backend-specific scalar access) ---- */
 
+static double ldexp_up(double x, long e);
+
 /* Upper bound on sum_{i>j} (h_ij - h_ji)^2 / 2, the squared Frobenius norm of
  * (H + H^T)/2 minus the symmetric matrix built from H's lower triangle. Only
  * unequal pairs cost anything, so a symmetric H is one cheap pass. */
-static double asym_sq_upper(const mat_t H)
+static double asym_sq_upper(const mat_t H, long e2)
 {
     long n = H->rows;
     double acc = 0.0;
@@ -296,9 +298,12 @@ static double asym_sq_upper(const mat_t H)
                 mpfr_sub(d, a, b, MPFR_RNDU);
             else
                 mpfr_sub(d, b, a, MPFR_RNDU);
+            mpfr_mul_2si(d, d, -e2, MPFR_RNDU);
             double du = mpfr_get_d(d, MPFR_RNDU);
 #else
             double du = a[0] > b[0] ? bound_sub_up(a[0], b[0]) : bound_sub_up(b[0], a[0]);
+            if (e2 != 0)
+                du = ldexp_up(du, -e2);
 #endif
             acc = bound_add_up(acc, bound_mul_up(du, du));
         }
@@ -306,6 +311,21 @@ static double asym_sq_upper(const mat_t H)
     mpfr_clear(d);
 #endif
     return bound_mul_up(acc, 0.5);
+}
+
+/* x·2^e rounded up (e may exceed the double exponent range). */
+#ifdef DEQ_MPFR
+__attribute__((unused))
+#endif
+static double ldexp_up(double x, long e)
+{
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    mpfr_set_d(t, x, MPFR_RNDU);
+    mpfr_mul_2si(t, t, e, MPFR_RNDU);
+    double r = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return r;
 }
 
 /* x rounded up to a double, and |x| rounded up. */
@@ -351,6 +371,12 @@ static long certify_prec(const mat_t H, long prec)
 
 void G(num_chol_certify)(num_chol_cert_t cert, const mat_t H, double shift, long prec)
 {
+    G(num_chol_certify_2exp)(cert, H, 0, shift, prec);
+}
+
+void G(num_chol_certify_2exp)(num_chol_cert_t cert, const mat_t H, long e2, double shift,
+                              long prec)
+{
     long n = H->rows;
     DEQ_REQUIRE(H->cols == n);
     cert->certified = 0;
@@ -362,12 +388,14 @@ void G(num_chol_certify)(num_chol_cert_t cert, const mat_t H, double shift, long
         return;
 
     long wp = certify_prec(H, prec);
-    double u = ldexp(1.0, -(int)wp);
+    /* u = 2^-wp rounded up to a double: the smallest subnormal above ~1074
+     * bits (where ldexp gives 0, which would drop the shift's rounding term) */
+    double u = wp > 1074 ? 0x1p-1074 : ldexp(1.0, -(int)wp);
     /* gamma_{2n+2} <= 1 keeps every (1 + theta) factor of the analysis <= 2 */
     if (!(bound_gamma(2.0 * (double)n + 2.0, wp) <= 1.0))
         return;
     double gam = bound_gamma((double)n + 1.0, wp);
-    double asym2 = asym_sq_upper(H);
+    double asym2 = asym_sq_upper(H, e2);
     if (!isfinite(asym2))
         return;
 
@@ -377,14 +405,38 @@ void G(num_chol_certify)(num_chol_cert_t cert, const mat_t H, double shift, long
     mpfr_flags_t saved = mpfr_flags_save();
     mpfr_flags_clear(CERT_FLAGS);
 #endif
+    /* R = 2^-e2·H off the diagonal: exact in MPFR (wp >= entry precision,
+     * MPFR's exponent range: the flags below catch the contrary); in double
+     * exact unless a scaled-down entry falls in the subnormal range, where it
+     * moves by at most 2^-1075 (counted in `inexact`) */
+    long inexact = 0;
     for (long j = 0; j < n; j++)
-        for (long i = j + 1; i < n; i++)
-            re_set(mat_entry(R, i, j), mat_entry(H, i, j)); /* exact: wp >= entry precision */
+        for (long i = j + 1; i < n; i++) {
+            if (e2 == 0) {
+                re_set(mat_entry(R, i, j), mat_entry(H, i, j));
+            } else {
+#ifdef DEQ_MPFR
+                mpfr_mul_2si(mat_entry(R, i, j), mat_entry(H, i, j), -e2, RND);
+#else
+                double h = mat_entry(H, i, j)[0], r = ldexp(h, (int)-e2);
+                mat_entry(R, i, j)[0] = r;
+                inexact += ldexp(r, (int)e2) != h;
+#endif
+            }
+        }
     for (long i = 0; i < n; i++) {
 #ifdef DEQ_MPFR
-        mpfr_sub_d(mat_entry(R, i, i), mat_entry(H, i, i), shift, RND);
+        if (e2 == 0) {
+            mpfr_sub_d(mat_entry(R, i, i), mat_entry(H, i, i), shift, RND);
+        } else {
+            mpfr_mul_2si(mat_entry(R, i, i), mat_entry(H, i, i), -e2, RND); /* exact */
+            mpfr_sub_d(mat_entry(R, i, i), mat_entry(R, i, i), shift, RND);
+        }
 #else
-        mat_entry(R, i, i)[0] = mat_entry(H, i, i)[0] - shift;
+        double h = mat_entry(H, i, i)[0], hs = e2 == 0 ? h : ldexp(h, (int)-e2);
+        if (e2 != 0)
+            inexact += ldexp(hs, (int)e2) != h;
+        mat_entry(R, i, i)[0] = hs - shift;
 #endif
     }
 #ifdef DEQ_MPFR
@@ -426,6 +478,10 @@ void G(num_chol_certify)(num_chol_cert_t cert, const mat_t H, double shift, long
     delta = bound_add_up(delta, bound_mul_up(bound_mul_up(nd, bound_add_up(nd, rmax)), 0x1p-1073));
 #endif
     delta = bound_add_up(delta, bound_sqrt_up(asym2));
+    /* entries moved by at most 2^-1075 each by the scaling: a symmetric
+     * perturbation of Frobenius norm <= sqrt(2·inexact)·2^-1075 */
+    if (inexact > 0)
+        delta = bound_add_up(delta, bound_mul_up((double)inexact, 0x1p-1074));
     double lower = bound_sub_down(shift, delta);
     if (isfinite(lower)) {
         cert->certified = 1;

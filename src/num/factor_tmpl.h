@@ -26,3 +26,11 @@ void TF(num_lu_solve)(TT(mat) X, const TT(mat) LU, const long *perm, const TT(ma
  * n = 0, or a non-finite entry or shift, gives certified = 0 with
  * failed_pivot = 0; allowance is +inf whenever not certified. */
 void TF(num_chol_certify)(num_chol_cert_t cert, const TT(mat) H, double shift, long prec);
+/* The same for the matrix 2^-e2·H (scaled exactly in MPFR; in double an entry
+ * that the scaling makes subnormal adds its rounding, <= 2^-1075, to the
+ * allowance): proves lambda_min(2^-e2·H) >= cert->lower, shift and lower in
+ * the scaled units. For H whose eigenvalues or trace lie outside double's
+ * range (MPFR data near 1e±300, or double entries near 1e±300 whose products
+ * under- or overflow), with e2 the binary exponent of H's largest entry. */
+void TF(num_chol_certify_2exp)(num_chol_cert_t cert, const TT(mat) H, long e2, double shift,
+                               long prec);

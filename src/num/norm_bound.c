@@ -34,8 +34,9 @@
  *  5. upper = min(Cholesky bound, fallback); `method` says which.
  *  0. Before all this, when max|a_ij| lies outside [2^-256, 2^256), A is
  *     scaled by a power of two 2^e bringing it to [1, 2), provided that is
- *     exact (always when scaling up; checked entry by entry when scaling
- *     down, since small entries could become subnormal). Then A^T A neither
+ *     exact (always when scaling up; when scaling down, entries that become
+ *     subnormal move by at most 2^-1075 each, and sqrt(count)·2^-1075 is
+ *     added to the bounds of 2^e A). Then A^T A neither
  *     overflows nor underflows, the bound is as tight as for a normal matrix,
  *     and the results are scaled back by 2^-e with upward rounding (upper,
  *     fallback). ||2^e A||_2 = 2^e ||A||_2 exactly.
@@ -348,20 +349,26 @@ void num_norm2_upper_d(num_norm2_t out, const mat_d_t A, long prec)
     /* step 0 */
     long e = scale_exponent(ilogb(amax));
     if (e != 0) {
+        /* S = 2^e A, exact except for entries that become subnormal (scaling
+         * down only), each moved by at most 2^-1075: ||2^e A - S||_2 <=
+         * ||.||_F <= sqrt(inexact) 2^-1075, added before scaling back (the
+         * unscaled A would overflow or underflow in A^T A) */
         mat_d_t S;
         mat_init_d(S, A->rows, A->cols, 53);
-        int exact = 1;
-        for (size_t t = 0; t < N && exact; t++) {
+        long inexact = 0;
+        for (size_t t = 0; t < N; t++) {
             S->e[t] = ldexp(A->e[t], (int)e);
-            exact = ldexp(S->e[t], -(int)e) == A->e[t];
+            inexact += ldexp(S->e[t], -(int)e) != A->e[t];
         }
-        if (exact) {
-            norm2_upper_core(out, S);
-            unscale(out, e);
+        norm2_upper_core(out, S);
+        if (inexact > 0) {
+            double conv = bound_mul_up(bound_sqrt_up((double)inexact), 0x1p-1074); /* >= 2^-1075 sqrt(count) */
+            out->upper = bound_add_up(out->upper, conv);
+            out->fallback = bound_add_up(out->fallback, conv);
         }
+        unscale(out, e);
         mat_clear_d(S);
-        if (exact)
-            return;
+        return;
     }
     norm2_upper_core(out, A);
 }

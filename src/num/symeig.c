@@ -149,6 +149,28 @@ void G(num_symeig_jacobi)(mat_t evals, mat_t evecs, num_symeig_info_t info, cons
     re_mul_2si(ws.big, ws.big, (prec + 1) / 2 + 1);
 
     int finite = G(mat_is_finite)(W);
+#ifndef DEQ_MPFR
+    /* Double: ||A||_F^2 under- or overflows for entries beyond 2^±256 (then
+     * tol2 is 0 or +inf and the stopping test is meaningless: a full matrix
+     * would "converge" at once). Such a matrix is scaled by a power of two
+     * (eigenvalues scale with it; eigenvectors do not change) and the
+     * eigenvalues scaled back at the end. MPFR's exponent range needs none. */
+    int e2 = 0;
+    if (finite) {
+        double amax = 0.0;
+        for (long k = 0; k < n * n; k++)
+            amax = fmax(amax, fabs(W->e[k]));
+        if (amax > 0) {
+            int x;
+            frexp(amax, &x);
+            if (x > 256 || x < -256) {
+                e2 = x;
+                for (long k = 0; k < n * n; k++)
+                    W->e[k] = ldexp(W->e[k], -e2);
+            }
+        }
+    }
+#endif
     long max_sweeps = 10 + ceil_log2(prec) + ceil_log2(n);
     /* tol2 = (n u)^2 ||A||_F^2 */
     re_set_zero(fro2);
@@ -173,7 +195,14 @@ void G(num_symeig_jacobi)(mat_t evals, mat_t evecs, num_symeig_info_t info, cons
     }
     if (finite) {
         double f2 = re_get_d(fro2);
-        info->offdiag = f2 > 0 ? sqrt(re_get_d(off2) / f2) : 0.0;
+#ifdef DEQ_MPFR
+        if (!(f2 >= 0x1p-900 && f2 <= 0x1p900) && !re_is_zero(fro2)) {
+            /* beyond double's range: the ratio at the working precision */
+            re_div(tol2, off2, fro2);
+            info->offdiag = sqrt(re_get_d(tol2));
+        } else
+#endif
+            info->offdiag = f2 > 0 ? sqrt(re_get_d(off2) / f2) : 0.0;
     } else {
         info->offdiag = NAN;
     }
@@ -190,6 +219,10 @@ void G(num_symeig_jacobi)(mat_t evals, mat_t evecs, num_symeig_info_t info, cons
     }
     for (long i = 0; i < n; i++) {
         re_set(mat_entry(evals, i, 0), mat_entry(W, idx[i], idx[i]));
+#ifndef DEQ_MPFR
+        if (e2 != 0)
+            evals->e[i] = ldexp(evals->e[i], e2);
+#endif
         if (evecs)
             for (long r = 0; r < n; r++)
                 re_set(mat_entry(evecs, r, i), mat_entry(V, r, idx[i]));

@@ -49,6 +49,23 @@ static inline num_xreal num_xreal_from_mpfr(mpfr_srcptr v, mpfr_rnd_t rnd)
     return x;
 }
 
+/* |v| (any sign; NaN / ±inf give NaN / +inf), its significand rounded to
+ * nearest. */
+static inline num_xreal num_xreal_abs_mpfr(mpfr_srcptr v)
+{
+    num_xreal x = {0.0, 0};
+    if (mpfr_nan_p(v) || mpfr_inf_p(v) || mpfr_zero_p(v)) {
+        x.man = fabs(mpfr_get_d(v, MPFR_RNDN));
+        return x;
+    }
+    long e;
+    x.man = fabs(mpfr_get_d_2exp(&e, v, MPFR_RNDN));
+    x.exp = e;
+    if (x.man >= 1.0)
+        x.man = 0.5, x.exp++;
+    return x;
+}
+
 /* Into v (any precision >= 53: exact). */
 static inline void num_xreal_get_mpfr(mpfr_ptr v, num_xreal x)
 {
@@ -73,6 +90,35 @@ static inline num_xreal num_xreal_mul_d(num_xreal x, double d)
     num_xreal y = num_xreal_from_d(d);
     num_xreal r = num_xreal_from_d(x.man * y.man); /* in [0.25, 1): in range */
     r.exp += x.exp + y.exp;
+    return r;
+}
+
+/* x·y rounded to nearest. */
+static inline num_xreal num_xreal_mul(num_xreal x, num_xreal y)
+{
+    if (!isfinite(x.man) || x.man == 0 || !isfinite(y.man) || y.man == 0)
+        return num_xreal_from_d(x.man * y.man);
+    num_xreal r = num_xreal_from_d(x.man * y.man); /* in [0.25, 1): in range */
+    r.exp += x.exp + y.exp;
+    return r;
+}
+
+/* x + y rounded to nearest (as a double addition would be, in range). */
+static inline num_xreal num_xreal_add(num_xreal x, num_xreal y)
+{
+    if (!isfinite(x.man) || !isfinite(y.man) || x.man == 0 || y.man == 0)
+        return x.man == 0 ? y : y.man == 0 ? x : num_xreal_from_d(x.man + y.man);
+    if (x.exp < y.exp) {
+        num_xreal t = x;
+        x = y;
+        y = t;
+    }
+    long d = x.exp - y.exp;
+    if (d > 60) /* y < 2^-60·x: below half an ulp of x */
+        return x;
+    /* both terms exact in [2^-61, 1), one rounding of the sum */
+    num_xreal r = num_xreal_from_d(x.man + ldexp(y.man, -(int)d));
+    r.exp += x.exp;
     return r;
 }
 
