@@ -960,3 +960,34 @@ Test(scale, cli_kernel_tiny_and_huge_inputs, .timeout = 300)
             }
     mat_clear_d(X);
 }
+
+/* Beyond double's range the summary prints the numbers, not their double
+ * roundings: at 600 bits on inputs near 1e-170 the residual is near 1e-350
+ * (it read "0.000e+00") and the bound near 1e-348 (it read as the least
+ * subnormal, 4.941e-324: true, but not what was proven). */
+Test(scale, cli_summary_prints_numbers_beyond_double_range, .timeout = 120)
+{
+    tnet N;
+    tnet_init(&N, 6, 3, 2, test_seed());
+    const char *dir = test_tmpdir();
+    write_mat(dir, "A.txt", N.A, 1.0);
+    write_mat(dir, "U.txt", N.U, 1.0);
+    write_mat(dir, "Xs.txt", N.X, 1e-170);
+    char a[512], u[512], x[512], out[512];
+    snprintf(a, sizeof a, "%s/A.txt", dir), snprintf(u, sizeof u, "%s/U.txt", dir);
+    snprintf(x, sizeof x, "%s/Xs.txt", dir), snprintf(out, sizeof out, "%s/Z.txt", dir);
+    int rc = test_run_cli("solve", "--A", a, "--U", u, "--X", x, "--gamma", "0.5", "--activation",
+                          "tanh", "--backend", "mpfr", "--precision", "600", "--out", out, NULL);
+    cr_assert(rc == 0, "exit %d\n%s", rc, test_cli_err);
+    const char *res = strstr(test_cli_err, "residual: max_i ||Phi(z_i) - z_i||_2 = ");
+    const char *bnd = strstr(test_cli_err, "error bound: max_i ||z_i - z_i*||_2 <= ");
+    cr_assert(res && bnd, "%s", test_cli_err);
+    double r = 0, b = 0;
+    int er = 0, eb = 0;
+    char mr[32], mb[32];
+    cr_assert(sscanf(res + strlen("residual: max_i ||Phi(z_i) - z_i||_2 = "), "%31[0-9.]e%d", mr, &er) == 2);
+    cr_assert(sscanf(bnd + strlen("error bound: max_i ||z_i - z_i*||_2 <= "), "%31[0-9.]e%d", mb, &eb) == 2);
+    r = atof(mr), b = atof(mb);
+    cr_expect(r > 0 && er < -330, "residual printed as %se%d", mr, er);
+    cr_expect(b > 0 && eb < -330 && eb > -400, "bound printed as %se%d", mb, eb);
+}

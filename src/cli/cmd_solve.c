@@ -149,17 +149,23 @@ void cli_solve_summary(const cli_net_args *a, long m, long d, long n,
     if (a->opts.newton)
         fprintf(f, " + %ld Newton steps", info->newton_steps);
     fprintf(f, "\n");
-    fprintf(f, "residual: max_i ||Phi(z_i) - z_i||_2 = %.3e (relative %.3e; tolerance %.3e)\n",
-            info->resid, info->resid_rel, info->tol);
+    char x[4][48];
+    num_xreal_snprint(x[0], sizeof x[0], info->resid_x);
+    num_xreal_snprint(x[1], sizeof x[1], info->resid_rel_x);
+    num_xreal_snprint(x[2], sizeof x[2], info->tol_x);
+    fprintf(f, "residual: max_i ||Phi(z_i) - z_i||_2 = %s (relative %s; tolerance %s)\n", x[0],
+            x[1], x[2]);
     fprintf(f, "rho_bar: L * alpha_A * ||A||_2 <= %.6g (||A||_2 <= %.10g by %s; estimate %.10g)\n",
             info->rho_upper, norm_upper, norm_method, norm_estimate);
     if (isfinite(info->observed_contraction))
         fprintf(f, "observed contraction: %.4g per iteration\n", info->observed_contraction);
+    num_xreal_snprint(x[0], sizeof x[0], info->err_bound_x);
+    num_xreal_snprint(x[1], sizeof x[1], info->err_bound_rel_x);
     if (info->certified)
         fprintf(f,
-                "error bound: max_i ||z_i - z_i*||_2 <= %.3e (relative %.3e; rounding allowance "
+                "error bound: max_i ||z_i - z_i*||_2 <= %s (relative %s; rounding allowance "
                 "%.3e); equilibrium unique (Banach)\n",
-                info->err_bound, info->err_bound_rel, info->round_slack);
+                x[0], x[1], info->round_slack);
     else if (info->rho_upper < 1.0)
         fprintf(f, "error bound: not available (a rounding term is not representable; "
                    "rho_bar < 1: equilibrium unique)\n");

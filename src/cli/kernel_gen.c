@@ -15,18 +15,6 @@
 #ifndef DEQ_CLI_KERNEL_FMT
 #define DEQ_CLI_KERNEL_FMT
 /* x printed as %.3e would print the double, also beyond double's range. */
-static void fmt_xreal(char *buf, size_t cap, num_xreal x)
-{
-    if (!isfinite(x.man) || x.man == 0 || (x.exp > -1020 && x.exp < 1020)) {
-        snprintf(buf, cap, "%.3e", num_xreal_get_d(x));
-        return;
-    }
-    mpfr_t t;
-    mpfr_init2(t, 53);
-    num_xreal_get_mpfr(t, x);
-    mpfr_snprintf(buf, cap, "%.3Re", t);
-    mpfr_clear(t);
-}
 
 /* d·2^e printed as %.17g would print it (exactly: the value is the double d
  * scaled by a power of two). */
@@ -122,8 +110,8 @@ int cli_kernel_compute_d(mat_t R, num_xreal *quad_err, const cli_kernel_args *a,
                     : num_xreal_from_d(de.man > 0 ? INFINITY : 0);
     if (verbose) {
         char rb[64], eb[64];
-        fmt_xreal(rb, sizeof rb, info->resid_x);
-        fmt_xreal(eb, sizeof eb, info->err_est_x);
+        num_xreal_snprint(rb, sizeof rb, info->resid_x);
+        num_xreal_snprint(eb, sizeof eb, info->err_est_x);
         fprintf(stderr, "nngp fixed point (K): %s after %ld + %ld iterations; residual %s "
                         "(relative %.3e); contraction gamma*L = %.4g; error estimate %s\n",
                 kernel_outcome_name(info->outcome), info->iterations_diag, info->iterations_off,
@@ -221,8 +209,8 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
     double eps_s = num_xreal_get_d_up(num_xreal_mul_2si(eps, -eb->exp2));
     double lower = eb->lower_certified ? bound_sub_down(eb->lower_s, eps_s) : -INFINITY;
     char b1[64], b2[64], b3[64];
-    fmt_xreal(b1, sizeof b1, eps);
-    fmt_xreal(b2, sizeof b2, quad_err);
+    num_xreal_snprint(b1, sizeof b1, eps);
+    num_xreal_snprint(b2, sizeof b2, quad_err);
     fprintf(stderr, "kernel error estimate: %s (precision ladder against %ld bits, plus n times "
                     "the quadrature error estimate %s)\n", b1, ref_prec, b2);
     fmt_scaled(b1, sizeof b1, eb->approx_min_s, eb->exp2);
@@ -236,7 +224,7 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
     /* the one line that answers "is λ_min certified positive?" for the exact
      * kernel: the certificate minus the kernel's error */
     fmt_scaled(b2, sizeof b2, lower, eb->exp2);
-    fmt_xreal(b3, sizeof b3, eps);
+    num_xreal_snprint(b3, sizeof b3, eps);
     if (lower > 0)
         fprintf(stderr, "lambda_min of the kernel: positive definite: CERTIFIED, lambda_min >= %s "
                         "(certificate minus kernel error %s)\n", b2, b3);

@@ -542,9 +542,12 @@ static int certify_residuals(deq_solve_info_t info, const mat_t Zk, const mat_t 
     info->resid = num_xreal_get_d(r);
     info->znorm = num_xreal_get_d(zn);
     info->resid_rel = num_xreal_get_d(num_xreal_div(r, zn));
+    info->resid_x = r;
+    info->resid_rel_x = num_xreal_div(r, zn);
     info->rho_upper = rho;
     info->certified = rho < 1.0 && G(mat_is_finite)(PHI) && G(mat_is_finite)(Zk);
     info->err_bound = info->err_bound_rel = info->round_slack = NAN;
+    info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(NAN);
     return info->certified;
 }
 
@@ -579,6 +582,7 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
     if (!mpfr_number_p(worst)) {
         info->certified = 0;
         info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
+        info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(INFINITY);
     } else {
         num_xreal w = num_xreal_from_mpfr(worst, MPFR_RNDU);
         info->err_bound = num_xreal_get_d_up(w);
@@ -586,6 +590,8 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
         /* relative to max_i ‖z_i‖ (rounded to nearest, so a ratio, not a bound) */
         num_xreal zn = G(mat_max_col_dist_x)(PHI, NULL, prec);
         info->err_bound_rel = zn.man > 0 ? num_xreal_get_d_up(num_xreal_div(w, zn)) : INFINITY;
+        info->err_bound_x = w;
+        info->err_bound_rel_x = zn.man > 0 ? num_xreal_div(w, zn) : num_xreal_from_d(INFINITY);
     }
     mpfr_clears(e, b, worst, worst_e, omr, (mpfr_ptr)0);
 }
@@ -653,6 +659,7 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
     if (bad) {
         info->certified = 0;
         info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
+        info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(INFINITY);
     } else
         certify_bound(info, &t, Zk, PHI, fp->rho_upper, prec);
     rterms_clear(&t);
@@ -707,6 +714,7 @@ static void stop_rule_init(stop_rule *sr, deq_solve_info_t info, const deq_solve
      * double's precision: far past any transient of a convergent iteration. */
     sr->growth_bits = DEQ_PREC_DOUBLE / 2;
     info->tol = num_xreal_get_d(sr->tol);
+    info->tol_x = sr->tol;
     info->tol_floor = num_xreal_get_d(sr->floor);
 }
 
@@ -1155,6 +1163,7 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
     if (bad) {
         info->certified = 0;
         info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
+        info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(INFINITY);
     } else
         certify_bound(info, &t, Wk, PHI, adj->rho_upper, prec);
     rterms_clear(&t);
@@ -1194,6 +1203,7 @@ void G(deq_forward_solve)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
 #ifdef DEQ_MPFR
     if (o->newton && info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE) {
         info->tol = num_xreal_get_d(tol);
+        info->tol_x = tol;
         info->tol_floor = num_xreal_get_d(floor);
         deq_forward_newton_x_mp(Z, info, fp, o, tol, floor, prec);
     }

@@ -65,6 +65,7 @@ void deq_solve_info_reset(deq_solve_info_t info)
     info->outcome = DEQ_MAX_ITER;
     info->rho_upper = INFINITY;
     info->err_bound = info->err_bound_rel = NAN;
+    info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(NAN);
     info->observed_contraction = NAN;
 }
 

@@ -2,6 +2,8 @@
 #ifndef DEQ_DEQ_SOLVE_INFO_H
 #define DEQ_DEQ_SOLVE_INFO_H
 
+#include "num/xreal.h"
+
 typedef enum { DEQ_SOLVER_PICARD = 0, DEQ_SOLVER_ANDERSON = 1 } deq_solver;
 
 typedef enum {
@@ -48,6 +50,10 @@ typedef struct {
     double err_bound;       /* when certified: max_i ‖z_i − z_i*‖₂ <= err_bound (rigorous), else NAN */
     double err_bound_rel;   /* err_bound / max_i ‖z_i‖₂ */
     double round_slack;     /* max_i of the rounding allowance e_i included in err_bound */
+    /* The same quantities with a long exponent: at high precision or extreme
+     * scale the doubles above under- or overflow (a bound rounded up to the
+     * least subnormal, a residual rounded to 0); reports print these. */
+    num_xreal tol_x, resid_x, resid_rel_x, err_bound_x, err_bound_rel_x;
 } deq_solve_info_struct;
 typedef deq_solve_info_struct deq_solve_info_t[1];
 

@@ -14,6 +14,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <mpfr.h>
 
 typedef struct {
@@ -198,5 +199,20 @@ static inline int num_xreal_lt(num_xreal a, num_xreal b) { return num_xreal_cmp(
 static inline int num_xreal_gt(num_xreal a, num_xreal b) { return num_xreal_cmp(a, b) == 1; }
 static inline num_xreal num_xreal_max(num_xreal a, num_xreal b) { return num_xreal_gt(b, a) ? b : a; }
 static inline int num_xreal_is_finite(num_xreal x) { return isfinite(x.man); }
+
+/* x printed as printf's "%.3e" prints a double, beyond double's range too
+ * (through MPFR): a residual of 1e-352 must not read as 0. */
+static inline void num_xreal_snprint(char *buf, size_t cap, num_xreal x)
+{
+    if (!isfinite(x.man) || x.man == 0 || (x.exp > -1020 && x.exp < 1020)) {
+        snprintf(buf, cap, "%.3e", num_xreal_get_d(x));
+        return;
+    }
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    num_xreal_get_mpfr(t, x);
+    mpfr_snprintf(buf, cap, "%.3Re", t);
+    mpfr_clear(t);
+}
 
 #endif
