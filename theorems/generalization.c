@@ -1,8 +1,8 @@
 /* T4: generalization of the gaogao2022 model (A trained only; U, v fixed at
- * init), THEOREMS §4 T4. The loss for the bounds is ℓ(f, y) = min(1, |f − y|)
+ * init), docs/THEORY.md §10. The loss for the bounds is ℓ(f, y) = min(1, |f − y|)
  * (1-Lipschitz, values in [0, 1]); labels lie in [−1, 1]. gaogao2022 is known
- * from its abstract only (PAPERS.md §4): the bounds' forms and constants are
- * THEOREMS.md's derived ones, and so are the hypotheses each row lists.
+ * from its abstract only (docs/THEORY.md §0): the bounds' forms and constants are
+ * derived (docs/THEORY.md §10), and so are the hypotheses each row lists.
  *
  * Every network here is trained in double by full-batch GD on A (deq_train_d)
  * with η = 1/λ̂_max(G^A(0)) of the network actually trained. The MPFR rows of
@@ -93,7 +93,7 @@ static const thm_check t4_checks[] = {
 
 /* ---------- arithmetic of the bounds (checked by the tests) ---------- */
 
-/* The right sides are rounded down (THEOREMS §4: in "lhs <= rhs" the right
+/* The right sides are rounded down (docs/THEORY.md §5.1: in "lhs <= rhs" the right
  * side is rounded toward −∞), with directed-rounding arithmetic
  * (num/bound.h); libm's log is within 1 ulp, hence the factors 1 ∓ 2^-50. */
 

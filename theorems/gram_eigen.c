@@ -1,6 +1,6 @@
 /* T2: Gram (neural-tangent) matrices have positive least eigenvalues
- * (THEOREMS §4, T2; the statements of gao2021 in /work/shared/PAPERS.md §1
- * "Dynamics and Gram matrices").
+ * (docs/THEORY.md §8; gao2021 Lemmas 3.2 and 3.3, whose G^∞ is a feature Gram:
+ * docs/THEORY.md §2.5 says how H^∞ stands in for it).
  *
  * Every row asserts lhs <= rhs with an interval on each side (theorem.h):
  *   T2.population_pd  0 <= λ_min(H^∞), rhs in [certified Cholesky bound of the
@@ -91,7 +91,7 @@ static void row_setup(thm_row *r, const char *preset, long m, long n, unsigned l
     thm_backend_label(r->backend, sizeof r->backend, is_mpfr, prec);
 }
 
-/* The data hypotheses of THEOREMS §1 (gao2021 Lemma 3.2: ‖x_i‖ = 1, x_i ∦ x_j),
+/* The data hypotheses of docs/THEORY.md §1.5 (gao2021 Lemma 3.2: ‖x_i‖ = 1, x_i ∦ x_j),
  * with the derived tolerances of data/checks.c. */
 static void data_hypotheses(thm_row *r, const data_check_t dc)
 {

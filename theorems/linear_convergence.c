@@ -1,7 +1,7 @@
-/* T3: gradient descent converges at a linear rate (THEOREMS §4, T3), and the
+/* T3: gradient descent converges at a linear rate (docs/THEORY.md §9), and the
  * training-time parts of T1 and T2 checked on the same GD runs.
  *
- * Hypotheses (gao2021 Theorem 3.2 / Lemma 3.6, /work PAPERS §1). Every row of
+ * Hypotheses (gao2021 Theorem 3.2 / Lemma 3.6; docs/THEORY.md §9). Every row of
  * T3.rate, T3.lazy, T1.training and T2.training is one GD run and lists, on
  * that run:
  *   - λ₀ = λ_min(H^∞) > 0 certified (Lemma 3.2; here H^∞ is the limit NTK of
@@ -87,7 +87,7 @@ static const thm_check t3_checks[] = {
                         "the tightest)"},
 };
 
-/* The presets whose rate is checked (THEOREMS T3: all-layers and A-only). */
+/* The presets whose rate is checked (docs/THEORY.md §9: all-layers and A-only). */
 /* GD runs cost about (forward + adjoint iterations)·2m²n flops per step; the
  * sweep stops at this width to keep the default profile near its 10-minute
  * budget on 2 cores (m = 1024 alone would take several minutes). */

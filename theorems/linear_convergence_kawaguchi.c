@@ -1,5 +1,5 @@
 /* T3 linear convergence for the kawaguchi2021 linear-softmax model
- * (THEOREMS §1, §4: T3.linear_pl, T3.linear_rate, T3.trust_region).
+ * (docs/THEORY.md §1.4, §9.7: T3.linear_pl, T3.linear_rate, T3.trust_region).
  *
  * Model: z = γ S(A) z + x, x ∈ R^m (the input dimension equals the width m,
  * so X is m×n), prediction B U X with U = (I − γS)^{-1}, B k×m, Y k×n,
@@ -245,7 +245,7 @@ static thm_row *lin_row(thm_results_t out, const thm_check *ck, int control, con
     thm_row *r = control ? thm_results_add_control(out, ck) : thm_results_add(out, ck);
     row_case(r, c, is_mpfr, prec, data);
     r->digits = digits;
-    /* well-posedness: ‖γS(A)‖₁ = γ for a column softmax (THEOREMS T1.linear_softmax) */
+    /* well-posedness: ‖γS(A)‖₁ = γ for a column softmax (docs/THEORY.md §7.5) */
     thm_row_hypothesis(r, "gamma (= norm_1 of gamma S(A))", c->gamma, "<", 1);
     if (t->failed_at >= 0)
         thm_row_fail(r, "trajectory failed at iterate %ld (singular I - gamma S, eigensolver "

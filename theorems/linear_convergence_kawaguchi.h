@@ -1,5 +1,5 @@
 /* T3 linear-convergence checks for the kawaguchi2021 linear-softmax model
- * (THEOREMS §4: T3.linear_pl, T3.linear_rate, T3.trust_region). The T3 family
+ * (docs/THEORY.md §9.7: T3.linear_pl, T3.linear_rate, T3.trust_region). The T3 family
  * file owns the thm_check descriptors and calls t3_kawaguchi_run. */
 #ifndef DEQ_THEOREMS_LINEAR_CONVERGENCE_KAWAGUCHI_H
 #define DEQ_THEOREMS_LINEAR_CONVERGENCE_KAWAGUCHI_H

@@ -1,4 +1,4 @@
-/* The theorem-checker framework (DESIGN.md §5).
+/* The theorem-checker framework (docs/ARCHITECTURE.md §5).
  *
  * Each theorem family is one file in theorems/ exporting a const thm_family:
  * its checks (id, source key, kind, the inequality asserted) and a run
@@ -14,7 +14,7 @@
 #include "deq/model.h"
 #include "num/mat.h"
 
-/* Verdicts (README "How to read a verdict"). A row asserts lhs <= rhs; each side
+/* Verdicts (docs/THEORY.md §4; README "How to read a verdict"). A row asserts lhs <= rhs; each side
  * carries an interval [lo, hi] that contains its true value (certified) or is
  * its best estimate with an error bar (estimated). thm_row_judge turns the
  * intervals and hypotheses into the verdict:
@@ -56,7 +56,7 @@ const char *thm_observed_name(thm_observed o);
 
 typedef struct {
     const char *id;        /* "T1.contraction" */
-    const char *source;    /* key of THEOREMS §0 */
+    const char *source;    /* key of docs/THEORY.md §0 */
     thm_kind kind;
     const char *assertion; /* the inequality, as printed in reports */
 } thm_check;
@@ -168,7 +168,7 @@ typedef enum { THM_SCALE_QUICK = 0, THM_SCALE_DEFAULT, THM_SCALE_PAPER } thm_sca
 /* The scale of a profile by name; an unknown name is THM_SCALE_QUICK. */
 thm_scale thm_scale_of_profile(const char *profile);
 
-/* What a run covers: sizes, seeds, precision (THEOREMS §6 profiles). */
+/* What a run covers: sizes, seeds, precision (docs/THEORY.md §6 profiles). */
 typedef struct {
     const char *profile;
     thm_scale scale;      /* thm_scale_of_profile(profile) */

@@ -1,4 +1,4 @@
-/* T1: well-posedness of the equilibrium (THEOREMS §4, T1).
+/* T1: well-posedness of the equilibrium (docs/THEORY.md §7).
  *
  * Every row asserts lhs <= rhs with an interval on each side (theorem.h).
  * No tolerance is set by hand: each is a rounding-error bound γ_k = k u/(1 − k u)

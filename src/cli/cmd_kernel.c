@@ -11,8 +11,8 @@ static void kernel_help(FILE *f)
     fprintf(f,
 "Usage: deqcheck kernel --X FILE --gamma G --activation NAME --kind KIND [options]\n"
 "\n"
-"Computes the infinite-width kernels of the equilibrium model (THEOREMS §2) for the\n"
-"inputs in X (d x n, one sample per column) and writes the n x n matrix:\n"
+"Computes the infinite-width kernels of the equilibrium model (docs/THEORY.md §2)\n"
+"for the inputs in X (d x n, one sample per column) and writes the n x n matrix:\n"
 "  nngp    Sigma, the equilibrium NNGP kernel: the fixed point of\n"
 "          Lambda = G^2 Sigma + S_u^2 X^T X, Sigma_ij = F(Lambda_ii, Lambda_jj, Lambda_ij)\n"
 "  ntk-A   H^A = S_v^2 G^2 (P o Sigma),   P_ij = Sdot_ij / (1 - G^2 Sdot_ij)\n"

@@ -34,7 +34,7 @@ typedef struct {
     const char *summary;
 } run_profile;
 
-/* THEOREMS §6; sizes are starting points kept within each budget on 2 cores.
+/* docs/THEORY.md §6; sizes are starting points kept within each budget on 2 cores.
  * The paper profile's sizes are ours (the papers' exact hyper-parameters are
  * not known): widths up to 4096, n = 256 synthetic inputs, 5 seeds. */
 static const run_profile profiles[] = {
@@ -57,10 +57,10 @@ static void run_help(FILE *f, const char *prog)
 "                    [--checkpoint DIR [--resume]] [--shard K/N] [--quiet]\n"
 "                    [--max-memory SIZE]\n"
 "\n"
-"The validation run: the theorem families of THEOREMS.md checked on random networks\n"
-"(weights N(0,1) drawn in double, the same exact weights in MPFR) and unit-norm\n"
-"synthetic inputs (Fashion-MNIST for T4), double and MPFR side by side, written as a\n"
-"Markdown report with SVG plots (gnuplot) next to it.\n",
+"The validation run: the theorem families of docs/THEORY.md (§7-§10) checked on\n"
+"random networks (weights N(0,1) drawn in double, the same exact weights in MPFR)\n"
+"and unit-norm synthetic inputs (Fashion-MNIST for T4), double and MPFR side by\n"
+"side, written as a Markdown report with SVG plots (gnuplot) next to it.\n",
             prog);
     if (strcmp(prog, "deqcheck run") != 0)
         fprintf(f,

@@ -1,6 +1,6 @@
 /* Random numbers: GSL's mt19937 behind a small wrapper. Weights are always
  * drawn in double and converted exactly to MPFR, so both backends run the same
- * network (DESIGN.md §4). */
+ * network (docs/ARCHITECTURE.md §3). */
 #ifndef DEQ_CORE_RNG_H
 #define DEQ_CORE_RNG_H
 

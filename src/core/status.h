@@ -1,6 +1,6 @@
 /* Status codes and user-facing error messages.
  *
- * Three kinds of failure are kept apart (DESIGN.md §4):
+ * Three kinds of failure are kept apart (docs/ARCHITECTURE.md §4):
  *  - bad input from a user (file, flag, dimension): a status code and one
  *    message line naming the file and line, or the flag;
  *  - numeric outcomes (not converged, not certified): results in info structs,

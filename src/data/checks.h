@@ -1,4 +1,4 @@
-/* The data hypotheses of THEOREMS §1: every input has unit norm, and no two
+/* The data hypotheses of docs/THEORY.md §1.5: every input has unit norm, and no two
  * inputs are parallel (x_i != ±x_j). The check reports what it observed, with
  * the tolerances it used, and names the offending columns. */
 #ifndef DEQ_DATA_CHECKS_H

@@ -1,4 +1,4 @@
-/* The text-matrix format (DESIGN.md §6):
+/* The text-matrix format (docs/ARCHITECTURE.md §6):
  *   - a header line "rows cols" (two positive integers);
  *   - then `rows` lines of `cols` whitespace-separated decimal numbers;
  *   - '#' starts a comment that runs to the end of the line; blank lines are skipped.
