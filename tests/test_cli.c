@@ -403,7 +403,7 @@ Test(cli, kernel_parallel_inputs_are_not_certified_and_bad_input_is_named)
 }
 
 /* Independent reference for erf: Λ ← γ²F(Λ) + σ_u²G by plain iteration at
- * `prec` bits with THEOREMS' arcsin formulas (written here, not the library's),
+ * `prec` bits with docs/THEORY.md's arcsin formulas (written here, not the library's),
  * then the NTK blocks from their definitions. kind: 0 nngp, 1 ntk-A, 2 ntk-U, 3 ntk-v. */
 static void erf_kernel_reference(mpfr_t *K, const mat_mp_t X, double gamma, int kind, long prec)
 {
@@ -794,7 +794,7 @@ static void other_seed(json_t *top)
 
 Test(cli, quick_profile_matches_the_reference_baseline, .timeout = 600)
 {
-    /* the regression check of THEOREMS §5: same verdicts, no digits lost beyond 2 */
+    /* the regression check of docs/THEORY.md §5: same verdicts, no digits lost beyond 2 */
     dir = test_tmpdir();
     char report[600], json[600], flipped[600];
     snprintf(report, sizeof report, "%s/quick.md", dir);

@@ -861,7 +861,7 @@ Test(gram, blocks_equal_JJt_from_finite_differences, .timeout = 120)
 
 Test(grad, implicit_gradients_equal_central_differences, .timeout = 120)
 {
-    /* THEOREMS §3 / T3.gradient: ∇L by the adjoint vs central differences of
+    /* docs/THEORY.md §3 / T3.gradient: ∇L by the adjoint vs central differences of
      * L at 1024 bits (h = 2^-200, equilibrium re-solved for every perturbation),
      * at 256 bits (>= 128 bits = half the precision asked; 70 digits checked)
      * and in double (>= 12 digits), for A, U and v. */

@@ -30,7 +30,7 @@ static const deq_act smooth_acts[3] = {DEQ_ACT_TANH, DEQ_ACT_SIGMOID, DEQ_ACT_SO
 /* ------------------------------------------------------------------------ */
 /* independent references                                                   */
 
-/* The closed forms of THEOREMS §2 exactly as printed there (acos, asin,
+/* The closed forms of docs/THEORY.md §2 exactly as printed there (acos, asin,
  * sinh/cosh; no stability tricks), at the precision of F. Used at several
  * times the precision of the code under test. */
 static void naive_dual(mpfr_ptr F, mpfr_ptr Fd, mpfr_srcptr q1, mpfr_srcptr q2, mpfr_srcptr k,
@@ -95,7 +95,7 @@ static void naive_dual(mpfr_ptr F, mpfr_ptr Fd, mpfr_srcptr q1, mpfr_srcptr q2, 
     mpfr_clears(c, th, pi, t, s, (mpfr_ptr)0);
 }
 
-/* E[σ(√q g)²] in closed form (THEOREMS §2 at q1 = q2 = k = q, simplified by
+/* E[σ(√q g)²] in closed form (docs/THEORY.md §2 at q1 = q2 = k = q, simplified by
  * hand): relu q/2, sin (1 − e^{−2q})/2, erf (2/π) arcsin(2q/(1 + 2q)). */
 static void second_moment(mpfr_ptr m, mpfr_srcptr q, deq_act a)
 {
@@ -1268,7 +1268,7 @@ Test(nngp, residual_at_twice_the_precision)
 }
 
 /* (4) Precision ladder: p = 128 and 2p = 256 agree to ≥ 0.9·p·log10(2) − 3
- * digits (THEOREMS §5), relative to max Λ_ii (Λ) or max Σ_ii / max Ṡ_ii;
+ * digits (docs/THEORY.md §5), relative to max Λ_ii (Λ) or max Σ_ii / max Ṡ_ii;
  * closed forms and the Hermite route at a fixed order (the same discrete map
  * at both precisions, so only rounding differs). (5) double against MPFR-256:
  * |Λ_d − Λ_mp| ≤ err_est_d + err_est_mp; for Σ, since γ²(Σ − Σ*) = (Φ(Λ) − Λ) +
@@ -1804,7 +1804,7 @@ Test(nngp, parallel_inputs_give_a_singular_ntk)
  * (1/m)σ′(H)ᵀσ′(H) must match Σ, Λ and Ṡ of (K).
  *
  * Two comparisons per entry, of the mean over seeds:
- *   (a) against (K) on G_X, as THEOREMS §2.1 states it;
+ *   (a) against (K) on G_X, as docs/THEORY.md §2.1 states it;
  *   (b) against (K) on the realized input Gram Ĝ = (1/m)(UX)ᵀ(UX) of each
  *       seed (conditioning on U removes the largest fluctuation source).
  * Tolerance: 5 standard deviations of a seed's deviation divided by √S, plus

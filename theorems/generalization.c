@@ -300,7 +300,7 @@ static double train_loss_err(const thm_gen_net *o)
 
 static const char *consts_changed(const thm_gen_consts *c)
 {
-    return c->cplx == 1 && c->conf == 1 ? "; consts 2,3 as in THEOREMS"
+    return c->cplx == 1 && c->conf == 1 ? "; consts 2,3 as in docs/THEORY.md §10"
                                          : "; CONTROL: complexity x1/100, confidence term dropped";
 }
 

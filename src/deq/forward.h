@@ -1,4 +1,4 @@
-/* Equilibrium solvers for all samples at once (THEOREMS §3):
+/* Equilibrium solvers for all samples at once (docs/THEORY.md §3):
  *
  *   Z = Φ(Z) := σ(α·A·Z + B),  A m×m,  B = α_U·U·X m×n,  one column per sample.
  *

@@ -48,7 +48,7 @@ double TF(deq_forward_auto_tol)(long m, long prec);
 void TF(deq_forward_certify)(deq_solve_info_t info, const TT(mat) Zk, const TT(mat) PHI,
                              const TS(deq_fp) *fp, long prec);
 
-/* The adjoint fixed point of THEOREMS §2.2/§3, one column per sample:
+/* The adjoint fixed point of docs/THEORY.md §2.2/§3, one column per sample:
  *   W = V + α·Aᵀ(D ⊙ W),   D = σ′(H) at the equilibria (m×n),
  * V m×1 (the same v for every sample) or m×n. Its Lipschitz constant is at most
  * α‖A‖₂·max|D| <= L·α‖A‖₂, so the forward problem's certified ρ̄ serves

@@ -1,4 +1,4 @@
-/* Loss and implicit gradients of the equilibrium model (THEOREMS §3), generic
+/* Loss and implicit gradients of the equilibrium model (docs/THEORY.md §3), generic
  * source deq/grad.c:
  *   L = ½ Σ_i (f_i − y_i)²,   f_i = α_v·vᵀz_i,   r = f − y,
  *   ∇_A L = α_A Σ_i r_i g_i z_iᵀ,  ∇_U L = α_U Σ_i r_i g_i x_iᵀ,  ∇_v L = α_v Σ_i r_i z_i,

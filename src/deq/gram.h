@@ -1,4 +1,4 @@
-/* Finite-width Gram (neural tangent) matrices of an actual network, THEOREMS §2.2
+/* Finite-width Gram (neural tangent) matrices of an actual network, docs/THEORY.md §2.2
  * (generic source deq/gram.c). With the adjoint vectors w_i (deq_adjoint_solve)
  * and g_i = α_v·D_i·w_i, D_i = diag σ′(h_i):
  *   G^A_ij = α_A²(g_iᵀg_j)(z_iᵀz_j),  G^U_ij = α_U²(g_iᵀg_j)(x_iᵀx_j),  G^v_ij = α_v²·z_iᵀz_j,

@@ -6,7 +6,7 @@
 void TF(deq_gram_blocks)(TT(mat) GA, TT(mat) GU, TT(mat) Gv, const TT(mat) Z, const TT(mat) Gc,
                          const TT(mat) X, TRC alpha_A, TRC alpha_U, TRC alpha_v, long prec);
 
-/* The adjoint columns g_i = α_v·D_i·w_i of THEOREMS §2.2 (Gc, m×n): computes
+/* The adjoint columns g_i = α_v·D_i·w_i of docs/THEORY.md §2.2 (Gc, m×n): computes
  * D = σ′(h) at the equilibria Z, solves the adjoint W = v + α_A·Aᵀ(D ⊙ W) (W
  * m×n: zeros or a warm start in, the solution out; info gets its outcome and
  * certificate), then Gc = α_v·D ⊙ W. Shared by the Gram matrices and the

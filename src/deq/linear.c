@@ -57,7 +57,7 @@ long G(deq_linear_resolvent)(mat_t U, const mat_t S, real_srcptr gamma, long pre
 }
 
 /* ------------------------------------------------------------------------ */
-/* Loss, gradients, spectra and the GD trainer (THEOREMS §1, §4 T3.linear_*). */
+/* Loss, gradients, spectra and the GD trainer (docs/THEORY.md §1, §9). */
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* The linear-softmax family of kawaguchi2021 (THEOREMS §1), generic source
+/* The linear-softmax family of kawaguchi2021 (docs/THEORY.md §1), generic source
  * deq/linear.c:  z = γ·S(A) z + x,  S(A) the column-wise softmax of A (each
  * column sums to 1), and U = (I − γS)^{-1}.
  *

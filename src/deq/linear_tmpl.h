@@ -13,7 +13,7 @@ long TF(deq_linear_resolvent)(TT(mat) U, const TT(mat) S, TRC gamma, long prec);
  * dS must not alias S; it may alias dA. */
 void TF(deq_linear_softmax_jvp)(TT(mat) dS, const TT(mat) S, const TT(mat) dA, long prec);
 
-/* L = ½‖B U X − Y‖²_F and its gradients (THEOREMS §1, kawaguchi2021):
+/* L = ½‖B U X − Y‖²_F and its gradients (docs/THEORY.md §1, kawaguchi2021):
  *   ∇_B L = R (U X)ᵀ,
  *   M := ∂L/∂S = γ Uᵀ Bᵀ R (U X)ᵀ   (dL = ⟨R, B dU X⟩, dU = γ U dS U),
  *   ∇_A L = softmax_jvp(S, M).

@@ -1,4 +1,4 @@
-/* The model family of THEOREMS §1 and its named presets.
+/* The model family of docs/THEORY.md §1 and its named presets.
  *
  *   z_i = σ(h_i),  h_i = α_A·A z_i + α_U·U x_i,  f_i = α_v·vᵀz_i
  *   α_A = γ/√m,  α_U = σ_u,  α_v = σ_v/√m.
@@ -24,7 +24,7 @@ typedef enum {
 
 typedef struct {
     const char *name;
-    const char *source;  /* key of THEOREMS §0 */
+    const char *source;  /* key of docs/THEORY.md §0 */
     deq_family family;
     deq_act act;
     const char *gamma;   /* default γ as a decimal string (a documented default, not a paper constant) */
@@ -34,7 +34,7 @@ typedef struct {
     const char *notes;
 } deq_preset;
 
-/* The presets table of THEOREMS §1, in its order. */
+/* The presets table of docs/THEORY.md §1, in its order. */
 extern const deq_preset deq_presets[];
 extern const int deq_preset_count;
 /* NULL if no preset has that name. */

@@ -1,4 +1,4 @@
-/* Full-batch gradient descent on the equilibrium model (THEOREMS §3), generic
+/* Full-batch gradient descent on the equilibrium model (docs/THEORY.md §3), generic
  * source deq/train.c: θ ← θ − η∇L for the trained groups (DEQ_TRAIN_A/U/V),
  * forward and adjoint solves warm-started from the previous step, and a log
  * per step. */

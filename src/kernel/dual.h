@@ -1,4 +1,4 @@
-/* Dual maps of an activation σ for a 2×2 covariance (THEOREMS §2, §2.3), in
+/* Dual maps of an activation σ for a 2×2 covariance (docs/THEORY.md §2, §2.3), in
  * both backends (generic source kernel/dual.c):
  *
  *   F(q1,q2,k) = E[σ(u)σ(w)],   Ḟ(q1,q2,k) = E[σ′(u)σ′(w)],
@@ -30,7 +30,7 @@
  *     C·exp(−2τ√(N/q)), τ = π/2 (tanh) or π; kernel_dual_approx_err
  *     over-estimates the true error by factors 5..1e4 (measured).
  *
- * Conventions (DESIGN.md §4): outputs first, precision last; F or Fdot may be
+ * Conventions (docs/ARCHITECTURE.md §4): outputs first, precision last; F or Fdot may be
  * NULL when not wanted; q1, q2 ≥ 0 and |k| ≤ √(q1q2) are preconditions up to
  * rounding (c is clamped to [−1,1]); when q1q2 = 0 the pair is independent
  * (c := 0). relu uses σ′(0) := 0 as deq/activation.c does, so Ḟ = 0 when

@@ -29,7 +29,7 @@ typedef TS(kernel_gh_rule) TT(kernel_gh_rule)[1];
 void TF(kernel_gh_rule_init)(TT(kernel_gh_rule) rule, long order, long prec);
 void TF(kernel_gh_rule_clear)(TT(kernel_gh_rule) rule);
 
-/* ---- closed forms (THEOREMS §2) ---- */
+/* ---- closed forms (docs/THEORY.md §2) ---- */
 
 /* relu: F = √(q1q2)(sin θ + (π−θ)cos θ)/(2π), Ḟ = (π−θ)/(2π), with
  * θ = 2·atan2(√(1−c), √(1+c)) and π−θ = 2·atan2(√(1+c), √(1−c)) (no arccos
@@ -38,7 +38,7 @@ void TF(kernel_gh_rule_clear)(TT(kernel_gh_rule) rule);
  * the two terms cancel). Absolute error O(u·√(q1q2)). */
 void TF(kernel_relu_dual)(TR F, TR Fdot, TRC q1, TRC q2, TRC k, long prec);
 /* erf: F = (2/π)·atan2(2k, D), Ḟ = (4/π)/D, D = √(1 + 2q1 + 2q2 + 4(q1q2 − k²)),
- * i.e. the arcsin form of THEOREMS §2 with the argument's complement computed
+ * i.e. the arcsin form of docs/THEORY.md §2 with the argument's complement computed
  * without cancellation. */
 void TF(kernel_erf_dual)(TR F, TR Fdot, TRC q1, TRC q2, TRC k, long prec);
 /* sin: F = e^{−(q1+q2)/2}·sinh k, Ḟ = e^{−(q1+q2)/2}·cosh k, evaluated as
@@ -48,7 +48,7 @@ void TF(kernel_sin_dual)(TR F, TR Fdot, TRC q1, TRC q2, TRC k, long prec);
 /* The closed form of `act`; returns 1, or 0 (outputs untouched) when act has none. */
 int TF(kernel_dual_closed)(TR F, TR Fdot, TRC q1, TRC q2, TRC k, deq_act act, long prec);
 
-/* ---- Hermite route (THEOREMS §2.3) ---- */
+/* ---- Hermite route (docs/THEORY.md §2.3) ---- */
 
 /* a_r = E[σ(√q·g)·h_r(g)] (deriv = 0) or E[σ′(√q·g)·h_r(g)] (deriv = 1) for
  * r = 0..R, R = a->rows − 1 ≤ N − 1, by the rule: a_r = Σ_i w_i f(x_i) h_r(x_i),

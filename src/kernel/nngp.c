@@ -375,7 +375,7 @@ void G(kernel_nngp_solve)(mat_t Sigma, mat_t Sdot, mat_t Lambda, kernel_nngp_inf
     if (o->input_map == KERNEL_INPUT_RELU) {
         info->outcome = KERNEL_NOT_APPLICABLE;
         info->reason = "input_map = relu: the injection sqrt(2)*relu(Ux) is not zero-mean, so the "
-                       "fixed point (K) does not describe this model (THEOREMS 2.4); use a "
+                       "fixed point (K) does not describe this model (docs/THEORY.md §2.4); use a "
                        "Monte-Carlo estimate over U instead";
         fill_nan(Sigma);
         fill_nan(Sdot);

@@ -1,4 +1,4 @@
-/* Equilibrium NNGP and NTK kernels (THEOREMS §2.1, §2.2), in both backends
+/* Equilibrium NNGP and NTK kernels (docs/THEORY.md §2.1, §2.2), in both backends
  * (generic source kernel/nngp.c).
  *
  *   Λ = γ²·Σ + σ_u²·G_X,   Σ_ij = F(Λ_ii, Λ_jj, Λ_ij),   Ṡ_ij = Ḟ(Λ_ii, Λ_jj, Λ_ij)   (K)
@@ -16,7 +16,7 @@
  *     s ↦ ‖σ(s·g)‖ is L-Lipschitz (triangle inequality), so |Ψ′| ≤ γL =: ρ_diag;
  *   off-diagonal, in k:  |∂k[γ²F]| = γ²|Ḟ| ≤ γ²L² =: ρ_off.
  *
- * Both are contractions when γL < 1 (the condition γ²L² < 1 of THEOREMS
+ * Both are contractions when γL < 1 (the condition γ²L² < 1 of docs/THEORY.md
  * §2.1), and then for any iterate x the returned Picard image Φ̂(x) satisfies
  * |Φ̂(x) − x*| ≤ (ρ·|Φ̂(x) − x| + e)/(1 − ρ), e the rounding of one evaluation.
  * The iteration stays inside |k| ≤ √(Λ_iiΛ_jj) (Cauchy–Schwarz on the PSD
@@ -52,7 +52,7 @@ static inline const char *kernel_outcome_name(kernel_outcome o)
     return "?";
 }
 
-/* How the input enters the equilibrium (THEOREMS §1). */
+/* How the input enters the equilibrium (docs/THEORY.md §1). */
 typedef enum {
     KERNEL_INPUT_LINEAR = 0, /* α_U·U·x: zero-mean Gaussian injection, (K) applies */
     KERNEL_INPUT_RELU = 1    /* α_U·√2·relu(U·x): (K) does not apply (§2.4), refused */

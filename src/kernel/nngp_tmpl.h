@@ -8,7 +8,7 @@
  * Outcomes (info->outcome): CONVERGED; MAX_ITER / STAGNATED / DIVERGED /
  * NONFINITE (outputs hold the last iterate's values, or NaN when non-finite);
  * NOT_APPLICABLE when o->input_map = KERNEL_INPUT_RELU: then nothing is
- * computed, every output entry is NaN and info->reason says why (THEOREMS
+ * computed, every output entry is NaN and info->reason says why (docs/THEORY.md
  * §2.4: the injection is not zero-mean, (K) does not describe the model).
  *
  * Stopping rule, per phase (diagonal in s = √Λ_ii with ρ = rho_diag and
@@ -33,7 +33,7 @@ void TF(kernel_nngp_solve)(TT(mat) Sigma, TT(mat) Sdot, TT(mat) Lambda, kernel_n
                            const TT(mat) GX, TRC gamma, TRC sigma_u, deq_act act,
                            const kernel_nngp_opts *o, long prec);
 
-/* Population Gram blocks of THEOREMS §2.2 from Σ, Ṡ (kernel_nngp_solve) and GX:
+/* Population Gram blocks of docs/THEORY.md §2.2 from Σ, Ṡ (kernel_nngp_solve) and GX:
  *
  *   P_ij = Ṡ_ij/(1 − γ²Ṡ_ij),  H^A = σ_v²γ²(P⊙Σ),  H^U = σ_v²σ_u²(P⊙G_X),  H^v = σ_v²Σ,
  *   H = Σ of the blocks whose DEQ_TRAIN_A / _U / _V bit is set in `trained`

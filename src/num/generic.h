@@ -1,4 +1,4 @@
-/* The scalar layer for code written once and compiled twice (DESIGN.md §3).
+/* The scalar layer for code written once and compiled twice (docs/ARCHITECTURE.md §3).
  *
  * A generic source file includes this header and is compiled once as is
  * (double) and once with -DDEQ_MPFR (MPFR). Inside it:

@@ -1,4 +1,4 @@
-/* A guaranteed upper bound on the spectral norm ||A||_2 (THEOREMS T1.contraction). */
+/* A guaranteed upper bound on the spectral norm ||A||_2 (docs/THEORY.md §7.1). */
 #ifndef DEQ_NUM_NORM_BOUND_H
 #define DEQ_NUM_NORM_BOUND_H
 

@@ -1,5 +1,5 @@
 /* Symmetric eigenvalues in double through GSL (the library side of the
- * GSL-vs-Jacobi pair of DESIGN.md §3). GSL reads the lower triangle of its
+ * GSL-vs-Jacobi pair of docs/ARCHITECTURE.md §3). GSL reads the lower triangle of its
  * row-major copy, which is the lower triangle of our column-major matrix
  * because the copy maps entry (i, j) to (i, j). */
 #include <gsl/gsl_eigen.h>
