@@ -455,8 +455,8 @@ static void write_constants(FILE *f, const thm_config *cfg)
 {
     fprintf(f, "Constants. No constant below is a paper's own value: each gamma and sigma_u is a "
                "default of this project (gao2021 and ling2022 were read in full and their "
-               "models differ from these presets, see docs/THEORY.md §1.3 "
-               "models; the other three papers are known from their abstracts), and each row's "
+               "models differ from these presets, see docs/THEORY.md §1.3; the other three "
+               "papers are known from their abstracts), and each row's "
                "note names the further defaults it uses (delta, confidence levels).\n\n");
     fprintf(f, "| preset | source | activation | gamma (default) | how gamma was set | sigma_u "
                "(default) |\n|---|---|---|---|---|---|\n");
