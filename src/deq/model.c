@@ -13,7 +13,7 @@ const deq_preset deq_presets[] = {
      DEQ_SIGMA_U_ONE, DEQ_TRAIN_A | DEQ_TRAIN_U | DEQ_TRAIN_V, "all layers trained"},
     {"gaogao2022", "gaogao2022", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.2", "default 0.2",
      DEQ_SIGMA_U_ONE, DEQ_TRAIN_A, "A only; U, v fixed at init"},
-    {"ling2022", "truong2023", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, LING_GAMMA,
+    {"ling2022", "ling2022", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, LING_GAMMA,
      "γ = √2·σ_w with σ_w² = 0.1 (default)", DEQ_SIGMA_U_SQRT_2_OVER_D,
      DEQ_TRAIN_A | DEQ_TRAIN_U, "their W ~ N(0, 2σ_w²/m), U ~ N(0, 2/d)"},
     {"truong2023", "truong2023", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_TANH, LING_GAMMA,
