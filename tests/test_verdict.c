@@ -275,3 +275,37 @@ Test(verdict, a_check_that_asserted_nothing_needs_no_control)
     cr_expect(!report_run_failed(run));
     report_run_clear(run);
 }
+
+/* A check whose rows are all N/A is counted as having asserted nothing, so a
+ * reader does not take its caught controls for evidence. */
+Test(verdict, totals_count_checks_that_asserted_nothing)
+{
+    const thm_family *fam = thm_family_find("well-posedness");
+    thm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.profile = "test";
+    cfg.widths[0] = 4, cfg.n_widths = 1, cfg.d = 2, cfg.n = 2, cfg.seeds = 1, cfg.prec = 64;
+    cfg.presets[0] = deq_preset_find("gao2021"), cfg.n_presets = 1, cfg.sub = -1;
+    report_run_t run;
+    report_run_init(run, &cfg, REPORT_BACKEND_BOTH, &fam, 1);
+    for (long k = 0; k < run->n_cases; k++)
+        run->done[k] = 1;
+    thm_row *r = thm_results_add(&run->results[0], exact_check());
+    thm_row_lhs(r, 0.5, 0.4, 0.6);
+    thm_row_rhs(r, 1, 1, 1);
+    thm_row_hypothesis(r, "width", 4, ">=", 1024);
+    thm_row_judge(r);
+    report_totals t;
+    report_run_totals(&t, run);
+    cr_expect_eq(t.silent, 1);
+    char line[320];
+    report_totals_line(line, sizeof line, &t);
+    cr_expect(strstr(line, "1 check asserted nothing (every row N/A)") != NULL, "%s", line);
+    thm_row *h = thm_results_add(&run->results[0], exact_check());
+    thm_row_lhs(h, 0.5, 0.4, 0.6);
+    thm_row_rhs(h, 1, 1, 1);
+    thm_row_judge(h);
+    report_run_totals(&t, run);
+    cr_expect_eq(t.silent, 0, "a HOLDS row asserts something");
+    report_run_clear(run);
+}

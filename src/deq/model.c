@@ -9,9 +9,12 @@
 #define LING_GAMMA "0.4472135954999579392818347337462552470881"
 
 const deq_preset deq_presets[] = {
-    {"gao2021", "gao2021", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.2", "default 0.2",
+    {"gao2021", "gao2021", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.1",
+     "derived 0.1: gao2021's Figure 1 plots (γ/√m)‖A(k)‖ ≈ 0.2 with ‖A(0)‖ ≈ 2√m; inside its "
+     "range γ <= min{1/2, 1/(4c)}, c ≈ 2",
      DEQ_SIGMA_U_ONE, DEQ_TRAIN_A | DEQ_TRAIN_U | DEQ_TRAIN_V, "all layers trained"},
-    {"gaogao2022", "gaogao2022", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.2", "default 0.2",
+    {"gaogao2022", "gaogao2022", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.1",
+     "derived 0.1: gao2021's model (its authors) with only A trained; gao2021's γ",
      DEQ_SIGMA_U_ONE, DEQ_TRAIN_A, "A only; U, v fixed at init"},
     {"ling2022", "ling2022", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, LING_GAMMA,
      "γ = √2·σ_w with σ_w² = 0.1 (default)", DEQ_SIGMA_U_SQRT_2_OVER_D,

@@ -327,6 +327,7 @@ static json_t *summary_json(const report_run_t run)
     json_object_set_new(o, "verdicts", c);
     json_object_set_new(o, "controls_total", json_integer(t.controls_total));
     json_object_set_new(o, "controls_caught", json_integer(t.controls_caught));
+    json_object_set_new(o, "checks_asserting_nothing", json_integer(t.silent));
     for (int f = 0; f < run->nfam; f++)
         for (int k = 0; k < run->fams[f]->n_checks; k++) {
             char why[160];

@@ -518,13 +518,15 @@ static void write_summary_table(FILE *f, const report_run_t run, const thm_resul
                 if (w->verdict != THM_NA && w->verdict != THM_REPORTED && isfinite(t))
                     tmax = fmax(tmax, t), tmin = fmin(tmin, t);
             }
-            char anchor[40], tight[64], hyp[32];
+            char anchor[40], tight[64], hyp[48];
             heading_anchor(anchor, sizeof anchor, ch->id);
             if (tmin <= tmax)
                 snprintf(tight, sizeof tight, "%.3g to %.3g", tmax, tmin);
             else
                 snprintf(tight, sizeof tight, "-");
-            if (with_hyp)
+            if (with_hyp && ch->kind != THM_REPORT && rows > 0 && counts[THM_NA] == rows)
+                snprintf(hyp, sizeof hyp, "0 of %d: asserted nothing", with_hyp);
+            else if (with_hyp)
                 snprintf(hyp, sizeof hyp, "%d of %d", hyp_met, with_hyp);
             else
                 snprintf(hyp, sizeof hyp, "-");

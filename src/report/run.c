@@ -186,8 +186,18 @@ void report_run_totals(report_totals *t, const report_run_t run)
             }
     char why[160];
     for (int f = 0; f < run->nfam; f++)
-        for (int c = 0; c < run->fams[f]->n_checks; c++)
-            t->broken += report_run_check_broken(why, sizeof why, run, &run->fams[f]->checks[c]);
+        for (int c = 0; c < run->fams[f]->n_checks; c++) {
+            const thm_check *ch = &run->fams[f]->checks[c];
+            t->broken += report_run_check_broken(why, sizeof why, run, ch);
+            long rows = 0, asserted = 0;
+            for (long k = 0; k < run->n_cases; k++)
+                for (long r = 0; run->done[k] && r < run->results[k].len; r++) {
+                    const thm_row *w = &run->results[k].rows[r];
+                    if (!w->is_control && strcmp(w->id, ch->id) == 0)
+                        rows++, asserted += w->verdict != THM_NA;
+                }
+            t->silent += ch->kind != THM_REPORT && rows > 0 && asserted == 0;
+        }
 }
 
 void report_totals_line(char *buf, size_t len, const report_totals *t)
@@ -204,6 +214,10 @@ void report_totals_line(char *buf, size_t len, const report_totals *t)
     if (used < len)
         used += (size_t)snprintf(buf + used, len - used, "; controls caught %d of %d",
                                  t->controls_caught, t->controls_total);
+    if (t->silent && used < len)
+        used += (size_t)snprintf(buf + used, len - used,
+                                 "; %d check%s asserted nothing (every row N/A)", t->silent,
+                                 t->silent == 1 ? "" : "s");
     if (t->broken && used < len)
         snprintf(buf + used, len - used, "; %d CHECKER%s BROKEN", t->broken,
                  t->broken == 1 ? "" : "S");

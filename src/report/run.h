@@ -48,6 +48,8 @@ typedef struct {
     int counts[THM_VERDICTS];
     int controls_total, controls_caught;
     int broken;
+    int silent; /* checks of kind exact/asymptotic with rows, every one N/A: they asserted
+                   nothing in this run, whatever their controls show */
 } report_totals;
 void report_run_totals(report_totals *t, const report_run_t run);
 
