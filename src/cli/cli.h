@@ -18,6 +18,7 @@ int cli_cmd_run(int argc, char **argv);
 int cli_cmd_kernel(int argc, char **argv);
 int cli_cmd_compare(int argc, char **argv);
 int cli_cmd_merge(int argc, char **argv);
+int cli_cmd_certify(int argc, char **argv);
 
 /* A network and its inputs as given to `deqcheck solve` and `deqcheck grad`, validated. */
 typedef struct {
