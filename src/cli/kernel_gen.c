@@ -1,4 +1,5 @@
 /* `deqcheck kernel` for one backend; compiled for double and for MPFR. */
+#include <jansson.h>
 #include "num/generic.h"
 
 #include "cli/cli.h"
@@ -12,6 +13,10 @@
 /* MPFR refines eigenvalue estimates with Jacobi up to this size; beyond it the
  * estimate is GSL's in double (the certificate is at full precision anyway). */
 #define KERNEL_CLI_JACOBI_MAX 128
+
+/* The --json object of this backend's run (NULL without --json), filled by
+ * the verbose compute; one per backend instance. */
+static json_t *G(kernel_json);
 
 #ifdef DEQ_MPFR
 int cli_kernel_compute_mp(mat_t R, double *quad_err, const cli_kernel_args *a, int verbose,
@@ -67,6 +72,14 @@ int cli_kernel_compute_d(mat_t R, double *quad_err, const cli_kernel_args *a, in
                         "(relative %.3e); contraction gamma*L = %.4g; error estimate %.3e\n",
                 kernel_outcome_name(info->outcome), info->iterations_diag, info->iterations_off,
                 info->resid, info->resid_rel, info->rho_diag, info->err_est);
+    if (verbose && G(kernel_json))
+        json_object_set_new(
+            G(kernel_json), "nngp",
+            json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "outcome", kernel_outcome_name(info->outcome),
+                      "iterations_diag", (json_int_t)info->iterations_diag, "iterations_off",
+                      (json_int_t)info->iterations_off, "residual", cli_json_num(info->resid),
+                      "residual_rel", cli_json_num(info->resid_rel), "contraction",
+                      cli_json_num(info->rho_diag), "error_estimate", cli_json_num(info->err_est)));
     if (info->outcome != KERNEL_CONVERGED) {
         fprintf(stderr, "deqcheck kernel: the NNGP fixed point did not converge at %ld bits (%s): "
                         "%s; no result written\n", prec, kernel_outcome_name(info->outcome),
@@ -117,13 +130,33 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
     long prec = a->prec;
     mat_t R;
     double quad_err, quad_err_ref;
+    json_t *jo = NULL;
+    if (a->json) {
+        jo = json_object();
+        json_object_set_new(jo, "command", json_string("kernel"));
+        json_object_set_new(jo, "backend",
+                            json_string(a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr"));
+        json_object_set_new(jo, "precision", json_integer(prec));
+        json_object_set_new(jo, "kind", json_string(a->kind));
+        json_object_set_new(jo, "activation", json_string(deq_act_name(a->act)));
+        json_object_set_new(jo, "gamma", json_string(a->gamma));
+        json_object_set_new(jo, "sigma_u", json_string(a->sigma_u));
+        json_object_set_new(jo, "sigma_v", json_string(a->sigma_v));
+    }
+    G(kernel_json) = jo;
 #ifdef DEQ_MPFR
     int rc = cli_kernel_compute_mp(R, &quad_err, a, 1, prec);
 #else
     int rc = cli_kernel_compute_d(R, &quad_err, a, 1);
 #endif
-    if (rc != CLI_EXIT_OK)
+    G(kernel_json) = NULL;
+    if (rc != CLI_EXIT_OK) {
+        if (jo) {
+            json_object_set_new(jo, "exit_status", json_integer(rc));
+            cli_json_write("kernel", a->json, jo);
+        }
         return rc;
+    }
     /* The Cholesky certificate holds for the matrix as computed; the exact
      * kernel differs by the computation's error, which can far exceed the
      * rounding unit (relu's Ḟ has a square-root singularity at c = 1). Its
@@ -161,6 +194,19 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
                         "%.6g after the kernel error %.3e is not > 0)\n", lower, eps);
     fprintf(stderr, "lambda_max: %.17g (estimate); upper bound %.17g\n", eb->approx_max,
             bound_add_up(eb->upper, eps));
+    if (jo) {
+        json_object_set_new(jo, "n", json_integer(R->rows));
+        json_object_set_new(jo, "kernel_error_estimate", cli_json_num(eps));
+        json_object_set_new(jo, "ladder_precision", json_integer(ref_prec));
+        json_object_set_new(jo, "quadrature_error_estimate", cli_json_num(quad_err));
+        json_object_set_new(jo, "lambda_min_estimate", cli_json_num(eb->approx_min));
+        json_object_set_new(jo, "lambda_min_matrix_lower",
+                            eb->lower_certified ? cli_json_num(eb->lower) : json_null());
+        json_object_set_new(jo, "lambda_min_certified", json_boolean(lower > 0));
+        json_object_set_new(jo, "lambda_min_lower", cli_json_num(lower));
+        json_object_set_new(jo, "lambda_max_estimate", cli_json_num(eb->approx_max));
+        json_object_set_new(jo, "lambda_max_upper", cli_json_num(bound_add_up(eb->upper, eps)));
+    }
     deq_error_t err;
     deq_error_init(err);
     if (G(textmat_write)(a->out ? a->out : "-", R, prec, err) != DEQ_OK) {
@@ -171,6 +217,11 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
         fprintf(stderr, "deqcheck kernel: --require-certified: lambda_min is not certified "
                         "positive (matrix written)\n");
         rc = CLI_EXIT_FAIL;
+    }
+    if (jo) {
+        json_object_set_new(jo, "exit_status", json_integer(rc));
+        if (cli_json_write("kernel", a->json, jo) != 0)
+            rc = CLI_EXIT_USAGE;
     }
     G(mat_clear)(R);
     return rc;

@@ -119,6 +119,7 @@ void verify_solve(arb_mat_t z, verify_solve_info *info, const verify_model_t M,
     double *h = deq_malloc(sizeof(double) * (size_t)m);
     double *steps = deq_malloc(sizeof(double) * (size_t)(opts->max_iter + 1));
     double best_step = INFINITY;
+    long best_k = 0;
     /* Picard to half of double's digits (√u): Newton finishes from there */
     double tol = sqrt(DBL_EPSILON);
     long k = 0;
@@ -136,7 +137,13 @@ void verify_solve(arb_mat_t z, verify_solve_info *info, const verify_model_t M,
         steps[k] = step;
         if (step < best_step) { /* the step is the residual of zc */
             best_step = step;
+            best_k = k;
             memcpy(best, zc, sizeof(double) * (size_t)m);
+        } else if (k > 2 * best_k + 1) {
+            /* no new smallest step for as long as it took to reach the last
+             * one: Picard oscillates or diverges; Newton takes over */
+            k++;
+            break;
         }
         double *t = zc;
         zc = zn, zn = t;
