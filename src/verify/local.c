@@ -547,6 +547,17 @@ void verify_sample_certify(verify_sample_t S, arb_mat_t zhat, const verify_model
             mag_set_d(t, S->err_bound);
             mag_mul(t, t, nv);
             mag_add(t, t, arb_radref(f));
+            /* and the rounding of the reported double */
+            arf_t r;
+            arf_init(r);
+            arf_set_d(r, S->output);
+            arf_sub(r, r, arb_midref(f), ARF_PREC_EXACT, ARF_RND_DOWN);
+            mag_t dm;
+            mag_init(dm);
+            arf_get_mag(dm, r);
+            mag_add(t, t, dm);
+            mag_clear(dm);
+            arf_clear(r);
             S->output_err = verify_mag_get_d_up(t);
         } else
             S->output_err = INFINITY;
