@@ -18,11 +18,13 @@ int cli_cmd_run(int argc, char **argv);
 int cli_cmd_kernel(int argc, char **argv);
 int cli_cmd_compare(int argc, char **argv);
 int cli_cmd_merge(int argc, char **argv);
+int cli_cmd_certify(int argc, char **argv);
 
 /* A network and its inputs as given to `deqcheck solve` and `deqcheck grad`, validated. */
 typedef struct {
     const char *cmd;             /* "solve" or "grad", for messages */
     const char *A, *U, *X, *out;
+    const char *json;            /* --json FILE: the printed numbers as JSON (or NULL) */
     const char *v, *y, *sigma_v; /* grad only */
     const char *out_dir;         /* grad only */
     const char *gamma, *sigma_u; /* validated decimal strings */
@@ -61,6 +63,14 @@ deq_status cli_read_inputs_mp(mat_mp_t X, const char *path, long prec, deq_error
 int cli_cmd_grad(int argc, char **argv);
 int cli_grad_run_d(const cli_net_args *a);
 int cli_grad_run_mp(const cli_net_args *a);
+/* --json of solve, grad and kernel (cli/cmd_solve.c): a number as JSON (NaN
+ * null, ±inf "inf"/"-inf", as run --json); the solve's summary as an object;
+ * the object written to path (sorted keys, 17 digits), consuming it. */
+struct json_t;
+struct json_t *cli_json_num(double x);
+struct json_t *cli_solve_info_json(const deq_solve_info_t info);
+/* 0, or 2 after printing "deqcheck CMD: --json PATH: cannot write" */
+int cli_json_write(const char *cmd, const char *path, struct json_t *root);
 /* Prints the solve summary to stderr (shared by both backends). */
 void cli_solve_summary(const cli_net_args *a, long m, long d, long n,
                        const deq_solve_info_t info, double norm_upper, double norm_estimate,
@@ -69,6 +79,7 @@ void cli_solve_summary(const cli_net_args *a, long m, long d, long n,
 /* What `deqcheck kernel` was asked to do, validated. */
 typedef struct {
     const char *X, *out;
+    const char *json;   /* --json FILE (or NULL) */
     const char *gamma, *sigma_u, *sigma_v; /* validated decimal strings */
     deq_act act;
     const char *kind;   /* nngp, ntk-A, ntk-U, ntk-v, ntk */

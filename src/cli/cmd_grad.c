@@ -32,6 +32,7 @@ static void grad_help(FILE *f)
 "  --backend B          double or mpfr (default mpfr)\n"
 "  --precision BITS     MPFR working precision, %d..%d (default %d; mpfr only)\n"
 "  --out-dir DIR        where the four files go (created if missing)\n"
+"  --json FILE          the numbers printed on standard error (loss, both solves), as JSON\n"
 "  --max-memory SIZE    refuse, before any work, inputs whose estimated memory exceeds\n"
 "                       SIZE (bytes, or with K, M, G; default half the physical memory)\n"
 "\n"
@@ -46,7 +47,7 @@ int cli_cmd_grad(int argc, char **argv)
                       {"X", 1, NULL},       {"y", 1, NULL},          {"gamma", 1, NULL},
                       {"sigma-u", 1, NULL}, {"sigma-v", 1, NULL},    {"activation", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL},  {"out-dir", 1, NULL},
-                      {"max-memory", 1, NULL}, {NULL, 0, NULL}};
+                      {"max-memory", 1, NULL}, {"json", 1, NULL}, {NULL, 0, NULL}};
     static const char *const required[] = {"A", "U", "v", "X", "y", "gamma", "activation",
                                            "out-dir"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "grad", grad_help, argc,
@@ -61,6 +62,9 @@ int cli_cmd_grad(int argc, char **argv)
     a.v = cli_value(opts, "v");
     a.y = cli_value(opts, "y");
     a.out_dir = cli_value(opts, "out-dir");
+    a.json = cli_value(opts, "json");
+    if (a.json && cli_check_writable("json", a.json, err))
+        return cli_usage_error("grad", err->msg);
     a.sigma_v = cli_value(opts, "sigma-v") ? cli_value(opts, "sigma-v") : "1";
     if (cli_decimal("sigma-v", a.sigma_v, err))
         return cli_usage_error("grad", err->msg);

@@ -32,6 +32,7 @@ static void kernel_help(FILE *f)
 "  --backend B          double or mpfr (default mpfr)\n"
 "  --precision BITS     MPFR working precision, %d..%d (default %d; mpfr only)\n"
 "  --out FILE           write the matrix here (default: standard output)\n"
+"  --json FILE          the numbers printed on standard error, as JSON\n"
 "  --require-certified  exit 1 when lambda_min is not certified positive\n"
 "  --max-memory SIZE    refuse, before any work, inputs whose estimated memory\n"
 "                       exceeds SIZE (bytes, or with K, M, G; default half the memory)\n"
@@ -54,7 +55,8 @@ int cli_cmd_kernel(int argc, char **argv)
     cli_opt opts[] = {{"X", 1, NULL},          {"gamma", 1, NULL},   {"sigma-u", 1, NULL},
                       {"sigma-v", 1, NULL},    {"activation", 1, NULL}, {"kind", 1, NULL},
                       {"backend", 1, NULL},    {"precision", 1, NULL}, {"out", 1, NULL},
-                      {"require-certified", 0, NULL}, {"max-memory", 1, NULL}, {NULL, 0, NULL}};
+                      {"require-certified", 0, NULL}, {"max-memory", 1, NULL}, {"json", 1, NULL},
+                      {NULL, 0, NULL}};
     static const char *const required[] = {"X", "gamma", "activation", "kind"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "kernel", kernel_help, argc,
                        argv);
@@ -66,6 +68,7 @@ int cli_cmd_kernel(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.X = cli_value(opts, "X");
     a.out = cli_value(opts, "out");
+    a.json = cli_value(opts, "json");
     a.gamma = cli_value(opts, "gamma");
     a.sigma_u = cli_value(opts, "sigma-u") ? cli_value(opts, "sigma-u") : "1";
     a.sigma_v = cli_value(opts, "sigma-v") ? cli_value(opts, "sigma-v") : "1";
@@ -88,7 +91,8 @@ int cli_cmd_kernel(int argc, char **argv)
         cli_activation(&a.act, cli_value(opts, "activation"), err) ||
         cli_backend_precision(&a.backend, &a.prec, cli_value(opts, "backend"),
                               cli_value(opts, "precision"), err) ||
-        (a.out && cli_check_writable("out", a.out, err)))
+        (a.out && cli_check_writable("out", a.out, err)) ||
+        (a.json && cli_check_writable("json", a.json, err)))
         return cli_usage_error("kernel", err->msg);
     long d, n;
     if (cli_textmat_shape(&d, &n, a.X) == 0) {

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/args.h"
 #include "cli/cli.h"
 
@@ -40,6 +42,7 @@ static void solve_help(FILE *f)
 "                       stops at sqrt(T) and Newton's method takes it to T)\n"
 "  --max-memory SIZE  refuse, before any work, inputs whose estimated memory exceeds\n"
 "                     SIZE (bytes, or with K, M, G; default half the physical memory)\n"
+"  --json FILE          the numbers of the report below as JSON\n"
 "  --out FILE           write Z here (default: standard output); FILE.npy: a\n"
 "                       float64 .npy array of shape (n, m), one equilibrium per row\n"
 "                       (mpfr: rounded to nearest double)\n"
@@ -63,7 +66,8 @@ int cli_cmd_solve(int argc, char **argv)
         {"backend", 1, NULL},  {"precision", 1, NULL}, {"solver", 1, NULL},
         {"tol", 1, NULL},      {"max-iter", 1, NULL},  {"depth", 1, NULL},
         {"ridge", 1, NULL},    {"damping", 1, NULL},   {"no-newton", 0, NULL},
-        {"out", 1, NULL},      {"max-memory", 1, NULL}, {NULL, 0, NULL}};
+        {"out", 1, NULL},      {"max-memory", 1, NULL}, {"json", 1, NULL},
+        {NULL, 0, NULL}};
     static const char *const required[] = {"A", "U", "X", "gamma", "activation"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "solve", solve_help, argc,
                        argv);
@@ -76,6 +80,9 @@ int cli_cmd_solve(int argc, char **argv)
         return cli_usage_error("solve", err->msg);
     a.out = cli_value(opts, "out");
     if (a.out && cli_check_writable("out", a.out, err))
+        return cli_usage_error("solve", err->msg);
+    a.json = cli_value(opts, "json");
+    if (a.json && cli_check_writable("json", a.json, err))
         return cli_usage_error("solve", err->msg);
     const char *solver = cli_value(opts, "solver");
     if (solver && deq_solver_parse(&a.opts.solver, solver) != 0) {
@@ -126,6 +133,47 @@ deq_status cli_net_memory_check(const cli_net_args *a, int grad, const char *val
     char what[96];
     snprintf(what, sizeof what, "m = %ld, n = %ld", m, n);
     return cli_memory_check(a->cmd, what, need, value, err);
+}
+
+json_t *cli_json_num(double x)
+{
+    if (isnan(x))
+        return json_null();
+    if (isinf(x))
+        return json_string(x > 0 ? "inf" : "-inf");
+    return json_real(x);
+}
+
+json_t *cli_solve_info_json(const deq_solve_info_t info)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "outcome", json_string(deq_outcome_name(info->outcome)));
+    json_object_set_new(o, "iterations", json_integer(info->iterations));
+    json_object_set_new(o, "newton_steps", json_integer(info->newton_steps));
+    json_object_set_new(o, "residual", cli_json_num(info->resid));
+    json_object_set_new(o, "residual_rel", cli_json_num(info->resid_rel));
+    json_object_set_new(o, "tolerance", cli_json_num(info->tol));
+    json_object_set_new(o, "rho_bar", cli_json_num(info->rho_upper));
+    json_object_set_new(o, "observed_contraction", cli_json_num(info->observed_contraction));
+    json_object_set_new(o, "certified", json_boolean(info->certified));
+    json_object_set_new(o, "error_bound", info->certified ? cli_json_num(info->err_bound) : json_null());
+    json_object_set_new(o, "error_bound_rel",
+                        info->certified ? cli_json_num(info->err_bound_rel) : json_null());
+    json_object_set_new(o, "rounding_allowance",
+                        info->certified ? cli_json_num(info->round_slack) : json_null());
+    json_object_set_new(o, "unique", json_boolean(info->rho_upper < 1.0));
+    return o;
+}
+
+int cli_json_write(const char *cmd, const char *path, json_t *root)
+{
+    int rc = 0;
+    if (json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17)) != 0) {
+        fprintf(stderr, "deqcheck %s: --json %s: cannot write the file\n", cmd, path);
+        rc = 2;
+    }
+    json_decref(root);
+    return rc;
 }
 
 void cli_solve_summary(const cli_net_args *a, long m, long d, long n,

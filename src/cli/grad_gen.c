@@ -1,4 +1,6 @@
 /* `deqcheck grad` for one backend; compiled for double and for MPFR. */
+#include <jansson.h>
+
 #include "num/generic.h"
 
 #include <stdio.h>
@@ -94,6 +96,26 @@ int G(cli_grad_run)(const cli_net_args *a)
         if (write_named(a->out_dir, "gA.txt", gA, prec) || write_named(a->out_dir, "gU.txt", gU, prec)
             || write_named(a->out_dir, "gv.txt", gv, prec) ||
             write_named(a->out_dir, "loss.txt", L, prec))
+            rc = CLI_EXIT_USAGE;
+    }
+    if (a->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "command", json_string("grad"));
+        json_object_set_new(o, "backend", json_string(a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr"));
+        json_object_set_new(o, "precision", json_integer(prec));
+        json_object_set_new(o, "m", json_integer(m));
+        json_object_set_new(o, "d", json_integer(d));
+        json_object_set_new(o, "n", json_integer(n));
+        json_object_set_new(o, "activation", json_string(deq_act_name(a->act)));
+        json_object_set_new(o, "gamma", json_string(a->gamma));
+        json_object_set_new(o, "sigma_u", json_string(a->sigma_u));
+        json_object_set_new(o, "sigma_v", json_string(a->sigma_v));
+        json_object_set_new(o, "forward", cli_solve_info_json(fi));
+        int ok = fi->outcome == DEQ_CONVERGED;
+        json_object_set_new(o, "adjoint", ok ? cli_solve_info_json(ai) : json_null());
+        json_object_set_new(o, "loss", ok && ai->outcome == DEQ_CONVERGED
+                                           ? cli_json_num(re_get_d(loss)) : json_null());
+        if (cli_json_write("grad", a->json, o) != 0)
             rc = CLI_EXIT_USAGE;
     }
     deq_solve_info_clear(fi), deq_solve_info_clear(ai);

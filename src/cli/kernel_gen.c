@@ -1,4 +1,5 @@
 /* `deqcheck kernel` for one backend; compiled for double and for MPFR. */
+#include <jansson.h>
 #include "num/generic.h"
 
 #include "cli/cli.h"
@@ -14,8 +15,6 @@
 
 #ifndef DEQ_CLI_KERNEL_FMT
 #define DEQ_CLI_KERNEL_FMT
-/* x printed as %.3e would print the double, also beyond double's range. */
-
 /* d·2^e printed as %.17g would print it (exactly: the value is the double d
  * scaled by a power of two). */
 static void fmt_scaled(char *buf, size_t cap, double d, long e)
@@ -31,11 +30,47 @@ static void fmt_scaled(char *buf, size_t cap, double d, long e)
     mpfr_snprintf(buf, cap, "%.17Rg", t);
     mpfr_clear(t);
 }
+
+/* A number for --json: the double when it is one, else its decimal string
+ * (JSON numbers are doubles; a kernel near 1e-340 is not). */
+static json_t *json_xreal(num_xreal x)
+{
+    if (!isfinite(x.man) || x.man == 0 || (x.exp > -1020 && x.exp < 1020))
+        return cli_json_num(num_xreal_get_d(x));
+    char b[64];
+    num_xreal_snprint(b, sizeof b, x);
+    return json_string(b);
+}
+
+/* d·2^e for --json, as json_xreal. */
+static json_t *json_scaled(double d, long e)
+{
+    if (e == 0 || !isfinite(d) || d == 0)
+        return cli_json_num(d);
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    mpfr_set_d(t, d, MPFR_RNDN);
+    mpfr_mul_2si(t, t, e, MPFR_RNDN);
+    json_t *j;
+    if (mpfr_get_exp(t) > -1020 && mpfr_get_exp(t) < 1020) {
+        j = cli_json_num(mpfr_get_d(t, MPFR_RNDN));
+    } else {
+        char b[64];
+        mpfr_snprintf(b, sizeof b, "%.17Rg", t);
+        j = json_string(b);
+    }
+    mpfr_clear(t);
+    return j;
+}
 #endif
 
 /* MPFR refines eigenvalue estimates with Jacobi up to this size; beyond it the
  * estimate is GSL's in double (the certificate is at full precision anyway). */
 #define KERNEL_CLI_JACOBI_MAX 128
+
+/* The --json object of this backend's run (NULL without --json), filled by
+ * the verbose compute; one per backend instance. */
+static json_t *G(kernel_json);
 
 #ifdef DEQ_MPFR
 int cli_kernel_compute_mp(mat_t R, num_xreal *quad_err, const cli_kernel_args *a, int verbose,
@@ -116,6 +151,16 @@ int cli_kernel_compute_d(mat_t R, num_xreal *quad_err, const cli_kernel_args *a,
                         "(relative %.3e); contraction gamma*L = %.4g; error estimate %s\n",
                 kernel_outcome_name(info->outcome), info->iterations_diag, info->iterations_off,
                 rb, info->resid_rel, info->rho_diag, eb);
+        if (G(kernel_json))
+            json_object_set_new(
+                G(kernel_json), "nngp",
+                json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "outcome",
+                          kernel_outcome_name(info->outcome), "iterations_diag",
+                          (json_int_t)info->iterations_diag, "iterations_off",
+                          (json_int_t)info->iterations_off, "residual", json_xreal(info->resid_x),
+                          "residual_rel", cli_json_num(info->resid_rel), "contraction",
+                          cli_json_num(info->rho_diag), "error_estimate",
+                          json_xreal(info->err_est_x)));
     }
     if (info->outcome != KERNEL_CONVERGED) {
         fprintf(stderr, "deqcheck kernel: the NNGP fixed point did not converge at %ld bits (%s): "
@@ -168,13 +213,33 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
     long prec = a->prec;
     mat_t R;
     num_xreal quad_err, quad_err_ref;
+    json_t *jo = NULL;
+    if (a->json) {
+        jo = json_object();
+        json_object_set_new(jo, "command", json_string("kernel"));
+        json_object_set_new(jo, "backend",
+                            json_string(a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr"));
+        json_object_set_new(jo, "precision", json_integer(prec));
+        json_object_set_new(jo, "kind", json_string(a->kind));
+        json_object_set_new(jo, "activation", json_string(deq_act_name(a->act)));
+        json_object_set_new(jo, "gamma", json_string(a->gamma));
+        json_object_set_new(jo, "sigma_u", json_string(a->sigma_u));
+        json_object_set_new(jo, "sigma_v", json_string(a->sigma_v));
+    }
+    G(kernel_json) = jo;
 #ifdef DEQ_MPFR
     int rc = cli_kernel_compute_mp(R, &quad_err, a, 1, prec);
 #else
     int rc = cli_kernel_compute_d(R, &quad_err, a, 1);
 #endif
-    if (rc != CLI_EXIT_OK)
+    G(kernel_json) = NULL;
+    if (rc != CLI_EXIT_OK) {
+        if (jo) {
+            json_object_set_new(jo, "exit_status", json_integer(rc));
+            cli_json_write("kernel", a->json, jo);
+        }
         return rc;
+    }
     /* The Cholesky certificate holds for the matrix as computed; the exact
      * kernel differs by the computation's error, which can far exceed the
      * rounding unit (relu's Ḟ has a square-root singularity at c = 1). Its
@@ -234,6 +299,20 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
     fmt_scaled(b1, sizeof b1, eb->approx_max_s, eb->exp2);
     fmt_scaled(b3, sizeof b3, bound_add_up(eb->upper_s, eps_s), eb->exp2);
     fprintf(stderr, "lambda_max: %s (estimate); upper bound %s\n", b1, b3);
+    if (jo) {
+        json_object_set_new(jo, "n", json_integer(R->rows));
+        json_object_set_new(jo, "kernel_error_estimate", json_xreal(eps));
+        json_object_set_new(jo, "ladder_precision", json_integer(ref_prec));
+        json_object_set_new(jo, "quadrature_error_estimate", json_xreal(quad_err));
+        json_object_set_new(jo, "lambda_min_estimate", json_scaled(eb->approx_min_s, eb->exp2));
+        json_object_set_new(jo, "lambda_min_matrix_lower",
+                            eb->lower_certified ? json_scaled(eb->lower_s, eb->exp2) : json_null());
+        json_object_set_new(jo, "lambda_min_certified", json_boolean(lower > 0));
+        json_object_set_new(jo, "lambda_min_lower", json_scaled(lower, eb->exp2));
+        json_object_set_new(jo, "lambda_max_estimate", json_scaled(eb->approx_max_s, eb->exp2));
+        json_object_set_new(jo, "lambda_max_upper",
+                            json_scaled(bound_add_up(eb->upper_s, eps_s), eb->exp2));
+    }
     deq_error_t err;
     deq_error_init(err);
     if (G(textmat_write)(a->out ? a->out : "-", R, prec, err) != DEQ_OK) {
@@ -244,6 +323,11 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
         fprintf(stderr, "deqcheck kernel: --require-certified: lambda_min is not certified "
                         "positive (matrix written)\n");
         rc = CLI_EXIT_FAIL;
+    }
+    if (jo) {
+        json_object_set_new(jo, "exit_status", json_integer(rc));
+        if (cli_json_write("kernel", a->json, jo) != 0)
+            rc = CLI_EXIT_USAGE;
     }
     G(mat_clear)(R);
     return rc;

@@ -26,6 +26,8 @@ static void main_help(FILE *f)
 "  train    full-batch gradient descent on a preset, with a per-step CSV log\n"
 "  kernel   infinite-width NNGP / NTK matrices of the inputs, with a certified\n"
 "           lower bound on lambda_min\n"
+"  certify  a trained DEQ from .npz / .safetensors (z = sigma(W z + U x + b)):\n"
+"           global and per-input certificates of its equilibria, error bounds\n"
 "  compare  regression compare of two JSON result files of deqcheck run --json\n"
 "  merge    the JSON results of the shards of a run (run --shard K/N) merged\n"
 "           into one report\n"
@@ -77,6 +79,8 @@ int main(int argc, char **argv)
         return cli_cmd_run(argc, argv);
     if (strcmp(cmd, "merge") == 0)
         return cli_cmd_merge(argc, argv);
+    if (strcmp(cmd, "certify") == 0)
+        return cli_cmd_certify(argc, argv);
     fprintf(stderr, "deqcheck: %s: unknown command (deqcheck --help lists them)\n", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -1,4 +1,6 @@
 /* `deqcheck solve` for one backend; compiled for double and for MPFR. */
+#include <jansson.h>
+
 #include "num/generic.h"
 
 #include "cli/cli.h"
@@ -84,6 +86,24 @@ int G(cli_solve_run)(const cli_net_args *a)
     cli_solve_summary(a, P->m, P->d, P->n, info, P->normA->upper, P->normA->estimate,
                       num_norm2_method_name(P->normA->method));
 
+    if (a->json) {
+        json_t *o = cli_solve_info_json(info);
+        json_object_set_new(o, "command", json_string("solve"));
+        json_object_set_new(o, "backend", json_string(a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr"));
+        json_object_set_new(o, "precision", json_integer(prec));
+        json_object_set_new(o, "m", json_integer(P->m));
+        json_object_set_new(o, "d", json_integer(P->d));
+        json_object_set_new(o, "n", json_integer(P->n));
+        json_object_set_new(o, "activation", json_string(deq_act_name(a->act)));
+        json_object_set_new(o, "gamma", json_string(a->gamma));
+        json_object_set_new(o, "sigma_u", json_string(a->sigma_u));
+        json_object_set_new(o, "solver", json_string(deq_solver_name(a->opts.solver)));
+        json_object_set_new(o, "norm2_upper", cli_json_num(P->normA->upper));
+        json_object_set_new(o, "norm2_estimate", cli_json_num(P->normA->estimate));
+        json_object_set_new(o, "norm2_method", json_string(num_norm2_method_name(P->normA->method)));
+        if (cli_json_write("solve", a->json, o) != 0)
+            rc = CLI_EXIT_USAGE;
+    }
     if (info->outcome == DEQ_CONVERGED) {
         deq_error_t err;
         deq_error_init(err);
