@@ -4,7 +4,9 @@
 #include <math.h>
 
 #include "deq/paper_model.h"
+#include "deq/forward.h"
 #include "deq/problem.h"
+#include "num/bound.h"
 
 void G(deq_paper_init)(GT(deq_paper) P, deq_paper_kind kind, long m, long d, const char *gamma,
                        long prec)
@@ -68,7 +70,9 @@ void G(deq_paper_state_init)(GT(deq_paper_state) S, const GT(deq_paper) P, long 
     G(mat_init)(S->yhat, n, 1, prec);
     G(mat_init)(S->r, n, 1, prec);
     G(mat_init)(S->Gad, m, n, prec);
-    S->have_Z = 0;
+    G(mat_init)(S->D, m, n, prec);
+    G(mat_init)(S->Wadj, m, n, prec);
+    S->have_Z = S->have_W = 0;
     S->fwd_iters = S->adj_iters = 0;
     S->rho_upper = S->rho_estimate = S->fwd_bound = NAN;
 }
@@ -77,6 +81,7 @@ void G(deq_paper_state_clear)(GT(deq_paper_state) S)
 {
     G(mat_clear)(S->pre), G(mat_clear)(S->inj), G(mat_clear)(S->Z), G(mat_clear)(S->H);
     G(mat_clear)(S->yhat), G(mat_clear)(S->r), G(mat_clear)(S->Gad);
+    G(mat_clear)(S->D), G(mat_clear)(S->Wadj);
 }
 
 /* D's diagonal: σ'(h) for ReLU with the paper's convention at 0 (gao2021 does
@@ -87,82 +92,32 @@ static int relu_prime(real_srcptr h, deq_paper_kind kind)
     return kind == DEQ_PAPER_LING2022 ? s >= 0 : s > 0;
 }
 
-/* Picard on Y ← F(Y) for a map with Lipschitz constant ρ̄ (certified) until
- * max_i ‖y_i^{k+1} − y_i^k‖ <= tol. The tolerance is the rounding level of
- * one application: an entry of B y + b carries up to (m + 2)·u·(|B||y| + |b|)
- * of rounding (the classical GEMM bound γ_{m+2}), so increments below
- * (m + 2)·u·(ρ̄·max‖y‖ + max‖b‖) are noise. The budget is twice the number of
- * contractions that take an O(1) start to that level, log(u/(m+2))/log ρ̄,
- * plus one; without a certified ρ̄ < 1 it is 64·prec steps. */
-static long picard_budget(double rho, long m, long prec)
+/* The solver options: Anderson (the project's default), to the derived
+ * tolerance 2·√m·u, with Newton polishing in MPFR as `deqcheck train` does. */
+static void paper_solve_opts(deq_solve_opts *o)
 {
-    if (!(rho < 1.0))
-        return 64 * prec;
-    double need = log(re_unit_roundoff(prec) / (double)(m + 2)) / log(rho);
-    return 2 * (long)ceil(need) + 1;
+    deq_solve_opts_default(o);
+#ifdef DEQ_MPFR
+    o->newton = 1;
+#else
+    o->newton = 0;
+#endif
 }
 
-/* Y = ReLU(B Y + b) (adj = 0) or Y = u1ᵀ + Bᵀ(D ⊙ Y) (adj = 1), B = s·T. */
-static void apply(mat_t out, const GT(deq_paper) P, const GT(deq_paper_state) S, const mat_t Y,
-                  int adj, mat_t work, long prec)
+/* The fixed-point problem z = ReLU(B z + b) in the solvers' terms (deq/forward.h):
+ * A = T, α = s (gao2021 γ/√m from the decimal γ: three roundings, γ_4 as
+ * deq/problem.c counts; ling2022 1, exact), the injection as computed. */
+static void paper_fp(GS(deq_fp) *fp, const GT(deq_paper) P, const GT(deq_paper_state) S, long prec)
 {
-    long m = P->m, n = S->n;
-    real_t zero;
-    re_init(zero, prec);
-    re_set_zero(zero);
-    if (!adj) {
-        G(mat_set)(out, S->inj);
-        real_t one;
-        re_init(one, prec);
-        re_set_si(one, 1);
-        G(mat_gemm)(out, P->scale_T, MAT_NOTRANS, P->w[DEQ_PAPER_T], MAT_NOTRANS, Y, one, prec);
-        for (long j = 0; j < n; j++)
-            for (long i = 0; i < m; i++) {
-                real_ptr e = mat_entry(out, i, j);
-                if (re_sgn(e) < 0)
-                    re_set_zero(e);
-            }
-        re_clear(one);
-    } else {
-        for (long j = 0; j < n; j++)
-            for (long i = 0; i < m; i++) {
-                if (relu_prime(mat_entry(S->H, i, j), P->kind))
-                    re_set(mat_entry(work, i, j), mat_entry(Y, i, j));
-                else
-                    re_set_zero(mat_entry(work, i, j));
-            }
-        G(mat_gemm)(out, P->scale_T, MAT_TRANS, P->w[DEQ_PAPER_T], MAT_NOTRANS, work, zero, prec);
-        for (long j = 0; j < n; j++)
-            for (long i = 0; i < m; i++)
-                re_add(mat_entry(out, i, j), mat_entry(out, i, j), mat_entry(P->w[DEQ_PAPER_U], i, 0));
-    }
-    re_clear(zero);
-}
-
-/* Runs Picard from Y; returns iterations (negative when the budget ran out)
- * and the last increment in *last. */
-static long picard(mat_t Y, double *last, const GT(deq_paper) P, const GT(deq_paper_state) S,
-                   int adj, double rho, double bnorm, long prec)
-{
-    long m = P->m, n = S->n;
-    mat_t next, work;
-    G(mat_init)(next, m, n, prec);
-    G(mat_init)(work, m, n, prec);
-    double tol = (double)(m + 2) * re_unit_roundoff(prec);
-    long budget = picard_budget(rho, m, prec), k;
-    *last = INFINITY;
-    for (k = 1; k <= budget; k++) {
-        apply(next, P, S, Y, adj, work, prec);
-        *last = G(mat_max_col_dist)(next, Y, prec);
-        double scale = (rho < 1.0 ? rho : 1.0) * G(mat_max_col_norm)(next, prec) + bnorm;
-        G(mat_swap)(Y, next);
-        if (!isfinite(*last))
-            break;
-        if (*last <= tol * scale)
-            break;
-    }
-    G(mat_clear)(next), G(mat_clear)(work);
-    return k <= budget && isfinite(*last) ? k : -k;
+    fp->A = P->w[DEQ_PAPER_T];
+    fp->alpha = P->scale_T;
+    fp->B = S->inj;
+    fp->act = DEQ_ACT_RELU;
+    fp->alpha_rel_err = P->kind == DEQ_PAPER_GAO2021 ? bound_gamma(4, prec) : 0.0;
+    fp->A_rel_err = 0.0;
+    fp->B_err = NULL;
+    fp->B_err_exp = 0;
+    fp->rho_upper = S->rho_upper;
 }
 
 int G(deq_paper_forward)(real_ptr loss, GT(deq_paper_state) S, const GT(deq_paper) P,
@@ -188,20 +143,27 @@ int G(deq_paper_forward)(real_ptr loss, GT(deq_paper_state) S, const GT(deq_pape
     } else {
         G(mat_gemm)(S->inj, one, MAT_NOTRANS, P->w[DEQ_PAPER_IN], MAT_NOTRANS, X, zero, prec);
     }
-    /* ρ̄ = ‖B‖₂⁺ bounds the Lipschitz constant of z ↦ ReLU(Bz + b) */
+    /* ρ̄ >= ‖B‖₂ for the exact scale bounds the Lipschitz constant of
+     * z ↦ ReLU(Bz + b) (ReLU is 1-Lipschitz) */
     num_norm2_t nb;
-    G(num_norm2_upper)(nb, P->w[DEQ_PAPER_T], prec);
-    double s = re_get_d(P->scale_T);
-    /* s is γ/√m rounded; one more ulp of s keeps the product an upper bound */
-    S->rho_upper = nb->upper * s * (1.0 + 2.0 * re_unit_roundoff(53));
-    S->rho_estimate = nb->estimate * s;
+    S->rho_upper = G(deq_contraction_upper)(nb, P->w[DEQ_PAPER_T], P->scale_T,
+                                            P->kind == DEQ_PAPER_GAO2021 ? bound_gamma(4, prec) : 0.0,
+                                            0.0, DEQ_ACT_RELU, prec);
+    S->rho_estimate = nb->estimate * re_get_d(P->scale_T);
     if (!S->have_Z)
         G(mat_zero)(S->Z); /* z^0 = 0 as both papers start the iteration */
-    double last, bnorm = G(mat_max_col_norm)(S->inj, prec);
-    long it = picard(S->Z, &last, P, S, 0, S->rho_upper, bnorm, prec);
+    GS(deq_fp) fp;
+    paper_fp(&fp, P, S, prec);
+    deq_solve_opts o;
+    paper_solve_opts(&o);
+    deq_solve_info_t info;
+    deq_solve_info_init(info);
+    G(deq_forward_solve)(S->Z, info, &fp, &o, prec);
+    int ok = info->outcome == DEQ_CONVERGED;
     S->have_Z = 1;
-    S->fwd_iters = labs(it);
-    S->fwd_bound = S->rho_upper < 1.0 ? last * S->rho_upper / (1.0 - S->rho_upper) : INFINITY;
+    S->fwd_iters = info->iterations + info->newton_steps;
+    S->fwd_bound = info->certified ? info->err_bound : INFINITY;
+    deq_solve_info_clear(info);
     /* H = B Z + b at the equilibrium, for D */
     G(mat_set)(S->H, S->inj);
     G(mat_gemm)(S->H, P->scale_T, MAT_NOTRANS, P->w[DEQ_PAPER_T], MAT_NOTRANS, S->Z, one, prec);
@@ -217,7 +179,7 @@ int G(deq_paper_forward)(real_ptr loss, GT(deq_paper_state) S, const GT(deq_pape
     }
     re_mul_2si(loss, loss, -1); /* L = ½‖ŷ − y‖², no 1/n (gao2021 Eq. 5; ling2022 §2.1) */
     re_clear(zero), re_clear(one);
-    return it > 0;
+    return ok;
 }
 
 int G(deq_paper_grad)(GT(deq_paper) grad, GT(deq_paper_state) S, const GT(deq_paper) P,
@@ -228,17 +190,25 @@ int G(deq_paper_grad)(GT(deq_paper) grad, GT(deq_paper_state) S, const GT(deq_pa
     re_init(zero, prec), re_init(one, prec);
     re_set_zero(zero);
     re_set_si(one, 1);
-    /* adjoint w_i = u + Bᵀ D_i w_i, i.e. (I − D_i B)ᵀ w_i = u, by Picard: the
-     * same contraction ρ̄ since ‖Bᵀ D_i‖ <= ‖B‖ */
-    mat_t Wa;
-    G(mat_init)(Wa, m, n, prec);
+    /* adjoint w_i = u + Bᵀ D_i w_i, i.e. (I − D_i B)ᵀ w_i = u, a fixed point
+     * with the forward problem's contraction (‖Bᵀ D_i‖ <= ‖B‖), warm-started
+     * from the previous step's adjoints */
     for (long j = 0; j < n; j++)
         for (long i = 0; i < m; i++)
-            re_set(mat_entry(Wa, i, j), mat_entry(P->w[DEQ_PAPER_U], i, 0));
-    double last;
-    long it = picard(Wa, &last, P, S, 1, S->rho_upper,
-                     G(mat_col_norm2)(P->w[DEQ_PAPER_U], 0, prec), prec);
-    S->adj_iters = labs(it);
+            re_set_si(mat_entry(S->D, i, j), relu_prime(mat_entry(S->H, i, j), P->kind));
+    if (!S->have_W)
+        G(mat_zero)(S->Wadj);
+    GS(deq_adj) adj = {P->w[DEQ_PAPER_T], P->scale_T, S->D, P->w[DEQ_PAPER_U], S->rho_upper};
+    deq_solve_opts o;
+    paper_solve_opts(&o);
+    deq_solve_info_t info;
+    deq_solve_info_init(info);
+    G(deq_adjoint_solve)(S->Wadj, info, &adj, &o, prec);
+    int ok = info->outcome == DEQ_CONVERGED;
+    S->have_W = 1;
+    S->adj_iters = info->iterations;
+    deq_solve_info_clear(info);
+    const mat_struct *Wa = S->Wadj;
     /* g_i = D_i w_i: dŷ_i = g_iᵀ(dB z_i + db_i); stored scaled by r_i */
     mat_t Gr;
     G(mat_init)(Gr, m, n, prec);
@@ -274,9 +244,9 @@ int G(deq_paper_grad)(GT(deq_paper) grad, GT(deq_paper_state) S, const GT(deq_pa
         /* ∇_U = Σ r_i g_i x_iᵀ (ling2022 Eq. 3) */
         G(mat_gemm)(grad->w[DEQ_PAPER_IN], one, MAT_NOTRANS, Gr, MAT_TRANS, X, zero, prec);
     }
-    G(mat_clear)(Wa), G(mat_clear)(Gr);
+    G(mat_clear)(Gr);
     re_clear(zero), re_clear(one);
-    return it > 0;
+    return ok;
 }
 
 void G(deq_paper_gram)(mat_d_t Gm, const GT(deq_paper_state) S, const GT(deq_paper) P, long prec)

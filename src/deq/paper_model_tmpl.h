@@ -29,19 +29,23 @@ typedef struct {
     TT(mat) yhat;  /* n×1 */
     TT(mat) r;     /* ŷ − y (n×1) */
     TT(mat) Gad;   /* g_i = D_i w_i with w_i = u + Bᵀ D_i w_i (m×n), the adjoints */
+    TT(mat) D;     /* σ'(H) as 0/1 with the paper's convention at 0 (m×n) */
+    TT(mat) Wadj;  /* the adjoints w_i (m×n); kept as the next solve's warm start */
     int have_Z;    /* Z holds a previous equilibrium */
+    int have_W;    /* Wadj holds previous adjoints */
     long fwd_iters, adj_iters;
     double rho_upper;    /* certified ‖B‖₂ upper bound (the contraction factor: ReLU is 1-Lipschitz) */
     double rho_estimate; /* its estimate: the operator norm the papers plot */
-    double fwd_bound;    /* a-posteriori bound ρ̄/(1−ρ̄)·(last increment) on max_i ‖z_i − z_i*‖ */
+    double fwd_bound;    /* the solver's rigorous bound on max_i ‖z_i − z_i*‖ (deq/forward.h;
+                          * for the injections as computed), +inf when ρ̄ < 1 is not certified */
 } TS(deq_paper_state);
 typedef TS(deq_paper_state) TT(deq_paper_state)[1];
 
 void TF(deq_paper_state_init)(TT(deq_paper_state) S, const TT(deq_paper) P, long n, long prec);
 void TF(deq_paper_state_clear)(TT(deq_paper_state) S);
 
-/* Forward pass on X (d×n) and targets y (n×1): ρ̄, the Picard solve of the
- * equilibria (warm-started from S->Z when S->have_Z), ŷ, r = ŷ − y and
+/* Forward pass on X (d×n) and targets y (n×1): ρ̄, the solve of the
+ * equilibria by the project's solvers (Anderson; Newton polishing in MPFR) (warm-started from S->Z when S->have_Z), ŷ, r = ŷ − y and
  * loss = ½‖r‖². Returns 1, or 0 when the solve did not reach its tolerance
  * within its budget (a numeric outcome; the state is still filled). */
 int TF(deq_paper_forward)(TR loss, TT(deq_paper_state) S, const TT(deq_paper) P,
