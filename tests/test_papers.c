@@ -210,7 +210,7 @@ static void expect_close(mpfr_srcptr got, mpfr_srcptr want, double tol, const ch
 
 Test(papers, tiny_cases_against_their_closed_forms)
 {
-    /* Picard's tolerance (m + 2)u amplified by 1/(1 − ρ̄) <= 2 here, times a
+    /* the solver's tolerance 2√m·u amplified by 1/(1 − ρ̄) <= 2 here, plus a
      * few roundings of the closed form: 64u */
     double tol = 64.0 * ldexp(1.0, -PREC);
     for (int kind = 0; kind < 2; kind++) {
@@ -363,6 +363,12 @@ Test(papers, init_file_round_trip, .timeout = 120)
         deq_paper_tensors_clear(T);
         mat_clear_d(X), mat_clear_d(y);
     }
+    /* X.npy now holds ling2022's inputs (|x| = √3): gao2021 asks |x| = 1 and says so */
+    int st = test_run_cli("train", "--preset", "gao2021", "--m", "6", "--X", Xp, "--y", yp, "--seed",
+                          "4", "--steps", "0", "--lr", "0.01", "--log", log0, NULL);
+    cr_expect_eq(st, 0, "%s", test_cli_err);
+    cr_expect(strstr(test_cli_err, "warning: gao2021's Assumption 2 asks |x_i| = 1") != NULL, "%s",
+              test_cli_err);
 }
 
 /* Bad init files: a tensor of the wrong shape, a missing tensor: exit 2 with

@@ -218,6 +218,23 @@ static int train_paper(cli_opt *opts, const deq_paper_spec *spec)
     }
     d = X->rows;
     n = X->cols;
+    /* Assumption 2 of each paper fixes the input norm (gao2021 1, ling2022 √d);
+     * the theorems assume it, so a file that breaks it is worth one line. Data
+     * normalized in float32 are off by up to about d float32 roundings. */
+    double want = spec->kind == DEQ_PAPER_LING2022 ? sqrt((double)d) : 1.0, worst = 0;
+    long at = 0;
+    for (long j = 0; j < n; j++) {
+        double s2 = 0;
+        for (long k = 0; k < d; k++)
+            s2 += X->e[k + j * d] * X->e[k + j * d];
+        double dev = fabs(sqrt(s2) - want) / want;
+        if (dev > worst)
+            worst = dev, at = j;
+    }
+    if (worst > (double)d * 0x1p-24)
+        fprintf(stderr, "train: warning: %s's Assumption 2 asks |x_i| = %s; sample %ld (row %ld) "
+                        "is off by %.3g relative (the model runs on the data as given)\n",
+                spec->name, spec->kind == DEQ_PAPER_LING2022 ? "sqrt(d)" : "1", at, at, worst);
 
     /* the weights */
     mat_d_t T[DEQ_PAPER_SLOTS];
