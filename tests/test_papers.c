@@ -514,3 +514,67 @@ Test(papers, gao2021_ginf_against_monte_carlo, .timeout = 120)
     cr_expect(fabs(kernel_relu_Q(0.0) - 1.0 / M_PI) <= DBL_EPSILON);
     mat_clear_d(X), mat_clear_d(Gm), mat_clear_d(S1), mat_clear_d(S2);
 }
+
+/* The MPFR kernels at 256 bits: recursion against closed form to a few
+ * hundred units of 2^-256 (the same accumulation argument as in double), and
+ * the double kernels against them to their double tolerance. */
+Test(papers, kernels_in_mpfr_against_double_and_each_other, .timeout = 120)
+{
+    long d = 5, n = 6;
+    double sw2 = 0.08;
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 3);
+    mat_d_t X, Kd, Gd;
+    mat_init_d(X, d, n, 53), mat_init_d(Kd, n, n, 53), mat_init_d(Gd, n, n, 53);
+    data_sphere_points(X, rng);
+    deq_rng_clear(rng);
+    mat_mp_t Xu, Xs, K1, K2, Gm;
+    mat_init_mp(Xu, d, n, PREC), mat_init_mp(Xs, d, n, PREC), mat_init_mp(K1, n, n, PREC),
+        mat_init_mp(K2, n, n, PREC), mat_init_mp(Gm, n, n, PREC);
+    mat_set_mat_d_mp(Xu, X);
+    /* unit columns at 256 bits (the double points are unit to about u only, and
+     * Theorem 3's closed form takes |x|² = d exactly), then radius √d */
+    mpfr_t s, nrm;
+    mpfr_init2(s, PREC), mpfr_init2(nrm, PREC);
+    for (long j = 0; j < n; j++) {
+        mpfr_set_zero(nrm, 1);
+        for (long k = 0; k < d; k++)
+            mpfr_fma(nrm, mat_entry(Xu, k, j), mat_entry(Xu, k, j), nrm, MPFR_RNDN);
+        mpfr_sqrt(nrm, nrm, MPFR_RNDN);
+        mpfr_sqrt_ui(s, (unsigned long)d, MPFR_RNDN);
+        for (long k = 0; k < d; k++) {
+            mpfr_div(mat_entry(Xu, k, j), mat_entry(Xu, k, j), nrm, MPFR_RNDN);
+            mpfr_mul(mat_entry(Xs, k, j), mat_entry(Xu, k, j), s, MPFR_RNDN);
+        }
+    }
+    mpfr_clear(nrm);
+    kernel_gao2021_ginf(Gd, X);
+    kernel_gao2021_ginf_mp(Gm, Xu, PREC);
+    for (long k = 0; k < d * n; k++)
+        X->e[k] *= sqrt((double)d);
+    mpfr_set_d(s, sw2, MPFR_RNDN);
+    long max_levels = 2 * (long)ceil(-(double)PREC * log(2.0) / log(sw2)) + 10;
+    long levels = kernel_ling2022_K_recursion_mp(K1, Xs, s, max_levels, PREC);
+    cr_expect(levels < max_levels, "recursion did not settle");
+    kernel_ling2022_K_closed_mp(K2, Xs, s, PREC);
+    kernel_ling2022_K_closed(Kd, X, sw2);
+    double scale = 1.0 / (1.0 - sw2);
+    double tol_mp = 64.0 * ldexp(1.0, -PREC) * scale * scale;
+    double tol_d = 64.0 * DBL_EPSILON / 2 * scale * scale;
+    mpfr_t e;
+    mpfr_init2(e, PREC);
+    for (long j = 0; j < n; j++)
+        for (long i = 0; i < n; i++) {
+            mpfr_sub(e, mat_entry(K1, i, j), mat_entry(K2, i, j), MPFR_RNDN);
+            cr_expect(fabs(mpfr_get_d(e, MPFR_RNDN)) <= tol_mp, "K[%ld,%ld] mpfr: %g apart", i, j,
+                      mpfr_get_d(e, MPFR_RNDN));
+            cr_expect(fabs(Kd->e[i + j * n] - mpfr_get_d(mat_entry(K2, i, j), MPFR_RNDN)) <= tol_d,
+                      "K[%ld,%ld]: double %.17g", i, j, Kd->e[i + j * n]);
+            cr_expect(fabs(Gd->e[i + j * n] - mpfr_get_d(mat_entry(Gm, i, j), MPFR_RNDN)) <=
+                          16.0 * DBL_EPSILON,
+                      "G_inf[%ld,%ld]: double %.17g", i, j, Gd->e[i + j * n]);
+        }
+    mpfr_clear(e), mpfr_clear(s);
+    mat_clear_mp(Xu), mat_clear_mp(Xs), mat_clear_mp(K1), mat_clear_mp(K2), mat_clear_mp(Gm);
+    mat_clear_d(X), mat_clear_d(Kd), mat_clear_d(Gd);
+}

@@ -9,6 +9,8 @@
 #ifndef DEQ_KERNEL_PAPER_KERNEL_H
 #define DEQ_KERNEL_PAPER_KERNEL_H
 
+#include <mpfr.h>
+
 #include "num/mat.h"
 
 /* Q(ρ) for ρ clamped to [−1, 1]. */
@@ -34,5 +36,16 @@ long kernel_ling2022_K_recursion(mat_d_t K, const mat_d_t X, double sigma_w2, lo
  * cos θ_ij = x_iᵀx_j/(‖x_i‖‖x_j‖) (= x_iᵀx_j/d under Assumption 2), and K_ii =
  * 1/(1 − σ_w²) exactly as the theorem states. */
 void kernel_ling2022_K_closed(mat_d_t K, const mat_d_t X, double sigma_w2);
+
+/* The same in MPFR at prec bits, for high-precision references of λ0 =
+ * λ_min(G^∞) and λ* = λ_min(K): every operation correctly rounded, the
+ * fixed points iterated to their rounding level 2^-prec. Matrices are
+ * initialized by the caller at prec. */
+void kernel_relu_Q_mp(mpfr_ptr q, mpfr_srcptr rho, long prec);
+void kernel_gao2021_ginf_mp(mat_mp_t Gm, const mat_mp_t X, long prec);
+/* sigma_w2 < 1. Returns the levels taken (as the double version). */
+long kernel_ling2022_K_recursion_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr sigma_w2,
+                                    long max_levels, long prec);
+void kernel_ling2022_K_closed_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr sigma_w2, long prec);
 
 #endif
