@@ -578,3 +578,68 @@ Test(papers, kernels_in_mpfr_against_double_and_each_other, .timeout = 120)
     mat_clear_mp(Xu), mat_clear_mp(Xs), mat_clear_mp(K1), mat_clear_mp(K2), mat_clear_mp(Gm);
     mat_clear_d(X), mat_clear_d(Kd), mat_clear_d(Gd);
 }
+
+/* The training loop does what the log says: the loss of step k is the loss
+ * of the weights before the k-th update, and the update moves every trained
+ * tensor by −η∇L. Checked against forward passes and gradients computed here
+ * from scratch (cold starts, where training warm-starts: the two solves agree
+ * to their tolerance, 2√m·u relative, amplified by 1/(1 − ρ̄); a loss carries
+ * that twice over plus its own rounding, γ_{m+n+2}). */
+Test(papers, training_log_matches_steps_recomputed, .timeout = 120)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        long m = 10, d = 3, n = 6, steps = 3;
+        double lr = kind == DEQ_PAPER_GAO2021 ? 0.05 : 0.005;
+        mat_d_t T[DEQ_PAPER_SLOTS], X, y;
+        random_case(T, X, y, kind, m, d, n, test_seed() + 21);
+        deq_paper_d_t P, Q, g;
+        deq_paper_init_d(P, kind, m, d, "0.1", 53);
+        deq_paper_init_d(Q, kind, m, d, "0.1", 53);
+        deq_paper_init_d(g, kind, m, d, "0.1", 53);
+        deq_paper_set_d_d(P, T), deq_paper_set_d_d(Q, T);
+        deq_paper_log_t log;
+        deq_paper_log_init(log);
+        deq_paper_train_opts o = {steps, lr, 1, 0};
+        deq_paper_train_d(log, P, X, y, &o, 53);
+        cr_assert_eq(log->len, steps + 1, "kind %d: %ld lines: %s", kind, log->len,
+                     log->len ? log->steps[log->len - 1].event : "");
+        double gmax = 0, tol_max = 0;
+        for (long k = 0; k <= steps; k++) {
+            deq_paper_state_d_t S;
+            deq_paper_state_init_d(S, Q, n, 53);
+            double L;
+            cr_assert(deq_paper_forward_d(&L, S, Q, X, y, 53));
+            double tol = 4.0 * (2.0 * sqrt((double)m) + (double)(m + n + 2)) * DBL_EPSILON /
+                         (1.0 - S->rho_upper);
+            tol_max = fmax(tol_max, tol);
+            cr_expect(fabs(log->steps[k].loss - L) <= tol * (L + 1.0),
+                      "kind %d step %ld: log %.17g, recomputed %.17g", kind, k, log->steps[k].loss, L);
+            cr_expect(fabs(log->steps[k].op_norm - S->rho_estimate) <= tol * S->rho_estimate);
+            cr_expect(isfinite(log->steps[k].lam_min) && log->steps[k].lam_min_lower <=
+                      log->steps[k].lam_min_upper, "kind %d step %ld: lambda_min not logged", kind, k);
+            if (k < steps) {
+                cr_assert(deq_paper_grad_d(g, S, Q, X, 53));
+                for (int s = 0; s < DEQ_PAPER_SLOTS; s++)
+                    for (long j = 0; j < Q->w[s]->rows * Q->w[s]->cols; j++) {
+                        Q->w[s]->e[j] -= lr * g->w[s]->e[j];
+                        gmax = fmax(gmax, fabs(g->w[s]->e[j]));
+                    }
+            }
+            deq_paper_state_clear_d(S);
+        }
+        /* the weights trained in the loop are the ones recomputed here: each
+         * step's gradients agree to the solves' tolerance (tol_max relative),
+         * so after `steps` updates the weights differ by at most
+         * steps·η·tol_max·max|∇|, plus one rounding per update */
+        double tol_w = (double)steps * (lr * tol_max * gmax + DBL_EPSILON);
+        for (int s = 0; s < DEQ_PAPER_SLOTS; s++)
+            for (long j = 0; j < Q->w[s]->rows * Q->w[s]->cols; j++)
+                cr_expect(fabs(P->w[s]->e[j] - Q->w[s]->e[j]) <= tol_w * (1.0 + fabs(Q->w[s]->e[j])),
+                          "kind %d %s[%ld]: %.17g vs %.17g", kind, deq_paper_tensor_name(kind, s), j,
+                          P->w[s]->e[j], Q->w[s]->e[j]);
+        deq_paper_log_clear(log);
+        deq_paper_clear_d(P), deq_paper_clear_d(Q), deq_paper_clear_d(g);
+        deq_paper_tensors_clear(T);
+        mat_clear_d(X), mat_clear_d(y);
+    }
+}
