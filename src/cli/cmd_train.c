@@ -13,6 +13,24 @@
 /* Synthetic inputs live on the sphere S^{d−1} with this default d. */
 #define TRAIN_SYNTHETIC_D 16
 
+/* The papers' models and their constants, from the table in deq/paper_spec.c
+ * (so --help, the run's header and the README say the same). */
+static const char *paper_models_help(void)
+{
+    static char buf[4096];
+    size_t k = 0;
+    static const char *const names[] = {"gao2021", "ling2022"};
+    for (int p = 0; p < 2; p++) {
+        const deq_paper_spec *sp = deq_paper_spec_find(names[p]);
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "  %-9s %s\n", sp->name, sp->equation);
+        for (int c = 0; c < sp->n_consts && k < sizeof buf; c++)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "            %s = %s\n              [%s: %s]\n",
+                                  sp->consts[c].name, sp->consts[c].value,
+                                  deq_const_origin_name(sp->consts[c].origin), sp->consts[c].where);
+    }
+    return buf;
+}
+
 static void train_help(FILE *f)
 {
     fprintf(f,
@@ -25,14 +43,7 @@ static void train_help(FILE *f)
 "\n"
 "--model paper (the default for gao2021 and ling2022): the papers' own models\n"
 "(README \"The papers' models\"), every tensor trained, L = 1/2 |y^ - y|^2 (no 1/n):\n"
-"  gao2021   z = ReLU((gamma/sqrt(m)) A z + phi), phi = ReLU(W x)/sqrt(m),\n"
-"            y^ = u^T z + v^T phi; A, W ~ N(0,1), u, v Rademacher [paper: Assumption 1];\n"
-"            |x| = 1 [paper: Assumption 2]; gamma = 0.1 [derived: the paper does not\n"
-"            state it; inferred from Figure 1's operator norm 0.198-0.199 with\n"
-"            |A(0)|/sqrt(m) ~ 2]; ReLU'(0) = 0 [default]\n"
-"  ling2022  Z = ReLU(W Z + U X), y^ = a^T Z; W ~ N(0, 2 sigma_w2/m), U ~ N(0, 2/d),\n"
-"            a ~ N(0, 1/m) [paper: Assumption 1]; sigma_w2 = 0.08 [paper: ling2022,\n"
-"            Section 5]; |x| = sqrt(d) [paper: Assumption 2]; ReLU'(0) = 1 [paper: 2.1]\n"
+"%s"
 "  The log: step, loss (before the step's update), |grad|^2, op_norm (gao2021\n"
 "  (gamma/sqrt(m))|A(k)|_2, ling2022 |W(t)|_2, the papers' plotted norm) and its\n"
 "  certified upper bound, solver iterations, lambda_min(G) (gao2021 G = Phi Phi^T,\n"
@@ -86,7 +97,7 @@ static void train_help(FILE *f)
 "Exit status: 0 all steps taken and no trouble (with --keep-going: all steps taken);\n"
 "1 training stopped at a trouble (step and reason on stderr and in the log's event\n"
 "column); 2 bad input or usage.\n",
-            "gao2021, gaogao2022, ling2022, truong2023", TRAIN_SYNTHETIC_D, DEQ_PREC_MIN,
+            paper_models_help(), "gao2021, gaogao2022, ling2022, truong2023", TRAIN_SYNTHETIC_D, DEQ_PREC_MIN,
             DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
 

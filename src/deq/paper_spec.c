@@ -7,14 +7,15 @@
 
 static const deq_paper_const gao_consts[] = {
     {"gamma", "0.1", DEQ_CONST_DERIVED,
-     "gao2021 does not state gamma; ~0.1 inferred from Figure 1's operator norm "
-     "(gamma/sqrt(m))||A(k)|| = 0.198-0.199 with ||A(0)||/sqrt(m) ~ 2 (PAPERS.md 1, Experiments)"},
+     "not stated; ~0.1 inferred from Figure 1's operator norm (gamma/sqrt(m))||A(k)|| = "
+     "0.198-0.199 with ||A(0)||/sqrt(m) ~ 2"},
     {"init", "A, W ~ N(0,1); u, v Rademacher", DEQ_CONST_PAPER, "gao2021, Assumption 1"},
     {"input_norm", "1", DEQ_CONST_PAPER, "gao2021, Assumption 2 (||x_i|| = 1)"},
     {"scalings", "(gamma/sqrt(m)) A z, phi = ReLU(W x)/sqrt(m)", DEQ_CONST_PAPER,
      "gao2021, Eqs. 1-3"},
     {"relu_prime_at_0", "0", DEQ_CONST_DEFAULT,
      "gao2021 does not say; 0 as in PyTorch (a measure-zero event)"},
+    {"step_size", "--lr", DEQ_CONST_DEFAULT, "not stated in gao2021 (Section 4): the user's"},
 };
 static const deq_paper_const ling_consts[] = {
     {"sigma_w2", "0.08", DEQ_CONST_PAPER, "ling2022, Section 5 (experiments; Assumption 1 asks < 1/8)"},
@@ -22,6 +23,7 @@ static const deq_paper_const ling_consts[] = {
      "ling2022, Assumption 1"},
     {"input_norm", "sqrt(d)", DEQ_CONST_PAPER, "ling2022, Assumption 2(i) (||x_i|| = sqrt(d))"},
     {"relu_prime_at_0", "1", DEQ_CONST_PAPER, "ling2022, Section 2.1 (phi'(x) = I{x >= 0})"},
+    {"step_size", "--lr", DEQ_CONST_DEFAULT, "not stated in ling2022 (Section 5): the user's"},
 };
 
 static const deq_paper_spec specs[] = {
