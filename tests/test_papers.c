@@ -363,6 +363,24 @@ Test(papers, init_file_round_trip, .timeout = 120)
         deq_paper_tensors_clear(T);
         mat_clear_d(X), mat_clear_d(y);
     }
+    /* a y of another length than X's rows is bad input naming y */
+    {
+        mat_d_t yb;
+        mat_init_d(yb, 7, 1, 53);
+        deq_error_t err;
+        deq_error_init(err);
+        cr_assert_eq(io_npy_write_d(yp, yb, err), DEQ_OK);
+        int sb = test_run_cli("train", "--preset", "ling2022", "--m", "6", "--X", Xp, "--y", yp,
+                              "--seed", "4", "--steps", "0", "--lr", "0.01", "--log", log0, NULL);
+        cr_expect_eq(sb, 2, "exit %d: %s", sb, test_cli_err);
+        cr_expect(strstr(test_cli_err, "y.npy: tensor y: shape (7, 1), expected (5,)") != NULL, "%s",
+                  test_cli_err);
+        mat_clear_d(yb);
+        mat_d_t yg;
+        mat_init_d(yg, 5, 1, 53);
+        cr_assert_eq(io_npy_write_d(yp, yg, err), DEQ_OK);
+        mat_clear_d(yg);
+    }
     /* X.npy now holds ling2022's inputs (|x| = √3): gao2021 asks |x| = 1 and says so */
     int st = test_run_cli("train", "--preset", "gao2021", "--m", "6", "--X", Xp, "--y", yp, "--seed",
                           "4", "--steps", "0", "--lr", "0.01", "--log", log0, NULL);
