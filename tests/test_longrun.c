@@ -33,7 +33,7 @@ Test(longrun, train_beyond_stability_exits_1_naming_the_step, .timeout = 120)
     const char *dir = test_tmpdir();
     char log[600];
     snprintf(log, sizeof log, "%s/run.csv", dir);
-    int st = test_run_cli("train", "--preset", "gao2021", "--m", "64", "--n", "16", "--steps", "50",
+    int st = test_run_cli("train", "--preset", "gao2021", "--model", "theorems", "--m", "64", "--n", "16", "--steps", "50",
                           "--lr", "100", "--seed", "1", "--log", log, NULL);
     cr_assert_eq(st, 1, "exit %d: %s", st, test_cli_err);
     const char *at = strstr(test_cli_err, "train: stopped at step ");
@@ -55,12 +55,12 @@ Test(longrun, train_beyond_stability_exits_1_naming_the_step, .timeout = 120)
               "step %ld has no event in the log: %.300s", step, row);
     /* --keep-going goes on past the divergence while the numbers are finite,
      * and a stable step size is no trouble at all */
-    st = test_run_cli("train", "--preset", "gao2021", "--m", "64", "--n", "16", "--steps", "20", "--lr",
+    st = test_run_cli("train", "--preset", "gao2021", "--model", "theorems", "--m", "64", "--n", "16", "--steps", "20", "--lr",
                       "0.1", "--seed", "1", "--log", log, NULL);
     cr_expect_eq(st, 0, "stable run: exit %d: %s", st, test_cli_err);
     cr_expect(strstr(test_cli_err, "stopped") == NULL && strstr(test_cli_err, "warning") == NULL,
               "%s", test_cli_err);
-    st = test_run_cli("train", "--preset", "gao2021", "--m", "64", "--n", "16", "--steps", "1", "--lr",
+    st = test_run_cli("train", "--preset", "gao2021", "--model", "theorems", "--m", "64", "--n", "16", "--steps", "1", "--lr",
                       "3", "--seed", "1", "--log", log, "--keep-going", NULL);
     cr_expect_eq(st, 0, "--keep-going: exit %d: %s", st, test_cli_err);
     cr_expect(strstr(test_cli_err, "warning: at step 1") != NULL, "%s", test_cli_err);

@@ -8,6 +8,7 @@
 #include "core/ctx.h"
 #include "deq/activation.h"
 #include "deq/model.h"
+#include "deq/paper_model.h"
 #include "deq/solve_info.h"
 #include "num/mat.h"
 
@@ -118,6 +119,23 @@ typedef struct {
 } cli_train_args;
 
 int cli_cmd_train(int argc, char **argv);
+
+/* `deqcheck train --model paper` (the default for gao2021 and ling2022): the
+ * papers' own models (deq/paper_model.h). */
+typedef struct {
+    const deq_paper_spec *spec;
+    long steps, gram_every;
+    double lr;
+    const char *log, *save;   /* save: NULL or the .npz of the trained weights */
+    int keep_going;
+    deq_backend backend;
+    long prec;
+} cli_paper_train_args;
+/* Trains from the weights T (double, converted exactly for MPFR) on X (d×n), y (n×1). */
+int cli_paper_train_run_d(const cli_paper_train_args *a, mat_d_t *T, const mat_d_t X,
+                          const mat_d_t y);
+int cli_paper_train_run_mp(const cli_paper_train_args *a, mat_d_t *T, const mat_d_t X,
+                           const mat_d_t y);
 /* The training run on the given data (double, converted exactly for MPFR). */
 int cli_train_run_d(const cli_train_args *a, const mat_d_t X, const mat_d_t y);
 int cli_train_run_mp(const cli_train_args *a, const mat_d_t X, const mat_d_t y);

@@ -8,17 +8,54 @@
 #include "core/rng.h"
 #include "data/fashion.h"
 #include "data/synthetic.h"
+#include "io/tensor.h"
 
 /* Synthetic inputs live on the sphere S^{d−1} with this default d. */
 #define TRAIN_SYNTHETIC_D 16
+
+/* The papers' models and their constants, from the table in deq/paper_spec.c
+ * (so --help, the run's header and the README say the same). */
+static const char *paper_models_help(void)
+{
+    static char buf[4096];
+    size_t k = 0;
+    static const char *const names[] = {"gao2021", "ling2022"};
+    for (int p = 0; p < 2; p++) {
+        const deq_paper_spec *sp = deq_paper_spec_find(names[p]);
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "  %-9s %s\n", sp->name, sp->equation);
+        for (int c = 0; c < sp->n_consts && k < sizeof buf; c++)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "            %s = %s\n              [%s: %s]\n",
+                                  sp->consts[c].name, sp->consts[c].value,
+                                  deq_const_origin_name(sp->consts[c].origin), sp->consts[c].where);
+    }
+    return buf;
+}
 
 static void train_help(FILE *f)
 {
     fprintf(f,
 "Usage: deqcheck train --preset NAME --m M --n N --steps K --lr ETA --seed S --log FILE.csv\n"
+"                      [--model paper|theorems] [--init W.npz] [--save W.npz]\n"
+"                      [--X X.npy --y y.npy]\n"
 "                      [--data synthetic|fashion-mnist] [--classes A,B] [--fashion-dir DIR]\n"
 "                      [--d D] [--gram-every K] [--keep-going] [--progress]\n"
 "                      [--backend double|mpfr] [--precision BITS] [--max-memory SIZE]\n"
+"\n"
+"--model paper (the default for gao2021 and ling2022): the papers' own models\n"
+"(README \"The papers' models\"), every tensor trained, L = 1/2 |y^ - y|^2 (no 1/n):\n"
+"%s"
+"  The log: step, loss (before the step's update), |grad|^2, op_norm (gao2021\n"
+"  (gamma/sqrt(m))|A(k)|_2, ling2022 |W(t)|_2, the papers' plotted norm) and its\n"
+"  certified upper bound, solver iterations, lambda_min(G) (gao2021 G = Phi Phi^T,\n"
+"  ling2022 G = Z^T Z unnormalized) with its certified enclosure, event.\n"
+"  --init W.npz        initial weights, the paper's names: gao2021 A (m,m), W (m,d),\n"
+"                      u (m,), v (m,); ling2022 W (m,m), U (m,d), a (m,); m is taken\n"
+"                      from the file (--m, if given, must agree); default: drawn from --seed\n"
+"  --save W.npz        the trained weights, the same names (numpy.load reads them)\n"
+"  --X X.npy --y y.npy the data: X of shape (n, d), one sample per row, y of shape (n,)\n"
+"                      (default: --data)\n"
+"--model theorems: the THEOREMS.md family below (the presets as the theorems/ checks\n"
+"use them; gaogao2022 and truong2023 only have this one, derived from the abstracts).\n"
 "\n"
 "Full-batch gradient descent theta <- theta - ETA grad L on the preset's trained groups\n"
 "(gao2021: A, U, v; gaogao2022: A; ling2022, truong2023: A, U), from weights drawn\n"
@@ -60,8 +97,191 @@ static void train_help(FILE *f)
 "Exit status: 0 all steps taken and no trouble (with --keep-going: all steps taken);\n"
 "1 training stopped at a trouble (step and reason on stderr and in the log's event\n"
 "column); 2 bad input or usage.\n",
-            "gao2021, gaogao2022, ling2022, truong2023", TRAIN_SYNTHETIC_D, DEQ_PREC_MIN,
+            paper_models_help(), "gao2021, gaogao2022, ling2022, truong2023", TRAIN_SYNTHETIC_D, DEQ_PREC_MIN,
             DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
+}
+
+/* The paper run's memory: weights, gradients and their work copies (m×m,
+ * m×d), the state (a dozen m×n) and G (n×n, also in double). */
+static deq_status paper_memory(long m, long d, long n, const cli_paper_train_args *a,
+                               const char *max_memory, deq_error_t err)
+{
+    double entry = cli_entry_bytes(a->backend, a->prec), limit;
+    double need = entry * (4.0 * (double)m * (double)m + 3.0 * (double)m * (double)d +
+                           12.0 * (double)m * (double)n + (double)n * (double)n) +
+                  8.0 * (double)n * (double)n;
+    if (cli_memory_limit(&limit, max_memory, err) != DEQ_OK)
+        return err->status;
+    if (need > limit)
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--m %ld --n %ld need about %.3g GiB, more than the limit %.3g GiB "
+                             "(--max-memory)", m, n, need / 1073741824.0, limit / 1073741824.0);
+    return DEQ_OK;
+}
+
+/* The papers' models: weights from --init or drawn (Assumption 1) from
+ * --seed, data from --X/--y or --data, then the run in the backend. */
+static int train_paper(cli_opt *opts, const deq_paper_spec *spec)
+{
+    deq_error_t err;
+    deq_error_init(err);
+    cli_paper_train_args a;
+    memset(&a, 0, sizeof a);
+    a.spec = spec;
+    a.gram_every = 10;
+    long m = 0, n = 0, seed = 0, d = TRAIN_SYNTHETIC_D;
+    const char *v, *init = cli_value(opts, "init"), *Xp = cli_value(opts, "X"),
+                   *yp = cli_value(opts, "y");
+    if (cli_long_in(&a.steps, "steps", cli_value(opts, "steps"), 0, 100000000L, err) ||
+        cli_double_in(&a.lr, "lr", cli_value(opts, "lr"), 0.0, 1e300, 1, err) ||
+        ((v = cli_value(opts, "m")) && cli_long_in(&m, "m", v, 1, 1L << 20, err)) ||
+        ((v = cli_value(opts, "n")) && cli_long_in(&n, "n", v, 1, 1L << 24, err)) ||
+        ((v = cli_value(opts, "seed")) && cli_long_in(&seed, "seed", v, 0, 4294967295L, err)) ||
+        ((v = cli_value(opts, "d")) && cli_long_in(&d, "d", v, 1, 1L << 20, err)) ||
+        ((v = cli_value(opts, "gram-every")) &&
+         cli_long_in(&a.gram_every, "gram-every", v, 0, 100000000L, err)) ||
+        cli_check_writable("log", cli_value(opts, "log"), err) ||
+        ((v = cli_value(opts, "save")) && cli_check_writable("save", v, err)))
+        return cli_usage_error("train", err->msg);
+    if (!Xp != !yp) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--X and --y go together");
+        return cli_usage_error("train", err->msg);
+    }
+    if (!init && !cli_value(opts, "m")) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--m is required without --init (see deqcheck train --help)");
+        return cli_usage_error("train", err->msg);
+    }
+    if (!Xp && !cli_value(opts, "n")) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--n is required without --X (see deqcheck train --help)");
+        return cli_usage_error("train", err->msg);
+    }
+    if ((!init || !Xp) && !cli_value(opts, "seed")) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--seed is required to draw weights or data");
+        return cli_usage_error("train", err->msg);
+    }
+    a.log = cli_value(opts, "log");
+    a.save = cli_value(opts, "save");
+    a.keep_going = cli_value(opts, "keep-going") != NULL;
+    const char *backend = cli_value(opts, "backend") ? cli_value(opts, "backend") : "double";
+    if (cli_backend_precision(&a.backend, &a.prec, backend, cli_value(opts, "precision"), err))
+        return cli_usage_error("train", err->msg);
+    int cp = 0, cn = 1;
+    if ((v = cli_value(opts, "classes")) && cli_class_pair(&cp, &cn, v, err))
+        return cli_usage_error("train", err->msg);
+    /* before anything is allocated: the widths are known unless they come from files */
+    if (!init && !Xp && paper_memory(m, d, n, &a, cli_value(opts, "max-memory"), err))
+        return cli_usage_error("train", err->msg);
+    const char *sw2 = deq_paper_const_value(spec, "sigma_w2");
+    double sigma_w2 = sw2 ? strtod(sw2, NULL) : 0.0;
+
+    /* the data */
+    mat_d_t X, y;
+    if (Xp) {
+        if (io_read_samples(X, Xp, NULL, err) != DEQ_OK)
+            return cli_usage_error("train", err->msg);
+        io_tensor_file_t F;
+        if (io_tensor_file_open(F, yp, err) != DEQ_OK) {
+            mat_clear_d(X);
+            return cli_usage_error("train", err->msg);
+        }
+        deq_status st = io_tensor_get(y, F, NULL, err);
+        io_tensor_file_clear(F);
+        if (st != DEQ_OK) {
+            mat_clear_d(X);
+            return cli_usage_error("train", err->msg);
+        }
+        if (y->cols != 1 || y->rows != X->cols) {
+            deq_error_set(err, DEQ_ERR_INPUT, "%s: tensor y: shape (%ld, %ld), expected (%ld,) "
+                          "(one target per row of %s)", yp, y->rows, y->cols, X->cols, Xp);
+            mat_clear_d(X), mat_clear_d(y);
+            return cli_usage_error("train", err->msg);
+        }
+    } else {
+        const char *data = cli_value(opts, "data") ? cli_value(opts, "data") : "synthetic";
+        deq_rng_t rng;
+        deq_rng_init(rng, (unsigned long)seed ^ 0x5bd1e995UL);
+        if (strcmp(data, "synthetic") == 0) {
+            mat_init_d(X, d, n, 53);
+            mat_init_d(y, n, 1, 53);
+            data_sphere_points(X, rng);
+            if (spec->kind == DEQ_PAPER_LING2022)
+                for (long k = 0; k < n; k++)
+                    y->e[k] = deq_rng_gaussian(rng); /* ling2022, Section 5: y_i ~ N(0,1) */
+            else
+                data_smooth_target(y, X, rng);
+        } else if (strcmp(data, "fashion-mnist") == 0) {
+            if (data_fashion_two_class(X, y, n, cp, cn, 0, cli_value(opts, "fashion-dir"), err) !=
+                    DEQ_OK) {
+                deq_rng_clear(rng);
+                return cli_usage_error("train", err->msg);
+            }
+        } else {
+            deq_rng_clear(rng);
+            deq_error_set(err, DEQ_ERR_INPUT, "--data: expected synthetic or fashion-mnist, got \"%s\"",
+                          data);
+            return cli_usage_error("train", err->msg);
+        }
+        deq_rng_clear(rng);
+        /* unit-norm points; ling2022's Assumption 2 puts them on the sphere of radius √d */
+        if (spec->kind == DEQ_PAPER_LING2022)
+            for (long k = 0; k < X->rows * X->cols; k++)
+                X->e[k] *= sqrt((double)X->rows);
+    }
+    d = X->rows;
+    n = X->cols;
+    /* Assumption 2 of each paper fixes the input norm (gao2021 1, ling2022 √d);
+     * the theorems assume it, so a file that breaks it is worth one line. Data
+     * normalized in float32 are off by up to about d float32 roundings. */
+    double want = spec->kind == DEQ_PAPER_LING2022 ? sqrt((double)d) : 1.0, worst = 0;
+    long at = 0;
+    for (long j = 0; j < n; j++) {
+        double s2 = 0;
+        for (long k = 0; k < d; k++)
+            s2 += X->e[k + j * d] * X->e[k + j * d];
+        double dev = fabs(sqrt(s2) - want) / want;
+        if (dev > worst)
+            worst = dev, at = j;
+    }
+    if (worst > (double)d * 0x1p-24)
+        fprintf(stderr, "train: warning: %s's Assumption 2 asks |x_i| = %s; sample %ld (row %ld) "
+                        "is off by %.3g relative (the model runs on the data as given)\n",
+                spec->name, spec->kind == DEQ_PAPER_LING2022 ? "sqrt(d)" : "1", at, at, worst);
+
+    /* the weights */
+    mat_d_t T[DEQ_PAPER_SLOTS];
+    if (init) {
+        long mf = 0;
+        if (deq_paper_load(T, &mf, spec->kind, d, init, err) != DEQ_OK) {
+            mat_clear_d(X), mat_clear_d(y);
+            return cli_usage_error("train", err->msg);
+        }
+        if (cli_value(opts, "m") && mf != m) {
+            deq_error_set(err, DEQ_ERR_INPUT, "--m %ld disagrees with %s's width %ld", m, init, mf);
+            deq_paper_tensors_clear(T);
+            mat_clear_d(X), mat_clear_d(y);
+            return cli_usage_error("train", err->msg);
+        }
+        m = mf;
+    } else if (paper_memory(m, d, n, &a, cli_value(opts, "max-memory"), err) != DEQ_OK) {
+        mat_clear_d(X), mat_clear_d(y);
+        return cli_usage_error("train", err->msg);
+    } else {
+        deq_paper_tensors_init(T, spec->kind, m, d);
+        deq_rng_t rng;
+        deq_rng_init(rng, (unsigned long)seed);
+        deq_paper_draw(T, spec->kind, sigma_w2, rng);
+        deq_rng_clear(rng);
+    }
+    if (init && paper_memory(m, d, n, &a, cli_value(opts, "max-memory"), err) != DEQ_OK) {
+        deq_paper_tensors_clear(T);
+        mat_clear_d(X), mat_clear_d(y);
+        return cli_usage_error("train", err->msg);
+    }
+    int rc = a.backend == DEQ_BACKEND_DOUBLE ? cli_paper_train_run_d(&a, T, X, y)
+                                            : cli_paper_train_run_mp(&a, T, X, y);
+    deq_paper_tensors_clear(T);
+    mat_clear_d(X), mat_clear_d(y);
+    return rc;
 }
 
 int cli_cmd_train(int argc, char **argv)
@@ -71,8 +291,10 @@ int cli_cmd_train(int argc, char **argv)
                       {"data", 1, NULL},    {"d", 1, NULL},        {"gram-every", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL}, {"log", 1, NULL},
                       {"classes", 1, NULL},  {"max-memory", 1, NULL}, {"keep-going", 0, NULL},
-                      {"progress", 0, NULL}, {"fashion-dir", 1, NULL},  {NULL, 0, NULL}};
-    static const char *const required[] = {"preset", "m", "n", "steps", "lr", "seed", "log"};
+                      {"progress", 0, NULL}, {"fashion-dir", 1, NULL}, {"model", 1, NULL},
+                      {"init", 1, NULL},    {"save", 1, NULL},     {"X", 1, NULL},
+                      {"y", 1, NULL},       {NULL, 0, NULL}};
+    static const char *const required[] = {"preset", "steps", "lr", "log"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "train", train_help, argc,
                        argv);
     if (rc >= 0)
@@ -81,6 +303,27 @@ int cli_cmd_train(int argc, char **argv)
     deq_error_init(err);
     cli_train_args a;
     memset(&a, 0, sizeof a);
+    const char *model = cli_value(opts, "model");
+    const deq_paper_spec *spec = deq_paper_spec_find(cli_value(opts, "preset"));
+    if (model && strcmp(model, "paper") != 0 && strcmp(model, "theorems") != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--model: expected paper or theorems, got \"%s\"", model);
+        return cli_usage_error("train", err->msg);
+    }
+    if (model && strcmp(model, "paper") == 0 && !spec) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--model paper: only gao2021 and ling2022 have the "
+                      "papers' models (the others are derived from abstracts: --model theorems)");
+        return cli_usage_error("train", err->msg);
+    }
+    if (spec && (!model || strcmp(model, "paper") == 0))
+        return train_paper(opts, spec);
+    if (cli_value(opts, "init") || cli_value(opts, "save") || cli_value(opts, "X") ||
+        cli_value(opts, "y")) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--init, --save, --X and --y are for --model paper");
+        return cli_usage_error("train", err->msg);
+    }
+    static const char *const required_theorems[] = {"m", "n", "seed"};
+    if (cli_require(opts, required_theorems, 3, "train", err))
+        return cli_usage_error("train", err->msg);
     a.preset = deq_preset_find(cli_value(opts, "preset"));
     if (!a.preset || a.preset->family != DEQ_FAMILY_EQUILIBRIUM) {
         deq_error_set(err, DEQ_ERR_INPUT, "--preset: \"%s\" is not an equilibrium preset (%s)",

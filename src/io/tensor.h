@@ -112,4 +112,11 @@ deq_status io_read_samples(mat_d_t X, const char *path, const char *name, deq_er
 deq_status io_npy_write_d(const char *path, const mat_d_t M, deq_error_t err);
 deq_status io_npy_write_samples_d(const char *path, const mat_d_t M, deq_error_t err);
 
+/* .npz writer (src/io/npz_write.c): count tensors, member NAME.npy each,
+ * stored as numpy.savez does, float64 C order; ndims[k] = 1 writes mats[k]
+ * (an r×1 column) as shape (r,), 2 as (rows, cols). The file is replaced
+ * whole (written by libzip to a temporary and renamed at the end). */
+deq_status io_npz_write_d(const char *path, const char *const *names, const mat_d_t *mats,
+                          const int *ndims, long count, deq_error_t err);
+
 #endif

@@ -1,0 +1,124 @@
+/* The papers' own models (PAPERS.md §1 gao2021, §2 ling2022), a second model
+ * family next to THEOREMS §1's (deq/model.h), generic source
+ * deq/paper_model.c. Both are an equilibrium z_i = ReLU(B z_i + b_i) with a
+ * per-sample injection b_i, so one solver serves both:
+ *
+ *   gao2021 (Eqs. 1-5):  B = (γ/√m)·A,  b_i = φ_i = ReLU(W x_i)/√m,
+ *                        ŷ_i = uᵀz_i + vᵀφ_i;   trained A, W, u, v.
+ *   ling2022 (§2.1):     B = W,          b_i = U x_i,
+ *                        ŷ_i = aᵀz_i;           trained W, U, a.
+ *   Loss (both): L = ½‖ŷ − y‖², no 1/n.
+ *
+ * The tensors are kept in four slots with the papers' names
+ * (deq_paper_tensor_name): T the m×m transition (gao A, ling W), In the m×d
+ * input weight (gao W, ling U), u the output vector on z (gao u, ling a), v
+ * gao2021's skip output on φ (ling2022: unused, 0 rows). */
+#ifndef DEQ_DEQ_PAPER_MODEL_H
+#define DEQ_DEQ_PAPER_MODEL_H
+
+#include <stdio.h>
+
+#include "core/rng.h"
+#include "core/status.h"
+#include "num/mat.h"
+#include "num/norm_bound.h"
+
+typedef enum { DEQ_PAPER_GAO2021 = 0, DEQ_PAPER_LING2022 = 1 } deq_paper_kind;
+enum { DEQ_PAPER_T = 0, DEQ_PAPER_IN = 1, DEQ_PAPER_U = 2, DEQ_PAPER_V = 3, DEQ_PAPER_SLOTS = 4 };
+
+/* Where a preset constant comes from (README "The papers' models"). */
+typedef enum { DEQ_CONST_PAPER = 0, DEQ_CONST_DERIVED = 1, DEQ_CONST_DEFAULT = 2 } deq_const_origin;
+
+typedef struct {
+    const char *name;     /* "gamma", "sigma_w2", ... */
+    const char *value;    /* decimal string */
+    deq_const_origin origin;
+    const char *where;    /* the place in the paper, or the reason, or why a default */
+} deq_paper_const;
+
+typedef struct {
+    const char *name;           /* "gao2021", "ling2022" */
+    deq_paper_kind kind;
+    const char *equation;       /* the model in one line */
+    const deq_paper_const *consts;
+    int n_consts;
+} deq_paper_spec;
+
+const deq_paper_spec *deq_paper_spec_find(const char *name);
+/* The value of constant `name` of a spec (NULL if it has none). */
+const char *deq_paper_const_value(const deq_paper_spec *s, const char *name);
+const char *deq_const_origin_name(deq_const_origin o);
+/* The paper's name of a slot ("A", "W", "u", "v" / "W", "U", "a"; NULL for
+ * ling2022's v). */
+const char *deq_paper_tensor_name(deq_paper_kind kind, int slot);
+/* Expected shape of a slot for width m and input dimension d (rows, cols;
+ * cols = 1 for vectors; 0×0 for an unused slot). */
+void deq_paper_tensor_shape(long *rows, long *cols, deq_paper_kind kind, int slot, long m, long d);
+
+/* Assumption 1 of each paper, drawn in double in a fixed order (T column by
+ * column, then In, then u, then v): gao2021 A, W ~ N(0,1), u, v Rademacher;
+ * ling2022 W ~ N(0, 2σ_w²/m), U ~ N(0, 2/d), a ~ N(0, 1/m). T[k] must be
+ * initialized with deq_paper_tensor_shape's shapes. */
+void deq_paper_draw(mat_d_t T[DEQ_PAPER_SLOTS], deq_paper_kind kind, double sigma_w2,
+                    deq_rng_t rng);
+
+/* Initial weights from a file (.npz, .safetensors) with the paper's tensor
+ * names (gao2021 A (m×m), W (m×d), u (m), v (m); ling2022 W, U, a; a vector
+ * may be (m,) or (m, 1)). m is taken from the transition matrix, d is given
+ * (the data's). On DEQ_OK T[k] are initialized with the slots' shapes (the
+ * caller clears them, deq_paper_tensors_clear) and *m is set; bad input
+ * (a missing tensor, a wrong shape) is DEQ_ERR_INPUT naming file and tensor,
+ * nothing left initialized. */
+deq_status deq_paper_load(mat_d_t T[DEQ_PAPER_SLOTS], long *m, deq_paper_kind kind, long d,
+                          const char *path, deq_error_t err);
+/* Writes the tensors with the paper's names to an .npz (vectors as (m,)). */
+deq_status deq_paper_save(const char *path, mat_d_t T[DEQ_PAPER_SLOTS], deq_paper_kind kind,
+                          deq_error_t err);
+/* T[k] initialized with the slots' shapes (zero) / cleared. */
+void deq_paper_tensors_init(mat_d_t T[DEQ_PAPER_SLOTS], deq_paper_kind kind, long m, long d);
+void deq_paper_tensors_clear(mat_d_t T[DEQ_PAPER_SLOTS]);
+
+/* The training log of the papers' models: one line per step, the state
+ * before the step's update (k = steps: the final state). */
+typedef struct {
+    long k;
+    double loss;          /* ½‖ŷ − y‖² (the papers' loss, no 1/n) */
+    double grad_norm2;    /* ‖∇_θ L‖² over every trained tensor */
+    double op_norm;       /* the operator norm the papers plot: gao2021 (γ/√m)‖A(k)‖₂, ling2022
+                           * ‖W(τ)‖₂ (estimate) */
+    double op_norm_upper; /* its certified upper bound (the contraction factor ρ̄) */
+    long fwd_iters, adj_iters;
+    double lam_min;       /* λ_min(G) (dsyevr's estimate), NAN off the --gram-every schedule */
+    double lam_min_lower, lam_min_upper; /* certified enclosure of λ_min(G) */
+    char event[160];
+} deq_paper_step;
+
+typedef struct {
+    deq_paper_step *steps;
+    long len, cap;
+    int stopped;          /* ended at a trouble */
+    long trouble_step;    /* −1 or the first trouble's step */
+} deq_paper_log_struct;
+typedef deq_paper_log_struct deq_paper_log_t[1];
+
+void deq_paper_log_init(deq_paper_log_t log);
+void deq_paper_log_clear(deq_paper_log_t log);
+deq_paper_step *deq_paper_log_push(deq_paper_log_t log);
+/* CSV: header line, one line per step; 0 or −1. */
+int deq_paper_log_write_csv(const deq_paper_log_t log, FILE *f);
+
+typedef struct {
+    long steps;
+    double lr;        /* every trained tensor moves by −lr·∇ (full-batch GD) */
+    long gram_every;  /* λ_min(G) every this many steps and at the last; 0 never */
+    int keep_going;   /* record ρ̄ >= 1 and divergence and go on */
+} deq_paper_train_opts;
+
+#include "num/tmpl_on_d.h"
+#include "deq/paper_model_tmpl.h"
+#include "num/tmpl_off.h"
+#include "num/tmpl_on_mp.h"
+#include "deq/paper_model_tmpl.h"
+#include "num/tmpl_off.h"
+
+#endif

@@ -1,0 +1,104 @@
+/* Full-batch gradient descent on the papers' models (generic source; see
+ * deq/paper_model.h). */
+#include "num/generic.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "deq/paper_model.h"
+#include "num/bound.h"
+#include "num/eig_lapack.h"
+
+static void gram_bounds(deq_paper_step *s, const GT(deq_paper_state) S, const GT(deq_paper) P,
+                        long prec)
+{
+    mat_d_t Gm;
+    mat_init_d(Gm, S->n, S->n, 53);
+    G(deq_paper_gram)(Gm, S, P, prec);
+    num_eig_extreme_t e;
+    num_eig_extreme_lapack(e, Gm);
+    s->lam_min = e->theta_min;
+    s->lam_min_lower = e->min_lo;
+    s->lam_min_upper = e->min_hi;
+    mat_clear_d(Gm);
+}
+
+void G(deq_paper_train)(deq_paper_log_t log, GT(deq_paper) P, const mat_t X, const mat_t y,
+                        const deq_paper_train_opts *opts, long prec)
+{
+    long n = X->cols;
+    GT(deq_paper_state) S;
+    G(deq_paper_state_init)(S, P, n, prec);
+    GT(deq_paper) g;
+    G(deq_paper_init)(g, P->kind, P->m, P->d, "1", prec);
+    real_t loss, step, half_y2;
+    re_init(loss, prec), re_init(step, prec), re_init(half_y2, prec);
+    re_set_d(step, -opts->lr);
+    re_set_zero(half_y2);
+    for (long i = 0; i < n; i++)
+        re_fma(half_y2, mat_entry(y, i, 0), mat_entry(y, i, 0), half_y2);
+    re_mul_2si(half_y2, half_y2, -1);
+    /* The loss is a sum of n squares of residuals, each a dot product of
+     * length m plus one subtraction: γ_{m+n+2} relative covers its rounding. */
+    double slack = bound_gamma((double)(P->m + n + 2), prec < 53 ? prec : 53);
+    double L0 = NAN, threshold = NAN;
+    for (long k = 0; k <= opts->steps; k++) {
+        deq_paper_step *s = deq_paper_log_push(log);
+        s->k = k;
+        int ok = G(deq_paper_forward)(loss, S, P, X, y, prec);
+        s->loss = re_get_d(loss);
+        s->op_norm = S->rho_estimate;
+        s->op_norm_upper = S->rho_upper;
+        s->fwd_iters = S->fwd_iters;
+        if (k == 0) {
+            L0 = s->loss;
+            threshold = fmax(L0, re_get_d(half_y2)) * (1.0 + slack);
+        }
+        const char *trouble = NULL;
+        int fatal = 0;
+        if (!ok) {
+            trouble = "forward solve did not converge", fatal = 1;
+        } else if (!isfinite(s->loss)) {
+            trouble = "loss is NaN/Inf", fatal = 1;
+        }
+        if (!fatal && (k == opts->steps ||
+                       (opts->gram_every > 0 && k % opts->gram_every == 0)))
+            gram_bounds(s, S, P, prec);
+        if (!fatal && k < opts->steps) {
+            if (!G(deq_paper_grad)(g, S, P, X, prec)) {
+                trouble = "adjoint solve did not converge", fatal = 1;
+            } else {
+                double g2 = 0;
+                for (int t = 0; t < DEQ_PAPER_SLOTS; t++)
+                    for (long j = 0; j < g->w[t]->rows * g->w[t]->cols; j++) {
+                        double v = re_get_d(g->w[t]->e + j);
+                        g2 += v * v;
+                    }
+                s->grad_norm2 = g2;
+                s->adj_iters = S->adj_iters;
+            }
+        }
+        if (!trouble && !(S->rho_upper < 1.0))
+            trouble = "certified rho_bar >= 1: well-posedness not certified";
+        if (!trouble && s->loss > threshold)
+            trouble = "loss diverged: above max(L(0), 1/2 |y|^2)";
+        if (trouble) {
+            snprintf(s->event, sizeof s->event, "%s", trouble);
+            if (log->trouble_step < 0)
+                log->trouble_step = k;
+            if (fatal || !opts->keep_going) {
+                log->stopped = 1;
+                break;
+            }
+        }
+        if (k == opts->steps)
+            break;
+        /* θ ← θ − η∇L for every trained tensor (gao2021: A, W, u, v; ling2022: W, U, a) */
+        for (int t = 0; t < DEQ_PAPER_SLOTS; t++)
+            for (long j = 0; j < P->w[t]->rows * P->w[t]->cols; j++)
+                re_fma(P->w[t]->e + j, step, g->w[t]->e + j, P->w[t]->e + j);
+    }
+    re_clear(loss), re_clear(step), re_clear(half_y2);
+    G(deq_paper_clear)(g);
+    G(deq_paper_state_clear)(S);
+}

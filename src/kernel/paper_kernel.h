@@ -1,0 +1,51 @@
+/* The papers' population kernels (PAPERS.md §1 Eq. 17 and §2 Definition 1,
+ * Theorem 3), in double (src/kernel/paper_kernel.c).
+ *
+ * Q is the ReLU arc-cosine function of ling2022 Eq. 11:
+ *   Q(ρ) = (√(1 − ρ²) + (π − arccos ρ)·ρ)/π,  E[ϕ(u)ϕ(v)] = ½Q(ρ) for
+ *   (u, v) ~ N(0, [[1, ρ], [ρ, 1]]), and for covariance [[p, q], [q, r]]
+ *   2E[ϕ(u)ϕ(v)] = √(pr)·Q(q/√(pr)).
+ */
+#ifndef DEQ_KERNEL_PAPER_KERNEL_H
+#define DEQ_KERNEL_PAPER_KERNEL_H
+
+#include <mpfr.h>
+
+#include "num/mat.h"
+
+/* Q(ρ) for ρ clamped to [−1, 1]. */
+double kernel_relu_Q(double rho);
+
+/* gao2021's feature kernel G^∞ = E_{w~N(0,I_d)}[σ(Xw)σ(Xw)ᵀ] (Eq. 17) for the
+ * inputs in the columns of X (d×n): G_ij = ½‖x_i‖‖x_j‖·Q(cos θ_ij), which is
+ * ½Q(x_iᵀx_j) for unit inputs (Assumption 2), G_ii = ½. G is n×n,
+ * initialized by the caller. [DERIVED in PAPERS.md from Eq. 17 and ling2022
+ * Eq. 11.] */
+void kernel_gao2021_ginf(mat_d_t Gm, const mat_d_t X);
+
+/* ling2022's K by Definition 1's recursion: K^(0) = 0, K^(l)_ij = 2E[ϕ(u)ϕ(v)]
+ * under Λ^(l)_ij = [[σ_w²K_ii + ‖x_i‖²/d, σ_w²K_ij + x_iᵀx_j/d], [., σ_w²K_jj +
+ * ‖x_j‖²/d]], iterated until the largest change of an entry is at K's
+ * rounding level (4u·max|K|) or max_levels levels. Returns the number of
+ * levels taken. K is n×n, initialized by the caller. */
+long kernel_ling2022_K_recursion(mat_d_t K, const mat_d_t X, double sigma_w2, long max_levels);
+
+/* ling2022's K by Theorem 3's closed form (Eq. 14), under Assumption 2
+ * (‖x_i‖ = √d): K_ij = Q(c_ij)/(1 − σ_w²) where c_ij solves
+ * c = σ_w² Q(c) + (1 − σ_w²)·cos θ_ij, a contraction of factor σ_w² (|Q'| <= 1);
+ * cos θ_ij = x_iᵀx_j/(‖x_i‖‖x_j‖) (= x_iᵀx_j/d under Assumption 2), and K_ii =
+ * 1/(1 − σ_w²) exactly as the theorem states. */
+void kernel_ling2022_K_closed(mat_d_t K, const mat_d_t X, double sigma_w2);
+
+/* The same in MPFR at prec bits, for high-precision references of λ0 =
+ * λ_min(G^∞) and λ* = λ_min(K): every operation correctly rounded, the
+ * fixed points iterated to their rounding level 2^-prec. Matrices are
+ * initialized by the caller at prec. */
+void kernel_relu_Q_mp(mpfr_ptr q, mpfr_srcptr rho, long prec);
+void kernel_gao2021_ginf_mp(mat_mp_t Gm, const mat_mp_t X, long prec);
+/* sigma_w2 < 1. Returns the levels taken (as the double version). */
+long kernel_ling2022_K_recursion_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr sigma_w2,
+                                    long max_levels, long prec);
+void kernel_ling2022_K_closed_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr sigma_w2, long prec);
+
+#endif
