@@ -54,7 +54,7 @@ static void train_help(FILE *f)
 "  --save W.npz        the trained weights, the same names (numpy.load reads them)\n"
 "  --X X.npy --y y.npy the data: X of shape (n, d), one sample per row, y of shape (n,)\n"
 "                      (default: --data)\n"
-"--model theorems: the THEOREMS.md family below (the presets as the theorems/ checks\n"
+"--model theorems: the docs/THEORY.md family below (the presets as the theorems/ checks\n"
 "use them; gaogao2022 and truong2023 only have this one, derived from the abstracts).\n"
 "\n"
 "Full-batch gradient descent theta <- theta - ETA grad L on the preset's trained groups\n"

@@ -1,4 +1,4 @@
-/* The papers' own models (PAPERS.md §1 gao2021, §2 ling2022), a second model
+/* The papers' own models (gao2021 and ling2022 as the papers state them; docs/THEORY.md §1.3), a second model
  * family next to THEOREMS §1's (deq/model.h), generic source
  * deq/paper_model.c. Both are an equilibrium z_i = ReLU(B z_i + b_i) with a
  * per-sample injection b_i, so one solver serves both:

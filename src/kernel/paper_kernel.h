@@ -1,4 +1,4 @@
-/* The papers' population kernels (PAPERS.md §1 Eq. 17 and §2 Definition 1,
+/* The papers' population kernels (gao2021 Eq. 17 and ling2022 Definition 1,
  * Theorem 3), in double (src/kernel/paper_kernel.c).
  *
  * Q is the ReLU arc-cosine function of ling2022 Eq. 11:
@@ -19,7 +19,7 @@ double kernel_relu_Q(double rho);
 /* gao2021's feature kernel G^∞ = E_{w~N(0,I_d)}[σ(Xw)σ(Xw)ᵀ] (Eq. 17) for the
  * inputs in the columns of X (d×n): G_ij = ½‖x_i‖‖x_j‖·Q(cos θ_ij), which is
  * ½Q(x_iᵀx_j) for unit inputs (Assumption 2), G_ii = ½. G is n×n,
- * initialized by the caller. [DERIVED in PAPERS.md from Eq. 17 and ling2022
+ * initialized by the caller. [derived here from Eq. 17 and ling2022
  * Eq. 11.] */
 void kernel_gao2021_ginf(mat_d_t Gm, const mat_d_t X);
 
