@@ -195,9 +195,9 @@ Test(verdict, controls_ignore_hypotheses_and_withheld_is_a_catch)
     thm_results_clear(res);
 }
 
-/* A one-family run over the T1 checks with hand-made rows: the totals, the
- * broken checkers and the exit decision follow from the rows. */
-Test(verdict, run_totals_flag_missing_and_uncaught_controls)
+/* A one-family run (T1) on a tiny configuration with every case marked done
+ * and no rows: the tests add the rows they judge. */
+static void tiny_done_run(report_run_t run)
 {
     const thm_family *fam = thm_family_find("well-posedness");
     cr_assert(fam);
@@ -206,12 +206,18 @@ Test(verdict, run_totals_flag_missing_and_uncaught_controls)
     cfg.profile = "test";
     cfg.widths[0] = 4, cfg.n_widths = 1, cfg.d = 2, cfg.n = 2, cfg.seeds = 1, cfg.prec = 64;
     cfg.presets[0] = deq_preset_find("gao2021"), cfg.n_presets = 1, cfg.sub = -1;
-    report_run_t run;
     report_run_init(run, &cfg, REPORT_BACKEND_BOTH, &fam, 1);
     cr_assert(run->n_cases >= 1);
-    /* every case done, one HOLDS row of T1.contraction and nothing else */
     for (long k = 0; k < run->n_cases; k++)
         run->done[k] = 1;
+}
+
+/* A one-family run over the T1 checks with hand-made rows: the totals, the
+ * broken checkers and the exit decision follow from the rows. */
+Test(verdict, run_totals_flag_missing_and_uncaught_controls)
+{
+    report_run_t run;
+    tiny_done_run(run);
     thm_row *r = thm_results_add(&run->results[0], exact_check());
     thm_row_lhs(r, 0.5, 0.4, 0.6);
     thm_row_rhs(r, 1, 1, 1);
@@ -254,16 +260,8 @@ Test(verdict, run_totals_flag_missing_and_uncaught_controls)
  * the run does not fail for the lack of one. */
 Test(verdict, a_check_that_asserted_nothing_needs_no_control)
 {
-    const thm_family *fam = thm_family_find("well-posedness");
-    thm_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.profile = "test";
-    cfg.widths[0] = 4, cfg.n_widths = 1, cfg.d = 2, cfg.n = 2, cfg.seeds = 1, cfg.prec = 64;
-    cfg.presets[0] = deq_preset_find("gao2021"), cfg.n_presets = 1, cfg.sub = -1;
     report_run_t run;
-    report_run_init(run, &cfg, REPORT_BACKEND_BOTH, &fam, 1);
-    for (long k = 0; k < run->n_cases; k++)
-        run->done[k] = 1;
+    tiny_done_run(run);
     thm_row *r = thm_results_add(&run->results[0], exact_check());
     thm_row_lhs(r, 0.5, 0.4, 0.6);
     thm_row_rhs(r, 1, 1, 1);
@@ -280,16 +278,8 @@ Test(verdict, a_check_that_asserted_nothing_needs_no_control)
  * reader does not take its caught controls for evidence. */
 Test(verdict, totals_count_checks_that_asserted_nothing)
 {
-    const thm_family *fam = thm_family_find("well-posedness");
-    thm_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.profile = "test";
-    cfg.widths[0] = 4, cfg.n_widths = 1, cfg.d = 2, cfg.n = 2, cfg.seeds = 1, cfg.prec = 64;
-    cfg.presets[0] = deq_preset_find("gao2021"), cfg.n_presets = 1, cfg.sub = -1;
     report_run_t run;
-    report_run_init(run, &cfg, REPORT_BACKEND_BOTH, &fam, 1);
-    for (long k = 0; k < run->n_cases; k++)
-        run->done[k] = 1;
+    tiny_done_run(run);
     thm_row *r = thm_results_add(&run->results[0], exact_check());
     thm_row_lhs(r, 0.5, 0.4, 0.6);
     thm_row_rhs(r, 1, 1, 1);
