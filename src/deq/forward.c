@@ -551,6 +551,15 @@ static int certify_residuals(deq_solve_info_t info, const mat_t Zk, const mat_t 
     return info->certified;
 }
 
+/* A bound that cannot be computed (a term overflowed, data not finite) is not
+ * available: not certified, +inf, never a number that could be taken for one. */
+static void bound_not_available(deq_solve_info_t info)
+{
+    info->certified = 0;
+    info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
+    info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(INFINITY);
+}
+
 /* The error bound from the rounding terms t of one evaluation: per sample
  * e_i >= ‖T_i‖₂ and ‖map(z_k) − z*‖ <= (ρ̄·s_i + e_i)/(1 − ρ̄), s_i an upper
  * bound on ‖PHI_i − Zk_i‖, all in 53-bit MPFR rounded up and reported as the
@@ -580,9 +589,7 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
     }
     free(tmp);
     if (!mpfr_number_p(worst)) {
-        info->certified = 0;
-        info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
-        info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(INFINITY);
+        bound_not_available(info);
     } else {
         num_xreal w = num_xreal_from_mpfr(worst, MPFR_RNDU);
         info->err_bound = num_xreal_get_d_up(w);
@@ -656,11 +663,9 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
     }
     add_underflow_term(&t, m, n, (double)m + 8, L);
     mpfr_clear(g);
-    if (bad) {
-        info->certified = 0;
-        info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
-        info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(INFINITY);
-    } else
+    if (bad)
+        bound_not_available(info);
+    else
         certify_bound(info, &t, Zk, PHI, fp->rho_upper, prec);
     rterms_clear(&t);
 }
@@ -1160,11 +1165,9 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
         amax = fmax(amax, re_get_d_abs_up(adj->A->e + q));
     add_underflow_term(&t, m, n, bound_mul_up((double)m + 4, 1.0 + (double)m * re_get_d_abs_up(adj->alpha) * amax), 0.0);
     mpfr_clear(g);
-    if (bad) {
-        info->certified = 0;
-        info->err_bound = info->err_bound_rel = info->round_slack = INFINITY;
-        info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(INFINITY);
-    } else
+    if (bad)
+        bound_not_available(info);
+    else
         certify_bound(info, &t, Wk, PHI, adj->rho_upper, prec);
     rterms_clear(&t);
 }
