@@ -78,3 +78,14 @@ void bound_gamma_x(mpfr_ptr g, double k, long prec)
     mpfr_clear(ku);
     mpfr_clear(d);
 }
+
+double bound_ldexp_up(double x, long e)
+{
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    mpfr_set_d(t, x, MPFR_RNDU);
+    mpfr_mul_2si(t, t, e, MPFR_RNDU);
+    double r = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return r;
+}

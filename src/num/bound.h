@@ -13,6 +13,8 @@ double bound_sub_up(double a, double b);
 double bound_mul_up(double a, double b);
 double bound_div_up(double a, double b);
 double bound_sqrt_up(double a);
+/* x·2^e rounded up, for e beyond the double exponent range too. */
+double bound_ldexp_up(double x, long e);
 double bound_add_down(double a, double b);
 double bound_sub_down(double a, double b);
 double bound_mul_down(double a, double b);

@@ -275,7 +275,6 @@ void G(num_lu_solve)(mat_t X, const mat_t LU, const long *perm, const mat_t B, l
 
 /* ---- certification helpers (backend-specific scalar access) ---- */
 
-static double ldexp_up(double x, long e);
 
 /* Upper bound on sum_{i>j} (h_ij - h_ji)^2 / 2, the squared Frobenius norm of
  * (H + H^T)/2 minus the symmetric matrix built from H's lower triangle. Only
@@ -303,7 +302,7 @@ static double asym_sq_upper(const mat_t H, long e2)
 #else
             double du = a[0] > b[0] ? bound_sub_up(a[0], b[0]) : bound_sub_up(b[0], a[0]);
             if (e2 != 0)
-                du = ldexp_up(du, -e2);
+                du = bound_ldexp_up(du, -e2);
 #endif
             acc = bound_add_up(acc, bound_mul_up(du, du));
         }
@@ -313,20 +312,6 @@ static double asym_sq_upper(const mat_t H, long e2)
     return bound_mul_up(acc, 0.5);
 }
 
-/* x·2^e rounded up (e may exceed the double exponent range). */
-#ifdef DEQ_MPFR
-__attribute__((unused))
-#endif
-static double ldexp_up(double x, long e)
-{
-    mpfr_t t;
-    mpfr_init2(t, 53);
-    mpfr_set_d(t, x, MPFR_RNDU);
-    mpfr_mul_2si(t, t, e, MPFR_RNDU);
-    double r = mpfr_get_d(t, MPFR_RNDU);
-    mpfr_clear(t);
-    return r;
-}
 
 /* x rounded up to a double, and |x| rounded up. */
 static double re_get_d_up(real_srcptr x)

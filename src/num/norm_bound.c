@@ -74,23 +74,12 @@ static long scale_exponent(long x)
     return (x > NB_SAFE_EXP || x < -NB_SAFE_EXP) ? -x : 0;
 }
 
-/* x * 2^e rounded up (e may exceed the double exponent range). */
-static double ldexp_up(double x, long e)
-{
-    mpfr_t t;
-    mpfr_init2(t, 53);
-    mpfr_set_d(t, x, MPFR_RNDU);
-    mpfr_mul_2si(t, t, e, MPFR_RNDU);
-    double r = mpfr_get_d(t, MPFR_RNDU);
-    mpfr_clear(t);
-    return r;
-}
 
 /* Scales the results of step 1-5 for 2^e A back to A. */
 static void unscale(num_norm2_t out, long e)
 {
-    out->upper = ldexp_up(out->upper, -e);
-    out->fallback = ldexp_up(out->fallback, -e);
+    out->upper = bound_ldexp_up(out->upper, -e);
+    out->fallback = bound_ldexp_up(out->fallback, -e);
     out->estimate = ldexp(out->estimate, -(int)e);
 }
 
