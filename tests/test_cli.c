@@ -1001,3 +1001,24 @@ Test(cli, case_records_round_trip_exactly)
     report_run_clear(a);
     report_run_clear(b);
 }
+
+/* Without --out or --report a run writes into ./deqcheck-run (report, its plots
+ * and results.json), never into the sources' reports/; --out names the
+ * directory. (Each Criterion test runs in its own process: chdir is local.) */
+Test(cli, run_writes_into_a_run_directory_by_default, .timeout = 120)
+{
+    dir = test_tmpdir();
+    cr_assert_eq(chdir(dir), 0);
+    int st = test_run_cli("run", "well-posedness", "--preset", "gao2021", "--widths", "16",
+                          "--seeds", "1", "--quiet", "--no-plots", NULL);
+    cr_assert(st == 0 || st == 1, "exit %d: %s", st, test_cli_err);
+    cr_expect_eq(access("deqcheck-run/report.md", R_OK), 0, "no deqcheck-run/report.md");
+    cr_expect_eq(access("deqcheck-run/results.json", R_OK), 0, "no deqcheck-run/results.json");
+    cr_expect_neq(access("reports", F_OK), 0, "a reports/ directory was created");
+    st = test_run_cli("run", "well-posedness", "--preset", "gao2021", "--widths", "16", "--seeds",
+                      "1", "--quiet", "--no-plots", "--out", "elsewhere", NULL);
+    cr_assert(st == 0 || st == 1, "exit %d: %s", st, test_cli_err);
+    cr_expect_eq(access("elsewhere/report.md", R_OK), 0);
+    cr_expect_eq(access("elsewhere/results.json", R_OK), 0);
+    expect_bad("--out", test_run_cli("run", "--out", "", NULL));
+}

@@ -24,6 +24,11 @@
 #include "report/json.h"
 #include "report/markdown.h"
 
+/* Where a run writes without --out or --report: a run directory in the working
+ * directory (ignored by the project's .gitignore), so that a run from the
+ * repository root does not overwrite the committed sample report. */
+#define RUN_DEFAULT_OUT "deqcheck-run"
+
 typedef struct {
     const char *name;
     long widths[8];
@@ -88,7 +93,10 @@ static void run_help(FILE *f, const char *prog)
 "  --seeds N           seeds per width, 1..1000 (default: the profile's)\n"
 "  --widths LIST       up to 8 widths, comma-separated, increasing (default: the profile's)\n"
 "  --seed S            run seed (default 1); each case derives its own seed from it\n"
-"  --report FILE       Markdown report (default reports/deqcheck-report.md); plots are\n"
+"  --out DIR           write DIR/report.md (plots beside it) and DIR/results.json\n"
+"                      (default: ./" RUN_DEFAULT_OUT ", a run directory, never a file of the\n"
+"                      sources; bash .ci/main regenerates the committed sample report)\n"
+"  --report FILE       the Markdown report here instead of DIR/report.md; plots are\n"
 "                      written next to it as <stem>-<plot>.svg\n"
 "  --json FILE         the rows as JSON too (see deqcheck compare/merge --help)\n"
 "  --no-plots          no SVG plots (the report says so); also when gnuplot is absent\n"
@@ -496,7 +504,7 @@ static void cli_run_job_record_line(cli_run_job *job, long k)
 int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **argv, int first)
 {
     cli_opt opts[] = {{"profile", 1, NULL},     {"preset", 1, NULL},     {"seed", 1, NULL},
-                      {"precision", 1, NULL},   {"report", 1, NULL},     {"classes", 1, NULL},
+                      {"precision", 1, NULL},   {"report", 1, NULL},     {"out", 1, NULL},     {"classes", 1, NULL},
                       {"fashion-dir", 1, NULL}, {"json", 1, NULL},       {"backend", 1, NULL},
                       {"seeds", 1, NULL},       {"widths", 1, NULL},     {"no-plots", 0, NULL},
                       {"checkpoint", 1, NULL},  {"resume", 0, NULL},     {"shard", 1, NULL},
@@ -646,9 +654,23 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
                 cfg.mpfr_max_m, cfg.prec, limit / 1073741824.0);
         return CLI_EXIT_USAGE;
     }
-    job->report = cli_value(opts, "report") ? cli_value(opts, "report")
-                                            : "reports/deqcheck-report.md";
-    job->json = cli_value(opts, "json");
+    /* --out DIR (default RUN_DEFAULT_OUT, a run directory in the working
+     * directory, never a file of the sources): DIR/report.md with its plots
+     * and DIR/results.json; --report and --json name either file instead */
+    const char *out = cli_value(opts, "out");
+    if (!out && !cli_value(opts, "report"))
+        out = RUN_DEFAULT_OUT;
+    if (out) {
+        if (strlen(out) > 900 || !*out) {
+            fprintf(stderr, "%s: --out: empty, or a path longer than 900 bytes\n", prog);
+            return CLI_EXIT_USAGE;
+        }
+        mkdir(out, 0777); /* an existing directory is fine; other failures show below */
+        snprintf(job->out_report, sizeof job->out_report, "%s/report.md", out);
+        snprintf(job->out_json, sizeof job->out_json, "%s/results.json", out);
+    }
+    job->report = cli_value(opts, "report") ? cli_value(opts, "report") : job->out_report;
+    job->json = cli_value(opts, "json") ? cli_value(opts, "json") : out ? job->out_json : NULL;
     job->checkpoint = cli_value(opts, "checkpoint");
     job->resume = cli_value(opts, "resume") != NULL;
     job->quiet = cli_value(opts, "quiet") != NULL;

@@ -12,6 +12,7 @@ typedef struct {
     const char *prog;        /* as typed: "deqcheck run" or "deqcheck-mpi", for messages */
     report_run_t run;
     const char *report, *json, *checkpoint;
+    char out_report[1024], out_json[1024]; /* DIR/report.md, DIR/results.json of --out */
     int resume, quiet, plots;
     long shard_k, shard_n;   /* this process runs the cases k with k mod N = K - 1 */
     int ckpt_fd;             /* the checkpoint's case log, -1 without one */
