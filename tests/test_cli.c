@@ -1022,3 +1022,21 @@ Test(cli, run_writes_into_a_run_directory_by_default, .timeout = 120)
     cr_expect_eq(access("elsewhere/results.json", R_OK), 0);
     expect_bad("--out", test_run_cli("run", "--out", "", NULL));
 }
+
+/* A rerun removes the plots it no longer makes: a report never sits beside a
+ * stale plot of an earlier run. */
+Test(cli, rerun_removes_plots_it_no_longer_makes, .timeout = 120)
+{
+    dir = test_tmpdir();
+    char report[600], svg[700];
+    snprintf(report, sizeof report, "%s/r.md", dir);
+    snprintf(svg, sizeof svg, "%s/r-concentration.svg", dir);
+    int st = test_run_cli("run", "gram-eigen", "--preset", "gao2021", "--widths", "16,32,64",
+                          "--seeds", "1", "--quiet", "--report", report, NULL);
+    cr_assert(st == 0 || st == 1, "exit %d: %s", st, test_cli_err);
+    cr_assert_eq(access(svg, R_OK), 0, "the first run drew no concentration plot");
+    st = test_run_cli("run", "gram-eigen", "--preset", "gao2021", "--widths", "16,32,64",
+                      "--seeds", "1", "--quiet", "--no-plots", "--report", report, NULL);
+    cr_assert(st == 0 || st == 1, "exit %d: %s", st, test_cli_err);
+    cr_expect_neq(access(svg, F_OK), 0, "a stale plot was left beside the report");
+}

@@ -785,6 +785,17 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
         dv->y[k] = mean_dev[k];
         lr->y[k] = mean_ratio[k];
     }
+    if (nw >= 2) {
+        /* reference lines: the predicted slope −1/2 through the first width's
+         * mean, and Lemma 3.3's threshold λ₀/4 the deviation must fall below */
+        thm_series *ref = thm_results_add_series(out, THM_PLOT_CONCENTRATION,
+                                                 "predicted slope -1/2", 2);
+        thm_series *thr = thm_results_add_series(out, THM_PLOT_CONCENTRATION,
+                                                 "lambda_0 / 4 (gao2021 Lemma 3.3)", 2);
+        ref->x[0] = thr->x[0] = width[0], ref->x[1] = thr->x[1] = width[nw - 1];
+        ref->y[0] = mean_dev[0], ref->y[1] = mean_dev[0] * sqrt(width[0] / width[nw - 1]);
+        thr->y[0] = thr->y[1] = l0 / 4;
+    }
     concentration_fit(out, pre, n, dseed, dc, l0_lo, rho_max, lx, ly, npts, wrong_name);
     free(lx), free(ly[0]), free(ly[1]);
     mat_clear_d(lim[0]), mat_clear_d(lim[1]);

@@ -208,7 +208,9 @@ static const plot_info plot_infos[PLOT_COUNT] = {
                         "(1 - eta lambda_0/2)^k, at the largest width of the sweep, seed 0"},
     [PLOT_CONCENTRATION] = {THM_PLOT_CONCENTRATION, "T2.concentration",
                             "||G(0) - H^inf||_2 against width (log-log) with the least-squares "
-                            "fit; the prediction is slope -1/2"},
+                            "fit, the predicted slope -1/2 and the threshold lambda_0/4: the "
+                            "fit should run parallel to the slope line, and Lemma 3.3 holds "
+                            "where the points are below the threshold"},
     [PLOT_LAMBDA_RATIO] = {THM_PLOT_LAMBDA_RATIO, "T2.concentration",
                            "lambda_min(G(0)) / lambda_0 against width; the check asks for at "
                            "least 3/4"},
@@ -585,6 +587,14 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
         skipped = "gnuplot not found (Debian package gnuplot-nox; bash .ci/setup.sh installs it)";
     else
         draw_plots(written, run, all, gp, dir, stem);
+    /* a plot this run did not draw must not be left from an earlier run beside
+     * a report that no longer links it */
+    for (int k = 0; k < PLOT_COUNT; k++)
+        if (written[k] != 1) {
+            char old[1600];
+            snprintf(old, sizeof old, "%s/%s-%s.svg", dir, stem, plot_infos[k].name);
+            unlink(old);
+        }
 
     report_totals tot;
     report_run_totals(&tot, run);
