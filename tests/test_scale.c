@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "data/textmat.h"
 #include "deq/forward.h"
@@ -990,4 +991,38 @@ Test(scale, cli_summary_prints_numbers_beyond_double_range, .timeout = 120)
     r = atof(mr), b = atof(mb);
     cr_expect(r > 0 && er < -330, "residual printed as %se%d", mr, er);
     cr_expect(b > 0 && eb < -330 && eb > -400, "bound printed as %se%d", mb, eb);
+}
+
+/* grad on relu inputs near 1e+160: the loss and gradients scale as s², beyond
+ * double's range. In double that is a reported failure with nothing written,
+ * never a file of inf; in MPFR the loss prints with its exponent (it read inf). */
+Test(scale, cli_grad_beyond_double_range, .timeout = 120)
+{
+    tnet N;
+    tnet_init(&N, 6, 3, 2, test_seed());
+    const char *dir = test_tmpdir();
+    write_mat(dir, "A.txt", N.A, 1.0);
+    write_mat(dir, "U.txt", N.U, 1.0);
+    write_mat(dir, "Xb.txt", N.X, 1e+160);
+    test_write_file(dir, "v.txt", "6 1\n1\n-1\n0.5\n0.2\n-0.3\n1\n");
+    test_write_file(dir, "y.txt", "2 1\n0.3\n-0.2\n");
+    char a[512], u[512], x[512], v[512], y[512], od[512], od2[512], g[600];
+    snprintf(a, sizeof a, "%s/A.txt", dir), snprintf(u, sizeof u, "%s/U.txt", dir);
+    snprintf(x, sizeof x, "%s/Xb.txt", dir), snprintf(v, sizeof v, "%s/v.txt", dir);
+    snprintf(y, sizeof y, "%s/y.txt", dir), snprintf(od, sizeof od, "%s/gd", dir);
+    snprintf(od2, sizeof od2, "%s/gm", dir);
+    int rc = test_run_cli("grad", "--A", a, "--U", u, "--X", x, "--v", v, "--y", y, "--gamma",
+                          "0.5", "--activation", "relu", "--backend", "double", "--out-dir", od,
+                          NULL);
+    cr_expect_eq(rc, 1, "exit %d\n%s", rc, test_cli_err);
+    cr_expect(strstr(test_cli_err, "not representable in double") != NULL, "%s", test_cli_err);
+    snprintf(g, sizeof g, "%s/gA.txt", od);
+    cr_expect_neq(access(g, F_OK), 0, "a gradient file was written");
+    rc = test_run_cli("grad", "--A", a, "--U", u, "--X", x, "--v", v, "--y", y, "--gamma", "0.5",
+                      "--activation", "relu", "--backend", "mpfr", "--precision", "256",
+                      "--out-dir", od2, NULL);
+    cr_expect_eq(rc, 0, "exit %d\n%s", rc, test_cli_err);
+    const char *l = strstr(test_cli_err, "loss: ");
+    cr_assert_not_null(l, "%s", test_cli_err);
+    cr_expect(strstr(l, "e+3") != NULL && strstr(l, "inf") == NULL, "loss printed as %.40s", l);
 }

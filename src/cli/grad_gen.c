@@ -79,19 +79,37 @@ int G(cli_grad_run)(const cli_net_args *a)
             prec);
     fprintf(stderr, "problem: m=%ld d=%ld n=%ld, activation %s, gamma=%s, sigma_u=%s, sigma_v=%s\n",
             m, d, n, deq_act_name(a->act), a->gamma, a->sigma_u, a->sigma_v);
+    char eb[2][48];
+    num_xreal_snprint(eb[0], sizeof eb[0], fi->err_bound_x);
+    num_xreal_snprint(eb[1], sizeof eb[1], ai->err_bound_x);
     fprintf(stderr, "forward: %s after %ld iterations; residual %.3e; rho_bar %.6g; error bound "
-                    "%.3e\n", deq_outcome_name(fi->outcome), fi->iterations, fi->resid_rel,
-            fi->rho_upper, fi->err_bound);
+                    "%s\n", deq_outcome_name(fi->outcome), fi->iterations, fi->resid_rel,
+            fi->rho_upper, eb[0]);
     if (fi->outcome == DEQ_CONVERGED)
-        fprintf(stderr, "adjoint: %s after %ld iterations; residual %.3e; error bound %.3e\n",
-                deq_outcome_name(ai->outcome), ai->iterations, ai->resid_rel, ai->err_bound);
+        fprintf(stderr, "adjoint: %s after %ld iterations; residual %.3e; error bound %s\n",
+                deq_outcome_name(ai->outcome), ai->iterations, ai->resid_rel, eb[1]);
+    /* an answer this backend cannot represent (|g| beyond double's range at
+     * inputs near 1e+160, where the gradients scale as s²) is not written as inf */
+    int representable = fi->outcome == DEQ_CONVERGED && ai->outcome == DEQ_CONVERGED &&
+                        re_is_finite(loss) && G(mat_is_finite)(gA) && G(mat_is_finite)(gU) &&
+                        G(mat_is_finite)(gv);
     if (fi->outcome != DEQ_CONVERGED || ai->outcome != DEQ_CONVERGED) {
         fprintf(stderr, "deqcheck grad: %s solve not converged (%s); nothing written\n",
                 fi->outcome != DEQ_CONVERGED ? "forward" : "adjoint",
                 deq_outcome_name(fi->outcome != DEQ_CONVERGED ? fi->outcome : ai->outcome));
         rc = CLI_EXIT_FAIL;
+    } else if (!representable) {
+        fprintf(stderr, "deqcheck grad: the loss or a gradient is not representable in %s "
+                        "(beyond its range, or not a number)%s; nothing written\n",
+                a->backend == DEQ_BACKEND_DOUBLE ? "double" : "this MPFR precision",
+                a->backend == DEQ_BACKEND_DOUBLE ? ": use --backend mpfr" : "");
+        rc = CLI_EXIT_FAIL;
     } else {
+#ifdef DEQ_MPFR
+        mpfr_fprintf(stderr, "loss: %.17Rg\n", loss);
+#else
         fprintf(stderr, "loss: %.17g\n", re_get_d(loss));
+#endif
         re_set(L->e, loss);
         if (write_named(a->out_dir, "gA.txt", gA, prec) || write_named(a->out_dir, "gU.txt", gU, prec)
             || write_named(a->out_dir, "gv.txt", gv, prec) ||
@@ -113,8 +131,7 @@ int G(cli_grad_run)(const cli_net_args *a)
         json_object_set_new(o, "forward", cli_solve_info_json(fi));
         int ok = fi->outcome == DEQ_CONVERGED;
         json_object_set_new(o, "adjoint", ok ? cli_solve_info_json(ai) : json_null());
-        json_object_set_new(o, "loss", ok && ai->outcome == DEQ_CONVERGED
-                                           ? cli_json_num(re_get_d(loss)) : json_null());
+        json_object_set_new(o, "loss", representable ? cli_json_num(re_get_d(loss)) : json_null());
         if (cli_json_write("grad", a->json, o) != 0)
             rc = CLI_EXIT_USAGE;
     }
