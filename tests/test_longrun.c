@@ -225,3 +225,38 @@ Test(longrun, sigint_prints_a_resume_command_that_works, .timeout = 600)
     test_slurp(jref, b, sizeof b);
     cr_expect(a[0] != '\0' && strcmp(a, b) == 0, "the resumed run's JSON differs from a straight run's");
 }
+
+/* solve --progress: the iteration, the residual against its target and the
+ * time left, as lines when stderr is not a terminal (every
+ * DEQCHECK_PROGRESS_SECONDS, here 0: every iteration); the result is the same
+ * bits as without it (the observer reads, never steers). */
+Test(longrun, solve_progress_shows_iterations_and_time_left, .timeout = 120)
+{
+    const char *dir = test_tmpdir();
+    test_write_file(dir, "A.txt", "3 3\n0.5 -0.2 0.1\n0.3 0.4 -0.6\n-0.1 0.2 0.3\n");
+    test_write_file(dir, "U.txt", "3 2\n1 0.5\n-0.3 0.8\n0.2 -1\n");
+    test_write_file(dir, "X.txt", "2 2\n0.6 -0.8\n0.8 0.6\n");
+    char a[600], u[600], x[600], z1[600], z2[600];
+    snprintf(a, sizeof a, "%s/A.txt", dir), snprintf(u, sizeof u, "%s/U.txt", dir);
+    snprintf(x, sizeof x, "%s/X.txt", dir);
+    snprintf(z1, sizeof z1, "%s/Z1.txt", dir), snprintf(z2, sizeof z2, "%s/Z2.txt", dir);
+    setenv("DEQCHECK_PROGRESS_SECONDS", "0", 1);
+    int st = test_run_cli("solve", "--A", a, "--U", u, "--X", x, "--gamma", "0.5", "--activation",
+                          "tanh", "--backend", "mpfr", "--precision", "1000", "--solver", "picard",
+                          "--progress", "--out", z1, NULL);
+    unsetenv("DEQCHECK_PROGRESS_SECONDS");
+    cr_assert_eq(st, 0, "exit %d: %s", st, test_cli_err);
+    cr_expect(strstr(test_cli_err, "solve: iteration ") != NULL &&
+                  strstr(test_cli_err, "relative residual 2^") != NULL &&
+                  strstr(test_cli_err, " left\n") != NULL,
+              "no progress lines: %s", test_cli_err);
+    st = test_run_cli("solve", "--A", a, "--U", u, "--X", x, "--gamma", "0.5", "--activation",
+                      "tanh", "--backend", "mpfr", "--precision", "1000", "--solver", "picard",
+                      "--out", z2, NULL);
+    cr_assert_eq(st, 0);
+    cr_expect(strstr(test_cli_err, "solve: iteration ") == NULL,
+              "progress shown without --progress on a non-terminal");
+    static char t1[1 << 16], t2[1 << 16];
+    test_slurp(z1, t1, sizeof t1), test_slurp(z2, t2, sizeof t2);
+    cr_expect_str_eq(t1, t2, "--progress changed the result");
+}

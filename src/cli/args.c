@@ -254,6 +254,7 @@ deq_status cli_net_args_parse(cli_net_args *a, const char *cmd, const cli_opt *o
         return err->status;
     if (a->backend == DEQ_BACKEND_DOUBLE)
         a->opts.newton = 0; /* Newton polishing is an MPFR step */
+    a->progress = cli_value(opts, "progress") != NULL;
     return DEQ_OK;
 }
 

@@ -33,7 +33,27 @@ typedef struct {
     deq_backend backend;
     long prec;
     deq_solve_opts opts;
+    int progress;                /* --progress: show it also when stderr is not a terminal */
 } cli_net_args;
+
+/* Progress of a long solve (cli/iter_progress.c): attached to solver options
+ * as their observer, on a terminal always and otherwise when requested
+ * (--progress), it shows the iteration, the relative residual against its
+ * target and an estimate of the time left, at most once a second on a
+ * terminal and every 5 s as a line otherwise. */
+typedef struct {
+    const char *what;
+    int tty, started, printed;
+    double start, last, first_log2, interval;
+} cli_iter_progress;
+void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const char *what,
+                              int requested);
+void cli_iter_progress_finish(cli_iter_progress *p);
+/* The displayed line (a pure function, for tests): elapsed seconds since the
+ * first iteration, whose relative residual was 2^first_log2. */
+void cli_iter_progress_format(char *buf, size_t len, const char *what, long iterations,
+                              double log2_rel, double log2_target, double first_log2,
+                              double elapsed);
 
 /* Fills a from the flags that `solve` and `grad` share (--A, --U, --X,
  * --gamma, --sigma-u, --activation, --backend, --precision), with the solver

@@ -35,9 +35,13 @@ static void grad_help(FILE *f)
 "  --json FILE          the numbers printed on standard error (loss, both solves), as JSON\n"
 "  --max-memory SIZE    refuse, before any work, inputs whose estimated memory exceeds\n"
 "                       SIZE (bytes, or with K, M, G; default half the physical memory)\n"
+"  --progress           the solves' iteration, residual and time left on stderr also\n"
+"                       when it is not a terminal (a line every 5 s, or\n"
+"                       DEQCHECK_PROGRESS_SECONDS); on a terminal it is always shown\n"
 "\n"
-"Exit status: 0 written; 1 a forward or adjoint solve did not converge (nothing\n"
-"written); 2 bad input or usage.\n",
+"Exit status: 0 written; 1 a forward or adjoint solve did not converge, or the loss\n"
+"or a gradient is not representable in the backend (nothing written); 2 bad input\n"
+"or usage.\n",
             deq_act_list(), DEQ_PREC_MIN, DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
 
@@ -47,7 +51,7 @@ int cli_cmd_grad(int argc, char **argv)
                       {"X", 1, NULL},       {"y", 1, NULL},          {"gamma", 1, NULL},
                       {"sigma-u", 1, NULL}, {"sigma-v", 1, NULL},    {"activation", 1, NULL},
                       {"backend", 1, NULL}, {"precision", 1, NULL},  {"out-dir", 1, NULL},
-                      {"max-memory", 1, NULL}, {"json", 1, NULL}, {NULL, 0, NULL}};
+                      {"max-memory", 1, NULL}, {"json", 1, NULL}, {"progress", 0, NULL}, {NULL, 0, NULL}};
     static const char *const required[] = {"A", "U", "v", "X", "y", "gamma", "activation",
                                            "out-dir"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "grad", grad_help, argc,

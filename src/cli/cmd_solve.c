@@ -40,8 +40,11 @@ static void solve_help(FILE *f)
 "  --damping B          Anderson damping, 0 < B <= 1 (default %g)\n"
 "  --no-newton          mpfr: do not polish with Newton steps (by default the solver\n"
 "                       stops at sqrt(T) and Newton's method takes it to T)\n"
-"  --max-memory SIZE  refuse, before any work, inputs whose estimated memory exceeds\n"
-"                     SIZE (bytes, or with K, M, G; default half the physical memory)\n"
+"  --max-memory SIZE    refuse, before any work, inputs whose estimated memory exceeds\n"
+"                       SIZE (bytes, or with K, M, G; default half the physical memory)\n"
+"  --progress           the iteration, residual and time left on stderr also when it\n"
+"                       is not a terminal (a line every 5 s, or DEQCHECK_PROGRESS_SECONDS);\n"
+"                       on a terminal it is always shown, redrawn once a second\n"
 "  --json FILE          the numbers of the report below as JSON\n"
 "  --out FILE           write Z here (default: standard output); FILE.npy: a\n"
 "                       float64 .npy array of shape (n, m), one equilibrium per row\n"
@@ -66,7 +69,7 @@ int cli_cmd_solve(int argc, char **argv)
         {"backend", 1, NULL},  {"precision", 1, NULL}, {"solver", 1, NULL},
         {"tol", 1, NULL},      {"max-iter", 1, NULL},  {"depth", 1, NULL},
         {"ridge", 1, NULL},    {"damping", 1, NULL},   {"no-newton", 0, NULL},
-        {"out", 1, NULL},      {"max-memory", 1, NULL}, {"json", 1, NULL},
+        {"out", 1, NULL},      {"max-memory", 1, NULL}, {"json", 1, NULL}, {"progress", 0, NULL},
         {NULL, 0, NULL}};
     static const char *const required[] = {"A", "U", "X", "gamma", "activation"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "solve", solve_help, argc,

@@ -72,9 +72,15 @@ int G(cli_grad_run)(const cli_net_args *a)
         G(mat_init)(gU, m, d, prec), G(mat_init)(gv, m, 1, prec), G(mat_init)(L, 1, 1, prec);
     deq_solve_info_t fi, ai;
     deq_solve_info_init(fi), deq_solve_info_init(ai);
-    G(deq_forward_solve)(Z, fi, &P->fp, &a->opts, prec);
+    deq_solve_opts solve_opts = a->opts;
+    cli_iter_progress progress;
+    cli_iter_progress_attach(&progress, &solve_opts, "grad: forward solve", a->progress);
+    G(deq_forward_solve)(Z, fi, &P->fp, &solve_opts, prec);
+    cli_iter_progress_finish(&progress);
+    cli_iter_progress_attach(&progress, &solve_opts, "grad: adjoint solve", a->progress);
     if (fi->outcome == DEQ_CONVERGED)
-        G(deq_loss_grad)(loss, gA, gU, gv, NULL, W, ai, P, Z, v, y, av, &a->opts, prec);
+        G(deq_loss_grad)(loss, gA, gU, gv, NULL, W, ai, P, Z, v, y, av, &solve_opts, prec);
+    cli_iter_progress_finish(&progress);
     fprintf(stderr, "backend: %s (%ld bits)\n", a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr",
             prec);
     fprintf(stderr, "problem: m=%ld d=%ld n=%ld, activation %s, gamma=%s, sigma_u=%s, sigma_v=%s\n",

@@ -82,7 +82,11 @@ int G(cli_solve_run)(const cli_net_args *a)
     G(mat_init)(Z, P->m, P->n, prec);
     deq_solve_info_t info;
     deq_solve_info_init(info);
-    G(deq_forward_solve)(Z, info, &P->fp, &a->opts, prec);
+    deq_solve_opts solve_opts = a->opts;
+    cli_iter_progress progress;
+    cli_iter_progress_attach(&progress, &solve_opts, "solve", a->progress);
+    G(deq_forward_solve)(Z, info, &P->fp, &solve_opts, prec);
+    cli_iter_progress_finish(&progress);
     cli_solve_summary(a, P->m, P->d, P->n, info, P->normA->upper, P->normA->estimate,
                       num_norm2_method_name(P->normA->method));
 

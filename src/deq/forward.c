@@ -685,7 +685,15 @@ typedef struct {
     long patience;
     long max_iter;
     long growth_bits; /* log2 of the growth that counts as divergence */
+    void (*observe)(void *ctx, long iterations, double log2_rel, double log2_target);
+    void *observe_ctx;
 } stop_rule;
+
+/* log2 x of a positive num_xreal, for any exponent */
+static double xreal_log2(num_xreal x)
+{
+    return x.man > 0 && isfinite(x.man) ? log2(x.man) + (double)x.exp : x.man == 0 ? -INFINITY : x.man;
+}
 
 /* The relative tolerance and the stagnation floor of a solve. With the derived
  * tolerance the solver iterates down to rounding level, and a residual that
@@ -714,6 +722,8 @@ static void stop_rule_init(stop_rule *sr, deq_solve_info_t info, const deq_solve
     sr->first = sr->prev = num_xreal_from_d(NAN);
     sr->rising = 0;
     sr->patience = o->patience > 0 ? o->patience : 10;
+    sr->observe = o->observe;
+    sr->observe_ctx = o->observe_ctx;
     sr->max_iter = o->max_iter;
     /* The residual exceeded the first one by 2^26 ≈ 6.7e7, the square root of
      * double's precision: far past any transient of a convergent iteration. */
@@ -733,6 +743,8 @@ static step_action stop_rule_step(stop_rule *sr, deq_solve_info_t info, long k, 
 {
     deq_solve_info_push(info, num_xreal_get_d(r));
     info->iterations = k + 1;
+    if (sr->observe)
+        sr->observe(sr->observe_ctx, k + 1, xreal_log2(num_xreal_div(r, zn)), xreal_log2(sr->tol));
     if (!num_xreal_is_finite(r) || !num_xreal_is_finite(zn)) {
         info->outcome = DEQ_NONFINITE;
         return STEP_STOP;

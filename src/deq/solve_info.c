@@ -17,6 +17,8 @@ void deq_solve_opts_default(deq_solve_opts *o)
     o->newton = 1;
     o->newton_max = 8;
     o->patience = 10;
+    o->observe = NULL;
+    o->observe_ctx = NULL;
 }
 
 const char *deq_solver_name(deq_solver s)

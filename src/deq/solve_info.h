@@ -24,6 +24,12 @@ typedef struct {
     int newton;         /* MPFR: polish with Newton steps once the solver reaches √tol */
     long newton_max;    /* MPFR: Newton steps at most */
     long patience;      /* iterations without a new smallest residual before stagnation */
+    /* Optional observer, called after every solver iteration with the
+     * iteration count and log2 of the relative residual and of its target
+     * (logarithms: both may lie far outside double's range); for progress
+     * displays. It reads, never steers: NULL (the default) changes nothing. */
+    void (*observe)(void *ctx, long iterations, double log2_rel, double log2_target);
+    void *observe_ctx;
 } deq_solve_opts;
 
 void deq_solve_opts_default(deq_solve_opts *o);

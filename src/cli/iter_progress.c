@@ -1,0 +1,87 @@
+/* Progress of one long solve on standard error (solve, grad): the iteration,
+ * the relative residual against its target, and an estimate of the time left
+ * from the rate at which the residual has been falling (bits per second). */
+#include "cli/cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Seconds between two displays: redrawn on a terminal, a line otherwise
+ * (DEQCHECK_PROGRESS_SECONDS overrides the latter, for logs and tests). */
+#define ITER_PROGRESS_TTY_SECONDS 1.0
+#define ITER_PROGRESS_LINE_SECONDS 5.0
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cli_iter_progress_format(char *buf, size_t len, const char *what, long iterations,
+                              double log2_rel, double log2_target, double first_log2,
+                              double elapsed)
+{
+    int used = snprintf(buf, len, "%s: iteration %ld, relative residual 2^%.0f (target 2^%.0f)",
+                        what, iterations, log2_rel, log2_target);
+    /* the residual has fallen first_log2 − log2_rel bits in `elapsed` seconds;
+     * at that speed the bits still to go take the rest (an estimate: Newton
+     * polishing at the end is faster, a stalling solve slower) */
+    double fallen = first_log2 - log2_rel, to_go = log2_rel - log2_target;
+    if (used > 0 && (size_t)used < len && fallen > 0 && elapsed > 0 && isfinite(to_go)) {
+        double left = to_go > 0 ? to_go / (fallen / elapsed) : 0;
+        snprintf(buf + used, len - (size_t)used, ", about %.0f:%02.0f left", floor(left / 60),
+                 fmod(floor(left), 60));
+    }
+}
+
+static void observe(void *ctx, long iterations, double log2_rel, double log2_target)
+{
+    cli_iter_progress *p = ctx;
+    double t = now_seconds();
+    if (iterations == 1 || !p->started) {
+        p->started = 1;
+        p->start = p->last = t;
+        p->first_log2 = log2_rel;
+        return;
+    }
+    if (t - p->last < p->interval)
+        return;
+    p->last = t;
+    char line[200];
+    cli_iter_progress_format(line, sizeof line, p->what, iterations, log2_rel, log2_target,
+                             p->first_log2, t - p->start);
+    if (p->tty)
+        fprintf(stderr, "\r%-79s", line);
+    else
+        fprintf(stderr, "%s\n", line);
+    p->printed = 1;
+}
+
+void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const char *what,
+                              int requested)
+{
+    memset(p, 0, sizeof *p);
+    p->what = what;
+    p->tty = isatty(fileno(stderr));
+    if (!p->tty && !requested)
+        return;
+    const char *env = getenv("DEQCHECK_PROGRESS_SECONDS");
+    char *end;
+    double sec = env ? strtod(env, &end) : NAN;
+    p->interval = p->tty ? ITER_PROGRESS_TTY_SECONDS
+                  : env && *end == '\0' && sec >= 0 ? sec
+                                                    : ITER_PROGRESS_LINE_SECONDS;
+    o->observe = observe;
+    o->observe_ctx = p;
+}
+
+void cli_iter_progress_finish(cli_iter_progress *p)
+{
+    if (p->printed && p->tty)
+        fprintf(stderr, "\r%-79s\r", ""); /* the summary lines follow on a clean line */
+}
