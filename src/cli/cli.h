@@ -84,11 +84,13 @@ deq_status cli_read_inputs_mp(mat_mp_t X, const char *path, long prec, deq_error
 int cli_cmd_grad(int argc, char **argv);
 int cli_grad_run_d(const cli_net_args *a);
 int cli_grad_run_mp(const cli_net_args *a);
-/* --json of solve, grad and kernel (cli/cmd_solve.c): a number as JSON (NaN
- * null, ±inf "inf"/"-inf", as run --json); the solve's summary as an object;
- * the object written to path (sorted keys, 17 digits), consuming it. */
+/* --json of solve, grad and kernel (cli/cmd_solve.c; numbers as run --json
+ * writes them, report_json_number): a number with a long exponent, as a JSON
+ * number when it is a double and as its decimal string beyond double's range
+ * (a residual near 1e-350 at 600 bits is not 0); the solve's summary as an
+ * object; the object written to path (sorted keys, 17 digits), consuming it. */
 struct json_t;
-struct json_t *cli_json_num(double x);
+struct json_t *cli_json_xreal(num_xreal x);
 struct json_t *cli_solve_info_json(const deq_solve_info_t info);
 /* 0, or 2 after printing "deqcheck CMD: --json PATH: cannot write" */
 int cli_json_write(const char *cmd, const char *path, struct json_t *root);

@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "report/json.h"
 
 static void solve_help(FILE *f)
 {
@@ -138,13 +139,18 @@ deq_status cli_net_memory_check(const cli_net_args *a, int grad, const char *val
     return cli_memory_check(a->cmd, what, need, value, err);
 }
 
-json_t *cli_json_num(double x)
+json_t *cli_json_xreal(num_xreal x)
 {
-    if (isnan(x))
-        return json_null();
-    if (isinf(x))
-        return json_string(x > 0 ? "inf" : "-inf");
-    return json_real(x);
+    if (!isfinite(x.man) || x.man == 0 || (x.exp > -1020 && x.exp < 1020))
+        return report_json_number(num_xreal_get_d(x));
+    /* all 17 digits, as the JSON numbers carry them */
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    num_xreal_get_mpfr(t, x);
+    char b[64];
+    mpfr_snprintf(b, sizeof b, "%.16Re", t);
+    mpfr_clear(t);
+    return json_string(b);
 }
 
 json_t *cli_solve_info_json(const deq_solve_info_t info)
@@ -153,17 +159,18 @@ json_t *cli_solve_info_json(const deq_solve_info_t info)
     json_object_set_new(o, "outcome", json_string(deq_outcome_name(info->outcome)));
     json_object_set_new(o, "iterations", json_integer(info->iterations));
     json_object_set_new(o, "newton_steps", json_integer(info->newton_steps));
-    json_object_set_new(o, "residual", cli_json_num(info->resid));
-    json_object_set_new(o, "residual_rel", cli_json_num(info->resid_rel));
-    json_object_set_new(o, "tolerance", cli_json_num(info->tol));
-    json_object_set_new(o, "rho_bar", cli_json_num(info->rho_upper));
-    json_object_set_new(o, "observed_contraction", cli_json_num(info->observed_contraction));
+    json_object_set_new(o, "residual", cli_json_xreal(info->resid_x));
+    json_object_set_new(o, "residual_rel", cli_json_xreal(info->resid_rel_x));
+    json_object_set_new(o, "tolerance", cli_json_xreal(info->tol_x));
+    json_object_set_new(o, "rho_bar", report_json_number(info->rho_upper));
+    json_object_set_new(o, "observed_contraction", report_json_number(info->observed_contraction));
     json_object_set_new(o, "certified", json_boolean(info->certified));
-    json_object_set_new(o, "error_bound", info->certified ? cli_json_num(info->err_bound) : json_null());
+    json_object_set_new(o, "error_bound",
+                        info->certified ? cli_json_xreal(info->err_bound_x) : json_null());
     json_object_set_new(o, "error_bound_rel",
-                        info->certified ? cli_json_num(info->err_bound_rel) : json_null());
+                        info->certified ? cli_json_xreal(info->err_bound_rel_x) : json_null());
     json_object_set_new(o, "rounding_allowance",
-                        info->certified ? cli_json_num(info->round_slack) : json_null());
+                        info->certified ? report_json_number(info->round_slack) : json_null());
     json_object_set_new(o, "unique", json_boolean(info->rho_upper < 1.0));
     return o;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "report/json.h"
 #include "data/textmat.h"
 #include "deq/grad.h"
 
@@ -137,7 +138,7 @@ int G(cli_grad_run)(const cli_net_args *a)
         json_object_set_new(o, "forward", cli_solve_info_json(fi));
         int ok = fi->outcome == DEQ_CONVERGED;
         json_object_set_new(o, "adjoint", ok ? cli_solve_info_json(ai) : json_null());
-        json_object_set_new(o, "loss", representable ? cli_json_num(re_get_d(loss)) : json_null());
+        json_object_set_new(o, "loss", representable ? report_json_number(re_get_d(loss)) : json_null());
         if (cli_json_write("grad", a->json, o) != 0)
             rc = CLI_EXIT_USAGE;
     }

@@ -3,6 +3,7 @@
 #include "num/generic.h"
 
 #include "cli/cli.h"
+#include "report/json.h"
 #include "data/textmat.h"
 #include "deq/model.h"
 #include "deq/problem.h"
@@ -31,29 +32,18 @@ static void fmt_scaled(char *buf, size_t cap, double d, long e)
     mpfr_clear(t);
 }
 
-/* A number for --json: the double when it is one, else its decimal string
- * (JSON numbers are doubles; a kernel near 1e-340 is not). */
-static json_t *json_xreal(num_xreal x)
-{
-    if (!isfinite(x.man) || x.man == 0 || (x.exp > -1020 && x.exp < 1020))
-        return cli_json_num(num_xreal_get_d(x));
-    char b[64];
-    num_xreal_snprint(b, sizeof b, x);
-    return json_string(b);
-}
-
-/* d·2^e for --json, as json_xreal. */
+/* d·2^e for --json, as cli_json_xreal. */
 static json_t *json_scaled(double d, long e)
 {
     if (e == 0 || !isfinite(d) || d == 0)
-        return cli_json_num(d);
+        return report_json_number(d);
     mpfr_t t;
     mpfr_init2(t, 53);
     mpfr_set_d(t, d, MPFR_RNDN);
     mpfr_mul_2si(t, t, e, MPFR_RNDN);
     json_t *j;
     if (mpfr_get_exp(t) > -1020 && mpfr_get_exp(t) < 1020) {
-        j = cli_json_num(mpfr_get_d(t, MPFR_RNDN));
+        j = report_json_number(mpfr_get_d(t, MPFR_RNDN));
     } else {
         char b[64];
         mpfr_snprintf(b, sizeof b, "%.17Rg", t);
@@ -157,10 +147,10 @@ int cli_kernel_compute_d(mat_t R, num_xreal *quad_err, const cli_kernel_args *a,
                 json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "outcome",
                           kernel_outcome_name(info->outcome), "iterations_diag",
                           (json_int_t)info->iterations_diag, "iterations_off",
-                          (json_int_t)info->iterations_off, "residual", json_xreal(info->resid_x),
-                          "residual_rel", cli_json_num(info->resid_rel), "contraction",
-                          cli_json_num(info->rho_diag), "error_estimate",
-                          json_xreal(info->err_est_x)));
+                          (json_int_t)info->iterations_off, "residual", cli_json_xreal(info->resid_x),
+                          "residual_rel", report_json_number(info->resid_rel), "contraction",
+                          report_json_number(info->rho_diag), "error_estimate",
+                          cli_json_xreal(info->err_est_x)));
     }
     if (info->outcome != KERNEL_CONVERGED) {
         fprintf(stderr, "deqcheck kernel: the NNGP fixed point did not converge at %ld bits (%s): "
@@ -301,9 +291,9 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
     fprintf(stderr, "lambda_max: %s (estimate); upper bound %s\n", b1, b3);
     if (jo) {
         json_object_set_new(jo, "n", json_integer(R->rows));
-        json_object_set_new(jo, "kernel_error_estimate", json_xreal(eps));
+        json_object_set_new(jo, "kernel_error_estimate", cli_json_xreal(eps));
         json_object_set_new(jo, "ladder_precision", json_integer(ref_prec));
-        json_object_set_new(jo, "quadrature_error_estimate", json_xreal(quad_err));
+        json_object_set_new(jo, "quadrature_error_estimate", cli_json_xreal(quad_err));
         json_object_set_new(jo, "lambda_min_estimate", json_scaled(eb->approx_min_s, eb->exp2));
         json_object_set_new(jo, "lambda_min_matrix_lower",
                             eb->lower_certified ? json_scaled(eb->lower_s, eb->exp2) : json_null());

@@ -4,6 +4,7 @@
 #include "num/generic.h"
 
 #include "cli/cli.h"
+#include "report/json.h"
 #include "data/textmat.h"
 #include "deq/problem.h"
 #include "io/tensor.h"
@@ -102,8 +103,8 @@ int G(cli_solve_run)(const cli_net_args *a)
         json_object_set_new(o, "gamma", json_string(a->gamma));
         json_object_set_new(o, "sigma_u", json_string(a->sigma_u));
         json_object_set_new(o, "solver", json_string(deq_solver_name(a->opts.solver)));
-        json_object_set_new(o, "norm2_upper", cli_json_num(P->normA->upper));
-        json_object_set_new(o, "norm2_estimate", cli_json_num(P->normA->estimate));
+        json_object_set_new(o, "norm2_upper", report_json_number(P->normA->upper));
+        json_object_set_new(o, "norm2_estimate", report_json_number(P->normA->estimate));
         json_object_set_new(o, "norm2_method", json_string(num_norm2_method_name(P->normA->method)));
         if (cli_json_write("solve", a->json, o) != 0)
             rc = CLI_EXIT_USAGE;

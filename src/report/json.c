@@ -12,7 +12,7 @@
 
 /* A number; NaN as null, ±Inf as the strings "inf" and "-inf" (JSON has no
  * non-finite numbers, and an infinite bound must read back as one). */
-static json_t *number_or_null(double x)
+json_t *report_json_number(double x)
 {
     if (isnan(x))
         return json_null();
@@ -37,24 +37,24 @@ static json_t *row_json(const thm_row *r, long run_case)
     json_object_set_new(o, "case", c);
     json_object_set_new(o, "run_case", json_integer(run_case));
     json_object_set_new(o, "backend", json_string(r->backend));
-    json_object_set_new(o, "lhs", number_or_null(r->lhs));
-    json_object_set_new(o, "rhs", number_or_null(r->rhs));
-    json_object_set_new(o, "lhs_lo", number_or_null(r->lhs_lo));
-    json_object_set_new(o, "lhs_hi", number_or_null(r->lhs_hi));
-    json_object_set_new(o, "rhs_lo", number_or_null(r->rhs_lo));
-    json_object_set_new(o, "rhs_hi", number_or_null(r->rhs_hi));
+    json_object_set_new(o, "lhs", report_json_number(r->lhs));
+    json_object_set_new(o, "rhs", report_json_number(r->rhs));
+    json_object_set_new(o, "lhs_lo", report_json_number(r->lhs_lo));
+    json_object_set_new(o, "lhs_hi", report_json_number(r->lhs_hi));
+    json_object_set_new(o, "rhs_lo", report_json_number(r->rhs_lo));
+    json_object_set_new(o, "rhs_hi", report_json_number(r->rhs_hi));
     json_object_set_new(o, "error_kind", json_string(thm_error_kind_name(r->error_kind)));
-    json_object_set_new(o, "trivial", number_or_null(r->trivial));
-    json_object_set_new(o, "tightness", number_or_null(thm_row_tightness(r)));
-    json_object_set_new(o, "margin", number_or_null(r->margin));
-    json_object_set_new(o, "tolerance", number_or_null(r->tolerance));
-    json_object_set_new(o, "digits", number_or_null(r->digits));
+    json_object_set_new(o, "trivial", report_json_number(r->trivial));
+    json_object_set_new(o, "tightness", report_json_number(thm_row_tightness(r)));
+    json_object_set_new(o, "margin", report_json_number(r->margin));
+    json_object_set_new(o, "tolerance", report_json_number(r->tolerance));
+    json_object_set_new(o, "digits", report_json_number(r->digits));
     json_t *h = json_array();
     for (int k = 0; k < r->n_hyp; k++)
         json_array_append_new(h, json_pack("{sssosssosb}", "name", r->hyp[k].name, "value",
-                                           number_or_null(r->hyp[k].value), "relation",
+                                           report_json_number(r->hyp[k].value), "relation",
                                            r->hyp[k].relation, "required",
-                                           number_or_null(r->hyp[k].required), "met",
+                                           report_json_number(r->hyp[k].required), "met",
                                            r->hyp[k].met));
     json_object_set_new(o, "hypotheses", h);
     if (r->observed != THM_OBS_NONE)
@@ -74,8 +74,8 @@ static json_t *series_json(const thm_series *s, long run_case)
     json_object_set_new(o, "plot", json_string(s->plot));
     json_object_set_new(o, "label", json_string(s->label));
     for (long k = 0; k < s->len; k++) {
-        json_array_append_new(x, number_or_null(s->x[k]));
-        json_array_append_new(y, number_or_null(s->y[k]));
+        json_array_append_new(x, report_json_number(s->x[k]));
+        json_array_append_new(y, report_json_number(s->y[k]));
     }
     json_object_set_new(o, "x", x);
     json_object_set_new(o, "y", y);

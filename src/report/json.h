@@ -27,6 +27,11 @@ deq_status report_json_write(const char *path, const report_run_t run, const rep
  * run; a case already done is an error (overlapping shards). */
 deq_status report_json_read(report_run_t run, int *have_run, const char *path, deq_error_t err);
 
+/* A number as the result files write it: NaN as null, ±Inf as the strings
+ * "inf" and "-inf" (JSON has no non-finite numbers, and an infinite bound
+ * must read back as one). The CLI's --json files use it too. */
+json_t *report_json_number(double x);
+
 /* The run configuration as JSON (new reference), and back: initializes run. */
 json_t *report_json_config(const report_run_t run);
 deq_status report_json_config_read(report_run_t run, json_t *o, const char *where,
