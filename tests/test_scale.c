@@ -977,9 +977,17 @@ Test(scale, cli_summary_prints_numbers_beyond_double_range, .timeout = 120)
     char a[512], u[512], x[512], out[512];
     snprintf(a, sizeof a, "%s/A.txt", dir), snprintf(u, sizeof u, "%s/U.txt", dir);
     snprintf(x, sizeof x, "%s/Xs.txt", dir), snprintf(out, sizeof out, "%s/Z.txt", dir);
+    char js[512];
+    snprintf(js, sizeof js, "%s/s.json", dir);
     int rc = test_run_cli("solve", "--A", a, "--U", u, "--X", x, "--gamma", "0.5", "--activation",
-                          "tanh", "--backend", "mpfr", "--precision", "600", "--out", out, NULL);
+                          "tanh", "--backend", "mpfr", "--precision", "600", "--out", out,
+                          "--json", js, NULL);
     cr_assert(rc == 0, "exit %d\n%s", rc, test_cli_err);
+    /* the JSON carries them too: as decimal strings, not as a double's 0 */
+    static char jt[1 << 14];
+    test_slurp(js, jt, sizeof jt);
+    const char *jr = strstr(jt, "\"residual\": \"");
+    cr_expect(jr && strstr(jr, "e-35") != NULL, "residual in the JSON: %.80s", jr ? jr : jt);
     const char *res = strstr(test_cli_err, "residual: max_i ||Phi(z_i) - z_i||_2 = ");
     const char *bnd = strstr(test_cli_err, "error bound: max_i ||z_i - z_i*||_2 <= ");
     cr_assert(res && bnd, "%s", test_cli_err);
