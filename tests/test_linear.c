@@ -396,9 +396,9 @@ Test(linear, trainer_decreases_loss_and_trust_region_identity)
 }
 
 static const thm_check ck[3] = {
-    {"T3.linear_pl", "kawaguchi2021", THM_EXACT, "pl"},
-    {"T3.linear_rate", "kawaguchi2021", THM_EXACT, "rate"},
-    {"T3.trust_region", "kawaguchi2021", THM_EXACT, "trust region"}};
+    {"T3.linear_pl", "kawaguchi2021", THM_EXACT, "pl", NULL, NULL, NULL},
+    {"T3.linear_rate", "kawaguchi2021", THM_EXACT, "rate", NULL, NULL, NULL},
+    {"T3.trust_region", "kawaguchi2021", THM_EXACT, "trust region", NULL, NULL, NULL}};
 
 Test(linear, checks_hold_and_controls_are_caught)
 {

@@ -29,6 +29,22 @@ static thm_row row_with(double lhs, double lhs_lo, double lhs_hi, double rhs, do
     return row;
 }
 
+/* The report's summary and appendix print these for every check: a check
+ * without them would read as a bare id. */
+Test(verdict, every_check_cites_its_statement_and_says_what_lhs_and_rhs_are)
+{
+    for (int f = 0; f < thm_registry_count; f++)
+        for (int c = 0; c < thm_registry[f]->n_checks; c++) {
+            const thm_check *ch = &thm_registry[f]->checks[c];
+            cr_expect(ch->cites && ch->cites[0], "%s names no statement", ch->id);
+            cr_expect(ch->claim && ch->claim[0], "%s has no claim in words", ch->id);
+            cr_expect(ch->sides && strstr(ch->sides, "lhs") && strstr(ch->sides, "rhs"),
+                      "%s does not say what lhs and rhs are", ch->id);
+            cr_expect(thm_source_find(ch->source) != NULL, "%s cites unknown source %s",
+                      ch->id, ch->source);
+        }
+}
+
 Test(verdict, a_new_row_is_unset_until_judged)
 {
     thm_results_t r;

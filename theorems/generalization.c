@@ -63,7 +63,10 @@ static const thm_check t4_checks[] = {
                  "(derived, gaogao2022 known from its abstract): labels in [-1,1], rho_bar < 1 along "
                  "training, lambda_min(H^A) > 0 and lambda_min(G^A(0)) > 0 certified, eta "
                  "lambda_max(G^A(0)) < 2; the width requirement is Omega(.) with an unknown "
-                 "constant: the testable form asserts the bound at every width m >= n"},
+                 "constant: the testable form asserts the bound at every width m >= n",
+        "derived from the abstract (gaogao2022: a data-dependent generalization bound through the NTK)",
+        "the test risk is below the kernel complexity bound",
+        "lhs is the test risk of the trained network on held-out samples (Hoeffding interval); rhs is B_data = L_S + 2 sqrt(mean_i H_ii y^T H^{-1} y / n) + 3 sqrt(log(2/delta)/(2n))."},
     [C_RADEMACHER] = {"T4.rademacher", "gaogao2022", THM_EXACT,
                       "with B = ||A_T - A(0)||_F: risk (test loss, Hoeffding interval at delta) <= "
                       "L_S + 2 B sqrt(tr G^A(0))/n + 3 sqrt(log(2/delta)/(2n)) + eps_lin, eps_lin = "
@@ -72,7 +75,10 @@ static const thm_check t4_checks[] = {
                       "(contraction lemma on the linear class, then |l(f) - l(f^lin)| <= |f - f^lin| "
                       "once on the train and once on the test side) gives eps_train + eps_test <= 2 "
                       "eps_lin; the stricter form with one eps_lin is asserted. Hypotheses: labels in "
-                      "[-1,1], rho_bar < 1 along training; trivial bound as T4.bound"},
+                      "[-1,1], rho_bar < 1 along training; trivial bound as T4.bound",
+        "derived from the abstract (gaogao2022: Rademacher complexity of the trained ball)",
+        "the test risk is below the Rademacher bound of the distance travelled",
+        "lhs is the test risk (Hoeffding interval); rhs is L_S + 2 B sqrt(tr G^A(0))/n + 3 sqrt(log(2/delta)/(2n)) + eps_lin with B = ||A_T - A(0)||_F."},
     [C_DISTANCE] = {"T4.distance", "gaogao2022", THM_ASYMPTOTIC,
                     "||A_T - A(0)||_F^2 / ((y - f(0))^T G^A(0)^-1 (y - f(0))) -> 1 as m grows (GD on "
                     "A to near interpolation). Testable form (derived): the ratio over ratio_lin, "
@@ -83,12 +89,18 @@ static const thm_check t4_checks[] = {
                     "<= 0 (dev -> 0; lhs = a, rhs = 0). Widths whose training lost well-posedness "
                     "are left out. Hypotheses: rho_bar < 1 along the runs fitted, lambda_min(G^A(0)) "
                     "> 0 certified, eta lambda_max(G^A(0)) < 2, labels in [-1,1], >= 3 points over "
-                    ">= 2 widths"},
+                    ">= 2 widths",
+        "derived from the abstract (gaogao2022: the distance travelled matches the kernel norm of the labels)",
+        "the distance travelled by A approaches the kernel norm of the residual as m grows",
+        "lhs is the fitted limit (or the negated slope) of dev^2 = (ratio/ratio_lin - 1)^2 against 1/m, ratio = ||A_T - A(0)||_F^2 / (r(0)^T G^A(0)^{-1} r(0)); rhs is 0."},
     [C_INIT] = {"T4.init_sensitivity", "gaogao2022", THM_REPORT,
                 "report: the risk (test loss, Hoeffding interval; lhs) against the T4.bound right side "
                 "(rhs) as sigma_v varies over {0.25, 0.5, 1, 2} (defaults); the T4.rademacher right "
                 "side is in the note. B_data is invariant under sigma_v (H^A scales by sigma_v^2, the "
-                "product mean H_ii * y^T H^-1 y does not); only L_S and the test loss move"},
+                "product mean H_ii * y^T H^-1 y does not); only L_S and the test loss move",
+        "derived from the abstract (gaogao2022); a report",
+        "how the risk and the bound move with the output scale sigma_v",
+        "lhs is the test risk; rhs is the T4.bound right side, both as sigma_v varies (nothing asserted)."},
 };
 
 /* ---------- arithmetic of the bounds (checked by the tests) ---------- */

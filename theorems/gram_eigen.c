@@ -55,16 +55,25 @@ const thm_check t2_checks[] = {
                    "on unit-norm inputs no two parallel, lambda_0 := lambda_min(H^inf) > 0 "
                    "(gao2021 Lemma 3.2): lhs = 0 <= rhs = lambda_min(H^inf), rhs in [certified "
                    "Cholesky bound of the computed H^inf minus the kernel-error estimate, Rayleigh "
-                   "bound plus it]; control: two parallel inputs, certificate withheld"},
+                   "bound plus it]; control: two parallel inputs, certificate withheld",
+        "Lemma 3.2 (lambda_0 > 0 for unit, pairwise non-parallel inputs)",
+        "the population Gram matrix is positive definite",
+        "lhs is 0; rhs is lambda_0 = lambda_min(H^inf) of the population kernel on the inputs, with its certified Cholesky lower bound."},
     [T2_HERMITE_LB] = {"T2.hermite_lb", "truong2023", THM_EXACT,
                        "for a correlation matrix C and K_ij = F(1, 1, C_ij): lhs = "
                        "sum_{r<=R} a_r^2 lambda_min(C^{o r}) <= rhs = lambda_min(K) for every "
-                       "truncation R; control: lambda_min(C^{o r}) replaced by the diagonal 1"},
+                       "truncation R; control: lambda_min(C^{o r}) replaced by the diagonal 1",
+        "derived from the abstract and reviews (truong2023 Theorem 8: Hermite expansion of the dual activation)",
+        "each truncation of the Hermite series bounds lambda_min of the dual kernel from below",
+        "lhs is sum_{r<=R} a_r^2 lambda_min(C^{o r}) for the r-th Hadamard powers of the correlation matrix C; rhs is lambda_min(K) of the dual kernel K_ij = F(1, 1, C_ij)."},
     [T2_CONCENTRATION] = {"T2.concentration", "gao2021", THM_ASYMPTOTIC,
                           "gao2021 Lemma 3.3: ||G(0) - H^inf||_2 <= lambda_0/4 for m = "
                           "Omega(n^2/lambda_0^2 log(n/delta)) (per width: max over seeds; N/A, the "
                           "constant is hidden); testable form: the fitted slope of log deviation "
-                          "on log m, 95% CI, <= -1/2; control: against a wrong limit"},
+                          "on log m, 95% CI, <= -1/2; control: against a wrong limit",
+        "Lemma 3.3: ||G(0) - G^inf|| <= lambda_0/4 once m = Omega(n^2 log(n/delta)/lambda_0^2)",
+        "the initial Gram matrix concentrates at rate m^{-1/2} around its limit",
+        "lhs is the fitted slope of log ||G(0) - H^inf||_2 against log m (95% interval); rhs is -1/2, the rate at which Lemma 3.3's bound falls below lambda_0/4."},
 };
 
 /* n unit-norm inputs in R^d; when dup >= 0 column dup+1 is a copy of column dup. */

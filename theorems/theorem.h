@@ -58,7 +58,12 @@ typedef struct {
     const char *id;        /* "T1.contraction" */
     const char *source;    /* key of docs/THEORY.md §0 */
     thm_kind kind;
-    const char *assertion; /* the inequality, as printed in reports */
+    const char *assertion; /* the inequality in full (intervals, control), for the appendix */
+    const char *cites;     /* the statement tested, in the paper's numbering ("Lemma 2.2,
+                              Eq. (9)"), or how the form was derived where the paper is known
+                              from its abstract */
+    const char *claim;     /* the assertion in a few words, for the summary table */
+    const char *sides;     /* one sentence: what lhs and rhs are, in the paper's notation */
 } thm_check;
 
 /* One hypothesis of the theorem a row tests, evaluated on the row's case:

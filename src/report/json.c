@@ -339,6 +339,23 @@ static json_t *summary_json(const report_run_t run)
     return o;
 }
 
+/* What each check of the run asserts, so a script reading the rows needs no
+ * copy of the registry. */
+static json_t *check_definitions_json(const report_run_t run)
+{
+    json_t *defs = json_array();
+    for (int f = 0; f < run->nfam; f++)
+        for (int k = 0; k < run->fams[f]->n_checks; k++) {
+            const thm_check *ch = &run->fams[f]->checks[k];
+            json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "id", ch->id, "family",
+                                  run->fams[f]->name, "source", ch->source, "kind",
+                                  thm_kind_name(ch->kind), "assertion", ch->assertion, "cites",
+                                  ch->cites, "claim", ch->claim, "sides", ch->sides);
+            json_array_append_new(defs, d);
+        }
+    return defs;
+}
+
 deq_status report_json_write(const char *path, const report_run_t run, const report_env *env,
                              deq_error_t err)
 {
@@ -370,6 +387,7 @@ deq_status report_json_write(const char *path, const report_run_t run, const rep
     }
     json_object_set_new(top, "cases", cases);
     json_object_set_new(top, "checks", rows);
+    json_object_set_new(top, "check_definitions", check_definitions_json(run));
     json_object_set_new(top, "controls", ctl);
     json_object_set_new(top, "series", ser);
     json_object_set_new(top, "summary", summary_json(run));

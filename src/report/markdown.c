@@ -486,14 +486,20 @@ static void heading_anchor(char *buf, size_t len, const char *id)
     buf[k] = '\0';
 }
 
+/* A check's optional text, or a dash in a table cell. */
+static const char *text_or_dash(const char *s)
+{
+    return s && s[0] ? s : "-";
+}
+
 /* One line per check: source, kind, rows, verdict counts, controls, the range
  * of lhs/rhs over the rows that asserted something, hypotheses met. */
 static void write_summary_table(FILE *f, const report_run_t run, const thm_results_t all)
 {
-    fprintf(f, "| check | source | kind | rows | HOLDS | VIOLATED | INCONCLUSIVE | VACUOUS | N/A "
-               "| REPORTED | ERROR | controls caught | lhs/rhs, tightest to loosest | hypotheses "
-               "met |\n");
-    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    fprintf(f, "| check | claim | tests | kind | rows | HOLDS | VIOLATED | INCONCLUSIVE | VACUOUS "
+               "| N/A | REPORTED | ERROR | controls caught | lhs/rhs, tightest to loosest | "
+               "hypotheses met |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < run->nfam; k++)
         for (int c = 0; c < run->fams[k]->n_checks; c++) {
             const thm_check *ch = &run->fams[k]->checks[c];
@@ -532,10 +538,16 @@ static void write_summary_table(FILE *f, const report_run_t run, const thm_resul
                 snprintf(hyp, sizeof hyp, "%d of %d", hyp_met, with_hyp);
             else
                 snprintf(hyp, sizeof hyp, "-");
+            char cites[320];
+            snprintf(cites, sizeof cites, "[%s](#ref-%s) %s", ch->source, ch->source,
+                     text_or_dash(ch->cites));
+            fprintf(f, "| [%s](#%s) |", ch->id, anchor);
+            put_cell(f, text_or_dash(ch->claim));
+            put_cell(f, cites);
             fprintf(f,
-                    "| [%s](#%s) | [%s](#ref-%s) | %s | %d | %d | %d | %d | %d | %d | %d | %d | "
-                    "%d of %d | %s | %s |\n",
-                    ch->id, anchor, ch->source, ch->source, thm_kind_name(ch->kind), rows,
+                    " %s | %d | %d | %d | %d | %d | %d | %d "
+                    "| %d | %d of %d | %s | %s |\n",
+                    thm_kind_name(ch->kind), rows,
                     counts[THM_HOLDS], counts[THM_VIOLATED], counts[THM_INCONCLUSIVE],
                     counts[THM_VACUOUS], counts[THM_NA], counts[THM_REPORTED],
                     counts[THM_ERROR] + counts[THM_UNSET], caught, nctl, tight, hyp);
@@ -651,8 +663,11 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
         fprintf(f, "## %s\n\n", run->fams[k]->title);
         for (int c = 0; c < run->fams[k]->n_checks; c++) {
             const thm_check *ch = &run->fams[k]->checks[c];
-            fprintf(f, "### %s\n\n[%s](#ref-%s), %s. Asserted: %s.\n\n", ch->id, ch->source,
-                    ch->source, thm_kind_name(ch->kind), ch->assertion);
+            fprintf(f, "### %s\n\n[%s](#ref-%s) %s; %s.\n\n", ch->id, ch->source, ch->source,
+                    text_or_dash(ch->cites), thm_kind_name(ch->kind));
+            if (ch->sides)
+                fprintf(f, "%s\n\n", ch->sides);
+            fprintf(f, "Asserted in full: %s.\n\n", ch->assertion);
             write_rows(f, all, ch->id, 0);
             write_rows(f, all, ch->id, 1);
             for (int q = 0; q < PLOT_COUNT; q++)
