@@ -15,6 +15,8 @@ DEQCHECK_PACKAGES=(
   # fuzz build of .ci/robustness; gcc's libgomp does not serve clang)
   clang libclang-rt-14-dev libomp-14-dev
   openmpi-bin libopenmpi-dev
+  # python3-numpy: tests/crosscheck/paper_gd.py, the papers' models written again
+  python3-numpy
 )
 
 # shellcheck source=apt-install.sh
