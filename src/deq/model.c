@@ -3,10 +3,10 @@
 #include <math.h>
 #include <string.h>
 
-/* ling2022 / truong2023: their W ~ N(0, 2σ_w²/m) with σ_w² = 0.1 is α_A·A with
- * α_A = γ/√m when γ = √2·σ_w = √0.2 (to 40 digits; every backend rounds this
+/* truong2023: W ~ N(0, 2σ_w²/m) (its abstract's scaling, as ling2022's) with σ_w² = 0.1 is
+ * α_A·A with α_A = γ/√m when γ = √2·σ_w = √0.2 (to 40 digits; every backend rounds this
  * string once to its precision). */
-#define LING_GAMMA "0.4472135954999579392818347337462552470881"
+#define TRUONG_GAMMA "0.4472135954999579392818347337462552470881"
 
 const deq_preset deq_presets[] = {
     {"gao2021", "gao2021", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.1",
@@ -16,11 +16,13 @@ const deq_preset deq_presets[] = {
     {"gaogao2022", "gaogao2022", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.1",
      "derived 0.1: gao2021's model (its authors) with only A trained; gao2021's γ",
      DEQ_SIGMA_U_ONE, DEQ_TRAIN_A, "A only; U, v fixed at init"},
-    {"ling2022", "ling2022", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, LING_GAMMA,
-     "γ = √2·σ_w with σ_w² = 0.1 (default)", DEQ_SIGMA_U_SQRT_2_OVER_D,
+    {"ling2022", "ling2022", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_RELU, "0.4",
+     "paper: σ_w² = 0.08 (ling2022, Section 5); γ = √2·σ_w = 0.4 makes α_A·A ~ N(0, 2σ_w²/m), "
+     "ling2022's W (Assumption 1)",
+     DEQ_SIGMA_U_SQRT_2_OVER_D,
      DEQ_TRAIN_A | DEQ_TRAIN_U, "their W ~ N(0, 2σ_w²/m), U ~ N(0, 2/d)"},
-    {"truong2023", "truong2023", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_TANH, LING_GAMMA,
-     "γ = √2·σ_w with σ_w² = 0.1 (default)", DEQ_SIGMA_U_SQRT_2_OVER_D,
+    {"truong2023", "truong2023", DEQ_FAMILY_EQUILIBRIUM, DEQ_ACT_TANH, TRUONG_GAMMA,
+     "default: γ = √2·σ_w with σ_w² = 0.1 (truong2023 is known from its abstract)", DEQ_SIGMA_U_SQRT_2_OVER_D,
      DEQ_TRAIN_A | DEQ_TRAIN_U, "condition σ_w² < 1/(8L²), i.e. 2γL < 1"},
     {"kawaguchi2021", "kawaguchi2021", DEQ_FAMILY_LINEAR_SOFTMAX, DEQ_ACT_RELU, "0.5",
      "default 0.5", DEQ_SIGMA_U_ONE, DEQ_TRAIN_A | DEQ_TRAIN_B,

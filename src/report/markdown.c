@@ -455,13 +455,14 @@ static void write_rows(FILE *f, const thm_results_t all, const char *id, int con
 
 static void write_constants(FILE *f, const thm_config *cfg)
 {
-    fprintf(f, "Constants. No constant below is a paper's own value: each gamma and sigma_u is a "
-               "default of this project (gao2021 and ling2022 were read in full and their "
-               "models differ from these presets, see docs/THEORY.md §1.3; the other three "
-               "papers are known from their abstracts), and each row's "
-               "note names the further defaults it uses (delta, confidence levels).\n\n");
-    fprintf(f, "| preset | source | activation | gamma (default) | how gamma was set | sigma_u "
-               "(default) |\n|---|---|---|---|---|---|\n");
+    fprintf(f, "Constants. Each gamma below says where it comes from: *paper* (the place in "
+               "the paper), *derived* (the reason) or *default* (a choice of this project); "
+               "gao2021 and ling2022 were read in full, the other three papers are known from "
+               "their abstracts. sigma_u = sqrt(2/d) is ling2022's U ~ N(0, 2/d) (paper, "
+               "Assumption 1); sigma_u = 1 is a default. Each row's note names the further "
+               "defaults it uses (delta, confidence levels).\n\n");
+    fprintf(f, "| preset | source | activation | gamma | how gamma was set | sigma_u "
+               "|\n|---|---|---|---|---|---|\n");
     for (int p = 0; p < cfg->n_presets; p++) {
         const deq_preset *pre = cfg->presets[p];
         char su[48];
