@@ -104,7 +104,7 @@ typedef struct {
     int expect_withheld;   /* a control of a certificate: caught when the certificate is refused */
     thm_observed observed;
     thm_verdict verdict;
-    char note[200];
+    char note[480];
 } thm_row;
 
 /* Sets lhs = value with the interval [lo, hi] (lo <= value <= hi). */
