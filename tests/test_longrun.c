@@ -105,7 +105,7 @@ Test(longrun, kernel_parallel_inputs_require_certified_exits_1, .timeout = 120)
 
 /* --max-memory on every numeric command: a limit below the estimate is exit 2
  * naming the flag, before any work. */
-Test(longrun, max_memory_applies_to_solve_grad_kernel)
+Test(longrun, max_memory_applies_to_solve_grad_kernel_certify)
 {
     const char *dir = test_tmpdir();
     char pa[600], pu[600], px[600], pv[600], py[600], od[600];
@@ -136,6 +136,17 @@ Test(longrun, max_memory_applies_to_solve_grad_kernel)
     st = test_run_cli("solve", "--A", pa, "--U", pu, "--X", px, "--gamma", "0.5", "--activation",
                       "tanh", "--max-memory", "1G", "--backend", "double", NULL);
     cr_expect_eq(st, 0, "solve: exit %d: %s", st, test_cli_err);
+    /* certify, on the committed example model (m = 16, n = 8): its balls need
+     * about 0.1 MiB, so 10 bytes refuses and 1G certifies */
+    char model[600], xs[600];
+    snprintf(model, sizeof model, "%s", test_source_path("examples/certify/model.npz"));
+    snprintf(xs, sizeof xs, "%s", test_source_path("examples/certify/X.npy"));
+    st = test_run_cli("certify", "--model", model, "--X", xs, "--max-memory", "10", NULL);
+    cr_expect_eq(st, 2, "certify: exit %d", st);
+    cr_expect(strstr(test_cli_err, "--max-memory") != NULL && !strchr(strchr(test_cli_err, '\n') + 1, '\n'),
+              "%s", test_cli_err);
+    st = test_run_cli("certify", "--model", model, "--X", xs, "--max-memory", "1G", NULL);
+    cr_expect_eq(st, 0, "certify: exit %d: %s", st, test_cli_err);
 }
 
 static long count_lines(const char *path)

@@ -42,6 +42,9 @@ static void certify_help(FILE *f)
 "  --json FILE          the results as JSON\n"
 "  --out FILE           the equilibria: FILE.npy as float64 (n, m), one per row;\n"
 "                       otherwise a text matrix m x n\n"
+"  --max-memory SIZE    refuse, before the certificates, a model whose estimated\n"
+"                       memory exceeds SIZE (bytes, or with K, M, G; default half\n"
+"                       the physical memory); above 1 GiB the estimate is printed\n"
 "\n"
 "Certificates: global (unique equilibrium for every input): Banach L*||W||_2 < 1;\n"
 "weighted infinity-norm L*rho(|W|) < 1; monotone sym(I - L W) >= mu I, mu > 0;\n"
@@ -208,12 +211,32 @@ static json_t *sample_json(long k, const verify_model_t M, const verify_sample_t
     return o;
 }
 
+/* The certificates' peak memory against --max-memory, from the model's and
+ * the inputs' sizes: up to six m×m ball matrices at once (the global
+ * certificates' |W|, its transposes and products, the Krawczyk operator's
+ * Jacobian, approximate inverse and product), balls for the inputs and the
+ * equilibria, and the model's doubles. A ball is an arb_struct, with its
+ * midpoint's limbs stored apart beyond the two an arf_struct holds inline. */
+static deq_status certify_memory_check(long m, long d, long n, long bprec, const char *value,
+                                       deq_error_t err)
+{
+    long limbs = (bprec + FLINT_BITS - 1) / FLINT_BITS;
+    double ball = (double)sizeof(arb_struct) +
+                  (limbs > 2 ? (double)limbs * (double)sizeof(mp_limb_t) : 0.0);
+    double md = (double)m, dd = (double)d, nd = (double)n;
+    double need = ball * (6.0 * md * md + 2.0 * md * nd + dd * nd) +
+                  (double)sizeof(double) * (2.0 * md * md + md * dd);
+    char what[96];
+    snprintf(what, sizeof what, "certifying m = %ld, n = %ld", m, n);
+    return cli_memory_check("certify", what, need, value, err);
+}
+
 int cli_cmd_certify(int argc, char **argv)
 {
     cli_opt opts[] = {{"model", 1, NULL},     {"X", 1, NULL},         {"activation", 1, NULL},
                       {"backend", 1, NULL},   {"precision", 1, NULL}, {"json", 1, NULL},
                       {"require", 1, NULL},   {"out", 1, NULL},       {"max-iter", 1, NULL},
-                      {NULL, 0, NULL}};
+                      {"max-memory", 1, NULL}, {NULL, 0, NULL}};
     static const char *const required[] = {"model", "X"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "certify",
                        certify_help, argc, argv);
@@ -279,6 +302,11 @@ int cli_cmd_certify(int argc, char **argv)
     }
     long vprec = backend == DEQ_BACKEND_DOUBLE ? 0 : prec, m = M->m;
     long bprec = verify_ball_prec(vprec);
+    if (certify_memory_check(m, d, n, bprec, cli_value(opts, "max-memory"), err) != DEQ_OK) {
+        arb_mat_clear(X);
+        verify_model_clear(M);
+        return cli_usage_error("certify", err->msg);
+    }
 
     FILE *f = stdout;
     fprintf(f, "model: %s (m=%ld, d=%ld; activation %s from %s; b %s, v %s, Lambda %s)\n",
