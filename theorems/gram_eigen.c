@@ -99,7 +99,7 @@ const thm_check t2_checks[] = {
         "Definition 1's recursion converges to Theorem 3's closed form",
         "lhs is the largest entrywise difference between K from Definition 1's recursion and Theorem 3's closed form (diagonal row: against 1/(1 - sigma_w^2)); rhs is the recursion's tail bound plus the derived rounding."},
     [T2P_GAO_LEMMA33] = {"T2.gao2021_lemma3.3", "gao2021", THM_EXACT,
-                         "on a width ladder m = m_0 4^k: max over seeds ||G(0) - G^inf||_2 <= "
+                         "on a width ladder m = m_0 4^k (and the derived width): max over seeds ||G(0) - G^inf||_2 <= "
                          "lambda_0/4 and 3 lambda_0/4 <= min over seeds lambda_min(G(0)), G(0) = "
                          "Phi Phi^T, W ~ N(0,1); N/A below the derived width 16 sum_ij Var_ij/(delta "
                          "lambda_0^2) (Chebyshev; the paper's Omega hides its constant); control: "

@@ -435,16 +435,29 @@ static long ladder_cap(thm_scale sc)
     return sc == THM_SCALE_QUICK ? 1L << 19 : sc == THM_SCALE_DEFAULT ? 1L << 21 : 1L << 23;
 }
 
-/* The sizes of the width-ladder checks: n small enough that λ0 is large
- * (d = 2n inputs nearly orthogonal) and the widths reachable. */
+/* The sizes of the width-ladder checks: n small enough, and d = 4n large
+ * enough (the inputs nearly orthogonal, λ0 near its largest ½(1 − 1/π)), that
+ * the widths Lemma 3.3 needs are reachable (Theorem 2: d = 2n). */
 static long ladder_n(thm_scale sc)
 {
     return sc == THM_SCALE_QUICK ? 8 : sc == THM_SCALE_DEFAULT ? 16 : 32;
 }
 
+/* The next rung after m: 4m, or the derived width m_req when it lies
+ * between, capped at cap; past cap when m is the cap. */
+static long ladder_next(long m, double m_req, long cap)
+{
+    if (m >= cap)
+        return cap + 1;
+    double next = 4.0 * (double)m;
+    if ((double)m < m_req && m_req < next)
+        next = ceil(m_req);
+    return next < (double)cap ? (long)next : cap;
+}
+
 void t2p_run_lemma33(thm_results_t out, const thm_config *cfg)
 {
-    long n = ladder_n(cfg->scale), d = 2 * n, prec = 2 * cfg->prec;
+    long n = ladder_n(cfg->scale), d = 4 * n, prec = 2 * cfg->prec;
     unsigned long dseed = thm_case_seed(cfg->seed, 1613, 0, 0);
     mat_d_t X, Ginf, Gw, G, M;
     paper_inputs(X, d, n, 1.0, -1, dseed);
@@ -464,7 +477,7 @@ void t2p_run_lemma33(thm_results_t out, const thm_config *cfg)
     long cap = ladder_cap(cfg->scale), held_from = -1;
     char lab[16];
     snprintf(lab, sizeof lab, "double");
-    for (long m = cfg->widths[0]; m <= cap; m *= 4) {
+    for (long m = cfg->widths[0]; m <= cap; m = ladder_next(m, m_req, cap)) {
         double dmax = 0, dlo = 0, dhi = 0, lmin = INFINITY, llo = INFINITY, lhi = INFINITY;
         double wdev = INFINITY, wlo = INFINITY, whi = INFINITY;
         for (int s = 0; s < cfg->seeds; s++) {
@@ -509,7 +522,7 @@ void t2p_run_lemma33(thm_results_t out, const thm_config *cfg)
                      l0, m_req, m_one, T2P_DELTA);
         }
         int last = held_from > 0 && (double)m >= m_req;
-        if (last || m * 4 > cap) {
+        if (last || m == cap) {
             thm_row *r = thm_results_add_control(out, t2p_check(T2P_GAO_LEMMA33));
             row_setup(r, "gao2021", m, n, dseed, "min over seeds, wrong limit", lab);
             t2p_fill_lemma33(r, 0, wdev, wlo, whi, l0, l0_lo, l0_hi, (double)m, m_req);
@@ -519,7 +532,7 @@ void t2p_run_lemma33(thm_results_t out, const thm_config *cfg)
         }
     }
     thm_row *r = thm_results_add(out, t2p_check(T2P_GAO_LEMMA33_WIDTH));
-    row_setup(r, "gao2021", held_from, n, dseed, "width ladder x4", lab);
+    row_setup(r, "gao2021", held_from, n, dseed, "width ladder", lab);
     thm_row_lhs(r, held_from > 0 ? (double)held_from : INFINITY, held_from > 0 ? (double)held_from : INFINITY,
                 held_from > 0 ? (double)held_from : INFINITY);
     thm_row_rhs(r, m_one, m_one, m_one);
