@@ -295,6 +295,7 @@ void t2_population_case(thm_results_t out, const deq_preset *pre, const mat_d_t 
                              : thm_results_add(out, &t2_checks[T2_POP_PD]);
         r->expect_withheld = control;
         row_setup(r, pre->name, -1, n, seed, data, b, p);
+        snprintf(r->source, sizeof r->source, "%s", pre->source); /* the preset's paper */
         data_hypotheses(r, dc);
         if (ko != KERNEL_CONVERGED || kref != KERNEL_CONVERGED) {
             thm_row_fail(r, "kernel: %s", ko != KERNEL_CONVERGED ? why : why_ref);

@@ -353,6 +353,7 @@ static void case_clear(wp_case *c)
 static void row_case(thm_row *r, const wp_case *c, const char *backend)
 {
     snprintf(r->preset, sizeof r->preset, "%s", c->preset->name);
+    snprintf(r->source, sizeof r->source, "%s", c->preset->source); /* the preset's paper */
     r->width = c->m;
     r->n = c->n;
     r->seed = c->seed;
