@@ -163,7 +163,7 @@ static void tiny_config(thm_config *cfg)
     cfg->scale = THM_SCALE_QUICK;
     cfg->widths[0] = 16, cfg->widths[1] = 48, cfg->n_widths = 2;
     cfg->d = 4, cfg->n = 6, cfg->seeds = 2;
-    cfg->mpfr_max_m = 16;
+    cfg->mpfr_max_m = 48; /* Lemma 2.3 and ling2022 Lemma 1 run up to it */
     cfg->prec = PREC;
     cfg->seed = test_seed();
     cfg->sub = -1;

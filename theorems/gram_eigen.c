@@ -76,7 +76,7 @@ const thm_check t2_checks[] = {
         "lhs is the fitted slope of log ||G(0) - H^inf||_2 against log m (95% interval); rhs is -1/2, the rate at which Lemma 3.3's bound falls below lambda_0/4."},
     [T2P_GAO_LAMBDA0] = {"T2.gao2021_lambda0", "gao2021", THM_EXACT,
                          "lambda_0 = lambda_min(G^inf) > 0, G^inf_ij = Q(x_i^T x_j)/2 on unit inputs, "
-                         "computed in MPFR at twice the run's precision with a derived a-priori entry "
+                         "computed in MPFR at the run's precision with a derived a-priori entry "
                          "error; lambda_min certified by Cholesky minus n x the entry error; control: "
                          "x_2 = x_1, certificate withheld",
         "gao2021 Lemma 3.2 (lambda_0 > 0 for unit, pairwise non-parallel inputs), G^inf of Eq. (17)",

@@ -15,7 +15,7 @@
  *                              equilibria at initialization (per width N/A:
  *                              the constant is hidden; observed kept);
  *   T2.ling2022_theorem2_width (report) as for Lemma 3.3.
- * Kernels are computed in MPFR at twice the run's precision with an a-priori
+ * Kernels are computed in MPFR at the run's precision with an a-priori
  * entry error derived at kernel_entry_error; their λ_min is certified by
  * Cholesky (num_eig_bounds) and moved by n times the entry error (Weyl with
  * ‖E‖₂ <= n max|E_ij|). */
@@ -46,6 +46,8 @@ const thm_check *t2p_check(int which)
 {
     return &t2_checks[which];
 }
+
+static long ladder_n(thm_scale sc);
 
 static const char *ling_sigma_w2(void)
 {
@@ -155,9 +157,12 @@ void t2p_fill_positive(thm_row *r, double lam, double lo, double hi, double eps)
 
 /* T2.gao2021_lambda0 / T2.ling2022_lambda_star on cfg's n inputs, and the
  * control with x_2 = x_1 (λ_min = 0 exactly: the certificate is withheld). */
+/* The largest n of the kernel checks (a cost limit: MPFR kernels and Jacobi). */
+#define KERNEL_CHECK_MAX_N 32
+
 static void run_positive(thm_results_t out, const thm_config *cfg, int kind)
 {
-    long n = cfg->n, d = cfg->d, prec = 2 * cfg->prec;
+    long n = cfg->n < KERNEL_CHECK_MAX_N ? cfg->n : KERNEL_CHECK_MAX_N, d = cfg->d, prec = cfg->prec;
     const thm_check *ch = t2p_check(kind == 0 ? T2P_GAO_LAMBDA0 : T2P_LING_LAMBDA_STAR);
     for (int control = 0; control < 2; control++) {
         unsigned long seed = thm_case_seed(cfg->seed, 1610 + (unsigned long)kind, (unsigned long)control, 0);
@@ -235,7 +240,7 @@ static long recursion_cap(double s, long prec)
 
 void t2p_run_theorem3(thm_results_t out, const thm_config *cfg)
 {
-    long n = cfg->n, d = cfg->d, prec = 2 * cfg->prec;
+    long n = ladder_n(cfg->scale), d = cfg->d, prec = cfg->prec;
     unsigned long seed = thm_case_seed(cfg->seed, 1612, 0, 0);
     mat_d_t X;
     paper_inputs(X, d, n, sqrt((double)d), -1, seed);
@@ -440,7 +445,7 @@ static long ladder_cap(thm_scale sc)
  * the widths Lemma 3.3 needs are reachable (Theorem 2: d = 2n). */
 static long ladder_n(thm_scale sc)
 {
-    return sc == THM_SCALE_QUICK ? 8 : sc == THM_SCALE_DEFAULT ? 16 : 32;
+    return sc == THM_SCALE_QUICK ? 6 : sc == THM_SCALE_DEFAULT ? 12 : 24;
 }
 
 /* The next rung after m: 4m, or the derived width m_req when it lies
@@ -457,7 +462,7 @@ static long ladder_next(long m, double m_req, long cap)
 
 void t2p_run_lemma33(thm_results_t out, const thm_config *cfg)
 {
-    long n = ladder_n(cfg->scale), d = 4 * n, prec = 2 * cfg->prec;
+    long n = ladder_n(cfg->scale), d = 4 * n, prec = cfg->prec;
     unsigned long dseed = thm_case_seed(cfg->seed, 1613, 0, 0);
     mat_d_t X, Ginf, Gw, G, M;
     paper_inputs(X, d, n, 1.0, -1, dseed);
@@ -620,7 +625,7 @@ static int ling_gram_lmin(double *v, double *lo, double *hi, double *rho, const 
 
 void t2p_run_theorem2(thm_results_t out, const thm_config *cfg)
 {
-    long n = ladder_n(cfg->scale), d = 2 * n, prec = 2 * cfg->prec;
+    long n = ladder_n(cfg->scale), d = 2 * n, prec = cfg->prec;
     unsigned long dseed = thm_case_seed(cfg->seed, 1615, 0, 0);
     mat_d_t X, Kd;
     paper_inputs(X, d, n, sqrt((double)d), -1, dseed); /* ‖x_i‖ = √d: ling2022 Assumption 2 */

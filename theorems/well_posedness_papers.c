@@ -28,30 +28,25 @@
 #include "theorems/theorem.h"
 #include "theorems/well_posedness_internal.h"
 
-/* ---- rigorous norms of double vectors (MPFR at 53 bits, directed rounding) ---- */
+/* ---- rigorous norms of double vectors ---- */
 
-/* ‖a − b‖₂ (b may be NULL: ‖a‖₂) of length-m vectors in [*lo, *hi]: every
- * difference, square and sum rounded toward the bound. */
+/* ‖a − b‖₂ (b may be NULL: ‖a‖₂) of length-m vectors in [*lo, *hi], computed
+ * in double: each difference is off by u relative, each square by u, and the
+ * sum of m nonnegative terms by γ_{m−1}, so the computed s is within γ_{m+2}
+ * relative of the exact Σ(a_k − b_k)², up to an underflow allowance of
+ * m·2^-1074 (terms below 2^-1022 lose at most that much each). */
 static void vec_norm_bounds(double *lo, double *hi, const double *a, const double *b, long m)
 {
-    mpfr_t d, t, sl, sh;
-    mpfr_inits2(53, d, t, sl, sh, (mpfr_ptr)0);
-    mpfr_set_zero(sl, 1), mpfr_set_zero(sh, 1);
+    double s = 0;
     for (long k = 0; k < m; k++) {
-        for (int up = 0; up < 2; up++) {
-            mpfr_set_d(d, a[k], MPFR_RNDN); /* exact */
-            if (b) /* toward 0 for the lower bound, away from it for the upper */
-                mpfr_sub_d(d, d, b[k], up ? MPFR_RNDA : MPFR_RNDZ);
-            mpfr_sqr(t, d, up ? MPFR_RNDU : MPFR_RNDD);
-            if (up)
-                mpfr_add(sh, sh, t, MPFR_RNDU);
-            else
-                mpfr_add(sl, sl, t, MPFR_RNDD);
-        }
+        double x = b ? a[k] - b[k] : a[k];
+        s += x * x;
     }
-    mpfr_sqrt(sl, sl, MPFR_RNDD), mpfr_sqrt(sh, sh, MPFR_RNDU);
-    *lo = mpfr_get_d(sl, MPFR_RNDD), *hi = mpfr_get_d(sh, MPFR_RNDU);
-    mpfr_clears(d, t, sl, sh, (mpfr_ptr)0);
+    double g = bound_gamma((double)(m + 2), 53), under = bound_mul_up((double)m, 0x1p-1074);
+    double shi = bound_add_up(bound_mul_up(s, bound_add_up(1.0, g)), under);
+    double slo = bound_sub_down(bound_mul_down(s, bound_sub_down(1.0, g)), under);
+    *lo = slo > 0 ? bound_sqrt_down(slo) : 0.0;
+    *hi = bound_sqrt_up(shi);
 }
 
 /* x^p rounded in direction up (up != 0) or down, for x >= 0. */
@@ -353,8 +348,11 @@ static double sigma_min_bounds(double *lo, double *hi, const gao_net *g, const d
     return est;
 }
 
-/* The random 0/1 patterns of Lemma 2.3's second row, beyond D = I. */
+/* The random 0/1 patterns of Lemma 2.3's second row, beyond D = I, and the
+ * equilibrium patterns of its first (samples 0, 1, ...): cost defaults, each
+ * pattern an m×m Gram product and eigen-solve. */
 #define LEMMA23_RANDOM_PATTERNS 4
+#define LEMMA23_MAX_EQ_PATTERNS 8
 
 static void run_gao_network(thm_results_t out, const thm_config *cfg, long m, int s, int first)
 {
@@ -437,13 +435,19 @@ static void run_gao_network(thm_results_t out, const thm_config *cfg, long m, in
     free(nz_lo), free(nz_hi), free(dz_lo), free(dz_hi);
 
     /* Lemma 2.3(ii): the equilibrium patterns D_i (σ'(0) = 0, the preset's
-     * convention), then random 0/1 patterns and D = I */
+     * convention), then random 0/1 patterns and D = I; up to the profile's
+     * MPFR width (a cost limit: m³ per pattern) */
+    if (m > cfg->mpfr_max_m) {
+        gao_net_clear(&g);
+        return;
+    }
     double *dpat = malloc((size_t)m * sizeof(double));
     deq_rng_t rng;
     deq_rng_init(rng, thm_case_seed(seed, 2, 3, 0));
     for (int kind = 0; kind < 2; kind++) {
         double smin = INFINITY, s_lo = INFINITY, s_hi = INFINITY;
-        long count = kind == 0 ? n : LEMMA23_RANDOM_PATTERNS + 1;
+        long count = kind == 0 ? (n < LEMMA23_MAX_EQ_PATTERNS ? n : LEMMA23_MAX_EQ_PATTERNS)
+                               : LEMMA23_RANDOM_PATTERNS + 1;
         for (long k = 0; k < count; k++) {
             for (long i = 0; i < m; i++)
                 dpat[i] = kind == 0 ? (g.S->H->e[i + k * m] > 0)
@@ -499,7 +503,8 @@ void t1p_run_ling2022(thm_results_t out, const thm_config *cfg)
     /* threshold 2√2σ_w = √(8σ_w²), rounded each way */
     double thr_hi = bound_sqrt_up(bound_mul_up(8.0, s2)), thr_lo = bound_sqrt_down(bound_mul_down(8.0, s2));
     long S = (long)cfg->seeds * LING_LEMMA1_DRAWS;
-    for (int w = 0; w < cfg->n_widths; w++) {
+    /* widths up to the profile's MPFR width: a certified norm costs m³ per draw */
+    for (int w = 0; w < cfg->n_widths && cfg->widths[w] <= cfg->mpfr_max_m; w++) {
         long m = cfg->widths[w], k_lo = 0, k_hi = 0;
         double sd = sqrt(2.0 * s2 / (double)m), mean = 0.0;
         for (long s = 0; s < S; s++) {
