@@ -326,6 +326,22 @@ void t2p_run_theorem3(thm_results_t out, const thm_config *cfg)
 
 /* ---- T2.gao2021_lemma3.3 ---- */
 
+/* A width report (kind report): lhs the smallest width from which the
+ * conclusion held at every seed (+inf: never), rhs the width the statement
+ * asks at Ω-constant 1; the caller writes the note. */
+static thm_row *add_width_report(thm_results_t out, int which, const char *source, long held_from,
+                                 long n, unsigned long seed, const char *data, double m_one)
+{
+    thm_row *r = thm_results_add(out, t2p_check(which));
+    row_setup(r, source, held_from, n, seed, data, "double");
+    double h = held_from > 0 ? (double)held_from : INFINITY;
+    thm_row_lhs(r, h, h, h);
+    thm_row_rhs(r, m_one, m_one, m_one);
+    r->error_kind = THM_ESTIMATED;
+    thm_row_judge(r);
+    return r;
+}
+
 /* ‖M‖₂ of a symmetric double matrix: [*lo, *hi] from the certified extreme
  * eigenvalues (num_eig_extreme_lapack). */
 static double sym_norm2_bounds(double *lo, double *hi, const mat_d_t M)
@@ -536,13 +552,8 @@ void t2p_run_lemma33(thm_results_t out, const thm_config *cfg)
             break;
         }
     }
-    thm_row *r = thm_results_add(out, t2p_check(T2P_GAO_LEMMA33_WIDTH));
-    row_setup(r, "gao2021", held_from, n, dseed, "width ladder", lab);
-    thm_row_lhs(r, held_from > 0 ? (double)held_from : INFINITY, held_from > 0 ? (double)held_from : INFINITY,
-                held_from > 0 ? (double)held_from : INFINITY);
-    thm_row_rhs(r, m_one, m_one, m_one);
-    r->error_kind = THM_ESTIMATED;
-    thm_row_judge(r);
+    thm_row *r = add_width_report(out, T2P_GAO_LEMMA33_WIDTH, "gao2021", held_from, n, dseed,
+                                  "width ladder", m_one);
     snprintf(r->note, sizeof r->note,
              "held at every seed from m = %ld on; asked: n^2 log(n/delta)/lambda_0^2 = %.3g at Omega "
              "constant 1 (default), derived (Chebyshev) %.3g; lambda_0 = %.4g",
@@ -685,13 +696,8 @@ void t2p_run_theorem2(thm_results_t out, const thm_config *cfg)
             }
         }
     }
-    thm_row *r = thm_results_add(out, t2p_check(T2P_LING_THEOREM2_WIDTH));
-    row_setup(r, "ling2022", held_from, n, dseed, "the run's widths", "double");
-    thm_row_lhs(r, held_from > 0 ? (double)held_from : INFINITY, held_from > 0 ? (double)held_from : INFINITY,
-                held_from > 0 ? (double)held_from : INFINITY);
-    thm_row_rhs(r, m_one, m_one, m_one);
-    r->error_kind = THM_ESTIMATED;
-    thm_row_judge(r);
+    thm_row *r = add_width_report(out, T2P_LING_THEOREM2_WIDTH, "ling2022", held_from, n, dseed,
+                                  "the run's widths", m_one);
     snprintf(r->note, sizeof r->note,
              "held at every seed from m = %ld on (-1: not at the largest width); asked: n^2 log(n/(lambda* t))"
              "/lambda*^2 = %.3g at Omega constant 1 (default), t = %g; lambda* = %.4g",

@@ -267,7 +267,7 @@ void t1_fill_error_bound(thm_row *r, double dist, double eta, double bound_a, do
 
 /* ---- T1.init_norm ---- */
 
-void t1_fill_init_norm(thm_row *r, long S, long k_lo, long k_hi, double t, double delta)
+double t1_clopper_pearson_lhs(thm_row *r, long S, long k_lo, long k_hi, double delta)
 {
     /* Clopper–Pearson: [lo, hi] covers the exceedance probability with
      * probability >= 1 − δ (δ/2 each side); lo from the certain count,
@@ -278,6 +278,12 @@ void t1_fill_init_norm(thm_row *r, long S, long k_lo, long k_hi, double t, doubl
     if (S <= 0)
         thm_row_fail(r, "no draws");
     thm_row_lhs(r, S > 0 ? (double)k_hi / Sd : NAN, lo, hi);
+    return hi;
+}
+
+void t1_fill_init_norm(thm_row *r, long S, long k_lo, long k_hi, double t, double delta)
+{
+    double hi = t1_clopper_pearson_lhs(r, S, k_lo, k_hi, delta), Sd = (double)S;
     double q_lo = bound_mul_down(t, t) / 2, q_hi = bound_mul_up(t, t) / 2; /* halving is exact */
     mpfr_t x;
     mpfr_init2(x, 53);

@@ -55,6 +55,11 @@ void t1_fill_error_bound(thm_row *r, double dist, double eta, double bound_a, do
  * edge·√m + t; lhs the Clopper–Pearson interval at delta, rhs exp(−t²/2). */
 void t1_fill_init_norm(thm_row *r, long S, long k_lo, long k_hi, double t, double delta);
 
+/* lhs of a frequency row: k_hi/S with the Clopper–Pearson interval at delta
+ * from the certain (k_lo) and possible (k_hi) counts of S draws; returns its
+ * upper end. S <= 0 is a failed row. */
+double t1_clopper_pearson_lhs(thm_row *r, long S, long k_lo, long k_hi, double delta);
+
 /* T1.linear_softmax: a computed deviation dev (its own computation off by at
  * most check_err) against the derived rounding tolerance tol; piv != 0: the
  * LU of I − γS broke down. */

@@ -12,7 +12,6 @@
  * Rayleigh quotient). Every other error is a rounding bound derived where it
  * is used, so the rows are certified. */
 #include <cblas.h>
-#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <mpfr.h>
 #include <stdio.h>
@@ -105,15 +104,10 @@ void t1p_fill_lemma23(thm_row *r, double g0_lo, double g0_hi, double smin, doubl
 
 void t1p_fill_ling_lemma1(thm_row *r, long S, long k_lo, long k_hi, double delta)
 {
-    double Sd = (double)S;
-    double lo = k_lo > 0 ? gsl_cdf_beta_Pinv(delta / 2, (double)k_lo, Sd - (double)k_lo + 1) : 0.0;
-    double hi = k_hi < S ? gsl_cdf_beta_Qinv(delta / 2, (double)k_hi + 1, Sd - (double)k_hi) : 1.0;
-    if (S <= 0)
-        thm_row_fail(r, "no draws");
-    thm_row_lhs(r, S > 0 ? (double)k_hi / Sd : NAN, lo, hi);
+    double hi = t1_clopper_pearson_lhs(r, S, k_lo, k_hi, delta);
     r->error_kind = THM_ESTIMATED;
     r->trivial = 1.0;
-    r->tolerance = hi - lo;
+    r->tolerance = hi - r->lhs_lo;
     thm_row_judge(r);
 }
 
