@@ -402,7 +402,8 @@ static double lemma33_derived_width(const mat_d_t X, const mat_d_t Ginf, double 
  * in double, with an upper bound *err on ‖Ĝ − G‖₂ for the stored W and X:
  * Φ̂ is within γ_{d+3}|W||X|/√m entrywise (the products, the scaling by a
  * rounded 1/√m), so ‖Φ̂ − Φ‖_F <= e := γ_{d+3}‖W‖_F‖X‖_F/√m, and
- * ‖Ĝ − G‖₂ <= 2‖Φ̂‖_F e + e² + γ_m‖Φ̂‖_F² (the Gram product). */
+ * ‖Ĝ − G‖₂ <= 2‖Φ̂‖_F e + e² + γ_k‖Φ̂‖_F² (the Gram product: m terms and one
+ * accumulation per block, k = m + m/GRAM_BLOCK + 1). */
 /* Rows of W drawn and multiplied per block: the memory of one draw stays
  * GRAM_BLOCK·(d + n) doubles at any width. */
 #define GRAM_BLOCK 65536L
@@ -446,7 +447,7 @@ static void draw_gram(mat_d_t G, double *err, const mat_d_t X, long m, unsigned 
     double e = bound_div_up(bound_mul_up(bound_gamma((double)(d + 3), 53), bound_mul_up(wF, xF)),
                             bound_sqrt_down((double)m));
     *err = bound_add_up(bound_add_up(bound_mul_up(2.0, bound_mul_up(pF, e)), bound_mul_up(e, e)),
-                        bound_mul_up(bound_gamma((double)m, 53), bound_mul_up(pF, pF)));
+                        bound_mul_up(bound_gamma((double)(m + m / GRAM_BLOCK + 1), 53), bound_mul_up(pF, pF)));
     free(W), free(Phi);
 }
 

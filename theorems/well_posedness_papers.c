@@ -216,7 +216,9 @@ static long picard_bounds(double *nz_lo, double *nz_hi, double *dz_lo, double *d
     long m = g->m, n = g->n;
     const mat_d_struct *A = g->P->w[DEQ_PAPER_T];
     double *Z = calloc((size_t)(m * n), sizeof(double)), *H = malloc((size_t)(m * n) * sizeof(double));
-    double gm = bound_gamma((double)(m + 2), 53), anorm = bound_div_up(g->rho_hi, 1.0);
+    double gm = bound_gamma((double)(m + 2), 53);
+    /* α̂‖A‖₂ <= ρ̄(1 + 2γ_4): ρ̄ bounds the exact α's product, α̂ is within γ_4 of α */
+    double anorm = bound_mul_up(g->rho_hi, bound_add_up(1.0, bound_mul_up(2.0, g->alpha_err)));
     double eb = g->S->fwd_bound;
     double phimin = INFINITY;
     for (long i = 0; i < n; i++)
