@@ -266,7 +266,8 @@ Test(gram, family_runs_with_every_control_caught, .timeout = 120)
                           res->rows[i].id, thm_verdict_name(res->rows[i].verdict),
                           res->rows[i].note);
             }
-        cr_expect(controls > 0, "%s has no control", fam->checks[k].id);
+        cr_expect(controls > 0 || fam->checks[k].kind == THM_REPORT, "%s has no control",
+                  fam->checks[k].id);
     }
     int width_rows = 0;
     for (long i = 0; i < res->len; i++) {

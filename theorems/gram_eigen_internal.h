@@ -14,7 +14,19 @@
 #define T2_HERMITE_R_CAP 16
 
 /* The checks of the family, in this order. */
-enum { T2_POP_PD, T2_HERMITE_LB, T2_CONCENTRATION };
+enum {
+    T2_POP_PD,
+    T2_HERMITE_LB,
+    T2_CONCENTRATION,
+    /* on the papers' own kernels and models (theorems/gram_eigen_papers.c) */
+    T2P_GAO_LAMBDA0,
+    T2P_LING_LAMBDA_STAR,
+    T2P_LING_THEOREM3,
+    T2P_GAO_LEMMA33,
+    T2P_GAO_LEMMA33_WIDTH,
+    T2P_LING_THEOREM2,
+    T2P_LING_THEOREM2_WIDTH
+};
 extern const thm_check t2_checks[];
 
 /* A rigorous upper bound on λ_min of the symmetric H as stored: the Rayleigh
@@ -61,5 +73,30 @@ void t2_hermite_case(thm_results_t out, deq_act act, const char *preset, const m
  * fit needs 3 points and 2 distinct x, else the row fails. The fit is
  * appended to the row's note. */
 void t2_slope_sides(thm_row *r, const double *x, const double *y, int npts, double exponent);
+
+/* ---- the papers' own kernels and models (theorems/gram_eigen_papers.c) ---- */
+
+const thm_check *t2p_check(int which);
+/* T2.gao2021_lambda0 / T2.ling2022_lambda_star: lhs 0, rhs λ_min in [lo, hi]
+ * (certified, eps the kernel error folded in). */
+void t2p_fill_positive(thm_row *r, double lam, double lo, double hi, double eps);
+/* T2.ling2022_theorem3: a computed deviation dev against the derived tol. */
+void t2p_fill_theorem3(thm_row *r, double dev, double tol);
+/* T2.gao2021_lemma3.3: which 0: lhs ‖G(0) − G^∞‖₂ (dev with its interval), rhs
+ * λ0/4; which 1: lhs 3λ0/4, rhs λ_min(G(0)) (dev). Hypothesis m >= m_req (the
+ * derived width). */
+void t2p_fill_lemma33(thm_row *r, int which, double dev, double dev_lo, double dev_hi, double l0,
+                      double l0_lo, double l0_hi, double m, double m_req);
+/* T2.ling2022_theorem2: lhs (m/2)·λ* (λ* in [ls_lo, ls_hi]), rhs λ_min(ZᵀZ) in
+ * [g_lo, g_hi]; Theorem 2's Ω constant is not known: the row is N/A (observed
+ * kept) unless it is a control. */
+void t2p_fill_theorem2(thm_row *r, double m, double ls, double ls_lo, double ls_hi, double g,
+                       double g_lo, double g_hi, double rho_upper);
+/* The parts. */
+void t2p_run_lambda0(thm_results_t out, const thm_config *cfg);
+void t2p_run_lambda_star(thm_results_t out, const thm_config *cfg);
+void t2p_run_theorem3(thm_results_t out, const thm_config *cfg);
+void t2p_run_lemma33(thm_results_t out, const thm_config *cfg);
+void t2p_run_theorem2(thm_results_t out, const thm_config *cfg);
 
 #endif

@@ -59,6 +59,36 @@ static const thm_check t1_checks[] = {
         "derived from the abstract (kawaguchi2021's softmax-normalized linear implicit layer)",
         "the linear implicit layer with a softmax-normalized A is well posed and its inverse is stochastic",
         "lhs is the largest deviation of (I - gamma S(A))^{-1} from its predicted column sums 1/(1 - gamma) and nonnegativity; rhs is the derived rounding bound of that computation."},
+    [T1_GAO_L22_NORM] = {"T1.gao2021_lemma2.2", "gao2021", THM_EXACT,
+                         "on z = ReLU((gamma/sqrt(m)) A z + phi), phi = ReLU(W x)/sqrt(m), Picard from "
+                         "z^0 = 0: max_{i,p} ||z_i^p|| / ||phi_i|| <= 1/(1 - gamma0), gamma0 = "
+                         "gamma~||A||_2 in [certified Rayleigh, certified upper]; iterate rounding "
+                         "bounded; control: activation 2 ReLU",
+        "gao2021 Lemma 2.2: ||z^l|| <= ||phi||/(1 - gamma0) for every l",
+        "every Picard iterate stays within ||phi||/(1 - gamma0)",
+        "lhs is max over samples i and iterates p of ||z_i^p|| / ||phi(x_i)||; rhs is 1/(1 - gamma0) with gamma0 = gamma~||A||_2."},
+    [T1_GAO_L22_RATE] = {"T1.gao2021_lemma2.2_rate", "gao2021", THM_EXACT,
+                         "max_{i,p<=P} ||z_i^p - z_i*|| (1 - gamma0) / (gamma0^p ||phi_i||) <= 1, "
+                         "z* the certified equilibrium (its error bound and the iterates' rounding "
+                         "folded in); control: gamma0 replaced by half the observed first-step "
+                         "contraction",
+        "gao2021 Lemma 2.2, proof (A.1): ||z^p - z*|| <= gamma0^p ||phi|| / (1 - gamma0)",
+        "Picard iterates approach the equilibrium at least at rate gamma0^p",
+        "lhs is max over samples i and p = 1..P of ||z_i^p - z_i*|| (1 - gamma0) / (gamma0^p ||phi_i||); rhs is 1."},
+    [T1_GAO_L23] = {"T1.gao2021_lemma2.3", "gao2021", THM_EXACT,
+                    "sigma_min(I - gamma~ D A) >= 1 - gamma0 for D the equilibria's activation "
+                    "patterns, D = I and random 0/1 patterns; sigma_min certified below (certified "
+                    "lambda_min of M^T M, rounding folded in); control: D = I/gamma0 (slope 1/gamma0)",
+        "gao2021 Lemma 2.3(ii), Eq. (9) (its proof shows ||(I - gamma~ diag(sigma'(v)) A) u|| >= (1 - gamma0)||u||)",
+        "I - gamma~ D A is well conditioned: its least singular value is at least 1 - gamma0",
+        "lhs is 1 - gamma0 with gamma0 = gamma~||A||_2; rhs is the least singular value of I - gamma~ D A, minimised over the patterns D."},
+    [T1_LING_L1] = {"T1.ling2022_lemma1", "ling2022", THM_REPORT,
+                    "P(||W||_2 > 2 sqrt(2) sigma_w) for W ~ N(0, 2 sigma_w^2/m), sigma_w^2 = 0.08: the "
+                    "frequency over draws with its Clopper-Pearson interval (the lemma's exp(-Omega(m)) "
+                    "hides its constant: reported)",
+        "ling2022 Lemma 1: ||W||_2 <= 2 sqrt(2) sigma_w with probability >= 1 - exp(-Omega(m))",
+        "how often the weight norm exceeds Lemma 1's threshold 2 sqrt(2) sigma_w",
+        "lhs is the frequency over draws of ||W||_2 > 2 sqrt(2) sigma_w with its Clopper-Pearson interval; no rhs (the probability bound exp(-Omega(m)) has no stated constant)."},
 };
 
 const thm_check *t1_check(int which)
@@ -237,7 +267,7 @@ void t1_fill_error_bound(thm_row *r, double dist, double eta, double bound_a, do
 
 /* ---- T1.init_norm ---- */
 
-void t1_fill_init_norm(thm_row *r, long S, long k_lo, long k_hi, double t, double delta)
+double t1_clopper_pearson_lhs(thm_row *r, long S, long k_lo, long k_hi, double delta)
 {
     /* Clopper–Pearson: [lo, hi] covers the exceedance probability with
      * probability >= 1 − δ (δ/2 each side); lo from the certain count,
@@ -248,6 +278,12 @@ void t1_fill_init_norm(thm_row *r, long S, long k_lo, long k_hi, double t, doubl
     if (S <= 0)
         thm_row_fail(r, "no draws");
     thm_row_lhs(r, S > 0 ? (double)k_hi / Sd : NAN, lo, hi);
+    return hi;
+}
+
+void t1_fill_init_norm(thm_row *r, long S, long k_lo, long k_hi, double t, double delta)
+{
+    double hi = t1_clopper_pearson_lhs(r, S, k_lo, k_hi, delta), Sd = (double)S;
     double q_lo = bound_mul_down(t, t) / 2, q_hi = bound_mul_up(t, t) / 2; /* halving is exact */
     mpfr_t x;
     mpfr_init2(x, 53);
@@ -323,6 +359,7 @@ static void case_clear(wp_case *c)
 static void row_case(thm_row *r, const wp_case *c, const char *backend)
 {
     snprintf(r->preset, sizeof r->preset, "%s", c->preset->name);
+    snprintf(r->source, sizeof r->source, "%s", c->preset->source); /* the preset's paper */
     r->width = c->m;
     r->n = c->n;
     r->seed = c->seed;
@@ -907,6 +944,8 @@ static const thm_part t1_parts[] = {
     {"networks", run_networks, THM_SUBS_PER_PRESET, NULL},
     {"init_norm", run_init_norm, 0, NULL},
     {"linear_softmax", run_linear_softmax, 0, NULL},
+    {"gao2021_lemmas", t1p_run_gao2021, 0, NULL},
+    {"ling2022_lemma1", t1p_run_ling2022, 0, NULL},
 };
 
 const thm_family thm_well_posedness = {

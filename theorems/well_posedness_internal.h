@@ -14,7 +14,18 @@
  * the interval misses the true exceedance probability with probability <= δ. */
 #define T1_INIT_NORM_DELTA 0.05
 
-enum { T1_CONTRACTION, T1_PICARD_RATE, T1_ERROR_BOUND, T1_INIT_NORM, T1_LINEAR_SOFTMAX };
+enum {
+    T1_CONTRACTION,
+    T1_PICARD_RATE,
+    T1_ERROR_BOUND,
+    T1_INIT_NORM,
+    T1_LINEAR_SOFTMAX,
+    /* on the papers' own models (theorems/well_posedness_papers.c) */
+    T1_GAO_L22_NORM,
+    T1_GAO_L22_RATE,
+    T1_GAO_L23,
+    T1_LING_L1
+};
 const thm_check *t1_check(int which);
 
 /* A certified lower bound on ‖A‖₂ (a Rayleigh quotient ‖Av‖/‖v‖ after power
@@ -44,10 +55,36 @@ void t1_fill_error_bound(thm_row *r, double dist, double eta, double bound_a, do
  * edge·√m + t; lhs the Clopper–Pearson interval at delta, rhs exp(−t²/2). */
 void t1_fill_init_norm(thm_row *r, long S, long k_lo, long k_hi, double t, double delta);
 
+/* lhs of a frequency row: k_hi/S with the Clopper–Pearson interval at delta
+ * from the certain (k_lo) and possible (k_hi) counts of S draws; returns its
+ * upper end. S <= 0 is a failed row. */
+double t1_clopper_pearson_lhs(thm_row *r, long S, long k_lo, long k_hi, double delta);
+
 /* T1.linear_softmax: a computed deviation dev (its own computation off by at
  * most check_err) against the derived rounding tolerance tol; piv != 0: the
  * LU of I − γS broke down. */
 void t1_fill_linear_softmax(thm_row *r, double dev, double check_err, double tol, long piv,
                             double gamma);
+
+/* ---- the papers' own models (theorems/well_posedness_papers.c) ---- */
+
+/* T1.gao2021_lemma2.2: lhs max_{i,p} ‖z_i^p‖/‖φ_i‖ in [ratio_lo, ratio_hi],
+ * rhs 1/(1 − γ0) for γ0 ∈ [g0_lo, g0_hi]; c = ‖A‖₂⁺/√m. */
+void t1p_fill_lemma22_norm(thm_row *r, double ratio, double ratio_lo, double ratio_hi,
+                           double g0_lo, double g0_hi, double c);
+/* T1.gao2021_lemma2.2_rate: lhs max_{i,p<=P} ‖z_i^p − z_i*‖(1 − γ0)/(γ0^p‖φ_i‖)
+ * with its interval, rhs 1; P < 1 is a failed row. */
+void t1p_fill_lemma22_rate(thm_row *r, double ratio, double ratio_lo, double ratio_hi,
+                           double g0_hi, double c, long P);
+/* T1.gao2021_lemma2.3: lhs 1 − γ0 (γ0 ∈ [g0_lo, g0_hi]), rhs min σ_min(I − γ̃DA)
+ * in [smin_lo, smin_hi]. */
+void t1p_fill_lemma23(thm_row *r, double g0_lo, double g0_hi, double smin, double smin_lo,
+                      double smin_hi, double c);
+/* T1.ling2022_lemma1 (report): of S draws k_lo certainly and k_hi possibly
+ * have ‖W‖₂ > 2√2σ_w; lhs their Clopper–Pearson interval at delta. */
+void t1p_fill_ling_lemma1(thm_row *r, long S, long k_lo, long k_hi, double delta);
+/* The parts. */
+void t1p_run_gao2021(thm_results_t out, const thm_config *cfg);
+void t1p_run_ling2022(thm_results_t out, const thm_config *cfg);
 
 #endif

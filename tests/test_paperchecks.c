@@ -1,0 +1,335 @@
+/* Tests of the checks on the papers' own models (theorems/well_posedness_papers.c,
+ * theorems/gram_eigen_papers.c): each row function driven by crafted numbers
+ * to every verdict it can give; the parts run on tiny configurations, every
+ * control caught; and the closed forms the checks rest on against routes of
+ * their own: G^∞ = ½Q(cos θ) and Definition 1's 2×2 Gaussian expectation by
+ * quadrature of the Gaussian integral in polar coordinates, never through Q. */
+#include <math.h>
+#include <string.h>
+
+#include "kernel/paper_kernel.h"
+#include "testutil.h"
+#include "theorems/gram_eigen_internal.h"
+#include "theorems/theorem.h"
+#include "theorems/well_posedness_internal.h"
+
+/* MPFR precision of the tiny runs (their kernels run at twice it) */
+#define PREC 128
+
+static thm_results_t res;
+
+static void setup(void)
+{
+    thm_results_init(res);
+}
+
+static void teardown(void)
+{
+    thm_results_clear(res);
+}
+
+TestSuite(paperchecks, .init = setup, .fini = teardown);
+
+#define expect_verdict(r, v)                                                                       \
+    cr_expect_eq((r)->verdict, (v), "%s: %s, expected %s (%s)", (r)->id,                           \
+                 thm_verdict_name((r)->verdict), thm_verdict_name(v), (r)->note)
+
+/* ---- verdicts of the row functions ---- */
+
+Test(paperchecks, lemma22_norm_verdicts)
+{
+    thm_row *r = thm_results_add(res, t1_check(T1_GAO_L22_NORM));
+    t1p_fill_lemma22_norm(r, 1.1, 1.1, 1.1, 0.19, 0.2, 1.9); /* rhs ∈ [1/0.81, 1/0.8] */
+    expect_verdict(r, THM_HOLDS);
+    r = thm_results_add(res, t1_check(T1_GAO_L22_NORM));
+    t1p_fill_lemma22_norm(r, 2.0, 1.99, 2.01, 0.19, 0.2, 1.9);
+    expect_verdict(r, THM_VIOLATED);
+    r = thm_results_add(res, t1_check(T1_GAO_L22_NORM));
+    t1p_fill_lemma22_norm(r, 1.1, 1.1, 1.1, 0.9, 1.2, 1.9); /* γ0 < 1 not proved */
+    expect_verdict(r, THM_NA);
+    r = thm_results_add(res, t1_check(T1_GAO_L22_NORM));
+    t1p_fill_lemma22_norm(r, 1.1, 1.1, 1.1, 0.19, 0.2, 0.9); /* c < 1: γ ≠ min{γ0, γ0/c} */
+    expect_verdict(r, THM_NA);
+    r = thm_results_add(res, t1_check(T1_GAO_L22_NORM));
+    t1p_fill_lemma22_norm(r, 1.24, 1.2, 1.3, 0.19, 0.2, 1.9); /* overlaps [1.2346, 1.25] */
+    expect_verdict(r, THM_INCONCLUSIVE);
+}
+
+Test(paperchecks, lemma22_rate_verdicts)
+{
+    thm_row *r = thm_results_add(res, t1_check(T1_GAO_L22_RATE));
+    t1p_fill_lemma22_rate(r, 0.4, 0.39, 0.41, 0.2, 1.9, 12);
+    expect_verdict(r, THM_HOLDS);
+    r = thm_results_add(res, t1_check(T1_GAO_L22_RATE));
+    t1p_fill_lemma22_rate(r, 3.0, 2.0, 4.0, 0.2, 1.9, 12);
+    expect_verdict(r, THM_VIOLATED);
+    r = thm_results_add(res, t1_check(T1_GAO_L22_RATE));
+    t1p_fill_lemma22_rate(r, 0.4, 0.39, 0.41, 1.01, 1.9, 12);
+    expect_verdict(r, THM_NA);
+    r = thm_results_add(res, t1_check(T1_GAO_L22_RATE));
+    t1p_fill_lemma22_rate(r, 0.4, 0.39, 0.41, 0.2, 1.9, 0);
+    expect_verdict(r, THM_ERROR);
+}
+
+Test(paperchecks, lemma23_verdicts)
+{
+    thm_row *r = thm_results_add(res, t1_check(T1_GAO_L23));
+    t1p_fill_lemma23(r, 0.19, 0.2, 0.87, 0.869, 0.871, 1.9); /* 1 − γ0 ∈ [0.8, 0.81] */
+    expect_verdict(r, THM_HOLDS);
+    r = thm_results_add(res, t1_check(T1_GAO_L23));
+    t1p_fill_lemma23(r, 0.19, 0.2, 0.5, 0.49, 0.51, 1.9);
+    expect_verdict(r, THM_VIOLATED);
+    r = thm_results_add(res, t1_check(T1_GAO_L23));
+    t1p_fill_lemma23(r, 0.19, 1.5, 0.87, 0.869, 0.871, 1.9);
+    expect_verdict(r, THM_NA);
+    r = thm_results_add(res, t1_check(T1_GAO_L23));
+    t1p_fill_lemma23(r, 0.19, 0.2, 0.805, 0.79, 0.82, 1.9);
+    expect_verdict(r, THM_INCONCLUSIVE);
+}
+
+Test(paperchecks, ling_lemma1_reports_a_clopper_pearson_interval)
+{
+    thm_row *r = thm_results_add(res, t1_check(T1_LING_L1));
+    t1p_fill_ling_lemma1(r, 100, 15, 17, 0.05);
+    expect_verdict(r, THM_REPORTED);
+    /* the exact two-sided interval for 17/100 at 95% contains 0.17 and is
+     * about [0.10, 0.26] */
+    cr_expect(r->lhs_lo < 0.15 && r->lhs_lo > 0.05 && r->lhs_hi > 0.2 && r->lhs_hi < 0.3,
+              "[%g, %g]", r->lhs_lo, r->lhs_hi);
+}
+
+Test(paperchecks, positive_and_theorem3_and_lemma33_and_theorem2_verdicts)
+{
+    thm_row *r = thm_results_add(res, t2p_check(T2P_GAO_LAMBDA0));
+    thm_row_hypothesis(r, "unit", 0, "<=", 1e-15);
+    t2p_fill_positive(r, 0.1, 0.09, 0.11, 1e-10);
+    expect_verdict(r, THM_HOLDS);
+    r = thm_results_add_control(res, t2p_check(T2P_LING_LAMBDA_STAR));
+    r->expect_withheld = 1;
+    t2p_fill_positive(r, 0.0, -1e-20, 1e-15, 1e-20);
+    expect_verdict(r, THM_WITHHELD);
+    r = thm_results_add(res, t2p_check(T2P_GAO_LAMBDA0));
+    thm_row_hypothesis(r, "min angle", 0, ">", 1e-8); /* a parallel pair */
+    t2p_fill_positive(r, 0.0, -1e-20, 1e-15, 1e-20);
+    expect_verdict(r, THM_NA);
+
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM3));
+    thm_row_hypothesis(r, "sigma_w^2", 0.08, "<", 0.125);
+    t2p_fill_theorem3(r, 1e-16, 1e-15);
+    expect_verdict(r, THM_HOLDS);
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM3));
+    thm_row_hypothesis(r, "sigma_w^2", 0.08, "<", 0.125);
+    t2p_fill_theorem3(r, 0.08, 1e-15);
+    expect_verdict(r, THM_VIOLATED);
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM3));
+    thm_row_hypothesis(r, "sigma_w^2", 0.2, "<", 0.125);
+    t2p_fill_theorem3(r, 1e-16, 1e-15);
+    expect_verdict(r, THM_NA);
+
+    r = thm_results_add(res, t2p_check(T2P_GAO_LEMMA33));
+    t2p_fill_lemma33(r, 0, 0.01, 0.009, 0.011, 0.2, 0.19, 0.21, 1e6, 1e5);
+    expect_verdict(r, THM_HOLDS);
+    r = thm_results_add(res, t2p_check(T2P_GAO_LEMMA33));
+    t2p_fill_lemma33(r, 0, 0.1, 0.09, 0.11, 0.2, 0.19, 0.21, 1e6, 1e5);
+    expect_verdict(r, THM_VIOLATED);
+    r = thm_results_add(res, t2p_check(T2P_GAO_LEMMA33));
+    t2p_fill_lemma33(r, 0, 0.1, 0.09, 0.11, 0.2, 0.19, 0.21, 1e4, 1e5); /* below the derived width */
+    expect_verdict(r, THM_NA);
+    cr_expect_eq(r->observed, THM_OBS_FAILS);
+    r = thm_results_add(res, t2p_check(T2P_GAO_LEMMA33));
+    t2p_fill_lemma33(r, 1, 0.18, 0.179, 0.181, 0.2, 0.19, 0.21, 1e6, 1e5); /* 3/4·λ0 <= 0.1575 */
+    expect_verdict(r, THM_HOLDS);
+    r = thm_results_add(res, t2p_check(T2P_GAO_LEMMA33));
+    t2p_fill_lemma33(r, 1, 0.05, 0.049, 0.051, 0.2, 0.19, 0.21, 1e6, 1e5);
+    expect_verdict(r, THM_VIOLATED);
+
+    /* Theorem 2's Ω constant is not given: a row is N/A whatever it observes;
+     * its control ignores that and is caught */
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM2));
+    t2p_fill_theorem2(r, 100, 0.2, 0.19, 0.21, 15, 14.9, 15.1, 0.8);
+    expect_verdict(r, THM_NA);
+    cr_expect_eq(r->observed, THM_OBS_HOLDS);
+    r = thm_results_add_control(res, t2p_check(T2P_LING_THEOREM2));
+    t2p_fill_theorem2(r, 100, 2.0, 1.9, 2.1, 15, 14.9, 15.1, 0.8);
+    expect_verdict(r, THM_VIOLATED);
+}
+
+/* ---- the parts on tiny configurations ---- */
+
+static void tiny_config(thm_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->profile = "test";
+    cfg->scale = THM_SCALE_QUICK;
+    cfg->widths[0] = 16, cfg->widths[1] = 48, cfg->n_widths = 2;
+    cfg->d = 4, cfg->n = 6, cfg->seeds = 2;
+    cfg->mpfr_max_m = 48; /* Lemma 2.3 and ling2022 Lemma 1 run up to it */
+    cfg->prec = PREC;
+    cfg->seed = test_seed();
+    cfg->sub = -1;
+}
+
+/* Every row judged without ERROR; non-report rows with hypotheses; each
+ * id's controls caught; returns the number of HOLDS rows of id. */
+static int check_rows(const thm_results_t out, const char *id)
+{
+    int holds = 0, controls = 0;
+    for (long i = 0; i < out->len; i++) {
+        const thm_row *r = &out->rows[i];
+        if (strcmp(r->id, id) != 0)
+            continue;
+        cr_expect(r->verdict != THM_UNSET && r->verdict != THM_ERROR, "%s %s: %s (%s)" TSEED_FMT, r->id,
+                  r->data, thm_verdict_name(r->verdict), r->note, TSEED);
+        cr_expect(r->is_control || thm_check_find(id)->kind == THM_REPORT || r->n_hyp > 0,
+                  "%s without hypotheses", id);
+        if (r->is_control) {
+            controls++;
+            cr_expect(thm_control_caught(r), "%s control: %s (%s)" TSEED_FMT, id,
+                      thm_verdict_name(r->verdict), r->note, TSEED);
+        } else {
+            holds += r->verdict == THM_HOLDS;
+        }
+    }
+    cr_expect(controls > 0 || thm_check_find(id)->kind == THM_REPORT, "%s has no control", id);
+    return holds;
+}
+
+Test(paperchecks, gao2021_lemmas_hold_on_the_paper_model, .timeout = 120)
+{
+    thm_config cfg;
+    tiny_config(&cfg);
+    t1p_run_gao2021(res, &cfg);
+    /* γ = 0.1 (derived), ‖A‖ ≈ 2√m: γ0 ≈ 0.2 < 1, so the lemmas apply and hold */
+    cr_expect_eq(check_rows(res, "T1.gao2021_lemma2.2"), 4);
+    cr_expect_eq(check_rows(res, "T1.gao2021_lemma2.2_rate"), 4);
+    cr_expect_eq(check_rows(res, "T1.gao2021_lemma2.3"), 8);
+    /* z¹ = ReLU(φ) = φ (φ >= 0): the norm ratio is at least 1, exactly at p = 1 */
+    for (long i = 0; i < res->len; i++)
+        if (strcmp(res->rows[i].id, "T1.gao2021_lemma2.2") == 0 && !res->rows[i].is_control)
+            cr_expect(res->rows[i].lhs_hi >= 1.0 && res->rows[i].lhs_lo >= 1.0 - 1e-12, "[%g, %g]",
+                      res->rows[i].lhs_lo, res->rows[i].lhs_hi);
+}
+
+Test(paperchecks, ling2022_lemma1_is_reported, .timeout = 120)
+{
+    thm_config cfg;
+    tiny_config(&cfg);
+    t1p_run_ling2022(res, &cfg);
+    check_rows(res, "T1.ling2022_lemma1");
+    cr_expect_eq(res->len, 2);
+}
+
+Test(paperchecks, kernels_positive_definite_and_theorem3, .timeout = 120)
+{
+    thm_config cfg;
+    tiny_config(&cfg);
+    t2p_run_lambda0(res, &cfg);
+    t2p_run_lambda_star(res, &cfg);
+    t2p_run_theorem3(res, &cfg);
+    cr_expect_eq(check_rows(res, "T2.gao2021_lambda0"), 1);
+    cr_expect_eq(check_rows(res, "T2.ling2022_lambda_star"), 1);
+    cr_expect_eq(check_rows(res, "T2.ling2022_theorem3"), 2);
+}
+
+Test(paperchecks, lemma33_ladder_and_theorem2, .timeout = 300)
+{
+    thm_config cfg;
+    tiny_config(&cfg);
+    t2p_run_lemma33(res, &cfg);
+    /* the ladder ends at a width above the derived one where the conclusion held */
+    cr_expect_geq(check_rows(res, "T2.gao2021_lemma3.3"), 2);
+    check_rows(res, "T2.gao2021_lemma3.3_width");
+    t2p_run_theorem2(res, &cfg);
+    check_rows(res, "T2.ling2022_theorem2");
+    check_rows(res, "T2.ling2022_theorem2_width");
+}
+
+/* ---- closed forms by an independent route ---- */
+
+/* E[σ(u)σ(v)] for a standard Gaussian pair of correlation cos θ, by writing
+ * (u, v) = (w·x, w·y) with w ~ N(0, I₂), x = (1, 0), y = (cos θ, sin θ): in
+ * polar coordinates the radial integral ∫r³e^{−r²/2}dr/(2π) = 1/π and the
+ * angular one is ∫ cos φ cos(φ − θ) over the arc where both are positive,
+ * [θ − π/2, π/2], done by composite Simpson with N panels: the integrand
+ * ½(cos θ + cos(2φ − θ)) has |f⁗| <= 8, so the error is at most
+ * π·h⁴·8/180 with h = π/N. */
+static double relu_pair_quadrature(double theta, long N, double *err)
+{
+    double a = theta - M_PI / 2, b = M_PI / 2, h = (b - a) / (double)N, s = 0;
+    for (long k = 0; k <= N; k++) {
+        double phi = a + h * (double)k;
+        double f = cos(phi) * cos(phi - theta);
+        s += (k == 0 || k == N ? 1 : k % 2 ? 4 : 2) * f;
+    }
+    *err = (M_PI * pow(h, 4) * 8 / 180 + 1e-15) / M_PI;
+    return s * h / 3 / M_PI;
+}
+
+Test(paperchecks, ginf_is_half_Q_by_quadrature)
+{
+    for (int k = 0; k <= 12; k++) {
+        double theta = M_PI * k / 12.0;
+        mat_d_t X, G;
+        mat_init_d(X, 2, 2, 53), mat_init_d(G, 2, 2, 53);
+        X->e[0] = 1, X->e[1] = 0, X->e[2] = cos(theta), X->e[3] = sin(theta);
+        kernel_gao2021_ginf(G, X);
+        double err, ref = relu_pair_quadrature(theta, 2000, &err);
+        cr_expect(fabs(G->e[2] - ref) <= err + 4e-16, "theta %g: G^inf %.17g, quadrature %.17g (err %.2g)",
+                  theta, G->e[2], ref, err);
+        cr_expect_eq(G->e[0], 0.5); /* G^∞_ii = 1/2 */
+        mat_clear_d(X), mat_clear_d(G);
+    }
+}
+
+/* ling2022 Definition 1 with its 2×2 expectation done by the quadrature
+ * above (2E[ϕ(u)ϕ(v)] = 2√(pr)·E at correlation q/√(pr), ReLU being positively
+ * homogeneous), 80 levels (σ_w^{160} far below double), against the closed
+ * form of Theorem 3 (kernel_ling2022_K_closed, through Q). */
+Test(paperchecks, ling_recursion_by_quadrature_meets_the_closed_form)
+{
+    long d = 5, n = 4;
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed());
+    mat_d_t X, Kc;
+    mat_init_d(X, d, n, 53), mat_init_d(Kc, n, n, 53);
+    test_fill_gaussian(X, rng);
+    for (long j = 0; j < n; j++) { /* ‖x_j‖ = √d */
+        double s = 0;
+        for (long i = 0; i < d; i++)
+            s += X->e[i + j * d] * X->e[i + j * d];
+        for (long i = 0; i < d; i++)
+            X->e[i + j * d] *= sqrt((double)d / s);
+    }
+    double sw = 0.08;
+    kernel_ling2022_K_closed(Kc, X, sw);
+    double K[16] = {0}, Kn[16], P[16], qerr_max = 0;
+    for (long j = 0; j < n; j++)
+        for (long i = 0; i < n; i++) {
+            double s = 0;
+            for (long k = 0; k < d; k++)
+                s += X->e[k + i * d] * X->e[k + j * d];
+            P[i + j * n] = s / (double)d;
+        }
+    for (int l = 0; l < 80; l++) {
+        for (long j = 0; j < n; j++)
+            for (long i = 0; i < n; i++) {
+                double p = sw * K[i + i * n] + P[i + i * n], r = sw * K[j + j * n] + P[j + j * n];
+                double q = sw * K[i + j * n] + P[i + j * n], sc = sqrt(p * r);
+                double c = fmax(-1.0, fmin(1.0, q / sc)), err;
+                Kn[i + j * n] = 2 * sc * relu_pair_quadrature(acos(c), 4000, &err);
+                qerr_max = fmax(qerr_max, 2 * sc * err);
+            }
+        memcpy(K, Kn, sizeof K);
+    }
+    /* each level's quadrature error is damped by σ_w² at the next: the total
+     * is below qerr/(1 − σ_w²) (the map is σ_w²-Lipschitz per level on these
+     * entries, ling2022 C.2), plus double's rounding of the 80 levels */
+    double tol = qerr_max / (1 - sw) + 1e-13;
+    for (long k = 0; k < n * n; k++)
+        cr_expect(fabs(K[k] - Kc->e[k]) <= tol, "entry %ld: recursion %.17g, closed form %.17g (tol %.2g)" TSEED_FMT,
+                  k, K[k], Kc->e[k], tol, TSEED);
+    for (long i = 0; i < n; i++) /* K_ii = 1/(1 − σ_w²) */
+        cr_expect(fabs(Kc->e[i + i * n] - 1 / (1 - sw)) <= 4e-16 && fabs(K[i + i * n] - 1 / (1 - sw)) <= tol);
+    mat_clear_d(X), mat_clear_d(Kc);
+    deq_rng_clear(rng);
+}
