@@ -890,6 +890,40 @@ static void add_bound_rows(thm_results_t out, const thm_gen_net *o, const thm_ge
     thm_gen_fill_rademacher(r, o, c, delta);
 }
 
+/* The points (test loss, bound) of the double T4.bound rows appended to out
+ * since row `from`, one series per data label, for the bound plot. */
+static void add_bound_series(thm_results_t out, long from)
+{
+    for (long r = from; r < out->len; r++) {
+        const thm_row *w = &out->rows[r];
+        if (strcmp(w->id, t4_checks[C_BOUND].id) != 0 || strcmp(w->backend, "double") != 0)
+            continue;
+        int first = 1;
+        for (long q = from; q < r && first; q++)
+            first = !(strcmp(out->rows[q].id, w->id) == 0 &&
+                      strcmp(out->rows[q].backend, "double") == 0 &&
+                      strcmp(out->rows[q].data, w->data) == 0);
+        if (!first)
+            continue;
+        long len = 0;
+        for (long q = r; q < out->len; q++) {
+            const thm_row *v = &out->rows[q];
+            len += strcmp(v->id, w->id) == 0 && strcmp(v->backend, "double") == 0 &&
+                   strcmp(v->data, w->data) == 0 && isfinite(v->lhs) && isfinite(v->rhs);
+        }
+        if (!len)
+            continue;
+        thm_series *s = thm_results_add_series(out, THM_PLOT_BOUND, w->data, len);
+        len = 0;
+        for (long q = r; q < out->len; q++) {
+            const thm_row *v = &out->rows[q];
+            if (strcmp(v->id, w->id) == 0 && strcmp(v->backend, "double") == 0 &&
+                strcmp(v->data, w->data) == 0 && isfinite(v->lhs) && isfinite(v->rhs))
+                s->x[len] = v->lhs, s->y[len] = v->rhs, len++;
+        }
+    }
+}
+
 /* ---------- the family ---------- */
 
 typedef struct {
@@ -961,6 +995,7 @@ static void run_bound(thm_results_t out, const thm_config *cfg, const gen_sizes 
         if (!thm_sub_selected(cfg, c))
             continue;
         int fashion = c == 0;
+        long from = out->len;
         /* width sweep at n_small, double + MPFR kernel part */
         gen_data D;
         memset(&D, 0, sizeof D);
@@ -990,6 +1025,7 @@ static void run_bound(thm_results_t out, const thm_config *cfg, const gen_sizes 
             bound_case(out, &E, m, n, seed, sz->sweep_steps, n <= 256, cfg, pre, delta);
             gen_data_clear(&E);
         }
+        add_bound_series(out, from);
     }
 }
 
@@ -1139,9 +1175,11 @@ static void run_controls(thm_results_t out, const thm_config *cfg, const gen_siz
         if (c == 0) {
             thm_gen_kernel k;
             gen_kernel_run(&k, pre, D.X, D.y, 53);
+            long from = out->len;
             r = thm_results_add_control(out, &t4_checks[C_BOUND]);
             row_setup(r, m, n, seed, lab, "double");
             thm_gen_fill_bound(r, &o, &k, &gen_consts_control, delta);
+            add_bound_series(out, from);
         } else {
             r = thm_results_add_control(out, &t4_checks[C_RADEMACHER]);
             row_setup(r, m, n, seed, lab, "double");
