@@ -52,6 +52,20 @@ const thm_plot thm_plots[] = {
      .diagonal = "bound = test loss",
      .caption = "The generalization bound against the measured test loss (double rows); "
                 "points above the diagonal are bounds that hold"},
+    {.name = THM_PLOT_PRECISION,
+     .check = "T1.error_bound",
+     .title = "Digits of a solve against the working precision",
+     .xlabel = "working precision p (bits; 53: double)",
+     .ylabel = "decimal digits",
+     .y_from_zero = 1,
+     .draw = {THM_DRAW_LINESPOINTS, THM_DRAW_LINESPOINTS, THM_DRAW_DASHED},
+     .n_draw = 3,
+     .caption = "One equilibrium solved in double and in MPFR at 64 to 512 bits, each against "
+                "a 1024-bit solve: the measured digits of agreement should grow linearly with "
+                "the bits, about p log10(2) (the dashed line) less what the conditioning of "
+                "the equilibrium costs, and the certified error bound's digits should stay at "
+                "or below the measured ones (the bound is never smaller than the true error; "
+                "the rows of T1.error_bound assert it)"},
 };
 const int thm_plot_count = (int)(sizeof thm_plots / sizeof thm_plots[0]);
 

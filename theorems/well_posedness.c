@@ -907,6 +907,7 @@ static const thm_part t1_parts[] = {
     {"networks", run_networks, THM_SUBS_PER_PRESET, NULL},
     {"init_norm", run_init_norm, 0, NULL},
     {"linear_softmax", run_linear_softmax, 0, NULL},
+    {"precision_ladder", t1_run_precision_ladder, 0, NULL},
 };
 
 const thm_family thm_well_posedness = {

@@ -50,4 +50,9 @@ void t1_fill_init_norm(thm_row *r, long S, long k_lo, long k_hi, double t, doubl
 void t1_fill_linear_softmax(thm_row *r, double dev, double check_err, double tol, long piv,
                             double gamma);
 
+/* The precision ladder (well_posedness_ladder.c): one case solved in double
+ * and MPFR at 64..512 bits against a 1024-bit reference, T1.error_bound rows
+ * and the precision plot's series. */
+void t1_run_precision_ladder(thm_results_t out, const thm_config *cfg);
+
 #endif
