@@ -206,3 +206,61 @@ Test(run, a_series_renders_under_its_check_and_stale_plots_go, .timeout = 60)
     cr_expect(strstr(at + 1, link) == NULL, "the plot is linked twice");
     cr_expect(strstr(at, pl->caption) != NULL, "the caption is missing");
 }
+
+/* The precision ladder's numbers against the closed form of the working
+ * precision: double agrees with the 1024-bit reference to 14-17 digits
+ * (u = 2^-53: 15.95 digits), each MPFR rung gains about log10(2) digits per
+ * bit (the slope from 128 to 512 bits within 10% of log10 2 = 0.30103), the
+ * certified bound's digits never exceed the measured ones, every rung's
+ * T1.error_bound row HOLDS and its control is caught. */
+Test(run, precision_ladder_gains_log10_2_digits_per_bit, .timeout = 120)
+{
+    run_opts o;
+    small_opts(&o, "well-posedness");
+    o.cfg.widths[0] = 16, o.cfg.n = 4, o.cfg.d = 4, o.cfg.mpfr_max_m = 16;
+    const thm_family *fam = o.fams[0];
+    long nc = thm_cases_enumerate(NULL, 0, &fam, 1, &o.cfg);
+    thm_case *cases = calloc((size_t)nc, sizeof *cases);
+    thm_cases_enumerate(cases, nc, &fam, 1, &o.cfg);
+    const thm_case *lad = NULL;
+    for (long k = 0; k < nc; k++)
+        if (strstr(cases[k].key, "precision_ladder"))
+            lad = &cases[k];
+    cr_assert_not_null(lad, "no precision_ladder case");
+    thm_results_t res;
+    thm_results_init(res);
+    thm_case_run(res, lad, &o.cfg);
+    int rows = 0, controls = 0;
+    for (long k = 0; k < res->len; k++) {
+        const thm_row *r = &res->rows[k];
+        cr_expect_str_eq(r->id, "T1.error_bound");
+        if (r->is_control) {
+            controls++;
+            cr_expect(thm_control_caught(r), "control %s not caught", r->backend);
+        } else {
+            rows++;
+            cr_expect_eq(r->verdict, THM_HOLDS, "%s: %s", r->backend,
+                         thm_verdict_name(r->verdict));
+        }
+    }
+    cr_expect_eq(rows, 5);
+    cr_expect_eq(controls, 1);
+    const thm_series *meas = NULL, *cert = NULL;
+    for (long s = 0; s < res->n_series; s++)
+        if (strcmp(res->series[s]->plot, THM_PLOT_PRECISION) == 0) {
+            if (strncmp(res->series[s]->label, "measured", 8) == 0)
+                meas = res->series[s];
+            else if (strncmp(res->series[s]->label, "certified", 9) == 0)
+                cert = res->series[s];
+        }
+    cr_assert(meas && cert && meas->len == 5 && cert->len == 5);
+    cr_expect_eq(meas->x[0], 53);
+    cr_expect(meas->y[0] >= 14 && meas->y[0] <= 17, "double: %g digits", meas->y[0]);
+    double slope = (meas->y[4] - meas->y[2]) / (meas->x[4] - meas->x[2]);
+    cr_expect(fabs(slope - log10(2.0)) <= 0.1 * log10(2.0), "digits per bit %g", slope);
+    for (int k = 0; k < 5; k++)
+        cr_expect(cert->y[k] <= meas->y[k], "%g bits: certified %g digits above measured %g",
+                  meas->x[k], cert->y[k], meas->y[k]);
+    thm_results_clear(res);
+    free(cases);
+}
