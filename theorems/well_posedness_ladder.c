@@ -27,6 +27,8 @@ static const long ladder_bits[] = {53, 64, 128, 256, 512};
  * sum of the bounds (as T1.error_bound's other controls). */
 #define LADDER_INJECT 4.0
 #define LADDER_CONTROL_RUNG 2
+#define LADDER_MAX_M 64
+#define LADDER_MAX_N 16
 
 /* Solves (A, U, X) of preset pre at prec bits (53: double), Anderson with
  * Newton polishing to the derived tolerance, into Z at out_prec bits. */
@@ -71,8 +73,15 @@ void t1_run_precision_ladder(thm_results_t out, const thm_config *cfg)
     /* MPFR solves skipped (--backend double): nothing to climb */
     if (cfg->mpfr_max_m <= 0 || cfg->n_presets == 0)
         return;
+    /* the digits depend on the precision and the conditioning, not on the
+     * size: the smallest width and n of the profile, capped (defaults) so
+     * that the 1024-bit solve stays a matter of seconds in every profile */
     const deq_preset *pre = cfg->presets[0];
     long m = cfg->widths[0], d = cfg->d, n = cfg->n;
+    if (m > LADDER_MAX_M)
+        m = LADDER_MAX_M;
+    if (n > LADDER_MAX_N)
+        n = LADDER_MAX_N;
     unsigned long seed = thm_case_seed(cfg->seed, 7001, (unsigned long)m, 0);
     mat_d_t A, U, v, X;
     thm_network_draw(A, U, v, m, d, seed);
