@@ -80,12 +80,12 @@ Test(generalization, quad_form_cholesky_matches_jacobi_at_twice_the_precision)
         mat_mp_t Hm;
         mat_init_mp(Hm, n, n, 256);
         mat_set_mat_d_mp(Hm, H);
-        double qmp = thm_gen_quad_form(Hm, y, 256, &piv);
+        double qmp = deq_quad_form_spd(Hm, y, 256, &piv);
         cr_assert_eq(piv, 0, "Cholesky failed" TSEED_FMT, TSEED);
         /* MPFR at 256 bits, rounded down to double: one double ulp */
         cr_expect(test_digits(qmp, ref) >= 15, "mpfr quad %.17g vs %.17g" TSEED_FMT, qmp, ref, TSEED);
         cr_expect(qmp <= ref, "the MPFR value must be rounded down" TSEED_FMT, TSEED);
-        double qd = thm_gen_quad_form(Hm, y, 53, &piv);
+        double qd = deq_quad_form_spd(Hm, y, 53, &piv);
         cr_assert_eq(piv, 0);
         /* double: relative error <= κ·n·u (κ <= ~1e4 here, n <= 15): >= 10 digits */
         cr_expect(test_digits(qd, ref) >= 10, "double quad %.17g vs %.17g" TSEED_FMT, qd, ref, TSEED);
@@ -106,7 +106,7 @@ Test(generalization, quad_form_reports_an_indefinite_matrix)
     mat_set_mat_d_mp(Hm, H);
     for (int b = 0; b < 2; b++) {
         long piv = 0;
-        double q = thm_gen_quad_form(Hm, y, b ? 128 : 53, &piv);
+        double q = deq_quad_form_spd(Hm, y, b ? 128 : 53, &piv);
         cr_expect(isnan(q), "an indefinite H must give NAN, got %g", q);
         cr_expect_eq(piv, 3, "pivot %ld", piv);
     }
@@ -182,7 +182,7 @@ Test(generalization, linearization_matches_central_differences)
     deq_loss_d(&l, f0, Z0, v, y, &av, 53);
     deq_adjoint_columns_d(Gc0, W, ai, P, Z0, v, &av, &so, 53);
     cr_assert_eq(ai->outcome, DEQ_CONVERGED);
-    thm_gen_linearize(fl, f0, Gc0, Z0, D, P->alpha_A[0]);
+    deq_lazy_linearize(fl, f0, Gc0, Z0, D, P->alpha_A[0]);
     /* central differences at 512 bits, t = 2^-100: truncation O(t²) */
     mat_mp_t Dm, fp, fm;
     mat_init_mp(Dm, m, m, prec), mat_init_mp(fp, n, 1, prec), mat_init_mp(fm, n, 1, prec);
@@ -231,7 +231,7 @@ Test(generalization, bound_arithmetic_on_hand_computed_numbers)
     double fv[] = {0.5, -3, 1, 0.25}, yv[] = {1, 1, -1, 0};
     memcpy(f->e, fv, sizeof fv), memcpy(y->e, yv, sizeof yv);
     /* min(1,·) of 0.5, 4, 2, 0.25 = 0.5 + 1 + 1 + 0.25 over 4 */
-    cr_expect(fabs(thm_gen_mean_loss(f, y) - 0.6875) <= 1e-16);
+    cr_expect(fabs(deq_lazy_loss(f, y) - 0.6875) <= 1e-16);
     mat_clear_d(f), mat_clear_d(y);
 }
 

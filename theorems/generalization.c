@@ -4,8 +4,9 @@
  * from its abstract only (docs/THEORY.md §0): the bounds' forms and constants are
  * derived (docs/THEORY.md §10), and so are the hypotheses each row lists.
  *
- * Every network here is trained in double by full-batch GD on A (deq_train_d)
- * with η = 1/λ̂_max(G^A(0)) of the network actually trained. The MPFR rows of
+ * Every network here is trained in double by full-batch GD on A
+ * (deq_lazy_train, src/deq/train_lazy.c) with η = 1/λ̂_max(G^A(0)) of the
+ * network actually trained. The MPFR rows of
  * T4.bound recompute the kernel part (H^A and yᵀ(H^A)⁻¹y by Cholesky) at the
  * run's precision; the network quantities (L_S, test loss) stay the double
  * ones, which the row notes say.
@@ -168,75 +169,6 @@ double thm_gen_bound_rademacher(double L_S, double B, double trG, long n, double
                                 double delta)
 {
     return bound_rademacher_c(L_S, B, trG, n, eps_lin, delta, &gen_consts_real, 0);
-}
-
-/* mean_i min(1, |f_i − y_i|). */
-double thm_gen_mean_loss(const mat_d_t f, const mat_d_t y)
-{
-    double s = 0;
-    for (long i = 0; i < y->rows; i++)
-        s += fmin(1.0, fabs(f->e[i] - y->e[i]));
-    return s / (double)y->rows;
-}
-/* flin_i = f0_i + α_A·g_iᵀ Δ z_i with g_i = column i of Gc0, z_i of Z0
- * (m×n), Δ = A − A_0 (m×m). */
-void thm_gen_linearize(mat_d_t flin, const mat_d_t f0, const mat_d_t Gc0, const mat_d_t Z0,
-                       const mat_d_t Delta, double alpha_A)
-{
-    long m = Z0->rows, n = Z0->cols;
-    mat_d_t DZ;
-    mat_init_d(DZ, m, n, 53);
-    double one = 1, zero = 0;
-    mat_gemm_d(DZ, &one, MAT_NOTRANS, Delta, MAT_NOTRANS, Z0, &zero, 53);
-    for (long i = 0; i < n; i++) {
-        double s = 0;
-        for (long k = 0; k < m; k++)
-            s += Gc0->e[k + i * m] * DZ->e[k + i * m];
-        flin->e[i] = f0->e[i] + alpha_A * s;
-    }
-    mat_clear_d(DZ);
-}
-
-/* yᵀH⁻¹y for symmetric positive definite H (n×n, entries at >= prec bits),
- * by Cholesky H = LLᵀ and one triangular solve pair: never an explicit inverse.
- * Returns the value rounded toward −∞ (it enters a right side), or NAN when
- * the Cholesky breaks down (*pivot gets the 1-based pivot). prec = 53: double. */
-double thm_gen_quad_form(const mat_mp_t H, const mat_d_t y, long prec, long *pivot)
-{
-    long n = H->rows;
-    double q = NAN;
-    if (prec == 53) {
-        mat_d_t Hd, L, s;
-        mat_init_d(Hd, n, n, 53), mat_init_d(L, n, n, 53), mat_init_d(s, n, 1, 53);
-        mat_get_mat_d_mp(Hd, H);
-        *pivot = num_chol_d(L, Hd, 53);
-        if (*pivot == 0) {
-            num_chol_solve_d(s, L, y, 53);
-            q = 0;
-            for (long i = 0; i < n; i++)
-                q += y->e[i] * s->e[i];
-        }
-        mat_clear_d(Hd), mat_clear_d(L), mat_clear_d(s);
-    } else {
-        mat_mp_t Hm, L, ym, s;
-        mat_init_mp(Hm, n, n, prec), mat_init_mp(L, n, n, prec), mat_init_mp(ym, n, 1, prec),
-            mat_init_mp(s, n, 1, prec);
-        mat_set_mp(Hm, H);
-        mat_set_mat_d_mp(ym, y);
-        *pivot = num_chol_mp(L, Hm, prec);
-        if (*pivot == 0) {
-            num_chol_solve_mp(s, L, ym, prec);
-            mpfr_t acc;
-            mpfr_init2(acc, prec);
-            mpfr_set_zero(acc, 1);
-            for (long i = 0; i < n; i++)
-                mpfr_fma(acc, ym->e + i, s->e + i, acc, MPFR_RNDN);
-            q = mpfr_get_d(acc, MPFR_RNDD);
-            mpfr_clear(acc);
-        }
-        mat_clear_mp(Hm), mat_clear_mp(L), mat_clear_mp(ym), mat_clear_mp(s);
-    }
-    return q;
 }
 
 
@@ -525,269 +457,26 @@ static void gen_data_clear(gen_data *D)
 
 /* ---------- one trained network ---------- */
 
-/* What an evaluation of the network at (A, U, X) certifies. */
-typedef struct {
-    double rho;   /* certified ρ̄(A) */
-    double f_err; /* max_i |f̂_i − f_i|, certified (when f was asked for) */
-    double zrel;  /* certified max_i ‖ẑ_i − z_i*‖ / max_i ‖ẑ_i‖ */
-} gen_eval_info;
-
-/* The equilibria of (A, U, X) and, when Gc is not NULL, the adjoint columns
- * and (when f is not NULL) the outputs; 0 on success, 1 when the equilibrium
- * is not certified well-posed (ρ̄ >= 1: a hypothesis not met), 2 for a solver
- * failure with ρ̄ < 1. */
-static int gen_eval(mat_d_t Z, mat_d_t f, mat_d_t Gc, gen_eval_info *ev, const mat_d_t A,
-                    const mat_d_t U, const mat_d_t X, const mat_d_t y, const mat_d_t v, double av,
-                    const deq_preset *pre, const char *su, double *alpha_A, char *why,
-                    size_t why_len)
-{
-    long m = A->rows, d = U->cols, n = X->cols;
-    mat_d_t A2, U2, X2;
-    mat_init_d(A2, m, m, 53), mat_init_d(U2, m, d, 53), mat_init_d(X2, d, n, 53);
-    mat_set_d(A2, A), mat_set_d(U2, U), mat_set_d(X2, X);
-    deq_problem_d_t P;
-    deq_problem_init_d(P, A2, U2, X2, pre->gamma, su, pre->act, 1, 53);
-    deq_solve_opts so;
-    deq_solve_opts_default(&so);
-    deq_solve_info_t fi;
-    deq_solve_info_init(fi);
-    mat_zero_d(Z);
-    deq_forward_solve_d(Z, fi, &P->fp, &so, 53);
-    if (fi->outcome != DEQ_CONVERGED) {
-        /* Anderson can stagnate once ρ̄ nears 1: retry with plain Picard */
-        deq_solve_opts sp = so;
-        sp.solver = DEQ_SOLVER_PICARD;
-        sp.max_iter = 5000;
-        deq_solve_info_reset(fi);
-        mat_zero_d(Z);
-        deq_forward_solve_d(Z, fi, &P->fp, &sp, 53);
-    }
-    ev->rho = P->fp.rho_upper;
-    ev->zrel = fi->certified ? fi->err_bound_rel : NAN;
-    int bad = fi->outcome != DEQ_CONVERGED || !fi->certified ? (P->fp.rho_upper >= 1 ? 1 : 2) : 0;
-    if (bad)
-        snprintf(why, why_len, "forward solve (n=%ld): %s, rho_bar(A) = %.3g%s", n,
-                 deq_outcome_name(fi->outcome), P->fp.rho_upper,
-                 bad == 1 ? " >= 1: well-posedness (T1) lost, hypothesis not met" : "");
-    if (!bad && f) {
-        double l;
-        deq_loss_d(&l, f, Z, v, y, &av, 53);
-        /* f_i = α_v vᵀz_i: |f̂_i − f_i| <= α_v‖v‖(‖ẑ_i − z_i*‖ + γ_{m+1}‖ẑ_i‖), ‖v‖
-         * summed in double within γ_{m+1} */
-        double g = bound_gamma((double)m + 1, 53), vn = 0;
-        for (long k = 0; k < m; k++)
-            vn += v->e[k] * v->e[k];
-        vn = bound_mul_up(bound_sqrt_up(vn), bound_add_up(1, g));
-        ev->f_err = bound_mul_up(bound_mul_up(av, vn),
-                                 bound_add_up(fi->err_bound, bound_mul_up(g, fi->znorm)));
-    }
-    if (!bad && Gc) {
-        mat_d_t W;
-        mat_init_d(W, m, n, 53);
-        deq_solve_info_t ai;
-        deq_solve_info_init(ai);
-        deq_adjoint_columns_d(Gc, W, ai, P, Z, v, &av, &so, 53);
-        bad = ai->outcome != DEQ_CONVERGED ? 2 : 0;
-        if (bad)
-            snprintf(why, why_len, "adjoint solve (n=%ld): %s, rho_bar %.3g", n,
-                     deq_outcome_name(ai->outcome), P->fp.rho_upper);
-        deq_solve_info_clear(ai);
-        mat_clear_d(W);
-    }
-    if (alpha_A)
-        *alpha_A = P->alpha_A[0];
-    deq_solve_info_clear(fi);
-    deq_problem_clear_d(P);
-    return bad;
-}
-
-/* The linear model's ‖Δ_K‖²_F after K GD steps from Δ_0 = 0 with step η:
- * Δ_k = Jᵀc_k, c_{k+1} = c_k + η(r0 − G c_k), ‖Δ_K‖² = c_KᵀGc_K (G = JJᵀ). */
-static double linear_distance2(const mat_d_t G, const mat_d_t r0, double eta, long K)
-{
-    long n = G->rows;
-    double *c = calloc((size_t)n, sizeof *c), *Gc = calloc((size_t)n, sizeof *Gc), s = 0;
-    for (long k = 0; k <= K; k++) {
-        for (long i = 0; i < n; i++) {
-            double t = 0;
-            for (long j = 0; j < n; j++)
-                t += G->e[i + j * n] * c[j];
-            Gc[i] = t;
-        }
-        if (k == K)
-            break;
-        for (long i = 0; i < n; i++)
-            c[i] += eta * (r0->e[i] - Gc[i]);
-    }
-    for (long i = 0; i < n; i++)
-        s += c[i] * Gc[i];
-    free(c), free(Gc);
-    return s;
-}
-
-static void gen_net_nan(thm_gen_net *o)
-{
-    memset(o, 0, sizeof *o);
-    o->train_loss = o->test_loss = o->f_err = o->zrel = o->B = o->trG = NAN;
-    o->eps_lin = o->lin_scale = o->rho_max = o->g_lower = o->g_upper = o->eta = o->step = NAN;
-    o->y_max = o->zero_loss = o->quadG = o->ratio_lin = NAN;
-}
-
-/* Labels: max |y| and the zero predictor's test loss. */
-static void gen_net_labels(thm_gen_net *o, const mat_d_t y, const mat_d_t yt)
-{
-    o->y_max = 0;
-    for (long i = 0; i < y->rows; i++)
-        o->y_max = fmax(o->y_max, fabs(y->e[i]));
-    for (long i = 0; i < yt->rows; i++)
-        o->y_max = fmax(o->y_max, fabs(yt->e[i]));
-    mat_d_t z;
-    mat_init_d(z, yt->rows, 1, 53);
-    mat_zero_d(z);
-    o->zero_loss = thm_gen_mean_loss(z, yt);
-    mat_clear_d(z);
-}
-
-/* Draws the network of `seed` at width m with output scale σ_v, trains A by
- * GD for `steps` steps (steps < 0: as many as the linear model needs to bring
- * its slowest residual direction to GEN_DIST_RESIDUAL, capped at −steps) with
- * η = 1/λ̂_max(G^A(0)), and measures everything T4 needs. */
+/* Draws the network of `seed` at width m and trains it lazily
+ * (deq_lazy_train) with output scale σ_v for `steps` GD steps (steps < 0: up
+ * to the linear model's residual GEN_DIST_RESIDUAL, capped at −steps). */
 static void gen_net_run(thm_gen_net *o, const gen_data *D, long m, unsigned long seed,
                         double sigma_v, long steps, const deq_preset *pre)
 {
-    gen_net_nan(o);
-    long d = D->X->rows, n = D->X->cols, nt = D->Xt->cols;
-    o->m = m, o->n = n, o->n_test = nt;
-    gen_net_labels(o, D->y, D->yt);
+    long d = D->X->rows;
     mat_d_t A0, U, v;
     thm_network_draw(A0, U, v, m, d, seed);
     char su[40];
     thm_sigma_u_string(su, sizeof su, pre, d);
-    double av = sigma_v / sqrt((double)m), aA = NAN;
-    gen_eval_info e0, et0, e1, et1;
-    mat_d_t Z0, f0, Gc0, Zt0, ft0, Gct0, Z, f, Zt, ft, GA;
-    mat_init_d(Z0, m, n, 53), mat_init_d(f0, n, 1, 53), mat_init_d(Gc0, m, n, 53);
-    mat_init_d(Zt0, m, nt, 53), mat_init_d(ft0, nt, 1, 53), mat_init_d(Gct0, m, nt, 53);
-    mat_init_d(Z, m, n, 53), mat_init_d(f, n, 1, 53), mat_init_d(Zt, m, nt, 53),
-        mat_init_d(ft, nt, 1, 53), mat_init_d(GA, n, n, 53);
-    int bad = gen_eval(Z0, f0, Gc0, &e0, A0, U, D->X, D->y, v, av, pre, su, &aA, o->why,
-                       sizeof o->why);
-    o->rho_max = e0.rho;
-    if (!bad)
-        bad = gen_eval(Zt0, ft0, Gct0, &et0, A0, U, D->Xt, D->yt, v, av, pre, su, NULL, o->why,
-                       sizeof o->why);
-    if (bad)
-        goto done;
-    o->zrel = fmax(e0.zrel, et0.zrel);
-    /* G^A(0) from the network at init: trace, certified extremes, r0ᵀG⁻¹r0 */
-    double au = deq_preset_sigma_u(pre, d);
-    deq_gram_blocks_d(GA, NULL, NULL, Z0, Gc0, D->X, &aA, &au, &av, 53);
-    o->trG = 0;
-    for (long i = 0; i < n; i++)
-        o->trG += GA->e[i + i * n];
-    num_eig_bounds_t eb;
-    num_eig_bounds_d(eb, GA, 0, 53);
-    o->g_lower = eb->lower, o->g_upper = eb->upper;
-    o->eta = 1 / eb->approx_max;
-    o->step = bound_mul_up(o->eta, eb->upper);
-    mat_d_t r0;
-    mat_init_d(r0, n, 1, 53);
-    {
-        mat_mp_t Gm;
-        mat_init_mp(Gm, n, n, 53);
-        mat_set_mat_d_mp(Gm, GA);
-        for (long i = 0; i < n; i++)
-            r0->e[i] = D->y->e[i] - f0->e[i];
-        long piv;
-        o->quadG = thm_gen_quad_form(Gm, r0, 53, &piv);
-        mat_clear_mp(Gm);
-    }
-    if (steps < 0) {
-        /* (1 − ηλ_min)^K <= GEN_DIST_RESIDUAL in the linear model */
-        double q = 1 - o->eta * eb->approx_min;
-        long need = q > 0 && q < 1 ? (long)ceil(log(GEN_DIST_RESIDUAL) / log(q)) : -steps;
-        steps = need < -steps ? need : -steps;
-    }
-    o->steps = steps;
-    o->ratio_lin = linear_distance2(GA, r0, o->eta, steps) / o->quadG;
-    mat_clear_d(r0);
-    /* train A only */
-    {
-        mat_d_t A, U2, X2, v2;
-        mat_init_d(A, m, m, 53), mat_init_d(U2, m, d, 53), mat_init_d(X2, d, n, 53),
-            mat_init_d(v2, m, 1, 53);
-        mat_set_d(A, A0), mat_set_d(U2, U), mat_set_d(X2, D->X), mat_set_d(v2, v);
-        deq_problem_d_t P;
-        deq_problem_init_d(P, A, U2, X2, pre->gamma, su, pre->act, 1, 53);
-        deq_train_opts to = {steps, o->eta, DEQ_TRAIN_A, 0, 0};
-        deq_solve_opts so;
-        deq_solve_opts_default(&so);
-        deq_train_log_t log;
-        deq_train_log_init(log);
-        deq_train_d(log, P, v2, D->y, &av, &to, &so, 53);
-        for (long k = 0; k < log->len; k++)
-            o->rho_max = fmax(o->rho_max, log->steps[k].rho_upper);
-        bad = log->outcome != DEQ_TRAIN_OK;
-        if (bad) {
-            double rho = log->len > 0 ? log->steps[log->len - 1].rho_upper : NAN;
-            snprintf(o->why, sizeof o->why, "GD: %s at step %ld, rho_bar(A) = %.3g%s",
-                     deq_train_outcome_name(log->outcome), log->len - 1, rho,
-                     rho >= 1 ? " >= 1: well-posedness (T1) lost, hypothesis not met" : "");
-        }
-        deq_train_log_clear(log);
-        mat_d_t AT, Delta;
-        mat_init_d(AT, m, m, 53), mat_init_d(Delta, m, m, 53);
-        mat_set_d(AT, P->A);
-        deq_problem_clear_d(P);
-        mat_clear_d(v2);
-        if (!bad) {
-            o->B = 0;
-            for (long k = 0; k < m * m; k++) {
-                Delta->e[k] = AT->e[k] - A0->e[k];
-                o->B += Delta->e[k] * Delta->e[k];
-            }
-            o->B = sqrt(o->B);
-            bad = gen_eval(Z, f, NULL, &e1, AT, U, D->X, D->y, v, av, pre, su, NULL, o->why,
-                           sizeof o->why);
-            o->rho_max = fmax(o->rho_max, e1.rho);
-            if (!bad)
-                bad = gen_eval(Zt, ft, NULL, &et1, AT, U, D->Xt, D->yt, v, av, pre, su, NULL,
-                               o->why, sizeof o->why);
-        }
-        if (!bad) {
-            o->train_loss = thm_gen_mean_loss(f, D->y);
-            o->test_loss = thm_gen_mean_loss(ft, D->yt);
-            o->f_err = fmax(fmax(e0.f_err, et0.f_err), fmax(e1.f_err, et1.f_err));
-            mat_d_t fl, ftl;
-            mat_init_d(fl, n, 1, 53), mat_init_d(ftl, nt, 1, 53);
-            thm_gen_linearize(fl, f0, Gc0, Z0, Delta, aA);
-            thm_gen_linearize(ftl, ft0, Gct0, Zt0, Delta, aA);
-            o->eps_lin = o->lin_scale = 0;
-            for (long i = 0; i < n; i++)
-                o->eps_lin = fmax(o->eps_lin, fabs(f->e[i] - fl->e[i])),
-                o->lin_scale = fmax(o->lin_scale, fabs(fl->e[i] - f0->e[i]));
-            for (long i = 0; i < nt; i++)
-                o->eps_lin = fmax(o->eps_lin, fabs(ft->e[i] - ftl->e[i])),
-                o->lin_scale = fmax(o->lin_scale, fabs(ftl->e[i] - ft0->e[i]));
-            mat_clear_d(fl), mat_clear_d(ftl);
-        }
-        mat_clear_d(AT), mat_clear_d(Delta);
-    }
-    o->ok = !bad && isfinite(o->train_loss) && isfinite(o->test_loss) && isfinite(o->B) &&
-            isfinite(o->f_err);
-    if (!bad && !o->ok)
-        snprintf(o->why, sizeof o->why, "non-finite loss, distance or error bound");
-done:
+    deq_lazy_train(o, A0, U, v, D->X, D->y, D->Xt, D->yt, sigma_v, steps, GEN_DIST_RESIDUAL, pre,
+                   su);
     mat_clear_d(A0), mat_clear_d(U), mat_clear_d(v);
-    mat_clear_d(Z0), mat_clear_d(f0), mat_clear_d(Gc0), mat_clear_d(Zt0), mat_clear_d(ft0),
-        mat_clear_d(Gct0), mat_clear_d(Z), mat_clear_d(f), mat_clear_d(Zt), mat_clear_d(ft),
-        mat_clear_d(GA);
 }
 
 /* A network on a data set that is not installed. */
 static void gen_net_missing(thm_gen_net *o, const gen_data *D, long m, long n)
 {
-    gen_net_nan(o);
+    deq_lazy_net_nan(o);
     o->data_missing = 1;
     o->m = m, o->n = n;
     snprintf(o->why, sizeof o->why, "%s", D->why);
@@ -820,7 +509,7 @@ static void gen_kernel_run(thm_gen_kernel *k, const deq_preset *pre, const mat_d
     kernel_outcome ko = kernel_population_ntk(H, eb, &qe, pre, X, KERNEL_POPULATION_JACOBI_MAX_N, prec, k->why, sizeof k->why);
     if (ko == KERNEL_CONVERGED) {
         long piv;
-        k->quad = thm_gen_quad_form(H, y, prec, &piv);
+        k->quad = deq_quad_form_spd(H, y, prec, &piv);
         mpfr_t acc;
         mpfr_init2(acc, prec);
         mpfr_set_zero(acc, 1);
@@ -888,6 +577,40 @@ static void add_bound_rows(thm_results_t out, const thm_gen_net *o, const thm_ge
                          : thm_results_add(out, &t4_checks[C_RADEMACHER]);
     row_setup(r, o->m, o->n, seed, data, "double");
     thm_gen_fill_rademacher(r, o, c, delta);
+}
+
+/* The points (test loss, bound) of the double T4.bound rows appended to out
+ * since row `from`, one series per data label, for the bound plot. */
+static void add_bound_series(thm_results_t out, long from)
+{
+    for (long r = from; r < out->len; r++) {
+        const thm_row *w = &out->rows[r];
+        if (strcmp(w->id, t4_checks[C_BOUND].id) != 0 || strcmp(w->backend, "double") != 0)
+            continue;
+        int first = 1;
+        for (long q = from; q < r && first; q++)
+            first = !(strcmp(out->rows[q].id, w->id) == 0 &&
+                      strcmp(out->rows[q].backend, "double") == 0 &&
+                      strcmp(out->rows[q].data, w->data) == 0);
+        if (!first)
+            continue;
+        long len = 0;
+        for (long q = r; q < out->len; q++) {
+            const thm_row *v = &out->rows[q];
+            len += strcmp(v->id, w->id) == 0 && strcmp(v->backend, "double") == 0 &&
+                   strcmp(v->data, w->data) == 0 && isfinite(v->lhs) && isfinite(v->rhs);
+        }
+        if (!len)
+            continue;
+        thm_series *s = thm_results_add_series(out, THM_PLOT_BOUND, w->data, len);
+        len = 0;
+        for (long q = r; q < out->len; q++) {
+            const thm_row *v = &out->rows[q];
+            if (strcmp(v->id, w->id) == 0 && strcmp(v->backend, "double") == 0 &&
+                strcmp(v->data, w->data) == 0 && isfinite(v->lhs) && isfinite(v->rhs))
+                s->x[len] = v->lhs, s->y[len] = v->rhs, len++;
+        }
+    }
 }
 
 /* ---------- the family ---------- */
@@ -961,6 +684,7 @@ static void run_bound(thm_results_t out, const thm_config *cfg, const gen_sizes 
         if (!thm_sub_selected(cfg, c))
             continue;
         int fashion = c == 0;
+        long from = out->len;
         /* width sweep at n_small, double + MPFR kernel part */
         gen_data D;
         memset(&D, 0, sizeof D);
@@ -990,6 +714,7 @@ static void run_bound(thm_results_t out, const thm_config *cfg, const gen_sizes 
             bound_case(out, &E, m, n, seed, sz->sweep_steps, n <= 256, cfg, pre, delta);
             gen_data_clear(&E);
         }
+        add_bound_series(out, from);
     }
 }
 
@@ -1008,7 +733,7 @@ static void run_distance(thm_results_t out, const thm_config *cfg, const gen_siz
     int npts = 0;
     long steps = 0;
     thm_gen_net agg;
-    gen_net_nan(&agg);
+    deq_lazy_net_nan(&agg);
     agg.ok = 1, agg.rho_max = agg.step = agg.y_max = -INFINITY, agg.g_lower = INFINITY;
     char dropped[120] = "";
     size_t used = 0;
@@ -1139,9 +864,11 @@ static void run_controls(thm_results_t out, const thm_config *cfg, const gen_siz
         if (c == 0) {
             thm_gen_kernel k;
             gen_kernel_run(&k, pre, D.X, D.y, 53);
+            long from = out->len;
             r = thm_results_add_control(out, &t4_checks[C_BOUND]);
             row_setup(r, m, n, seed, lab, "double");
             thm_gen_fill_bound(r, &o, &k, &gen_consts_control, delta);
+            add_bound_series(out, from);
         } else {
             r = thm_results_add_control(out, &t4_checks[C_RADEMACHER]);
             row_setup(r, m, n, seed, lab, "double");

@@ -5,6 +5,7 @@
 #ifndef DEQ_THEOREMS_GENERALIZATION_H
 #define DEQ_THEOREMS_GENERALIZATION_H
 
+#include "deq/train_lazy.h"
 #include "num/mat.h"
 #include "theorems/theorem.h"
 
@@ -17,13 +18,6 @@ double thm_gen_bound_data(double L_S, double meandiag, double quad, long n, doub
 /* L_S + 2B·√(tr G)/n + 3·√(log(2/δ)/(2n)) + ε_lin, rounded down. */
 double thm_gen_bound_rademacher(double L_S, double B, double trG, long n, double eps_lin,
                                 double delta);
-/* mean_i min(1, |f_i − y_i|). */
-double thm_gen_mean_loss(const mat_d_t f, const mat_d_t y);
-/* flin_i = f0_i + α_A·g_iᵀ Δ z_i (g_i, z_i columns of Gc0, Z0; Δ = A − A_0). */
-void thm_gen_linearize(mat_d_t flin, const mat_d_t f0, const mat_d_t Gc0, const mat_d_t Z0,
-                       const mat_d_t Delta, double alpha_A);
-/* yᵀH⁻¹y by Cholesky at prec (53: double), rounded down; NAN and *pivot on breakdown. */
-double thm_gen_quad_form(const mat_mp_t H, const mat_d_t y, long prec, long *pivot);
 
 /* ---------- row builders ---------- */
 
@@ -34,29 +28,9 @@ typedef struct {
     double conf; /* on the confidence term 3√(log(2/δ)/(2n)) */
 } thm_gen_consts;
 
-/* One trained network as the rows read it (generalization.c measures it; the
- * tests craft it). Hypothesis values are NAN when not reached. */
-typedef struct {
-    int ok;                       /* trained and measured */
-    int data_missing;             /* the data set is not installed (why says how to) */
-    char why[200];                /* what failed, when not ok */
-    long m, n, n_test;
-    double train_loss, test_loss; /* L_S and the test loss at A_T, loss min(1, |f − y|) */
-    double f_err;                 /* max over train and test samples of the certified |f̂_i − f_i| */
-    double zrel;                  /* certified relative forward error of the equilibria at init */
-    double B;                     /* ‖A_T − A(0)‖_F */
-    double trG;                   /* tr G^A(0) */
-    double eps_lin, lin_scale;    /* max |f − f^lin|, max |f^lin − f(0)| (train and test) */
-    double rho_max;               /* max certified ρ̄(A(k)) along training, k = 0..K */
-    double g_lower, g_upper;      /* certified λ_min(G^A(0)) >= g_lower, λ_max <= g_upper */
-    double eta;                   /* the step size */
-    double step;                  /* η·g_upper, rounded up: GD on the linear model is stable below 2 */
-    double y_max;                 /* max |y| over train and test labels */
-    double zero_loss;             /* the zero predictor's test loss, mean min(1, |y|) */
-    double quadG;                 /* (y − f(0))ᵀG^A(0)⁻¹(y − f(0)) */
-    double ratio_lin;             /* the linear model's ‖Δ_K‖²_F / quadG after the same K steps */
-    long steps;
-} thm_gen_net;
+/* One trained network as the rows read it: measured by deq_lazy_train
+ * (src/deq/train_lazy.h), crafted by the tests. */
+typedef deq_lazy_net thm_gen_net;
 
 /* The kernel part of T4.bound: yᵀ(H^A)⁻¹y and mean_i H^A_ii with intervals. */
 typedef struct {

@@ -131,7 +131,7 @@ int thm_control_caught(const thm_row *r);
 double thm_row_tightness(const thm_row *r);
 
 /* A data series for a report plot: points (x[k], y[k]) under a label, drawn
- * in the plot named by `plot` (THM_PLOT_*). Rows carry the verdicts; series
+ * in the plot named by `plot` (THM_PLOT_*, declared in thm_plots). Rows carry the verdicts; series
  * carry what a plot shows beyond the rows (trajectories, fitted lines). */
 typedef struct {
     char plot[32];
@@ -143,6 +143,39 @@ typedef struct {
 #define THM_PLOT_LOSS_RATE "loss-rate"         /* training loss and the predicted rate */
 #define THM_PLOT_CONCENTRATION "concentration" /* ||G(0) - H^inf|| against width, fit */
 #define THM_PLOT_LAMBDA_RATIO "lambda-ratio"   /* lambda_min(G(0)) / lambda_0 against width */
+#define THM_PLOT_BOUND "bound"                 /* T4's bound against the measured test loss */
+#define THM_PLOT_PRECISION "precision"         /* digits of a solve against the precision */
+
+/* How a series is drawn. */
+typedef enum {
+    THM_DRAW_LINESPOINTS = 0, /* measured values, joined */
+    THM_DRAW_DASHED,          /* a prediction or a fit */
+    THM_DRAW_POINTS,          /* measured values, unjoined */
+} thm_draw;
+
+/* A plot as the checker that fills it declares it (theorems/plots.c): the
+ * report draws every declared plot some series names, with the plot's
+ * title, axes, reference lines and caption, in the appendix under `check`,
+ * and draws none without data. Reference lines that depend on the case
+ * (a fitted line, a threshold λ₀/4) are series of their own. */
+typedef struct {
+    const char *name;       /* the series' `plot`; the file suffix <stem>-<name>.svg */
+    const char *check;      /* the check whose appendix section shows it */
+    const char *title, *xlabel, *ylabel;
+    int logx, logy;
+    int y_from_zero;        /* the y axis starts at 0 */
+    thm_draw draw[4];       /* series k is drawn draw[k mod n_draw], in the order emitted */
+    int n_draw;
+    int has_hline;          /* a dotted horizontal line at y = hline */
+    double hline;
+    const char *diagonal;   /* the line y = x over the data's range, with this label (NULL: none) */
+    const char *caption;    /* what to look for */
+} thm_plot;
+
+extern const thm_plot thm_plots[];
+extern const int thm_plot_count;
+/* The declared plot called name, NULL if none. */
+const thm_plot *thm_plot_find(const char *name);
 
 typedef struct {
     thm_row *rows;

@@ -946,6 +946,7 @@ static const thm_part t1_parts[] = {
     {"linear_softmax", run_linear_softmax, 0, NULL},
     {"gao2021_lemmas", t1p_run_gao2021, 0, NULL},
     {"ling2022_lemma1", t1p_run_ling2022, 0, NULL},
+    {"precision_ladder", t1_run_precision_ladder, 0, NULL},
 };
 
 const thm_family thm_well_posedness = {

@@ -87,4 +87,9 @@ void t1p_fill_ling_lemma1(thm_row *r, long S, long k_lo, long k_hi, double delta
 void t1p_run_gao2021(thm_results_t out, const thm_config *cfg);
 void t1p_run_ling2022(thm_results_t out, const thm_config *cfg);
 
+/* The precision ladder (well_posedness_ladder.c): one case solved in double
+ * and MPFR at 64..512 bits against a 1024-bit reference, T1.error_bound rows
+ * and the precision plot's series. */
+void t1_run_precision_ladder(thm_results_t out, const thm_config *cfg);
+
 #endif

@@ -1,20 +1,12 @@
-/* `deqcheck run`: the validation run. Runs the cases of the theorem families
+/* `deqcheck run`: the validation run's flags. Parses them into a run_opts,
+ * lets the run module (src/run) compute the cases of the theorem families
  * (theorems/) on a profile, optionally a shard of them, optionally
- * checkpointed, and writes a Markdown report with plots and JSON results. */
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <pthread.h>
-#include <signal.h>
+ * checkpointed, and writes the Markdown report with plots and the JSON
+ * results through src/report. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -28,28 +20,6 @@
  * directory (ignored by the project's .gitignore), so that a run from the
  * repository root does not overwrite the committed sample report. */
 #define RUN_DEFAULT_OUT "deqcheck-run"
-
-typedef struct {
-    const char *name;
-    long widths[8];
-    int n_widths;
-    long d, n;
-    int seeds;
-    long mpfr_max_m;
-    const char *summary;
-} run_profile;
-
-/* docs/THEORY.md §6; sizes are starting points kept within each budget on 2 cores.
- * The paper profile's sizes are ours (the papers' exact hyper-parameters are
- * not known): widths up to 4096, n = 256 synthetic inputs, 5 seeds. */
-static const run_profile profiles[] = {
-    {"quick", {32, 64, 128}, 3, 8, 16, 2, 128, "widths 32-128, n=16, 2 seeds, MPFR up to m=128"},
-    {"default", {64, 128, 256, 512, 1024}, 5, 16, 64, 3, 256,
-     "widths 64-1024, n=64, 3 seeds, MPFR up to m=256"},
-    {"paper", {256, 512, 1024, 2048, 4096}, 5, 32, 256, 5, 512,
-     "widths 256-4096, n=256, 5 seeds, MPFR up to m=512; hours, use --checkpoint"},
-};
-#define N_PROFILES (sizeof profiles / sizeof *profiles)
 
 static void run_help(FILE *f, const char *prog)
 {
@@ -83,8 +53,8 @@ static void run_help(FILE *f, const char *prog)
         fprintf(f, "\n");
     }
     fprintf(f, "\n  --profile P         (default quick)\n");
-    for (size_t k = 0; k < N_PROFILES; k++)
-        fprintf(f, "                      %-8s %s\n", profiles[k].name, profiles[k].summary);
+    for (int k = 0; k < run_profile_count; k++)
+        fprintf(f, "                      %-8s %s\n", run_profiles[k].name, run_profiles[k].summary);
     fprintf(f,
 "  --preset LIST       equilibrium presets, comma-separated (default: %s)\n"
 "  --backend B         rows kept: both (default), double, or mpfr; with double the MPFR\n"
@@ -171,332 +141,10 @@ static deq_status parse_long_list(long *out, int *n, int max, const char *flag, 
     return DEQ_OK;
 }
 
-/* Peak memory of the largest case, estimated: a handful of m×m and m×n double
- * matrices (weights, gradients, copies) and the MPFR matrices of the widths
- * run in MPFR plus the n×n kernels at twice the precision (the ladder). */
-static double memory_estimate(const thm_config *cfg)
-{
-    double m = (double)cfg->widths[cfg->n_widths - 1], n = (double)cfg->n;
-    double mmp = fmin(m, (double)cfg->mpfr_max_m);
-    double nk = fmax(n, 1000.0); /* T4's Fashion-MNIST kernels reach n = 1000 */
-    double entry_mp = sizeof(__mpfr_struct) + 8.0 * ceil(2.0 * (double)cfg->prec / 64.0 + 1);
-    return 8.0 * (8 * m * m + 8 * m * nk) + entry_mp * (6 * mmp * mmp + 6 * mmp * n + 4 * n * n);
-}
-
 static int usage(const char *prog, deq_error_t err)
 {
     fprintf(stderr, "%s: %s\n", prog, err->msg);
     return CLI_EXIT_USAGE;
-}
-
-/* ---------- checkpoint ---------- */
-
-/* Reads DIR/cases.jsonl into the run. A last line cut short by a kill is
- * dropped (and cut from the file, so appends start on a line boundary). */
-static deq_status ckpt_load(cli_run_job *job, const char *path, deq_error_t err)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errno == ENOENT ? DEQ_OK
-                               : deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", path,
-                                               strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long lineno = 0, good_end = 0;
-    deq_status st = DEQ_OK;
-    while ((len = getline(&line, &cap, f)) > 0 && st == DEQ_OK) {
-        lineno++;
-        if (line[len - 1] != '\n')
-            break; /* cut short */
-        json_error_t je;
-        json_t *o = json_loads(line, 0, &je);
-        char where[1200];
-        snprintf(where, sizeof where, "%s:%ld", path, lineno);
-        if (!o) {
-            /* a damaged line is tolerated only as the last one */
-            if (fgetc(f) == EOF)
-                break;
-            st = deq_error_set(err, DEQ_ERR_INPUT, "%s: %s", where, je.text);
-            break;
-        }
-        long k = (long)json_integer_value(json_object_get(o, "index"));
-        if (k >= 0 && k < job->run->n_cases && job->run->done[k])
-            st = deq_error_set(err, DEQ_ERR_INPUT, "%s: case recorded twice", where);
-        else
-            st = report_json_case_read(job->run, o, where, err);
-        json_decref(o);
-        good_end = ftell(f);
-    }
-    free(line);
-    fclose(f);
-    if (st == DEQ_OK && truncate(path, good_end) != 0)
-        st = deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", path, strerror(errno));
-    return st;
-}
-
-/* What a checkpoint must agree on to be resumed: the run configuration, the
- * shard, and the code that computed it (results of another revision must not
- * be mixed in). New reference. */
-static json_t *ckpt_identity(const cli_run_job *job)
-{
-    report_env env;
-    report_env_get(&env);
-    json_t *o = json_object();
-    json_object_set_new(o, "config", report_json_config(job->run));
-    json_object_set_new(o, "shard", json_pack("[II]", (json_int_t)job->shard_k,
-                                              (json_int_t)job->shard_n));
-    json_object_set_new(o, "version", json_string(env.deqcheck));
-    json_object_set_new(o, "revision", json_string(env.revision));
-    json_object_set_new(o, "cases_total", json_integer(job->run->n_cases));
-    return o;
-}
-
-/* Writes path through a temporary file, flushed and renamed, so a kill leaves
- * the old file or the new one, never a part. */
-static deq_status write_file_atomic(const char *path, json_t *o, deq_error_t err)
-{
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int ok = f && json_dumpf(o, f, JSON_INDENT(1) | JSON_SORT_KEYS) == 0 && fflush(f) == 0 &&
-             fsync(fileno(f)) == 0;
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: cannot write: %s", path,
-                             strerror(errno));
-    }
-    return DEQ_OK;
-}
-
-static deq_status ckpt_open(cli_run_job *job, deq_error_t err)
-{
-    const char *dir = job->checkpoint;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", dir, strerror(errno));
-    char cfgpath[1100], logpath[1100];
-    snprintf(cfgpath, sizeof cfgpath, "%s/run.json", dir);
-    snprintf(logpath, sizeof logpath, "%s/cases.jsonl", dir);
-    int exists = access(cfgpath, F_OK) == 0;
-    if (exists && !job->resume)
-        return deq_error_set(err, DEQ_ERR_INPUT,
-                             "--checkpoint %s: holds an earlier run; add --resume to continue it, "
-                             "or remove the directory",
-                             dir);
-    if (!exists && job->resume)
-        return deq_error_set(err, DEQ_ERR_INPUT, "--resume: %s has no run to resume (no run.json)",
-                             dir);
-    /* one process per checkpoint: a second one would interleave its records */
-    job->ckpt_fd = open(logpath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-    if (job->ckpt_fd < 0)
-        return deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", logpath, strerror(errno));
-    if (flock(job->ckpt_fd, LOCK_EX | LOCK_NB) != 0)
-        return deq_error_set(err, DEQ_ERR_INPUT,
-                             "--checkpoint %s: in use by another deqcheck process (one "
-                             "checkpoint directory per run or shard)",
-                             dir);
-    json_t *mine = ckpt_identity(job);
-    deq_status st = DEQ_OK;
-    if (exists) {
-        json_error_t je;
-        json_t *theirs = json_load_file(cfgpath, 0, &je);
-        const char *theirs_rev = json_string_value(json_object_get(theirs, "revision"));
-        if (!theirs)
-            st = deq_error_set(err, DEQ_ERR_INPUT, "%s:%d: %s", cfgpath, je.line, je.text);
-        else if (!json_equal(json_object_get(mine, "config"), json_object_get(theirs, "config")) ||
-                 !json_equal(json_object_get(mine, "shard"), json_object_get(theirs, "shard")))
-            st = deq_error_set(err, DEQ_ERR_INPUT,
-                               "--resume: %s was made with other options (profile, sizes, seeds, "
-                               "presets, precision, families, backend or shard differ)",
-                               cfgpath);
-        else if (!json_equal(json_object_get(mine, "revision"),
-                             json_object_get(theirs, "revision")) ||
-                 !json_equal(json_object_get(mine, "version"), json_object_get(theirs, "version")))
-            st = deq_error_set(err, DEQ_ERR_INPUT,
-                               "--resume: %s was computed by deqcheck revision %s, this is %s; "
-                               "results of two builds are not mixed",
-                               cfgpath, theirs_rev ? theirs_rev : "?",
-                               json_string_value(json_object_get(mine, "revision")));
-        json_decref(theirs);
-        if (st == DEQ_OK)
-            st = ckpt_load(job, logpath, err);
-    } else {
-        /* a log without its run.json belongs to nothing */
-        if (ftruncate(job->ckpt_fd, 0) != 0)
-            st = deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint %s: %s", logpath,
-                               strerror(errno));
-        else
-            st = write_file_atomic(cfgpath, mine, err);
-    }
-    json_decref(mine);
-    return st;
-}
-
-static void ckpt_disable(cli_run_job *job, long k, const char *why)
-{
-    fprintf(stderr,
-            "%s: warning: --checkpoint %s: case %s not recorded (%s); checkpointing "
-            "stops, the run goes on\n",
-            job->prog, job->checkpoint, job->run->cases[k].key, why);
-    close(job->ckpt_fd);
-    job->ckpt_fd = -1;
-}
-
-static void cli_run_job_record_line(cli_run_job *job, long k);
-
-/* ---------- Ctrl-C: finish the checkpoint line, say how to resume ---------- */
-
-/* Set while a checkpoint line is being written: a SIGINT/SIGTERM then waits
- * for the line (and its fsync) to finish, so the interrupted run leaves no
- * line cut short and the message can say exactly what was recorded. */
-static volatile sig_atomic_t sig_in_record, sig_pending;
-/* The message printed on a signal, built before the run (a handler may only
- * write(2) what is ready). */
-static char *sig_message;
-static size_t sig_message_len;
-
-static void sig_exit(int sig)
-{
-    if (sig_message) {
-        ssize_t w = write(STDERR_FILENO, sig_message, sig_message_len);
-        (void)w;
-    }
-    /* the shell's convention for death by signal */
-    _exit(128 + sig);
-}
-
-static void sig_handler(int sig)
-{
-    if (sig_in_record)
-        sig_pending = sig;
-    else
-        sig_exit(sig);
-}
-
-/* A word as the shell reads it back: bare when it has only safe characters,
- * else in single quotes (a quote inside as '\''). */
-static void shell_word(char **buf, size_t *len, size_t *cap, const char *w, int space)
-{
-    int safe = w[0] != '\0';
-    for (const char *c = w; *c; c++)
-        if (!(isalnum((unsigned char)*c) || strchr("-_./=,:+@%", *c)))
-            safe = 0;
-    size_t need = *len + 4 * strlen(w) + 5;
-    if (need > *cap) {
-        *cap = 2 * need;
-        *buf = deq_realloc(*buf, *cap);
-    }
-    char *o = *buf + *len;
-    if (space)
-        *o++ = ' ';
-    if (safe)
-        o += sprintf(o, "%s", w);
-    else {
-        *o++ = '\'';
-        for (const char *c = w; *c; c++) {
-            if (*c == '\'')
-                o += sprintf(o, "'\\''");
-            else
-                *o++ = *c;
-        }
-        *o++ = '\'';
-    }
-    *o = '\0';
-    *len = (size_t)(o - *buf);
-}
-
-/* The message of an interrupted run: with a checkpoint, the command that
- * resumes it (the same command line plus --resume); without, that nothing
- * can be resumed and how to make a run resumable. */
-static void sig_message_build(const cli_run_job *job)
-{
-    size_t len = 0, cap = 256;
-    char *cmd = deq_malloc(cap);
-    cmd[0] = '\0';
-    int has_resume = 0;
-    for (int a = 0; a < job->argc; a++) {
-        shell_word(&cmd, &len, &cap, job->argv[a], a > 0);
-        has_resume |= strcmp(job->argv[a], "--resume") == 0;
-    }
-    size_t mcap = len + 512 + (job->checkpoint ? strlen(job->checkpoint) : 0);
-    char *m = deq_malloc(mcap);
-    if (job->checkpoint)
-        snprintf(m, mcap,
-                 "\n%s: interrupted; every finished case is recorded in %s (the case in flight "
-                 "is not). Resume with:\n  %s%s\n",
-                 job->prog, job->checkpoint, cmd, has_resume ? "" : " --resume");
-    else
-        snprintf(m, mcap,
-                 "\n%s: interrupted; nothing can be resumed: this run had no --checkpoint. To "
-                 "make a run resumable, start it with --checkpoint DIR:\n  %s --checkpoint DIR\n",
-                 job->prog, cmd);
-    free(cmd);
-    sig_message = m;
-    sig_message_len = strlen(m);
-}
-
-static void sig_install(const cli_run_job *job, int on)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    if (on) {
-        sig_message_build(job);
-        sa.sa_handler = sig_handler;
-    } else {
-        sa.sa_handler = SIG_DFL;
-    }
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    if (!on) {
-        free(sig_message);
-        sig_message = NULL;
-    }
-}
-
-void cli_run_job_record(cli_run_job *job, long k)
-{
-    sig_in_record = 1;
-    cli_run_job_record_line(job, k);
-    sig_in_record = 0;
-    if (sig_pending)
-        sig_exit(sig_pending);
-}
-
-static void cli_run_job_record_line(cli_run_job *job, long k)
-{
-    if (job->ckpt_fd < 0)
-        return;
-    json_t *o = report_json_case(job->run, k);
-    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-    json_decref(o);
-    if (!text) {
-        ckpt_disable(job, k, "cannot encode it");
-        return;
-    }
-    size_t len = strlen(text);
-    text = deq_realloc(text, len + 2);
-    text[len++] = '\n';
-    /* one write of the whole line: a kill leaves it whole or cut short, and a
-     * line cut short is dropped on resume; a short write (disk full) is undone
-     * so later lines cannot be glued to its stump */
-    off_t end = lseek(job->ckpt_fd, 0, SEEK_END);
-    ssize_t w;
-    do
-        w = write(job->ckpt_fd, text, len);
-    while (w < 0 && errno == EINTR);
-    if (w != (ssize_t)len) {
-        char why[160];
-        snprintf(why, sizeof why, "%s", w < 0 ? strerror(errno) : "short write, disk full?");
-        if (end >= 0 && ftruncate(job->ckpt_fd, end) != 0)
-            snprintf(why, sizeof why, "a short write could not be undone: %s", strerror(errno));
-        ckpt_disable(job, k, why);
-    } else if (fsync(job->ckpt_fd) != 0) {
-        ckpt_disable(job, k, strerror(errno));
-    }
-    free(text);
 }
 
 /* ---------- options ---------- */
@@ -511,9 +159,11 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
                       {"quiet", 0, NULL},       {"max-memory", 1, NULL}, {NULL, 0, NULL}};
     memset(job, 0, sizeof *job);
     job->prog = prog;
-    job->argc = argc;
-    job->argv = argv;
-    job->ckpt_fd = -1;
+    run_opts ro;
+    run_opts_init(&ro);
+    ro.prog = prog;
+    ro.argc = argc;
+    ro.argv = argv;
     deq_error_t err;
     deq_error_init(err);
     const char *pos[8];
@@ -544,13 +194,10 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
         for (int k = 0; k < thm_registry_count; k++)
             fams[nfam++] = thm_registry[k];
 
-    const run_profile *prof = &profiles[0];
+    const run_profile *prof = &run_profiles[0];
     const char *v;
     if ((v = cli_value(opts, "profile"))) {
-        prof = NULL;
-        for (size_t k = 0; k < N_PROFILES; k++)
-            if (strcmp(profiles[k].name, v) == 0)
-                prof = &profiles[k];
+        prof = run_profile_find(v);
         if (!prof) {
             fprintf(stderr, "%s: --profile: expected quick, default or paper, got \"%s\"\n",
                     prog, v);
@@ -629,21 +276,21 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
             if (deq_presets[k].family == DEQ_FAMILY_EQUILIBRIUM)
                 cfg.presets[cfg.n_presets++] = &deq_presets[k];
     }
-    job->shard_k = 1, job->shard_n = 1;
+    ro.shard_k = 1, ro.shard_n = 1;
     if ((v = cli_value(opts, "shard"))) {
         /* exactly digits/digits: sscanf would take blanks, signs and overflow */
         size_t a = strspn(v, "0123456789"), b = v[a] == '/' ? strspn(v + a + 1, "0123456789") : 0;
         int shape_ok = a >= 1 && a <= 6 && b >= 1 && b <= 6 && v[a + 1 + b] == '\0';
-        job->shard_k = shape_ok ? strtol(v, NULL, 10) : 0;
-        job->shard_n = shape_ok ? strtol(v + a + 1, NULL, 10) : 0;
-        if (!shape_ok || job->shard_n < 1 || job->shard_k < 1 || job->shard_k > job->shard_n ||
-            job->shard_n > 100000) {
+        ro.shard_k = shape_ok ? strtol(v, NULL, 10) : 0;
+        ro.shard_n = shape_ok ? strtol(v + a + 1, NULL, 10) : 0;
+        if (!shape_ok || ro.shard_n < 1 || ro.shard_k < 1 || ro.shard_k > ro.shard_n ||
+            ro.shard_n > 100000) {
             fprintf(stderr, "%s: --shard: expected K/N with 1 <= K <= N, got \"%s\"\n",
                     prog, v);
             return CLI_EXIT_USAGE;
         }
     }
-    double limit, need = memory_estimate(&cfg);
+    double limit, need = run_memory_estimate(&cfg);
     if (cli_memory_limit(&limit, cli_value(opts, "max-memory"), err) != DEQ_OK)
         return usage(prog, err);
     if (need > limit) {
@@ -671,14 +318,14 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
     }
     job->report = cli_value(opts, "report") ? cli_value(opts, "report") : job->out_report;
     job->json = cli_value(opts, "json") ? cli_value(opts, "json") : out ? job->out_json : NULL;
-    job->checkpoint = cli_value(opts, "checkpoint");
-    job->resume = cli_value(opts, "resume") != NULL;
-    job->quiet = cli_value(opts, "quiet") != NULL;
+    ro.checkpoint = cli_value(opts, "checkpoint");
+    ro.resume = cli_value(opts, "resume") != NULL;
+    ro.quiet = cli_value(opts, "quiet") != NULL;
     job->plots = cli_value(opts, "no-plots") == NULL;
     /* paths are stored in JSON (UTF-8) and in fixed buffers of the run */
     const struct {
         const char *flag, *value;
-    } paths[] = {{"report", job->report}, {"json", job->json}, {"checkpoint", job->checkpoint},
+    } paths[] = {{"report", job->report}, {"json", job->json}, {"checkpoint", ro.checkpoint},
                  {"fashion-dir", cfg.fashion_dir}};
     for (size_t q = 0; q < sizeof paths / sizeof *paths; q++)
         if (paths[q].value && (strlen(paths[q].value) > 900 || !report_utf8_valid(paths[q].value))) {
@@ -696,7 +343,7 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
             if (data_fashion_check(cfg.fashion_dir, &present, err) != DEQ_OK)
                 return usage(prog, err);
         }
-    if (job->resume && !job->checkpoint) {
+    if (ro.resume && !ro.checkpoint) {
         fprintf(stderr, "%s: --resume: needs --checkpoint DIR\n", prog);
         return CLI_EXIT_USAGE;
     }
@@ -704,17 +351,14 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
     if (cli_check_writable("report", job->report, err) != DEQ_OK ||
         (job->json && cli_check_writable("json", job->json, err) != DEQ_OK))
         return usage(prog, err);
-    report_run_init(job->run, &cfg, backend, fams, nfam);
-    if (job->checkpoint && ckpt_open(job, err) != DEQ_OK) {
-        report_run_clear(job->run);
+    ro.cfg = cfg;
+    ro.backend = backend;
+    ro.nfam = nfam;
+    for (int k = 0; k < nfam; k++)
+        ro.fams[k] = fams[k];
+    if (run_init(job->r, &ro, err) != DEQ_OK)
         return usage(prog, err);
-    }
     return -1;
-}
-
-int cli_run_job_wants(const cli_run_job *job, long k)
-{
-    return k % job->shard_n == job->shard_k - 1 && !job->run->done[k];
 }
 
 /* The rows on standard output: one line each, double and MPFR rows of a case
@@ -741,7 +385,7 @@ static void print_rows(FILE *f, const thm_family *fam, const thm_results_struct 
 int cli_run_job_finish(cli_run_job *job)
 {
     const char *prog = job->prog;
-    report_run_struct *run = job->run;
+    report_run_struct *run = job->r->run;
     for (int k = 0; k < run->nfam; k++) {
         thm_results_t res;
         thm_results_init(res);
@@ -769,175 +413,8 @@ int cli_run_job_finish(cli_run_job *job)
     report_totals_line(line, sizeof line, &tot);
     printf("%s over %ld of %ld cases; report: %s\n", line, done, run->n_cases, job->report);
     int failed = report_run_failed(run);
-    if (job->ckpt_fd >= 0)
-        close(job->ckpt_fd);
-    report_run_clear(run);
+    run_clear(job->r);
     return failed || bad_output ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-}
-
-/* ---------- progress ---------- */
-
-#define PROGRESS_LINE_SECONDS 5
-
-struct cli_progress {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    long total, done, done_here;
-    char key[96];
-    double start, case_start;
-    int tty, stop;
-};
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void fmt_time(char *buf, size_t len, double s)
-{
-    long t = (long)s;
-    if (t >= 3600)
-        snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-    else
-        snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
-}
-
-static void progress_draw(cli_progress *p, int final)
-{
-    double now = wall(), el = now - p->start;
-    char e[32], eta[48] = "";
-    fmt_time(e, sizeof e, el);
-    if (p->done_here > 0 && p->done < p->total) {
-        char t[32];
-        fmt_time(t, sizeof t, el / (double)p->done_here * (double)(p->total - p->done));
-        snprintf(eta, sizeof eta, ", about %s left", t);
-    }
-    if (p->tty) {
-        enum { W = 24 };
-        char bar[W + 1], line[512];
-        long fill = p->total ? p->done * W / p->total : W;
-        for (int k = 0; k < W; k++)
-            bar[k] = k < fill ? '#' : '.';
-        bar[W] = '\0';
-        snprintf(line, sizeof line, "[%s] %ld/%ld cases, %s elapsed%s%s%s", bar, p->done, p->total,
-                 e, eta, final ? "" : "; now ", final ? "" : p->key);
-        /* one terminal row, or the next \r would redraw only its last part */
-        struct winsize ws;
-        size_t cols = ioctl(fileno(stderr), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col : 80;
-        if (strlen(line) >= cols)
-            line[cols - 1] = '\0';
-        fprintf(stderr, "\r\033[K%s", line);
-        if (final)
-            fputc('\n', stderr);
-    } else {
-        fprintf(stderr, "progress: %ld/%ld cases, %s elapsed%s%s%s\n", p->done, p->total, e, eta,
-                final ? "" : "; running ", final ? "" : p->key);
-    }
-    fflush(stderr);
-}
-
-static void *progress_main(void *arg)
-{
-    cli_progress *p = arg;
-    pthread_mutex_lock(&p->lock);
-    double period = p->tty ? 1.0 : PROGRESS_LINE_SECONDS;
-    while (!p->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        double t = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + period;
-        ts.tv_sec = (time_t)t;
-        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-        if (pthread_cond_timedwait(&p->wake, &p->lock, &ts) != 0 && !p->stop)
-            progress_draw(p, 0);
-    }
-    pthread_mutex_unlock(&p->lock);
-    return NULL;
-}
-
-cli_progress *cli_progress_start(long total, long already_done, int quiet)
-{
-    if (quiet)
-        return NULL;
-    cli_progress *p = calloc(1, sizeof *p);
-    DEQ_REQUIRE(p);
-    pthread_mutex_init(&p->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* a clock step must not stall the bar */
-    pthread_cond_init(&p->wake, &ca);
-    pthread_condattr_destroy(&ca);
-    p->total = total;
-    p->done = already_done;
-    p->start = wall();
-    p->tty = isatty(fileno(stderr));
-    if (pthread_create(&p->thread, NULL, progress_main, p) != 0) {
-        pthread_mutex_destroy(&p->lock);
-        pthread_cond_destroy(&p->wake);
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
-void cli_progress_case(cli_progress *p, const char *key)
-{
-    if (!p)
-        return;
-    pthread_mutex_lock(&p->lock);
-    snprintf(p->key, sizeof p->key, "%s", key);
-    if (p->tty)
-        progress_draw(p, 0);
-    pthread_mutex_unlock(&p->lock);
-}
-
-void cli_progress_done(cli_progress *p)
-{
-    if (!p)
-        return;
-    pthread_mutex_lock(&p->lock);
-    p->done++;
-    p->done_here++;
-    pthread_mutex_unlock(&p->lock);
-}
-
-void cli_progress_stop(cli_progress *p)
-{
-    if (!p)
-        return;
-    pthread_mutex_lock(&p->lock);
-    p->stop = 1;
-    pthread_cond_signal(&p->wake);
-    pthread_mutex_unlock(&p->lock);
-    pthread_join(p->thread, NULL);
-    progress_draw(p, 1);
-    pthread_mutex_destroy(&p->lock);
-    pthread_cond_destroy(&p->wake);
-    free(p);
-}
-
-/* ---------- the command ---------- */
-
-void cli_run_job_execute(cli_run_job *job)
-{
-    long todo = 0;
-    for (long k = 0; k < job->run->n_cases; k++)
-        todo += cli_run_job_wants(job, k);
-    cli_progress *prog = cli_progress_start(report_run_n_done(job->run) + todo,
-                                            report_run_n_done(job->run), job->quiet);
-    sig_install(job, 1);
-    for (long k = 0; k < job->run->n_cases; k++) {
-        if (!cli_run_job_wants(job, k))
-            continue;
-        cli_progress_case(prog, job->run->cases[k].key);
-        report_run_case(job->run, k);
-        cli_run_job_record(job, k);
-        cli_progress_done(prog);
-    }
-    sig_install(job, 0);
-    cli_progress_stop(prog);
 }
 
 int cli_cmd_run(int argc, char **argv)
@@ -946,6 +423,6 @@ int cli_cmd_run(int argc, char **argv)
     int st = cli_run_job_prepare(&job, "deqcheck run", argc, argv, 2);
     if (st >= 0)
         return st;
-    cli_run_job_execute(&job);
+    run_execute(job.r);
     return cli_run_job_finish(&job);
 }

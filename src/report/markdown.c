@@ -195,32 +195,15 @@ static int plot_draw(plot_t *p, const char *gnuplot, const char *dir, const char
 
 /* ---------- the plots of a run ---------- */
 
-enum { PLOT_LOSS_RATE, PLOT_CONCENTRATION, PLOT_LAMBDA_RATIO, PLOT_BOUND, PLOT_DIGITS, PLOT_COUNT };
+/* The plots are those the checkers declare (thm_plots), drawn from the
+ * series they emit, plus the summary's digits plot, drawn from the rows;
+ * written[k] for thm_plots[k], written[thm_plot_count] for the digits. */
+#define PLOT_DIGITS thm_plot_count
 
-typedef struct {
-    const char *name, *check; /* the check whose section shows the plot (NULL: summary) */
-    const char *caption;
-} plot_info;
-
-static const plot_info plot_infos[PLOT_COUNT] = {
-    [PLOT_LOSS_RATE] = {THM_PLOT_LOSS_RATE, "T3.rate",
-                        "Training loss L(k)/L(0) against the predicted linear rate "
-                        "(1 - eta lambda_0/2)^k, at the largest width of the sweep, seed 0"},
-    [PLOT_CONCENTRATION] = {THM_PLOT_CONCENTRATION, "T2.concentration",
-                            "||G(0) - H^inf||_2 against width (log-log) with the least-squares "
-                            "fit, the predicted slope -1/2 and the threshold lambda_0/4: the "
-                            "fit should run parallel to the slope line, and Lemma 3.3 holds "
-                            "where the points are below the threshold"},
-    [PLOT_LAMBDA_RATIO] = {THM_PLOT_LAMBDA_RATIO, "T2.concentration",
-                           "lambda_min(G(0)) / lambda_0 against width; the check asks for at "
-                           "least 3/4"},
-    [PLOT_BOUND] = {"bound", "T4.bound",
-                    "The generalization bound against the measured test loss (double rows); "
-                    "points above the diagonal are bounds that hold"},
-    [PLOT_DIGITS] = {"digits", NULL,
-                     "Digits of agreement per check: the least and the median over the rows "
-                     "that compare two backends or precisions"},
-};
+static const char *const digits_plot_name = "digits";
+static const char *const digits_plot_caption =
+    "Digits of agreement per check: the least and the median over the rows that compare two "
+    "backends or precisions";
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -228,79 +211,64 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Builds and draws every plot; written[k] says which exist. */
-static void draw_plots(int written[PLOT_COUNT], const report_run_t run, const thm_results_t all,
-                       const char *gnuplot, const char *dir, const char *stem)
+static const char *draw_style(thm_draw d)
+{
+    switch (d) {
+    case THM_DRAW_DASHED:
+        return "lines dt 2 lw 2";
+    case THM_DRAW_POINTS:
+        return "points pt 7 ps 1";
+    case THM_DRAW_LINESPOINTS:
+    default:
+        return "linespoints pt 7 ps 0.5";
+    }
+}
+
+/* Draws declared plot pl from the series of all that name it. */
+static int draw_declared(const thm_plot *pl, const thm_results_t all, const char *gnuplot,
+                         const char *dir, const char *stem)
 {
     plot_t p;
-    for (int k = 0; k < PLOT_COUNT; k++)
-        written[k] = 0;
-
-    static const char *const series_style[] = {"linespoints pt 7 ps 0.5", "lines dt 2 lw 2"};
-    struct {
-        int id, logx, logy;
-        const char *title, *xl, *yl, *extra;
-    } from_series[] = {
-        {PLOT_LOSS_RATE, 0, 1, "Training loss against the predicted linear rate", "GD step k",
-         "L(k) / L(0)", NULL},
-        {PLOT_CONCENTRATION, 1, 1, "Concentration of the Gram matrix at initialization",
-         "width m", "||G(0) - H^inf||_2", NULL},
-        {PLOT_LAMBDA_RATIO, 1, 0, "Least eigenvalue of G(0) relative to lambda_0", "width m",
-         "lambda_min(G(0)) / lambda_0", "set yrange [0:*]\nset arrow from graph 0, first 0.75 "
-                                        "to graph 1, first 0.75 nohead dt 3\n"},
-    };
-    for (size_t q = 0; q < sizeof from_series / sizeof *from_series; q++) {
-        int id = from_series[q].id;
-        plot_init(&p, plot_infos[id].name, from_series[q].title, from_series[q].xl,
-                  from_series[q].yl, from_series[q].logx, from_series[q].logy);
-        int n = 0;
-        for (long s = 0; s < all->n_series; s++) {
-            const thm_series *se = all->series[s];
-            if (strcmp(se->plot, plot_infos[id].name) == 0)
-                plot_add(&p, se->x, se->y, se->len, se->label,
-                         series_style[id == PLOT_LAMBDA_RATIO ? 0 : n++ % 2]);
-        }
-        written[id] = plot_draw(&p, gnuplot, dir, stem, from_series[q].extra);
-        plot_clear(&p);
-    }
-
-    /* bound against test loss, one data set per data label */
-    plot_init(&p, plot_infos[PLOT_BOUND].name, "Generalization bound against the test loss",
-              "measured test loss", "bound", 0, 0);
-    double *x = deq_malloc((size_t)(all->len + 2) * sizeof *x);
-    double *y = deq_malloc((size_t)(all->len + 2) * sizeof *y);
+    plot_init(&p, pl->name, pl->title, pl->xlabel, pl->ylabel, pl->logx, pl->logy);
+    int n = 0;
     double lo = INFINITY, hi = -INFINITY;
-    for (long r = 0; r < all->len; r++) {
-        const thm_row *w = &all->rows[r];
-        if (strcmp(w->id, "T4.bound") != 0 || strcmp(w->backend, "double") != 0)
+    for (long s = 0; s < all->n_series; s++) {
+        const thm_series *se = all->series[s];
+        if (strcmp(se->plot, pl->name) != 0)
             continue;
-        int first = 1;
-        for (long q = 0; q < r; q++)
-            first &= !(strcmp(all->rows[q].id, "T4.bound") == 0 &&
-                       strcmp(all->rows[q].backend, "double") == 0 &&
-                       strcmp(all->rows[q].data, w->data) == 0);
-        if (!first)
-            continue;
-        long len = 0;
-        for (long q = r; q < all->len; q++) {
-            const thm_row *v = &all->rows[q];
-            if (strcmp(v->id, "T4.bound") == 0 && strcmp(v->backend, "double") == 0 &&
-                strcmp(v->data, w->data) == 0 && isfinite(v->lhs) && isfinite(v->rhs)) {
-                x[len] = v->lhs, y[len] = v->rhs, len++;
-                lo = fmin(lo, fmin(v->lhs, v->rhs)), hi = fmax(hi, fmax(v->lhs, v->rhs));
-            }
-        }
-        plot_add(&p, x, y, len, w->data, "points pt 7 ps 1");
+        plot_add(&p, se->x, se->y, se->len, se->label,
+                 draw_style(pl->draw[pl->n_draw > 0 ? n++ % pl->n_draw : 0]));
+        for (long k = 0; k < se->len; k++)
+            if (isfinite(se->x[k]) && isfinite(se->y[k]))
+                lo = fmin(lo, fmin(se->x[k], se->y[k])), hi = fmax(hi, fmax(se->x[k], se->y[k]));
     }
-    if (p.n_points) {
-        x[0] = y[0] = fmin(0, lo), x[1] = y[1] = hi;
-        plot_add(&p, x, y, 2, "bound = test loss", "lines dt 2 lc rgb 'gray40'");
+    if (pl->diagonal && p.n_points) {
+        double d[2] = {fmin(0, lo), hi};
+        plot_add(&p, d, d, 2, pl->diagonal, "lines dt 2 lc rgb 'gray40'");
     }
-    written[PLOT_BOUND] = plot_draw(&p, gnuplot, dir, stem, NULL);
+    char extra[256] = "";
+    size_t el = 0;
+    if (pl->y_from_zero)
+        el += (size_t)snprintf(extra + el, sizeof extra - el, "set yrange [0:*]\n");
+    if (pl->has_hline)
+        snprintf(extra + el, sizeof extra - el,
+                 "set arrow from graph 0, first %g to graph 1, first %g nohead dt 3\n", pl->hline,
+                 pl->hline);
+    int written = plot_draw(&p, gnuplot, dir, stem, extra[0] ? extra : NULL);
     plot_clear(&p);
+    return written;
+}
 
+/* Builds and draws every plot; written[k] says which exist. */
+static void draw_plots(int *written, const report_run_t run, const thm_results_t all,
+                       const char *gnuplot, const char *dir, const char *stem)
+{
+    for (int k = 0; k < thm_plot_count; k++)
+        written[k] = draw_declared(&thm_plots[k], all, gnuplot, dir, stem);
+
+    plot_t p;
     /* digits of agreement per check */
-    plot_init(&p, plot_infos[PLOT_DIGITS].name, "Digits of agreement per check",
+    plot_init(&p, digits_plot_name, "Digits of agreement per check",
               "check", "decimal digits", 0, 0);
     char xt[4096];
     size_t xtl = (size_t)snprintf(xt, sizeof xt, "set bmargin 9\nset xlabel offset 0,-3\n"
@@ -334,7 +302,7 @@ static void draw_plots(int written[PLOT_COUNT], const report_run_t run, const th
     plot_add(&p, xm, ymed, nchk, "median over the rows", "points pt 6 ps 1.2");
     written[PLOT_DIGITS] = plot_draw(&p, gnuplot, dir, stem, xt);
     plot_clear(&p);
-    free(x), free(y), free(dig), free(xm), free(ymin), free(ymed);
+    free(dig), free(xm), free(ymin), free(ymed);
 }
 
 /* ---------- Markdown ---------- */
@@ -371,16 +339,15 @@ const char *report_fmt_num(char *buf, size_t len, double x)
     return buf;
 }
 
-static void put_plot(FILE *f, const int written[PLOT_COUNT], int k, const char *stem,
-                     const char *skipped)
+static void put_plot(FILE *f, int written, const char *name, const char *caption,
+                     const char *stem, const char *skipped)
 {
-    if (written[k] < 0)
-        fprintf(f, "*Plot \"%s\" skipped: gnuplot failed to draw it.*\n\n", plot_infos[k].name);
-    else if (written[k])
-        fprintf(f, "![%s](%s-%s.svg)\n\n*%s.*\n\n", plot_infos[k].name, stem, plot_infos[k].name,
-                plot_infos[k].caption);
+    if (written < 0)
+        fprintf(f, "*Plot \"%s\" skipped: gnuplot failed to draw it.*\n\n", name);
+    else if (written)
+        fprintf(f, "![%s](%s-%s.svg)\n\n*%s.*\n\n", name, stem, name, caption);
     else if (skipped)
-        fprintf(f, "*Plot \"%s\" skipped: %s.*\n\n", plot_infos[k].name, skipped);
+        fprintf(f, "*Plot \"%s\" skipped: %s.*\n\n", name, skipped);
 }
 
 /* "v [lo, hi]", or "v" alone when the interval is the point. */
@@ -592,7 +559,8 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
     char *dot = strrchr(stem, '.');
     if (dot && dot != stem)
         *dot = '\0';
-    int written[PLOT_COUNT] = {0};
+    int *written = calloc((size_t)thm_plot_count + 1, sizeof *written);
+    DEQ_REQUIRE(written);
     const char *skipped = NULL;
     if (!plots)
         skipped = "plots turned off (--no-plots)";
@@ -602,10 +570,11 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
         draw_plots(written, run, all, gp, dir, stem);
     /* a plot this run did not draw must not be left from an earlier run beside
      * a report that no longer links it */
-    for (int k = 0; k < PLOT_COUNT; k++)
+    for (int k = 0; k <= thm_plot_count; k++)
         if (written[k] != 1) {
             char old[1600];
-            snprintf(old, sizeof old, "%s/%s-%s.svg", dir, stem, plot_infos[k].name);
+            snprintf(old, sizeof old, "%s/%s-%s.svg", dir, stem,
+                     k < thm_plot_count ? thm_plots[k].name : digits_plot_name);
             unlink(old);
         }
 
@@ -656,7 +625,7 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
         fprintf(f, "%s%s", k ? ", " : " ", run->fams[k]->name);
     fprintf(f, ". Tolerances are derived from the precision and the size and printed per row.\n\n");
     write_constants(f, cfg);
-    put_plot(f, written, PLOT_DIGITS, stem, skipped);
+    put_plot(f, written[PLOT_DIGITS], digits_plot_name, digits_plot_caption, stem, skipped);
     write_references(f);
 
     fprintf(f, "---\n\n# Appendix: the rows of each check\n\n");
@@ -671,12 +640,14 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
             fprintf(f, "Asserted in full: %s.\n\n", ch->assertion);
             write_rows(f, all, ch->id, 0);
             write_rows(f, all, ch->id, 1);
-            for (int q = 0; q < PLOT_COUNT; q++)
-                if (plot_infos[q].check && strcmp(plot_infos[q].check, ch->id) == 0)
-                    put_plot(f, written, q, stem, skipped);
+            for (int q = 0; q < thm_plot_count; q++)
+                if (strcmp(thm_plots[q].check, ch->id) == 0)
+                    put_plot(f, written[q], thm_plots[q].name, thm_plots[q].caption, stem,
+                             skipped);
         }
     }
     thm_results_clear(all);
+    free(written);
     if (fclose(f) != 0)
         return deq_error_set(err, DEQ_ERR_INPUT, "--report %s: write failed: %s", path,
                              strerror(errno));
