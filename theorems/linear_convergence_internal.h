@@ -132,12 +132,13 @@ typedef struct {
 void pc_gao_ctx_init(pc_gao_ctx *cx, const mat_d_t X, const mat_d_t y, double gamma, long prec);
 /* One GD run of gao2021's model from weights T (A, W, u, v, shapes of
  * deq_paper_tensor_shape) on (X, y): α = step_scale/λ_max(H(0)) (step_scale
- * 1/2 in the checks), `steps` steps, every step observed. */
+ * 1/2 in the checks), `steps` steps, every step observed; T holds the
+ * trained weights at the end (the pass at init failing: unchanged). */
 void pc_gao_run(pc_run *st, const pc_gao_ctx *cx, mat_d_t T[PC_SLOTS], const mat_d_t X,
                 const mat_d_t y, long steps, double step_scale, unsigned long seed);
 /* One GD run of ling2022's model from weights T (W, U, a): δ = delta_frac·(1 −
  * ‖W(0)‖⁺) (1/2 in the checks), η = eta_frac·(the bound (10)) (1/2 in the
- * checks). */
+ * checks); T holds the trained weights at the end. */
 void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t y, long steps,
                  double delta_frac, double eta_frac, unsigned long seed);
 

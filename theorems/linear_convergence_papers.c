@@ -466,6 +466,7 @@ void pc_gao_run(pc_run *st, const pc_gao_ctx *cx, mat_d_t T[PC_SLOTS], const mat
     obs_init(&o, st, DEQ_PAPER_GAO2021, T, X, P->scale_T[0], cx->ynorm);
     train(st, &o, P, X, y, steps);
     obs_clear(&o);
+    deq_paper_get_d_d(T, P);
     deq_paper_clear_d(P);
 }
 
@@ -698,6 +699,7 @@ void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t
     obs_init(&o, st, DEQ_PAPER_LING2022, T, X, 1.0, norm_d(y));
     train(st, &o, P, X, y, steps);
     obs_clear(&o);
+    deq_paper_get_d_d(T, P);
     deq_paper_clear_d(P);
 }
 
