@@ -175,6 +175,7 @@ static pc_gao_ctx good_gao_ctx(void)
     cx.n = 8, cx.d = 4, cx.gamma = 0.1;
     cx.lam0 = 0.2, cx.lam0_lo = 0.19, cx.lam0_hi = 0.21, cx.lam0_certified = 1;
     cx.ginf_max = 2, cx.ginf_max_lo = 1.9, cx.ginf_max_hi = 2.1, cx.ynorm = 1;
+    cx.xnorm_lo = 1.5, cx.xnorm_up = 1.6;
     return cx;
 }
 
@@ -194,6 +195,8 @@ static pc_run good_gao_run(void)
         st.norm_lo[t] = st.norm0_lo[t] = lo[t];
         st.dist_up[t] = 0.004, st.dist_lo[t] = 0.001, st.distF[t] = 0.003;
     }
+    /* Lemma 3.4: (4c/√m)‖X‖²‖ΔW‖ in [1·2.25·0.001, 1·2.56·0.004] */
+    st.l34 = 0.001, st.l34_err = 1e-12, st.r34_lo = 0.00225, st.r34_hi = 0.0103, st.at34 = 2;
     return st;
 }
 
@@ -205,7 +208,7 @@ Test(paperconv, gao2021_lemma36_rows_reach_every_verdict)
     pc_gao_ctx cx = good_gao_ctx();
     pc_run st = good_gao_run();
     pc_gao_lemma36_rows(out, 0, &cx, &st);
-    cr_expect_eq(out->len, 10, "ten items per run");
+    cr_expect_eq(out->len, 12, "twelve items per run");
     EXPECT_ROW(out, id, "(i)", THM_HOLDS);
     EXPECT_ROW(out, id, "(iv)", THM_HOLDS);
     EXPECT_ROW(out, id, "(v)", THM_HOLDS);
@@ -213,6 +216,17 @@ Test(paperconv, gao2021_lemma36_rows_reach_every_verdict)
     /* the A.8 bounds at ‖r0‖ = 1e-3: 256·2·8·1e-6/(0.04·8) = 0.0128 >= 0.004 */
     EXPECT_ROW(out, id, "A.8 ||A", THM_HOLDS);
     EXPECT_ROW(out, id, "A.8 ||u", THM_HOLDS);
+    EXPECT_ROW(out, id, "Lemma 3.4", THM_HOLDS);
+    /* A.8's chain reaches R = √m·0.2/(16·2·1.6²) from m = 8192c²n‖X‖²‖r0‖²/λ0³ ≈ 98 on
+     * (with the certified ends): N/A at m = 64, HOLDS at m = 128 (R = 0.028 >= 0.004) */
+    EXPECT_ROW(out, id, "A.8/Lemma 3.4", THM_NA);
+    thm_results_t wide;
+    thm_results_init(wide);
+    st.m = 128;
+    pc_gao_lemma36_rows(wide, 0, &cx, &st);
+    EXPECT_ROW(wide, id, "A.8/Lemma 3.4", THM_HOLDS);
+    thm_results_clear(wide);
+    st.m = 64;
     /* (ii) as printed at ‖r0‖ = 1e-3: 32·2·√8·1e-3/0.2 = 0.905 < ‖u‖ = √64 = 8,
      * the case the proof's "m large" step misses */
     EXPECT_ROW(out, id, "(ii)", THM_VIOLATED);
@@ -230,8 +244,10 @@ Test(paperconv, gao2021_lemma36_rows_reach_every_verdict)
     /* ‖A(k)‖ beyond 2c√m = 32 */
     st = good_gao_run();
     st.norm_lo[DEQ_PAPER_T] = 33, st.norm_up[DEQ_PAPER_T] = 34;
+    st.l34 = 0.02; /* ‖G(k) − G(0)‖ beyond Lemma 3.4's 0.0103 */
     pc_gao_lemma36_rows(out, 0, &cx, &st);
     EXPECT_ROW(out, id, "(v)", THM_VIOLATED);
+    EXPECT_ROW(out, id, "Lemma 3.4", THM_VIOLATED);
     /* γ above 1/(4c) (c = 3): every row N/A, the observation kept */
     st = good_gao_run();
     st.c = 3, st.fac = 0.97;

@@ -88,6 +88,7 @@ typedef struct {
     int lam0_certified;            /* lam0_lo > 0 proved */
     double ginf_max, ginf_max_lo, ginf_max_hi; /* λ_max(G^∞) (a control's constant) */
     double ynorm;                  /* ‖y‖ */
+    double xnorm_lo, xnorm_up;     /* ‖X‖₂: estimate and certified upper bound */
 } pc_gao_ctx;
 
 /* What the rows read from one GD run on a paper's model (pc_gao_run, pc_ling_run).
@@ -114,6 +115,9 @@ typedef struct {
     double distF[PC_SLOTS];        /* max_k ‖θ_s(k) − θ_s(0)‖_F */
     double dist_err;               /* first-order trajectory error of the distances */
     double c;                      /* gao2021: max(‖A(0)‖, ‖W(0)‖)⁺/√m, the smallest c certified */
+    /* gao2021 Lemma 3.4's step ‖G(k) − G(0)‖ <= (4c/√m)‖X‖²‖W(k) − W(0)‖ at its tightest k */
+    double l34, l34_err, r34_lo, r34_hi;
+    long at34;
     /* ling2022: Section 3.1's constants from the initial norms and δ */
     double delta, rho_w, rho_u, rho_a, cw, cu, ca, xF;
     double eta10;                  /* the right side of (10) */

@@ -171,6 +171,9 @@ typedef struct {
     mat_d_t Z0, yh0;      /* Z(0), ŷ(0) */
     double fwd0;          /* Z(0)'s certified solve error (max over samples) */
     double *x, *y;        /* power-iteration scratch */
+    double *G0, *dG;      /* gao2021: G(0) = Φ(0)Φ(0)ᵀ and G(k) − G(0) (n×n) */
+    double trG0;
+    double xlo2, xup2;    /* gao2021: ‖X‖₂² below and above */
     double e0;            /* the loss's relative error at k = 0 */
 } pc_obs;
 
@@ -205,6 +208,42 @@ static double gao_hmax(const deq_paper_d_struct *P, const deq_paper_state_d_stru
     num_eig_extreme_lapack(e, H);
     mat_clear_d(H);
     return isfinite(e->max_hi) ? e->max_hi : INFINITY;
+}
+
+/* gao2021 Lemma 3.4's perturbation step between step k and 0: ‖G(k) − G(0)‖₂
+ * (Frobenius above, power iteration below, widened by the Grams' rounding
+ * (2γ_{d+3} + γ_m)(tr G(k) + tr G(0))) against (4c/√m)‖X‖²‖W(k) − W(0)‖₂, kept
+ * at the step where lhs/rhs is largest. */
+static void gao_gram_step(pc_obs *o, pc_run *st, long k, const deq_paper_state_d_struct *S,
+                          double dw_lo, double dw_up)
+{
+    long m = o->m, n = o->n;
+    const double *F = S->inj->e;
+    double tr = 0, s2 = 0;
+    for (long i = 0; i < n; i++)
+        for (long j = 0; j < n; j++) {
+            double t = 0;
+            for (long r = 0; r < m; r++)
+                t += F[r + i * m] * F[r + j * m];
+            if (k == 0)
+                o->G0[i + j * n] = t;
+            o->dG[i + j * n] = t - o->G0[i + j * n];
+            s2 += o->dG[i + j * n] * o->dG[i + j * n];
+            if (i == j)
+                tr += t;
+        }
+    if (k == 0) {
+        o->trG0 = tr;
+        return;
+    }
+    double err = (2 * gam((double)o->d + 3) + gam((double)m)) * (tr + o->trG0);
+    double up = sqrt(s2) * (1 + gam((double)(n * n) + 2));
+    double lo = norm2_lower(o->dG, n, n, o->x, o->y);
+    double a = 4 * st->c / sqrt((double)m);
+    double rlo = a * o->xlo2 * dw_lo, rhi = a * o->xup2 * dw_up;
+    if (rlo > 0 && (st->at34 == 0 || lo / rlo > st->l34 / st->r34_lo))
+        st->l34 = fmin(fmax(lo, 0), up), st->l34_err = fmax(up - lo, 0) + err, st->r34_lo = rlo,
+        st->r34_hi = rhi, st->at34 = k;
 }
 
 static void observe(void *arg, long k, const void *Pv, const void *Sv, const void *gv,
@@ -298,6 +337,8 @@ static void observe(void *arg, long k, const void *Pv, const void *Sv, const voi
             st->hmax = fmax(st->hmax, h);
         }
     }
+    if (gao)
+        gao_gram_step(o, st, k, S, dlo[DEQ_PAPER_IN], dup[DEQ_PAPER_IN]);
     if (!gao) {
         /* the solve's certified error and the injections' rounding (γ_{d+2}
          * relative to |U||X|, amplified by 1/(1 − ρ̄)) bound Z's error */
@@ -348,15 +389,18 @@ static void obs_init(pc_obs *o, pc_run *st, deq_paper_kind kind, mat_d_t T[PC_SL
         if (T[t]->rows > 0)
             mat_set_d(o->T0[t], T[t]);
     mat_init_d(o->Z0, o->m, o->n, 53), mat_init_d(o->yh0, o->n, 1, 53);
-    o->x = deq_malloc((size_t)o->m * sizeof *o->x);
-    o->y = deq_malloc((size_t)o->m * sizeof *o->y);
+    long w = o->m > o->n ? o->m : o->n;
+    o->x = deq_malloc((size_t)w * sizeof *o->x);
+    o->y = deq_malloc((size_t)w * sizeof *o->y);
+    o->G0 = deq_calloc((size_t)(o->n * o->n), sizeof *o->G0);
+    o->dG = deq_calloc((size_t)(o->n * o->n), sizeof *o->dG);
 }
 
 static void obs_clear(pc_obs *o)
 {
     deq_paper_tensors_clear(o->T0);
     mat_clear_d(o->Z0), mat_clear_d(o->yh0);
-    free(o->x), free(o->y);
+    free(o->x), free(o->y), free(o->G0), free(o->dG);
 }
 
 static void run_init(pc_run *st, long m, const mat_d_t X, unsigned long seed)
@@ -393,6 +437,9 @@ void pc_gao_ctx_init(pc_gao_ctx *cx, const mat_d_t X, const mat_d_t y, double ga
     long n = X->cols, d = X->rows;
     memset(cx, 0, sizeof *cx);
     cx->n = n, cx->d = d, cx->gamma = gamma, cx->ynorm = norm_d(y);
+    num_norm2_t nx;
+    num_norm2_upper_d(nx, X, 53);
+    cx->xnorm_up = nx->upper, cx->xnorm_lo = fmin(nx->estimate, nx->upper);
     /* G^∞ in MPFR (every operation correctly rounded), rounded to double: an
      * entry's error is at most u|G_ij| from the rounding plus the MPFR
      * evaluation's, γ_{d+16}(prec)(1 + κ_ij)|G_ij| with κ_ij = 1/√(1 − ρ_ij²)
@@ -464,6 +511,8 @@ void pc_gao_run(pc_run *st, const pc_gao_ctx *cx, mat_d_t T[PC_SLOTS], const mat
     }
     pc_obs o;
     obs_init(&o, st, DEQ_PAPER_GAO2021, T, X, P->scale_T[0], cx->ynorm);
+    o.xlo2 = cx->xnorm_lo * cx->xnorm_lo * (1 - gam(2));
+    o.xup2 = cx->xnorm_up * cx->xnorm_up * (1 + gam(2));
     train(st, &o, P, X, y, steps);
     obs_clear(&o);
     deq_paper_get_d_d(T, P);
@@ -481,9 +530,9 @@ static void gao_hyp(thm_row *r, const pc_gao_ctx *cx, const pc_run *st)
 }
 
 /* One Lemma 3.6 row: lhs and rhs set by the caller through lhs/rhs triples. */
-static void gao_row(thm_results_t out, int control, const pc_gao_ctx *cx, const pc_run *st,
-                    const char *data, const double l[3], const double rr[3], double trivial,
-                    thm_error_kind ek, const char *note)
+static void gao_row_w(thm_results_t out, int control, const pc_gao_ctx *cx, const pc_run *st,
+                      const char *data, const double l[3], const double rr[3], double trivial,
+                      thm_error_kind ek, const char *note, double width_required)
 {
     thm_row *r = add(out, control, ID_LEMMA36, "gao2021", st->m, st->n, st->seed, data);
     r->error_kind = ek;
@@ -492,11 +541,36 @@ static void gao_row(thm_results_t out, int control, const pc_gao_ctx *cx, const 
     r->tolerance = (l[2] - l[1]) + (rr[2] - rr[1]);
     r->trivial = trivial;
     gao_hyp(r, cx, st);
+    if (!isnan(width_required))
+        thm_row_hypothesis(r, "m >= A.8's width", (double)st->m, ">=", width_required);
     if (!st->ok)
         thm_row_fail(r, "run ended: %s", st->why);
     else
         snprintf(r->note, sizeof r->note, "%s", note);
     thm_row_judge(r);
+}
+
+static void gao_row(thm_results_t out, int control, const pc_gao_ctx *cx, const pc_run *st,
+                    const char *data, const double l[3], const double rr[3], double trivial,
+                    thm_error_kind ek, const char *note)
+{
+    gao_row_w(out, control, cx, st, data, l, rr, trivial, ek, note, NAN);
+}
+
+/* The rate rows' sides: lhs the worst factor max_k (L(k)/L(0))^{1/k}, rhs
+ * 1 − step·λ/2 with λ in [lo, hi], or 1/2 for the control (every mode
+ * halving the loss at every step). */
+static void rate_sides(double l[3], double rr[3], const pc_run *st, int control, double lam,
+                       double lo, double hi)
+{
+    double fe = st->fac * st->fac_err;
+    l[0] = st->fac, l[1] = st->fac - fe, l[2] = st->fac + fe;
+    if (control) {
+        rr[0] = rr[1] = rr[2] = HALF;
+    } else {
+        rr[0] = 1 - st->step * HALF * lam;
+        rr[1] = 1 - st->step * HALF * hi, rr[2] = 1 - st->step * HALF * lo;
+    }
 }
 
 /* K·c·√n‖r0‖/λ0 (power 1) or K·c·n‖r0‖²/(λ0²√m) (power 2) with its interval. */
@@ -575,14 +649,7 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
     }
     /* (vi) the rate; control: q = 1/2 (λ0 replaced by 2λ_max(H(0)) = 1/α: every
      * mode halves the loss at every step) */
-    double f = st->fac, fe = st->fac * st->fac_err;
-    l[0] = f, l[1] = f - fe, l[2] = f + fe;
-    if (control) {
-        rr[0] = rr[1] = rr[2] = HALF;
-    } else {
-        rr[0] = 1 - st->step * HALF * cx->lam0;
-        rr[1] = 1 - st->step * HALF * cx->lam0_hi, rr[2] = 1 - st->step * HALF * cx->lam0_lo;
-    }
+    rate_sides(l, rr, st, control, cx->lam0, cx->lam0_lo, cx->lam0_hi);
     snprintf(note, sizeof note,
              "alpha = 1/(2 lambda_max(H(0))) = %.4g (= C lambda0/n^2 with C = %.3g); worst "
              "(L(k)/L(0))^(1/k) at k = %ld of %ld; L(K)/L(0) = %.3g%s",
@@ -619,6 +686,36 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
                  control ? "; control: constant replaced by 0 (the weights do not move)" : "");
         gao_row(out, control, cx, st, dist[q].data, l, rr, st->norm0_lo[t], THM_ESTIMATED, note);
     }
+    if (control)
+        return;
+    /* Lemma 3.4: W within R = √m λ0/(16c‖X‖²) keeps λ_min(G) >= λ0/2 (A.8 asks
+     * ‖W(k) − W(0)‖ <= R), by the step ‖G − G(0)‖ <= (4c/√m)‖X‖²‖W − W(0)‖ */
+    int t = DEQ_PAPER_IN;
+    l[1] = fmax(0, st->dist_lo[t] - de), l[2] = st->dist_up[t] + de;
+    l[0] = fmin(fmax(st->distF[t], l[1]), l[2]);
+    double R = sm * cx->lam0 / (16 * st->c * cx->xnorm_up * cx->xnorm_up);
+    rr[0] = R, rr[1] = sm * cx->lam0_lo / (16 * st->c * cx->xnorm_up * cx->xnorm_up) * (1 - gam(4));
+    rr[2] = sm * cx->lam0_hi / (16 * st->c * cx->xnorm_lo * cx->xnorm_lo) * (1 + gam(4));
+    rr[0] = fmin(fmax(rr[0], rr[1]), rr[2]);
+    /* A.8 closes its chain 512cn‖r0‖²/(λ0²√m) <= R from m >= 8192c²n‖X‖²‖r0‖²/λ0³ on:
+     * the width of its Eq. (38) with the constants of A.8 (certified ends) */
+    double xr = cx->xnorm_up * st->r0 * (1 + st->r0_err);
+    double wreq = cx->lam0_lo > 0 ? 8192 * st->c * st->c * (double)st->n * xr * xr /
+                                        (cx->lam0_lo * cx->lam0_lo * cx->lam0_lo)
+                                  : INFINITY;
+    snprintf(note, sizeof note,
+             "R = sqrt(m) lambda0/(16 c ||X||^2), ||X||_2 in [%.4g, %.4g]; A.8 reaches R from "
+             "m = 8192 c^2 n ||X||^2 ||r0||^2/lambda0^3 = %.3g on",
+             cx->xnorm_lo, cx->xnorm_up, wreq);
+    gao_row_w(out, 0, cx, st, "A.8/Lemma 3.4 ||W(k)-W(0)|| <= R", l, rr, NAN, THM_ESTIMATED, note,
+              wreq);
+    l[0] = st->l34, l[1] = fmax(0, st->l34 - st->l34_err), l[2] = st->l34 + st->l34_err;
+    rr[0] = rr[1] = st->r34_lo, rr[2] = st->r34_hi;
+    snprintf(note, sizeof note,
+             "k = %ld against 0; ||G(k)-G(0)||_2 and ||W(k)-W(0)||_2 by power iteration "
+             "(below) and Frobenius (above)", st->at34);
+    gao_row(out, 0, cx, st, "Lemma 3.4 ||G(k)-G(0)|| <= (4c/sqrt m)||X||^2 ||dW||", l, rr, NAN,
+            THM_ESTIMATED, note);
 }
 
 void pc_gao_width_rows(thm_results_t out, const pc_gao_ctx *cx, long m_held, long m_largest,
@@ -703,6 +800,18 @@ void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t
     deq_paper_clear_d(P);
 }
 
+/* Section 3.1's constant of a slot: c_w for W, c_u for U, c_a for a. */
+static double ling_const(const pc_run *st, int slot)
+{
+    return slot == DEQ_PAPER_T ? st->cw : slot == DEQ_PAPER_IN ? st->cu : st->ca;
+}
+
+/* The three slots of ling2022 with the rows' data of one check. */
+typedef struct {
+    int slot;
+    const char *data;
+} ling_item;
+
 /* Condition 1's three inequalities as lhs <= rhs triples: (7) (4/δ)max(c)‖X‖_F‖r0‖
  * <= λ0, (8) 4(2+√2)ρ̄_a⁻¹(c_w²+c_u²)‖X‖_F²‖r0‖ <= λ0^{3/2}, (9) K(c_w²+c_u²)‖X‖_F² <= λ0. */
 static void ling_cond(double l[3], double rr[3], const pc_run *st, int which, double K9)
@@ -774,7 +883,7 @@ static void ling_row(thm_results_t out, int control, const char *id, const pc_ru
     thm_row_rhs(r, rr[0], rr[1], rr[2]);
     r->tolerance = (l[2] - l[1]) + (rr[2] - rr[1]);
     r->trivial = trivial;
-    if (id == ID_THM1) {
+    if (strcmp(id, ID_THM1) == 0) {
         ling_thm1_hyp(r, st);
     } else {
         thm_row_hypothesis(r, "max_s ||W(s)|| / rho_w", st->norm_up[DEQ_PAPER_T] / st->rho_w, "<=", 1);
@@ -795,10 +904,7 @@ void pc_ling_theorem1_rows(thm_results_t out, int control, const pc_run *st)
     double l[3], rr[3], de = st->dist_err;
     if (!control) {
         /* (i) and the induction's ‖W‖ <= ρ̄_w, ‖U‖ <= ρ̄_u, ‖a‖ <= ρ̄_a */
-        static const struct {
-            int slot;
-            const char *data;
-        } nr[] = {
+        static const ling_item nr[] = {
             {-1, "(i) max_tau ||W(tau)||_2 < 1"},
             {DEQ_PAPER_T, "(i) proof: ||W(tau)||_2 <= rho_w"},
             {DEQ_PAPER_IN, "(i) proof: ||U(tau)||_2 <= rho_u"},
@@ -825,14 +931,7 @@ void pc_ling_theorem1_rows(thm_results_t out, int control, const pc_run *st)
              control ? "(ii) lambda_tau >= 2 lambda0" : "(ii) lambda_tau > lambda0/2", l, rr, NAN,
              THM_ESTIMATED, note);
     /* (iii) the rate; control: q = 1/2 */
-    double fe = st->fac * st->fac_err;
-    l[0] = st->fac, l[1] = st->fac - fe, l[2] = st->fac + fe;
-    if (control) {
-        rr[0] = rr[1] = rr[2] = HALF;
-    } else {
-        rr[0] = 1 - st->step * HALF * st->g0;
-        rr[1] = 1 - st->step * HALF * st->g0_hi, rr[2] = 1 - st->step * HALF * st->g0_lo;
-    }
+    rate_sides(l, rr, st, control, st->g0, st->g0_lo, st->g0_hi);
     snprintf(note, sizeof note,
              "eta = %.4g = bound (10)/2, (10) = %.4g; worst (Phi(tau)/Phi(0))^(1/tau) at %ld of %ld; "
              "Phi(K)/Phi(0) = %.4g%s",
@@ -843,10 +942,7 @@ void pc_ling_theorem1_rows(thm_results_t out, int control, const pc_run *st)
     if (control)
         return;
     /* the proof's ‖θ(τ) − θ(0)‖_F <= (4/λ0) c ‖X‖_F ‖r0‖ (<= δ by (7)) */
-    static const struct {
-        int slot;
-        const char *data;
-    } ds[] = {
+    static const ling_item ds[] = {
         {DEQ_PAPER_T, "proof: ||W(tau)-W(0)||_F <= (4/lambda0) cw ||X||_F ||r0||"},
         {DEQ_PAPER_IN, "proof: ||U(tau)-U(0)||_F <= (4/lambda0) cu ||X||_F ||r0||"},
         {DEQ_PAPER_U, "proof: ||a(tau)-a(0)|| <= (4/lambda0) ca ||X||_F ||r0||"},
@@ -855,8 +951,7 @@ void pc_ling_theorem1_rows(thm_results_t out, int control, const pc_run *st)
         int t = ds[q].slot;
         double F = st->distF[t], fr = gam((double)(st->m * st->m) + 2);
         l[0] = F, l[1] = fmax(0, F * (1 - fr) - de), l[2] = F * (1 + fr) + de;
-        double c = t == DEQ_PAPER_T ? st->cw : t == DEQ_PAPER_IN ? st->cu : st->ca;
-        double b = LING_DIST * c * st->xF * st->r0, e = st->r0_err;
+        double b = LING_DIST * ling_const(st, t) * st->xF * st->r0, e = st->r0_err;
         rr[0] = b / st->g0, rr[1] = b * (1 - e) / st->g0_hi;
         rr[2] = st->g0_lo > 0 ? b * (1 + e) / st->g0_lo : INFINITY;
         snprintf(note, sizeof note, "max over the run; the proof then needs the bound <= delta = %.3g",
@@ -876,10 +971,7 @@ void pc_ling_lemma8_rows(thm_results_t out, int control, const pc_run *st)
         snprintf(note, sizeof note, "max over the run; c_a = %.4g", st->ca);
         ling_row(out, 0, ID_LEMMA8, st, "(15) ||Z(s)||_F <= ca ||X||_F", l, rr, NAN, THM_ESTIMATED,
                  note);
-        static const struct {
-            int slot;
-            const char *data;
-        } gr[] = {
+        static const ling_item gr[] = {
             {DEQ_PAPER_T, "(16) ||grad_W Phi||_F <= cw ||X||_F ||r||"},
             {DEQ_PAPER_IN, "(16) ||grad_U Phi||_F <= cu ||X||_F ||r||"},
             {DEQ_PAPER_U, "(16) ||grad_a Phi|| <= ca ||X||_F ||r||"},
@@ -888,8 +980,7 @@ void pc_ling_lemma8_rows(thm_results_t out, int control, const pc_run *st)
             int t = gr[q].slot;
             double v = st->gratio[t], e = v * st->gratio_err;
             l[0] = v, l[1] = fmax(0, v - e), l[2] = v + e;
-            double c = t == DEQ_PAPER_T ? st->cw : t == DEQ_PAPER_IN ? st->cu : st->ca;
-            rr[0] = rr[1] = rr[2] = c * st->xF;
+            rr[0] = rr[1] = rr[2] = ling_const(st, t) * st->xF;
             snprintf(note, sizeof note, "lhs: max over the run of ||grad||/||y^ - y||");
             ling_row(out, 0, ID_LEMMA8, st, gr[q].data, l, rr, NAN, THM_ESTIMATED, note);
         }
@@ -933,19 +1024,46 @@ static int pc_widths(const thm_config *cfg)
     return k;
 }
 
+/* A part's data under the paper's Assumption 2: points on the sphere (gao2021
+ * radius 1 with the smooth target, a default; ling2022 radius √d with y ~ N(0, 1),
+ * Section 5). */
+static void part_data(mat_d_t X, mat_d_t y, deq_paper_kind kind, long d, long n,
+                      unsigned long seed)
+{
+    deq_rng_t rng;
+    deq_rng_init(rng, seed);
+    mat_init_d(X, d, n, 53), mat_init_d(y, n, 1, 53);
+    data_sphere_points(X, rng);
+    if (kind == DEQ_PAPER_GAO2021) {
+        data_smooth_target(y, X, rng);
+    } else {
+        for (long k = 0; k < d * n; k++)
+            X->e[k] *= sqrt((double)d);
+        for (long i = 0; i < n; i++)
+            y->e[i] = deq_rng_gaussian(rng);
+    }
+    deq_rng_clear(rng);
+}
+
+/* Assumption 1's weights of one run, from its seed. */
+static void draw_case(mat_d_t T[PC_SLOTS], deq_paper_kind kind, long m, long d, double sigma_w2,
+                      unsigned long seed)
+{
+    deq_rng_t rng;
+    deq_rng_init(rng, seed);
+    deq_paper_tensors_init(T, kind, m, d);
+    deq_paper_draw(T, kind, sigma_w2, rng);
+    deq_rng_clear(rng);
+}
+
 void t3_papers_gao_part(thm_results_t out, const thm_config *cfg)
 {
     const deq_paper_spec *sp = deq_paper_spec_find("gao2021");
     double gamma = strtod(deq_paper_const_value(sp, "gamma"), NULL);
     unsigned long dseed = thm_case_seed(cfg->seed, 900, 0, 0);
     long n = cfg->n, d = cfg->d, steps = pc_steps(cfg);
-    deq_rng_t rng;
-    deq_rng_init(rng, dseed);
     mat_d_t X, y;
-    mat_init_d(X, d, n, 53), mat_init_d(y, n, 1, 53);
-    data_sphere_points(X, rng);   /* ‖x_i‖ = 1 (Assumption 2) */
-    data_smooth_target(y, X, rng);
-    deq_rng_clear(rng);
+    part_data(X, y, DEQ_PAPER_GAO2021, d, n, dseed);
     pc_gao_ctx cx;
     pc_gao_ctx_init(&cx, X, y, gamma, cfg->prec);
     int nw = pc_widths(cfg), controls_done = 0;
@@ -955,11 +1073,8 @@ void t3_papers_gao_part(thm_results_t out, const thm_config *cfg)
         int all = 1;
         for (int s = 0; s < cfg->seeds; s++) {
             unsigned long seed = thm_case_seed(cfg->seed, 901, (unsigned long)m, (unsigned long)s);
-            deq_rng_init(rng, seed);
             mat_d_t T[PC_SLOTS];
-            deq_paper_tensors_init(T, DEQ_PAPER_GAO2021, m, d);
-            deq_paper_draw(T, DEQ_PAPER_GAO2021, 0, rng);
-            deq_rng_clear(rng);
+            draw_case(T, DEQ_PAPER_GAO2021, m, d, 0, seed);
             pc_run st;
             pc_gao_run(&st, &cx, T, X, y, steps, PC_STEP_SCALE, seed);
             pc_gao_lemma36_rows(out, 0, &cx, &st);
@@ -988,26 +1103,15 @@ void t3_papers_ling_part(thm_results_t out, const thm_config *cfg)
     double sw2 = strtod(deq_paper_const_value(sp, "sigma_w2"), NULL);
     unsigned long dseed = thm_case_seed(cfg->seed, 910, 0, 0);
     long n = cfg->n, d = cfg->d, steps = pc_steps(cfg);
-    deq_rng_t rng;
-    deq_rng_init(rng, dseed);
     mat_d_t X, y;
-    mat_init_d(X, d, n, 53), mat_init_d(y, n, 1, 53);
-    data_sphere_points(X, rng);
-    for (long k = 0; k < d * n; k++)
-        X->e[k] *= sqrt((double)d); /* ‖x_i‖ = √d (Assumption 2(i)) */
-    for (long i = 0; i < n; i++)
-        y->e[i] = deq_rng_gaussian(rng); /* y_i ~ N(0, 1) (Section 5) */
-    deq_rng_clear(rng);
+    part_data(X, y, DEQ_PAPER_LING2022, d, n, dseed);
     int nw = pc_widths(cfg), controls_done = 0;
     for (int w = 0; w < nw; w++) {
         long m = cfg->widths[w];
         for (int s = 0; s < cfg->seeds; s++) {
             unsigned long seed = thm_case_seed(cfg->seed, 911, (unsigned long)m, (unsigned long)s);
-            deq_rng_init(rng, seed);
             mat_d_t T[PC_SLOTS];
-            deq_paper_tensors_init(T, DEQ_PAPER_LING2022, m, d);
-            deq_paper_draw(T, DEQ_PAPER_LING2022, sw2, rng);
-            deq_rng_clear(rng);
+            draw_case(T, DEQ_PAPER_LING2022, m, d, sw2, seed);
             pc_run st;
             pc_ling_run(&st, T, X, y, steps, PC_DELTA_FRACTION, PC_ETA_FRACTION, seed);
             pc_ling_condition_rows(out, &st);
