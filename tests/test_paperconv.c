@@ -343,6 +343,8 @@ Test(paperconv, ling2022_rows_reach_every_verdict)
     cr_expect_float_eq(find_row(out, c1, "(9) 4")->lhs, c9, 1e-12 * c9);
     cr_expect_float_eq(find_row(out, c1, "(9) with the 8")->lhs, 2 * c9, 1e-12 * c9);
     EXPECT_ROW(out, c1, "(8)", THM_REPORTED);
+    EXPECT_ROW(out, c1, "(10)", THM_REPORTED);
+    cr_expect_float_eq(find_row(out, c1, "(10)")->rhs, st.eta10, 1e-15);
     pc_ling_theorem1_rows(out, 0, &st);
     const char *items[] = {"(i) max", "(i) proof: ||W", "(i) proof: ||U", "(i) proof: ||a", "(ii)",
                            "(iii)", "proof: ||W", "proof: ||U", "proof: ||a"};

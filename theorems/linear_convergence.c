@@ -137,7 +137,7 @@ static const thm_check t3_checks[] = {
                       "reported at initialization: (7) (4/delta) max(cw, cu, ca)||X||_F||r0|| <= lambda0, "
                       "(8) 4(2+sqrt 2) rho_a^-1 (cw^2+cu^2)||X||_F^2||r0|| <= lambda0^(3/2), (9) "
                       "4(cw^2+cu^2)||X||_F^2 <= lambda0 as printed and with the 8 of its proof; delta = "
-                      "(1 - ||W(0)||)/2 (a default)",
+                      "(1 - ||W(0)||)/2 (a default); and the step eta against the bound (10)",
         "ling2022 Condition 1, Eqs. (7)-(9) (and the factor 8 of B.1 step (3))",
         "Condition 1 evaluated at initialization",
         "lhs is the condition's right side built from Section 3.1's constants; rhs is lambda0 = lambda_min(Z(0)^T Z(0)) (lambda0^(3/2) for (8))."},

@@ -857,6 +857,19 @@ void pc_ling_condition_rows(thm_results_t out, const pc_run *st)
                      st->rho_a, st->cw, st->cu, st->ca);
         thm_row_judge(r);
     }
+    /* (10): the step against its bound, and which of its two terms binds */
+    thm_row *r = add(out, 0, ID_COND1, "ling2022", st->m, st->n, st->seed,
+                     "(10) eta < min(2/lambda0, 2(cw^2+cu^2)/((cw^2+cu^2+ca^2)^2||X||_F^2))");
+    thm_row_lhs(r, st->step, st->step, st->step);
+    thm_row_rhs(r, st->eta10, st->eta10, st->eta10);
+    if (isnan(st->g0))
+        thm_row_fail(r, "no lambda0: %s", st->why);
+    else
+        snprintf(r->note, sizeof r->note, "eta = (10)/2 (derived); 2/lambda0 = %.3g: the %s term "
+                 "binds, by a factor %.3g", 2 / st->g0_hi,
+                 2 / st->g0_hi > st->eta10 ? "second" : "first",
+                 fmax(2 / st->g0_hi, st->eta10) / fmin(2 / st->g0_hi, st->eta10));
+    thm_row_judge(r);
 }
 
 /* Theorem 1's hypotheses: Condition 1 (7)-(9) as printed, (10), ρ̄_w < 1. */
