@@ -3,11 +3,13 @@
  * (A, W, u, v trained) and on ling2022's Z = ReLU(WZ + UX), ŷ = aᵀZ (W, U, a
  * trained), the weights read along the run through the trainer's observer.
  *
- *   T3.gao2021_lemma3.6    Lemma 3.6 (i)-(vi) and the distance bounds of its
- *                          proof (A.8), per run, with the paper's constants;
+ *   T3.gao2021_lemma3.6    Lemma 3.6 (i)-(vi), the distance bounds of its
+ *                          proof (A.8) and Lemma 3.4's radius and step, per
+ *                          run, with the paper's constants;
  *   T3.gao2021_theorem3.2  the width Theorem 3.2 asks (constant 1, a default)
  *                          against the smallest width at which (vi) held;
- *   T3.ling2022_condition1 Condition 1 (7)-(9) evaluated at initialization;
+ *   T3.ling2022_condition1 Condition 1 (7)-(9) and the step bound (10) at
+ *                          initialization;
  *   T3.ling2022_theorem1   Theorem 1 (i)-(iii) and the proof's distance bounds;
  *   T3.ling2022_lemma8     Lemma 8 (15)-(18) with its explicit constants.
  *
@@ -54,8 +56,9 @@
 #include "theorems/linear_convergence_internal.h"
 #include "theorems/theorem.h"
 
-/* Lemma 3.6's constants (gao2021, A.8 [as PAPERS.md rebuilds the parse]) and
- * the fractions of λ0 the statements use (paper). */
+/* Lemma 3.6's constants (gao2021, Lemma 3.6 and its proof A.8, as rebuilt from
+ * how the proof uses them where the text's formulas are garbled) and the
+ * fractions of λ0 the statements use (paper). */
 #define GAO_U_BOUND 32.0    /* (ii) ‖u(k)‖ <= 32c√n/λ0 ‖ŷ(0) − y‖ */
 #define GAO_V_BOUND 16.0    /* (iii) ‖v(k)‖ <= 16c√n/λ0 ‖ŷ(0) − y‖ */
 #define GAO_DA_BOUND 256.0  /* ‖A(k) − A(0)‖ <= 256cn‖ŷ(0) − y‖²/(λ0²√m) */
