@@ -640,7 +640,9 @@ Test(cli, run_linear_convergence_quick_covers_T3_and_catches_its_controls, .time
     static char md[1 << 20];
     test_slurp(report, md, sizeof md);
     const char *ids[] = {"T3.gradient", "T3.pl_step", "T3.rate", "T3.lazy", "T1.training",
-                         "T2.training", "T3.linear_pl", "T3.linear_rate", "T3.trust_region"};
+                         "T2.training", "T3.linear_pl", "T3.linear_rate", "T3.trust_region",
+                         "T3.gao2021_lemma3.6", "T3.gao2021_theorem3.2", "T3.ling2022_condition1",
+                         "T3.ling2022_theorem1", "T3.ling2022_lemma8"};
     for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
         cr_expect(strstr(md, ids[k]) != NULL, "report lacks %s", ids[k]);
     cr_expect(strstr(md, "T3.negative_control") == NULL, "the old control id is still reported");

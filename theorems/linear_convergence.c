@@ -47,7 +47,8 @@
 
 enum {
     C_GRADIENT, C_PL_STEP, C_RATE, C_LAZY, C_T1_TRAINING, C_T2_TRAINING,
-    C_LINEAR_PL, C_LINEAR_RATE, C_TRUST_REGION
+    C_LINEAR_PL, C_LINEAR_RATE, C_TRUST_REGION,
+    C_GAO_LEMMA36, C_GAO_THM32, C_LING_COND1, C_LING_THM1, C_LING_LEMMA8
 };
 
 static const thm_check t3_checks[] = {
@@ -112,6 +113,52 @@ static const thm_check t3_checks[] = {
         "derived from the abstract (kawaguchi2021: the implicit update as a trust-region step)",
         "the implicit layer's update is a descent direction of the induced loss",
         "lhs is sigma_min(U)^2 ||grad L~||^2; rhs is the inner product <vec W', -vec grad L~> at the tightest step."},
+    /* GD on the papers' own models (theorems/linear_convergence_papers.c) */
+    [C_GAO_LEMMA36] = {"T3.gao2021_lemma3.6", "gao2021", THM_ASYMPTOTIC,
+                       "per GD run on gao2021's model (A, W, u, v trained; alpha = 1/(2 lambda_max(H(0)))), "
+                       "one row per item: (i) lambda0/2 <= min_k lambda_min(Phi Phi^T); (ii) max_k ||u(k)|| "
+                       "<= 32c sqrt(n)||r0||/lambda0 and (iii) max_k ||v(k)|| <= 16c sqrt(n)||r0||/lambda0 "
+                       "as printed; (iv), (v) max_k ||W(k)||, ||A(k)|| <= 2c sqrt(m) (certified); (vi) "
+                       "max_k (L(k)/L(0))^(1/k) <= 1 - alpha lambda0/2; A.8: max_k ||A(k)-A(0)|| <= "
+                       "256cn||r0||^2/(lambda0^2 sqrt m), W 512, ||u(k)-u(0)|| <= 16c sqrt(n)||r0||/lambda0, "
+                       "v 8; hypotheses per row: lambda0 > 0 certified, gamma <= min(1/2, 1/(4c)), "
+                       "lambda_min(G(0)) >= 3 lambda0/4, alpha max_k lambda_max(H(k)) <= 1, rho_bar < 1",
+        "Lemma 3.6 (i)-(vi), the distance bounds of its proof (A.8), Lemma 3.4's radius and step",
+        "along GD the Gram, the norms and the loss obey Lemma 3.6 with its constants",
+        "per row (the row's data names the item): lhs is the run's extreme of the quantity (lambda0/2 for (i)), rhs the bound of Lemma 3.6 with c, lambda0 = lambda_min(G^inf) and r0 = y^(0) - y (for (i) the smallest lambda_min(G(k)))."},
+    [C_GAO_THM32] = {"T3.gao2021_theorem3.2", "gao2021", THM_REPORT,
+                     "reported: the width m = (n^2/lambda0) log(n/delta) Theorem 3.2 asks (constant 1 and "
+                     "delta = 0.1, defaults; and with Theorem 3.1's lambda0^2) next to the smallest width of "
+                     "the run from which the rate (vi) held for every seed",
+        "Theorem 3.2: m = Omega((n^2/lambda0) log(n/delta)) (Theorem 3.1 has lambda0^2)",
+        "how pessimistic the theorem's width is",
+        "lhs is the smallest width of the run from which the rate held; rhs is the width the theorem asks with constant 1."},
+    [C_LING_COND1] = {"T3.ling2022_condition1", "ling2022", THM_REPORT,
+                      "reported at initialization: (7) (4/delta) max(cw, cu, ca)||X||_F||r0|| <= lambda0, "
+                      "(8) 4(2+sqrt 2) rho_a^-1 (cw^2+cu^2)||X||_F^2||r0|| <= lambda0^(3/2), (9) "
+                      "4(cw^2+cu^2)||X||_F^2 <= lambda0 as printed and with the 8 of its proof; delta = "
+                      "(1 - ||W(0)||)/2 (a default); and the step eta against the bound (10)",
+        "Condition 1, Eqs. (7)-(9) (and the factor 8 of B.1 step (3)); Eq. (10)",
+        "Condition 1 evaluated at initialization",
+        "lhs is the condition's right side built from Section 3.1's constants; rhs is lambda0 = lambda_min(Z(0)^T Z(0)) (lambda0^(3/2) for (8))."},
+    [C_LING_THM1] = {"T3.ling2022_theorem1", "ling2022", THM_EXACT,
+                     "per GD run on ling2022's model (W, U, a trained; eta = half the bound (10)): (i) "
+                     "max_tau ||W(tau)||_2 < 1 and the induction's ||W|| <= rho_w, ||U|| <= rho_u, ||a|| <= "
+                     "rho_a (certified); (ii) lambda0/2 <= min_tau lambda_min(G(tau)); (iii) max_tau "
+                     "(Phi(tau)/Phi(0))^(1/tau) <= 1 - eta lambda0/2; proof: ||theta(tau) - theta(0)||_F <= "
+                     "(4/lambda0) c ||X||_F ||r0||; hypotheses: Condition 1 (7)-(9), eta < (10), rho_w < 1",
+        "Theorem 1 (i)-(iii) under Condition 1 and Eq. (10), with its proof's distance bounds",
+        "under Condition 1 gradient descent stays well posed and converges at rate 1 - eta lambda0/2",
+        "per row: lhs is the run's extreme of the quantity (lambda0/2 for (ii)), rhs the bound of Theorem 1 (for (ii) the smallest lambda_min(G(tau)) = lambda_tau)."},
+    [C_LING_LEMMA8] = {"T3.ling2022_lemma8", "ling2022", THM_EXACT,
+                       "per GD run: (15) max_s ||Z(s)||_F <= ca ||X||_F; (16) max_s ||grad Phi(s)||/||r(s)|| "
+                       "<= cw, cu, ca times ||X||_F; (17) ||Z(k) - Z(0)||_F <= rho_a^-1 (cw||dW||_2 + "
+                       "cu||dU||_2)||X||_F and (18) ||y^(k) - y^(0)|| <= (cw||dW|| + cu||dU|| + "
+                       "ca||da||)||X||_F at the tightest k; hypotheses: the norms stay below rho_w, rho_u, "
+                       "rho_a",
+        "Lemma 8, Eqs. (15)-(18)",
+        "the equilibria, gradients and outputs obey Lemma 8's explicit bounds along GD",
+        "per row: lhs is the run's quantity (a maximum, or the tightest step against step 0), rhs Lemma 8's bound with Section 3.1's constants."},
 };
 
 /* The presets whose rate is checked (docs/THEORY.md §9: all-layers and A-only). */
@@ -913,6 +960,8 @@ static const thm_part t3_parts[] = {
     {"pl_mpfr", run_pl_mpfr, 0, NULL},
     {"rate", run_rate, (int)(sizeof rate_presets / sizeof *rate_presets), rate_presets},
     {"linear", run_kawaguchi, 0, NULL},
+    {"papers_gao2021", t3_papers_gao_part, 0, NULL},
+    {"papers_ling2022", t3_papers_ling_part, 0, NULL},
 };
 
 const thm_family thm_linear_convergence = {

@@ -112,6 +112,15 @@ typedef struct {
     double lr;        /* every trained tensor moves by −lr·∇ (full-batch GD) */
     long gram_every;  /* λ_min(G) every this many steps and at the last; 0 never */
     int keep_going;   /* record ρ̄ >= 1 and divergence and go on */
+    /* Optional observer (NULL: none), which reads and never steers: called at
+     * every step k after the forward pass (and λ_min(G) on its schedule) and
+     * the gradient, before the update, with the backend's deq_paper (P), its
+     * deq_paper_state (S) and the gradient (grad; NULL at the last step or
+     * when the step's solves failed), cast to const void *. For the checks
+     * that read the weights along the run (theorems/linear_convergence_papers.c). */
+    void (*observe)(void *arg, long k, const void *P, const void *S, const void *grad,
+                    const deq_paper_step *step);
+    void *observe_arg;
 } deq_paper_train_opts;
 
 #include "num/tmpl_on_d.h"

@@ -82,6 +82,9 @@ void G(deq_paper_train)(deq_paper_log_t log, GT(deq_paper) P, const mat_t X, con
             trouble = "certified rho_bar >= 1: well-posedness not certified";
         if (!trouble && s->loss > threshold)
             trouble = "loss diverged: above max(L(0), 1/2 |y|^2)";
+        if (opts->observe)
+            opts->observe(opts->observe_arg, k, P, S,
+                          !fatal && k < opts->steps ? (const void *)g : NULL, s);
         if (trouble) {
             snprintf(s->event, sizeof s->event, "%s", trouble);
             if (log->trouble_step < 0)
