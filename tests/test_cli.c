@@ -651,7 +651,7 @@ Test(cli, run_linear_convergence_quick_covers_T3_and_catches_its_controls, .time
               "the rate control row is missing");
 }
 
-Test(cli, fashion_mnist_missing_is_na_with_the_install_command, .timeout = 120)
+Test(cli, fashion_mnist_missing_is_na_with_the_install_command, .timeout = 300)
 {
     dir = test_tmpdir(); /* an empty directory stands for a machine without the package */
     char report[600];
