@@ -79,7 +79,7 @@ const thm_check t2_checks[] = {
                          "computed in MPFR at the run's precision with a derived a-priori entry "
                          "error; lambda_min certified by Cholesky minus n x the entry error; control: "
                          "x_2 = x_1, certificate withheld",
-        "gao2021 Lemma 3.2 (lambda_0 > 0 for unit, pairwise non-parallel inputs), G^inf of Eq. (17)",
+        "Lemma 3.2 (lambda_0 > 0 for unit, pairwise non-parallel inputs), G^inf of Eq. (17)",
         "gao2021's feature kernel G^inf is positive definite (lambda_0 certified)",
         "lhs is 0; rhs is lambda_0 = lambda_min(G^inf), G^inf = E_w[sigma(Xw) sigma(Xw)^T] = Q(x_i^T x_j)/2, with its certified lower bound."},
     [T2P_LING_LAMBDA_STAR] = {"T2.ling2022_lambda_star", "ling2022", THM_EXACT,
@@ -87,7 +87,7 @@ const thm_check t2_checks[] = {
                               "(Theorem 3 closed form, sigma_w^2 = 0.08) on inputs of norm sqrt(d), in "
                               "MPFR with a derived entry error, certified by Cholesky; control: x_2 = "
                               "x_1, certificate withheld",
-        "ling2022 Theorem 3(ii) (K strictly positive definite), K of Eq. (14)",
+        "Theorem 3(ii) (K strictly positive definite), K of Eq. (14)",
         "ling2022's limit kernel K is positive definite (lambda* certified)",
         "lhs is 0; rhs is lambda* = lambda_min(K) of Theorem 3's closed form, with its certified lower bound."},
     [T2P_LING_THEOREM3] = {"T2.ling2022_theorem3", "ling2022", THM_EXACT,
@@ -95,7 +95,7 @@ const thm_check t2_checks[] = {
                            "recursion's tail bound (C.2) plus derived rounding, K_rec from Definition 1 "
                            "(2x2 Gaussian expectations) to its fixed point; control: the recursion "
                            "stopped at level 1",
-        "ling2022 Definition 1 (Eq. 6) against Theorem 3 (Eq. 14), K_ii = 1/(1 - sigma_w^2)",
+        "Definition 1 (Eq. 6) against Theorem 3 (Eq. 14), K_ii = 1/(1 - sigma_w^2)",
         "Definition 1's recursion converges to Theorem 3's closed form",
         "lhs is the largest entrywise difference between K from Definition 1's recursion and Theorem 3's closed form (diagonal row: against 1/(1 - sigma_w^2)); rhs is the recursion's tail bound plus the derived rounding."},
     [T2P_GAO_LEMMA33] = {"T2.gao2021_lemma3.3", "gao2021", THM_EXACT,
@@ -104,14 +104,14 @@ const thm_check t2_checks[] = {
                          "Phi Phi^T, W ~ N(0,1); N/A below the derived width 16 sum_ij Var_ij/(delta "
                          "lambda_0^2) (Chebyshev; the paper's Omega hides its constant); control: "
                          "against G^inf - 1/(2 pi)",
-        "gao2021 Lemma 3.3: ||G(0) - G^inf||_2 <= lambda_0/4, hence lambda_min(G(0)) >= 3 lambda_0/4, once m = Omega(n^2 log(n/delta)/lambda_0^2)",
+        "Lemma 3.3: ||G(0) - G^inf||_2 <= lambda_0/4, hence lambda_min(G(0)) >= 3 lambda_0/4, once m = Omega(n^2 log(n/delta)/lambda_0^2)",
         "the initial feature Gram matrix is within lambda_0/4 of G^inf and keeps 3/4 of lambda_0",
         "lhs is max over seeds of ||G(0) - G^inf||_2 (second row: 3 lambda_0/4); rhs is lambda_0/4 (second row: min over seeds of lambda_min(G(0)))."},
     [T2P_GAO_LEMMA33_WIDTH] = {"T2.gao2021_lemma3.3_width", "gao2021", THM_REPORT,
                                "the smallest ladder width from which Lemma 3.3's conclusion held at "
                                "every seed, beside the width n^2 log(n/delta)/lambda_0^2 it asks at "
                                "Omega constant 1 (default) and the derived Chebyshev width",
-        "gao2021 Lemma 3.3's width condition m = Omega(n^2 log(n/delta)/lambda_0^2)",
+        "Lemma 3.3's width condition m = Omega(n^2 log(n/delta)/lambda_0^2)",
         "how pessimistic Lemma 3.3's width is",
         "lhs is the smallest width from which the conclusion held at every seed; rhs is n^2 log(n/delta)/lambda_0^2, the width asked at Omega constant 1."},
     [T2P_LING_THEOREM2] = {"T2.ling2022_theorem2", "ling2022", THM_EXACT,
@@ -119,13 +119,13 @@ const thm_check t2_checks[] = {
                            "certified equilibria at initialization (sigma_w^2 = 0.08, ||x|| = sqrt(d)); "
                            "per width N/A (the Omega constant is not given), observed kept; control: "
                            "lambda_max(K) in place of lambda*",
-        "ling2022 Theorem 2: lambda_0 >= m lambda*/2 once m = Omega(n^2/lambda*^2 log(n/(lambda* t)))",
+        "Theorem 2: lambda_0 >= m lambda*/2 once m = Omega(n^2/lambda*^2 log(n/(lambda* t)))",
         "the unnormalized equilibrium Gram matrix keeps half of m lambda*",
         "lhs is m lambda*/2 with lambda* = lambda_min(K); rhs is lambda_0 = lambda_min(Z^T Z), minimised over seeds, certified."},
     [T2P_LING_THEOREM2_WIDTH] = {"T2.ling2022_theorem2_width", "ling2022", THM_REPORT,
                                  "the smallest run width from which Theorem 2's conclusion held at every "
                                  "seed, beside n^2 log(n/(lambda* t))/lambda*^2 at Omega constant 1 (default)",
-        "ling2022 Theorem 2's width condition",
+        "Theorem 2's width condition",
         "how pessimistic Theorem 2's width is",
         "lhs is the smallest width from which lambda_min(Z^T Z) >= m lambda*/2 held at every seed; rhs is n^2 log(n/(lambda* t))/lambda*^2, the width asked at Omega constant 1."},
 };

@@ -64,7 +64,7 @@ static const thm_check t1_checks[] = {
                          "z^0 = 0: max_{i,p} ||z_i^p|| / ||phi_i|| <= 1/(1 - gamma0), gamma0 = "
                          "gamma~||A||_2 in [certified Rayleigh, certified upper]; iterate rounding "
                          "bounded; control: activation 2 ReLU",
-        "gao2021 Lemma 2.2: ||z^l|| <= ||phi||/(1 - gamma0) for every l",
+        "Lemma 2.2: ||z^l|| <= ||phi||/(1 - gamma0) for every l",
         "every Picard iterate stays within ||phi||/(1 - gamma0)",
         "lhs is max over samples i and iterates p of ||z_i^p|| / ||phi(x_i)||; rhs is 1/(1 - gamma0) with gamma0 = gamma~||A||_2."},
     [T1_GAO_L22_RATE] = {"T1.gao2021_lemma2.2_rate", "gao2021", THM_EXACT,
@@ -72,21 +72,21 @@ static const thm_check t1_checks[] = {
                          "z* the certified equilibrium (its error bound and the iterates' rounding "
                          "folded in); control: gamma0 replaced by half the observed first-step "
                          "contraction",
-        "gao2021 Lemma 2.2, proof (A.1): ||z^p - z*|| <= gamma0^p ||phi|| / (1 - gamma0)",
+        "Lemma 2.2, proof (A.1): ||z^p - z*|| <= gamma0^p ||phi|| / (1 - gamma0)",
         "Picard iterates approach the equilibrium at least at rate gamma0^p",
         "lhs is max over samples i and p = 1..P of ||z_i^p - z_i*|| (1 - gamma0) / (gamma0^p ||phi_i||); rhs is 1."},
     [T1_GAO_L23] = {"T1.gao2021_lemma2.3", "gao2021", THM_EXACT,
                     "sigma_min(I - gamma~ D A) >= 1 - gamma0 for D the equilibria's activation "
                     "patterns, D = I and random 0/1 patterns; sigma_min certified below (certified "
                     "lambda_min of M^T M, rounding folded in); control: D = I/gamma0 (slope 1/gamma0)",
-        "gao2021 Lemma 2.3(ii), Eq. (9) (its proof shows ||(I - gamma~ diag(sigma'(v)) A) u|| >= (1 - gamma0)||u||)",
+        "Lemma 2.3(ii), Eq. (9) (its proof shows ||(I - gamma~ diag(sigma'(v)) A) u|| >= (1 - gamma0)||u||)",
         "I - gamma~ D A is well conditioned: its least singular value is at least 1 - gamma0",
         "lhs is 1 - gamma0 with gamma0 = gamma~||A||_2; rhs is the least singular value of I - gamma~ D A, minimised over the patterns D."},
     [T1_LING_L1] = {"T1.ling2022_lemma1", "ling2022", THM_REPORT,
                     "P(||W||_2 > 2 sqrt(2) sigma_w) for W ~ N(0, 2 sigma_w^2/m), sigma_w^2 = 0.08: the "
                     "frequency over draws with its Clopper-Pearson interval (the lemma's exp(-Omega(m)) "
                     "hides its constant: reported)",
-        "ling2022 Lemma 1: ||W||_2 <= 2 sqrt(2) sigma_w with probability >= 1 - exp(-Omega(m))",
+        "Lemma 1: ||W||_2 <= 2 sqrt(2) sigma_w with probability >= 1 - exp(-Omega(m))",
         "how often the weight norm exceeds Lemma 1's threshold 2 sqrt(2) sigma_w",
         "lhs is the frequency over draws of ||W||_2 > 2 sqrt(2) sigma_w with its Clopper-Pearson interval; no rhs (the probability bound exp(-Omega(m)) has no stated constant)."},
 };
