@@ -6,6 +6,7 @@
 #include <mpfr.h>
 
 #include "cli/cli.h"
+#include "cli/reproduce.h"
 #include "core/status.h"
 #include "report/env.h"
 
@@ -31,6 +32,8 @@ static void main_help(FILE *f)
 "  compare  regression compare of two JSON result files of deqcheck run --json\n"
 "  merge    the JSON results of the shards of a run (run --shard K/N) merged\n"
 "           into one report\n"
+"  reproduce  a paper's experiment (gao2021, ling2022) on its own model: per-width\n"
+"           CSV logs, Figure-1-like plots and a report \"paper reports / we measure\"\n"
 "  run      the validation run: checks on the named presets, written as a\n"
 "           Markdown report (default: reports/deqcheck-report.md)\n"
 "\n"
@@ -81,6 +84,8 @@ int main(int argc, char **argv)
         return cli_cmd_merge(argc, argv);
     if (strcmp(cmd, "certify") == 0)
         return cli_cmd_certify(argc, argv);
+    if (strcmp(cmd, "reproduce") == 0)
+        return cli_cmd_reproduce(argc, argv);
     fprintf(stderr, "deqcheck: %s: unknown command (deqcheck --help lists them)\n", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -14,6 +14,7 @@
 #include <cblas.h>
 
 #include "cli/cli.h"
+#include "cli/reproduce.h"
 #include "cli/run_job.h"
 #include "report/json.h"
 
@@ -136,6 +137,11 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     pin_blas_threads(rank);
+    if (argc > 1 && strcmp(argv[1], "reproduce") == 0) { /* its own driver, cli/reproduce_mpi.c */
+        int rc = cli_reproduce_mpi(argc, argv);
+        MPI_Finalize();
+        return rc;
+    }
     int status = CLI_EXIT_OK;
     if (rank == 0) {
         cli_run_job job;
