@@ -49,8 +49,8 @@ static void reproduce_help(FILE *f)
 "What runs: the paper's configuration when it fits --max-time and --max-memory, else a\n"
 "reduction, labelled REDUCED everywhere: by default (--reduce size) the paper's epochs\n"
 "at n and every m scaled by one factor; --reduce epochs keeps n and m and runs fewer\n"
-"epochs. The time is estimated first from one cold step per width at a quarter of the\n"
-"paper's n and m, fitted to the cost a m^2 n + b m d n of the products, and printed.\n"
+"epochs. The time is estimated first from one warm-started step per width at a quarter\n"
+"of the paper's n and m, fitted to the cost a m^2 n + b m d n of the products, and printed.\n"
 "\n"
 "  --out DIR           output directory (default ./deqcheck-reproduce-PAPER; created)\n"
 "  --full              the paper's configuration whatever the estimate\n"
@@ -297,7 +297,7 @@ int cli_repro_decide(cli_repro_job *J)
         return cli_usage_error("reproduce", err->msg);
     long np = (long)(REPRO_PROBE_FRACTION * (double)pc.n_train);
     double sxx = 0, sxy = 0, syy = 0, rx = 0, ry = 0;
-    fprintf(stderr, "reproduce: estimating the paper's configuration: one cold step per width at n=%ld, m/%g\n",
+    fprintf(stderr, "reproduce: estimating the paper's configuration: one warm-started step per width at n=%ld, m/%g\n",
             np, 1.0 / REPRO_PROBE_FRACTION);
     for (int k = 0; k < pc.paper_n_widths; k++) {
         long m = lround((double)pc.paper_widths[k] * REPRO_PROBE_FRACTION);
@@ -318,8 +318,9 @@ int cli_repro_decide(cli_repro_job *J)
     J->full_seconds = cost_steps(&cm, c, pc.paper_widths, pc.paper_n_widths, pc.paper_n_train,
                                  pc.paper_n_test, pc.paper_epochs);
     snprintf(J->estimate_how, sizeof J->estimate_how,
-             "estimated from one cold step per width at n=%ld and m/%g, fitted to a m^2 n + b m d n "
-             "(a=%.3g s, b=%.3g s) and scaled: warm-started steps are cheaper, so this is on the high side",
+             "estimated from one warm-started step per width at n=%ld and m/%g (after a cold step and "
+             "one GD step), fitted to a m^2 n + b m d n (a=%.3g s, b=%.3g s) and scaled; solver iterations "
+             "vary along training, so this is an estimate",
              np, 1.0 / REPRO_PROBE_FRACTION, cm.a, cm.b);
     char d[64];
     double full = J->full_seconds;

@@ -27,9 +27,9 @@ static void plot_script(FILE *g, const report_repro *r)
                "set datafile columnheaders\nset grid\nset key outside right\n"
                "set xlabel 'epoch'\n");
     fprintf(g, "set output '%s-loss.svg'\nset logscale y\n", p);
-    fprintf(g, "set title '%s: %s loss 1/2 |y^ - y|^2 (log scale) per width m%s'\n", p,
-            gao ? "training (solid) and test (dashed)" : "training", c->reduced ? " [REDUCED]" : "");
-    fprintf(g, "set ylabel 'loss'\nplot ");
+    fprintf(g, "set title '%s: %s per width%s'\n", p,
+            gao ? "train (solid), test (dashed) loss" : "training loss", c->reduced ? " [REDUCED]" : "");
+    fprintf(g, "set ylabel 'loss 1/2 |y^ - y|^2 (log scale)'\nplot ");
     for (int k = 0; k < c->n_widths; k++) {
         char csv[128];
         report_repro_csv_name(csv, sizeof csv, p, c->widths[k]);
@@ -41,8 +41,8 @@ static void plot_script(FILE *g, const report_repro *r)
     }
     fprintf(g, "\nunset logscale y\n");
     fprintf(g, "set output '%s-opnorm.svg'\n", p);
-    fprintf(g, "set title '%s: operator norm %s against epoch%s'\n", p,
-            gao ? "(gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2", c->reduced ? " [REDUCED]" : "");
+    fprintf(g, "set title '%s: %s%s'\n", p, gao ? "operator norm (gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2",
+            c->reduced ? " [REDUCED]" : "");
     fprintf(g, "set ylabel '%s'\nset format y '%%.4f'\nplot ", gao ? "(gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2");
     for (int k = 0; k < c->n_widths; k++) {
         char csv[128];
@@ -285,7 +285,12 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
     }
     table_row(f, gao ? "Lemma 3.6 (i): lambda_min(G(k)) >= lambda0/2 (G = Phi Phi^T, lambda0 = lambda_min(G^inf))"
                      : "Theorem 1 (ii): lambda_t > lambda0/2 (G = Z^T Z, lambda0 = lambda_min(G(0)))",
-              "a consequence of the theorems' width condition (not plotted in the paper)", buf);
+              gao ? "a consequence of the theorems' width condition, not plotted in the paper. G = Phi Phi^T "
+                    "has rank <= m: at m < n lambda_min(G) = 0 and (i) cannot hold (the paper's own m = 500 < "
+                    "n = 1000 is such a width)"
+                  : "a consequence of Theorem 1's conditions, not plotted in the paper. G = Z^T Z has rank "
+                    "<= m: at m < n lambda_min(G) = 0",
+              buf);
     if (!gao) {
         k = 0;
         for (int w = 0; w < nw; w++)

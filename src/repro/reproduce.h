@@ -92,8 +92,9 @@ int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_da
  * model of the stiffest width is stable. [derived] */
 double repro_lr_from_probes(const repro_init_info *info, int count);
 
-/* Cost of one training step (forward, adjoint, test forward) measured on a
- * cold start at width m with the first n training and test samples. */
+/* Cost of one training step (forward, adjoint, test forward) at width m with
+ * the first n training and test samples: the second step, warm-started from
+ * the first after one GD step of size 1/λ_max(H(0)), as the run's steps are. */
 double repro_step_seconds(const repro_config *c, const repro_data_t D, long m, long n);
 
 /* Estimated memory of one width (bytes): weights, gradients, two solver
