@@ -83,12 +83,23 @@ typedef struct {
     double l0, lend, t0, tend;    /* train and test loss at the first and last step */
     double op_min, op_max, op0, opend, op_upper_max;
     double gram_min;              /* min λ_min(G) over the schedule */
-    long steps, increases;        /* steps logged, train-loss increases between steps */
+    long steps, increases;        /* steps logged, train-loss increases before the minimum */
+    long k_min, increases_after;  /* the epoch of the smallest loss; increases after it (rounding noise
+                                     at the floor when the loss is near 0) */
+    long k_drop;                  /* first epoch with ln L <= ln L(0) − the paper's plotted drop; −1 never */
     long trouble;                 /* first trouble step or −1 */
     const char *event;
 } width_stats;
 
-static void stats_of(width_stats *s, const repro_width_struct *W)
+/* The fall of ln L that Figure 1's training-loss axis spans (derived from the
+ * axis ticks as our reading of the paper gives them): gao2021 FashionMNIST
+ * about −0.5 ... −3, ling2022 synthetic about 8 ... −8. */
+static double paper_drop(const repro_config *c)
+{
+    return c->spec->kind == DEQ_PAPER_GAO2021 ? 2.5 : 16.0;
+}
+
+static void stats_of(width_stats *s, const repro_width_struct *W, double drop)
 {
     const deq_paper_log_struct *L = W->log;
     memset(s, 0, sizeof *s);
@@ -102,6 +113,13 @@ static void stats_of(width_stats *s, const repro_width_struct *W)
     s->t0 = W->test_loss[0], s->tend = W->test_loss[L->len - 1];
     s->op0 = L->steps[0].op_norm, s->opend = L->steps[L->len - 1].op_norm;
     s->op_upper_max = 0;
+    s->k_min = 0, s->k_drop = -1;
+    for (long k = 0; k < L->len; k++) {
+        if (L->steps[k].loss < L->steps[s->k_min].loss)
+            s->k_min = k;
+        if (s->k_drop < 0 && log(L->steps[k].loss) <= log(s->l0) - drop)
+            s->k_drop = k;
+    }
     for (long k = 0; k < L->len; k++) {
         const deq_paper_step *st = &L->steps[k];
         s->op_min = fmin(s->op_min, st->op_norm);
@@ -109,8 +127,12 @@ static void stats_of(width_stats *s, const repro_width_struct *W)
         s->op_upper_max = fmax(s->op_upper_max, st->op_norm_upper);
         if (!isnan(st->lam_min))
             s->gram_min = fmin(s->gram_min, st->lam_min);
-        if (k > 0 && st->loss > L->steps[k - 1].loss)
-            s->increases++;
+        if (k > 0 && st->loss > L->steps[k - 1].loss) {
+            if (k <= s->k_min)
+                s->increases++;
+            else
+                s->increases_after++;
+        }
         if (st->event[0] && s->event[0] == '\0')
             s->event = st->event;
     }
@@ -208,7 +230,7 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
 {
     const repro_config *c = r->cfg;
     int gao = c->spec->kind == DEQ_PAPER_GAO2021, nw = c->n_widths;
-    char buf[4096], t[256];
+    char buf[8192], t[256];
     size_t k;
     double fin[REPRO_MAX_WIDTHS], tfin[REPRO_MAX_WIDTHS];
     for (int w = 0; w < nw; w++)
@@ -225,9 +247,10 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
     k = 0;
     for (int w = 0; w < nw; w++)
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: ln L %.3g -> %.3g (ln L/n %.3g -> %.3g), "
-                              "%ld of %ld steps up", w ? "; " : "", c->widths[w], log(S[w].l0),
-                              log(S[w].lend), log(S[w].l0 / (double)c->n_train),
-                              log(S[w].lend / (double)c->n_train), S[w].increases, S[w].steps - 1);
+                              "%ld steps up before the smallest loss (epoch %ld), %ld after it", w ? "; " : "",
+                              c->widths[w], log(S[w].l0), log(S[w].lend), log(S[w].l0 / (double)c->n_train),
+                              log(S[w].lend / (double)c->n_train), S[w].increases, S[w].k_min,
+                              S[w].increases_after);
     table_row(f, "training loss along GD",
               gao ? "log training loss falls steadily over the 1000 epochs for every width (Figure 1, "
                     "train-loss panels; FashionMNIST axis about -0.5 ... -3, the minus signs read from "
@@ -238,7 +261,15 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
     for (int w = 0; w < nw; w++)
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %.4g", w ? ", " : "", c->widths[w], fin[w]);
     snprintf(t, sizeof t, "; final loss %s with m", decreasing(fin, nw) ? "**decreases**" : "**does not decrease**");
-    snprintf(buf + k, sizeof buf - k, "%s", t);
+    k += (size_t)snprintf(buf + k, sizeof buf - k, "%s. Epochs until ln L has fallen by %g (the span of the "
+                          "paper's axis): ", t, paper_drop(c));
+    for (int w = 0; w < nw; w++) {
+        if (S[w].k_drop >= 0)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %ld", w ? ", " : "", c->widths[w], S[w].k_drop);
+        else
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: not within %ld", w ? ", " : "", c->widths[w],
+                                  c->epochs);
+    }
     table_row(f, "width and training speed",
               gao ? "larger m converges faster in training" : "larger m converges faster, to a smaller final loss",
               buf);
@@ -335,7 +366,7 @@ deq_status report_repro_write(const char *dir, const report_repro *r, deq_error_
         return deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot write (%s)", path, strerror(errno));
     width_stats S[REPRO_MAX_WIDTHS];
     for (int w = 0; w < c->n_widths; w++)
-        stats_of(&S[w], &r->widths[w]);
+        stats_of(&S[w], &r->widths[w], paper_drop(c));
     fprintf(f, "# deqcheck reproduce %s%s\n\n", p, c->reduced ? " (REDUCED configuration)" : "");
     if (gao)
         fprintf(f, "The experiment of gao2021 (Gao, Liu, Liu, Rajan, Gao, ICLR 2022), Section 4 and Figure 1: "
