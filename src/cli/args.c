@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_version.h>
+#include <mpfr.h>
+
+#include "report/env.h"
+
 static cli_opt *find(cli_opt *opts, const char *name, size_t len)
 {
     for (cli_opt *o = opts; o->name; o++)
@@ -338,4 +343,16 @@ deq_status cli_memory_check(const char *cmd, const char *what, double need, cons
         fprintf(stderr, "%s: %s needs about %.3g GiB of memory (limit %.3g GiB, --max-memory)\n",
                 cmd, what, need / gib, limit / gib);
     return DEQ_OK;
+}
+
+void cli_print_version(FILE *f, const char *prog)
+{
+    /* the revision the binary was built from, as reports name it (git
+     * describe at build time, "-dirty" with uncommitted changes, or
+     * "unknown" outside a checkout), so a user can say what they ran */
+    report_env e;
+    report_env_get(&e);
+    fprintf(f, "%s %s (revision %s)\n", prog, DEQCHECK_VERSION, e.revision);
+    fprintf(f, "GSL %s, MPFR %s, GMP %s, jansson %s, %s\n", GSL_VERSION, mpfr_get_version(),
+            gmp_version, e.jansson, e.blas);
 }

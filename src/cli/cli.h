@@ -20,6 +20,9 @@ int cli_cmd_kernel(int argc, char **argv);
 int cli_cmd_compare(int argc, char **argv);
 int cli_cmd_merge(int argc, char **argv);
 int cli_cmd_certify(int argc, char **argv);
+/* `--version`: the program's version, the source revision it was built from and
+ * the libraries it uses, as reports name them. */
+void cli_print_version(FILE *f, const char *prog);
 
 /* A network and its inputs as given to `deqcheck solve` and `deqcheck grad`, validated. */
 typedef struct {

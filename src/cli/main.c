@@ -2,12 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gsl/gsl_version.h>
-#include <mpfr.h>
-
 #include "cli/cli.h"
+#include "cli/reproduce.h"
 #include "core/status.h"
-#include "report/env.h"
 
 static void main_help(FILE *f)
 {
@@ -31,6 +28,8 @@ static void main_help(FILE *f)
 "  compare  regression compare of two JSON result files of deqcheck run --json\n"
 "  merge    the JSON results of the shards of a run (run --shard K/N) merged\n"
 "           into one report\n"
+"  reproduce  a paper's experiment (gao2021, ling2022) on its own model: per-width\n"
+"           CSV logs, Figure-1-like plots and a report \"paper reports / we measure\"\n"
 "  run      the validation run: checks on the named presets, written as a\n"
 "           Markdown report (default: reports/deqcheck-report.md)\n"
 "\n"
@@ -55,14 +54,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
-        /* the revision the binary was built from, as reports name it (git
-         * describe at build time, "-dirty" with uncommitted changes, or
-         * "unknown" outside a checkout), so a user can say what they ran */
-        report_env e;
-        report_env_get(&e);
-        printf("deqcheck %s (revision %s)\n", DEQCHECK_VERSION, e.revision);
-        printf("GSL %s, MPFR %s, GMP %s, jansson %s, %s\n", GSL_VERSION, mpfr_get_version(),
-               gmp_version, e.jansson, e.blas);
+        cli_print_version(stdout, "deqcheck");
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "solve") == 0)
@@ -81,6 +73,8 @@ int main(int argc, char **argv)
         return cli_cmd_merge(argc, argv);
     if (strcmp(cmd, "certify") == 0)
         return cli_cmd_certify(argc, argv);
+    if (strcmp(cmd, "reproduce") == 0)
+        return cli_cmd_reproduce(argc, argv);
     fprintf(stderr, "deqcheck: %s: unknown command (deqcheck --help lists them)\n", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -3,8 +3,10 @@
  * and writes the report, identical to the serial run's; the other ranks only
  * compute. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/reproduce.h"
 #include "cli/run_job.h"
 #include "run/mpi.h"
 
@@ -25,6 +27,17 @@ int main(int argc, char **argv)
     deq_gsl_handler_install();
     int rank, size;
     run_mpi_start(&argc, &argv, &rank, &size);
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+        if (rank == 0)
+            cli_print_version(stdout, "deqcheck-mpi");
+        run_mpi_finish();
+        return CLI_EXIT_OK;
+    }
+    if (argc > 1 && strcmp(argv[1], "reproduce") == 0) { /* its own driver, cli/reproduce_mpi.c */
+        int rc = cli_reproduce_mpi(argc, argv);
+        run_mpi_finish();
+        return rc;
+    }
     int status = CLI_EXIT_OK;
     if (rank == 0)
         status = lead(argc, argv, size);

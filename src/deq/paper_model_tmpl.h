@@ -66,3 +66,34 @@ void TF(deq_paper_gram)(mat_d_t Gm, const TT(deq_paper_state) S, const TT(deq_pa
  * beyond its rounding) unless opts->keep_going. */
 void TF(deq_paper_train)(deq_paper_log_t log, TT(deq_paper) P, const TT(mat) X, const TT(mat) y,
                          const deq_paper_train_opts *opts, long prec);
+
+/* The same loop one step at a time, for callers that act between steps
+ * (`deqcheck reproduce`: a test loss, checkpoints, progress). The trainer
+ * owns the solver state S, whose equilibria and adjoints warm-start the next
+ * step's solves: a run stopped and resumed continues bit-identically only
+ * when S->Z and S->Wadj are restored with the weights (deq_paper_trainer_resume). */
+typedef struct {
+    TT(deq_paper_state) S;
+    TT(deq_paper) g;           /* the gradients */
+    TRS step[1];               /* −lr */
+    long k;                    /* the next step's index */
+    double slack;              /* γ_{m+n+2}: the loss's rounding */
+    double half_y2;            /* ½‖y‖² */
+    double threshold;          /* the divergence threshold, set at step 0 */
+    int finished;              /* the last step is logged, or the run stopped */
+} TS(deq_paper_trainer);
+typedef TS(deq_paper_trainer) TT(deq_paper_trainer)[1];
+
+void TF(deq_paper_trainer_init)(TT(deq_paper_trainer) T, const TT(deq_paper) P, const TT(mat) X,
+                                const TT(mat) y, const deq_paper_train_opts *opts, long prec);
+void TF(deq_paper_trainer_clear)(TT(deq_paper_trainer) T);
+/* Logs step T->k (the state before its update), then updates P unless it was
+ * the last step or the run stopped. Returns 0 once T->finished. */
+int TF(deq_paper_trainer_step)(deq_paper_log_t log, TT(deq_paper_trainer) T, TT(deq_paper) P,
+                               const TT(mat) X, const TT(mat) y, const deq_paper_train_opts *opts,
+                               long prec);
+/* Continues a run whose steps 0..k−1 are in log: the next step is k, the
+ * divergence threshold comes from the logged L(0), and the warm starts are
+ * Z, Wadj (m×n, the state the interrupted run had after step k−1). */
+void TF(deq_paper_trainer_resume)(TT(deq_paper_trainer) T, const deq_paper_log_t log,
+                                  const mat_d_t Z, const mat_d_t Wadj);

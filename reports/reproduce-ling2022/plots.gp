@@ -1,0 +1,27 @@
+# Figure-1-like plots of deqcheck reproduce ling2022; run `gnuplot plots.gp` here.
+set terminal svg size 760,460 font 'sans,12' background 'white'
+set termoption noenhanced
+set datafile separator ','
+set datafile columnheaders
+set grid
+set key outside right
+set xlabel 'epoch'
+set output 'ling2022-loss.svg'
+set logscale y
+set title 'ling2022: training loss per width [REDUCED]'
+set ylabel 'loss 1/2 |y^ - y|^2 (log scale)'
+plot 'ling2022-m123.csv' using 1:2 with lines lw 2 lc 1 title 'train m=123', \
+     'ling2022-m144.csv' using 1:2 with lines lw 2 lc 2 title 'train m=144', \
+     'ling2022-m164.csv' using 1:2 with lines lw 2 lc 3 title 'train m=164', \
+     'ling2022-m185.csv' using 1:2 with lines lw 2 lc 4 title 'train m=185', \
+     'ling2022-m205.csv' using 1:2 with lines lw 2 lc 5 title 'train m=205'
+unset logscale y
+set output 'ling2022-opnorm.svg'
+set title 'ling2022: |W(t)|_2 [REDUCED]'
+set ylabel '|W(t)|_2'
+set format y '%.4f'
+plot 'ling2022-m123.csv' using 1:4 with lines lw 2 lc 1 title 'm=123', \
+     'ling2022-m144.csv' using 1:4 with lines lw 2 lc 2 title 'm=144', \
+     'ling2022-m164.csv' using 1:4 with lines lw 2 lc 3 title 'm=164', \
+     'ling2022-m185.csv' using 1:4 with lines lw 2 lc 4 title 'm=185', \
+     'ling2022-m205.csv' using 1:4 with lines lw 2 lc 5 title 'm=205'

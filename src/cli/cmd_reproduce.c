@@ -1,0 +1,590 @@
+/* `deqcheck reproduce gao2021|ling2022`: the papers' experiments (see
+ * cli/reproduce.h and repro/reproduce.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/reproduce.h"
+#include "report/markdown.h"
+
+/* The default time budget of a run that picks its own size (--max-time). */
+#define REPRO_DEFAULT_MAX_TIME "30m"
+/* The estimate probes the paper's configuration at this fraction of its n and m. */
+#define REPRO_PROBE_FRACTION 0.25
+#define REPRO_DEFAULT_CHECKPOINT_EVERY 50
+
+static void reproduce_help(FILE *f)
+{
+    fprintf(f,
+"Usage: deqcheck reproduce gao2021|ling2022 [--out DIR] [--full] [--max-time T]\n"
+"                 [--max-memory SIZE] [--reduce size|epochs] [--n N] [--widths M1,M2,...]\n"
+"                 [--epochs K] [--seed S] [--lr ETA] [--gram-every K] [--fashion-dir DIR]\n"
+"                 [--checkpoint PREFIX [--checkpoint-every K] [--resume]] [--progress]\n"
+"                 [--no-estimate]\n"
+"       deqcheck-mpi reproduce ...   (the same, one width per MPI rank)\n"
+"\n"
+"Runs a paper's own experiment on the paper's own model (README \"The papers' models\")\n"
+"and writes per-width CSV logs, Figure-1-like SVG plots (gnuplot) and a Markdown report\n"
+"with a table \"paper reports / we measure\":\n"
+"  gao2021   Section 4 / Figure 1: Fashion-MNIST classes 0 and 1 (MNIST, CIFAR10 and SVHN\n"
+"            are not packaged in Debian), 500 training and 500 test images per class\n"
+"            drawn at random, unit norm; m in {500, 1000, 2000, 4000}; 1000 epochs of\n"
+"            full-batch GD; plots log train and test loss, (gamma/sqrt(m))|A(k)|_2.\n"
+"  ling2022  Section 5 / Figure 1 (synthetic): n = 1000 points on the sphere of radius\n"
+"            sqrt(d), d = 1000, y ~ N(0,1), sigma_w^2 = 0.08; m in {3000, 3500, ..., 5000};\n"
+"            2000 epochs; plots log train loss and |W(t)|_2.\n"
+"Neither paper states its step size. Without --lr it is derived: alpha = 1/max_m\n"
+"lambda_max(H_m(0)), H = J J^T the NTK at each width's initialization: half the largest\n"
+"step at which GD on the linearized model is stable at the stiffest width, one fixed\n"
+"step for all widths. The theorems' own step sizes (gao2021 Theorem 3.2's lambda0/n^2,\n"
+"ling2022 Theorem 1's bound (10)) are printed next to it: they are far smaller.\n"
+"\n"
+"What runs: the paper's configuration when it fits --max-time and --max-memory, else a\n"
+"reduction, labelled REDUCED everywhere: by default (--reduce size) the paper's epochs\n"
+"at n and every m scaled by one factor; --reduce epochs keeps n and m and runs fewer\n"
+"epochs. The time is estimated first from one warm-started step per width at a quarter\n"
+"of the paper's n and m, fitted to the cost a m^2 n + b m d n of the products, and printed.\n"
+"\n"
+"  --out DIR           output directory (default ./deqcheck-reproduce-PAPER; created)\n"
+"  --full              the paper's configuration whatever the estimate\n"
+"  --max-time T        time budget of a self-sized run: seconds, or with s, m, h\n"
+"                      (default " REPRO_DEFAULT_MAX_TIME ")\n"
+"  --max-memory SIZE   memory budget (bytes, or with K, M, G; default half the memory)\n"
+"  --reduce HOW        size (default) or epochs, see above\n"
+"  --n N               training samples (gao2021: N/2 per class, and N test samples;\n"
+"                      even); with --widths or --epochs: no automatic reduction\n"
+"  --widths LIST       comma-separated widths (at most %d)\n"
+"  --epochs K          GD steps (the log has K + 1 lines: the state before each update)\n"
+"  --seed S            seed of the data draw and the weights (default 0); width m's\n"
+"                      weights come from S*1000003 + m, the same in every process\n"
+"  --lr ETA            the step size instead of the derived one\n"
+"  --gram-every K      lambda_min(G) with its certified enclosure every K steps (default 10)\n"
+"  --fashion-dir DIR   Fashion-MNIST's IDX files (default /usr/share/datasets/fashion-mnist)\n"
+"  --checkpoint PREFIX every --checkpoint-every steps (default %d) and at the end of\n"
+"                      a width, PREFIX.mM.npz (weights with the paper's names, the warm\n"
+"                      starts Z, adjoint, Z_test, and meta) and PREFIX.mM.csv (the log)\n"
+"  --resume            continue each width from its checkpoint (bit-identical to a\n"
+"                      run that was never stopped); a width without one starts afresh\n"
+"  --progress          the progress line even when stderr is not a terminal\n"
+"  --no-estimate       skip the time estimate (the report then says unknown)\n"
+"\n"
+"Files in DIR: PAPER-mM.csv per width (step, train_loss, test_loss, op_norm,\n"
+"op_norm_upper, grad_norm2, lam_min_G with its enclosure, solver iterations, event),\n"
+"PAPER-loss.svg, PAPER-opnorm.svg, plots.gp, PAPER-report.md. Same command and seed:\n"
+"bit-identical CSVs and SVGs, serial or MPI.\n"
+"Exit status: 0 every width ran without trouble; 1 a width diverged, lost rho_bar < 1\n"
+"or stopped at a failed solve (all files still written); 2 bad usage or bad input.\n",
+            REPRO_MAX_WIDTHS, REPRO_DEFAULT_CHECKPOINT_EVERY);
+}
+
+/* "600", "90s", "10m", "1.5h" */
+static deq_status parse_duration(double *sec, const char *v, deq_error_t err)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    double unit = *end == '\0' || strcmp(end, "s") == 0 ? 1 : strcmp(end, "m") == 0 ? 60
+                  : strcmp(end, "h") == 0 ? 3600 : -1;
+    if (end == v || errno || unit < 0 || !(x > 0) || !isfinite(x))
+        return deq_error_set(err, DEQ_ERR_INPUT,
+                             "--max-time: expected a positive duration (600, 90s, 10m, 1.5h), got \"%s\"", v);
+    *sec = x * unit;
+    return DEQ_OK;
+}
+
+static deq_status parse_widths(repro_config *c, const char *v, deq_error_t err)
+{
+    int n = 0;
+    const char *p = v;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long m = strtol(p, &end, 10);
+        if (end == p || errno || m < 1 || m > (1L << 20) || (*end != ',' && *end != '\0'))
+            return deq_error_set(err, DEQ_ERR_INPUT,
+                                 "--widths: expected comma-separated widths 1..%ld, got \"%s\"", 1L << 20, v);
+        if (n == REPRO_MAX_WIDTHS)
+            return deq_error_set(err, DEQ_ERR_INPUT, "--widths: at most %d widths", REPRO_MAX_WIDTHS);
+        for (int k = 0; k < n; k++)
+            if (c->widths[k] == m)
+                return deq_error_set(err, DEQ_ERR_INPUT, "--widths: %ld given twice", m);
+        c->widths[n++] = m;
+        p = *end ? end + 1 : end;
+        if (*end == ',' && *p == '\0')
+            return deq_error_set(err, DEQ_ERR_INPUT, "--widths: a trailing comma in \"%s\"", v);
+    }
+    if (n == 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--widths: empty");
+    c->n_widths = n;
+    return DEQ_OK;
+}
+
+int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv)
+{
+    memset(J, 0, sizeof *J);
+    J->prog = prog;
+    cli_opt opts[] = {{"out", 1, NULL},          {"full", 0, NULL},        {"max-time", 1, NULL},
+                      {"max-memory", 1, NULL},   {"reduce", 1, NULL},      {"n", 1, NULL},
+                      {"widths", 1, NULL},       {"epochs", 1, NULL},      {"seed", 1, NULL},
+                      {"lr", 1, NULL},           {"gram-every", 1, NULL},  {"fashion-dir", 1, NULL},
+                      {"checkpoint", 1, NULL},   {"checkpoint-every", 1, NULL},
+                      {"resume", 0, NULL},       {"progress", 0, NULL},    {"no-estimate", 0, NULL},
+                      {NULL, 0, NULL}};
+    const char *pos[2];
+    int npos = 0, help = 0;
+    deq_error_t err;
+    deq_error_init(err);
+    if (cli_parse(opts, pos, 1, &npos, &help, argc, argv, 2, err) != DEQ_OK)
+        return cli_usage_error("reproduce", err->msg);
+    if (help) {
+        reproduce_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (npos != 1) {
+        deq_error_set(err, DEQ_ERR_INPUT, "name the paper: gao2021 or ling2022 (see deqcheck reproduce --help)");
+        return cli_usage_error("reproduce", err->msg);
+    }
+    const deq_paper_spec *spec = deq_paper_spec_find(pos[0]);
+    if (!spec) {
+        deq_error_set(err, DEQ_ERR_INPUT, "%s: expected gao2021 or ling2022 (the papers read in full)", pos[0]);
+        return cli_usage_error("reproduce", err->msg);
+    }
+    repro_config *c = &J->cfg;
+    repro_config_paper(c, spec, err);
+    const char *v;
+    long seed = 0;
+    J->checkpoint_every = REPRO_DEFAULT_CHECKPOINT_EVERY;
+    if (((v = cli_value(opts, "n")) && cli_long_in(&c->n_train, "n", v, 2, 1L << 20, err)) ||
+        ((v = cli_value(opts, "epochs")) && cli_long_in(&c->epochs, "epochs", v, 0, 100000000L, err)) ||
+        ((v = cli_value(opts, "widths")) && parse_widths(c, v, err)) ||
+        ((v = cli_value(opts, "seed")) && cli_long_in(&seed, "seed", v, 0, 4294967295L, err)) ||
+        ((v = cli_value(opts, "lr")) && cli_double_in(&c->lr, "lr", v, 0.0, 1e300, 1, err)) ||
+        ((v = cli_value(opts, "gram-every")) &&
+         cli_long_in(&c->gram_every, "gram-every", v, 0, 100000000L, err)) ||
+        ((v = cli_value(opts, "checkpoint-every")) &&
+         cli_long_in(&J->checkpoint_every, "checkpoint-every", v, 1, 100000000L, err)) ||
+        parse_duration(&J->max_time, cli_value(opts, "max-time") ? cli_value(opts, "max-time")
+                                                                  : REPRO_DEFAULT_MAX_TIME, err) ||
+        cli_memory_limit(&J->mem_limit, cli_value(opts, "max-memory"), err))
+        return cli_usage_error("reproduce", err->msg);
+    if (spec->kind == DEQ_PAPER_GAO2021 && c->n_train % 2 != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--n: gao2021 takes N/2 images per class: N must be even, got %ld",
+                      c->n_train);
+        return cli_usage_error("reproduce", err->msg);
+    }
+    if (spec->kind == DEQ_PAPER_GAO2021)
+        c->n_test = c->n_train;
+    c->seed = (unsigned long)seed;
+    c->lr_given = cli_value(opts, "lr") != NULL;
+    c->fashion_dir = cli_value(opts, "fashion-dir");
+    if ((v = cli_value(opts, "reduce"))) {
+        if (strcmp(v, "size") == 0)
+            J->reduce = REPRO_REDUCE_SIZE;
+        else if (strcmp(v, "epochs") == 0)
+            J->reduce = REPRO_REDUCE_EPOCHS;
+        else {
+            deq_error_set(err, DEQ_ERR_INPUT, "--reduce: expected size or epochs, got \"%s\"", v);
+            return cli_usage_error("reproduce", err->msg);
+        }
+    }
+    J->full = cli_value(opts, "full") != NULL;
+    J->sizes_given = cli_value(opts, "n") || cli_value(opts, "widths") || cli_value(opts, "epochs");
+    if (J->full && J->sizes_given) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--full runs the paper's configuration: it takes no --n, --widths or --epochs");
+        return cli_usage_error("reproduce", err->msg);
+    }
+    if (J->sizes_given) {
+        int same = c->n_widths == c->paper_n_widths && c->n_train == c->paper_n_train &&
+                   c->epochs == c->paper_epochs;
+        for (int k = 0; same && k < c->n_widths; k++)
+            same = c->widths[k] == c->paper_widths[k];
+        if (!same) {
+            c->reduced = 1;
+            snprintf(c->reduced_how, sizeof c->reduced_how,
+                     "n, widths and epochs as given by --n/--widths/--epochs, not the paper's "
+                     "n=%ld, %ld epochs", c->paper_n_train, c->paper_epochs);
+        }
+    }
+    J->no_estimate = cli_value(opts, "no-estimate") != NULL;
+    J->checkpoint = cli_value(opts, "checkpoint");
+    J->resume = cli_value(opts, "resume") != NULL;
+    J->progress = cli_value(opts, "progress") != NULL;
+    if (J->resume && !J->checkpoint) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--resume needs --checkpoint PREFIX (the run to continue)");
+        return cli_usage_error("reproduce", err->msg);
+    }
+    if (J->checkpoint) {
+        char npz[1200], csv[1200];
+        repro_checkpoint_paths(npz, csv, sizeof npz, J->checkpoint, c->widths[0]);
+        if (cli_check_writable("checkpoint", npz, err) != DEQ_OK)
+            return cli_usage_error("reproduce", err->msg);
+    }
+    snprintf(J->out, sizeof J->out, "%s", cli_value(opts, "out") ? cli_value(opts, "out") : "");
+    if (!J->out[0])
+        snprintf(J->out, sizeof J->out, "deqcheck-reproduce-%s", spec->name);
+    for (int k = 0; k < c->n_widths; k++)
+        if (repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test) > J->mem_limit) {
+            deq_error_set(err, DEQ_ERR_INPUT, "--max-memory: width %ld needs about %.3g GiB, more than "
+                          "the limit %.3g GiB", c->widths[k],
+                          repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test) / 1073741824.0,
+                          J->mem_limit / 1073741824.0);
+            return cli_usage_error("reproduce", err->msg);
+        }
+    return -1;
+}
+
+/* ---------- the estimate and the reduction ---------- */
+
+/* Fitted cost per step and sample: a m² + b m d (seconds). */
+typedef struct {
+    double a, b;
+} cost_model;
+
+static double cost_steps(const cost_model *cm, const repro_config *c, const long *widths, int nw,
+                         long n, long nt, long epochs)
+{
+    double s = 0;
+    for (int k = 0; k < nw; k++) {
+        double m = (double)widths[k];
+        s += (cm->a * m * m + cm->b * m * (double)c->d) * (double)(n + nt / 2);
+    }
+    return s * (double)(epochs + 1);
+}
+
+/* The configuration scaled by f: n and every m times f, the paper's epochs. */
+static void scaled(repro_config *c, double f)
+{
+    long half = (long)floor((double)c->paper_n_train * f / 2.0);
+    c->n_train = c->spec->kind == DEQ_PAPER_GAO2021 ? 2 * (half < 1 ? 1 : half)
+                                                    : (long)floor((double)c->paper_n_train * f);
+    if (c->n_train < 2)
+        c->n_train = 2;
+    c->n_test = c->spec->kind == DEQ_PAPER_GAO2021 ? c->n_train : 0;
+    for (int k = 0; k < c->paper_n_widths; k++) {
+        long m = lround((double)c->paper_widths[k] * f);
+        c->widths[k] = m < 2 ? 2 : m;
+    }
+    c->n_widths = c->paper_n_widths;
+    c->epochs = c->paper_epochs;
+}
+
+int cli_repro_decide(cli_repro_job *J)
+{
+    repro_config *c = &J->cfg;
+    J->full_seconds = NAN;
+    J->full_memory = 0;
+    for (int k = 0; k < c->paper_n_widths; k++)
+        J->full_memory = fmax(J->full_memory, repro_width_memory(c->paper_widths[k], c->d,
+                                                                 c->paper_n_train, c->paper_n_test));
+    if (J->no_estimate) {
+        snprintf(J->estimate_how, sizeof J->estimate_how, "no estimate: --no-estimate");
+        return -1;
+    }
+    /* the paper's data, probed at a fraction of n and m */
+    repro_config pc = *c;
+    scaled(&pc, 1.0);
+    repro_data_t D;
+    deq_error_t err;
+    deq_error_init(err);
+    if (repro_data_make(D, &pc, err) != DEQ_OK)
+        return cli_usage_error("reproduce", err->msg);
+    long np = (long)(REPRO_PROBE_FRACTION * (double)pc.n_train);
+    double sxx = 0, sxy = 0, syy = 0, rx = 0, ry = 0;
+    fprintf(stderr, "reproduce: estimating the paper's configuration: one warm-started step per width at n=%ld, m/%g\n",
+            np, 1.0 / REPRO_PROBE_FRACTION);
+    for (int k = 0; k < pc.paper_n_widths; k++) {
+        long m = lround((double)pc.paper_widths[k] * REPRO_PROBE_FRACTION);
+        double t = repro_step_seconds(&pc, D, m, np) / (double)(np + np * (pc.n_test > 0) / 2);
+        /* least squares of t = a m² + b m d over the probes */
+        double x = (double)m * (double)m, y = (double)m * (double)pc.d;
+        sxx += x * x, sxy += x * y, syy += y * y, rx += x * t, ry += y * t;
+    }
+    repro_data_clear(D);
+    cost_model cm;
+    double det = sxx * syy - sxy * sxy;
+    cm.a = (rx * syy - ry * sxy) / det;
+    cm.b = (ry * sxx - rx * sxy) / det;
+    if (!(cm.a > 0) || !(cm.b >= 0)) { /* a degenerate fit: all of it on the m² term */
+        cm.a = rx / sxx;
+        cm.b = 0;
+    }
+    J->full_seconds = cost_steps(&cm, c, pc.paper_widths, pc.paper_n_widths, pc.paper_n_train,
+                                 pc.paper_n_test, pc.paper_epochs);
+    snprintf(J->estimate_how, sizeof J->estimate_how,
+             "estimated from one warm-started step per width at n=%ld and m/%g (after a cold step and "
+             "one GD step), fitted to a m^2 n + b m d n (a=%.3g s, b=%.3g s) and scaled; solver iterations "
+             "vary along training, so this is an estimate",
+             np, 1.0 / REPRO_PROBE_FRACTION, cm.a, cm.b);
+    char d[64];
+    double full = J->full_seconds;
+    snprintf(d, sizeof d, full < 7200 ? "%.0f min" : "%.1f h", full < 7200 ? full / 60 : full / 3600);
+    fprintf(stderr, "reproduce: the paper's configuration (n=%ld, %d widths up to m=%ld, %ld epochs) needs "
+                    "about %s and %.2g GiB per width (limits: --max-time %.0f s, --max-memory %.3g GiB)\n",
+            pc.paper_n_train, pc.paper_n_widths, pc.paper_widths[pc.paper_n_widths - 1], pc.paper_epochs, d,
+            J->full_memory / 1073741824.0, J->max_time, J->mem_limit / 1073741824.0);
+    if (J->full || J->sizes_given) {
+        if (J->sizes_given)
+            fprintf(stderr, "reproduce: running the configuration given by --n/--widths/--epochs: about %.0f s\n",
+                    cost_steps(&cm, c, c->widths, c->n_widths, c->n_train, c->n_test, c->epochs));
+        return -1;
+    }
+    if (full <= J->max_time && J->full_memory <= J->mem_limit)
+        return -1;
+    if (J->reduce == REPRO_REDUCE_EPOCHS) {
+        if (J->full_memory > J->mem_limit) {
+            deq_error_set(err, DEQ_ERR_INPUT, "--reduce epochs: the paper's widths need %.3g GiB, more than "
+                          "--max-memory; use --reduce size", J->full_memory / 1073741824.0);
+            return cli_usage_error("reproduce", err->msg);
+        }
+        c->epochs = (long)floor((double)(c->paper_epochs + 1) * J->max_time / full) - 1;
+        if (c->epochs < 1)
+            c->epochs = 1;
+        c->reduced = 1;
+        snprintf(c->reduced_how, sizeof c->reduced_how,
+                 "%ld of the paper's %ld epochs at its n and widths, to fit --max-time %.0f s "
+                 "(the paper's configuration needs about %s)", c->epochs, c->paper_epochs, J->max_time, d);
+    } else {
+        /* the largest factor f whose time and memory fit (bisection) */
+        double lo = 0, hi = 1;
+        for (int it = 0; it < 50; it++) {
+            double f = (lo + hi) / 2;
+            scaled(c, f);
+            double mem = 0;
+            for (int k = 0; k < c->n_widths; k++)
+                mem = fmax(mem, repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test));
+            if (cost_steps(&cm, c, c->widths, c->n_widths, c->n_train, c->n_test, c->epochs) <= J->max_time &&
+                mem <= J->mem_limit)
+                lo = f;
+            else
+                hi = f;
+        }
+        scaled(c, lo);
+        c->reduced = 1;
+        snprintf(c->reduced_how, sizeof c->reduced_how,
+                 "the paper's %ld epochs at n=%ld and widths scaled by %.3g (n and every m "
+                 "proportionally smaller) to fit --max-time %.0f s; the paper's configuration needs about %s",
+                 c->epochs, c->n_train, lo, J->max_time, d);
+    }
+    fprintf(stderr, "reproduce: REDUCED: %s\n", c->reduced_how);
+    return -1;
+}
+
+int cli_repro_data(cli_repro_job *J)
+{
+    deq_error_t err;
+    deq_error_init(err);
+    if (repro_data_make(J->data, &J->cfg, err) != DEQ_OK)
+        return cli_usage_error("reproduce", err->msg);
+    J->have_data = 1;
+    if (mkdir(J->out, 0777) != 0 && errno != EEXIST) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot create (%s)", J->out, strerror(errno));
+        return cli_usage_error("reproduce", err->msg);
+    }
+    /* the command that reproduces this run: the sizes as decided */
+    repro_config *c = &J->cfg;
+    size_t k = (size_t)snprintf(J->command, sizeof J->command, "%s reproduce %s --n %ld --widths ",
+                                J->prog, c->spec->name, c->n_train);
+    for (int w = 0; w < c->n_widths; w++)
+        k += (size_t)snprintf(J->command + k, sizeof J->command - k, "%s%ld", w ? "," : "", c->widths[w]);
+    k += (size_t)snprintf(J->command + k, sizeof J->command - k, " --epochs %ld --seed %lu", c->epochs, c->seed);
+    if (c->lr_given)
+        k += (size_t)snprintf(J->command + k, sizeof J->command - k, " --lr %.17g", c->lr);
+    if (c->gram_every != 10)
+        k += (size_t)snprintf(J->command + k, sizeof J->command - k, " --gram-every %ld", c->gram_every);
+    snprintf(J->command + k, sizeof J->command - k, " --out %s", J->out);
+    if (J->quiet)
+        return -1;
+    fprintf(stderr, "reproduce: %s%s: n=%ld%s, d=%ld, widths", c->spec->name, c->reduced ? " (REDUCED)" : "",
+            c->n_train, c->n_test ? " (+ the same number of test samples)" : "", c->d);
+    for (int w = 0; w < c->n_widths; w++)
+        fprintf(stderr, "%s%ld", w ? ", " : " ", c->widths[w]);
+    fprintf(stderr, ", %ld epochs; output in %s\n", c->epochs, J->out);
+    return -1;
+}
+
+int cli_repro_probe(cli_repro_job *J, int k)
+{
+    if (repro_init_probe(&J->probes[k], &J->cfg, J->data, J->cfg.widths[k]) != 0) {
+        fprintf(stderr, "reproduce: width %ld: the initial forward or adjoint solve failed\n",
+                J->cfg.widths[k]);
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
+}
+
+void cli_repro_set_lr(cli_repro_job *J)
+{
+    repro_config *c = &J->cfg;
+    if (!c->lr_given)
+        c->lr = repro_lr_from_probes(J->probes, c->n_widths);
+    if (J->quiet)
+        return;
+    if (!c->lr_given) {
+        fprintf(stderr, "reproduce: step size %.6g [derived: neither paper states it; 1/max_m "
+                        "lambda_max(H_m(0)) = 1/%.6g, H = J J^T the NTK at initialization: half the "
+                        "stability limit of GD on the linearized model, one step for all widths]\n",
+                c->lr, 1.0 / c->lr);
+    } else {
+        fprintf(stderr, "reproduce: step size %.6g [--lr]\n", c->lr);
+    }
+    for (int k = 0; k < c->n_widths; k++)
+        fprintf(stderr, "reproduce:   m=%ld: %s step size %.3g (ours is %.3g times it)\n", c->widths[k],
+                c->spec->kind == DEQ_PAPER_GAO2021 ? "Theorem 3.2's scale lambda0/n^2:"
+                                                   : "Theorem 1's bound (10):",
+                J->probes[k].theory_lr, c->lr / J->probes[k].theory_lr);
+}
+
+/* ---------- progress ---------- */
+
+typedef struct {
+    const cli_repro_job *J;
+    int k, tty;
+    double interval, last, start;
+} progress_ctx;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void observe(void *ctx, const repro_width_t W, long steps_total)
+{
+    progress_ctx *p = ctx;
+    double t = now_seconds();
+    long len = W->log->len;
+    int last = len == steps_total + 1 || W->log->stopped;
+    if (!last && t - p->last < p->interval)
+        return;
+    p->last = t;
+    const deq_paper_step *s = &W->log->steps[len - 1];
+    char line[240];
+    int u = snprintf(line, sizeof line, "reproduce %s: width %d/%d m=%ld: epoch %ld/%ld, train loss %.4e",
+                     p->J->cfg.spec->name, p->k + 1, p->J->cfg.n_widths, W->m, s->k, steps_total, s->loss);
+    if (!isnan(W->test_loss[len - 1]) && u > 0 && (size_t)u < sizeof line)
+        u += snprintf(line + u, sizeof line - (size_t)u, ", test %.4e", W->test_loss[len - 1]);
+    if (W->steps_run > 0 && u > 0 && (size_t)u < sizeof line) {
+        double left = W->seconds / (double)W->steps_run * (double)(steps_total + 1 - len);
+        snprintf(line + u, sizeof line - (size_t)u, ", about %.0f:%02.0f left for this width",
+                 floor(left / 60), fmod(floor(left), 60));
+    }
+    if (p->tty)
+        fprintf(stderr, "\r%-100s%s", line, last ? "\n" : "");
+    else
+        fprintf(stderr, "%s\n", line);
+}
+
+int cli_repro_run(cli_repro_job *J, int k, repro_width_t W)
+{
+    repro_width_init(W, J->cfg.widths[k]);
+    progress_ctx p = {J, k, isatty(fileno(stderr)), 0, 0, now_seconds()};
+    const char *env = getenv("DEQCHECK_PROGRESS_SECONDS");
+    p.interval = p.tty ? 1.0 : env ? atof(env) : 5.0;
+    repro_run_opts o = {J->checkpoint, J->checkpoint_every, J->resume, NULL, &p};
+    if (p.tty || J->progress)
+        o.observe = observe;
+    deq_error_t err;
+    deq_error_init(err);
+    if (repro_run_width(W, &J->cfg, J->data, &o, err) != DEQ_OK)
+        return cli_usage_error("reproduce", err->msg);
+    if (J->resume && W->steps_run < W->log->len)
+        fprintf(stderr, "reproduce: m=%ld: %ld steps from the checkpoint, %ld run now\n", W->m,
+                W->log->len - W->steps_run, W->steps_run);
+    return 0;
+}
+
+int cli_repro_finish(cli_repro_job *J, repro_width_struct *W)
+{
+    repro_config *c = &J->cfg;
+    int rc = CLI_EXIT_OK;
+    for (int k = 0; k < c->n_widths; k++) {
+        char name[128], path[1200];
+        report_repro_csv_name(name, sizeof name, c->spec->name, c->widths[k]);
+        snprintf(path, sizeof path, "%s/%s", J->out, name);
+        FILE *f = fopen(path, "w");
+        int bad = !f || repro_csv_write(&W[k], f) != 0;
+        if ((f && fclose(f) != 0) || bad) {
+            fprintf(stderr, "deqcheck reproduce: --out %s: cannot write\n", path);
+            return CLI_EXIT_USAGE;
+        }
+        const deq_paper_log_struct *L = W[k].log;
+        if (L->trouble_step >= 0) {
+            const deq_paper_step *s = &L->steps[L->trouble_step < L->len ? L->trouble_step : L->len - 1];
+            fprintf(stderr, "reproduce: m=%ld: %s at step %ld: %s\n", c->widths[k],
+                    L->stopped ? "stopped" : "trouble (went on)", L->trouble_step, s->event);
+            rc = CLI_EXIT_FAIL;
+        }
+    }
+    report_repro r;
+    memset(&r, 0, sizeof r);
+    r.cfg = c;
+    r.widths = W;
+    r.probes = J->probes;
+    r.lr_origin = c->lr_given ? "user (--lr)" : "derived";
+    r.full_seconds = J->full_seconds;
+    r.full_memory = J->full_memory;
+    snprintf(r.estimate_how, sizeof r.estimate_how, "%s", J->estimate_how);
+    r.command = J->command;
+    char gp[1024];
+    r.gnuplot = report_gnuplot_path(gp, sizeof gp);
+    if (!r.gnuplot)
+        r.plots_skipped = "gnuplot not found (Debian package gnuplot-nox)";
+    deq_error_t err;
+    deq_error_init(err);
+    if (report_repro_write(J->out, &r, err) != DEQ_OK)
+        return cli_usage_error("reproduce", err->msg);
+    fprintf(stderr, "reproduce: wrote %s/%s-report.md%s\n", J->out, c->spec->name,
+            r.gnuplot ? " with its plots" : " (plots skipped: no gnuplot)");
+    for (int k = 0; k < c->n_widths; k++) {
+        const deq_paper_log_struct *L = W[k].log;
+        fprintf(stderr, "reproduce:   m=%ld: loss %.6e -> %.6e, operator norm %.6f -> %.6f\n", c->widths[k],
+                L->steps[0].loss, L->steps[L->len - 1].loss, L->steps[0].op_norm, L->steps[L->len - 1].op_norm);
+    }
+    return rc;
+}
+
+void cli_repro_clear(cli_repro_job *J)
+{
+    if (J->have_data)
+        repro_data_clear(J->data);
+    J->have_data = 0;
+}
+
+int cli_cmd_reproduce(int argc, char **argv)
+{
+    cli_repro_job J;
+    int rc = cli_repro_parse(&J, "deqcheck", argc, argv);
+    if (rc >= 0)
+        return rc;
+    if ((rc = cli_repro_decide(&J)) >= 0 || (rc = cli_repro_data(&J)) >= 0) {
+        cli_repro_clear(&J);
+        return rc;
+    }
+    for (int k = 0; k < J.cfg.n_widths; k++)
+        if ((rc = cli_repro_probe(&J, k)) != 0) {
+            cli_repro_clear(&J);
+            return rc;
+        }
+    cli_repro_set_lr(&J);
+    repro_width_struct W[REPRO_MAX_WIDTHS];
+    int n = 0;
+    for (; n < J.cfg.n_widths; n++)
+        if ((rc = cli_repro_run(&J, n, &W[n])) != 0) {
+            repro_width_clear(&W[n]);
+            break;
+        }
+    if (n == J.cfg.n_widths)
+        rc = cli_repro_finish(&J, W);
+    for (int k = 0; k < n; k++)
+        repro_width_clear(&W[k]);
+    cli_repro_clear(&J);
+    return rc;
+}

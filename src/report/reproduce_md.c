@@ -1,0 +1,430 @@
+/* The report of `deqcheck reproduce` (see report/reproduce_md.h). */
+#include "report/reproduce_md.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void report_repro_csv_name(char *buf, size_t len, const char *paper, long m)
+{
+    snprintf(buf, len, "%s-m%ld.csv", paper, m);
+}
+
+/* ---------- plots ---------- */
+
+static void plot_script(FILE *g, const report_repro *r)
+{
+    const repro_config *c = r->cfg;
+    const char *p = c->spec->name;
+    int gao = c->spec->kind == DEQ_PAPER_GAO2021;
+    fprintf(g, "# Figure-1-like plots of deqcheck reproduce %s; run `gnuplot plots.gp` here.\n", p);
+    fprintf(g, "set terminal svg size 760,460 font 'sans,12' background 'white'\n"
+               "set termoption noenhanced\nset datafile separator ','\n"
+               "set datafile columnheaders\nset grid\nset key outside right\n"
+               "set xlabel 'epoch'\n");
+    fprintf(g, "set output '%s-loss.svg'\nset logscale y\n", p);
+    fprintf(g, "set title '%s: %s per width%s'\n", p,
+            gao ? "train (solid), test (dashed) loss" : "training loss", c->reduced ? " [REDUCED]" : "");
+    fprintf(g, "set ylabel 'loss 1/2 |y^ - y|^2 (log scale)'\nplot ");
+    for (int k = 0; k < c->n_widths; k++) {
+        char csv[128];
+        report_repro_csv_name(csv, sizeof csv, p, c->widths[k]);
+        fprintf(g, "%s'%s' using 1:2 with lines lw 2 lc %d title 'train m=%ld'", k ? ", \\\n     " : "",
+                csv, k + 1, c->widths[k]);
+        if (c->n_test > 0)
+            fprintf(g, ", \\\n     '%s' using 1:3 with lines lw 2 dt 2 lc %d title 'test m=%ld'", csv,
+                    k + 1, c->widths[k]);
+    }
+    fprintf(g, "\nunset logscale y\n");
+    fprintf(g, "set output '%s-opnorm.svg'\n", p);
+    fprintf(g, "set title '%s: %s%s'\n", p, gao ? "operator norm (gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2",
+            c->reduced ? " [REDUCED]" : "");
+    fprintf(g, "set ylabel '%s'\nset format y '%%.4f'\nplot ", gao ? "(gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2");
+    for (int k = 0; k < c->n_widths; k++) {
+        char csv[128];
+        report_repro_csv_name(csv, sizeof csv, p, c->widths[k]);
+        fprintf(g, "%s'%s' using 1:4 with lines lw 2 lc %d title 'm=%ld'", k ? ", \\\n     " : "", csv,
+                k + 1, c->widths[k]);
+    }
+    fprintf(g, "\n");
+}
+
+/* gnuplot on dir/plots.gp, run in dir (the script names the files relative
+ * to it), without a shell; 0 when it succeeded. */
+static int run_gnuplot(const char *gnuplot, const char *dir)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, 1), dup2(null, 2);
+        if (chdir(dir) != 0)
+            _exit(127);
+        execl(gnuplot, gnuplot, "plots.gp", (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    pid_t w;
+    do
+        w = waitpid(pid, &st, 0);
+    while (w < 0 && errno == EINTR);
+    return w == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* ---------- measurements ---------- */
+
+typedef struct {
+    double l0, lend, t0, tend;    /* train and test loss at the first and last step */
+    double op_min, op_max, op0, opend, op_upper_max;
+    double gram_min;              /* min λ_min(G) over the schedule */
+    long steps, increases;        /* steps logged, train-loss increases before the minimum */
+    long k_min, increases_after;  /* the epoch of the smallest loss; increases after it (rounding noise
+                                     at the floor when the loss is near 0) */
+    long k_drop;                  /* first epoch with ln L <= ln L(0) − the paper's plotted drop; −1 never */
+    long trouble;                 /* first trouble step or −1 */
+    const char *event;
+} width_stats;
+
+/* The fall of ln L that Figure 1's training-loss axis spans (derived from the
+ * axis ticks as our reading of the paper gives them): gao2021 FashionMNIST
+ * about −0.5 ... −3, ling2022 synthetic about 8 ... −8. */
+static double paper_drop(const repro_config *c)
+{
+    return c->spec->kind == DEQ_PAPER_GAO2021 ? 2.5 : 16.0;
+}
+
+static void stats_of(width_stats *s, const repro_width_struct *W, double drop)
+{
+    const deq_paper_log_struct *L = W->log;
+    memset(s, 0, sizeof *s);
+    s->steps = L->len;
+    s->op_min = INFINITY, s->op_max = -INFINITY, s->gram_min = INFINITY;
+    s->trouble = L->trouble_step;
+    s->event = "";
+    if (L->len == 0)
+        return;
+    s->l0 = L->steps[0].loss, s->lend = L->steps[L->len - 1].loss;
+    s->t0 = W->test_loss[0], s->tend = W->test_loss[L->len - 1];
+    s->op0 = L->steps[0].op_norm, s->opend = L->steps[L->len - 1].op_norm;
+    s->op_upper_max = 0;
+    s->k_min = 0, s->k_drop = -1;
+    for (long k = 0; k < L->len; k++) {
+        if (L->steps[k].loss < L->steps[s->k_min].loss)
+            s->k_min = k;
+        if (s->k_drop < 0 && log(L->steps[k].loss) <= log(s->l0) - drop)
+            s->k_drop = k;
+    }
+    for (long k = 0; k < L->len; k++) {
+        const deq_paper_step *st = &L->steps[k];
+        s->op_min = fmin(s->op_min, st->op_norm);
+        s->op_max = fmax(s->op_max, st->op_norm);
+        s->op_upper_max = fmax(s->op_upper_max, st->op_norm_upper);
+        if (!isnan(st->lam_min))
+            s->gram_min = fmin(s->gram_min, st->lam_min);
+        if (k > 0 && st->loss > L->steps[k - 1].loss) {
+            if (k <= s->k_min)
+                s->increases++;
+            else
+                s->increases_after++;
+        }
+        if (st->event[0] && s->event[0] == '\0')
+            s->event = st->event;
+    }
+}
+
+/* 1 when v[0..n) decreases strictly with the index */
+static int decreasing(const double *v, int n)
+{
+    for (int k = 1; k < n; k++)
+        if (!(v[k] < v[k - 1]))
+            return 0;
+    return 1;
+}
+
+static void fmt_dur(char *b, size_t len, double s)
+{
+    if (!isfinite(s))
+        snprintf(b, len, "unknown");
+    else if (s < 120)
+        snprintf(b, len, "%.0f s", s);
+    else if (s < 7200)
+        snprintf(b, len, "%.0f min", s / 60);
+    else
+        snprintf(b, len, "%.1f h", s / 3600);
+}
+
+/* ---------- the Markdown ---------- */
+
+static void table_row(FILE *f, const char *what, const char *paper, const char *ours)
+{
+    fprintf(f, "| %s | %s | %s |\n", what, paper, ours);
+}
+
+static void write_config(FILE *f, const report_repro *r)
+{
+    const repro_config *c = r->cfg;
+    int gao = c->spec->kind == DEQ_PAPER_GAO2021;
+    const char *red = c->reduced ? "**reduced**" : "paper";
+    fprintf(f, "## Configuration run\n\n| constant | value | origin | where / why |\n|---|---|---|---|\n");
+    fprintf(f, "| model | %s | paper | %s |\n", c->spec->equation,
+            gao ? "gao2021, Eqs. 1-5" : "ling2022, Section 2.1");
+    for (int k = 0; k < c->spec->n_consts; k++) {
+        const deq_paper_const *q = &c->spec->consts[k];
+        if (strcmp(q->name, "step_size") == 0)
+            continue; /* reproduce derives it: the row below */
+        fprintf(f, "| %s | %s | %s | %s |\n", q->name, q->value, deq_const_origin_name(q->origin),
+                q->where);
+    }
+    if (gao)
+        fprintf(f, "| data | Fashion-MNIST classes 0 (T-shirt/top, label +1) and 1 (Trouser, label -1), "
+                   "28x28 grey, unit norm | paper (dataset, classes, preprocessing); default (labels +-1) | "
+                   "gao2021 Section 4 uses MNIST, FashionMNIST, CIFAR10, SVHN; only Fashion-MNIST is "
+                   "packaged in Debian (dataset-fashion-mnist): MNIST, CIFAR10 and SVHN are not, so they "
+                   "are not run; the paper does not state its label encoding |\n");
+    else
+        fprintf(f, "| data | n points uniform on the sphere of radius sqrt(d), y_i ~ N(0,1) | paper | "
+                   "ling2022, Section 5 (synthetic experiment; its MNIST and CIFAR10 panels need widths "
+                   "21000-30000 and are not run) |\n");
+    fprintf(f, "| n (training samples) | %ld%s | %s | paper: %ld%s |\n", c->n_train,
+            gao ? " (half per class, drawn at random)" : "", c->n_train == c->paper_n_train ? "paper" : red,
+            c->paper_n_train, gao ? " (500 random per class, Section 4)" : " (Section 5)");
+    if (gao)
+        fprintf(f, "| test samples | %ld (half per class, drawn at random from the test file) | %s | "
+                   "paper: %ld (500 random per class) |\n", c->n_test,
+                c->n_test == c->paper_n_test ? "paper" : red, c->paper_n_test);
+    fprintf(f, "| d | %ld | paper | %s |\n", c->d, gao ? "28x28 images (Section 4)" : "ling2022, Section 5");
+    fprintf(f, "| widths m | ");
+    int same = c->n_widths == c->paper_n_widths;
+    for (int k = 0; k < c->n_widths; k++) {
+        fprintf(f, "%s%ld", k ? ", " : "", c->widths[k]);
+        same = same && c->widths[k] == c->paper_widths[k];
+    }
+    fprintf(f, " | %s | paper: ", same ? "paper" : red);
+    for (int k = 0; k < c->paper_n_widths; k++)
+        fprintf(f, "%s%ld", k ? ", " : "", c->paper_widths[k]);
+    fprintf(f, " |\n| epochs (full-batch GD steps) | %ld | %s | paper: %ld |\n", c->epochs,
+            c->epochs == c->paper_epochs ? "paper" : red, c->paper_epochs);
+    fprintf(f, "| step size | %.6g | %s | ", c->lr, r->lr_origin);
+    if (!c->lr_given)
+        fprintf(f, "not stated in the paper. alpha = 1/max_m lambda_max(H_m(0)), H = J J^T the NTK at "
+                   "initialization of each width (max = %.6g): half the largest step at which GD on the "
+                   "linearized model r <- (I - alpha H) r is stable at the stiffest width; one fixed step "
+                   "for every width, as the paper trains |\n", 1.0 / c->lr);
+    else
+        fprintf(f, "given with --lr |\n");
+    fprintf(f, "| seed | %lu | default | weights of width m from seed*1000003 + m; the data from the seed |\n",
+            c->seed);
+    fprintf(f, "| lambda_min(G) schedule | every %ld steps and the last | default | --gram-every |\n",
+            c->gram_every);
+    fprintf(f, "| arithmetic | double; forward and adjoint solves by Anderson to 2 sqrt(m) u, warm-started | "
+               "default | deqcheck's solvers (the paper's own solver is not stated) |\n\n");
+}
+
+static void write_table(FILE *f, const report_repro *r, const width_stats *S)
+{
+    const repro_config *c = r->cfg;
+    int gao = c->spec->kind == DEQ_PAPER_GAO2021, nw = c->n_widths;
+    char buf[8192], t[256];
+    size_t k;
+    double fin[REPRO_MAX_WIDTHS], tfin[REPRO_MAX_WIDTHS];
+    for (int w = 0; w < nw; w++)
+        fin[w] = S[w].lend, tfin[w] = S[w].tend;
+    fprintf(f, "## Paper reports / we measure\n\n");
+    if (c->reduced)
+        fprintf(f, "**REDUCED configuration** (%s): the numbers below are of the reduced run, not of the "
+                   "paper's configuration.\n\n", c->reduced_how);
+    fprintf(f, "ln is the natural logarithm; L = 1/2 |y^ - y|^2 summed over the samples (%s), L/n its "
+               "mean; \"first -> last\" are epoch 0 and epoch %ld.\n\n",
+            gao ? "gao2021 Eq. 5" : "ling2022 Section 2.1", c->epochs);
+    fprintf(f, "| what | paper reports | we measure |\n|---|---|---|\n");
+    /* the loss going down */
+    k = 0;
+    for (int w = 0; w < nw; w++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: ln L %.3g -> %.3g (ln L/n %.3g -> %.3g), "
+                              "%ld steps up before the smallest loss (epoch %ld), %ld after it", w ? "; " : "",
+                              c->widths[w], log(S[w].l0), log(S[w].lend), log(S[w].l0 / (double)c->n_train),
+                              log(S[w].lend / (double)c->n_train), S[w].increases, S[w].k_min,
+                              S[w].increases_after);
+    table_row(f, "training loss along GD",
+              gao ? "log training loss falls steadily over the 1000 epochs for every width (Figure 1, "
+                    "train-loss panels; FashionMNIST axis about -0.5 ... -3, the minus signs read from "
+                    "the layout, base and normalization not stated)"
+                  : "log training loss falls about linearly over 2000 epochs (Figure 1, synthetic: axis "
+                    "about 8 ... -8)", buf);
+    k = 0;
+    for (int w = 0; w < nw; w++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %.4g", w ? ", " : "", c->widths[w], fin[w]);
+    snprintf(t, sizeof t, "; final loss %s with m", decreasing(fin, nw) ? "**decreases**" : "**does not decrease**");
+    k += (size_t)snprintf(buf + k, sizeof buf - k, "%s. Epochs until ln L has fallen by %g (the span of the "
+                          "paper's axis): ", t, paper_drop(c));
+    for (int w = 0; w < nw; w++) {
+        if (S[w].k_drop >= 0)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %ld", w ? ", " : "", c->widths[w], S[w].k_drop);
+        else
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: not within %ld", w ? ", " : "", c->widths[w],
+                                  c->epochs);
+    }
+    table_row(f, "width and training speed",
+              gao ? "larger m converges faster in training" : "larger m converges faster, to a smaller final loss",
+              buf);
+    if (gao) {
+        k = 0;
+        for (int w = 0; w < nw; w++)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: ln L_test %.3g -> %.3g (ln L/n %.3g -> %.3g)",
+                                  w ? "; " : "", c->widths[w], log(S[w].t0), log(tfin[w]),
+                                  log(S[w].t0 / (double)c->n_test), log(tfin[w] / (double)c->n_test));
+        snprintf(buf + k, sizeof buf - k, "; final test loss %s with m",
+                 decreasing(tfin, nw) ? "**decreases**" : "**does not decrease**");
+        table_row(f, "test loss", "larger m gives a lower test loss; no bias-variance U-curve "
+                  "(FashionMNIST test axis about -1 ... -3)", buf);
+    }
+    k = 0;
+    for (int w = 0; w < nw; w++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %.5f ... %.5f (first %.5f, last %.5f; "
+                              "certified upper <= %.5f)", w ? "; " : "", c->widths[w], S[w].op_min,
+                              S[w].op_max, S[w].op0, S[w].opend, S[w].op_upper_max);
+    table_row(f, gao ? "operator norm (gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2 (largest singular value)",
+              gao ? "about 0.1980 ... 0.1992 on every dataset, essentially its initial value, slightly "
+                    "larger for larger m (Figure 1, right column)"
+                  : "stays below 1, about 0.798 ... 0.801 (synthetic); 2 sqrt(2) sigma_w = 0.8 is "
+                    "Lemma 1's value at initialization",
+              buf);
+    /* the step size against the theorem's */
+    k = 0;
+    for (int w = 0; w < nw; w++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %.3g (ours is %.3g times it)", w ? "; " : "",
+                              c->widths[w], r->probes[w].theory_lr, c->lr / r->probes[w].theory_lr);
+    table_row(f, "step size",
+              gao ? "not stated; Theorem 3.2 asks alpha = O(lambda0/n^2) (shown: lambda0/n^2 with "
+                    "lambda0 = lambda_min(G^inf), the O's constant unknown)"
+                  : "not stated; Theorem 1 asks eta below bound (10) (shown: (10) at initialization with "
+                    "lambda0 = lambda_min(G(0)), delta = (1 - |W(0)|_2)/2)",
+              buf);
+    /* λ_min(G) along training */
+    k = 0;
+    for (int w = 0; w < nw; w++) {
+        double l0 = gao ? r->probes[w].pop_lam_min : r->probes[w].gram_lam_min;
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: min lambda_min(G) %.4g, lambda0/2 = %.4g: %s",
+                              w ? "; " : "", c->widths[w], S[w].gram_min, l0 / 2,
+                              S[w].gram_min >= l0 / 2 ? "holds" : "**fails**");
+    }
+    table_row(f, gao ? "Lemma 3.6 (i): lambda_min(G(k)) >= lambda0/2 (G = Phi Phi^T, lambda0 = lambda_min(G^inf))"
+                     : "Theorem 1 (ii): lambda_t > lambda0/2 (G = Z^T Z, lambda0 = lambda_min(G(0)))",
+              gao ? "a consequence of the theorems' width condition, not plotted in the paper. G = Phi Phi^T "
+                    "has rank <= m: at m < n lambda_min(G) = 0 and (i) cannot hold (the paper's own m = 500 < "
+                    "n = 1000 is such a width)"
+                  : "a consequence of Theorem 1's conditions, not plotted in the paper. G = Z^T Z has rank "
+                    "<= m: at m < n lambda_min(G) = 0",
+              buf);
+    if (!gao) {
+        k = 0;
+        for (int w = 0; w < nw; w++)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: lambda* = %.4g, lambda0 = %.4g, "
+                                  "m lambda*/2 = %.4g: %s", w ? "; " : "", c->widths[w], r->probes[w].pop_lam_min,
+                                  r->probes[w].gram_lam_min, (double)c->widths[w] * r->probes[w].pop_lam_min / 2,
+                                  r->probes[w].gram_lam_min >= (double)c->widths[w] * r->probes[w].pop_lam_min / 2
+                                      ? "holds" : "**fails**");
+        table_row(f, "Theorem 2: lambda0 >= m lambda*/2", "proved for m = Omega(n^2/lambda*^2 log(n/(lambda* t)))",
+                  buf);
+    }
+    k = 0;
+    for (int w = 0; w < nw; w++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %s", w ? "; " : "", c->widths[w],
+                              S[w].trouble < 0 ? "none" : S[w].event);
+    table_row(f, "troubles (divergence, rho_bar >= 1, failed solves)", "none reported", buf);
+    fprintf(f, "\n");
+}
+
+deq_status report_repro_write(const char *dir, const report_repro *r, deq_error_t err)
+{
+    const repro_config *c = r->cfg;
+    const char *p = c->spec->name;
+    int gao = c->spec->kind == DEQ_PAPER_GAO2021;
+    char path[1400];
+    snprintf(path, sizeof path, "%s/plots.gp", dir);
+    FILE *g = fopen(path, "w");
+    if (!g)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot write (%s)", path, strerror(errno));
+    plot_script(g, r);
+    if (fclose(g) != 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot write", path);
+    const char *skipped = r->plots_skipped;
+    if (r->gnuplot && run_gnuplot(r->gnuplot, dir) != 0)
+        skipped = "gnuplot failed to draw them";
+    else if (!r->gnuplot && !skipped)
+        skipped = "gnuplot not found";
+
+    snprintf(path, sizeof path, "%s/%s-report.md", dir, p);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot write (%s)", path, strerror(errno));
+    width_stats S[REPRO_MAX_WIDTHS];
+    for (int w = 0; w < c->n_widths; w++)
+        stats_of(&S[w], &r->widths[w], paper_drop(c));
+    fprintf(f, "# deqcheck reproduce %s%s\n\n", p, c->reduced ? " (REDUCED configuration)" : "");
+    if (gao)
+        fprintf(f, "The experiment of gao2021 (Gao, Liu, Liu, Rajan, Gao, ICLR 2022), Section 4 and Figure 1: "
+                   "the paper's implicit network trained by full-batch gradient descent on two classes, "
+                   "log training and test loss and the operator norm (gamma/sqrt(m))|A(k)|_2 against the "
+                   "epoch for several widths. Run here on **Fashion-MNIST** only: MNIST, CIFAR10 and SVHN, "
+                   "the paper's other datasets, are not packaged in Debian.\n\n");
+    else
+        fprintf(f, "The synthetic experiment of ling2022 (Ling, Xie, Wang, Zhang, Lin, AISTATS 2023), Section 5 "
+                   "and Figure 1: the paper's DEQ trained by full-batch gradient descent, log training loss "
+                   "and the largest singular value |W(t)|_2 against the epoch for several widths.\n\n");
+    if (c->reduced)
+        fprintf(f, "> **REDUCED:** %s\n\n", c->reduced_how);
+    fprintf(f, "Reproduce with:\n\n    %s\n\n", r->command);
+    char d1[64], d2[64];
+    fmt_dur(d1, sizeof d1, r->full_seconds);
+    fprintf(f, "The paper's configuration (");
+    for (int k = 0; k < c->paper_n_widths; k++)
+        fprintf(f, "%sm=%ld", k ? ", " : "", c->paper_widths[k]);
+    fprintf(f, "; n=%ld; %ld epochs) would need about **%s** and %.2g GiB per width on this machine "
+               "(%s); it runs with `--full`, stops and resumes with `--checkpoint`/`--resume`, and "
+               "spreads its widths over MPI ranks under `deqcheck-mpi reproduce`.\n\n",
+            c->paper_n_train, c->paper_epochs, d1, r->full_memory / 1073741824.0, r->estimate_how);
+    write_table(f, r, S);
+    write_config(f, r);
+    fprintf(f, "## Plots\n\n");
+    if (skipped) {
+        fprintf(f, "*Plots skipped: %s. `gnuplot plots.gp` in this directory draws them.*\n\n", skipped);
+    } else {
+        fprintf(f, "![loss](%s-loss.svg)\n\n*Loss against epoch, log scale, one colour per width%s. "
+                   "Figure 1 of the paper shows the same curves for its widths.*\n\n", p,
+                gao ? "; solid training, dashed test" : "");
+        fprintf(f, "![operator norm](%s-opnorm.svg)\n\n*%s against epoch. The paper's panel stays at "
+                   "its initial value (%s).*\n\n", p,
+                gao ? "(gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2",
+                gao ? "about 0.198-0.199" : "about 0.8, below 1");
+    }
+    fprintf(f, "## Per width\n\n| m | step-size probe lambda_max(H(0)) | lambda_min(G(0)) | %s | first loss | "
+               "last loss | steps | wall time |\n|---|---|---|---|---|---|---|---|\n",
+            gao ? "lambda0 = lambda_min(G^inf)" : "lambda* = lambda_min(K)");
+    for (int w = 0; w < c->n_widths; w++) {
+        fmt_dur(d2, sizeof d2, r->widths[w].seconds);
+        fprintf(f, "| %ld | %.6g | %.6g | %.6g | %.6g | %.6g | %ld | %s |\n", c->widths[w],
+                r->probes[w].ntk_lam_max, r->probes[w].gram_lam_min, r->probes[w].pop_lam_min, S[w].l0,
+                S[w].lend, S[w].steps - 1, d2);
+    }
+    fprintf(f, "\nFiles: ");
+    for (int w = 0; w < c->n_widths; w++) {
+        char csv[128];
+        report_repro_csv_name(csv, sizeof csv, p, c->widths[w]);
+        fprintf(f, "%s[%s](%s)", w ? ", " : "", csv, csv);
+    }
+    fprintf(f, " (one line per epoch: step, train_loss, test_loss, op_norm, op_norm_upper, grad_norm2, "
+               "lam_min_G and its certified enclosure every %ld steps, solver iterations, event); "
+               "plots.gp. The CSVs and SVGs are bit-identical for the same command; the wall times "
+               "in this file are not.\n", c->gram_every);
+    int bad = fclose(f) != 0;
+    if (bad)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot write", path);
+    return DEQ_OK;
+}

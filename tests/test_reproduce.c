@@ -1,0 +1,402 @@
+/* `deqcheck reproduce` (src/repro, src/report/reproduce_md.c,
+ * src/cli/cmd_reproduce.c). Independent routes: the NTK behind the step size
+ * against J Jᵀ with J from central differences of ŷ at 256 bits; a run
+ * killed after a checkpoint and resumed against a straight run, byte for
+ * byte; two identical commands against each other. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "deq/paper_ntk.h"
+#include "num/eig_lapack.h"
+#include "repro/reproduce.h"
+#include "testutil.h"
+
+#define PREC 256
+
+/* ---------- the step size: the NTK against finite differences ---------- */
+
+/* A small configuration of paper `name` at width m with n inputs in R^d
+ * (gao2021: unit norm; ling2022: norm √d), targets N(0,1). */
+static void small_case(repro_config *c, repro_data_t D, const char *name, long m, long d, long n)
+{
+    deq_error_t err;
+    deq_error_init(err);
+    cr_assert_eq(repro_config_paper(c, deq_paper_spec_find(name), err), DEQ_OK);
+    c->d = d, c->n_train = n, c->n_test = 0, c->widths[0] = m, c->n_widths = 1;
+    c->seed = test_seed();
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 7);
+    mat_init_d(D->X, d, n, 53), mat_init_d(D->y, n, 1, 53);
+    mat_init_d(D->Xt, d, 0, 53), mat_init_d(D->yt, 0, 1, 53);
+    test_fill_gaussian(D->X, rng);
+    test_fill_gaussian(D->y, rng);
+    double want = c->spec->kind == DEQ_PAPER_LING2022 ? sqrt((double)d) : 1.0;
+    for (long j = 0; j < n; j++) {
+        double s = 0;
+        for (long i = 0; i < d; i++)
+            s += D->X->e[i + j * d] * D->X->e[i + j * d];
+        for (long i = 0; i < d; i++)
+            D->X->e[i + j * d] *= want / sqrt(s);
+    }
+    deq_rng_clear(rng);
+}
+
+/* ŷ(θ) at 256 bits into yhat (n×1, initialized at 256 bits) */
+static void yhat_at(mat_mp_t yhat, const deq_paper_mp_t P, const mat_mp_t X, const mat_mp_t y)
+{
+    deq_paper_state_mp_t S;
+    deq_paper_state_init_mp(S, P, X->cols, PREC);
+    mpfr_t L;
+    mpfr_init2(L, PREC);
+    cr_assert(deq_paper_forward_mp(L, S, P, X, y, PREC), "forward did not converge");
+    mat_set_mp(yhat, S->yhat);
+    mpfr_clear(L);
+    deq_paper_state_clear_mp(S);
+}
+
+/* H = J Jᵀ with J_ip = (ŷ_i(θ + h e_p) − ŷ_i(θ − h e_p))/(2h) at 256 bits:
+ * truncation O(h²) = 2^-160, rounding 2^-256/h: J to about 1e-45 of its size. */
+static void ntk_by_differences(mat_d_t H, const repro_config *c, const repro_data_t D, long m)
+{
+    long n = D->X->cols, d = c->d;
+    mat_d_t T[DEQ_PAPER_SLOTS];
+    repro_draw_weights(T, c, m);
+    const char *g = deq_paper_const_value(c->spec, "gamma");
+    deq_paper_mp_t P;
+    deq_paper_init_mp(P, c->spec->kind, m, d, g ? g : "1", PREC);
+    deq_paper_set_d_mp(P, T);
+    mat_mp_t X, y;
+    mat_init_mp(X, d, n, PREC), mat_init_mp(y, n, 1, PREC);
+    mat_set_mat_d_mp(X, D->X), mat_set_mat_d_mp(y, D->y);
+    mat_mp_t yp, ym;
+    mat_init_mp(yp, n, 1, PREC), mat_init_mp(ym, n, 1, PREC);
+    long np = 0;
+    for (int s = 0; s < DEQ_PAPER_SLOTS; s++)
+        np += P->w[s]->rows * P->w[s]->cols;
+    double *J = calloc((size_t)(n * np), sizeof *J);
+    mpfr_t h, keep;
+    mpfr_init2(h, PREC), mpfr_init2(keep, PREC);
+    mpfr_set_ui_2exp(h, 1, -80, MPFR_RNDN);
+    long p = 0;
+    for (int s = 0; s < DEQ_PAPER_SLOTS; s++)
+        for (long q = 0; q < P->w[s]->rows * P->w[s]->cols; q++, p++) {
+            mpfr_ptr e = P->w[s]->e + q;
+            mpfr_set(keep, e, MPFR_RNDN);
+            mpfr_add(e, keep, h, MPFR_RNDN);
+            yhat_at(yp, P, X, y);
+            mpfr_sub(e, keep, h, MPFR_RNDN);
+            yhat_at(ym, P, X, y);
+            mpfr_set(e, keep, MPFR_RNDN);
+            for (long i = 0; i < n; i++) { /* (ŷ+ − ŷ−)/(2h), 2h = 2^-79, differenced in MPFR */
+                mpfr_sub(keep, yp->e + i, ym->e + i, MPFR_RNDN); /* e is restored: keep is free */
+                J[i + p * n] = mpfr_get_d(keep, MPFR_RNDN) * 0x1p79;
+            }
+        }
+    for (long i = 0; i < n; i++)
+        for (long j = 0; j < n; j++) {
+            double s2 = 0;
+            for (long q = 0; q < np; q++)
+                s2 += J[i + q * n] * J[j + q * n];
+            H->e[i + j * n] = s2;
+        }
+    free(J);
+    mat_clear_mp(yp), mat_clear_mp(ym);
+    mpfr_clear(h), mpfr_clear(keep);
+    mat_clear_mp(X), mat_clear_mp(y);
+    deq_paper_clear_mp(P);
+    deq_paper_tensors_clear(T);
+}
+
+/* the largest eigenvalue by power iteration (a second algorithm to dsyevr) */
+static double power_lam_max(const mat_d_t H)
+{
+    long n = H->rows;
+    double *v = malloc((size_t)n * sizeof *v), *w = malloc((size_t)n * sizeof *w), lam = 0;
+    for (long i = 0; i < n; i++)
+        v[i] = 1.0 + 0.1 * (double)i;
+    for (int it = 0; it < 5000; it++) {
+        double s = 0, dot = 0, vv = 0;
+        for (long i = 0; i < n; i++) {
+            w[i] = 0;
+            for (long j = 0; j < n; j++)
+                w[i] += H->e[i + j * n] * v[j];
+        }
+        for (long i = 0; i < n; i++)
+            dot += v[i] * w[i], vv += v[i] * v[i], s += w[i] * w[i];
+        lam = dot / vv;
+        for (long i = 0; i < n; i++)
+            v[i] = w[i] / sqrt(s);
+    }
+    free(v), free(w);
+    return lam;
+}
+
+static void check_step_size(const char *name, long m, long d, long n)
+{
+    repro_config c;
+    repro_data_t D;
+    small_case(&c, D, name, m, d, n);
+    mat_d_t Hfd;
+    mat_init_d(Hfd, n, n, 53);
+    ntk_by_differences(Hfd, &c, D, m);
+    /* the NTK as the step size is derived from it */
+    mat_d_t T[DEQ_PAPER_SLOTS];
+    repro_draw_weights(T, &c, m);
+    const char *g = deq_paper_const_value(c.spec, "gamma");
+    deq_paper_d_t P, gr;
+    deq_paper_init_d(P, c.spec->kind, m, d, g ? g : "1", 53);
+    deq_paper_init_d(gr, c.spec->kind, m, d, "1", 53);
+    deq_paper_set_d_d(P, T);
+    deq_paper_state_d_t S;
+    deq_paper_state_init_d(S, P, n, 53);
+    double loss;
+    cr_assert(deq_paper_forward_d(&loss, S, P, D->X, D->y, 53));
+    cr_assert(deq_paper_grad_d(gr, S, P, D->X, 53));
+    mat_d_t H;
+    mat_init_d(H, n, n, 53);
+    deq_paper_ntk_d(H, S, P, D->X, 53);
+    double scale = 0, worst = 0;
+    for (long q = 0; q < n * n; q++)
+        scale = fmax(scale, fabs(Hfd->e[q]));
+    for (long q = 0; q < n * n; q++)
+        worst = fmax(worst, fabs(H->e[q] - Hfd->e[q]));
+    /* double's NTK: products of length m + d rounded, solves to 2√m u */
+    cr_assert_lt(worst, 1e-10 * scale, "%s: NTK off by %g of %g" TSEED_FMT, name, worst, scale, TSEED);
+    repro_init_info info;
+    cr_assert_eq(repro_init_probe(&info, &c, D, m), 0);
+    double lam = power_lam_max(Hfd);
+    cr_assert_lt(fabs(info.ntk_lam_max - lam), 1e-9 * lam, "%s: lambda_max %.17g vs %.17g" TSEED_FMT,
+                 name, info.ntk_lam_max, lam, TSEED);
+    /* α = 1/max over the widths */
+    repro_init_info two[2] = {info, info};
+    two[1].ntk_lam_max = lam / 3;
+    cr_assert_eq(repro_lr_from_probes(two, 2), 1.0 / info.ntk_lam_max);
+    mat_clear_d(H), mat_clear_d(Hfd);
+    deq_paper_state_clear_d(S);
+    deq_paper_clear_d(P), deq_paper_clear_d(gr);
+    deq_paper_tensors_clear(T);
+    repro_data_clear(D);
+}
+
+Test(reproduce, step_size_gao2021_against_differences) { check_step_size("gao2021", 5, 3, 4); }
+Test(reproduce, step_size_ling2022_against_differences) { check_step_size("ling2022", 6, 3, 4); }
+
+/* gao2021 Theorem 3.2's scale λ0/n² with λ0 = λ_min(G^∞), G^∞ = ½Q(x_iᵀx_j):
+ * for two orthonormal inputs G^∞ = ½[[1, 1/π], [1/π, 1]] (Q(0) = 1/π), λ0 = (1 − 1/π)/2. */
+Test(reproduce, theorem_scale_gao2021_closed_form)
+{
+    repro_config c;
+    repro_data_t D;
+    small_case(&c, D, "gao2021", 4, 2, 2);
+    /* X ← I₂ */
+    D->X->e[0] = 1, D->X->e[1] = 0, D->X->e[2] = 0, D->X->e[3] = 1;
+    repro_init_info info;
+    cr_assert_eq(repro_init_probe(&info, &c, D, 4), 0);
+    double lam0 = (1 - 1 / M_PI) / 2;
+    cr_assert_lt(fabs(info.pop_lam_min - lam0), 1e-14);
+    cr_assert_lt(fabs(info.theory_lr - lam0 / 4), 1e-14);
+    repro_data_clear(D);
+}
+
+/* ---------- checkpoint and resume ---------- */
+
+static void slurp_eq(const char *a, const char *b)
+{
+    static char A[TEST_CLI_TEXT], B[TEST_CLI_TEXT];
+    test_slurp(a, A, sizeof A);
+    test_slurp(b, B, sizeof B);
+    cr_assert_gt(strlen(A), 0, "%s is empty", a);
+    cr_assert_str_eq(A, B, "%s and %s differ", a, b);
+}
+
+static void write_csv(const repro_width_t W, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    cr_assert_eq(repro_csv_write(W, f), 0);
+    fclose(f);
+}
+
+static long kill_at;
+static void die_at(void *ctx, const repro_width_t W, long total)
+{
+    (void)ctx, (void)total;
+    if (W->log->len == kill_at)
+        _exit(0); /* killed: no cleanup, the checkpoint on disk is all that is left */
+}
+
+/* A gao2021-shaped run with a held-out set, killed between checkpoints and resumed. */
+static void check_resume(const char *name)
+{
+    repro_config c;
+    repro_data_t D;
+    small_case(&c, D, name, 7, 4, 6);
+    if (c.spec->kind == DEQ_PAPER_GAO2021) { /* a test set: its warm start is in the checkpoint */
+        mat_clear_d(D->Xt), mat_clear_d(D->yt);
+        mat_init_d(D->Xt, 4, 5, 53), mat_init_d(D->yt, 5, 1, 53);
+        for (long k = 0; k < 20; k++)
+            D->Xt->e[k] = D->X->e[k] * 0.5 + 0.25;
+        for (long j = 0; j < 5; j++) {
+            double s = 0;
+            for (long i = 0; i < 4; i++)
+                s += D->Xt->e[i + 4 * j] * D->Xt->e[i + 4 * j];
+            for (long i = 0; i < 4; i++)
+                D->Xt->e[i + 4 * j] /= sqrt(s);
+            D->yt->e[j] = j % 2 ? 1 : -1;
+        }
+        c.n_test = 5;
+    }
+    c.epochs = 12;
+    c.gram_every = 4;
+    c.lr = 0.05;
+    const char *dir = test_tmpdir();
+    char prefix[512], straight[600], resumed[600], ck_npz[700], ck_csv[700];
+    snprintf(prefix, sizeof prefix, "%s/ck", dir);
+    snprintf(straight, sizeof straight, "%s/straight.csv", dir);
+    snprintf(resumed, sizeof resumed, "%s/resumed.csv", dir);
+    deq_error_t err;
+    deq_error_init(err);
+    repro_width_t W;
+    repro_width_init(W, 7);
+    repro_run_opts none = {NULL, 1, 0, NULL, NULL};
+    cr_assert_eq(repro_run_width(W, &c, D, &none, err), DEQ_OK);
+    cr_assert_eq(W->log->len, 13);
+    write_csv(W, straight);
+    repro_width_clear(W);
+    /* killed after step 8; checkpoints after steps 2, 5 (and 8: the observer runs first) */
+    pid_t pid = fork();
+    if (pid == 0) {
+        repro_width_t K;
+        repro_width_init(K, 7);
+        kill_at = 9;
+        repro_run_opts o = {prefix, 3, 0, die_at, NULL};
+        repro_run_width(K, &c, D, &o, err);
+        _exit(3);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the killed run did not stop where asked");
+    repro_checkpoint_paths(ck_npz, ck_csv, sizeof ck_npz, prefix, 7);
+    cr_assert_eq(access(ck_npz, F_OK), 0);
+    repro_width_init(W, 7);
+    repro_run_opts o = {prefix, 3, 1, NULL, NULL};
+    cr_assert_eq(repro_run_width(W, &c, D, &o, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(W->steps_run, 13 - 6, "resumed after step 5: %ld steps run", W->steps_run);
+    write_csv(W, resumed);
+    repro_width_clear(W);
+    slurp_eq(straight, resumed);
+    /* a checkpoint of another configuration is refused, naming the file */
+    c.lr = 0.04;
+    repro_width_init(W, 7);
+    cr_assert_eq(repro_run_width(W, &c, D, &o, err), DEQ_ERR_INPUT);
+    cr_assert(strstr(err->msg, ck_npz), "%s", err->msg);
+    repro_width_clear(W);
+    repro_data_clear(D);
+}
+
+Test(reproduce, resume_equals_straight_gao2021) { check_resume("gao2021"); }
+Test(reproduce, resume_equals_straight_ling2022) { check_resume("ling2022"); }
+
+/* ---------- the command ---------- */
+
+static void expect_usage(const char *what, int rc)
+{
+    cr_assert_eq(rc, 2, "%s: exit %d (stderr: %s)", what, rc, test_cli_err);
+    char *nl = strchr(test_cli_err, '\n');
+    cr_assert(nl && nl[1] == '\0', "%s: not one line: %s", what, test_cli_err);
+    cr_assert(strstr(test_cli_err, "deqcheck reproduce"), "%s: %s", what, test_cli_err);
+}
+
+Test(reproduce, bad_flags_exit_2_with_one_line)
+{
+    expect_usage("no paper", test_run_cli("reproduce", NULL));
+    expect_usage("unknown paper", test_run_cli("reproduce", "truong2023", NULL));
+    cr_assert(strstr(test_cli_err, "truong2023"));
+    expect_usage("odd n", test_run_cli("reproduce", "gao2021", "--n", "5", NULL));
+    cr_assert(strstr(test_cli_err, "--n"));
+    expect_usage("widths", test_run_cli("reproduce", "ling2022", "--widths", "10,,20", NULL));
+    cr_assert(strstr(test_cli_err, "--widths"));
+    expect_usage("max-time", test_run_cli("reproduce", "ling2022", "--max-time", "-3m", NULL));
+    cr_assert(strstr(test_cli_err, "--max-time"));
+    expect_usage("reduce", test_run_cli("reproduce", "ling2022", "--reduce", "width", NULL));
+    expect_usage("resume", test_run_cli("reproduce", "ling2022", "--resume", NULL));
+    cr_assert(strstr(test_cli_err, "--checkpoint"));
+    expect_usage("full with sizes", test_run_cli("reproduce", "ling2022", "--full", "--n", "10", NULL));
+    expect_usage("lr", test_run_cli("reproduce", "ling2022", "--lr", "nan", NULL));
+    expect_usage("memory", test_run_cli("reproduce", "ling2022", "--widths", "100000", "--max-memory", "1G",
+                                        NULL));
+    cr_assert(strstr(test_cli_err, "--max-memory"));
+    cr_assert_eq(test_run_cli("reproduce", "--help", NULL), 0);
+    cr_assert(strstr(test_cli_out, "paper reports / we measure"));
+}
+
+static const char *tiny_run(const char *dir, const char *name, int *rc)
+{
+    static char out[600];
+    snprintf(out, sizeof out, "%s/%s", dir, name);
+    *rc = test_run_cli("reproduce", "ling2022", "--n", "12", "--widths", "10,20", "--epochs", "6",
+                       "--gram-every", "3", "--no-estimate", "--out", out, NULL);
+    return out;
+}
+
+Test(reproduce, tiny_run_report_and_bit_identical)
+{
+    const char *dir = test_tmpdir();
+    int rc;
+    char a[600], b[600], p[700], q[700];
+    snprintf(a, sizeof a, "%s", tiny_run(dir, "a", &rc));
+    cr_assert(rc == 0 || rc == 1, "exit %d: %s", rc, test_cli_err);
+    snprintf(b, sizeof b, "%s", tiny_run(dir, "b", &rc));
+    static const char *const files[] = {"ling2022-m10.csv", "ling2022-m20.csv", "plots.gp"};
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
+        snprintf(p, sizeof p, "%s/%s", a, files[k]);
+        snprintf(q, sizeof q, "%s/%s", b, files[k]);
+        slurp_eq(p, q);
+    }
+    static char text[TEST_CLI_TEXT];
+    snprintf(p, sizeof p, "%s/ling2022-m20.csv", a);
+    test_slurp(p, text, sizeof text);
+    long lines = 0;
+    for (char *s = text; *s; s++)
+        lines += *s == '\n';
+    cr_assert_eq(lines, 1 + 7, "header and epochs 0..6");
+    cr_assert(strncmp(text, "step,train_loss,test_loss,op_norm", 33) == 0);
+    snprintf(p, sizeof p, "%s/ling2022-report.md", a);
+    test_slurp(p, text, sizeof text);
+    static const char *const must2[] = {"## Paper reports / we measure", "| what | paper reports | we measure |",
+                                        "REDUCED", "| paper |", "| derived |", "| default |",
+                                        "ling2022, Section 5",
+                                        "deqcheck reproduce ling2022 --n 12 --widths 10,20 --epochs 6",
+                                        "bound (10)", "0.798 ... 0.801", "## Configuration run"};
+    for (size_t k = 0; k < sizeof must2 / sizeof *must2; k++)
+        cr_assert(strstr(text, must2[k]), "the report lacks \"%s\"", must2[k]);
+}
+
+/* gao2021 on Fashion-MNIST when the package is there: the test loss is logged */
+Test(reproduce, tiny_gao2021_logs_test_loss)
+{
+    if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0)
+        cr_skip_test("dataset-fashion-mnist is not installed");
+    const char *dir = test_tmpdir();
+    char out[600], p[700];
+    snprintf(out, sizeof out, "%s/g", dir);
+    int rc = test_run_cli("reproduce", "gao2021", "--n", "8", "--widths", "6", "--epochs", "2",
+                          "--no-estimate", "--out", out, NULL);
+    cr_assert(rc == 0 || rc == 1, "exit %d: %s", rc, test_cli_err);
+    static char text[TEST_CLI_TEXT];
+    snprintf(p, sizeof p, "%s/gao2021-m6.csv", out);
+    test_slurp(p, text, sizeof text);
+    char *line = strchr(text, '\n');
+    cr_assert(line);
+    double step, train, test;
+    cr_assert_eq(sscanf(line + 1, "%lf,%lf,%lf", &step, &train, &test), 3);
+    cr_assert(isfinite(test) && test > 0, "test loss %g", test);
+    snprintf(p, sizeof p, "%s/gao2021-report.md", out);
+    test_slurp(p, text, sizeof text);
+    cr_assert(strstr(text, "MNIST, CIFAR10 and SVHN"));
+    cr_assert(strstr(text, "test loss"));
+}
