@@ -160,10 +160,21 @@ static double maxabs_d(const double *x, const double *y, long rows)
     return mx;
 }
 
-/* Σ ((x_i − y_i)·2^-e)², the scaled pass (rare: plain loop). */
+/* Σ ((x_i − y_i)·2^-e)², the scaled pass (every column of a certificate's
+ * residual bound). A product by 2^-e, when that power is a double (e >=
+ * -1023), is the same correctly rounded value as ldexp's, without a library
+ * call per entry. */
 static double sumsq_scaled_d(const double *x, const double *y, long rows, int e)
 {
     double s = 0.0;
+    if (e >= -1023) {
+        double scale = ldexp(1.0, -e);
+        for (long i = 0; i < rows; i++) {
+            double d = (y ? x[i] - y[i] : x[i]) * scale;
+            s += d * d;
+        }
+        return s;
+    }
     for (long i = 0; i < rows; i++) {
         double d = ldexp(y ? x[i] - y[i] : x[i], -e);
         s += d * d;
