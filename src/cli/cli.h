@@ -48,6 +48,11 @@ typedef struct {
 } cli_iter_progress;
 void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const char *what,
                               int requested);
+/* The same for other iterations (the kernel's fixed point): 1 when progress is
+ * to be shown, and then cli_iter_progress_observe with p as its context is the
+ * observer (the signature of deq_solve_opts.observe and kernel_nngp_opts.observe). */
+int cli_iter_progress_start(cli_iter_progress *p, const char *what, int requested);
+void cli_iter_progress_observe(void *ctx, long iterations, double log2_rel, double log2_target);
 void cli_iter_progress_finish(cli_iter_progress *p);
 /* The displayed line (a pure function, for tests): elapsed seconds since the
  * first iteration, whose relative residual was 2^first_log2. */
@@ -110,6 +115,7 @@ typedef struct {
     deq_backend backend;
     long prec;
     int require_certified; /* --require-certified: exit 1 unless λ_min is certified > 0 */
+    int progress;          /* --progress: show it also when stderr is not a terminal */
 } cli_kernel_args;
 
 int cli_kernel_run_d(const cli_kernel_args *a);
