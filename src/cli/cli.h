@@ -54,6 +54,10 @@ void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const cha
 int cli_iter_progress_start(cli_iter_progress *p, const char *what, int requested);
 void cli_iter_progress_observe(void *ctx, long iterations, double log2_rel, double log2_target);
 void cli_iter_progress_finish(cli_iter_progress *p);
+/* Progress over items (certify's inputs): after cli_iter_progress_start
+ * returned 1, call with done = 0 before the first item and after each; shows
+ * "WHAT: UNIT k of N done" and the time left at the items' mean rate. */
+void cli_count_progress_tick(cli_iter_progress *p, long done, long total, const char *unit);
 /* The displayed line (a pure function, for tests): elapsed seconds since the
  * first iteration, whose relative residual was 2^first_log2. */
 void cli_iter_progress_format(char *buf, size_t len, const char *what, long iterations,

@@ -87,6 +87,28 @@ void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const cha
     o->observe_ctx = p;
 }
 
+void cli_count_progress_tick(cli_iter_progress *p, long done, long total, const char *unit)
+{
+    double t = now_seconds();
+    if (!p->started) {
+        p->started = 1;
+        p->start = p->last = t;
+    }
+    if (done <= 0 || t - p->last < p->interval || done >= total)
+        return;
+    p->last = t;
+    /* the items so far took (t − start)/done each: the rest at that rate */
+    double left = (t - p->start) / (double)done * (double)(total - done);
+    char line[200];
+    snprintf(line, sizeof line, "%s: %s %ld of %ld done, about %.0f:%02.0f left", p->what, unit,
+             done, total, floor(left / 60), fmod(floor(left), 60));
+    if (p->tty)
+        fprintf(stderr, "\r%-79s", line);
+    else
+        fprintf(stderr, "%s\n", line);
+    p->printed = 1;
+}
+
 void cli_iter_progress_finish(cli_iter_progress *p)
 {
     if (p->printed && p->tty)
