@@ -1051,14 +1051,29 @@ static int anderson_norms_in_range(const double *sq, int count, long m)
 #endif
 
 /* The normal system of columns cf[0..s) (the differences ΔF) and cf[s] (f):
- * Ns = ΔFᵀΔF, rs = ΔFᵀf, and w->tr its trace. */
+ * Ns = ΔFᵀΔF, rs = ΔFᵀf, and w->tr its trace.
+ *
+ * The ring of differences changes in one slot per iteration, so most of ΔFᵀΔF
+ * is last iteration's: nc (depth×depth, the sample's cache; NULL: none) keeps
+ * the entries, and with use_cache those not involving `slot` are taken from
+ * it instead of recomputed. The same function of the same columns gives the
+ * same bits, so results do not change; about half the dot products go. */
 static void anderson_normal_system(anderson_ws *w, mat_struct *Ns, mat_struct *rs,
-                                   real_srcptr *cf, int s, long m, long prec)
+                                   real_srcptr *cf, int s, long m, real_ptr nc, int slot,
+                                   int use_cache, long prec)
 {
+    int depth = w->depth;
     re_set_zero(w->tr);
     for (int a = 0; a < s; a++) {
         for (int b = 0; b <= a; b++) {
-            G(vec_dot)(w->acc, cf[a], cf[b], m, prec);
+            real_ptr cached = nc ? nc + (size_t)a + (size_t)b * (size_t)depth : NULL;
+            if (cached && use_cache && a != slot && b != slot) {
+                re_set(w->acc, cached);
+            } else {
+                G(vec_dot)(w->acc, cf[a], cf[b], m, prec);
+                if (cached)
+                    re_set(cached, w->acc);
+            }
             re_set(mat_entry(Ns, a, b), w->acc);
             re_set(mat_entry(Ns, b, a), w->acc);
         }
@@ -1070,7 +1085,8 @@ static void anderson_normal_system(anderson_ws *w, mat_struct *Ns, mat_struct *r
 /* Sample i's Anderson step from its s = count differences: Znew[:,i]. */
 static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat_struct *dX,
                             const mat_struct *dF, const mat_t F, const mat_t Z, real_srcptr beta,
-                            const deq_solve_opts *o, long prec)
+                            real_ptr nc, int slot, int use_cache, const deq_solve_opts *o,
+                            long prec)
 {
     long m = Z->rows;
     int solved = 0;
@@ -1080,14 +1096,16 @@ static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat
         for (int a = 0; a < s; a++)
             cf[a] = mat_entry(dF + a, 0, i);
         cf[s] = mat_entry(F, 0, i);
-        anderson_normal_system(w, Ns, rs, cf, s, m, prec);
+        anderson_normal_system(w, Ns, rs, cf, s, m, nc, slot, use_cache, prec);
 #ifndef DEQ_MPFR
         double sq[ANDERSON_MAX_DEPTH + 1];
         for (int a = 0; a < s; a++)
             sq[a] = mat_entry(Ns, a, a)[0];
         G(vec_dot)(sq + s, cf[s], cf[s], m, prec);
+        /* rescaled columns: every entry anew, the cache (of the columns as
+         * stored) left as it is */
         if (!anderson_norms_in_range(sq, s + 1, m) && anderson_scaled(cf, w, s, m))
-            anderson_normal_system(w, Ns, rs, cf, s, m, prec);
+            anderson_normal_system(w, Ns, rs, cf, s, m, NULL, -1, 0, prec);
 #endif
         if (re_sgn(w->tr) > 0) {
             re_mul_d(w->t, w->tr, o->ridge / (double)s);
@@ -1152,6 +1170,9 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     stop_rule_init(&sr, info, o, m, prec);
     info->outcome = DEQ_MAX_ITER;
     int count = 0, head = 0; /* ring of the last `count` differences; head = next slot */
+    int prev_count = 0;      /* count at the previous iteration: its ΔFᵀΔF is cached in NC */
+    mat_t NC;                /* per sample, the depth×depth ΔFᵀΔF of the last iteration */
+    G(mat_init)(NC, (long)depth * depth, n, prec);
     long k = 0;
     for (;; k++) {
         map->eval(PHI, H, map->data, Z, prec);
@@ -1178,8 +1199,10 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
                 re_sub(mat_entry(dX + slot, j, i), mat_entry(Z, j, i), mat_entry(Xprev, j, i));
                 re_sub(mat_entry(dF + slot, j, i), mat_entry(F, j, i), mat_entry(Fprev, j, i));
             }
-            anderson_column(Znew, w, i, count, dX, dF, F, Z, beta, o, prec);
+            anderson_column(Znew, w, i, count, dX, dF, F, Z, beta, mat_entry(NC, 0, i), slot,
+                            prev_count > 0, o, prec);
         }
+        prev_count = count;
         G(mat_swap)(Xprev, Z);
         G(mat_swap)(Z, Znew);
         G(mat_swap)(Fprev, F);
@@ -1189,6 +1212,7 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, prec);
 
     re_clear(beta);
+    G(mat_clear)(NC);
     for (int s = 0; s < depth; s++) {
         G(mat_clear)(dX + s);
         G(mat_clear)(dF + s);
