@@ -160,6 +160,7 @@ typedef struct {
     double lr;
     const char *log, *save;   /* save: NULL or the .npz of the trained weights */
     int keep_going;
+    int progress;             /* as deq_paper_train_opts.progress */
     deq_backend backend;
     long prec;
 } cli_paper_train_args;

@@ -112,6 +112,8 @@ typedef struct {
     double lr;        /* every trained tensor moves by −lr·∇ (full-batch GD) */
     long gram_every;  /* λ_min(G) every this many steps and at the last; 0 never */
     int keep_going;   /* record ρ̄ >= 1 and divergence and go on */
+    int progress;     /* 0 none; 1 a line redrawn on a terminal (once a second); 2 a line
+                         every 5 s (a log): step, loss, ρ̄, elapsed and time left */
 } deq_paper_train_opts;
 
 #include "num/tmpl_on_d.h"

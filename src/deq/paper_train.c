@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "deq/paper_model.h"
+#include "deq/train.h"
 #include "num/bound.h"
 #include "num/eig_lapack.h"
 
@@ -42,6 +43,7 @@ void G(deq_paper_train)(deq_paper_log_t log, GT(deq_paper) P, const mat_t X, con
      * length m plus one subtraction: γ_{m+n+2} relative covers its rounding. */
     double slack = bound_gamma((double)(P->m + n + 2), prec < 53 ? prec : 53);
     double L0 = NAN, threshold = NAN;
+    double t_start = deq_train_now(), t_shown = -INFINITY;
     for (long k = 0; k <= opts->steps; k++) {
         deq_paper_step *s = deq_paper_log_push(log);
         s->k = k;
@@ -91,6 +93,8 @@ void G(deq_paper_train)(deq_paper_log_t log, GT(deq_paper) P, const mat_t X, con
                 break;
             }
         }
+        deq_train_progress(opts->progress, k, opts->steps, s->loss, S->rho_upper, t_start,
+                           &t_shown);
         if (k == opts->steps)
             break;
         /* θ ← θ − η∇L for every trained tensor (gao2021: A, W, u, v; ling2022: W, U, a) */
@@ -98,6 +102,8 @@ void G(deq_paper_train)(deq_paper_log_t log, GT(deq_paper) P, const mat_t X, con
             for (long j = 0; j < P->w[t]->rows * P->w[t]->cols; j++)
                 re_fma(P->w[t]->e + j, step, g->w[t]->e + j, P->w[t]->e + j);
     }
+    if (opts->progress == 1)
+        fprintf(stderr, "\n");
     re_clear(loss), re_clear(step), re_clear(half_y2);
     G(deq_paper_clear)(g);
     G(deq_paper_state_clear)(S);
