@@ -1982,3 +1982,62 @@ Test(nngp, finite_width_network_matches_the_fixed_point, .timeout = 120)
     finite_width(2000, 4, 0.4, &fails);
     cr_expect(fails == 0, "%d empirical kernel entries outside tolerance" TSEED_FMT, fails, TSEED);
 }
+
+/* The observer reads and never steers: a solve with one gives bit for bit the
+ * solve without (Σ, Ṡ, Λ and the iteration counts, double and MPFR, a closed
+ * form and a quadrature route), and it is called once per map evaluation:
+ * iterations 1, 2, ..., iterations_diag, then 1, 2, ..., iterations_off,
+ * with finite logarithms (the step and its target are positive here). */
+typedef struct {
+    long calls, phase_starts, last[2];
+    int in_order, finite;
+} observed_t;
+
+static void record_observation(void *ctx, long iterations, double log2_rel, double log2_target)
+{
+    observed_t *w = ctx;
+    w->calls++;
+    if (iterations == 1)
+        w->phase_starts++;
+    int ph = w->phase_starts >= 2 ? 1 : 0;
+    w->in_order &= iterations == w->last[ph] + 1;
+    w->last[ph] = iterations;
+    w->finite &= isfinite(log2_rel) && isfinite(log2_target);
+}
+
+Test(nngp, observer_reads_and_never_steers)
+{
+    data_t D;
+    data_make(&D, 9, 4, test_seed() + 24, 0);
+    static const deq_act acts[] = {DEQ_ACT_RELU, DEQ_ACT_TANH};
+    static const long precs[] = {53, 128};
+    for (size_t a = 0; a < sizeof acts / sizeof *acts; a++)
+        for (size_t p = 0; p < sizeof precs / sizeof *precs; p++) {
+            kernel_nngp_opts o;
+            kernel_nngp_opts_default(&o);
+            o.order = 48; /* used by tanh only */
+            nngp_t plain, seen;
+            nngp_run(&plain, &D, 0.6, 1.0, acts[a], &o, precs[p]);
+            observed_t w = {0, 0, {0, 0}, 1, 1};
+            o.observe = record_observation;
+            o.observe_ctx = &w;
+            nngp_run(&seen, &D, 0.6, 1.0, acts[a], &o, precs[p]);
+            cr_assert_eq(plain.info->outcome, KERNEL_CONVERGED, "%s at %ld bits: %s",
+                         deq_act_name(acts[a]), precs[p], kernel_outcome_name(plain.info->outcome));
+            for (int which = 0; which < 3; which++)
+                cr_expect_eq(nngp_dist(&plain, &seen, which), 0.0,
+                             "%s at %ld bits: matrix %d differs with an observer",
+                             deq_act_name(acts[a]), precs[p], which);
+            cr_expect_eq(seen.info->iterations_diag, plain.info->iterations_diag);
+            cr_expect_eq(seen.info->iterations_off, plain.info->iterations_off);
+            cr_expect_eq(w.calls, plain.info->iterations_diag + plain.info->iterations_off);
+            cr_expect_eq(w.phase_starts, 2);
+            cr_expect_eq(w.last[0], plain.info->iterations_diag);
+            cr_expect_eq(w.last[1], plain.info->iterations_off);
+            cr_expect(w.in_order, "iterations reported out of order");
+            cr_expect(w.finite, "a non-finite logarithm reported");
+            nngp_clear(&plain);
+            nngp_clear(&seen);
+        }
+    data_clear(&D);
+}

@@ -51,7 +51,16 @@ typedef struct {
 } cli_iter_progress;
 void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const char *what,
                               int requested);
+/* The same for other iterations (the kernel's fixed point): 1 when progress is
+ * to be shown, and then cli_iter_progress_observe with p as its context is the
+ * observer (the signature of deq_solve_opts.observe and kernel_nngp_opts.observe). */
+int cli_iter_progress_start(cli_iter_progress *p, const char *what, int requested);
+void cli_iter_progress_observe(void *ctx, long iterations, double log2_rel, double log2_target);
 void cli_iter_progress_finish(cli_iter_progress *p);
+/* Progress over items (certify's inputs): after cli_iter_progress_start
+ * returned 1, call with done = 0 before the first item and after each; shows
+ * "WHAT: UNIT k of N done" and the time left at the items' mean rate. */
+void cli_count_progress_tick(cli_iter_progress *p, long done, long total, const char *unit);
 /* The displayed line (a pure function, for tests): elapsed seconds since the
  * first iteration, whose relative residual was 2^first_log2. */
 void cli_iter_progress_format(char *buf, size_t len, const char *what, long iterations,
@@ -113,6 +122,7 @@ typedef struct {
     deq_backend backend;
     long prec;
     int require_certified; /* --require-certified: exit 1 unless λ_min is certified > 0 */
+    int progress;          /* --progress: show it also when stderr is not a terminal */
 } cli_kernel_args;
 
 int cli_kernel_run_d(const cli_kernel_args *a);
@@ -153,6 +163,7 @@ typedef struct {
     double lr;
     const char *log, *save;   /* save: NULL or the .npz of the trained weights */
     int keep_going;
+    int progress;             /* as deq_paper_train_opts.progress */
     deq_backend backend;
     long prec;
 } cli_paper_train_args;

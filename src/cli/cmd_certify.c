@@ -45,6 +45,9 @@ static void certify_help(FILE *f)
 "  --max-memory SIZE    refuse, before the certificates, a model whose estimated\n"
 "                       memory exceeds SIZE (bytes, or with K, M, G; default half\n"
 "                       the physical memory); above 1 GiB the estimate is printed\n"
+"  --progress           the progress lines (inputs done, time left) even when standard\n"
+"                       error is not a terminal (every 5 s, or DEQCHECK_PROGRESS_SECONDS);\n"
+"                       on a terminal a line is redrawn between the inputs' results\n"
 "\n"
 "Certificates: global (unique equilibrium for every input): Banach L*||W||_2 < 1;\n"
 "weighted infinity-norm L*rho(|W|) < 1; monotone sym(I - L W) >= mu I, mu > 0;\n"
@@ -236,7 +239,7 @@ int cli_cmd_certify(int argc, char **argv)
     cli_opt opts[] = {{"model", 1, NULL},     {"X", 1, NULL},         {"activation", 1, NULL},
                       {"backend", 1, NULL},   {"precision", 1, NULL}, {"json", 1, NULL},
                       {"require", 1, NULL},   {"out", 1, NULL},       {"max-iter", 1, NULL},
-                      {"max-memory", 1, NULL}, {NULL, 0, NULL}};
+                      {"max-memory", 1, NULL}, {"progress", 0, NULL},  {NULL, 0, NULL}};
     static const char *const required[] = {"model", "X"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "certify",
                        certify_help, argc, argv);
@@ -335,10 +338,20 @@ int cli_cmd_certify(int argc, char **argv)
                "||z - zhat||_inf <= R):\n");
     fprintf(f, "  %5s  %-9s %-12s %-12s %7s %7s %-11s %-11s\n", "input", "unique", "radius R",
             "error bound", "picard", "newton", "obs.contr.", "local rate");
+    /* each input's certificate costs about the same (a solve and an interval
+     * Krawczyk step in m dimensions): the time left at the mean rate so far */
+    cli_iter_progress progress;
+    int show = cli_iter_progress_start(&progress, "certify", cli_value(opts, "progress") != NULL);
+    if (show)
+        cli_count_progress_tick(&progress, 0, n, "input");
     for (long k = 0; k < n; k++) {
         verify_sample_t S;
         verify_sample_init(S);
         verify_sample_certify(S, zhat, M, G, X, k, &so, vprec);
+        if (show) {
+            cli_count_progress_tick(&progress, k + 1, n, "input");
+            cli_iter_progress_finish(&progress); /* the input's line follows on a clean line */
+        }
         for (long i = 0; i < m; i++)
             arb_set(arb_mat_entry(Z, i, k), arb_mat_entry(zhat, i, 0));
         count[S->uniqueness]++;

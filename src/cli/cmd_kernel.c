@@ -36,6 +36,13 @@ static void kernel_help(FILE *f)
 "  --require-certified  exit 1 when lambda_min is not certified positive\n"
 "  --max-memory SIZE    refuse, before any work, inputs whose estimated memory\n"
 "                       exceeds SIZE (bytes, or with K, M, G; default half the memory)\n"
+"  --progress           the progress lines even when standard error is not a terminal\n"
+"                       (every 5 s, or DEQCHECK_PROGRESS_SECONDS)\n"
+"\n"
+"Progress: on a terminal the fixed point's phase iteration (the diagonal phase, then\n"
+"the off-diagonal one, each counted from 1), its largest step relative to the\n"
+"kernel's scale against the step that ends the phase, and an estimate of the time\n"
+"left, redrawn in place; the precision ladder's reference solve shows its own.\n"
 "\n"
 "Report (standard error): the fixed point's iterations, residual and contraction\n"
 "bound, and lambda_min of the result with its certificate: a Cholesky factorization\n"
@@ -56,6 +63,7 @@ int cli_cmd_kernel(int argc, char **argv)
                       {"sigma-v", 1, NULL},    {"activation", 1, NULL}, {"kind", 1, NULL},
                       {"backend", 1, NULL},    {"precision", 1, NULL}, {"out", 1, NULL},
                       {"require-certified", 0, NULL}, {"max-memory", 1, NULL}, {"json", 1, NULL},
+                      {"progress", 0, NULL},
                       {NULL, 0, NULL}};
     static const char *const required[] = {"X", "gamma", "activation", "kind"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "kernel", kernel_help, argc,
@@ -74,6 +82,7 @@ int cli_cmd_kernel(int argc, char **argv)
     a.sigma_v = cli_value(opts, "sigma-v") ? cli_value(opts, "sigma-v") : "1";
     a.kind = cli_value(opts, "kind");
     a.require_certified = cli_value(opts, "require-certified") != NULL;
+    a.progress = cli_value(opts, "progress") != NULL;
     static const struct { const char *name; unsigned trained; } kinds[] = {
         {"nngp", 0}, {"ntk-A", DEQ_TRAIN_A}, {"ntk-U", DEQ_TRAIN_U}, {"ntk-v", DEQ_TRAIN_V},
         {"ntk", DEQ_TRAIN_A | DEQ_TRAIN_U | DEQ_TRAIN_V}};

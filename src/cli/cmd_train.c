@@ -162,6 +162,7 @@ static int train_paper(cli_opt *opts, const deq_paper_spec *spec)
     a.log = cli_value(opts, "log");
     a.save = cli_value(opts, "save");
     a.keep_going = cli_value(opts, "keep-going") != NULL;
+    a.progress = isatty(fileno(stderr)) ? 1 : cli_value(opts, "progress") != NULL ? 2 : 0;
     const char *backend = cli_value(opts, "backend") ? cli_value(opts, "backend") : "double";
     if (cli_backend_precision(&a.backend, &a.prec, backend, cli_value(opts, "precision"), err))
         return cli_usage_error("train", err->msg);

@@ -1,4 +1,4 @@
-/* Progress of one long solve on standard error (solve, grad): the iteration,
+/* Progress of one long solve on standard error (solve, grad, kernel): the iteration,
  * the relative residual against its target, and an estimate of the time left
  * from the rate at which the residual has been falling (bits per second). */
 #include "cli/cli.h"
@@ -39,7 +39,7 @@ void cli_iter_progress_format(char *buf, size_t len, const char *what, long iter
     }
 }
 
-static void observe(void *ctx, long iterations, double log2_rel, double log2_target)
+void cli_iter_progress_observe(void *ctx, long iterations, double log2_rel, double log2_target)
 {
     cli_iter_progress *p = ctx;
     double t = now_seconds();
@@ -62,22 +62,51 @@ static void observe(void *ctx, long iterations, double log2_rel, double log2_tar
     p->printed = 1;
 }
 
-void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const char *what,
-                              int requested)
+int cli_iter_progress_start(cli_iter_progress *p, const char *what, int requested)
 {
     memset(p, 0, sizeof *p);
     p->what = what;
     p->tty = isatty(fileno(stderr));
     if (!p->tty && !requested)
-        return;
+        return 0;
     const char *env = getenv("DEQCHECK_PROGRESS_SECONDS");
     char *end;
     double sec = env ? strtod(env, &end) : NAN;
     p->interval = p->tty ? ITER_PROGRESS_TTY_SECONDS
                   : env && *end == '\0' && sec >= 0 ? sec
                                                     : ITER_PROGRESS_LINE_SECONDS;
-    o->observe = observe;
+    return 1;
+}
+
+void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const char *what,
+                              int requested)
+{
+    if (!cli_iter_progress_start(p, what, requested))
+        return;
+    o->observe = cli_iter_progress_observe;
     o->observe_ctx = p;
+}
+
+void cli_count_progress_tick(cli_iter_progress *p, long done, long total, const char *unit)
+{
+    double t = now_seconds();
+    if (!p->started) {
+        p->started = 1;
+        p->start = p->last = t;
+    }
+    if (done <= 0 || t - p->last < p->interval || done >= total)
+        return;
+    p->last = t;
+    /* the items so far took (t − start)/done each: the rest at that rate */
+    double left = (t - p->start) / (double)done * (double)(total - done);
+    char line[200];
+    snprintf(line, sizeof line, "%s: %s %ld of %ld done, about %.0f:%02.0f left", p->what, unit,
+             done, total, floor(left / 60), fmod(floor(left), 60));
+    if (p->tty)
+        fprintf(stderr, "\r%-79s", line);
+    else
+        fprintf(stderr, "%s\n", line);
+    p->printed = 1;
 }
 
 void cli_iter_progress_finish(cli_iter_progress *p)

@@ -122,7 +122,14 @@ int cli_kernel_compute_d(mat_t R, num_xreal *quad_err, const cli_kernel_args *a,
     kernel_nngp_opts o;
     kernel_nngp_opts_default(&o);
     kernel_nngp_info_t info;
+    cli_iter_progress progress;
+    if (cli_iter_progress_start(&progress, verbose ? "kernel" : "kernel, reference precision",
+                                a->progress)) {
+        o.observe = cli_iter_progress_observe;
+        o.observe_ctx = &progress;
+    }
     G(kernel_nngp_solve)(Sigma, Sdot, Lambda, info, GX, gamma, su, a->act, &o, prec);
+    cli_iter_progress_finish(&progress);
     /* The kernel module's quadrature error estimate is for Σ (and Ṡ); through
      * the fixed point it is amplified by 1/(1 − γ²L²), and the NTK blocks
      * combine Σ and Ṡ terms with weights up to 1 + γ² (σ_v = σ_u = 1 scale):

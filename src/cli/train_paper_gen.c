@@ -29,7 +29,8 @@ int G(cli_paper_train_run)(const cli_paper_train_args *a, mat_d_t *T, const mat_
     for (int k = 0; k < sp->n_consts; k++)
         fprintf(stderr, "train:   %s = %s [%s: %s]\n", sp->consts[k].name, sp->consts[k].value,
                 deq_const_origin_name(sp->consts[k].origin), sp->consts[k].where);
-    deq_paper_train_opts to = {a->steps, a->lr, a->gram_every, a->keep_going, NULL, NULL};
+    deq_paper_train_opts to = {a->steps, a->lr, a->gram_every, a->keep_going, NULL, NULL,
+                               a->progress};
     deq_paper_log_t log;
     deq_paper_log_init(log);
     G(deq_paper_train)(log, P, X, y, &to, prec);

@@ -10,7 +10,10 @@
 
 typedef GS(deq_fp) fp_t;
 
+#include <float.h>
 #include <limits.h>
+#include <stdint.h>
+#include <string.h>
 
 #ifdef DEQ_MPFR
 #define DEQ_MPFR_FLAG 1
@@ -144,12 +147,30 @@ static double inv_one_minus_up(double g)
  * double operation whose result underflows (rounded to nearest, at most half). */
 #define SUBNORMAL_MIN 0x1p-1074
 
+/* 2^k for -1022 <= k <= 1023, from its bits. */
+static double pow2_normal(long k)
+{
+    uint64_t bits = (uint64_t)(k + 1023) << 52;
+    double r;
+    memcpy(&r, &bits, sizeof r);
+    return r;
+}
+
 /* The least double >= x·2^k (x >= 0 double, k any): ldexp is exact unless the
- * result is subnormal or 0, where it rounds; step up then. */
+ * result is subnormal or 0, where it rounds; step up then. Called per entry
+ * of m×n matrices: a result above 2^-1022 is exact, and one product by the
+ * power of two gives it without the library calls. */
 static double ldexp_up(double x, long k)
 {
     if (x == 0 || !isfinite(x))
         return x;
+    if (k >= -1022 && k <= 1023) {
+        /* a result above 2^-1022 comes from a value >= 2^-1022 (below it,
+         * rounding reaches 2^-1022 at most): normal, hence exact */
+        double r = x * pow2_normal(k);
+        if (r > 0x1p-1022 && r <= DBL_MAX)
+            return r;
+    }
     if (k > 2100)
         return INFINITY;
     if (k < -2200)
@@ -176,69 +197,87 @@ static double entry_abs_up_scaled(real_srcptr x, long E)
 #endif
 }
 
-/* Exponent e with |x| < 2^e (x != 0, finite): frexp's, or MPFR's. */
-static long entry_exp(real_srcptr x)
+/* The exponent of the largest |x_q| of count entries (e with |x| < 2^e, as
+ * frexp or MPFR give it; LONG_MIN when every entry is 0); -1 when one is NaN
+ * or infinite. In double the exponent of the largest magnitude is the largest
+ * exponent, so one frexp suffices. */
+static int max_exp(long *E, real_srcptr x, size_t count)
 {
+    long e = LONG_MIN;
 #ifdef DEQ_MPFR
-    return (long)mpfr_get_exp(x);
+    for (size_t q = 0; q < count; q++) {
+        if (!re_is_finite(x + q))
+            return -1;
+        if (!re_is_zero(x + q)) {
+            long eq = (long)mpfr_get_exp(x + q);
+            e = eq > e ? eq : e;
+        }
+    }
 #else
-    int e;
-    frexp(x[0], &e);
-    return e;
+    double mx = 0.0;
+    int bad = 0;
+    for (size_t q = 0; q < count; q++) {
+        double a = fabs(x[q]);
+        bad |= !(a <= DBL_MAX);
+        mx = a > mx ? a : mx;
+    }
+    if (bad)
+        return -1;
+    if (mx > 0) {
+        int ei;
+        frexp(mx, &ei);
+        e = ei;
+    }
 #endif
+    *E = e;
+    return 0;
 }
 
 /* The exponent of a column that is entirely zero (its term contributes nothing). */
 #define RT_ZERO (LONG_MIN / 4)
 
-/* Scaled copy of |M|: for each column i of D (D->cols may exceed M->cols = 1,
- * a column shared by every sample), E[i] is the exponent of the column's
- * largest entry (RT_ZERO for a zero column) and D[:,i] >= |M[:,i]|·2^-E[i]
- * entrywise, every entry of D in [0, 1]. Returns 0, or -1 when M holds a NaN
- * or an infinity. */
-static int abs_up_scaled(mat_d_t D, long *E, const mat_t M)
+/* The per-column exponents of |M| in scaled form: for each column i of an
+ * m×n term (M->cols == 1: a column shared by every sample), E[i] is the
+ * exponent of the column's largest entry (RT_ZERO for a zero column), so that
+ * entry_abs_up_scaled(x, E[i]) of every entry is in [0, 1]. Returns 0, or -1
+ * when M holds a NaN or an infinity. */
+static int abs_col_exps(long *E, long n, const mat_t M)
 {
     long m = M->rows;
-    for (long i = 0; i < D->cols; i++) {
-        long src = M->cols == 1 ? 0 : i;
-        long e = LONG_MIN;
-        for (long j = 0; j < m; j++) {
-            real_srcptr x = mat_entry(M, j, src);
-            if (!re_is_finite(x))
-                return -1;
-            if (!re_is_zero(x)) {
-                long ej = entry_exp(x);
-                e = ej > e ? ej : e;
-            }
-        }
+    for (long i = 0; i < n; i++) {
+        long e;
+        if (max_exp(&e, mat_entry(M, 0, M->cols == 1 ? 0 : i), (size_t)m) != 0)
+            return -1;
         E[i] = e == LONG_MIN ? RT_ZERO : e;
-        for (long j = 0; j < m; j++)
-            D->e[j + (size_t)i * m] = e == LONG_MIN ? 0.0 : entry_abs_up_scaled(mat_entry(M, j, src), e);
     }
     return 0;
 }
 
-/* The same for a double matrix with a common exponent Mexp: true values are
- * M·2^Mexp. */
-static int abs_up_scaled_d(mat_d_t D, long *E, const mat_d_t M, long Mexp)
+/* The same for a double matrix with a common exponent Mexp (true values
+ * M·2^Mexp): E[i] includes Mexp. */
+static int abs_col_exps_d(long *E, const mat_d_t M, long Mexp)
 {
     long m = M->rows;
-    for (long i = 0; i < D->cols; i++) {
-        int e = INT_MIN;
+    for (long i = 0; i < M->cols; i++) {
+        long e;
+        const double *x = M->e + (size_t)i * (size_t)m;
+#ifdef DEQ_MPFR
+        /* max_exp takes the working type: the double column by hand */
+        double mx = 0.0;
         for (long j = 0; j < m; j++) {
-            double x = M->e[j + (size_t)i * m];
-            if (!isfinite(x))
+            if (!isfinite(x[j]))
                 return -1;
-            if (x != 0) {
-                int ej;
-                frexp(x, &ej);
-                e = ej > e ? ej : e;
-            }
+            mx = fabs(x[j]) > mx ? fabs(x[j]) : mx;
         }
-        long Ei = e == INT_MIN ? 0 : e;
-        E[i] = e == INT_MIN ? RT_ZERO : Ei + Mexp;
-        for (long j = 0; j < m; j++)
-            D->e[j + (size_t)i * m] = ldexp_up(fabs(M->e[j + (size_t)i * m]), -Ei);
+        int ei = 0;
+        if (mx > 0)
+            frexp(mx, &ei);
+        e = mx > 0 ? ei : LONG_MIN;
+#else
+        if (max_exp(&e, x, (size_t)m) != 0)
+            return -1;
+#endif
+        E[i] = e == LONG_MIN ? RT_ZERO : e + Mexp;
     }
     return 0;
 }
@@ -254,40 +293,34 @@ static int abs_up_scaled_d(mat_d_t D, long *E, const mat_d_t M, long Mexp)
 static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, const mat_t Z)
 {
     long k = opA == MAT_NOTRANS ? A->cols : A->rows;
+    long m = Z->rows, n = Z->cols;
+    /* one exponent for all of A (its largest entry's) */
+    size_t countA = (size_t)A->rows * (size_t)A->cols;
+    long e;
+    if (max_exp(&e, A->e, countA) != 0 || abs_col_exps(E, n, Z) != 0)
+        return -1;
+    long EA = e == LONG_MIN ? 0 : e;
     mat_d_t Aa, Za;
     mat_init_d(Aa, A->rows, A->cols, 53);
-    mat_init_d(Za, Z->rows, Z->cols, 53);
-    /* one exponent for all of A (its largest entry's) */
-    int bad = 0;
-    long e = LONG_MIN;
-    size_t countA = (size_t)A->rows * (size_t)A->cols;
-    for (size_t q = 0; q < countA; q++) {
-        if (!re_is_finite(A->e + q))
-            bad = 1;
-        else if (!re_is_zero(A->e + q)) {
-            long eq = entry_exp(A->e + q);
-            e = eq > e ? eq : e;
-        }
-    }
-    long EA = e == LONG_MIN ? 0 : e;
-    for (size_t q = 0; !bad && q < countA; q++)
+    mat_init_d(Za, m, n, 53);
+    for (size_t q = 0; q < countA; q++)
         Aa->e[q] = entry_abs_up_scaled(A->e + q, EA);
-    bad = bad || abs_up_scaled(Za, E, Z) != 0;
-    if (!bad) {
-        double one = 1.0, zero = 0.0;
-        mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
-        double fac = inv_one_minus_up(bound_gamma((double)k + 1, DEQ_PREC_DOUBLE));
-        double floor = (double)(k + 1) * SUBNORMAL_MIN;
-        size_t count = (size_t)P->rows * (size_t)P->cols;
-        for (size_t q = 0; q < count; q++)
-            P->e[q] = bound_mul_up(P->e[q] + floor, fac);
-        for (long i = 0; i < P->cols; i++)
-            if (E[i] != RT_ZERO)
-                E[i] += EA;
-    }
+    for (long i = 0; i < n; i++)
+        for (long j = 0; j < m; j++)
+            Za->e[j + (size_t)i * m] = E[i] == RT_ZERO ? 0.0 : entry_abs_up_scaled(mat_entry(Z, j, i), E[i]);
+    double one = 1.0, zero = 0.0;
+    mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
+    double fac = inv_one_minus_up(bound_gamma((double)k + 1, DEQ_PREC_DOUBLE));
+    double floor = (double)(k + 1) * SUBNORMAL_MIN;
+    size_t count = (size_t)P->rows * (size_t)P->cols;
+    for (size_t q = 0; q < count; q++)
+        P->e[q] = bound_mul_up(P->e[q] + floor, fac);
+    for (long i = 0; i < P->cols; i++)
+        if (E[i] != RT_ZERO)
+            E[i] += EA;
     mat_clear_d(Aa);
     mat_clear_d(Za);
-    return bad ? -1 : 0;
+    return 0;
 }
 
 /* Upper bound on ‖A‖_F: ‖A·2^-e‖_F in double (entries rounded up, a sum of N
@@ -296,15 +329,9 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
 static double frob_upper(const mat_t A)
 {
     size_t count = (size_t)A->rows * (size_t)A->cols;
-    long e = LONG_MIN;
-    for (size_t k = 0; k < count; k++) {
-        if (!re_is_finite(A->e + k))
-            return INFINITY;
-        if (!re_is_zero(A->e + k)) {
-            long ek = entry_exp(A->e + k);
-            e = ek > e ? ek : e;
-        }
-    }
+    long e;
+    if (max_exp(&e, A->e, count) != 0)
+        return INFINITY;
     if (e == LONG_MIN)
         return 0.0;
     double s = 0.0;
@@ -334,40 +361,103 @@ static double frob_upper(const mat_t A)
  * bound) gives T[:,i] <= 2^M·Σ_k d_k·Xs_k[:,i]. That sum is evaluated in
  * double (2K − 1 roundings: within γ_{2K} relative plus K·2^-1074 absolute
  * for results that underflow), its norm bounded by norm_up_d, and the whole
- * scaled back by 2^M in MPFR, rounded up. */
+ * scaled back by 2^M in MPFR, rounded up.
+ *
+ * The scaled values Xs_k are a stored matrix only for a product (|A||Z|);
+ * the others (|B|, |Φ|, the injection's error, the constant 1 of the
+ * underflow term) are formed entry by entry as a column's sum needs them,
+ * with the same roundings a stored copy would have had: no m×n copies per
+ * certificate. */
 #define RT_MAX 5
+typedef enum {
+    RT_STORED, /* X[k], scaled already */
+    RT_ABS,    /* entry_abs_up_scaled(src[k], E[k][i]) of the working type */
+    RT_ABS_D,  /* ldexp_up(|src_d[k]|, −(E[k][i] − src_exp[k])) of a double matrix */
+    RT_ONES    /* 1 (E[k][i] = 0) */
+} rterm_kind;
+
 typedef struct {
     int count;
+    long m, n;
     mpfr_t c[RT_MAX];
+    rterm_kind kind[RT_MAX];
     mat_d_t X[RT_MAX];
+    const mat_struct *src[RT_MAX];
+    const mat_d_struct *src_d[RT_MAX];
+    long src_exp[RT_MAX];
     long *E[RT_MAX];
 } rterms;
 
-static void rterms_init(rterms *t)
+static void rterms_init(rterms *t, long m, long n)
 {
     t->count = 0;
+    t->m = m;
+    t->n = n;
 }
 
-/* A new term of m×n scaled values, coefficient c (53 bits); returns its index. */
-static int rterms_add(rterms *t, long m, long n)
+/* A new term of kind `kind`, coefficient 0 (53 bits); returns its index. */
+static int rterms_add(rterms *t, rterm_kind kind)
 {
     DEQ_REQUIRE(t->count < RT_MAX);
     int k = t->count++;
     mpfr_init2(t->c[k], 53);
     mpfr_set_zero(t->c[k], 1);
-    mat_init_d(t->X[k], m, n, 53);
-    t->E[k] = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof(long));
+    t->kind[k] = kind;
+    t->X[k]->e = NULL;
+    if (kind == RT_STORED)
+        mat_init_d(t->X[k], t->m, t->n, 53);
+    t->E[k] = deq_malloc((size_t)(t->n > 0 ? t->n : 1) * sizeof(long));
     return k;
+}
+
+/* A term |M| (M m×n, or m×1 shared by every sample); -1 if M is not finite. */
+static int rterms_add_abs(rterms *t, const mat_t M, int *k)
+{
+    *k = rterms_add(t, RT_ABS);
+    t->src[*k] = M;
+    return abs_col_exps(t->E[*k], t->n, M);
+}
+
+/* A term |M|·2^Mexp for a double matrix M; -1 if M is not finite. */
+static int rterms_add_abs_d(rterms *t, const mat_d_t M, long Mexp, int *k)
+{
+    *k = rterms_add(t, RT_ABS_D);
+    t->src_d[*k] = M;
+    t->src_exp[*k] = Mexp;
+    return abs_col_exps_d(t->E[*k], M, Mexp);
 }
 
 static void rterms_clear(rterms *t)
 {
     for (int k = 0; k < t->count; k++) {
         mpfr_clear(t->c[k]);
-        mat_clear_d(t->X[k]);
+        if (t->kind[k] == RT_STORED)
+            mat_clear_d(t->X[k]);
         free(t->E[k]);
     }
     t->count = 0;
+}
+
+/* Term k's scaled value at row j of column i. */
+static double rterm_value(const rterms *t, int k, long j, long i)
+{
+    long Ei = t->E[k][i];
+    switch (t->kind[k]) {
+    case RT_STORED:
+        return t->X[k]->e[j + (size_t)i * (size_t)t->m];
+    case RT_ABS: {
+        const mat_struct *M = t->src[k];
+        return Ei == RT_ZERO ? 0.0 : entry_abs_up_scaled(mat_entry(M, j, M->cols == 1 ? 0 : i), Ei);
+    }
+    case RT_ABS_D: {
+        const mat_d_struct *M = t->src_d[k];
+        return ldexp_up(fabs(M->e[j + (size_t)i * (size_t)M->rows]),
+                        Ei == RT_ZERO ? 0 : -(Ei - t->src_exp[k]));
+    }
+    case RT_ONES:
+        return 1.0;
+    }
+    return NAN;
 }
 
 /* Upper bound on the Euclidean norm of the m doubles x (each >= 0, at most a
@@ -388,7 +478,7 @@ static void norm_up_d(mpfr_t r, const double *x, long m)
 static void rterms_col_norm_up(mpfr_t e, const rterms *t, long i, double *tmp)
 {
     int K = t->count;
-    long m = t->X[0]->rows;
+    long m = t->m;
     long M = LONG_MIN;
     for (int k = 0; k < K; k++)
         if (!mpfr_zero_p(t->c[k]) && t->E[k][i] != RT_ZERO) {
@@ -410,11 +500,17 @@ static void rterms_col_norm_up(mpfr_t e, const rterms *t, long i, double *tmp)
         mpfr_mul_2si(w, t->c[k], t->E[k][i] - M, MPFR_RNDU);
         d[k] = mpfr_get_d(w, MPFR_RNDU);
     }
-    for (long j = 0; j < m; j++) {
-        double s = 0.0;
-        for (int k = 0; k < K; k++)
-            s += d[k] * t->X[k]->e[j + (size_t)i * m];
-        tmp[j] = s;
+    /* term by term over the column, in the order k = 0, 1, ... of the sum */
+    for (long j = 0; j < m; j++)
+        tmp[j] = 0.0;
+    for (int k = 0; k < K; k++) {
+        if (t->kind[k] == RT_STORED) {
+            const double *x = t->X[k]->e + (size_t)i * (size_t)m;
+            for (long j = 0; j < m; j++)
+                tmp[j] += d[k] * x[j];
+        } else
+            for (long j = 0; j < m; j++)
+                tmp[j] += d[k] * rterm_value(t, k, j, i);
     }
     norm_up_d(e, tmp, m);
     /* the sum's own rounding: ‖T‖ <= (‖T̂‖ + √m·K·2^-1074)/(1 − γ_{2K}) */
@@ -608,18 +704,16 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
  * errors per entry (through the gemm's m terms, the activation's operations,
  * and the Lipschitz factor L that carries pre-activation errors), as a term
  * c·1 of the rounding. MPFR's exponent range has no underflow. */
-static void add_underflow_term(rterms *t, long m, long n, double ops, double L)
+static void add_underflow_term(rterms *t, double ops, double L)
 {
 #ifdef DEQ_MPFR
-    (void)t, (void)m, (void)n, (void)ops, (void)L;
+    (void)t, (void)ops, (void)L;
 #else
-    int k = rterms_add(t, m, n);
+    int k = rterms_add(t, RT_ONES);
     mpfr_set_d(t->c[k], ops, MPFR_RNDU);
     mpfr_mul_d(t->c[k], t->c[k], L + 1.0, MPFR_RNDU);
     mpfr_mul_2si(t->c[k], t->c[k], -1074, MPFR_RNDU);
-    for (size_t q = 0; q < (size_t)m * (size_t)n; q++)
-        t->X[k]->e[q] = 1.0;
-    for (long i = 0; i < n; i++)
+    for (long i = 0; i < t->n; i++)
         t->E[k][i] = 0;
 #endif
 }
@@ -641,9 +735,9 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
     double L = deq_act_lipschitz_upper(fp->act);
     double model = bound_rel_compose_up(fp->alpha_rel_err, fp->A_rel_err);
     rterms t;
-    rterms_init(&t);
+    rterms_init(&t, m, n);
     int bad = 0;
-    int k1 = rterms_add(&t, m, n), k2 = rterms_add(&t, m, n), k4 = rterms_add(&t, m, n);
+    int k1 = rterms_add(&t, RT_STORED), k2, k3, k4;
     mpfr_t g;
     mpfr_init2(g, 53);
     bound_gamma_x(g, (double)m + 2, prec);
@@ -651,17 +745,16 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
     mpfr_add_d(t.c[k1], g, model, MPFR_RNDU);
     mpfr_mul_d(t.c[k1], t.c[k1], L, MPFR_RNDU);
     mpfr_mul_d(t.c[k1], t.c[k1], re_get_d_abs_up(fp->alpha), MPFR_RNDU);
-    bad |= abs_up_scaled(t.X[k2], t.E[k2], fp->B);
+    bad |= rterms_add_abs(&t, fp->B, &k2);
     mpfr_mul_d(t.c[k2], g, L, MPFR_RNDU);
-    bad |= abs_up_scaled(t.X[k4], t.E[k4], PHI);
+    bad |= rterms_add_abs(&t, PHI, &k4);
     mpfr_set_d(t.c[k4], deq_act_eval_error_factor(fp->act, DEQ_MPFR_FLAG), MPFR_RNDU);
     mpfr_mul_2si(t.c[k4], t.c[k4], -prec, MPFR_RNDU); /* c_σ·u */
     if (fp->B_err) {
-        int k3 = rterms_add(&t, m, n);
-        bad |= abs_up_scaled_d(t.X[k3], t.E[k3], fp->B_err, fp->B_err_exp);
+        bad |= rterms_add_abs_d(&t, fp->B_err, fp->B_err_exp, &k3);
         mpfr_set_d(t.c[k3], L, MPFR_RNDU);
     }
-    add_underflow_term(&t, m, n, (double)m + 8, L);
+    add_underflow_term(&t, (double)m + 8, L);
     mpfr_clear(g);
     if (bad)
         bound_not_available(info);
@@ -915,17 +1008,16 @@ static void anderson_ws_clear(anderson_ws *w)
  * square) nothing changes. */
 #define ANDERSON_MAX_DEPTH 64
 #define SC_EXP 400
-static void anderson_scaled(real_srcptr *cf, anderson_ws *w, int s, long m)
+#ifndef DEQ_MPFR
+/* Returns 1 when it replaced the columns. */
+static int anderson_scaled(real_srcptr *cf, anderson_ws *w, int s, long m)
 {
-#ifdef DEQ_MPFR
-    (void)cf, (void)w, (void)s, (void)m;
-#else
     double mx = 0.0;
     for (int a = 0; a <= s; a++)
         for (long j = 0; j < m; j++)
             mx = fmax(mx, fabs(cf[a][j]));
     if (!(mx > 0 && isfinite(mx)) || (mx >= ldexp(1.0, -SC_EXP) && mx <= ldexp(1.0, SC_EXP)))
-        return;
+        return 0;
     int e = ilogb(mx);
     if (!w->sc)
         w->sc = deq_malloc((size_t)(m > 0 ? m : 1) * (size_t)(w->depth + 1) * sizeof(double));
@@ -935,13 +1027,66 @@ static void anderson_scaled(real_srcptr *cf, anderson_ws *w, int s, long m)
             c[j] = ldexp(cf[a][j], -e);
         cf[a] = c;
     }
+    return 1;
+}
+
+/* Whether anderson_scaled would leave the columns as they are, read off the
+ * squared norms sq[0..count) of all of them (computed in double; a scan of
+ * every entry per sample and iteration cost about a tenth of the iteration's
+ * product). If they are finite and their largest, S, lies in [m·2^-700,
+ * 2^790], then the largest |entry| lies in [2^-351, 2^396], inside
+ * [2^-SC_EXP, 2^SC_EXP]: it is at most √S and at least √(S/m), up to the
+ * sums' rounding (relative γ_m, and 2^-1074 per underflowed square), far
+ * inside those margins. Otherwise (rare) the scan decides. */
+static int anderson_norms_in_range(const double *sq, int count, long m)
+{
+    double top = 0.0;
+    for (int a = 0; a < count; a++) {
+        if (!isfinite(sq[a]))
+            return 0;
+        top = sq[a] > top ? sq[a] : top;
+    }
+    return top >= (double)m * 0x1p-700 && top <= 0x1p790;
+}
 #endif
+
+/* The normal system of columns cf[0..s) (the differences ΔF) and cf[s] (f):
+ * Ns = ΔFᵀΔF, rs = ΔFᵀf, and w->tr its trace.
+ *
+ * The ring of differences changes in one slot per iteration, so most of ΔFᵀΔF
+ * is last iteration's: nc (depth×depth, the sample's cache; NULL: none) keeps
+ * the entries, and with use_cache those not involving `slot` are taken from
+ * it instead of recomputed. The same function of the same columns gives the
+ * same bits, so results do not change; about half the dot products go. */
+static void anderson_normal_system(anderson_ws *w, mat_struct *Ns, mat_struct *rs,
+                                   real_srcptr *cf, int s, long m, real_ptr nc, int slot,
+                                   int use_cache, long prec)
+{
+    int depth = w->depth;
+    re_set_zero(w->tr);
+    for (int a = 0; a < s; a++) {
+        for (int b = 0; b <= a; b++) {
+            real_ptr cached = nc ? nc + (size_t)a + (size_t)b * (size_t)depth : NULL;
+            if (cached && use_cache && a != slot && b != slot) {
+                re_set(w->acc, cached);
+            } else {
+                G(vec_dot)(w->acc, cf[a], cf[b], m, prec);
+                if (cached)
+                    re_set(cached, w->acc);
+            }
+            re_set(mat_entry(Ns, a, b), w->acc);
+            re_set(mat_entry(Ns, b, a), w->acc);
+        }
+        re_add(w->tr, w->tr, mat_entry(Ns, a, a));
+        G(vec_dot)(mat_entry(rs, a, 0), cf[a], cf[s], m, prec);
+    }
 }
 
 /* Sample i's Anderson step from its s = count differences: Znew[:,i]. */
 static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat_struct *dX,
                             const mat_struct *dF, const mat_t F, const mat_t Z, real_srcptr beta,
-                            const deq_solve_opts *o, long prec)
+                            real_ptr nc, int slot, int use_cache, const deq_solve_opts *o,
+                            long prec)
 {
     long m = Z->rows;
     int solved = 0;
@@ -951,17 +1096,17 @@ static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat
         for (int a = 0; a < s; a++)
             cf[a] = mat_entry(dF + a, 0, i);
         cf[s] = mat_entry(F, 0, i);
-        anderson_scaled(cf, w, s, m);
-        re_set_zero(w->tr);
-        for (int a = 0; a < s; a++) {
-            for (int b = 0; b <= a; b++) {
-                G(vec_dot)(w->acc, cf[a], cf[b], m, prec);
-                re_set(mat_entry(Ns, a, b), w->acc);
-                re_set(mat_entry(Ns, b, a), w->acc);
-            }
-            re_add(w->tr, w->tr, mat_entry(Ns, a, a));
-            G(vec_dot)(mat_entry(rs, a, 0), cf[a], cf[s], m, prec);
-        }
+        anderson_normal_system(w, Ns, rs, cf, s, m, nc, slot, use_cache, prec);
+#ifndef DEQ_MPFR
+        double sq[ANDERSON_MAX_DEPTH + 1];
+        for (int a = 0; a < s; a++)
+            sq[a] = mat_entry(Ns, a, a)[0];
+        G(vec_dot)(sq + s, cf[s], cf[s], m, prec);
+        /* rescaled columns: every entry anew, the cache (of the columns as
+         * stored) left as it is */
+        if (!anderson_norms_in_range(sq, s + 1, m) && anderson_scaled(cf, w, s, m))
+            anderson_normal_system(w, Ns, rs, cf, s, m, NULL, -1, 0, prec);
+#endif
         if (re_sgn(w->tr) > 0) {
             re_mul_d(w->t, w->tr, o->ridge / (double)s);
             for (int a = 0; a < s; a++)
@@ -1025,6 +1170,9 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     stop_rule_init(&sr, info, o, m, prec);
     info->outcome = DEQ_MAX_ITER;
     int count = 0, head = 0; /* ring of the last `count` differences; head = next slot */
+    int prev_count = 0;      /* count at the previous iteration: its ΔFᵀΔF is cached in NC */
+    mat_t NC;                /* per sample, the depth×depth ΔFᵀΔF of the last iteration */
+    G(mat_init)(NC, (long)depth * depth, n, prec);
     long k = 0;
     for (;; k++) {
         map->eval(PHI, H, map->data, Z, prec);
@@ -1051,8 +1199,10 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
                 re_sub(mat_entry(dX + slot, j, i), mat_entry(Z, j, i), mat_entry(Xprev, j, i));
                 re_sub(mat_entry(dF + slot, j, i), mat_entry(F, j, i), mat_entry(Fprev, j, i));
             }
-            anderson_column(Znew, w, i, count, dX, dF, F, Z, beta, o, prec);
+            anderson_column(Znew, w, i, count, dX, dF, F, Z, beta, mat_entry(NC, 0, i), slot,
+                            prev_count > 0, o, prec);
         }
+        prev_count = count;
         G(mat_swap)(Xprev, Z);
         G(mat_swap)(Z, Znew);
         G(mat_swap)(Fprev, F);
@@ -1062,6 +1212,7 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, prec);
 
     re_clear(beta);
+    G(mat_clear)(NC);
     for (int s = 0; s < depth; s++) {
         G(mat_clear)(dX + s);
         G(mat_clear)(dF + s);
@@ -1155,12 +1306,13 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
     for (size_t q = 0; q < mn; q++) /* rounded once: |d·w| <= |fl(d·w)|/(1 − u), folded into c1 */
         re_mul(DW->e + q, adj->D->e + q, Wk->e + q);
     rterms t;
-    rterms_init(&t);
-    int k1 = rterms_add(&t, m, n), k2 = rterms_add(&t, m, n);
+    rterms_init(&t, m, n);
+    int k1 = rterms_add(&t, RT_STORED), k2;
+    int bad = rterms_add_abs(&t, adj->V, &k2);
     mpfr_t g;
     mpfr_init2(g, 53);
     bound_gamma_x(g, (double)m + 3, prec);
-    int bad = abs_product_scaled(t.X[k1], t.E[k1], MAT_TRANS, adj->A, DW);
+    bad |= abs_product_scaled(t.X[k1], t.E[k1], MAT_TRANS, adj->A, DW);
     G(mat_clear)(DW);
     mpfr_mul_d(t.c[k1], g, re_get_d_abs_up(adj->alpha), MPFR_RNDU);
     mpfr_set_d(g, 1.0, MPFR_RNDU);
@@ -1169,13 +1321,14 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
     mpfr_ui_sub(t.c[k2], 1, t.c[k2], MPFR_RNDD);         /* 1 − u, down */
     mpfr_div(t.c[k1], t.c[k1], t.c[k2], MPFR_RNDU);       /* c1 = γ·|α̂|/(1 − u) */
     bound_gamma_x(t.c[k2], (double)m + 3, prec);          /* c2 = γ */
-    bad |= abs_up_scaled(t.X[k2], t.E[k2], adj->V);
     /* in double, a product d·w that underflows errs absolutely, and reaches
      * the output through α·Aᵀ: m·|α|·max|A| per unit of it, plus the gemm's own */
     double amax = 0.0;
-    for (size_t q = 0; q < (size_t)m * (size_t)m; q++)
-        amax = fmax(amax, re_get_d_abs_up(adj->A->e + q));
-    add_underflow_term(&t, m, n, bound_mul_up((double)m + 4, 1.0 + (double)m * re_get_d_abs_up(adj->alpha) * amax), 0.0);
+    for (size_t q = 0; q < (size_t)m * (size_t)m; q++) {
+        double a = re_get_d_abs_up(adj->A->e + q);
+        amax = a > amax ? a : amax; /* fmax's value (a NaN is skipped), without its call */
+    }
+    add_underflow_term(&t, bound_mul_up((double)m + 4, 1.0 + (double)m * re_get_d_abs_up(adj->alpha) * amax), 0.0);
     mpfr_clear(g);
     if (bad)
         bound_not_available(info);

@@ -121,6 +121,8 @@ typedef struct {
     void (*observe)(void *arg, long k, const void *P, const void *S, const void *grad,
                     const deq_paper_step *step);
     void *observe_arg;
+    int progress;     /* 0 none; 1 a line redrawn on a terminal (once a second); 2 a line
+                         every 5 s (a log): step, loss, ρ̄, elapsed and time left */
 } deq_paper_train_opts;
 
 #include "num/tmpl_on_d.h"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "deq/paper_model.h"
+#include "deq/train.h"
 #include "num/bound.h"
 #include "num/eig_lapack.h"
 
@@ -143,7 +144,15 @@ void G(deq_paper_train)(deq_paper_log_t log, GT(deq_paper) P, const mat_t X, con
 {
     GT(deq_paper_trainer) T;
     G(deq_paper_trainer_init)(T, P, X, y, opts, prec);
-    while (G(deq_paper_trainer_step)(log, T, P, X, y, opts, prec))
-        ;
+    double t_start = deq_train_now(), t_shown = -INFINITY;
+    int more;
+    do {
+        more = G(deq_paper_trainer_step)(log, T, P, X, y, opts, prec);
+        const deq_paper_step *s = &log->steps[log->len - 1];
+        deq_train_progress(opts->progress, s->k, opts->steps, s->loss, T->S->rho_upper, t_start,
+                           &t_shown);
+    } while (more);
+    if (opts->progress == 1)
+        fprintf(stderr, "\n");
     G(deq_paper_trainer_clear)(T);
 }

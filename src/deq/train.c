@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/ctx.h"
 #include "deq/train.h"
@@ -25,13 +24,6 @@ static deq_train_step *log_push(deq_train_log_t log)
     memset(s, 0, sizeof *s);
     s->lam_min = s->lam_max = s->lam_min_lower = s->lam_max_upper = NAN;
     return s;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Records a trouble at step s: its text in the step's event, the first one as
@@ -96,7 +88,7 @@ void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const
                           const deq_train_checks *chk, const deq_solve_opts *so, long prec)
 {
     int judge = chk != NULL, keep_going = chk && chk->keep_going;
-    double t_start = now_seconds(), t_shown = -INFINITY;
+    double t_start = deq_train_now(), t_shown = -INFINITY;
     long m = P->m, d = P->d, n = P->n;
     mat_t A0, U0, v0, Z, W, gA, gU, gv, GA, GU, Gv, G, ev;
     G(mat_init)(A0, m, m, prec), G(mat_init)(U0, m, d, prec), G(mat_init)(v0, m, 1, prec);
@@ -214,19 +206,7 @@ void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const
         }
         /* progress: 1 redraws one line on a terminal (once a second), 2
          * prints a line every 5 s (a log file); the last step always shows */
-        double now = now_seconds();
-        if (to->progress &&
-            (k == to->steps || now - t_shown >= (to->progress == 1 ? 1.0 : 5.0))) {
-            t_shown = now;
-            /* time left: the mean step so far times the steps to go (steps
-             * cost about the same once the warm starts settle) */
-            double el = now - t_start;
-            fprintf(stderr, "%strain: step %ld/%ld  loss %.6e  rho_bar %.4f  %.0f s elapsed",
-                    to->progress == 1 ? "\r" : "", k, to->steps, s->loss, s->rho_upper, el);
-            if (k > 0)
-                fprintf(stderr, ", about %.0f s left", el / (double)k * (double)(to->steps - k));
-            fprintf(stderr, to->progress == 1 ? "   " : "\n");
-        }
+        deq_train_progress(to->progress, k, to->steps, s->loss, s->rho_upper, t_start, &t_shown);
         if (k == to->steps)
             break;
         /* θ ← θ − η∇L */

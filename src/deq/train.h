@@ -76,4 +76,12 @@ int deq_train_log_write_csv(const deq_train_log_t log, FILE *f);
 #include "deq/train_tmpl.h"
 #include "num/tmpl_off.h"
 
+/* The progress line of a training run (both models, on stderr): mode 1
+ * redraws it on a terminal at most once a second, 2 prints a line every 5 s;
+ * step k of `steps` always shows when k = steps. *t_shown: when it last showed
+ * (start with -INFINITY); t_start: deq_train_now() at the start. */
+double deq_train_now(void);
+void deq_train_progress(int mode, long k, long steps, double loss, double rho_upper,
+                        double t_start, double *t_shown);
+
 #endif

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/status.h"
 #include "deq/train.h"
@@ -41,4 +42,28 @@ int deq_train_log_write_csv(const deq_train_log_t log, FILE *f)
             return -1;
     }
     return 0;
+}
+
+double deq_train_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void deq_train_progress(int mode, long k, long steps, double loss, double rho_upper,
+                        double t_start, double *t_shown)
+{
+    double now = deq_train_now();
+    if (!mode || (k != steps && now - *t_shown < (mode == 1 ? 1.0 : 5.0)))
+        return;
+    *t_shown = now;
+    /* time left: the mean step so far times the steps to go (steps cost about
+     * the same once the warm starts settle) */
+    double el = now - t_start;
+    fprintf(stderr, "%strain: step %ld/%ld  loss %.6e  rho_bar %.4f  %.0f s elapsed",
+            mode == 1 ? "\r" : "", k, steps, loss, rho_upper, el);
+    if (k > 0)
+        fprintf(stderr, ", about %.0f s left", el / (double)k * (double)(steps - k));
+    fprintf(stderr, mode == 1 ? "   " : "\n");
 }

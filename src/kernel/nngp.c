@@ -137,6 +137,30 @@ static num_xreal max_step(num_xreal *tmax, const mat_t t, const mat_t x, real_pt
     return s;
 }
 
+/* log2 x of a num_xreal (−inf for 0), for any exponent. */
+static double xreal_log2(num_xreal x)
+{
+    return x.man > 0 && isfinite(x.man) ? log2(x.man) + (double)x.exp
+           : x.man == 0                 ? -INFINITY
+                                        : x.man;
+}
+
+/* Reports iteration k of a phase to o->observe: the step s relative to the
+ * scale, and the relative step at which phase_run's test below would stop
+ * (tol = 0: ρ·s <= e, or s <= e when not contractive; tol > 0: (ρ·s + e)/(1 −
+ * ρ) <= tol·scale, or s <= tol·scale). Display only: nothing here feeds back. */
+static void observe_step(const kernel_nngp_opts *o, long k, num_xreal s, num_xreal scale,
+                         num_xreal e, double rho, int contractive)
+{
+    num_xreal e_rel = num_xreal_div(e, scale), target;
+    if (o->tol > 0) {
+        double room = o->tol * (1.0 - rho) - num_xreal_get_d(e_rel);
+        target = num_xreal_from_d(!(contractive && rho > 0) ? o->tol : room > 0 ? room / rho : 0.0);
+    } else
+        target = contractive && rho > 0 ? num_xreal_mul_d(e_rel, 1.0 / rho) : e_rel;
+    o->observe(o->observe_ctx, k, xreal_log2(num_xreal_div(s, scale)), xreal_log2(target));
+}
+
 /* Runs the phase from ph->x. rho: contraction bound (>= 1: none known);
  * e_rel: rounding of one evaluation relative to the scale; scale > 0 fixes the
  * scale, scale = 0 takes max|Φ̂(x)| at each iteration. Steps, scale, rounding
@@ -195,6 +219,8 @@ static void phase_run(phase *ph, double rho, num_xreal e_rel, num_xreal scale_fi
             G(mat_set)(ph->xbest, ph->x);
             G(mat_set)(ph->tbest, ph->t);
         }
+        if (o->observe)
+            observe_step(o, k + 1, s, scale, e, rho, contractive);
         int done;
         num_xreal rs = num_xreal_mul_d(s, rho);
         if (o->tol > 0) {

@@ -68,6 +68,15 @@ typedef struct {
     long patience;             /* iterations without a new smallest step before stopping */
     int accelerate;            /* 1: per-entry secant steps when contractive; 0: plain Picard */
     kernel_input_map input_map;
+    /* Optional observer, called after every map evaluation of either phase
+     * with the phase's iteration count (1, 2, ... in the diagonal phase, then
+     * again from 1 in the off-diagonal one), log2 of the largest step relative
+     * to the phase's scale, and log2 of the relative step at which the
+     * stopping rule would end the phase (logarithms: both may lie outside
+     * double's range). For progress displays: it reads, never steers; NULL
+     * (the default) changes nothing, and results are the same with one. */
+    void (*observe)(void *ctx, long iterations, double log2_rel, double log2_target);
+    void *observe_ctx;
 } kernel_nngp_opts;
 
 static inline void kernel_nngp_opts_default(kernel_nngp_opts *o)
@@ -79,6 +88,8 @@ static inline void kernel_nngp_opts_default(kernel_nngp_opts *o)
     o->patience = 10;
     o->accelerate = 1;
     o->input_map = KERNEL_INPUT_LINEAR;
+    o->observe = NULL;
+    o->observe_ctx = NULL;
 }
 
 typedef struct {

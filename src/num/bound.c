@@ -17,13 +17,36 @@ static double apply(binop f, double a, double b, mpfr_rnd_t rnd)
     return r;
 }
 
+/* Products are also used entrywise over m×n matrices (the certificates'
+ * rounding terms), where an MPFR round trip per entry costs more than the
+ * matrix product itself. For a product whose rounded value p lies in
+ * [2^-969, 2^1000] the rounding error a·b − p is a double, and fma computes it
+ * exactly (a·b is a multiple of 2^-1074 there, and |a·b − p| <= ulp(p)/2): its
+ * sign says whether p is below or above a·b, and one step toward the
+ * requested direction gives the correctly rounded result, the value MPFR
+ * returns. Outside that range (zeros, subnormals, overflow, NaN) MPFR decides. */
+#define MUL_FAST_MIN 0x1p-969
+#define MUL_FAST_MAX 0x1p1000
+
+static double mul_dir(double a, double b, mpfr_rnd_t rnd)
+{
+    double p = a * b, ap = fabs(p);
+    if (ap >= MUL_FAST_MIN && ap <= MUL_FAST_MAX) {
+        double e = fma(a, b, -p);
+        if (rnd == MPFR_RNDU)
+            return e > 0 ? nextafter(p, INFINITY) : p;
+        return e < 0 ? nextafter(p, -INFINITY) : p;
+    }
+    return apply(mpfr_mul, a, b, rnd);
+}
+
 double bound_add_up(double a, double b) { return apply(mpfr_add, a, b, MPFR_RNDU); }
 double bound_sub_up(double a, double b) { return apply(mpfr_sub, a, b, MPFR_RNDU); }
-double bound_mul_up(double a, double b) { return apply(mpfr_mul, a, b, MPFR_RNDU); }
+double bound_mul_up(double a, double b) { return mul_dir(a, b, MPFR_RNDU); }
 double bound_div_up(double a, double b) { return apply(mpfr_div, a, b, MPFR_RNDU); }
 double bound_add_down(double a, double b) { return apply(mpfr_add, a, b, MPFR_RNDD); }
 double bound_sub_down(double a, double b) { return apply(mpfr_sub, a, b, MPFR_RNDD); }
-double bound_mul_down(double a, double b) { return apply(mpfr_mul, a, b, MPFR_RNDD); }
+double bound_mul_down(double a, double b) { return mul_dir(a, b, MPFR_RNDD); }
 double bound_div_down(double a, double b) { return apply(mpfr_div, a, b, MPFR_RNDD); }
 
 static double sqrt_dir(double a, mpfr_rnd_t rnd)

@@ -2,7 +2,9 @@
  * rounded in the stated direction (via MPFR at 53 bits), so a chain of them
  * yields a guaranteed upper (or lower) bound on the exact real result.
  * Used for the small scalar computations that turn rounding-error analyses
- * into certified numbers; not for bulk arithmetic. */
+ * into certified numbers. Products of normal doubles take an exact fma test
+ * instead of MPFR (same results), so bound_mul_up/_down may run entrywise
+ * over a matrix; the others are MPFR round trips, not for bulk arithmetic. */
 #ifndef DEQ_NUM_BOUND_H
 #define DEQ_NUM_BOUND_H
 
