@@ -1025,6 +1025,36 @@ Test(cli, run_writes_into_a_run_directory_by_default, .timeout = 120)
     expect_bad("--out", test_run_cli("run", "--out", "", NULL));
 }
 
+/* Reruns with the same seed and options write byte-identical reports and
+ * JSON; only --timing adds the wall time (to both). */
+Test(cli, reruns_are_identical_and_timing_is_opt_in, .timeout = 300)
+{
+    dir = test_tmpdir();
+    cr_assert_eq(chdir(dir), 0);
+    const char *outs[3] = {"a", "b", "c"};
+    for (int k = 0; k < 3; k++) {
+        int st = test_run_cli("run", "well-posedness", "--preset", "gao2021", "--widths", "16",
+                              "--seeds", "1", "--quiet", "--no-plots", "--out", outs[k],
+                              k == 2 ? "--timing" : NULL, NULL);
+        cr_assert(st == 0 || st == 1, "exit %d: %s", st, test_cli_err);
+        cr_expect(strstr(test_cli_out, " s; report: ") != NULL,
+                  "the summary line gives no wall time: %s", test_cli_out);
+    }
+    static char r[3][1 << 18], j[3][1 << 20];
+    for (int k = 0; k < 3; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "%s/report.md", outs[k]);
+        test_slurp(path, r[k], sizeof r[k]);
+        snprintf(path, sizeof path, "%s/results.json", outs[k]);
+        test_slurp(path, j[k], sizeof j[k]);
+    }
+    cr_expect_str_eq(r[0], r[1], "two identical runs wrote different reports");
+    cr_expect_str_eq(j[0], j[1], "two identical runs wrote different JSON");
+    cr_expect(strstr(r[0], "wall time") == NULL && strstr(j[0], "wall_seconds") == NULL);
+    cr_expect(strstr(r[2], "wall time") != NULL, "--timing: no wall time in the report");
+    cr_expect(strstr(j[2], "\"wall_seconds\"") != NULL, "--timing: no wall_seconds in the JSON");
+}
+
 /* A rerun removes the plots it no longer makes: a report never sits beside a
  * stale plot of an earlier run. */
 Test(cli, rerun_removes_plots_it_no_longer_makes, .timeout = 120)

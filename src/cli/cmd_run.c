@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/clock.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/run_job.h"
@@ -28,7 +29,7 @@ static void run_help(FILE *f, const char *prog)
 "Usage: %s [FAMILY...] [--profile quick|default|paper] [--preset NAME[,NAME...]]\n"
 "                    [--backend both|double|mpfr] [--precision BITS] [--seeds N]\n"
 "                    [--widths M[,M...]] [--seed S] [--report FILE.md] [--json FILE.json]\n"
-"                    [--no-plots] [--classes A,B] [--fashion-dir DIR]\n"
+"                    [--no-plots] [--timing] [--classes A,B] [--fashion-dir DIR]\n"
 "                    [--checkpoint DIR [--resume]] [--shard K/N] [--quiet]\n"
 "                    [--max-memory SIZE]\n"
 "\n"
@@ -69,7 +70,10 @@ static void run_help(FILE *f, const char *prog)
 "  --report FILE       the Markdown report here instead of DIR/report.md; plots are\n"
 "                      written next to it as <stem>-<plot>.svg\n"
 "  --json FILE         the rows as JSON too (see deqcheck compare/merge --help)\n"
-"  --no-plots          no SVG plots (the report says so); also when gnuplot is absent\n"
+"  --no-plots          no SVG plots (the report says so); also when gnuplot is absent\n""  --timing            the wall time of this invocation in the report's first lines and\n"
+"                      in the JSON (off by default, so that a rerun with the same seed\n"
+"                      and options writes byte-identical files; the last line on\n"
+"                      standard output always gives it)\n"
 "  --classes A,B       Fashion-MNIST classes for T4, A labelled +1 (default 0,1:\n"
 "                      T-shirt/top vs Trouser)\n"
 "  --fashion-dir DIR   where the Fashion-MNIST IDX files are (default\n"
@@ -156,7 +160,8 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
                       {"fashion-dir", 1, NULL}, {"json", 1, NULL},       {"backend", 1, NULL},
                       {"seeds", 1, NULL},       {"widths", 1, NULL},     {"no-plots", 0, NULL},
                       {"checkpoint", 1, NULL},  {"resume", 0, NULL},     {"shard", 1, NULL},
-                      {"quiet", 0, NULL},       {"max-memory", 1, NULL}, {NULL, 0, NULL}};
+                      {"quiet", 0, NULL},       {"max-memory", 1, NULL}, {"timing", 0, NULL},
+                      {NULL, 0, NULL}};
     memset(job, 0, sizeof *job);
     job->prog = prog;
     run_opts ro;
@@ -322,6 +327,8 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
     ro.resume = cli_value(opts, "resume") != NULL;
     ro.quiet = cli_value(opts, "quiet") != NULL;
     job->plots = cli_value(opts, "no-plots") == NULL;
+    job->timing = cli_value(opts, "timing") != NULL;
+    job->t_start = deq_clock_seconds();
     /* paths are stored in JSON (UTF-8) and in fixed buffers of the run */
     const struct {
         const char *flag, *value;
@@ -397,6 +404,9 @@ int cli_run_job_finish(cli_run_job *job)
     report_run_totals(&tot, run);
     report_env env;
     report_env_get(&env);
+    double wall = deq_clock_seconds() - job->t_start;
+    if (job->timing)
+        run->wall_seconds = wall;
     deq_error_t err;
     deq_error_init(err);
     int bad_output = 0;
@@ -411,7 +421,8 @@ int cli_run_job_finish(cli_run_job *job)
     long done = report_run_n_done(run);
     char line[320];
     report_totals_line(line, sizeof line, &tot);
-    printf("%s over %ld of %ld cases; report: %s\n", line, done, run->n_cases, job->report);
+    printf("%s over %ld of %ld cases in %.1f s; report: %s\n", line, done, run->n_cases, wall,
+           job->report);
     int failed = report_run_failed(run);
     run_clear(job->r);
     return failed || bad_output ? CLI_EXIT_FAIL : CLI_EXIT_OK;

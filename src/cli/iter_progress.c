@@ -1,6 +1,7 @@
 /* Progress of one long solve on standard error (solve, grad, kernel): the iteration,
  * the relative residual against its target, and an estimate of the time left
  * from the rate at which the residual has been falling (bits per second). */
+#include "core/clock.h"
 #include "cli/cli.h"
 
 #include <math.h>
@@ -14,13 +15,6 @@
  * (DEQCHECK_PROGRESS_SECONDS overrides the latter, for logs and tests). */
 #define ITER_PROGRESS_TTY_SECONDS 1.0
 #define ITER_PROGRESS_LINE_SECONDS 5.0
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void cli_iter_progress_format(char *buf, size_t len, const char *what, long iterations,
                               double log2_rel, double log2_target, double first_log2,
@@ -42,7 +36,7 @@ void cli_iter_progress_format(char *buf, size_t len, const char *what, long iter
 void cli_iter_progress_observe(void *ctx, long iterations, double log2_rel, double log2_target)
 {
     cli_iter_progress *p = ctx;
-    double t = now_seconds();
+    double t = deq_clock_seconds();
     if (iterations == 1 || !p->started) {
         p->started = 1;
         p->start = p->last = t;
@@ -89,7 +83,7 @@ void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const cha
 
 void cli_count_progress_tick(cli_iter_progress *p, long done, long total, const char *unit)
 {
-    double t = now_seconds();
+    double t = deq_clock_seconds();
     if (!p->started) {
         p->started = 1;
         p->start = p->last = t;

@@ -14,6 +14,8 @@ typedef struct {
     const char *report, *json;
     char out_report[1024], out_json[1024]; /* DIR/report.md, DIR/results.json of --out */
     int plots;
+    int timing;              /* --timing: the wall time into the report and the JSON */
+    double t_start;          /* deq_clock_seconds() when the options were parsed */
 } cli_run_job;
 
 /* Parses `deqcheck run` options from argv[first..argc); prog is the command

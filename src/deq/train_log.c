@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/status.h"
 #include "deq/train.h"
 
@@ -46,9 +47,7 @@ int deq_train_log_write_csv(const deq_train_log_t log, FILE *f)
 
 double deq_train_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return deq_clock_seconds();
 }
 
 void deq_train_progress(int mode, long k, long steps, double loss, double rho_upper,

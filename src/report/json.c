@@ -367,7 +367,10 @@ deq_status report_json_write(const char *path, const report_run_t run, const rep
     json_object_set_new(top, "seed", json_integer((json_int_t)run->cfg.seed));
     json_object_set_new(top, "precision", json_integer(run->cfg.prec));
     json_object_set_new(top, "config", report_json_config(run));
-    json_object_set_new(top, "environment", env_json(env));
+    json_t *environment = env_json(env);
+    if (isfinite(run->wall_seconds))
+        json_object_set_new(environment, "wall_seconds", json_real(run->wall_seconds));
+    json_object_set_new(top, "environment", environment);
     json_object_set_new(top, "cases_total", json_integer(run->n_cases));
     for (long k = 0; k < run->n_cases; k++) {
         if (!run->done[k])

@@ -582,9 +582,11 @@ deq_status report_markdown_write(const char *path, const report_run_t run, const
     report_run_totals(&tot, run);
     char line[320];
     report_totals_line(line, sizeof line, &tot);
-    fprintf(f, "# deqcheck report\n\nProfile `%s`, run seed %lu; deqcheck %s, revision %s.\n\n"
-               "**%s.**\n\n",
-            cfg->profile, cfg->seed, env->deqcheck, env->revision, line);
+    fprintf(f, "# deqcheck report\n\nProfile `%s`, run seed %lu; deqcheck %s, revision %s",
+            cfg->profile, cfg->seed, env->deqcheck, env->revision);
+    if (isfinite(run->wall_seconds))
+        fprintf(f, "; wall time %.1f s (this invocation)", run->wall_seconds);
+    fprintf(f, ".\n\n**%s.**\n\n", line);
     long done = report_run_n_done(run);
     if (done < run->n_cases)
         fprintf(f, "**Partial run: %ld of %ld cases** (a shard or an interrupted run; `deqcheck "

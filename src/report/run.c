@@ -1,5 +1,7 @@
 #include "report/run.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@ void report_run_init(report_run_t run, const thm_config *cfg, report_backend bac
                      const thm_family *const *fams, int nfam)
 {
     memset(run, 0, sizeof *run);
+    run->wall_seconds = NAN;
     run->cfg = *cfg;
     run->cfg.sub = -1;
     snprintf(run->profile, sizeof run->profile, "%s", cfg->profile);

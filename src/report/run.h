@@ -24,6 +24,8 @@ typedef struct {
     unsigned char *done;         /* per case: results present */
     char profile[32], fashion_dir[1024]; /* cfg's strings, owned by the run */
     char revision[64];           /* of the results read from files ("" if computed here) */
+    double wall_seconds;         /* the wall time of the invocation, written only when asked
+                                    (run --timing); NAN: not written */
 } report_run_struct;
 typedef report_run_struct report_run_t[1];
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "run/run.h"
 
 #define PROGRESS_LINE_SECONDS 5
@@ -23,13 +24,6 @@ struct run_progress {
     int tty, stop;
 };
 
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void fmt_time(char *buf, size_t len, double s)
 {
     long t = (long)s;
@@ -41,7 +35,7 @@ static void fmt_time(char *buf, size_t len, double s)
 
 static void progress_draw(run_progress *p, int final)
 {
-    double now = wall(), el = now - p->start;
+    double now = deq_clock_seconds(), el = now - p->start;
     char e[32], eta[48] = "";
     fmt_time(e, sizeof e, el);
     if (p->done_here > 0 && p->done < p->total) {
@@ -105,7 +99,7 @@ run_progress *run_progress_start(long total, long already_done, int quiet)
     pthread_condattr_destroy(&ca);
     p->total = total;
     p->done = already_done;
-    p->start = wall();
+    p->start = deq_clock_seconds();
     p->tty = isatty(fileno(stderr));
     if (pthread_create(&p->thread, NULL, progress_main, p) != 0) {
         pthread_mutex_destroy(&p->lock);
