@@ -7,8 +7,9 @@
  *                              closed form, and K_ii = 1/(1 − σ_w²);
  *   T2.gao2021_lemma3.3        ‖G(0) − G^∞‖₂ <= λ0/4 and λ_min(G(0)) >= 3λ0/4,
  *                              G(0) = ΦΦᵀ, on a width ladder; the width is
- *                              asserted from a derived (Chebyshev) requirement,
- *                              the paper's Ω(·) hiding its constant;
+ *                              asserted from a derived (Chebyshev) requirement
+ *                              at δ/seeds (a row's false alarm <= δ), the
+ *                              paper's Ω(·) hiding its constant;
  *   T2.gao2021_lemma3.3_width  (report) where the conclusion held against the
  *                              width the lemma asks at constant 1;
  *   T2.ling2022_theorem2       λ_min(ZᵀZ) >= (m/2)·λ* on the ling2022 model's
