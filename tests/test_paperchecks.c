@@ -149,9 +149,35 @@ Test(paperchecks, positive_and_theorem3_and_lemma33_and_theorem2_verdicts)
     t2p_fill_theorem2(r, 100, 0.2, 0.19, 0.21, 15, 14.9, 15.1, 0.8);
     expect_verdict(r, THM_NA);
     cr_expect_eq(r->observed, THM_OBS_HOLDS);
+    /* the control's λ' = 4·λ_min(ZᵀZ)⁺/m: m·λ'/2 = 2 × 15.1 */
     r = thm_results_add_control(res, t2p_check(T2P_LING_THEOREM2));
-    t2p_fill_theorem2(r, 100, 2.0, 1.9, 2.1, 15, 14.9, 15.1, 0.8);
+    t2p_fill_theorem2(r, 100, 0.604, 0.604, 0.604, 15, 14.9, 15.1, 0.8);
     expect_verdict(r, THM_VIOLATED);
+}
+
+/* Lemma 3.3's derived width on orthonormal inputs x_i = e_i, by hand: u, v
+ * independent standard Gaussians off the diagonal, so G^∞_ij = (E σ(u))² =
+ * 1/(2π), E[σ²σ²] = (E σ(u)²)² = 1/4; on it G^∞_ii = E σ(u)² = 1/2, E σ(u)⁴ =
+ * 3/2. ΣV = n(3/2 − 1/4) + n(n − 1)(1/4 − 1/(4π²)); G^∞ = (1/2 − 1/(2π))I +
+ * 11ᵀ/(2π), λ0 = 1/2 − 1/(2π); width 16ΣV/(δλ0²). The run asks it at
+ * δ/seeds. */
+Test(paperchecks, lemma33_derived_width_on_orthonormal_inputs)
+{
+    long n = 5, d = 7;
+    mat_d_t X, G;
+    mat_init_d(X, d, n, 53), mat_init_d(G, n, n, 53);
+    mat_zero_d(X);
+    for (long i = 0; i < n; i++)
+        X->e[i + i * d] = 1.0;
+    for (long j = 0; j < n; j++)
+        for (long i = 0; i < n; i++)
+            G->e[i + j * n] = i == j ? 0.5 : 0.5 / M_PI;
+    double l0 = 0.5 - 0.5 / M_PI, delta = 0.05 / 3;
+    double sv = (double)n * 1.25 + (double)(n * (n - 1)) * (0.25 - 0.25 / (M_PI * M_PI));
+    double want = 16 * sv / (delta * l0 * l0);
+    double got = t2p_lemma33_derived_width(X, G, l0, delta);
+    cr_expect(fabs(got - want) <= 1e-12 * want, "%.17g vs %.17g", got, want);
+    mat_clear_d(X), mat_clear_d(G);
 }
 
 /* ---- the parts on tiny configurations ---- */
@@ -203,6 +229,11 @@ Test(paperchecks, gao2021_lemmas_hold_on_the_paper_model, .timeout = 120)
     cr_expect_eq(check_rows(res, "T1.gao2021_lemma2.2"), 4);
     cr_expect_eq(check_rows(res, "T1.gao2021_lemma2.2_rate"), 4);
     cr_expect_eq(check_rows(res, "T1.gao2021_lemma2.3"), 8);
+    /* Lemma 2.3's control is singular by construction ((I − Lγ̃DA)e_k = 0):
+     * σ_min's certified upper end is at rounding level, not merely below 1 − γ0 */
+    for (long i = 0; i < res->len; i++)
+        if (strcmp(res->rows[i].id, "T1.gao2021_lemma2.3") == 0 && res->rows[i].is_control)
+            cr_expect(res->rows[i].rhs_hi < 1e-4, "sigma_min <= %g", res->rows[i].rhs_hi);
     /* z¹ = ReLU(φ) = φ (φ >= 0): the norm ratio is at least 1, exactly at p = 1 */
     for (long i = 0; i < res->len; i++)
         if (strcmp(res->rows[i].id, "T1.gao2021_lemma2.2") == 0 && !res->rows[i].is_control)
@@ -239,9 +270,21 @@ Test(paperchecks, lemma33_ladder_and_theorem2, .timeout = 300)
     /* the ladder ends at a width above the derived one where the conclusion held */
     cr_expect_geq(check_rows(res, "T2.gao2021_lemma3.3"), 2);
     check_rows(res, "T2.gao2021_lemma3.3_width");
+    /* the derived width is asked at δ/seeds: the note prints both */
+    for (long i = 0; i < res->len; i++)
+        if (strcmp(res->rows[i].id, "T2.gao2021_lemma3.3") == 0 && !res->rows[i].is_control)
+            cr_expect(strstr(res->rows[i].note, "delta/seeds = 0.025") != NULL, "%s", res->rows[i].note);
+    long first = res->len;
     t2p_run_theorem2(res, &cfg);
     check_rows(res, "T2.ling2022_theorem2");
     check_rows(res, "T2.ling2022_theorem2_width");
+    /* the control's lhs m·λ'/2 is twice the measured upper end, by construction */
+    for (long i = first; i < res->len; i++) {
+        const thm_row *r = &res->rows[i];
+        if (r->is_control)
+            cr_expect(r->lhs_lo >= 2 * r->rhs_hi * (1 - 1e-15) && r->lhs_lo <= 2 * r->rhs_hi, "%g vs %g",
+                      r->lhs_lo, r->rhs_hi);
+    }
 }
 
 /* ---- closed forms by an independent route ---- */

@@ -87,6 +87,10 @@ void t2p_fill_theorem3(thm_row *r, double dev, double tol);
  * derived width). */
 void t2p_fill_lemma33(thm_row *r, int which, double dev, double dev_lo, double dev_hi, double l0,
                       double l0_lo, double l0_hi, double m, double m_req);
+/* Lemma 3.3's derived width at failure probability delta: 16ΣV_ij/(delta·λ0²),
+ * V_ij the variance of one term σ(w·x_i)σ(w·x_j) of G(0)_ij (Chebyshev on
+ * ‖·‖_F); X the d×n inputs, Ginf G^∞ on them, l0 its λ_min. */
+double t2p_lemma33_derived_width(const mat_d_t X, const mat_d_t Ginf, double l0, double delta);
 /* T2.ling2022_theorem2: lhs (m/2)·λ* (λ* in [ls_lo, ls_hi]), rhs λ_min(ZᵀZ) in
  * [g_lo, g_hi]; Theorem 2's Ω constant is not known: the row is N/A (observed
  * kept) unless it is a control. */

@@ -171,7 +171,7 @@ static const char *const rate_presets[] = {"gao2021", "gaogao2022"};
 /* Confidence level of the fitted exponent's interval (a default). */
 #define T3_FIT_CONFIDENCE 0.95
 /* Lemma 3.3's λ_min(G(0)) >= (3/4)λ₀ and Lemma 3.6 (i)'s λ₀/2 (paper). */
-#define T3_LAMBDA_INIT_FRACTION 0.75
+#define T3_LAMBDA_INIT_FRACTION THM_GAO2021_LEMMA33_FRACTION
 #define T3_LAMBDA_TRAIN_FRACTION 0.5
 
 static void row_setup(thm_row *r, const char *preset, long m, long n, unsigned long seed,

@@ -40,7 +40,7 @@ const thm_plot thm_plots[] = {
      .draw = {THM_DRAW_LINESPOINTS},
      .n_draw = 1,
      .has_hline = 1,
-     .hline = 0.75, /* gao2021 Lemma 3.3's conclusion lambda_min >= 3/4 lambda_0 */
+     .hline = THM_GAO2021_LEMMA33_FRACTION,
      .caption = "lambda_min(G(0)) / lambda_0 against width; the check asks for at least 3/4"},
     {.name = THM_PLOT_BOUND,
      .check = "T4.bound",

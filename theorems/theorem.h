@@ -172,6 +172,10 @@ typedef struct {
     const char *caption;    /* what to look for */
 } thm_plot;
 
+/* gao2021 Lemma 3.3's fraction: λ_min(G(0)) >= (3/4)λ0 (paper), shared by the
+ * T2 checks that assert it and the plot that draws it. */
+#define THM_GAO2021_LEMMA33_FRACTION 0.75
+
 extern const thm_plot thm_plots[];
 extern const int thm_plot_count;
 /* The declared plot called name, NULL if none. */

@@ -69,17 +69,18 @@ void t1_fill_linear_softmax(thm_row *r, double dev, double check_err, double tol
 /* ---- the papers' own models (theorems/well_posedness_papers.c) ---- */
 
 /* T1.gao2021_lemma2.2: lhs max_{i,p} ‖z_i^p‖/‖φ_i‖ in [ratio_lo, ratio_hi],
- * rhs 1/(1 − γ0) for γ0 ∈ [g0_lo, g0_hi]; c = ‖A‖₂⁺/√m. */
+ * rhs 1/(1 − γ0) for γ0 ∈ [g0_lo, g0_hi]; c_lo a certified lower bound on
+ * c = ‖A‖₂/√m (the hypothesis c >= 1 is met on it). */
 void t1p_fill_lemma22_norm(thm_row *r, double ratio, double ratio_lo, double ratio_hi,
-                           double g0_lo, double g0_hi, double c);
+                           double g0_lo, double g0_hi, double c_lo);
 /* T1.gao2021_lemma2.2_rate: lhs max_{i,p<=P} ‖z_i^p − z_i*‖(1 − γ0)/(γ0^p‖φ_i‖)
  * with its interval, rhs 1; P < 1 is a failed row. */
 void t1p_fill_lemma22_rate(thm_row *r, double ratio, double ratio_lo, double ratio_hi,
-                           double g0_hi, double c, long P);
+                           double g0_hi, double c_lo, long P);
 /* T1.gao2021_lemma2.3: lhs 1 − γ0 (γ0 ∈ [g0_lo, g0_hi]), rhs min σ_min(I − γ̃DA)
  * in [smin_lo, smin_hi]. */
 void t1p_fill_lemma23(thm_row *r, double g0_lo, double g0_hi, double smin, double smin_lo,
-                      double smin_hi, double c);
+                      double smin_hi, double c_lo);
 /* T1.ling2022_lemma1 (report): of S draws k_lo certainly and k_hi possibly
  * have ‖W‖₂ > 2√2σ_w; lhs their Clopper–Pearson interval at delta. */
 void t1p_fill_ling_lemma1(thm_row *r, long S, long k_lo, long k_hi, double delta);

@@ -60,7 +60,7 @@ static double pow_dir(double x, long p, int up)
 /* ---- the fill functions (exposed for tests) ---- */
 
 void t1p_fill_lemma22_norm(thm_row *r, double ratio, double ratio_lo, double ratio_hi,
-                           double g0_lo, double g0_hi, double c)
+                           double g0_lo, double g0_hi, double c_lo)
 {
     thm_row_lhs(r, ratio, ratio_lo, ratio_hi);
     /* 1/(1 − γ0) is increasing in γ0 */
@@ -70,27 +70,28 @@ void t1p_fill_lemma22_norm(thm_row *r, double ratio, double ratio_lo, double rat
     r->error_kind = THM_CERTIFIED;
     r->tolerance = bound_sub_up(ratio_hi, ratio_lo);
     thm_row_hypothesis(r, "gamma0 = gamma~||A|| (upper)", g0_hi, "<", 1.0);
-    /* gao2021 Lemma 2.2 sets γ = min{γ0, γ0/c}: with γ0 := γ c that is γ when c >= 1 */
-    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (upper)", c, ">=", 1.0);
+    /* gao2021 Lemma 2.2 sets γ = min{γ0, γ0/c}: with γ0 := γ c that is γ when
+     * c >= 1, a lower bound hypothesis: met on c's certified lower end */
+    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (lower)", c_lo, ">=", 1.0);
     thm_row_judge(r);
 }
 
 void t1p_fill_lemma22_rate(thm_row *r, double ratio, double ratio_lo, double ratio_hi,
-                           double g0_hi, double c, long P)
+                           double g0_hi, double c_lo, long P)
 {
     thm_row_lhs(r, ratio, ratio_lo, ratio_hi);
     thm_row_rhs(r, 1.0, 1.0, 1.0);
     r->error_kind = THM_CERTIFIED;
     r->tolerance = bound_sub_up(ratio_hi, ratio_lo);
     thm_row_hypothesis(r, "gamma0 = gamma~||A|| (upper)", g0_hi, "<", 1.0);
-    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (upper)", c, ">=", 1.0);
+    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (lower)", c_lo, ">=", 1.0);
     if (P < 1)
         thm_row_fail(r, "no iterate above the rounding floor");
     thm_row_judge(r);
 }
 
 void t1p_fill_lemma23(thm_row *r, double g0_lo, double g0_hi, double smin, double smin_lo,
-                      double smin_hi, double c)
+                      double smin_hi, double c_lo)
 {
     double l_lo = bound_sub_down(1.0, g0_hi), l_hi = bound_sub_up(1.0, fmax(g0_lo, 0.0));
     thm_row_lhs(r, l_lo, l_lo, l_hi);
@@ -98,7 +99,7 @@ void t1p_fill_lemma23(thm_row *r, double g0_lo, double g0_hi, double smin, doubl
     r->error_kind = THM_CERTIFIED;
     r->tolerance = bound_sub_up(smin_hi, smin_lo);
     thm_row_hypothesis(r, "gamma0 = gamma~||A|| (upper)", g0_hi, "<", 1.0);
-    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (upper)", c, ">=", 1.0);
+    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (lower)", c_lo, ">=", 1.0);
     thm_row_judge(r);
 }
 
@@ -129,7 +130,7 @@ typedef struct {
     double alpha_err; /* |α − α̂| <= alpha_err·α̂ */
     double fro;       /* ‖A‖_F rounded up */
     double rho_hi, rho_lo; /* γ0 = α‖A‖₂ ∈ [rho_lo, rho_hi] */
-    double c;         /* ‖A‖₂⁺/√m */
+    double c_lo;      /* c = ‖A‖₂/√m >= c_lo (certified) */
     double *phi_lo, *phi_hi; /* ‖φ_i‖ bounds */
     int solved;
 } gao_net;
@@ -162,11 +163,9 @@ static void gao_net_init(gao_net *g, long m, long d, long n, unsigned long seed)
     vec_norm_bounds(&fl, &fh, A->e, NULL, m * m);
     g->fro = fh;
     g->rho_hi = g->S->rho_upper;
-    g->rho_lo = bound_mul_down(bound_mul_down(g->alpha, bound_sub_down(1.0, g->alpha_err)),
-                               t1_norm2_lower(A));
-    num_norm2_t nb;
-    num_norm2_upper_d(nb, A, 53);
-    g->c = bound_div_up(nb->upper, bound_sqrt_down((double)m));
+    double a_lo = t1_norm2_lower(A);
+    g->rho_lo = bound_mul_down(bound_mul_down(g->alpha, bound_sub_down(1.0, g->alpha_err)), a_lo);
+    g->c_lo = bound_div_down(a_lo, bound_sqrt_up((double)m));
     g->phi_lo = malloc((size_t)n * sizeof(double));
     g->phi_hi = malloc((size_t)n * sizeof(double));
     for (long i = 0; i < n; i++)
@@ -378,14 +377,14 @@ static void run_gao_network(thm_results_t out, const thm_config *cfg, long m, in
     norm_ratio(&v, &lo, &hi, nz_lo, nz_hi, &g, P);
     thm_row *r = thm_results_add(out, t1_check(T1_GAO_L22_NORM));
     row_gao(r, &g, "sphere");
-    t1p_fill_lemma22_norm(r, v, lo, hi, g.rho_lo, g.rho_hi, g.c);
+    t1p_fill_lemma22_norm(r, v, lo, hi, g.rho_lo, g.rho_hi, g.c_lo);
     snprintf(r->note, sizeof r->note,
              "gamma = %s (derived); gamma0 in [%.5g, %.5g]; %ld Picard steps from 0; eq. error <= %.2g",
              gao_gamma(), g.rho_lo, g.rho_hi, P, g.S->fwd_bound);
     rate_ratio(&v, &lo, &hi, dz_lo, dz_hi, &g, P, g.rho_lo, g.rho_hi);
     r = thm_results_add(out, t1_check(T1_GAO_L22_RATE));
     row_gao(r, &g, "sphere");
-    t1p_fill_lemma22_rate(r, v, lo, hi, g.rho_hi, g.c, P);
+    t1p_fill_lemma22_rate(r, v, lo, hi, g.rho_hi, g.c_lo, P);
     snprintf(r->note, sizeof r->note,
              "p = 1..%ld (until gamma0^p ||phi|| nears %g x the errors); gamma0 in [%.5g, %.5g]",
              P, RATE_FLOOR_FACTOR, g.rho_lo, g.rho_hi);
@@ -395,7 +394,7 @@ static void run_gao_network(thm_results_t out, const thm_config *cfg, long m, in
         norm_ratio(&v, &lo, &hi, nz_lo, nz_hi, &g, P2);
         r = thm_results_add_control(out, t1_check(T1_GAO_L22_NORM));
         row_gao(r, &g, "sphere");
-        t1p_fill_lemma22_norm(r, v, lo, hi, g.rho_lo, g.rho_hi, g.c);
+        t1p_fill_lemma22_norm(r, v, lo, hi, g.rho_lo, g.rho_hi, g.c_lo);
         snprintf(r->note, sizeof r->note,
                  "control: activation 2 ReLU (Lipschitz 2, the lemma's premise broken); %ld steps", P2);
         /* control (b): the asserted rate γ0 replaced by half the first step's
@@ -424,7 +423,7 @@ static void run_gao_network(thm_results_t out, const thm_config *cfg, long m, in
         rate_ratio(&v, &lo, &hi, dz_lo, dz_hi, &g, P, q, q);
         r = thm_results_add_control(out, t1_check(T1_GAO_L22_RATE));
         row_gao(r, &g, "sphere");
-        t1p_fill_lemma22_rate(r, v, lo, hi, g.rho_hi, g.c, P);
+        t1p_fill_lemma22_rate(r, v, lo, hi, g.rho_hi, g.c_lo, P);
         snprintf(r->note, sizeof r->note,
                  "control: rate gamma0 replaced by %.4g (half the observed first-step contraction)", q);
     }
@@ -456,23 +455,35 @@ static void run_gao_network(thm_results_t out, const thm_config *cfg, long m, in
         r = thm_results_add(out, t1_check(T1_GAO_L23));
         row_gao(r, &g, kind == 0 ? "D = equilibrium patterns D_i" : "D = I and random 0/1");
         t1p_fill_lemma23(r, g.rho_lo, g.rho_hi, isnan(smin) ? smin : fmin(fmax(smin, s_lo), s_hi),
-                         s_lo, s_hi, g.c);
+                         s_lo, s_hi, g.c_lo);
         snprintf(r->note, sizeof r->note, "%ld patterns; min sigma_min in [%.6g, %.6g]; gamma0 <= %.5g",
                  count, s_lo, s_hi, g.rho_hi);
     }
     if (first) {
-        /* control: D = L·I with L = 1/γ0_lo, an "activation" of slope L with
-         * Lγ0 >= 1 (the premise broken): M = I − A/‖A‖-ish, σ_min far below 1 − γ0 */
-        for (long i = 0; i < m; i++)
-            dpat[i] = 1.0;
-        double L = 1.0 / g.rho_lo, lo2, hi2;
+        /* control, singular by construction: D = e_k e_kᵀ, k the diagonal
+         * entry of A largest in magnitude, and the slope L = 1/(γ̃A_kk) (of
+         * A_kk's sign). Then DA e_k =
+         * A_kk e_k, so (I − Lγ̃DA)e_k = 0 and σ_min = 0 up to the rounding of
+         * L·γ̃: the certified upper end lies far below 1 − γ0. The premise
+         * breaks: |L|·γ̃‖A‖₂ >= L·γ̃A_kk = 1. */
+        const mat_d_struct *A = g.P->w[DEQ_PAPER_T];
+        long k = 0;
+        for (long i = 0; i < m; i++) {
+            dpat[i] = 0.0;
+            if (fabs(A->e[i + i * m]) > fabs(A->e[k + k * m]))
+                k = i;
+        }
+        dpat[k] = 1.0;
+        double L = 1.0 / (g.alpha * A->e[k + k * m]), lo2, hi2;
         double est = sigma_min_bounds(&lo2, &hi2, &g, dpat, L);
         r = thm_results_add_control(out, t1_check(T1_GAO_L23));
-        row_gao(r, &g, "D = I, slope 1/gamma0");
+        row_gao(r, &g, "D = e_k e_k^T, slope 1/(gamma~ A_kk)");
         t1p_fill_lemma23(r, g.rho_lo, g.rho_hi, isnan(est) ? est : fmin(fmax(est, lo2), hi2), lo2, hi2,
-                         g.c);
+                         g.c_lo);
         snprintf(r->note, sizeof r->note,
-                 "control: D = %.4g I (activation slope 1/gamma0: Lipschitz x gamma0 = 1)", L);
+                 "control: D = e_%ld e_%ld^T, slope L = %.4g = 1/(gamma~ A_kk), A_kk = %.4g: "
+                 "(I - L gamma~ D A) e_k = 0 by construction, sigma_min <= %.3g",
+                 k, k, L, A->e[k + k * m], hi2);
     }
     deq_rng_clear(rng);
     free(dpat);
