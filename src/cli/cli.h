@@ -52,6 +52,10 @@ typedef struct {
 void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const char *what,
                               int requested);
 void cli_iter_progress_finish(cli_iter_progress *p);
+/* Seconds between progress lines when stderr is not a terminal:
+ * DEQCHECK_PROGRESS_SECONDS when it is a finite number >= 0 written in full,
+ * else fallback (garbage, an empty value or NaN must not mean "every step"). */
+double cli_progress_line_seconds(double fallback);
 /* The displayed line (a pure function, for tests): elapsed seconds since the
  * first iteration, whose relative residual was 2^first_log2. */
 void cli_iter_progress_format(char *buf, size_t len, const char *what, long iterations,

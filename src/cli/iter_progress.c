@@ -3,6 +3,7 @@
  * from the rate at which the residual has been falling (bits per second). */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,17 @@ static void observe(void *ctx, long iterations, double log2_rel, double log2_tar
     p->printed = 1;
 }
 
+double cli_progress_line_seconds(double fallback)
+{
+    const char *env = getenv("DEQCHECK_PROGRESS_SECONDS");
+    if (!env)
+        return fallback;
+    char *end;
+    errno = 0;
+    double sec = strtod(env, &end);
+    return end != env && *end == '\0' && !errno && isfinite(sec) && sec >= 0 ? sec : fallback;
+}
+
 void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const char *what,
                               int requested)
 {
@@ -70,12 +82,7 @@ void cli_iter_progress_attach(cli_iter_progress *p, deq_solve_opts *o, const cha
     p->tty = isatty(fileno(stderr));
     if (!p->tty && !requested)
         return;
-    const char *env = getenv("DEQCHECK_PROGRESS_SECONDS");
-    char *end;
-    double sec = env ? strtod(env, &end) : NAN;
-    p->interval = p->tty ? ITER_PROGRESS_TTY_SECONDS
-                  : env && *end == '\0' && sec >= 0 ? sec
-                                                    : ITER_PROGRESS_LINE_SECONDS;
+    p->interval = p->tty ? ITER_PROGRESS_TTY_SECONDS : cli_progress_line_seconds(ITER_PROGRESS_LINE_SECONDS);
     o->observe = observe;
     o->observe_ctx = p;
 }
