@@ -253,6 +253,21 @@ static double half_m_times(long m, double x, int dir)
     return nextafter((double)m * x / 2, dir < 0 ? -INFINITY : INFINITY);
 }
 
+/* After a failure: whether m is below n²/λ², the order of the papers' width
+ * conditions (gao2021 Lemma 3.3, ling2022 Theorem 2: m = Ω(n²/λ² log ...)),
+ * whose constants are not stated, so a failure there need not contradict
+ * the theorem. "" otherwise. */
+static const char *width_order_note(char *b, size_t len, const char *verdict, long m, long n, double lam_hi)
+{
+    double order = (double)n / lam_hi * (double)n / lam_hi;
+    if (strstr(verdict, "fails") && (double)m < order)
+        snprintf(b, len, " (m is below n^2/lambda^2 = %.3g, the order of the width condition, whose "
+                         "constant is not stated)", order);
+    else
+        b[0] = '\0';
+    return b;
+}
+
 static void write_table(FILE *f, const report_repro *r, const width_stats *S)
 {
     const repro_config *c = r->cfg;
@@ -355,8 +370,9 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
                                                         : judge_certified(S[w].gram_min_lo, S[w].gram_min_hi,
                                                                           l0_lo / 2, l0_hi / 2, !gao);
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: min lambda_min(G) %.4g in [%.4g, %.4g], "
-                              "lambda0/2 in [%.4g, %.4g]: %s", w ? "; " : "", c->widths[w], S[w].gram_min,
-                              S[w].gram_min_lo, S[w].gram_min_hi, l0_lo / 2, l0_hi / 2, verdict);
+                              "lambda0/2 in [%.4g, %.4g]: %s%s", w ? "; " : "", c->widths[w], S[w].gram_min,
+                              S[w].gram_min_lo, S[w].gram_min_hi, l0_lo / 2, l0_hi / 2, verdict,
+                              width_order_note(t, sizeof t, verdict, c->widths[w], c->n_train, l0_hi));
     }
     table_row(f, gao ? "Lemma 3.6 (i): lambda_min(G(k)) >= lambda0/2 (G = Phi Phi^T, lambda0 = lambda_min(G^inf))"
                      : "Theorem 1 (ii): lambda_t > lambda0/2 (G = Z^T Z, lambda0 = lambda_min(G(0)))",
@@ -377,9 +393,9 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
                                       ? "outside the theorem's hypothesis: lambda* not certified > 0"
                                       : judge_certified(q->gram_lam_lo, q->gram_lam_hi, rhs_lo, rhs_hi, 0);
             k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: lambda* in [%.4g, %.4g], lambda0 in "
-                                  "[%.4g, %.4g], m lambda*/2 in [%.4g, %.4g]: %s", w ? "; " : "", m,
+                                  "[%.4g, %.4g], m lambda*/2 in [%.4g, %.4g]: %s%s", w ? "; " : "", m,
                                   q->pop_lam_lo, q->pop_lam_hi, q->gram_lam_lo, q->gram_lam_hi, rhs_lo,
-                                  rhs_hi, verdict);
+                                  rhs_hi, verdict, width_order_note(t, sizeof t, verdict, m, c->n_train, q->pop_lam_hi));
         }
         table_row(f, "Theorem 2: lambda0 >= m lambda*/2",
                   "proved for m = Omega(n^2/lambda*^2 log(n/(lambda* t))) (the Omega's constant is not "
