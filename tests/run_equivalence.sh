@@ -8,6 +8,8 @@
 #     rank 0 dispatching to 1 or 2 workers), when built (and deqcheck-mpi names
 #     itself in usage errors and --help); the JSON rows of -np 1 and -np 2 are
 #     compared with the serial run's byte for byte;
+#   - deqcheck reproduce (a tiny ling2022 run) serial and deqcheck-mpi reproduce
+#     on 2 ranks (one width each): the CSVs, plots.gp and SVGs byte for byte;
 #   - with OPENBLAS_NUM_THREADS unset, ranks bound to cores (mpirun's binding
 #     would give each rank's OpenBLAS fewer threads than the serial run's; each
 #     rank pins the serial count) on one family, against the serial run.
@@ -127,5 +129,20 @@ if [ -n "$mpibin" ]; then
   if ! grep -q '^Usage: deqcheck-mpi ' "$tmp/mpi-help.txt"; then
     echo "FAIL: deqcheck-mpi --help does not name deqcheck-mpi"; fail=1
   fi
+  # reproduce: serial against one width per rank (given sizes: no timing enters)
+  rep=(ling2022 --n 12 --widths 10,20 --epochs 6 --gram-every 3)
+  run_ok "$bin" reproduce "${rep[@]}" --out "$tmp/rep-serial" 2> /dev/null
+  run_ok env OMPI_MCA_rmaps_base_oversubscribe=1 mpirun "${extra[@]}" -np 2 "$mpibin" reproduce \
+    "${rep[@]}" --out "$tmp/rep-mpi" 2> /dev/null
+  bad=0
+  for f in ling2022-m10.csv ling2022-m20.csv plots.gp ling2022-loss.svg ling2022-opnorm.svg; do
+    if [ ! -e "$tmp/rep-serial/$f" ] && [ ! -e "$tmp/rep-mpi/$f" ] && [ "${f##*.}" = svg ]; then
+      continue # no gnuplot: neither run drew the plots
+    fi
+    if ! cmp -s "$tmp/rep-serial/$f" "$tmp/rep-mpi/$f"; then
+      echo "FAIL: deqcheck-mpi -np 2 reproduce: $f differs from the serial run"; fail=1; bad=1
+    fi
+  done
+  [ "$bad" -eq 0 ] && echo "ok: deqcheck-mpi -np 2 reproduce matches the serial run (CSVs, plots)"
 fi
 exit "$fail"

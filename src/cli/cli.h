@@ -61,6 +61,10 @@ void cli_iter_progress_finish(cli_iter_progress *p);
  * returned 1, call with done = 0 before the first item and after each; shows
  * "WHAT: UNIT k of N done" and the time left at the items' mean rate. */
 void cli_count_progress_tick(cli_iter_progress *p, long done, long total, const char *unit);
+/* Seconds between progress lines when stderr is not a terminal:
+ * DEQCHECK_PROGRESS_SECONDS when it is a finite number >= 0 written in full,
+ * else fallback (garbage, an empty value or NaN must not mean "every step"). */
+double cli_progress_line_seconds(double fallback);
 /* The displayed line (a pure function, for tests): elapsed seconds since the
  * first iteration, whose relative residual was 2^first_log2. */
 void cli_iter_progress_format(char *buf, size_t len, const char *what, long iterations,

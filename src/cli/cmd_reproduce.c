@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/reproduce.h"
@@ -48,15 +49,22 @@ static void reproduce_help(FILE *f)
 "\n"
 "What runs: the paper's configuration when it fits --max-time and --max-memory, else a\n"
 "reduction, labelled REDUCED everywhere: by default (--reduce size) the paper's epochs\n"
-"at n and every m scaled by one factor; --reduce epochs keeps n and m and runs fewer\n"
-"epochs. The time is estimated first from one warm-started step per width at a quarter\n"
-"of the paper's n and m, fitted to the cost a m^2 n + b m d n of the products, and printed.\n"
+"at n and every m scaled by the largest power of 2 (1/2, 1/4, ...) that fits; --reduce\n"
+"epochs keeps n and m and runs the paper's epochs times such a power of 2. The time is\n"
+"estimated first from one warm-started step per width at a quarter of the paper's n and m\n"
+"(less when that would exceed --max-memory), fitted to the cost a m^2 n + b m d n of the\n"
+"products, and printed. The estimate is a timing: the automatic reduction depends on this\n"
+"machine's measured speed and load (the power-of-2 ladder keeps small timing noise from\n"
+"changing it, a different machine may choose another rung). --n/--widths/--epochs or\n"
+"--full fix the sizes (no estimate is made with sizes given); the report's \"Reproduce\n"
+"with\" line gives the sizes a self-sized run resolved to.\n"
 "\n"
 "  --out DIR           output directory (default ./deqcheck-reproduce-PAPER; created)\n"
 "  --full              the paper's configuration whatever the estimate\n"
 "  --max-time T        time budget of a self-sized run: seconds, or with s, m, h\n"
 "                      (default " REPRO_DEFAULT_MAX_TIME ")\n"
-"  --max-memory SIZE   memory budget (bytes, or with K, M, G; default half the memory)\n"
+"  --max-memory SIZE   memory budget (bytes, or with K, M, G; default half the memory):\n"
+"                      the reduction fits it; given sizes or --full beyond it: exit 2\n"
 "  --reduce HOW        size (default) or epochs, see above\n"
 "  --n N               training samples (gao2021: N/2 per class, and N test samples;\n"
 "                      even); with --widths or --epochs: no automatic reduction\n"
@@ -73,12 +81,14 @@ static void reproduce_help(FILE *f)
 "  --resume            continue each width from its checkpoint (bit-identical to a\n"
 "                      run that was never stopped); a width without one starts afresh\n"
 "  --progress          the progress line even when stderr is not a terminal\n"
-"  --no-estimate       skip the time estimate (the report then says unknown)\n"
+"  --no-estimate       skip the time estimate of --full (the report then says unknown);\n"
+"                      only with --full or --n/--widths/--epochs\n"
 "\n"
 "Files in DIR: PAPER-mM.csv per width (step, train_loss, test_loss, op_norm,\n"
 "op_norm_upper, grad_norm2, lam_min_G with its enclosure, solver iterations, event),\n"
-"PAPER-loss.svg, PAPER-opnorm.svg, plots.gp, PAPER-report.md. Same command and seed:\n"
-"bit-identical CSVs and SVGs, serial or MPI.\n"
+"PAPER-loss.svg, PAPER-opnorm.svg, plots.gp, PAPER-report.md. Same sizes\n"
+"(--n/--widths/--epochs or --full), seed and options: bit-identical CSVs and SVGs,\n"
+"serial or MPI.\n"
 "Exit status: 0 every width ran without trouble; 1 a width diverged, lost rho_bar < 1\n"
 "or stopped at a failed solve (all files still written); 2 bad usage or bad input.\n",
             REPRO_MAX_WIDTHS, REPRO_DEFAULT_CHECKPOINT_EVERY);
@@ -123,6 +133,20 @@ static deq_status parse_widths(repro_config *c, const char *v, deq_error_t err)
     if (n == 0)
         return deq_error_set(err, DEQ_ERR_INPUT, "--widths: empty");
     c->n_widths = n;
+    return DEQ_OK;
+}
+
+/* Every width of the configuration within --max-memory, else DEQ_ERR_INPUT naming it. */
+static deq_status check_memory(const cli_repro_job *J, deq_error_t err)
+{
+    const repro_config *c = &J->cfg;
+    for (int k = 0; k < c->n_widths; k++) {
+        double need = repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test);
+        if (need > J->mem_limit)
+            return deq_error_set(err, DEQ_ERR_INPUT, "--max-memory: width %ld needs about %.3g GiB, more "
+                                 "than the limit %.3g GiB", c->widths[k], need / 1073741824.0,
+                                 J->mem_limit / 1073741824.0);
+    }
     return DEQ_OK;
 }
 
@@ -220,23 +244,35 @@ int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv)
         deq_error_set(err, DEQ_ERR_INPUT, "--resume needs --checkpoint PREFIX (the run to continue)");
         return cli_usage_error("reproduce", err->msg);
     }
+    if (J->no_estimate && !J->sizes_given && !J->full) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--no-estimate: give the sizes (--n, --widths, --epochs) or --full; "
+                      "without them the estimate chooses what fits --max-time");
+        return cli_usage_error("reproduce", err->msg);
+    }
     if (J->checkpoint) {
-        char npz[1200], csv[1200];
+        char npz[REPRO_PATH_MAX], csv[REPRO_PATH_MAX];
+        /* the widest width has the longest paths; a reduction only narrows them */
+        for (int k = 0; k < c->n_widths; k++)
+            if (repro_checkpoint_paths(npz, csv, sizeof npz, J->checkpoint, c->widths[k]) != 0) {
+                deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint: the prefix is too long (at most %zu bytes "
+                              "with the suffix .mM.npz)", sizeof npz - 1);
+                return cli_usage_error("reproduce", err->msg);
+            }
         repro_checkpoint_paths(npz, csv, sizeof npz, J->checkpoint, c->widths[0]);
         if (cli_check_writable("checkpoint", npz, err) != DEQ_OK)
             return cli_usage_error("reproduce", err->msg);
     }
-    snprintf(J->out, sizeof J->out, "%s", cli_value(opts, "out") ? cli_value(opts, "out") : "");
-    if (!J->out[0])
-        snprintf(J->out, sizeof J->out, "deqcheck-reproduce-%s", spec->name);
-    for (int k = 0; k < c->n_widths; k++)
-        if (repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test) > J->mem_limit) {
-            deq_error_set(err, DEQ_ERR_INPUT, "--max-memory: width %ld needs about %.3g GiB, more than "
-                          "the limit %.3g GiB", c->widths[k],
-                          repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test) / 1073741824.0,
-                          J->mem_limit / 1073741824.0);
-            return cli_usage_error("reproduce", err->msg);
-        }
+    const char *out = cli_value(opts, "out");
+    int used = out ? snprintf(J->out, sizeof J->out, "%s", out)
+                   : snprintf(J->out, sizeof J->out, "deqcheck-reproduce-%s", spec->name);
+    if (used < 0 || (size_t)used >= sizeof J->out || !J->out[0]) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--out: expected a directory of 1 to %zu bytes", sizeof J->out - 1);
+        return cli_usage_error("reproduce", err->msg);
+    }
+    /* only sizes the user fixed can be judged now; a self-sized run is
+     * checked once its configuration is decided (cli_repro_decide) */
+    if ((J->sizes_given || J->full) && check_memory(J, err) != DEQ_OK)
+        return cli_usage_error("reproduce", err->msg);
     return -1;
 }
 
@@ -275,7 +311,55 @@ static void scaled(repro_config *c, double f)
     c->epochs = c->paper_epochs;
 }
 
-int cli_repro_decide(cli_repro_job *J)
+/* The largest rung 2^-k (k >= 1) of the ladder of reduction factors at which
+ * fits(c, f, ctx) holds, or the smallest rung. A ladder, not a bisection: the
+ * estimate is a timing, and a fixed ladder makes small timing noise leave the
+ * choice unchanged (only a timing near a rung's edge moves it). */
+#define REPRO_LADDER_RUNGS 30
+static double ladder_factor(int (*fits)(double f, void *ctx), void *ctx)
+{
+    double f = 1;
+    for (int k = 1; k <= REPRO_LADDER_RUNGS; k++) {
+        f = ldexp(1.0, -k);
+        if (fits(f, ctx))
+            break;
+    }
+    return f;
+}
+
+typedef struct {
+    repro_config *c;
+    const cost_model *cm;
+    double max_time, mem_limit;
+} fit_ctx;
+
+static int size_fits(double f, void *ctx)
+{
+    fit_ctx *x = ctx;
+    repro_config *c = x->c;
+    scaled(c, f);
+    double mem = 0;
+    for (int k = 0; k < c->n_widths; k++)
+        mem = fmax(mem, repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test));
+    return cost_steps(x->cm, c, c->widths, c->n_widths, c->n_train, c->n_test, c->epochs) <= x->max_time &&
+           mem <= x->mem_limit;
+}
+
+static long ladder_epochs(const repro_config *c, double f)
+{
+    long e = (long)floor((double)c->paper_epochs * f);
+    return e < 1 ? 1 : e;
+}
+
+static int epochs_fit(double f, void *ctx)
+{
+    fit_ctx *x = ctx;
+    const repro_config *c = x->c;
+    return cost_steps(x->cm, c, c->widths, c->n_widths, c->n_train, c->n_test, ladder_epochs(c, f)) <=
+           x->max_time;
+}
+
+static int decide_config(cli_repro_job *J)
 {
     repro_config *c = &J->cfg;
     J->full_seconds = NAN;
@@ -287,20 +371,36 @@ int cli_repro_decide(cli_repro_job *J)
         snprintf(J->estimate_how, sizeof J->estimate_how, "no estimate: --no-estimate");
         return -1;
     }
-    /* the paper's data, probed at a fraction of n and m */
+    if (J->sizes_given) { /* nothing to choose: no probe of the paper's configuration */
+        snprintf(J->estimate_how, sizeof J->estimate_how,
+                 "no estimate: the sizes were given (--n, --widths, --epochs)");
+        return -1;
+    }
+    /* the paper's data, probed at a fraction of n and m: a quarter, or less
+     * when the probe itself would not fit --max-memory */
     repro_config pc = *c;
     scaled(&pc, 1.0);
+    double frac = REPRO_PROBE_FRACTION;
+    long mtop = pc.paper_widths[pc.paper_n_widths - 1];
+    while (frac * (double)mtop > 2 &&
+           repro_width_memory(lround((double)mtop * frac), pc.d, (long)(frac * (double)pc.n_train),
+                              (long)(frac * (double)pc.n_test)) > J->mem_limit)
+        frac /= 2;
     repro_data_t D;
     deq_error_t err;
     deq_error_init(err);
     if (repro_data_make(D, &pc, err) != DEQ_OK)
         return cli_usage_error("reproduce", err->msg);
-    long np = (long)(REPRO_PROBE_FRACTION * (double)pc.n_train);
+    long np = (long)(frac * (double)pc.n_train);
+    if (np < 2)
+        np = 2;
     double sxx = 0, sxy = 0, syy = 0, rx = 0, ry = 0;
     fprintf(stderr, "reproduce: estimating the paper's configuration: one warm-started step per width at n=%ld, m/%g\n",
-            np, 1.0 / REPRO_PROBE_FRACTION);
+            np, 1.0 / frac);
     for (int k = 0; k < pc.paper_n_widths; k++) {
-        long m = lround((double)pc.paper_widths[k] * REPRO_PROBE_FRACTION);
+        long m = lround((double)pc.paper_widths[k] * frac);
+        if (m < 1)
+            m = 1;
         double t = repro_step_seconds(&pc, D, m, np) / (double)(np + np * (pc.n_test > 0) / 2);
         /* least squares of t = a m² + b m d over the probes */
         double x = (double)m * (double)m, y = (double)m * (double)pc.d;
@@ -321,7 +421,7 @@ int cli_repro_decide(cli_repro_job *J)
              "estimated from one warm-started step per width at n=%ld and m/%g (after a cold step and "
              "one GD step), fitted to a m^2 n + b m d n (a=%.3g s, b=%.3g s) and scaled; solver iterations "
              "vary along training, so this is an estimate",
-             np, 1.0 / REPRO_PROBE_FRACTION, cm.a, cm.b);
+             np, 1.0 / frac, cm.a, cm.b);
     char d[64];
     double full = J->full_seconds;
     snprintf(d, sizeof d, full < 7200 ? "%.0f min" : "%.1f h", full < 7200 ? full / 60 : full / 3600);
@@ -329,12 +429,8 @@ int cli_repro_decide(cli_repro_job *J)
                     "about %s and %.2g GiB per width (limits: --max-time %.0f s, --max-memory %.3g GiB)\n",
             pc.paper_n_train, pc.paper_n_widths, pc.paper_widths[pc.paper_n_widths - 1], pc.paper_epochs, d,
             J->full_memory / 1073741824.0, J->max_time, J->mem_limit / 1073741824.0);
-    if (J->full || J->sizes_given) {
-        if (J->sizes_given)
-            fprintf(stderr, "reproduce: running the configuration given by --n/--widths/--epochs: about %.0f s\n",
-                    cost_steps(&cm, c, c->widths, c->n_widths, c->n_train, c->n_test, c->epochs));
+    if (J->full)
         return -1;
-    }
     if (full <= J->max_time && J->full_memory <= J->mem_limit)
         return -1;
     if (J->reduce == REPRO_REDUCE_EPOCHS) {
@@ -343,36 +439,36 @@ int cli_repro_decide(cli_repro_job *J)
                           "--max-memory; use --reduce size", J->full_memory / 1073741824.0);
             return cli_usage_error("reproduce", err->msg);
         }
-        c->epochs = (long)floor((double)(c->paper_epochs + 1) * J->max_time / full) - 1;
-        if (c->epochs < 1)
-            c->epochs = 1;
+        fit_ctx x = {c, &cm, J->max_time, J->mem_limit};
+        c->epochs = ladder_epochs(c, ladder_factor(epochs_fit, &x));
         c->reduced = 1;
         snprintf(c->reduced_how, sizeof c->reduced_how,
                  "%ld of the paper's %ld epochs at its n and widths, to fit --max-time %.0f s "
                  "(the paper's configuration needs about %s)", c->epochs, c->paper_epochs, J->max_time, d);
     } else {
-        /* the largest factor f whose time and memory fit (bisection) */
-        double lo = 0, hi = 1;
-        for (int it = 0; it < 50; it++) {
-            double f = (lo + hi) / 2;
-            scaled(c, f);
-            double mem = 0;
-            for (int k = 0; k < c->n_widths; k++)
-                mem = fmax(mem, repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test));
-            if (cost_steps(&cm, c, c->widths, c->n_widths, c->n_train, c->n_test, c->epochs) <= J->max_time &&
-                mem <= J->mem_limit)
-                lo = f;
-            else
-                hi = f;
-        }
+        /* the largest factor 2^-k whose time and memory fit */
+        fit_ctx x = {c, &cm, J->max_time, J->mem_limit};
+        double lo = ladder_factor(size_fits, &x);
         scaled(c, lo);
         c->reduced = 1;
         snprintf(c->reduced_how, sizeof c->reduced_how,
-                 "the paper's %ld epochs at n=%ld and widths scaled by %.3g (n and every m "
-                 "proportionally smaller) to fit --max-time %.0f s; the paper's configuration needs about %s",
+                 "the paper's %ld epochs at n=%ld and widths scaled by %g (n and every m "
+                 "proportionally smaller; the factor is the largest power of 2 that fits) to fit --max-time %.0f s; the paper's configuration needs about %s",
                  c->epochs, c->n_train, lo, J->max_time, d);
     }
     fprintf(stderr, "reproduce: REDUCED: %s\n", c->reduced_how);
+    return -1;
+}
+
+int cli_repro_decide(cli_repro_job *J)
+{
+    int rc = decide_config(J);
+    if (rc >= 0)
+        return rc;
+    deq_error_t err;
+    deq_error_init(err);
+    if (check_memory(J, err) != DEQ_OK)
+        return cli_usage_error("reproduce", err->msg);
     return -1;
 }
 
@@ -434,11 +530,16 @@ void cli_repro_set_lr(cli_repro_job *J)
     } else {
         fprintf(stderr, "reproduce: step size %.6g [--lr]\n", c->lr);
     }
-    for (int k = 0; k < c->n_widths; k++)
-        fprintf(stderr, "reproduce:   m=%ld: %s step size %.3g (ours is %.3g times it)\n", c->widths[k],
-                c->spec->kind == DEQ_PAPER_GAO2021 ? "Theorem 3.2's scale lambda0/n^2:"
-                                                   : "Theorem 1's bound (10):",
-                J->probes[k].theory_lr, c->lr / J->probes[k].theory_lr);
+    for (int k = 0; k < c->n_widths; k++) {
+        const char *which = c->spec->kind == DEQ_PAPER_GAO2021 ? "Theorem 3.2's scale lambda0/n^2:"
+                                                               : "Theorem 1's bound (10):";
+        if (isnan(J->probes[k].theory_lr))
+            fprintf(stderr, "reproduce:   m=%ld: %s step size none (lambda0 not certified > 0)\n",
+                    c->widths[k], which);
+        else
+            fprintf(stderr, "reproduce:   m=%ld: %s step size %.3g (ours is %.3g times it)\n", c->widths[k],
+                    which, J->probes[k].theory_lr, c->lr / J->probes[k].theory_lr);
+    }
 }
 
 /* ---------- progress ---------- */
@@ -449,17 +550,10 @@ typedef struct {
     double interval, last, start;
 } progress_ctx;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void observe(void *ctx, const repro_width_t W, long steps_total)
 {
     progress_ctx *p = ctx;
-    double t = now_seconds();
+    double t = deq_clock_seconds();
     long len = W->log->len;
     int last = len == steps_total + 1 || W->log->stopped;
     if (!last && t - p->last < p->interval)
@@ -485,9 +579,8 @@ static void observe(void *ctx, const repro_width_t W, long steps_total)
 int cli_repro_run(cli_repro_job *J, int k, repro_width_t W)
 {
     repro_width_init(W, J->cfg.widths[k]);
-    progress_ctx p = {J, k, isatty(fileno(stderr)), 0, 0, now_seconds()};
-    const char *env = getenv("DEQCHECK_PROGRESS_SECONDS");
-    p.interval = p.tty ? 1.0 : env ? atof(env) : 5.0;
+    progress_ctx p = {J, k, isatty(fileno(stderr)), 0, 0, deq_clock_seconds()};
+    p.interval = p.tty ? 1.0 : cli_progress_line_seconds(5.0);
     repro_run_opts o = {J->checkpoint, J->checkpoint_every, J->resume, NULL, &p};
     if (p.tty || J->progress)
         o.observe = observe;

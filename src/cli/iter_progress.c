@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,17 @@ void cli_iter_progress_observe(void *ctx, long iterations, double log2_rel, doub
     p->printed = 1;
 }
 
+double cli_progress_line_seconds(double fallback)
+{
+    const char *env = getenv("DEQCHECK_PROGRESS_SECONDS");
+    if (!env)
+        return fallback;
+    char *end;
+    errno = 0;
+    double sec = strtod(env, &end);
+    return end != env && *end == '\0' && !errno && isfinite(sec) && sec >= 0 ? sec : fallback;
+}
+
 int cli_iter_progress_start(cli_iter_progress *p, const char *what, int requested)
 {
     memset(p, 0, sizeof *p);
@@ -63,12 +75,8 @@ int cli_iter_progress_start(cli_iter_progress *p, const char *what, int requeste
     p->tty = isatty(fileno(stderr));
     if (!p->tty && !requested)
         return 0;
-    const char *env = getenv("DEQCHECK_PROGRESS_SECONDS");
-    char *end;
-    double sec = env ? strtod(env, &end) : NAN;
-    p->interval = p->tty ? ITER_PROGRESS_TTY_SECONDS
-                  : env && *end == '\0' && sec >= 0 ? sec
-                                                    : ITER_PROGRESS_LINE_SECONDS;
+    p->interval =
+        p->tty ? ITER_PROGRESS_TTY_SECONDS : cli_progress_line_seconds(ITER_PROGRESS_LINE_SECONDS);
     return 1;
 }
 

@@ -82,7 +82,9 @@ static int run_gnuplot(const char *gnuplot, const char *dir)
 typedef struct {
     double l0, lend, t0, tend;    /* train and test loss at the first and last step */
     double op_min, op_max, op0, opend, op_upper_max;
-    double gram_min;              /* min λ_min(G) over the schedule */
+    double gram_min;              /* min λ_min(G) over the schedule (estimate) */
+    double gram_min_lo, gram_min_hi; /* certified enclosure of that minimum: the min of the
+                                        steps' certified lower and upper ends */
     long steps, increases;        /* steps logged, train-loss increases before the minimum */
     long k_min, increases_after;  /* the epoch of the smallest loss; increases after it (rounding noise
                                      at the floor when the loss is near 0) */
@@ -105,6 +107,7 @@ static void stats_of(width_stats *s, const repro_width_struct *W, double drop)
     memset(s, 0, sizeof *s);
     s->steps = L->len;
     s->op_min = INFINITY, s->op_max = -INFINITY, s->gram_min = INFINITY;
+    s->gram_min_lo = s->gram_min_hi = INFINITY;
     s->trouble = L->trouble_step;
     s->event = "";
     if (L->len == 0)
@@ -125,8 +128,12 @@ static void stats_of(width_stats *s, const repro_width_struct *W, double drop)
         s->op_min = fmin(s->op_min, st->op_norm);
         s->op_max = fmax(s->op_max, st->op_norm);
         s->op_upper_max = fmax(s->op_upper_max, st->op_norm_upper);
-        if (!isnan(st->lam_min))
+        if (!isnan(st->lam_min)) {
             s->gram_min = fmin(s->gram_min, st->lam_min);
+            /* an uncertified side is ±inf in the log; NAN (a failed bound) counts as uncertified */
+            s->gram_min_lo = fmin(s->gram_min_lo, isnan(st->lam_min_lower) ? -INFINITY : st->lam_min_lower);
+            s->gram_min_hi = fmin(s->gram_min_hi, isnan(st->lam_min_upper) ? INFINITY : st->lam_min_upper);
+        }
         if (k > 0 && st->loss > L->steps[k - 1].loss) {
             if (k <= s->k_min)
                 s->increases++;
@@ -226,6 +233,41 @@ static void write_config(FILE *f, const report_repro *r)
                "default | deqcheck's solvers (the paper's own solver is not stated) |\n\n");
 }
 
+/* The verdict on lhs >= rhs (lhs > rhs when strict) from certified
+ * enclosures [lhs_lo, lhs_hi] and [rhs_lo, rhs_hi]: holds when the whole
+ * left one lies on the right side, fails when the whole left one lies on the
+ * wrong side, undecided when they overlap (rounding cannot separate them). */
+static const char *judge_certified(double lhs_lo, double lhs_hi, double rhs_lo, double rhs_hi, int strict)
+{
+    if (strict ? lhs_lo > rhs_hi : lhs_lo >= rhs_hi)
+        return "holds";
+    if (strict ? lhs_hi <= rhs_lo : lhs_hi < rhs_lo)
+        return "**fails**";
+    return "undecided (the certified enclosures overlap)";
+}
+
+/* m·x/2 rounded outward (dir −1 down, +1 up): one rounding of the product,
+ * so one ulp further out is a certified end */
+static double half_m_times(long m, double x, int dir)
+{
+    return nextafter((double)m * x / 2, dir < 0 ? -INFINITY : INFINITY);
+}
+
+/* After a failure: whether m is below n²/λ², the order of the papers' width
+ * conditions (gao2021 Lemma 3.3, ling2022 Theorem 2: m = Ω(n²/λ² log ...)),
+ * whose constants are not stated, so a failure there need not contradict
+ * the theorem. "" otherwise. */
+static const char *width_order_note(char *b, size_t len, const char *verdict, long m, long n, double lam_hi)
+{
+    double order = (double)n / lam_hi * (double)n / lam_hi;
+    if (strstr(verdict, "fails") && (double)m < order)
+        snprintf(b, len, " (m is below n^2/lambda^2 = %.3g, the order of the width condition, whose "
+                         "constant is not stated)", order);
+    else
+        b[0] = '\0';
+    return b;
+}
+
 static void write_table(FILE *f, const report_repro *r, const width_stats *S)
 {
     const repro_config *c = r->cfg;
@@ -242,6 +284,12 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
     fprintf(f, "ln is the natural logarithm; L = 1/2 |y^ - y|^2 summed over the samples (%s), L/n its "
                "mean; \"first -> last\" are epoch 0 and epoch %ld.\n\n",
             gao ? "gao2021 Eq. 5" : "ling2022 Section 2.1", c->epochs);
+    fprintf(f, "\"holds\" and \"**fails**\" below compare certified enclosures (lambda_min by dsyevr, "
+               "enclosed by Weyl's residual bound and a certified Cholesky; [lower, upper] printed): a "
+               "check holds when the certified lower end of its left side is at or above the certified "
+               "upper end of its right side, fails when the left side's upper end is below the right "
+               "side's lower end, and is undecided when they overlap. A width outside a theorem's "
+               "hypothesis is not judged.\n\n");
     fprintf(f, "| what | paper reports | we measure |\n|---|---|---|\n");
     /* the loss going down */
     k = 0;
@@ -297,9 +345,15 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
               buf);
     /* the step size against the theorem's */
     k = 0;
-    for (int w = 0; w < nw; w++)
-        k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %.3g (ours is %.3g times it)", w ? "; " : "",
-                              c->widths[w], r->probes[w].theory_lr, c->lr / r->probes[w].theory_lr);
+    for (int w = 0; w < nw; w++) {
+        if (isnan(r->probes[w].theory_lr))
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: none (lambda0 not certified > 0)",
+                                  w ? "; " : "", c->widths[w]);
+        else
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %.3g (ours is %.3g times it)",
+                                  w ? "; " : "", c->widths[w], r->probes[w].theory_lr,
+                                  c->lr / r->probes[w].theory_lr);
+    }
     table_row(f, "step size",
               gao ? "not stated; Theorem 3.2 asks alpha = O(lambda0/n^2) (shown: lambda0/n^2 with "
                     "lambda0 = lambda_min(G^inf), the O's constant unknown)"
@@ -309,10 +363,16 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
     /* λ_min(G) along training */
     k = 0;
     for (int w = 0; w < nw; w++) {
-        double l0 = gao ? r->probes[w].pop_lam_min : r->probes[w].gram_lam_min;
-        k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: min lambda_min(G) %.4g, lambda0/2 = %.4g: %s",
-                              w ? "; " : "", c->widths[w], S[w].gram_min, l0 / 2,
-                              S[w].gram_min >= l0 / 2 ? "holds" : "**fails**");
+        const repro_init_info *q = &r->probes[w];
+        double l0_lo = gao ? q->pop_lam_lo : q->gram_lam_lo, l0_hi = gao ? q->pop_lam_hi : q->gram_lam_hi;
+        const char *verdict = c->widths[w] < c->n_train ? "outside the theorem's hypothesis: m < n"
+                              : !(l0_lo > 0)            ? "outside the theorem's hypothesis: lambda0 not certified > 0"
+                                                        : judge_certified(S[w].gram_min_lo, S[w].gram_min_hi,
+                                                                          l0_lo / 2, l0_hi / 2, !gao);
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: min lambda_min(G) %.4g in [%.4g, %.4g], "
+                              "lambda0/2 in [%.4g, %.4g]: %s%s", w ? "; " : "", c->widths[w], S[w].gram_min,
+                              S[w].gram_min_lo, S[w].gram_min_hi, l0_lo / 2, l0_hi / 2, verdict,
+                              width_order_note(t, sizeof t, verdict, c->widths[w], c->n_train, l0_hi));
     }
     table_row(f, gao ? "Lemma 3.6 (i): lambda_min(G(k)) >= lambda0/2 (G = Phi Phi^T, lambda0 = lambda_min(G^inf))"
                      : "Theorem 1 (ii): lambda_t > lambda0/2 (G = Z^T Z, lambda0 = lambda_min(G(0)))",
@@ -324,13 +384,22 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
               buf);
     if (!gao) {
         k = 0;
-        for (int w = 0; w < nw; w++)
-            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: lambda* = %.4g, lambda0 = %.4g, "
-                                  "m lambda*/2 = %.4g: %s", w ? "; " : "", c->widths[w], r->probes[w].pop_lam_min,
-                                  r->probes[w].gram_lam_min, (double)c->widths[w] * r->probes[w].pop_lam_min / 2,
-                                  r->probes[w].gram_lam_min >= (double)c->widths[w] * r->probes[w].pop_lam_min / 2
-                                      ? "holds" : "**fails**");
-        table_row(f, "Theorem 2: lambda0 >= m lambda*/2", "proved for m = Omega(n^2/lambda*^2 log(n/(lambda* t)))",
+        for (int w = 0; w < nw; w++) {
+            const repro_init_info *q = &r->probes[w];
+            long m = c->widths[w];
+            double rhs_lo = half_m_times(m, q->pop_lam_lo, -1), rhs_hi = half_m_times(m, q->pop_lam_hi, 1);
+            const char *verdict = m < c->n_train ? "outside the theorem's hypothesis: m < n"
+                                  : !(q->pop_lam_lo > 0)
+                                      ? "outside the theorem's hypothesis: lambda* not certified > 0"
+                                      : judge_certified(q->gram_lam_lo, q->gram_lam_hi, rhs_lo, rhs_hi, 0);
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: lambda* in [%.4g, %.4g], lambda0 in "
+                                  "[%.4g, %.4g], m lambda*/2 in [%.4g, %.4g]: %s%s", w ? "; " : "", m,
+                                  q->pop_lam_lo, q->pop_lam_hi, q->gram_lam_lo, q->gram_lam_hi, rhs_lo,
+                                  rhs_hi, verdict, width_order_note(t, sizeof t, verdict, m, c->n_train, q->pop_lam_hi));
+        }
+        table_row(f, "Theorem 2: lambda0 >= m lambda*/2",
+                  "proved for m = Omega(n^2/lambda*^2 log(n/(lambda* t))) (the Omega's constant is not "
+                  "stated: a failure at m >= n may be a width below it)",
                   buf);
     }
     k = 0;

@@ -1,5 +1,6 @@
 /* The papers' experiments: configuration, data, step size, one width's run
  * with checkpoints (see repro/reproduce.h). */
+#include "core/clock.h"
 #include "repro/reproduce.h"
 
 #include <errno.h>
@@ -25,13 +26,6 @@ static const long gao_widths[] = {500, 1000, 2000, 4000};
 static const long ling_widths[] = {3000, 3500, 4000, 4500, 5000};
 #define LING_D 1000
 #define REPRO_GRAM_EVERY 10
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 deq_status repro_config_paper(repro_config *c, const deq_paper_spec *spec, deq_error_t err)
 {
@@ -173,8 +167,9 @@ static void model_at_init(deq_paper_d_t P, const repro_config *c, long m)
     deq_paper_tensors_clear(T);
 }
 
-/* dsyevr's extreme eigenvalues of a symmetric matrix (estimates) */
-static void extremes(double *lo, double *hi, const mat_d_t M)
+/* dsyevr's extreme eigenvalues of a symmetric matrix (estimates), and the
+ * certified enclosure [min_lo, min_hi] of λ_min (NULL: not wanted) */
+static void extremes_certified(double *lo, double *hi, double *min_lo, double *min_hi, const mat_d_t M)
 {
     num_eig_extreme_t e;
     num_eig_extreme_lapack(e, M);
@@ -182,11 +177,18 @@ static void extremes(double *lo, double *hi, const mat_d_t M)
         *lo = e->theta_min;
     if (hi)
         *hi = e->theta_max;
+    if (min_lo)
+        *min_lo = e->min_lo, *min_hi = e->min_hi;
+}
+
+static void extremes(double *lo, double *hi, const mat_d_t M)
+{
+    extremes_certified(lo, hi, NULL, NULL, M);
 }
 
 int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_data_t D, long m)
 {
-    double t0 = now_seconds();
+    double t0 = deq_clock_seconds();
     memset(out, 0, sizeof *out);
     out->m = m;
     long n = D->X->cols;
@@ -202,18 +204,18 @@ int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_da
     deq_paper_ntk_d(H, S, P, D->X, 53);
     extremes(NULL, &out->ntk_lam_max, H);
     deq_paper_gram_d(Gm, S, P, 53);
-    extremes(&out->gram_lam_min, NULL, Gm);
+    extremes_certified(&out->gram_lam_min, NULL, &out->gram_lam_lo, &out->gram_lam_hi, Gm);
     out->W0_norm = S->rho_estimate;
     if (c->spec->kind == DEQ_PAPER_GAO2021) {
         kernel_gao2021_ginf(K, D->X);
-        extremes(&out->pop_lam_min, NULL, K);
-        /* Theorem 3.2: α = O(λ0/n²) */
-        out->theory_lr = out->pop_lam_min / ((double)n * (double)n);
+        extremes_certified(&out->pop_lam_min, NULL, &out->pop_lam_lo, &out->pop_lam_hi, K);
+        /* Theorem 3.2: α = O(λ0/n²), a step only when λ0 > 0 (Assumption 3) */
+        out->theory_lr = out->pop_lam_lo > 0 ? out->pop_lam_min / ((double)n * (double)n) : NAN;
         out->delta = NAN;
     } else {
         const char *sw2 = deq_paper_const_value(c->spec, "sigma_w2");
         kernel_ling2022_K_closed(K, D->X, strtod(sw2, NULL));
-        extremes(&out->pop_lam_min, NULL, K);
+        extremes_certified(&out->pop_lam_min, NULL, &out->pop_lam_lo, &out->pop_lam_hi, K);
         /* Theorem 1, Eq. (10), with δ halfway between ‖W(0)‖₂ and 1 (Section 3.1
          * asks only ‖W(0)‖₂ + δ < 1) */
         num_norm2_t nu;
@@ -228,12 +230,13 @@ int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_da
         double cw = ru * ra / ((1 - rw) * (1 - rw)), cu = ra / (1 - rw), ca = ru / (1 - rw);
         double s2 = cw * cw + cu * cu, s3 = s2 + ca * ca;
         out->delta = delta;
-        out->theory_lr = fmin(2.0 / out->gram_lam_min, 2.0 * s2 / (s3 * s3 * xf2));
+        /* (10) needs λ0 > 0: with λ0 <= 0 (m < n makes G = ZᵀZ singular) it names no step */
+        out->theory_lr = out->gram_lam_lo > 0 ? fmin(2.0 / out->gram_lam_min, 2.0 * s2 / (s3 * s3 * xf2)) : NAN;
     }
     mat_clear_d(H), mat_clear_d(Gm), mat_clear_d(K);
     deq_paper_state_clear_d(S);
     deq_paper_clear_d(g), deq_paper_clear_d(P);
-    out->seconds = now_seconds() - t0;
+    out->seconds = deq_clock_seconds() - t0;
     return ok && isfinite(out->ntk_lam_max) && out->ntk_lam_max > 0 ? 0 : -1;
 }
 
@@ -286,12 +289,12 @@ double repro_step_seconds(const repro_config *c, const repro_data_t D, long m, l
     for (int t = 0; t < DEQ_PAPER_SLOTS; t++)
         for (long j = 0; j < P->w[t]->rows * P->w[t]->cols; j++)
             P->w[t]->e[j] -= g->w[t]->e[j] / lam_max;
-    double t0 = now_seconds();
+    double t0 = deq_clock_seconds();
     deq_paper_forward_d(&loss, S, P, X, y, 53);
     deq_paper_grad_d(g, S, P, X, 53);
     if (nt > 0)
         deq_paper_forward_d(&loss, St, P, Xt, yt, 53);
-    double sec = now_seconds() - t0;
+    double sec = deq_clock_seconds() - t0;
     deq_paper_state_clear_d(S), deq_paper_state_clear_d(St);
     deq_paper_clear_d(g), deq_paper_clear_d(P);
     mat_clear_d(X), mat_clear_d(y), mat_clear_d(Xt), mat_clear_d(yt);
@@ -389,10 +392,11 @@ deq_status repro_csv_read(repro_width_t W, const char *path, long rows, deq_erro
     return st;
 }
 
-void repro_checkpoint_paths(char *npz, char *csv, size_t cap, const char *prefix, long m)
+int repro_checkpoint_paths(char *npz, char *csv, size_t cap, const char *prefix, long m)
 {
-    snprintf(npz, cap, "%s.m%ld.npz", prefix, m);
-    snprintf(csv, cap, "%s.m%ld.csv", prefix, m);
+    int a = snprintf(npz, cap, "%s.m%ld.npz", prefix, m);
+    int b = snprintf(csv, cap, "%s.m%ld.csv", prefix, m);
+    return a < 0 || b < 0 || (size_t)a >= cap || (size_t)b >= cap ? -1 : 0;
 }
 
 /* The checkpoint's "meta" vector: what must agree for a resume. */
@@ -420,8 +424,10 @@ static deq_status checkpoint_write(const char *prefix, const repro_width_t W, co
                                    const deq_paper_d_t P, const deq_paper_trainer_d_t T,
                                    const deq_paper_state_d_t St, deq_error_t err)
 {
-    char npz[1200], csv[1200], tmp[1300];
-    repro_checkpoint_paths(npz, csv, sizeof npz, prefix, W->m);
+    char npz[REPRO_PATH_MAX], csv[REPRO_PATH_MAX], tmp[REPRO_PATH_MAX + 8];
+    if (repro_checkpoint_paths(npz, csv, sizeof npz, prefix, W->m) != 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint: the prefix is too long (at most %zu bytes "
+                             "with the suffix)", sizeof npz - 1);
     /* the log first: a resume reads as many of its lines as the weights' step
      * count says, so a crash between the two renames loses nothing */
     snprintf(tmp, sizeof tmp, "%s.tmp", csv);
@@ -466,8 +472,11 @@ static deq_status checkpoint_read(int *found, repro_width_t W, const repro_confi
                                   deq_paper_d_t P, deq_paper_trainer_d_t T, deq_paper_state_d_t St,
                                   const char *prefix, deq_error_t err)
 {
-    char npz[1200], csv[1200];
-    repro_checkpoint_paths(npz, csv, sizeof npz, prefix, W->m);
+    char npz[REPRO_PATH_MAX], csv[REPRO_PATH_MAX];
+    *found = 0;
+    if (repro_checkpoint_paths(npz, csv, sizeof npz, prefix, W->m) != 0)
+        return deq_error_set(err, DEQ_ERR_INPUT, "--checkpoint: the prefix is too long (at most %zu bytes "
+                             "with the suffix)", sizeof npz - 1);
     *found = access(npz, F_OK) == 0;
     if (!*found)
         return DEQ_OK;
@@ -536,7 +545,7 @@ deq_status repro_run_width(repro_width_t W, const repro_config *c, const repro_d
     int found = 0;
     if (o->checkpoint && o->resume)
         st = checkpoint_read(&found, W, c, P, T, St, o->checkpoint, err);
-    double t0 = now_seconds();
+    double t0 = deq_clock_seconds();
     while (st == DEQ_OK && !T->finished) {
         long k = T->k;
         double test = NAN;
@@ -545,7 +554,7 @@ deq_status repro_run_width(repro_width_t W, const repro_config *c, const repro_d
         deq_paper_trainer_step_d(W->log, T, P, D->X, D->y, &to, 53);
         push_test(W, test);
         W->steps_run++;
-        W->seconds = now_seconds() - t0;
+        W->seconds = deq_clock_seconds() - t0;
         if (o->observe)
             o->observe(o->observe_ctx, W, c->epochs);
         if (o->checkpoint && ((k + 1) % o->checkpoint_every == 0 || T->finished))

@@ -77,11 +77,17 @@ void repro_draw_weights(mat_d_t T[DEQ_PAPER_SLOTS], const repro_config *c, long 
  *                 λ_min(G^∞) (the O hides a constant); ling2022 Theorem 1's
  *                 bound (10) with λ0 = λ_min(G(0)) and δ = (1 − ‖W(0)‖₂)/2;
  *   pop_lam_min:  gao2021 λ0 = λ_min(G^∞), ling2022 λ* = λ_min(K);
- *   W0_norm:      ling2022 ‖W(0)‖₂ (estimate); gao2021 (γ/√m)‖A(0)‖₂.
+ *   W0_norm:      ling2022 ‖W(0)‖₂ (estimate); gao2021 (γ/√m)‖A(0)‖₂;
+ *   *_lo, *_hi:   certified enclosures of gram_lam_min and pop_lam_min
+ *                 (num_eig_extreme_lapack; ±inf for a side not certified):
+ *                 what the report judges with, the estimates are only shown.
+ * theory_lr is NAN when its λ0 is not certified > 0 (bound (10) and λ0/n²
+ * name no step then).
  * Returns 0, or −1 when the initial solves failed (a numeric outcome). */
 typedef struct {
     long m;
     double ntk_lam_max, gram_lam_min, theory_lr, pop_lam_min, W0_norm, delta;
+    double gram_lam_lo, gram_lam_hi, pop_lam_lo, pop_lam_hi;
     double seconds;         /* wall time of this probe (forward, adjoint, NTK) */
 } repro_init_info;
 int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_data_t D, long m);
@@ -143,7 +149,11 @@ typedef struct {
 deq_status repro_run_width(repro_width_t W, const repro_config *c, const repro_data_t D,
                            const repro_run_opts *o, deq_error_t err);
 
-/* The checkpoint paths of width m (buffers of cap bytes). */
-void repro_checkpoint_paths(char *npz, char *csv, size_t cap, const char *prefix, long m);
+/* Room for a checkpoint path (prefix and suffix, with the terminating 0). */
+#define REPRO_PATH_MAX 1200
+
+/* The checkpoint paths of width m (buffers of cap bytes); 0, or −1 when a
+ * path does not fit in cap (truncated: the caller must not use it). */
+int repro_checkpoint_paths(char *npz, char *csv, size_t cap, const char *prefix, long m);
 
 #endif
