@@ -37,8 +37,9 @@
  * error (2e_F + γ_m)·trace(G), e_F the features' relative error (gao2021 φ:
  * γ_{d+3}; ling2022 Z: e_J). Norm rows are CERTIFIED for the weights as
  * computed: operator norms from the certified bounds (num_norm2_upper, the
- * forward pass's ρ̄), distances bounded above by Frobenius norms and below by
- * power iteration (‖Mx‖/‖x‖ less its rounding). */
+ * forward pass's ρ̄) above and num_norm2_lower_d (power iteration, ‖Mx‖/‖x‖
+ * less γ_c‖M‖_F‖x‖) below, distances bounded above by Frobenius norms and
+ * below by num_norm2_lower_d of the computed difference less its rounding. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -125,42 +126,6 @@ static double resid_err(double eJ, double loss, double ynorm)
     return rn > 0 ? eJ * (1 + ynorm / rn) : INFINITY;
 }
 
-/* A lower bound on ‖M‖₂ (M r×c): ‖Mx‖/‖x‖ after power iteration on MᵀM from
- * the all-ones start, less the rounding of its evaluation (γ_{c+2}). x has c
- * entries, y r. */
-static double norm2_lower(const double *M, long r, long c, double *x, double *y)
-{
-    for (long j = 0; j < c; j++)
-        x[j] = 1;
-    double ny = 0, nx = sqrt((double)c);
-    for (int it = 0; it <= 8; it++) {
-        ny = 0;
-        for (long i = 0; i < r; i++) {
-            double s = 0;
-            for (long j = 0; j < c; j++)
-                s += M[i + j * r] * x[j];
-            y[i] = s, ny += s * s;
-        }
-        ny = sqrt(ny);
-        if (it == 8 || ny == 0)
-            break;
-        nx = 0;
-        for (long j = 0; j < c; j++) {
-            double s = 0;
-            for (long i = 0; i < r; i++)
-                s += M[i + j * r] * y[i];
-            x[j] = s, nx += s * s;
-        }
-        nx = sqrt(nx);
-        if (nx == 0)
-            return 0;
-        for (long j = 0; j < c; j++)
-            x[j] /= nx;
-        nx = 1;
-    }
-    return fmax(0, ny / nx * (1 - gam((double)c + 2)));
-}
-
 /* ---- the observer: what the rows read at every step ---- */
 
 typedef struct {
@@ -173,8 +138,8 @@ typedef struct {
     mat_d_t T0[PC_SLOTS]; /* the initial weights */
     mat_d_t Z0, yh0;      /* Z(0), ŷ(0) */
     double fwd0;          /* Z(0)'s certified solve error (max over samples) */
-    double *x, *y;        /* power-iteration scratch */
-    double *G0, *dG;      /* gao2021: G(0) = Φ(0)Φ(0)ᵀ and G(k) − G(0) (n×n) */
+    double *G0;           /* gao2021: G(0) = Φ(0)Φ(0)ᵀ (n×n) */
+    mat_d_t dG;           /* gao2021: G(k) − G(0) */
     double trG0;
     double xlo2, xup2;    /* gao2021: ‖X‖₂² below and above */
     double e0;            /* the loss's relative error at k = 0 */
@@ -230,8 +195,8 @@ static void gao_gram_step(pc_obs *o, pc_run *st, long k, const deq_paper_state_d
                 t += F[r + i * m] * F[r + j * m];
             if (k == 0)
                 o->G0[i + j * n] = t;
-            o->dG[i + j * n] = t - o->G0[i + j * n];
-            s2 += o->dG[i + j * n] * o->dG[i + j * n];
+            o->dG->e[i + j * n] = t - o->G0[i + j * n];
+            s2 += o->dG->e[i + j * n] * o->dG->e[i + j * n];
             if (i == j)
                 tr += t;
         }
@@ -241,7 +206,7 @@ static void gao_gram_step(pc_obs *o, pc_run *st, long k, const deq_paper_state_d
     }
     double err = (2 * gam((double)o->d + 3) + gam((double)m)) * (tr + o->trG0);
     double up = sqrt(s2) * (1 + gam((double)(n * n) + 2));
-    double lo = norm2_lower(o->dG, n, n, o->x, o->y);
+    double lo = num_norm2_lower_d(o->dG);
     double a = 4 * st->c / sqrt((double)m);
     double rlo = a * o->xlo2 * dw_lo, rhi = a * o->xup2 * dw_up;
     if (rlo > 0 && (st->at34 == 0 || lo / rlo > st->l34 / st->r34_lo))
@@ -298,16 +263,19 @@ static void observe(void *arg, long k, const void *Pv, const void *Sv, const voi
         long r = M->rows, c = M->cols, N = r * c;
         if (N == 0)
             continue;
+        /* upper ends certified (num_norm2_upper, ρ̄), lower ends the
+         * rigorous power-iteration bound (num_norm2_lower_d): the rows that
+         * read them are CERTIFIED */
         double up, lo;
         if (t == DEQ_PAPER_T) {
             /* ρ̄ >= scale·‖T‖₂ for the exact scale: ‖T‖₂ <= ρ̄/scale (γ/√m rounded: γ_4) */
             double sc = gao ? 1 + gam(4) : 1;
             up = s->op_norm_upper / o->scale * sc;
-            lo = fmin(s->op_norm / o->scale / sc, up);
+            lo = fmin(num_norm2_lower_d(M), up);
         } else if (c > 1) {
             num_norm2_t nb;
             num_norm2_upper_d(nb, (const mat_d_struct *)M, 53);
-            up = nb->upper, lo = fmin(nb->estimate, up);
+            up = nb->upper, lo = fmin(num_norm2_lower_d(M), up);
         } else {
             double nr = norm_d((const mat_d_struct *)M);
             up = nr * (1 + gam((double)N + 1)), lo = nr * (1 - gam((double)N + 1));
@@ -315,13 +283,18 @@ static void observe(void *arg, long k, const void *Pv, const void *Sv, const voi
         if (k == 0)
             st->norm0_up[t] = up, st->norm0_lo[t] = lo;
         st->norm_up[t] = fmax(st->norm_up[t], up), st->norm_lo[t] = fmax(st->norm_lo[t], lo);
-        double *D = deq_malloc((size_t)N * sizeof *D), s2 = 0;
+        mat_d_t D;
+        mat_init_d(D, r, c, 53);
+        double s2 = 0;
         for (long q = 0; q < N; q++)
-            D[q] = M->e[q] - o->T0[t]->e[q], s2 += D[q] * D[q];
+            D->e[q] = M->e[q] - o->T0[t]->e[q], s2 += D->e[q] * D->e[q];
         double fr = sqrt(s2);
         dup[t] = fr * (1 + gam((double)N + 2));
-        dlo[t] = c > 1 ? norm2_lower(D, r, c, o->x, o->y) : fr * (1 - gam((double)N + 2));
-        free(D);
+        /* D = fl(M − T0): each entry carries u|M − T0| <= γ_1|D|, so the
+         * distance of the exact difference is at least ‖D‖₂ − γ_1‖D‖_F */
+        double dl = c > 1 ? num_norm2_lower_d(D) : fr * (1 - gam((double)N + 2));
+        dlo[t] = fmax(0, dl - dup[t] * gam(1));
+        mat_clear_d(D);
         st->distF[t] = fmax(st->distF[t], fr);
         st->dist_up[t] = fmax(st->dist_up[t], dup[t]), st->dist_lo[t] = fmax(st->dist_lo[t], dlo[t]);
     }
@@ -364,10 +337,10 @@ static void observe(void *arg, long k, const void *Pv, const void *Sv, const voi
             double dz = sqrt(dz2), dy = sqrt(dy2);
             double ez = zerr + sqrt((double)n) * o->fwd0 + gam((double)m * n) * (zF + norm_d(o->Z0));
             double ey = (st->rho_a) * ez + gam((double)m + 1) * 2 * st->rho_a * (zF + norm_d(o->Z0));
-            double a = st->xF / st->rho_a;
-            double r17l = a * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN]);
-            double r17h = a * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN]);
-            double r18l = st->xF * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN] +
+            double r17l =
+                st->xF_lo / st->rho_a * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN]);
+            double r17h = st->xF / st->rho_a * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN]);
+            double r18l = st->xF_lo * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN] +
                                     st->ca * dlo[DEQ_PAPER_U]);
             double r18h = st->xF * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN] +
                                     st->ca * dup[DEQ_PAPER_U]);
@@ -392,18 +365,15 @@ static void obs_init(pc_obs *o, pc_run *st, deq_paper_kind kind, mat_d_t T[PC_SL
         if (T[t]->rows > 0)
             mat_set_d(o->T0[t], T[t]);
     mat_init_d(o->Z0, o->m, o->n, 53), mat_init_d(o->yh0, o->n, 1, 53);
-    long w = o->m > o->n ? o->m : o->n;
-    o->x = deq_malloc((size_t)w * sizeof *o->x);
-    o->y = deq_malloc((size_t)w * sizeof *o->y);
     o->G0 = deq_calloc((size_t)(o->n * o->n), sizeof *o->G0);
-    o->dG = deq_calloc((size_t)(o->n * o->n), sizeof *o->dG);
+    mat_init_d(o->dG, o->n, o->n, 53);
 }
 
 static void obs_clear(pc_obs *o)
 {
     deq_paper_tensors_clear(o->T0);
     mat_clear_d(o->Z0), mat_clear_d(o->yh0);
-    free(o->x), free(o->y), free(o->G0), free(o->dG);
+    free(o->G0), mat_clear_d(o->dG);
 }
 
 static void run_init(pc_run *st, long m, const mat_d_t X, unsigned long seed)
@@ -442,7 +412,7 @@ void pc_gao_ctx_init(pc_gao_ctx *cx, const mat_d_t X, const mat_d_t y, double ga
     cx->n = n, cx->d = d, cx->gamma = gamma, cx->ynorm = norm_d(y);
     num_norm2_t nx;
     num_norm2_upper_d(nx, X, 53);
-    cx->xnorm_up = nx->upper, cx->xnorm_lo = fmin(nx->estimate, nx->upper);
+    cx->xnorm_up = nx->upper, cx->xnorm_lo = fmin(num_norm2_lower_d(X), nx->upper);
     /* G^∞ in MPFR (every operation correctly rounded), rounded to double: an
      * entry's error is at most u|G_ij| from the rounding plus the MPFR
      * evaluation's, γ_{d+16}(prec)(1 + κ_ij)|G_ij| with κ_ij = 1/√(1 − ρ_ij²)
@@ -772,6 +742,7 @@ void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t
     st->cu = st->rho_a / gap;
     st->ca = st->rho_u / gap;
     st->xF = norm_d(X) * (1 + gam((double)(n * d) + 1));
+    st->xF_lo = norm_d(X) * (1 - gam((double)(n * d) + 1));
     /* λ0 = λ_min(G(0)) for the step bound (10): a forward pass at init */
     deq_paper_state_d_t S;
     deq_paper_state_init_d(S, P, n, 53);

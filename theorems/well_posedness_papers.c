@@ -163,7 +163,7 @@ static void gao_net_init(gao_net *g, long m, long d, long n, unsigned long seed)
     g->fro = fh;
     g->rho_hi = g->S->rho_upper;
     g->rho_lo = bound_mul_down(bound_mul_down(g->alpha, bound_sub_down(1.0, g->alpha_err)),
-                               t1_norm2_lower(A));
+                               num_norm2_lower_d(A));
     num_norm2_t nb;
     num_norm2_upper_d(nb, A, 53);
     g->c = bound_div_up(nb->upper, bound_sqrt_down((double)m));
@@ -513,7 +513,7 @@ void t1p_run_ling2022(thm_results_t out, const thm_config *cfg)
             deq_rng_clear(rng);
             num_norm2_t nb;
             num_norm2_upper_d(nb, W, 53);
-            double lo = t1_norm2_lower(W);
+            double lo = num_norm2_lower_d(W);
             k_lo += lo > thr_hi;
             k_hi += nb->upper > thr_lo;
             mean += nb->estimate / (double)S;
