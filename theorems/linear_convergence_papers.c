@@ -384,11 +384,14 @@ static void run_init(pc_run *st, long m, const mat_d_t X, unsigned long seed)
     st->g0 = st->g0_lo = st->g0_hi = NAN;
 }
 
-/* Trains P with the observer; fills ok/why. */
+/* Trains P with the observer; fills ok/why. The run goes on through ρ̄ >= 1
+ * and a growing loss (keep_going): a diverging loss under the hypotheses is a
+ * VIOLATED rate and ρ̄ >= 1 an unmet hypothesis (N/A), both judged on the
+ * steps observed; only a failed solve or a non-finite loss stops it (ERROR). */
 static void train(pc_run *st, pc_obs *o, deq_paper_d_t P, const mat_d_t X, const mat_d_t y,
                   long steps)
 {
-    deq_paper_train_opts to = {steps, st->step, 1, 0, observe, o};
+    deq_paper_train_opts to = {steps, st->step, 1, 1, observe, o};
     deq_paper_log_t log;
     deq_paper_log_init(log);
     deq_paper_train_d(log, P, X, y, &to, 53);
@@ -877,6 +880,7 @@ static void ling_row(thm_results_t out, int control, const char *id, const pc_ru
         thm_row_hypothesis(r, "max_s ||U(s)|| / rho_u", st->norm_up[DEQ_PAPER_IN] / st->rho_u, "<=", 1);
         thm_row_hypothesis(r, "max_s ||a(s)|| / rho_a", st->norm_up[DEQ_PAPER_U] / st->rho_a, "<=", 1);
         thm_row_hypothesis(r, "rho_w", st->rho_w, "<", 1);
+        thm_row_hypothesis(r, "max_s rho_bar(s)", st->rho_max, "<", 1);
     }
     if (!st->ok)
         thm_row_fail(r, "run ended: %s", st->why);
