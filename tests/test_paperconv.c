@@ -323,7 +323,7 @@ static pc_run good_ling_run(void)
     }
     st.zF_max = 3, st.zF_err = 1e-12;
     st.gratio[0] = 0.1, st.gratio[1] = 0.1, st.gratio[2] = 1, st.gratio_err = 1e-12;
-    st.l17 = st.l18 = st.l17_max = st.l18_max = 1e-6, st.l17_err = st.l18_err = 1e-12;
+    st.l17 = st.l18 = 1e-6, st.l17_err = st.l18_err = 1e-12;
     st.r17_lo = st.r18_lo = 1e-5, st.r17_hi = st.r18_hi = 2e-5, st.at17 = st.at18 = 3;
     return st;
 }

@@ -128,7 +128,6 @@ typedef struct {
     double gratio_err, zF_err;     /* their relative error, ‖Z(s)‖_F's absolute one */
     double l17, l17_err, r17_lo, r17_hi; /* (17) at its tightest step: ‖Z(k) − Z(0)‖_F, bound */
     double l18, l18_err, r18_lo, r18_hi; /* (18) at its tightest step: ‖ŷ(k) − ŷ(0)‖, bound */
-    double l17_max, l18_max;       /* the largest lhs of (17), (18) over the run */
     long at17, at18;
 } pc_run;
 

@@ -68,7 +68,15 @@
 #define GAO_DV_BOUND 8.0    /* ‖v(k) − v(0)‖ <= 8c√n/λ0 ‖ŷ(0) − y‖ */
 #define GAO_NORM_FACTOR 2.0 /* (iv), (v) ‖W(k)‖, ‖A(k)‖ <= 2c√m */
 #define GAO_INIT_FRACTION 0.75 /* hypothesis λ_min(G(0)) >= (3/4)λ0 */
-#define HALF 0.5            /* λ0/2 in Lemma 3.6 (i), (vi) and Theorem 1 (ii), (iii) */
+#define GAO_LAMBDA_FRACTION 0.5  /* paper (gao2021 Lemma 3.6 (i), (vi)): λ0/2 */
+#define LING_LAMBDA_FRACTION 0.5 /* paper (ling2022 Theorem 1 (ii), (iii)): λ0/2 */
+/* Control choice (not a paper's): a control multiplies one constant of the
+ * statement by a factor read from the row itself, through the same formula,
+ * so that the bound misses the measured value by this factor: an upper bound
+ * becomes half the measured lower end, a lower bound twice the measured upper
+ * end, a promised contraction twice the measured one. A bug in the formula
+ * then moves the control too, where a fixed false value would not notice it. */
+#define CONTROL_MISS 2.0
 /* ling2022 Condition 1 (paper) and the 8 its proof's step (3) needs (B.1). */
 #define LING_C7 4.0
 #define LING_C8 (4.0 * (2.0 + M_SQRT2))
@@ -124,6 +132,22 @@ static double resid_err(double eJ, double loss, double ynorm)
 {
     double rn = sqrt(2 * loss);
     return rn > 0 ? eJ * (1 + ynorm / rn) : INFINITY;
+}
+
+/* The factor a control multiplies the constant K of an upper bound
+ * lhs <= K·f(...) by (CONTROL_MISS): half the measured tightness
+ * lhs_lo/rhs_hi, so that the new rhs_hi is lhs_lo/CONTROL_MISS. 0 (bound 0)
+ * when the row has no finite positive rhs. */
+static double control_scale_upper(const double l[3], const double rr[3])
+{
+    return rr[2] > 0 && isfinite(rr[2]) ? l[1] / rr[2] / CONTROL_MISS : 0;
+}
+
+/* The same for a lower bound K·f(...) <= rhs (the constant on the left):
+ * the new lhs_lo is CONTROL_MISS·rhs_hi. */
+static double control_scale_lower(const double l[3], const double rr[3])
+{
+    return l[1] > 0 && isfinite(rr[2]) ? CONTROL_MISS * rr[2] / l[1] : INFINITY;
 }
 
 /* ---- the observer: what the rows read at every step ---- */
@@ -344,7 +368,6 @@ static void observe(void *arg, long k, const void *Pv, const void *Sv, const voi
                                     st->ca * dlo[DEQ_PAPER_U]);
             double r18h = st->xF * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN] +
                                     st->ca * dup[DEQ_PAPER_U]);
-            st->l17_max = fmax(st->l17_max, dz), st->l18_max = fmax(st->l18_max, dy);
             if (r17l > 0 && (st->at17 == 0 || dz / r17l > st->l17 / st->r17_lo))
                 st->l17 = dz, st->l17_err = ez, st->r17_lo = r17l, st->r17_hi = r17h, st->at17 = k;
             if (r18l > 0 && (st->at18 == 0 || dy / r18l > st->l18 / st->r18_lo))
@@ -534,19 +557,22 @@ static void gao_row(thm_results_t out, int control, const pc_gao_ctx *cx, const 
 }
 
 /* The rate rows' sides: lhs the worst factor max_k (L(k)/L(0))^{1/k}, rhs
- * 1 − step·λ/2 with λ in [lo, hi], or 1/2 for the control (every mode
- * halving the loss at every step). */
-static void rate_sides(double l[3], double rr[3], const pc_run *st, int control, double lam,
-                       double lo, double hi)
+ * 1 − step·κλ with λ in [lo, hi] and κ the paper's fraction. The control
+ * multiplies κ so that the promised contraction 1 − rhs_hi is CONTROL_MISS
+ * times the measured 1 − lhs_lo; returns the factor (1 outside controls). */
+static double rate_sides(double l[3], double rr[3], const pc_run *st, int control, double kappa,
+                         double lam, double lo, double hi)
 {
-    double fe = st->fac * st->fac_err;
+    double fe = st->fac * st->fac_err, f = 1;
     l[0] = st->fac, l[1] = st->fac - fe, l[2] = st->fac + fe;
-    if (control) {
-        rr[0] = rr[1] = rr[2] = HALF;
-    } else {
-        rr[0] = 1 - st->step * HALF * lam;
-        rr[1] = 1 - st->step * HALF * hi, rr[2] = 1 - st->step * HALF * lo;
+    for (int pass = 0; pass <= control; pass++) {
+        double kf = kappa * f;
+        rr[0] = 1 - st->step * kf * lam;
+        rr[1] = 1 - st->step * kf * hi, rr[2] = 1 - st->step * kf * lo;
+        if (pass == 0 && control)
+            f = 1 - rr[2] > 0 ? CONTROL_MISS * (1 - l[1]) / (1 - rr[2]) : 0;
     }
+    return f;
 }
 
 /* K·c·√n‖r0‖/λ0 (power 1) or K·c·n‖r0‖²/(λ0²√m) (power 2) with its interval. */
@@ -571,34 +597,38 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
     char note[200];
     double l[3], rr[3], sm = sqrt((double)st->m), de = st->dist_err;
     double implied = st->step * (double)(st->n * st->n) / cx->lam0;
-    /* (i) λ0/2 <= min_k λ_min(G(k)); control: λ0/2 replaced by λ_max(G^∞) */
-    if (control) {
-        l[0] = cx->ginf_max, l[1] = cx->ginf_max_lo, l[2] = cx->ginf_max_hi;
-    } else {
-        l[0] = HALF * cx->lam0, l[1] = HALF * cx->lam0_lo, l[2] = HALF * cx->lam0_hi;
-    }
+    /* (i) λ0/2 <= min_k λ_min(G(k)); control: the 1/2 scaled (CONTROL_MISS) */
+    double kf = GAO_LAMBDA_FRACTION, f;
     rr[0] = st->gmin, rr[1] = st->gmin_lo, rr[2] = st->gmin_hi;
+    for (int pass = 0; pass <= control; pass++) {
+        if (pass == 1)
+            kf *= f;
+        l[0] = kf * cx->lam0, l[1] = kf * cx->lam0_lo, l[2] = kf * cx->lam0_hi;
+        f = control_scale_lower(l, rr);
+    }
     snprintf(note, sizeof note,
-             "G = Phi Phi^T; lambda_0 = %.4g; min at step %ld of %ld; lambda_min(G(0)) = %.4g%s",
-             cx->lam0, st->gmin_at, st->steps, st->g0,
-             control ? "; control: lambda_0/2 replaced by lambda_max(G^inf)" : "");
-    gao_row(out, control, cx, st, control ? "(i) lambda_max(G^inf) <= lambda_min(G(k))"
-                                          : "(i) lambda_min(G(k)) >= lambda0/2",
-            l, rr, NAN, THM_ESTIMATED, note);
-    /* (ii) as printed; control: the bound replaced by √m/2, below ‖u(0)‖ = √m */
+             "G = Phi Phi^T; lambda_0 = %.4g; min at step %ld of %ld; lambda_min(G(0)) = %.4g",
+             cx->lam0, st->gmin_at, st->steps, st->g0);
+    if (control)
+        snprintf(note + strlen(note), sizeof note - strlen(note),
+                 "; control: 1/2 replaced by %.4g (twice the measured ratio)", kf);
+    gao_row(out, control, cx, st, "(i) lambda_min(G(k)) >= lambda0/2", l, rr, NAN, THM_ESTIMATED,
+            note);
+    /* (ii) as printed; control: its 32 scaled (CONTROL_MISS) */
     for (int t = DEQ_PAPER_U; t <= DEQ_PAPER_V; t++) {
         if (control && t == DEQ_PAPER_V)
             break;
         double K = t == DEQ_PAPER_U ? GAO_U_BOUND : GAO_V_BOUND;
         l[0] = st->norm_up[t], l[1] = fmax(0, st->norm_lo[t] - de), l[2] = st->norm_up[t] + de;
         l[0] = fmin(fmax(l[0], l[1]), l[2]);
+        gao_bound(rr, cx, st, K, 1);
+        double Kc = K * control_scale_upper(l, rr);
         if (control)
-            rr[0] = rr[1] = rr[2] = HALF * sm;
-        else
-            gao_bound(rr, cx, st, K, 1);
+            gao_bound(rr, cx, st, Kc, 1);
         /* ‖u(0)‖ = √m (Rademacher): the printed bound fails at k = 0 for m > (K c √n ‖r0‖/λ0)² */
         if (control)
-            snprintf(note, sizeof note, "control: bound replaced by sqrt(m)/2 < ||u(0)|| = sqrt(m)");
+            snprintf(note, sizeof note,
+                     "control: constant %.0f replaced by %.4g (half the measured tightness)", K, Kc);
         else
             snprintf(note, sizeof note,
                      "as printed (flagged suspicious): ||%s(0)|| = sqrt(m) exceeds this bound for "
@@ -609,32 +639,38 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
                                  : "(iii) ||v(k)|| <= 16c sqrt(n)/lambda0 ||r0||",
                 l, rr, NAN, THM_ESTIMATED, note);
     }
-    /* (iv) ‖W(k)‖, (v) ‖A(k)‖ <= 2c√m; control (v): c√m/2 (below ‖A(0)‖) */
+    /* (iv) ‖W(k)‖, (v) ‖A(k)‖ <= 2c√m; control (v): its 2 scaled (CONTROL_MISS) */
     for (int t = DEQ_PAPER_IN; t >= DEQ_PAPER_T; t--) {
         if (control && t == DEQ_PAPER_IN)
             continue;
         l[0] = st->norm_up[t], l[1] = st->norm_lo[t], l[2] = st->norm_up[t];
-        double b = (control ? HALF : GAO_NORM_FACTOR) * st->c * sm;
-        rr[0] = rr[1] = rr[2] = b;
-        snprintf(note, sizeof note, "||%s(0)|| in [%.4g, %.4g], c = %.4g (certified)%s",
-                 t == DEQ_PAPER_T ? "A" : "W", st->norm0_lo[t], st->norm0_up[t], st->c,
-                 control ? "; control: 2c sqrt(m) replaced by c sqrt(m)/2" : "");
+        double K = GAO_NORM_FACTOR;
+        rr[0] = rr[1] = rr[2] = K * st->c * sm;
+        if (control)
+            K *= control_scale_upper(l, rr), rr[0] = rr[1] = rr[2] = K * st->c * sm;
+        snprintf(note, sizeof note, "||%s(0)|| in [%.4g, %.4g], c = %.4g (certified)",
+                 t == DEQ_PAPER_T ? "A" : "W", st->norm0_lo[t], st->norm0_up[t], st->c);
+        if (control)
+            snprintf(note + strlen(note), sizeof note - strlen(note),
+                     "; control: 2 replaced by %.4g (half the measured tightness)", K);
         gao_row(out, control, cx, st,
                 t == DEQ_PAPER_T ? "(v) ||A(k)|| <= 2c sqrt(m)" : "(iv) ||W(k)|| <= 2c sqrt(m)", l,
                 rr, NAN, THM_CERTIFIED, note);
     }
-    /* (vi) the rate; control: q = 1/2 (λ0 replaced by 2λ_max(H(0)) = 1/α: every
-     * mode halves the loss at every step) */
-    rate_sides(l, rr, st, control, cx->lam0, cx->lam0_lo, cx->lam0_hi);
+    /* (vi) the rate; control: its λ0/2 scaled (CONTROL_MISS, rate_sides) */
+    f = rate_sides(l, rr, st, control, GAO_LAMBDA_FRACTION, cx->lam0, cx->lam0_lo, cx->lam0_hi);
     snprintf(note, sizeof note,
              "alpha = 1/(2 lambda_max(H(0))) = %.4g (= C lambda0/n^2 with C = %.3g); worst "
-             "(L(k)/L(0))^(1/k) at k = %ld of %ld; L(K)/L(0) = %.3g%s",
-             st->step, implied, st->fac_at, st->steps, st->lossK / st->loss0,
-             control ? "; control: rate factor replaced by 1/2" : "");
+             "(L(k)/L(0))^(1/k) at k = %ld of %ld; L(K)/L(0) = %.3g",
+             st->step, implied, st->fac_at, st->steps, st->lossK / st->loss0);
+    if (control)
+        snprintf(note + strlen(note), sizeof note - strlen(note),
+                 "; control: 1/2 replaced by %.4g (twice the measured contraction)",
+                 GAO_LAMBDA_FRACTION * f);
     gao_row(out, control, cx, st, "(vi) ||r(k)||^2 <= (1 - alpha lambda0/2)^k ||r(0)||^2", l, rr,
             1, THM_ESTIMATED, note);
     /* the proof's distances (A.8); trivial: the initial norm (a bound that large
-     * asserts no laziness); control: ‖A(k) − A(0)‖'s constant 256 replaced by 0 */
+     * asserts no laziness); control: ‖A(k) − A(0)‖'s 256 scaled (CONTROL_MISS) */
     static const struct {
         int slot, power;
         double K;
@@ -651,15 +687,17 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
         int t = dist[q].slot;
         l[1] = fmax(0, st->dist_lo[t] - de), l[2] = st->dist_up[t] + de;
         l[0] = fmin(fmax(st->distF[t], l[1]), l[2]);
+        gao_bound(rr, cx, st, dist[q].K, dist[q].power);
+        double Kc = dist[q].K * control_scale_upper(l, rr);
         if (control)
-            rr[0] = rr[1] = rr[2] = 0;
-        else
-            gao_bound(rr, cx, st, dist[q].K, dist[q].power);
+            gao_bound(rr, cx, st, Kc, dist[q].power);
         snprintf(note, sizeof note,
                  "lhs: max over steps, Frobenius above, power iteration below; relative change "
-                 "%.3g%s",
-                 st->distF[t] / st->norm0_up[t],
-                 control ? "; control: constant replaced by 0 (the weights do not move)" : "");
+                 "%.3g", st->distF[t] / st->norm0_up[t]);
+        if (control)
+            snprintf(note + strlen(note), sizeof note - strlen(note),
+                     "; control: constant %.0f replaced by %.4g (half the measured tightness)",
+                     dist[q].K, Kc);
         gao_row(out, control, cx, st, dist[q].data, l, rr, st->norm0_lo[t], THM_ESTIMATED, note);
     }
     if (control)
@@ -912,22 +950,32 @@ void pc_ling_theorem1_rows(thm_results_t out, int control, const pc_run *st)
             ling_row(out, 0, ID_THM1, st, nr[q].data, l, rr, NAN, THM_CERTIFIED, note);
         }
     }
-    /* (ii) λ_τ > λ0/2; control: 2λ0 (false at τ = 0, where λ_0 = λ0) */
-    double f = control ? 2 : HALF;
-    l[0] = f * st->g0, l[1] = f * st->g0_lo, l[2] = f * st->g0_hi;
+    /* (ii) λ_τ > λ0/2; control: the 1/2 scaled (CONTROL_MISS) */
+    double kf = LING_LAMBDA_FRACTION, f;
     rr[0] = st->gmin, rr[1] = st->gmin_lo, rr[2] = st->gmin_hi;
-    snprintf(note, sizeof note, "G = Z^T Z (unnormalized); lambda0 = %.4g; min at tau = %ld of %ld%s",
-             st->g0, st->gmin_at, st->steps, control ? "; control: lambda0/2 replaced by 2 lambda0" : "");
-    ling_row(out, control, ID_THM1, st,
-             control ? "(ii) lambda_tau >= 2 lambda0" : "(ii) lambda_tau > lambda0/2", l, rr, NAN,
-             THM_ESTIMATED, note);
-    /* (iii) the rate; control: q = 1/2 */
-    rate_sides(l, rr, st, control, st->g0, st->g0_lo, st->g0_hi);
+    for (int pass = 0; pass <= control; pass++) {
+        if (pass == 1)
+            kf *= f;
+        l[0] = kf * st->g0, l[1] = kf * st->g0_lo, l[2] = kf * st->g0_hi;
+        f = control_scale_lower(l, rr);
+    }
+    snprintf(note, sizeof note, "G = Z^T Z (unnormalized); lambda0 = %.4g; min at tau = %ld of %ld",
+             st->g0, st->gmin_at, st->steps);
+    if (control)
+        snprintf(note + strlen(note), sizeof note - strlen(note),
+                 "; control: 1/2 replaced by %.4g (twice the measured ratio)", kf);
+    ling_row(out, control, ID_THM1, st, "(ii) lambda_tau > lambda0/2", l, rr, NAN, THM_ESTIMATED,
+             note);
+    /* (iii) the rate; control: its λ0/2 scaled (CONTROL_MISS, rate_sides) */
+    f = rate_sides(l, rr, st, control, LING_LAMBDA_FRACTION, st->g0, st->g0_lo, st->g0_hi);
     snprintf(note, sizeof note,
              "eta = %.4g = bound (10)/2, (10) = %.4g; worst (Phi(tau)/Phi(0))^(1/tau) at %ld of %ld; "
-             "Phi(K)/Phi(0) = %.4g%s",
-             st->step, st->eta10, st->fac_at, st->steps, st->lossK / st->loss0,
-             control ? "; control: rate factor replaced by 1/2" : "");
+             "Phi(K)/Phi(0) = %.4g",
+             st->step, st->eta10, st->fac_at, st->steps, st->lossK / st->loss0);
+    if (control)
+        snprintf(note + strlen(note), sizeof note - strlen(note),
+                 "; control: 1/2 replaced by %.4g (twice the measured contraction)",
+                 LING_LAMBDA_FRACTION * f);
     ling_row(out, control, ID_THM1, st, "(iii) Phi(tau) <= (1 - eta lambda0/2)^tau Phi(0)", l, rr, 1,
              THM_ESTIMATED, note);
     if (control)
@@ -976,23 +1024,24 @@ void pc_ling_lemma8_rows(thm_results_t out, int control, const pc_run *st)
             ling_row(out, 0, ID_LEMMA8, st, gr[q].data, l, rr, NAN, THM_ESTIMATED, note);
         }
     }
-    /* (17), (18) at their tightest step against step 0; control: constants 0 */
+    /* (17), (18) at their tightest step against step 0; control: the bound
+     * (linear in c_w, c_u, c_a) scaled (CONTROL_MISS) */
     for (int w = 17; w <= 18; w++) {
         double v = w == 17 ? st->l17 : st->l18, e = w == 17 ? st->l17_err : st->l18_err;
-        if (control)
-            v = w == 17 ? st->l17_max : st->l18_max;
         l[0] = v, l[1] = fmax(0, v - e), l[2] = v + e;
-        if (control) {
-            rr[0] = rr[1] = rr[2] = 0;
-        } else {
-            rr[1] = w == 17 ? st->r17_lo : st->r18_lo, rr[2] = w == 17 ? st->r17_hi : st->r18_hi;
-            rr[0] = rr[1];
-        }
+        rr[1] = w == 17 ? st->r17_lo : st->r18_lo, rr[2] = w == 17 ? st->r17_hi : st->r18_hi;
+        rr[0] = rr[1];
+        double f = control_scale_upper(l, rr);
+        if (control)
+            rr[0] *= f, rr[1] *= f, rr[2] *= f;
         long at = w == 17 ? st->at17 : st->at18;
         snprintf(note, sizeof note,
                  "k = %ld against s = 0; ||dW||_2, ||dU||_2 by power iteration (below) and "
-                 "Frobenius (above)%s",
-                 at, control ? "; control: constant replaced by 0 (nothing moves)" : "");
+                 "Frobenius (above)", at);
+        if (control)
+            snprintf(note + strlen(note), sizeof note - strlen(note),
+                     "; control: cw, cu%s scaled by %.4g (half the measured tightness)",
+                     w == 18 ? ", ca" : "", f);
         ling_row(out, control, ID_LEMMA8, st,
                  w == 17 ? "(17) ||Z(k)-Z(0)||_F <= (cw||dW||+cu||dU||)||X||_F/rho_a"
                          : "(18) ||y^(k)-y^(0)|| <= (cw||dW||+cu||dU||+ca||da||)||X||_F",
@@ -1069,7 +1118,7 @@ void t3_papers_gao_part(thm_results_t out, const thm_config *cfg)
             pc_run st;
             pc_gao_run(&st, &cx, T, X, y, steps, PC_STEP_SCALE, seed);
             pc_gao_lemma36_rows(out, 0, &cx, &st);
-            double q_lo = 1 - st.step * HALF * cx.lam0_hi;
+            double q_lo = 1 - st.step * GAO_LAMBDA_FRACTION * cx.lam0_hi;
             all &= st.ok && st.fac * (1 + st.fac_err) <= q_lo;
             /* controls on the first run that went through (or the last one) */
             if (!controls_done && (st.ok || (w == nw - 1 && s == cfg->seeds - 1))) {
