@@ -74,8 +74,9 @@
  * statement by a factor read from the row itself, through the same formula,
  * so that the bound misses the measured value by this factor: an upper bound
  * becomes half the measured lower end, a lower bound twice the measured upper
- * end, a promised contraction twice the measured one. A bug in the formula
- * then moves the control too, where a fixed false value would not notice it. */
+ * end, a promised contraction twice the measured one. The control thus runs
+ * the row's own formula and intervals with a constant it is known to fail by
+ * a fixed factor, instead of swapping the whole side for an unrelated value. */
 #define CONTROL_MISS 2.0
 /* ling2022 Condition 1 (paper) and the 8 its proof's step (3) needs (B.1). */
 #define LING_C7 4.0
@@ -144,10 +145,11 @@ static double control_scale_upper(const double l[3], const double rr[3])
 }
 
 /* The same for a lower bound K·f(...) <= rhs (the constant on the left):
- * the new lhs_lo is CONTROL_MISS·rhs_hi. */
+ * the new lhs_lo is CONTROL_MISS·rhs_hi. 0 (nothing asserted, the control
+ * not caught) when lhs_lo or rhs_hi is not positive and finite. */
 static double control_scale_lower(const double l[3], const double rr[3])
 {
-    return l[1] > 0 && isfinite(rr[2]) ? CONTROL_MISS * rr[2] / l[1] : INFINITY;
+    return l[1] > 0 && rr[2] > 0 && isfinite(rr[2]) ? CONTROL_MISS * rr[2] / l[1] : 0;
 }
 
 /* ---- the observer: what the rows read at every step ---- */
@@ -363,7 +365,8 @@ static void observe(void *arg, long k, const void *Pv, const void *Sv, const voi
             double ey = (st->rho_a) * ez + gam((double)m + 1) * 2 * st->rho_a * (zF + norm_d(o->Z0));
             double r17l =
                 st->xF_lo / st->rho_a * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN]);
-            double r17h = st->xF / st->rho_a * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN]);
+            double r17h =
+                st->xF / st->rho_a * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN]);
             double r18l = st->xF_lo * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN] +
                                     st->ca * dlo[DEQ_PAPER_U]);
             double r18h = st->xF * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN] +
@@ -559,7 +562,8 @@ static void gao_row(thm_results_t out, int control, const pc_gao_ctx *cx, const 
 /* The rate rows' sides: lhs the worst factor max_k (L(k)/L(0))^{1/k}, rhs
  * 1 − step·κλ with λ in [lo, hi] and κ the paper's fraction. The control
  * multiplies κ so that the promised contraction 1 − rhs_hi is CONTROL_MISS
- * times the measured 1 − lhs_lo; returns the factor (1 outside controls). */
+ * times the measured 1 − lhs_lo (0 when nothing contracted: the control is
+ * then not caught); returns the factor (1 outside controls). */
 static double rate_sides(double l[3], double rr[3], const pc_run *st, int control, double kappa,
                          double lam, double lo, double hi)
 {
@@ -570,7 +574,7 @@ static double rate_sides(double l[3], double rr[3], const pc_run *st, int contro
         rr[0] = 1 - st->step * kf * lam;
         rr[1] = 1 - st->step * kf * hi, rr[2] = 1 - st->step * kf * lo;
         if (pass == 0 && control)
-            f = 1 - rr[2] > 0 ? CONTROL_MISS * (1 - l[1]) / (1 - rr[2]) : 0;
+            f = 1 - rr[2] > 0 ? fmax(0, CONTROL_MISS * (1 - l[1]) / (1 - rr[2])) : 0;
     }
     return f;
 }
