@@ -49,6 +49,31 @@ static const thm_hypothesis *first_unmet(const thm_row *r)
     return &r->hyp[0];
 }
 
+/* A control misses by exactly the factor 2 its constant was scaled for
+ * (theorems/linear_convergence_papers.c CONTROL_MISS), recomputed here from
+ * the row's printed sides: an upper bound (the default) is half the measured
+ * lower end, a lower bound ("(i)", "(ii)" of the λ rows) twice the measured
+ * upper end, a rate ("(vi)", "(iii)") promises twice the measured contraction. */
+static void expect_controls_just_false(thm_results_t out, const char *id)
+{
+    for (long k = 0; k < out->len; k++) {
+        const thm_row *r = &out->rows[k];
+        if (!r->is_control || strcmp(r->id, id) != 0)
+            continue;
+        double got, want;
+        if (strncmp(r->data, "(vi)", 4) == 0 || strncmp(r->data, "(iii)", 5) == 0)
+            got = 1 - r->rhs_hi, want = 2 * (1 - r->lhs_lo);
+        else if (strstr(r->data, "lambda_min(G(k)) >=") || strstr(r->data, "lambda_tau >"))
+            got = r->lhs_lo, want = 2 * r->rhs_hi;
+        else
+            got = r->rhs_hi, want = r->lhs_lo / 2;
+        cr_expect(fabs(got - want) <= 1e-12 * fabs(want), "control \"%s\": %.17g, expected %.17g",
+                  r->data, got, want);
+        cr_expect(strstr(r->note, "control: ") != NULL, "control \"%s\" does not say what changed",
+                  r->data);
+    }
+}
+
 /* Every control row of id in out is caught; returns how many there are. */
 static int expect_controls_caught(thm_results_t out, const char *id)
 {
@@ -275,6 +300,7 @@ Test(paperconv, gao2021_lemma36_rows_reach_every_verdict)
     st = good_gao_run();
     pc_gao_lemma36_rows(ctl, 1, &cx, &st);
     cr_expect_eq(expect_controls_caught(ctl, id), 5);
+    expect_controls_just_false(ctl, id);
     thm_results_clear(ctl);
     thm_results_clear(out);
 }
@@ -383,6 +409,8 @@ Test(paperconv, ling2022_rows_reach_every_verdict)
     pc_ling_lemma8_rows(ctl, 1, &st);
     cr_expect_eq(expect_controls_caught(ctl, t1), 2);
     cr_expect_eq(expect_controls_caught(ctl, l8), 2);
+    expect_controls_just_false(ctl, t1);
+    expect_controls_just_false(ctl, l8);
     thm_results_clear(ctl);
     thm_results_clear(out);
 }
