@@ -13,6 +13,7 @@
  * Randomized tests loop over many sizes with test_seed() (DEQCHECK_TEST_SEED)
  * and print the seed with observed and expected values on failure.
  */
+#include <float.h>
 #include <gmp.h>
 #include <gsl/gsl_linalg.h>
 #include <math.h>
@@ -2134,6 +2135,49 @@ Test(num, norm2_tight_gaussian)
     }
     cr_log_info("norm2_tight_gaussian: worst relative gap %.3g", worst);
     deq_rng_clear(rng);
+}
+
+/* num_norm2_lower_d: diagonal matrices (σ_max their largest |entry|, exact),
+ * below GSL's SVD on random rectangular matrices of both orientations and
+ * within a few percent of it, 0 on zero and non-finite input. */
+Test(num, norm2_lower_below_the_norm_and_close)
+{
+    /* diag(1, 1, 3, 1, ...) 6x6 and its 6x4 / 4x6 leading blocks: ‖·‖₂ = 3 */
+    long shapes[3][2] = {{6, 6}, {6, 4}, {4, 6}};
+    for (int q = 0; q < 3; q++) {
+        long r = shapes[q][0], c = shapes[q][1];
+        mat_d_t D;
+        mat_init_d(D, r, c, 53);
+        mat_zero_d(D);
+        for (long i = 0; i < r && i < c; i++)
+            D->e[i + i * r] = i == 2 ? -3.0 : 1.0;
+        double lo = num_norm2_lower_d(D);
+        cr_expect(lo <= 3.0 && lo > 3.0 * (1 - 1e-12), "%ldx%ld: lower %.17g for norm 3", r, c, lo);
+        mat_clear_d(D);
+    }
+    deq_rng_t rng;
+    rng_for(rng, 77);
+    for (int iter = 0; iter < 40; iter++) {
+        long r = rnd_int(rng, 1, 60), c = rnd_int(rng, 1, 60);
+        mat_d_t A;
+        mat_init_d(A, r, c, 53);
+        test_fill_gaussian(A, rng);
+        double s = gsl_sigma_max(A), l = num_norm2_lower_d(A);
+        /* GSL's σ_max carries a backward error of a few ulps times ‖A‖₂ */
+        cr_expect(l <= s * (1 + 64 * DBL_EPSILON), "%ldx%ld: lower %.17g above sigma_max %.17g" TSEED_FMT,
+                  r, c, l, s, TSEED);
+        cr_expect(l >= 0.9 * s, "%ldx%ld: lower %.6g far below sigma_max %.6g" TSEED_FMT, r, c, l, s,
+                  TSEED);
+        mat_clear_d(A);
+    }
+    deq_rng_clear(rng);
+    mat_d_t Z;
+    mat_init_d(Z, 3, 5, 53);
+    mat_zero_d(Z);
+    cr_expect_eq(num_norm2_lower_d(Z), 0.0);
+    Z->e[4] = NAN;
+    cr_expect_eq(num_norm2_lower_d(Z), 0.0);
+    mat_clear_d(Z);
 }
 
 Test(num, norm2_closed_forms)

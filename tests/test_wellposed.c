@@ -33,44 +33,6 @@ static thm_row *row(int which)
     cr_expect_eq((r)->verdict, (v), "%s: %s, expected %s (%s)", (r)->id,                           \
                  thm_verdict_name((r)->verdict), thm_verdict_name(v), (r)->note)
 
-/* ---- ‖A‖₂ lower bound ---- */
-
-Test(wellposed, norm2_lower_is_below_the_norm_and_close)
-{
-    /* diag(3, 1, 1, ...): ‖A‖₂ = 3 exactly */
-    mat_d_t D;
-    mat_init_d(D, 6, 6, 53);
-    mat_zero_d(D);
-    for (long i = 0; i < 6; i++)
-        D->e[i + i * 6] = i == 2 ? 3.0 : 1.0;
-    double lo = t1_norm2_lower(D);
-    cr_expect(lo <= 3.0 && lo > 3.0 * (1 - 1e-12), "lower %.17g for norm 3", lo);
-    mat_clear_d(D);
-
-    deq_rng_t rng;
-    deq_rng_init(rng, test_seed());
-    for (long m = 2; m <= 40; m += 19) {
-        mat_d_t A;
-        mat_init_d(A, m, m, 53);
-        test_fill_gaussian(A, rng);
-        num_norm2_t nb;
-        num_norm2_upper_d(nb, A, 53);
-        double l = t1_norm2_lower(A);
-        cr_expect(l <= nb->upper, "m=%ld: lower %.17g above upper %.17g" TSEED_FMT, m, l, nb->upper,
-                  TSEED);
-        cr_expect(l >= 0.9 * nb->upper, "m=%ld: lower %.6g far below upper %.6g" TSEED_FMT, m, l,
-                  nb->upper, TSEED);
-        mat_clear_d(A);
-    }
-    deq_rng_clear(rng);
-
-    mat_d_t Z;
-    mat_init_d(Z, 3, 3, 53);
-    mat_zero_d(Z);
-    cr_expect_eq(t1_norm2_lower(Z), 0.0);
-    mat_clear_d(Z);
-}
-
 /* ---- T1.contraction ---- */
 
 Test(wellposed, contraction_every_verdict)

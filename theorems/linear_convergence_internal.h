@@ -88,7 +88,7 @@ typedef struct {
     int lam0_certified;            /* lam0_lo > 0 proved */
     double ginf_max, ginf_max_lo, ginf_max_hi; /* λ_max(G^∞) (a control's constant) */
     double ynorm;                  /* ‖y‖ */
-    double xnorm_lo, xnorm_up;     /* ‖X‖₂: estimate and certified upper bound */
+    double xnorm_lo, xnorm_up;     /* ‖X‖₂: certified lower and upper bounds */
 } pc_gao_ctx;
 
 /* What the rows read from one GD run on a paper's model (pc_gao_run, pc_ling_run).
@@ -119,7 +119,8 @@ typedef struct {
     double l34, l34_err, r34_lo, r34_hi;
     long at34;
     /* ling2022: Section 3.1's constants from the initial norms and δ */
-    double delta, rho_w, rho_u, rho_a, cw, cu, ca, xF;
+    double delta, rho_w, rho_u, rho_a, cw, cu, ca;
+    double xF, xF_lo;              /* ‖X‖_F above and below */
     double eta10;                  /* the right side of (10) */
     /* ling2022 Lemma 8 along the run */
     double zF_max;                 /* max_s ‖Z(s)‖_F (15) */
@@ -127,7 +128,6 @@ typedef struct {
     double gratio_err, zF_err;     /* their relative error, ‖Z(s)‖_F's absolute one */
     double l17, l17_err, r17_lo, r17_hi; /* (17) at its tightest step: ‖Z(k) − Z(0)‖_F, bound */
     double l18, l18_err, r18_lo, r18_hi; /* (18) at its tightest step: ‖ŷ(k) − ŷ(0)‖, bound */
-    double l17_max, l18_max;       /* the largest lhs of (17), (18) over the run */
     long at17, at18;
 } pc_run;
 

@@ -37,8 +37,9 @@
  * error (2e_F + γ_m)·trace(G), e_F the features' relative error (gao2021 φ:
  * γ_{d+3}; ling2022 Z: e_J). Norm rows are CERTIFIED for the weights as
  * computed: operator norms from the certified bounds (num_norm2_upper, the
- * forward pass's ρ̄), distances bounded above by Frobenius norms and below by
- * power iteration (‖Mx‖/‖x‖ less its rounding). */
+ * forward pass's ρ̄) above and num_norm2_lower_d (power iteration, ‖Mx‖/‖x‖
+ * less γ_c‖M‖_F‖x‖) below, distances bounded above by Frobenius norms and
+ * below by num_norm2_lower_d of the computed difference less its rounding. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -67,7 +68,16 @@
 #define GAO_DV_BOUND 8.0    /* ‖v(k) − v(0)‖ <= 8c√n/λ0 ‖ŷ(0) − y‖ */
 #define GAO_NORM_FACTOR 2.0 /* (iv), (v) ‖W(k)‖, ‖A(k)‖ <= 2c√m */
 #define GAO_INIT_FRACTION 0.75 /* hypothesis λ_min(G(0)) >= (3/4)λ0 */
-#define HALF 0.5            /* λ0/2 in Lemma 3.6 (i), (vi) and Theorem 1 (ii), (iii) */
+#define GAO_LAMBDA_FRACTION 0.5  /* paper (gao2021 Lemma 3.6 (i), (vi)): λ0/2 */
+#define LING_LAMBDA_FRACTION 0.5 /* paper (ling2022 Theorem 1 (ii), (iii)): λ0/2 */
+/* Control choice (not a paper's): a control multiplies one constant of the
+ * statement by a factor read from the row itself, through the same formula,
+ * so that the bound misses the measured value by this factor: an upper bound
+ * becomes half the measured lower end, a lower bound twice the measured upper
+ * end, a promised contraction twice the measured one. The control thus runs
+ * the row's own formula and intervals with a constant it is known to fail by
+ * a fixed factor, instead of swapping the whole side for an unrelated value. */
+#define CONTROL_MISS 2.0
 /* ling2022 Condition 1 (paper) and the 8 its proof's step (3) needs (B.1). */
 #define LING_C7 4.0
 #define LING_C8 (4.0 * (2.0 + M_SQRT2))
@@ -125,40 +135,21 @@ static double resid_err(double eJ, double loss, double ynorm)
     return rn > 0 ? eJ * (1 + ynorm / rn) : INFINITY;
 }
 
-/* A lower bound on ‖M‖₂ (M r×c): ‖Mx‖/‖x‖ after power iteration on MᵀM from
- * the all-ones start, less the rounding of its evaluation (γ_{c+2}). x has c
- * entries, y r. */
-static double norm2_lower(const double *M, long r, long c, double *x, double *y)
+/* The factor a control multiplies the constant K of an upper bound
+ * lhs <= K·f(...) by (CONTROL_MISS): half the measured tightness
+ * lhs_lo/rhs_hi, so that the new rhs_hi is lhs_lo/CONTROL_MISS. 0 (bound 0)
+ * when the row has no finite positive rhs. */
+static double control_scale_upper(const double l[3], const double rr[3])
 {
-    for (long j = 0; j < c; j++)
-        x[j] = 1;
-    double ny = 0, nx = sqrt((double)c);
-    for (int it = 0; it <= 8; it++) {
-        ny = 0;
-        for (long i = 0; i < r; i++) {
-            double s = 0;
-            for (long j = 0; j < c; j++)
-                s += M[i + j * r] * x[j];
-            y[i] = s, ny += s * s;
-        }
-        ny = sqrt(ny);
-        if (it == 8 || ny == 0)
-            break;
-        nx = 0;
-        for (long j = 0; j < c; j++) {
-            double s = 0;
-            for (long i = 0; i < r; i++)
-                s += M[i + j * r] * y[i];
-            x[j] = s, nx += s * s;
-        }
-        nx = sqrt(nx);
-        if (nx == 0)
-            return 0;
-        for (long j = 0; j < c; j++)
-            x[j] /= nx;
-        nx = 1;
-    }
-    return fmax(0, ny / nx * (1 - gam((double)c + 2)));
+    return rr[2] > 0 && isfinite(rr[2]) ? l[1] / rr[2] / CONTROL_MISS : 0;
+}
+
+/* The same for a lower bound K·f(...) <= rhs (the constant on the left):
+ * the new lhs_lo is CONTROL_MISS·rhs_hi. 0 (nothing asserted, the control
+ * not caught) when lhs_lo or rhs_hi is not positive and finite. */
+static double control_scale_lower(const double l[3], const double rr[3])
+{
+    return l[1] > 0 && rr[2] > 0 && isfinite(rr[2]) ? CONTROL_MISS * rr[2] / l[1] : 0;
 }
 
 /* ---- the observer: what the rows read at every step ---- */
@@ -173,8 +164,8 @@ typedef struct {
     mat_d_t T0[PC_SLOTS]; /* the initial weights */
     mat_d_t Z0, yh0;      /* Z(0), ŷ(0) */
     double fwd0;          /* Z(0)'s certified solve error (max over samples) */
-    double *x, *y;        /* power-iteration scratch */
-    double *G0, *dG;      /* gao2021: G(0) = Φ(0)Φ(0)ᵀ and G(k) − G(0) (n×n) */
+    double *G0;           /* gao2021: G(0) = Φ(0)Φ(0)ᵀ (n×n) */
+    mat_d_t dG;           /* gao2021: G(k) − G(0) */
     double trG0;
     double xlo2, xup2;    /* gao2021: ‖X‖₂² below and above */
     double e0;            /* the loss's relative error at k = 0 */
@@ -230,8 +221,8 @@ static void gao_gram_step(pc_obs *o, pc_run *st, long k, const deq_paper_state_d
                 t += F[r + i * m] * F[r + j * m];
             if (k == 0)
                 o->G0[i + j * n] = t;
-            o->dG[i + j * n] = t - o->G0[i + j * n];
-            s2 += o->dG[i + j * n] * o->dG[i + j * n];
+            o->dG->e[i + j * n] = t - o->G0[i + j * n];
+            s2 += o->dG->e[i + j * n] * o->dG->e[i + j * n];
             if (i == j)
                 tr += t;
         }
@@ -241,7 +232,7 @@ static void gao_gram_step(pc_obs *o, pc_run *st, long k, const deq_paper_state_d
     }
     double err = (2 * gam((double)o->d + 3) + gam((double)m)) * (tr + o->trG0);
     double up = sqrt(s2) * (1 + gam((double)(n * n) + 2));
-    double lo = norm2_lower(o->dG, n, n, o->x, o->y);
+    double lo = num_norm2_lower_d(o->dG);
     double a = 4 * st->c / sqrt((double)m);
     double rlo = a * o->xlo2 * dw_lo, rhi = a * o->xup2 * dw_up;
     if (rlo > 0 && (st->at34 == 0 || lo / rlo > st->l34 / st->r34_lo))
@@ -298,16 +289,19 @@ static void observe(void *arg, long k, const void *Pv, const void *Sv, const voi
         long r = M->rows, c = M->cols, N = r * c;
         if (N == 0)
             continue;
+        /* upper ends certified (num_norm2_upper, ρ̄), lower ends the
+         * rigorous power-iteration bound (num_norm2_lower_d): the rows that
+         * read them are CERTIFIED */
         double up, lo;
         if (t == DEQ_PAPER_T) {
             /* ρ̄ >= scale·‖T‖₂ for the exact scale: ‖T‖₂ <= ρ̄/scale (γ/√m rounded: γ_4) */
             double sc = gao ? 1 + gam(4) : 1;
             up = s->op_norm_upper / o->scale * sc;
-            lo = fmin(s->op_norm / o->scale / sc, up);
+            lo = fmin(num_norm2_lower_d(M), up);
         } else if (c > 1) {
             num_norm2_t nb;
             num_norm2_upper_d(nb, (const mat_d_struct *)M, 53);
-            up = nb->upper, lo = fmin(nb->estimate, up);
+            up = nb->upper, lo = fmin(num_norm2_lower_d(M), up);
         } else {
             double nr = norm_d((const mat_d_struct *)M);
             up = nr * (1 + gam((double)N + 1)), lo = nr * (1 - gam((double)N + 1));
@@ -315,13 +309,18 @@ static void observe(void *arg, long k, const void *Pv, const void *Sv, const voi
         if (k == 0)
             st->norm0_up[t] = up, st->norm0_lo[t] = lo;
         st->norm_up[t] = fmax(st->norm_up[t], up), st->norm_lo[t] = fmax(st->norm_lo[t], lo);
-        double *D = deq_malloc((size_t)N * sizeof *D), s2 = 0;
+        mat_d_t D;
+        mat_init_d(D, r, c, 53);
+        double s2 = 0;
         for (long q = 0; q < N; q++)
-            D[q] = M->e[q] - o->T0[t]->e[q], s2 += D[q] * D[q];
+            D->e[q] = M->e[q] - o->T0[t]->e[q], s2 += D->e[q] * D->e[q];
         double fr = sqrt(s2);
         dup[t] = fr * (1 + gam((double)N + 2));
-        dlo[t] = c > 1 ? norm2_lower(D, r, c, o->x, o->y) : fr * (1 - gam((double)N + 2));
-        free(D);
+        /* D = fl(M − T0): each entry carries u|M − T0| <= γ_1|D|, so the
+         * distance of the exact difference is at least ‖D‖₂ − γ_1‖D‖_F */
+        double dl = c > 1 ? num_norm2_lower_d(D) : fr * (1 - gam((double)N + 2));
+        dlo[t] = fmax(0, dl - dup[t] * gam(1));
+        mat_clear_d(D);
         st->distF[t] = fmax(st->distF[t], fr);
         st->dist_up[t] = fmax(st->dist_up[t], dup[t]), st->dist_lo[t] = fmax(st->dist_lo[t], dlo[t]);
     }
@@ -364,14 +363,14 @@ static void observe(void *arg, long k, const void *Pv, const void *Sv, const voi
             double dz = sqrt(dz2), dy = sqrt(dy2);
             double ez = zerr + sqrt((double)n) * o->fwd0 + gam((double)m * n) * (zF + norm_d(o->Z0));
             double ey = (st->rho_a) * ez + gam((double)m + 1) * 2 * st->rho_a * (zF + norm_d(o->Z0));
-            double a = st->xF / st->rho_a;
-            double r17l = a * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN]);
-            double r17h = a * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN]);
-            double r18l = st->xF * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN] +
+            double r17l =
+                st->xF_lo / st->rho_a * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN]);
+            double r17h =
+                st->xF / st->rho_a * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN]);
+            double r18l = st->xF_lo * (st->cw * dlo[DEQ_PAPER_T] + st->cu * dlo[DEQ_PAPER_IN] +
                                     st->ca * dlo[DEQ_PAPER_U]);
             double r18h = st->xF * (st->cw * dup[DEQ_PAPER_T] + st->cu * dup[DEQ_PAPER_IN] +
                                     st->ca * dup[DEQ_PAPER_U]);
-            st->l17_max = fmax(st->l17_max, dz), st->l18_max = fmax(st->l18_max, dy);
             if (r17l > 0 && (st->at17 == 0 || dz / r17l > st->l17 / st->r17_lo))
                 st->l17 = dz, st->l17_err = ez, st->r17_lo = r17l, st->r17_hi = r17h, st->at17 = k;
             if (r18l > 0 && (st->at18 == 0 || dy / r18l > st->l18 / st->r18_lo))
@@ -392,18 +391,15 @@ static void obs_init(pc_obs *o, pc_run *st, deq_paper_kind kind, mat_d_t T[PC_SL
         if (T[t]->rows > 0)
             mat_set_d(o->T0[t], T[t]);
     mat_init_d(o->Z0, o->m, o->n, 53), mat_init_d(o->yh0, o->n, 1, 53);
-    long w = o->m > o->n ? o->m : o->n;
-    o->x = deq_malloc((size_t)w * sizeof *o->x);
-    o->y = deq_malloc((size_t)w * sizeof *o->y);
     o->G0 = deq_calloc((size_t)(o->n * o->n), sizeof *o->G0);
-    o->dG = deq_calloc((size_t)(o->n * o->n), sizeof *o->dG);
+    mat_init_d(o->dG, o->n, o->n, 53);
 }
 
 static void obs_clear(pc_obs *o)
 {
     deq_paper_tensors_clear(o->T0);
     mat_clear_d(o->Z0), mat_clear_d(o->yh0);
-    free(o->x), free(o->y), free(o->G0), free(o->dG);
+    free(o->G0), mat_clear_d(o->dG);
 }
 
 static void run_init(pc_run *st, long m, const mat_d_t X, unsigned long seed)
@@ -414,11 +410,14 @@ static void run_init(pc_run *st, long m, const mat_d_t X, unsigned long seed)
     st->g0 = st->g0_lo = st->g0_hi = NAN;
 }
 
-/* Trains P with the observer; fills ok/why. */
+/* Trains P with the observer; fills ok/why. The run goes on through ρ̄ >= 1
+ * and a growing loss (keep_going): a diverging loss under the hypotheses is a
+ * VIOLATED rate and ρ̄ >= 1 an unmet hypothesis (N/A), both judged on the
+ * steps observed; only a failed solve or a non-finite loss stops it (ERROR). */
 static void train(pc_run *st, pc_obs *o, deq_paper_d_t P, const mat_d_t X, const mat_d_t y,
                   long steps)
 {
-    deq_paper_train_opts to = {steps, st->step, 1, 0, observe, o};
+    deq_paper_train_opts to = {steps, st->step, 1, 1, observe, o};
     deq_paper_log_t log;
     deq_paper_log_init(log);
     deq_paper_train_d(log, P, X, y, &to, 53);
@@ -442,7 +441,7 @@ void pc_gao_ctx_init(pc_gao_ctx *cx, const mat_d_t X, const mat_d_t y, double ga
     cx->n = n, cx->d = d, cx->gamma = gamma, cx->ynorm = norm_d(y);
     num_norm2_t nx;
     num_norm2_upper_d(nx, X, 53);
-    cx->xnorm_up = nx->upper, cx->xnorm_lo = fmin(nx->estimate, nx->upper);
+    cx->xnorm_up = nx->upper, cx->xnorm_lo = fmin(num_norm2_lower_d(X), nx->upper);
     /* G^∞ in MPFR (every operation correctly rounded), rounded to double: an
      * entry's error is at most u|G_ij| from the rounding plus the MPFR
      * evaluation's, γ_{d+16}(prec)(1 + κ_ij)|G_ij| with κ_ij = 1/√(1 − ρ_ij²)
@@ -561,19 +560,23 @@ static void gao_row(thm_results_t out, int control, const pc_gao_ctx *cx, const 
 }
 
 /* The rate rows' sides: lhs the worst factor max_k (L(k)/L(0))^{1/k}, rhs
- * 1 − step·λ/2 with λ in [lo, hi], or 1/2 for the control (every mode
- * halving the loss at every step). */
-static void rate_sides(double l[3], double rr[3], const pc_run *st, int control, double lam,
-                       double lo, double hi)
+ * 1 − step·κλ with λ in [lo, hi] and κ the paper's fraction. The control
+ * multiplies κ so that the promised contraction 1 − rhs_hi is CONTROL_MISS
+ * times the measured 1 − lhs_lo (0 when nothing contracted: the control is
+ * then not caught); returns the factor (1 outside controls). */
+static double rate_sides(double l[3], double rr[3], const pc_run *st, int control, double kappa,
+                         double lam, double lo, double hi)
 {
-    double fe = st->fac * st->fac_err;
+    double fe = st->fac * st->fac_err, f = 1;
     l[0] = st->fac, l[1] = st->fac - fe, l[2] = st->fac + fe;
-    if (control) {
-        rr[0] = rr[1] = rr[2] = HALF;
-    } else {
-        rr[0] = 1 - st->step * HALF * lam;
-        rr[1] = 1 - st->step * HALF * hi, rr[2] = 1 - st->step * HALF * lo;
+    for (int pass = 0; pass <= control; pass++) {
+        double kf = kappa * f;
+        rr[0] = 1 - st->step * kf * lam;
+        rr[1] = 1 - st->step * kf * hi, rr[2] = 1 - st->step * kf * lo;
+        if (pass == 0 && control)
+            f = 1 - rr[2] > 0 ? fmax(0, CONTROL_MISS * (1 - l[1]) / (1 - rr[2])) : 0;
     }
+    return f;
 }
 
 /* K·c·√n‖r0‖/λ0 (power 1) or K·c·n‖r0‖²/(λ0²√m) (power 2) with its interval. */
@@ -598,34 +601,38 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
     char note[200];
     double l[3], rr[3], sm = sqrt((double)st->m), de = st->dist_err;
     double implied = st->step * (double)(st->n * st->n) / cx->lam0;
-    /* (i) λ0/2 <= min_k λ_min(G(k)); control: λ0/2 replaced by λ_max(G^∞) */
-    if (control) {
-        l[0] = cx->ginf_max, l[1] = cx->ginf_max_lo, l[2] = cx->ginf_max_hi;
-    } else {
-        l[0] = HALF * cx->lam0, l[1] = HALF * cx->lam0_lo, l[2] = HALF * cx->lam0_hi;
-    }
+    /* (i) λ0/2 <= min_k λ_min(G(k)); control: the 1/2 scaled (CONTROL_MISS) */
+    double kf = GAO_LAMBDA_FRACTION, f;
     rr[0] = st->gmin, rr[1] = st->gmin_lo, rr[2] = st->gmin_hi;
+    for (int pass = 0; pass <= control; pass++) {
+        if (pass == 1)
+            kf *= f;
+        l[0] = kf * cx->lam0, l[1] = kf * cx->lam0_lo, l[2] = kf * cx->lam0_hi;
+        f = control_scale_lower(l, rr);
+    }
     snprintf(note, sizeof note,
-             "G = Phi Phi^T; lambda_0 = %.4g; min at step %ld of %ld; lambda_min(G(0)) = %.4g%s",
-             cx->lam0, st->gmin_at, st->steps, st->g0,
-             control ? "; control: lambda_0/2 replaced by lambda_max(G^inf)" : "");
-    gao_row(out, control, cx, st, control ? "(i) lambda_max(G^inf) <= lambda_min(G(k))"
-                                          : "(i) lambda_min(G(k)) >= lambda0/2",
-            l, rr, NAN, THM_ESTIMATED, note);
-    /* (ii) as printed; control: the bound replaced by √m/2, below ‖u(0)‖ = √m */
+             "G = Phi Phi^T; lambda_0 = %.4g; min at step %ld of %ld; lambda_min(G(0)) = %.4g",
+             cx->lam0, st->gmin_at, st->steps, st->g0);
+    if (control)
+        snprintf(note + strlen(note), sizeof note - strlen(note),
+                 "; control: 1/2 replaced by %.4g (twice the measured ratio)", kf);
+    gao_row(out, control, cx, st, "(i) lambda_min(G(k)) >= lambda0/2", l, rr, NAN, THM_ESTIMATED,
+            note);
+    /* (ii) as printed; control: its 32 scaled (CONTROL_MISS) */
     for (int t = DEQ_PAPER_U; t <= DEQ_PAPER_V; t++) {
         if (control && t == DEQ_PAPER_V)
             break;
         double K = t == DEQ_PAPER_U ? GAO_U_BOUND : GAO_V_BOUND;
         l[0] = st->norm_up[t], l[1] = fmax(0, st->norm_lo[t] - de), l[2] = st->norm_up[t] + de;
         l[0] = fmin(fmax(l[0], l[1]), l[2]);
+        gao_bound(rr, cx, st, K, 1);
+        double Kc = K * control_scale_upper(l, rr);
         if (control)
-            rr[0] = rr[1] = rr[2] = HALF * sm;
-        else
-            gao_bound(rr, cx, st, K, 1);
+            gao_bound(rr, cx, st, Kc, 1);
         /* ‖u(0)‖ = √m (Rademacher): the printed bound fails at k = 0 for m > (K c √n ‖r0‖/λ0)² */
         if (control)
-            snprintf(note, sizeof note, "control: bound replaced by sqrt(m)/2 < ||u(0)|| = sqrt(m)");
+            snprintf(note, sizeof note,
+                     "control: constant %.0f replaced by %.4g (half the measured tightness)", K, Kc);
         else
             snprintf(note, sizeof note,
                      "as printed (flagged suspicious): ||%s(0)|| = sqrt(m) exceeds this bound for "
@@ -636,32 +643,38 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
                                  : "(iii) ||v(k)|| <= 16c sqrt(n)/lambda0 ||r0||",
                 l, rr, NAN, THM_ESTIMATED, note);
     }
-    /* (iv) ‖W(k)‖, (v) ‖A(k)‖ <= 2c√m; control (v): c√m/2 (below ‖A(0)‖) */
+    /* (iv) ‖W(k)‖, (v) ‖A(k)‖ <= 2c√m; control (v): its 2 scaled (CONTROL_MISS) */
     for (int t = DEQ_PAPER_IN; t >= DEQ_PAPER_T; t--) {
         if (control && t == DEQ_PAPER_IN)
             continue;
         l[0] = st->norm_up[t], l[1] = st->norm_lo[t], l[2] = st->norm_up[t];
-        double b = (control ? HALF : GAO_NORM_FACTOR) * st->c * sm;
-        rr[0] = rr[1] = rr[2] = b;
-        snprintf(note, sizeof note, "||%s(0)|| in [%.4g, %.4g], c = %.4g (certified)%s",
-                 t == DEQ_PAPER_T ? "A" : "W", st->norm0_lo[t], st->norm0_up[t], st->c,
-                 control ? "; control: 2c sqrt(m) replaced by c sqrt(m)/2" : "");
+        double K = GAO_NORM_FACTOR;
+        rr[0] = rr[1] = rr[2] = K * st->c * sm;
+        if (control)
+            K *= control_scale_upper(l, rr), rr[0] = rr[1] = rr[2] = K * st->c * sm;
+        snprintf(note, sizeof note, "||%s(0)|| in [%.4g, %.4g], c = %.4g (certified)",
+                 t == DEQ_PAPER_T ? "A" : "W", st->norm0_lo[t], st->norm0_up[t], st->c);
+        if (control)
+            snprintf(note + strlen(note), sizeof note - strlen(note),
+                     "; control: 2 replaced by %.4g (half the measured tightness)", K);
         gao_row(out, control, cx, st,
                 t == DEQ_PAPER_T ? "(v) ||A(k)|| <= 2c sqrt(m)" : "(iv) ||W(k)|| <= 2c sqrt(m)", l,
                 rr, NAN, THM_CERTIFIED, note);
     }
-    /* (vi) the rate; control: q = 1/2 (λ0 replaced by 2λ_max(H(0)) = 1/α: every
-     * mode halves the loss at every step) */
-    rate_sides(l, rr, st, control, cx->lam0, cx->lam0_lo, cx->lam0_hi);
+    /* (vi) the rate; control: its λ0/2 scaled (CONTROL_MISS, rate_sides) */
+    f = rate_sides(l, rr, st, control, GAO_LAMBDA_FRACTION, cx->lam0, cx->lam0_lo, cx->lam0_hi);
     snprintf(note, sizeof note,
              "alpha = 1/(2 lambda_max(H(0))) = %.4g (= C lambda0/n^2 with C = %.3g); worst "
-             "(L(k)/L(0))^(1/k) at k = %ld of %ld; L(K)/L(0) = %.3g%s",
-             st->step, implied, st->fac_at, st->steps, st->lossK / st->loss0,
-             control ? "; control: rate factor replaced by 1/2" : "");
+             "(L(k)/L(0))^(1/k) at k = %ld of %ld; L(K)/L(0) = %.3g",
+             st->step, implied, st->fac_at, st->steps, st->lossK / st->loss0);
+    if (control)
+        snprintf(note + strlen(note), sizeof note - strlen(note),
+                 "; control: 1/2 replaced by %.4g (twice the measured contraction)",
+                 GAO_LAMBDA_FRACTION * f);
     gao_row(out, control, cx, st, "(vi) ||r(k)||^2 <= (1 - alpha lambda0/2)^k ||r(0)||^2", l, rr,
             1, THM_ESTIMATED, note);
     /* the proof's distances (A.8); trivial: the initial norm (a bound that large
-     * asserts no laziness); control: ‖A(k) − A(0)‖'s constant 256 replaced by 0 */
+     * asserts no laziness); control: ‖A(k) − A(0)‖'s 256 scaled (CONTROL_MISS) */
     static const struct {
         int slot, power;
         double K;
@@ -678,15 +691,17 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
         int t = dist[q].slot;
         l[1] = fmax(0, st->dist_lo[t] - de), l[2] = st->dist_up[t] + de;
         l[0] = fmin(fmax(st->distF[t], l[1]), l[2]);
+        gao_bound(rr, cx, st, dist[q].K, dist[q].power);
+        double Kc = dist[q].K * control_scale_upper(l, rr);
         if (control)
-            rr[0] = rr[1] = rr[2] = 0;
-        else
-            gao_bound(rr, cx, st, dist[q].K, dist[q].power);
+            gao_bound(rr, cx, st, Kc, dist[q].power);
         snprintf(note, sizeof note,
                  "lhs: max over steps, Frobenius above, power iteration below; relative change "
-                 "%.3g%s",
-                 st->distF[t] / st->norm0_up[t],
-                 control ? "; control: constant replaced by 0 (the weights do not move)" : "");
+                 "%.3g", st->distF[t] / st->norm0_up[t]);
+        if (control)
+            snprintf(note + strlen(note), sizeof note - strlen(note),
+                     "; control: constant %.0f replaced by %.4g (half the measured tightness)",
+                     dist[q].K, Kc);
         gao_row(out, control, cx, st, dist[q].data, l, rr, st->norm0_lo[t], THM_ESTIMATED, note);
     }
     if (control)
@@ -772,6 +787,7 @@ void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t
     st->cu = st->rho_a / gap;
     st->ca = st->rho_u / gap;
     st->xF = norm_d(X) * (1 + gam((double)(n * d) + 1));
+    st->xF_lo = norm_d(X) * (1 - gam((double)(n * d) + 1));
     /* λ0 = λ_min(G(0)) for the step bound (10): a forward pass at init */
     deq_paper_state_d_t S;
     deq_paper_state_init_d(S, P, n, 53);
@@ -906,6 +922,7 @@ static void ling_row(thm_results_t out, int control, const char *id, const pc_ru
         thm_row_hypothesis(r, "max_s ||U(s)|| / rho_u", st->norm_up[DEQ_PAPER_IN] / st->rho_u, "<=", 1);
         thm_row_hypothesis(r, "max_s ||a(s)|| / rho_a", st->norm_up[DEQ_PAPER_U] / st->rho_a, "<=", 1);
         thm_row_hypothesis(r, "rho_w", st->rho_w, "<", 1);
+        thm_row_hypothesis(r, "max_s rho_bar(s)", st->rho_max, "<", 1);
     }
     if (!st->ok)
         thm_row_fail(r, "run ended: %s", st->why);
@@ -937,22 +954,32 @@ void pc_ling_theorem1_rows(thm_results_t out, int control, const pc_run *st)
             ling_row(out, 0, ID_THM1, st, nr[q].data, l, rr, NAN, THM_CERTIFIED, note);
         }
     }
-    /* (ii) λ_τ > λ0/2; control: 2λ0 (false at τ = 0, where λ_0 = λ0) */
-    double f = control ? 2 : HALF;
-    l[0] = f * st->g0, l[1] = f * st->g0_lo, l[2] = f * st->g0_hi;
+    /* (ii) λ_τ > λ0/2; control: the 1/2 scaled (CONTROL_MISS) */
+    double kf = LING_LAMBDA_FRACTION, f;
     rr[0] = st->gmin, rr[1] = st->gmin_lo, rr[2] = st->gmin_hi;
-    snprintf(note, sizeof note, "G = Z^T Z (unnormalized); lambda0 = %.4g; min at tau = %ld of %ld%s",
-             st->g0, st->gmin_at, st->steps, control ? "; control: lambda0/2 replaced by 2 lambda0" : "");
-    ling_row(out, control, ID_THM1, st,
-             control ? "(ii) lambda_tau >= 2 lambda0" : "(ii) lambda_tau > lambda0/2", l, rr, NAN,
-             THM_ESTIMATED, note);
-    /* (iii) the rate; control: q = 1/2 */
-    rate_sides(l, rr, st, control, st->g0, st->g0_lo, st->g0_hi);
+    for (int pass = 0; pass <= control; pass++) {
+        if (pass == 1)
+            kf *= f;
+        l[0] = kf * st->g0, l[1] = kf * st->g0_lo, l[2] = kf * st->g0_hi;
+        f = control_scale_lower(l, rr);
+    }
+    snprintf(note, sizeof note, "G = Z^T Z (unnormalized); lambda0 = %.4g; min at tau = %ld of %ld",
+             st->g0, st->gmin_at, st->steps);
+    if (control)
+        snprintf(note + strlen(note), sizeof note - strlen(note),
+                 "; control: 1/2 replaced by %.4g (twice the measured ratio)", kf);
+    ling_row(out, control, ID_THM1, st, "(ii) lambda_tau > lambda0/2", l, rr, NAN, THM_ESTIMATED,
+             note);
+    /* (iii) the rate; control: its λ0/2 scaled (CONTROL_MISS, rate_sides) */
+    f = rate_sides(l, rr, st, control, LING_LAMBDA_FRACTION, st->g0, st->g0_lo, st->g0_hi);
     snprintf(note, sizeof note,
              "eta = %.4g = bound (10)/2, (10) = %.4g; worst (Phi(tau)/Phi(0))^(1/tau) at %ld of %ld; "
-             "Phi(K)/Phi(0) = %.4g%s",
-             st->step, st->eta10, st->fac_at, st->steps, st->lossK / st->loss0,
-             control ? "; control: rate factor replaced by 1/2" : "");
+             "Phi(K)/Phi(0) = %.4g",
+             st->step, st->eta10, st->fac_at, st->steps, st->lossK / st->loss0);
+    if (control)
+        snprintf(note + strlen(note), sizeof note - strlen(note),
+                 "; control: 1/2 replaced by %.4g (twice the measured contraction)",
+                 LING_LAMBDA_FRACTION * f);
     ling_row(out, control, ID_THM1, st, "(iii) Phi(tau) <= (1 - eta lambda0/2)^tau Phi(0)", l, rr, 1,
              THM_ESTIMATED, note);
     if (control)
@@ -1001,23 +1028,24 @@ void pc_ling_lemma8_rows(thm_results_t out, int control, const pc_run *st)
             ling_row(out, 0, ID_LEMMA8, st, gr[q].data, l, rr, NAN, THM_ESTIMATED, note);
         }
     }
-    /* (17), (18) at their tightest step against step 0; control: constants 0 */
+    /* (17), (18) at their tightest step against step 0; control: the bound
+     * (linear in c_w, c_u, c_a) scaled (CONTROL_MISS) */
     for (int w = 17; w <= 18; w++) {
         double v = w == 17 ? st->l17 : st->l18, e = w == 17 ? st->l17_err : st->l18_err;
-        if (control)
-            v = w == 17 ? st->l17_max : st->l18_max;
         l[0] = v, l[1] = fmax(0, v - e), l[2] = v + e;
-        if (control) {
-            rr[0] = rr[1] = rr[2] = 0;
-        } else {
-            rr[1] = w == 17 ? st->r17_lo : st->r18_lo, rr[2] = w == 17 ? st->r17_hi : st->r18_hi;
-            rr[0] = rr[1];
-        }
+        rr[1] = w == 17 ? st->r17_lo : st->r18_lo, rr[2] = w == 17 ? st->r17_hi : st->r18_hi;
+        rr[0] = rr[1];
+        double f = control_scale_upper(l, rr);
+        if (control)
+            rr[0] *= f, rr[1] *= f, rr[2] *= f;
         long at = w == 17 ? st->at17 : st->at18;
         snprintf(note, sizeof note,
                  "k = %ld against s = 0; ||dW||_2, ||dU||_2 by power iteration (below) and "
-                 "Frobenius (above)%s",
-                 at, control ? "; control: constant replaced by 0 (nothing moves)" : "");
+                 "Frobenius (above)", at);
+        if (control)
+            snprintf(note + strlen(note), sizeof note - strlen(note),
+                     "; control: cw, cu%s scaled by %.4g (half the measured tightness)",
+                     w == 18 ? ", ca" : "", f);
         ling_row(out, control, ID_LEMMA8, st,
                  w == 17 ? "(17) ||Z(k)-Z(0)||_F <= (cw||dW||+cu||dU||)||X||_F/rho_a"
                          : "(18) ||y^(k)-y^(0)|| <= (cw||dW||+cu||dU||+ca||da||)||X||_F",
@@ -1094,7 +1122,7 @@ void t3_papers_gao_part(thm_results_t out, const thm_config *cfg)
             pc_run st;
             pc_gao_run(&st, &cx, T, X, y, steps, PC_STEP_SCALE, seed);
             pc_gao_lemma36_rows(out, 0, &cx, &st);
-            double q_lo = 1 - st.step * HALF * cx.lam0_hi;
+            double q_lo = 1 - st.step * GAO_LAMBDA_FRACTION * cx.lam0_hi;
             all &= st.ok && st.fac * (1 + st.fac_err) <= q_lo;
             /* controls on the first run that went through (or the last one) */
             if (!controls_done && (st.ok || (w == nw - 1 && s == cfg->seeds - 1))) {

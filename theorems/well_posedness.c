@@ -6,7 +6,6 @@
  * or a Clopper–Pearson interval at a stated δ; the derivations are at the
  * functions that use them. Controls are the same computations on a case (or
  * against an asserted constant) changed so that the inequality is false. */
-#include <cblas.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <mpfr.h>
@@ -108,73 +107,6 @@ static double exp_dir(double x, mpfr_rnd_t rnd)
     double r = mpfr_get_d(t, rnd);
     mpfr_clear(t);
     return r;
-}
-
-/* Upper bound on the exact sum of N nonnegative terms whose computed sum
- * (each term formed with at most one rounding) is s: s/(1 − γ_N); the terms
- * below 2^-511 may have lost up to 2^-1075 each to underflow, covered by
- * N·2^-1074. */
-static double nonneg_sum_upper(double s, double N)
-{
-    return bound_div_up(bound_add_up(s, bound_mul_up(N, 0x1p-1074)),
-                        bound_sub_down(1.0, bound_gamma(N, 53)));
-}
-
-/* Lower bound on the exact sum of N nonnegative terms computed as s:
- * s/(1 + γ_N) minus the same underflow allowance. */
-static double nonneg_sum_lower(double s, double N)
-{
-    double r = bound_sub_down(bound_div_down(s, bound_add_up(1.0, bound_gamma(N, 53))),
-                              bound_mul_up(N, 0x1p-1074));
-    return r > 0 ? r : 0.0;
-}
-
-/* Power iterations behind t1_norm2_lower: they only make the bound tighter
- * (any vector v gives a valid bound); the gap σ₂/σ₁ of a Gaussian matrix is
- * 1 − O(m^{-2/3}), so a few dozen steps bring the Rayleigh quotient within a
- * few percent of ‖A‖₂ at the widths run, at 2·NORM_LOWER_STEPS products. */
-#define NORM_LOWER_STEPS 32
-
-double t1_norm2_lower(const mat_d_t A)
-{
-    long m = A->rows, n = A->cols;
-    if (m == 0 || n == 0)
-        return 0.0;
-    double *v = malloc((size_t)n * sizeof *v), *y = malloc((size_t)m * sizeof *y);
-    for (long j = 0; j < n; j++)
-        v[j] = 1.0;
-    for (int it = 0; it < NORM_LOWER_STEPS; it++) {
-        cblas_dgemv(CblasColMajor, CblasNoTrans, (int)m, (int)n, 1.0, A->e, (int)m, v, 1, 0.0, y, 1);
-        cblas_dgemv(CblasColMajor, CblasTrans, (int)m, (int)n, 1.0, A->e, (int)m, y, 1, 0.0, v, 1);
-        double vmax = 0.0;
-        for (long j = 0; j < n; j++)
-            vmax = fmax(vmax, fabs(v[j]));
-        if (!(vmax > 0) || !isfinite(vmax))
-            break;
-        for (long j = 0; j < n; j++)
-            v[j] /= vmax;
-    }
-    /* ŷ = fl(Av): |ŷ − Av| <= γ_n |A||v| entrywise in any summation order
-     * (Higham Lemma 3.5), so ‖ŷ − Av‖₂ <= γ_n ‖A‖_F ‖v‖₂ plus, for products
-     * lost to underflow, n·2^-1075 <= n·2^-1074 per entry. Then ‖A‖₂ >= ‖Av‖/‖v‖ >=
-     * (‖ŷ‖ − ‖ŷ − Av‖)/‖v‖, every step rounded toward the bound. */
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)m, (int)n, 1.0, A->e, (int)m, v, 1, 0.0, y, 1);
-    double vv = 0.0, yy = 0.0, aa = 0.0;
-    for (long j = 0; j < n; j++)
-        vv += v[j] * v[j];
-    for (long i = 0; i < m; i++)
-        yy += y[i] * y[i];
-    for (long k = 0; k < m * n; k++)
-        aa += A->e[k] * A->e[k];
-    free(v), free(y);
-    double vnorm = bound_sqrt_up(nonneg_sum_upper(vv, (double)n));
-    double ynorm = bound_sqrt_down(nonneg_sum_lower(yy, (double)m));
-    double fro = bound_sqrt_up(nonneg_sum_upper(aa, (double)m * (double)n));
-    double under = bound_mul_up(bound_sqrt_up((double)m), bound_mul_up((double)n, 0x1p-1074));
-    double err = bound_add_up(bound_mul_up(bound_gamma((double)n, 53), bound_mul_up(fro, vnorm)),
-                              under);
-    double lo = bound_div_down(bound_sub_down(ynorm, err), vnorm);
-    return isfinite(lo) && lo > 0 ? lo : 0.0;
 }
 
 /* Relative error of a computed step or distance max_i ‖a_i − b_i‖₂ (from
@@ -511,7 +443,7 @@ static double rho_lower(const wp_case *c)
     double g = bound_mul_down(strtod(c->gamma, NULL), 1.0 - 0x1p-53);
     double alpha = bound_div_down(g, bound_sqrt_up((double)c->m));
     double L = bound_mul_down(deq_act_lipschitz_upper(c->preset->act), 1.0 - 0x1p-52);
-    return bound_mul_down(bound_mul_down(L, alpha), t1_norm2_lower(c->A));
+    return bound_mul_down(bound_mul_down(L, alpha), num_norm2_lower_d(c->A));
 }
 
 static void add_contraction(thm_results_t out, const wp_case *c, const deq_solve_info_t info,
@@ -756,7 +688,7 @@ static void run_init_norm(thm_results_t out, const thm_config *cfg)
             deq_rng_clear(rng);
             num_norm2_t nb;
             num_norm2_upper_d(nb, A, 53);
-            double lo = t1_norm2_lower(A);
+            double lo = num_norm2_lower_d(A);
             for (int q = 0; q < NQ; q++) {
                 double up = bound_add_up(bound_mul_up(edge[q], bound_sqrt_up((double)m)), t[q]);
                 double dn = bound_add_down(bound_mul_down(edge[q], bound_sqrt_down((double)m)), t[q]);

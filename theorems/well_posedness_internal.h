@@ -28,10 +28,6 @@ enum {
 };
 const thm_check *t1_check(int which);
 
-/* A certified lower bound on ‖A‖₂ (a Rayleigh quotient ‖Av‖/‖v‖ after power
- * iterations, minus its rounding allowance; 0 when nothing better is proved). */
-double t1_norm2_lower(const mat_d_t A);
-
 /* T1.contraction: lhs ρ̄ with interval [rho_lower, rho_upper], rhs 1. gamma is
  * the case's γ, c = ‖A‖₂⁺/√m, L the activation's Lipschitz constant; the
  * preset selects the paper's γ range recorded as a hypothesis. A certified

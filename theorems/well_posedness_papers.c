@@ -163,7 +163,7 @@ static void gao_net_init(gao_net *g, long m, long d, long n, unsigned long seed)
     vec_norm_bounds(&fl, &fh, A->e, NULL, m * m);
     g->fro = fh;
     g->rho_hi = g->S->rho_upper;
-    double a_lo = t1_norm2_lower(A);
+    double a_lo = num_norm2_lower_d(A);
     g->rho_lo = bound_mul_down(bound_mul_down(g->alpha, bound_sub_down(1.0, g->alpha_err)), a_lo);
     g->c_lo = bound_div_down(a_lo, bound_sqrt_up((double)m));
     g->phi_lo = malloc((size_t)n * sizeof(double));
@@ -524,7 +524,7 @@ void t1p_run_ling2022(thm_results_t out, const thm_config *cfg)
             deq_rng_clear(rng);
             num_norm2_t nb;
             num_norm2_upper_d(nb, W, 53);
-            double lo = t1_norm2_lower(W);
+            double lo = num_norm2_lower_d(W);
             k_lo += lo > thr_hi;
             k_hi += nb->upper > thr_lo;
             mean += nb->estimate / (double)S;

@@ -21,6 +21,12 @@ typedef num_norm2_struct num_norm2_t[1];
 
 const char *num_norm2_method_name(num_norm2_method m);
 
+/* A guaranteed lower bound on ||A||_2 (A r x c, any shape, the matrix as
+ * stored): ||Av||/||v|| after power iteration on A^T A, less the rounding of
+ * its evaluation (gamma_c ||A||_F ||v||). 0 for an empty, zero or non-finite
+ * matrix, or when the sums overflow. */
+double num_norm2_lower_d(const mat_d_t A);
+
 #include "num/tmpl_on_d.h"
 #include "num/norm_bound_tmpl.h"
 #include "num/tmpl_off.h"
