@@ -219,7 +219,9 @@ Test(wellposed, tiny_run_catches_every_control, .timeout = 120)
     thm_cases_enumerate(cases, nc, &fam, 1, &cfg);
     for (long k = 0; k < nc; k++)
         thm_case_run(res, &cases[k], &cfg);
-    int controls[8] = {0}, rows[8] = {0};
+    enum { MAX_CHECKS = 32 };
+    cr_assert(fam->n_checks <= MAX_CHECKS, "%d checks", fam->n_checks);
+    int controls[MAX_CHECKS] = {0}, rows[MAX_CHECKS] = {0};
     for (long k = 0; k < res->len; k++) {
         const thm_row *r = &res->rows[k];
         cr_expect_neq(r->verdict, THM_UNSET, "%s unjudged", r->id);
@@ -248,6 +250,7 @@ Test(wellposed, tiny_run_catches_every_control, .timeout = 120)
     }
     for (int c = 0; c < fam->n_checks; c++) {
         cr_expect(rows[c] > 0, "no row of %s", fam->checks[c].id);
-        cr_expect(controls[c] > 0, "no control of %s", fam->checks[c].id);
+        if (fam->checks[c].kind != THM_REPORT)
+            cr_expect(controls[c] > 0, "no control of %s", fam->checks[c].id);
     }
 }
