@@ -373,15 +373,20 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
 static void print_rows(FILE *f, const thm_family *fam, const thm_results_struct *res)
 {
     fprintf(f, "%s (%ld rows)\n", fam->title, res->len);
-    fprintf(f, "%-20s %-13s %6s %-22s %-18s %12s %12s %12s  %s\n", "check", "preset", "m", "data",
+    int idw = (int)strlen("check");
+    for (long r = 0; r < res->len; r++) {
+        int len = (int)strlen(res->rows[r].id) + res->rows[r].is_control;
+        idw = len > idw ? len : idw;
+    }
+    fprintf(f, "%-*s %-13s %6s %-22s %-18s %12s %12s %12s  %s\n", idw, "check", "preset", "m", "data",
             "backend", "lhs", "rhs", "digits", "verdict");
     for (long r = 0; r < res->len; r++) {
         const thm_row *w = &res->rows[r];
         char m[24], b[3][32];
         snprintf(m, sizeof m, w->width >= 0 ? "%ld" : "-", w->width);
-        char id[40];
+        char id[sizeof w->id + 1];
         snprintf(id, sizeof id, "%s%s", w->id, w->is_control ? "*" : "");
-        fprintf(f, "%-20s %-13.13s %6s %-22.22s %-18.18s %12s %12s %12s  %s\n", id, w->preset, m,
+        fprintf(f, "%-*s %-13.13s %6s %-22.22s %-18.18s %12s %12s %12s  %s\n", idw, id, w->preset, m,
                 w->data, w->backend, report_fmt_num(b[0], sizeof b[0], w->lhs),
                 report_fmt_num(b[1], sizeof b[1], w->rhs),
                 report_fmt_num(b[2], sizeof b[2], w->digits), thm_verdict_name(w->verdict));
