@@ -11,6 +11,7 @@
 
 #include "core/rng.h"
 #include "data/textmat.h"
+#include "io/tensor.h"
 #include "report/json.h"
 #include "testutil.h"
 
@@ -400,6 +401,149 @@ Test(cli, kernel_parallel_inputs_are_not_certified_and_bad_input_is_named)
     snprintf(pb, sizeof pb, "%s", bad);
     expect_bad("bad.txt:3:", test_run_cli("kernel", "--X", pb, "--gamma", "0.5", "--activation", "relu",
                                  "--kind", "nngp", NULL));
+}
+
+/* n inputs in R^6 with four entries ±1 each (‖x_i‖² = 4 exactly, no two
+ * parallel), times 2^scale_exp, written as .npy (exact doubles) to dir/name;
+ * column dup (when >= 0) equals column 0. Returns the inputs at 1 (unscaled). */
+static void write_pm1_inputs(char *path, const char *name, mat_d_t X, long n, long scale_exp, long dup)
+{
+    static const int pattern[8][6] = {{1, 1, 1, 1, 0, 0},  {1, -1, 0, 1, 1, 0}, {0, 1, -1, 0, 1, 1},
+                                      {-1, 0, 1, 1, 0, -1}, {1, 0, 0, -1, 1, -1}, {0, -1, -1, 1, 0, 1},
+                                      {1, 1, 0, 0, -1, -1}, {-1, 1, 1, 0, 0, 1}};
+    mat_init_d(X, 6, n, 53);
+    mat_d_t S;
+    mat_init_d(S, 6, n, 53);
+    for (long j = 0; j < n; j++)
+        for (long i = 0; i < 6; i++) {
+            X->e[i + j * 6] = pattern[dup >= 0 && j == dup ? 0 : j][i];
+            S->e[i + j * 6] = ldexp(X->e[i + j * 6], (int)scale_exp);
+        }
+    snprintf(path, 512, "%s/%s", dir, name);
+    deq_error_t err;
+    deq_error_init(err);
+    cr_assert_eq(io_npy_write_samples_d(path, S, err), DEQ_OK, "%s", err->msg);
+    mat_clear_d(S);
+}
+
+/* The papers' kernels from the angle θ_ij between inputs of equal norm r
+ * (written here, not the library's): gao2021's G^∞_ij = r²(sin θ + (π − θ)cos θ)/(2π)
+ * (the arc-cosine kernel of degree 1), and ling2022's K_ij = K_ii·J(c_ij) with
+ * K_ii = r²/(d(1 − σ²)), J(c) = (sin φ + (π − φ)cos φ)/π at φ = arccos c, and c
+ * the fixed point of c = σ²J(c) + (1 − σ²)cos θ, iterated 600 times (σ² = 0.08:
+ * 0.08^600 is far below 2^-prec). */
+static void paper_kernel_reference(mpfr_t *K, const mat_d_t X, int ling, long prec)
+{
+    long d = X->rows, n = X->cols;
+    mpfr_t r2, ct, th, st, pi, c, j, s2, t;
+    mpfr_inits2((mpfr_prec_t)prec, r2, ct, th, st, pi, c, j, s2, t, (mpfr_ptr)0);
+    mpfr_const_pi(pi, MPFR_RNDN);
+    mpfr_set_str(s2, "0.08", 10, MPFR_RNDN);
+    for (long a = 0; a < n; a++)
+        for (long b = 0; b < n; b++) {
+            double dot = 0, nn = 0;
+            for (long i = 0; i < d; i++)
+                dot += X->e[i + a * d] * X->e[i + b * d], nn += X->e[i + a * d] * X->e[i + a * d];
+            mpfr_set_d(r2, nn, MPFR_RNDN);                  /* exact: small integers */
+            mpfr_set_d(ct, dot, MPFR_RNDN);
+            mpfr_div(ct, ct, r2, MPFR_RNDN);                /* cos θ */
+            long iters = ling ? 600 : 0;
+            mpfr_set(c, ct, MPFR_RNDN);
+            for (long it = 0; it <= iters; it++) {
+                mpfr_acos(th, c, MPFR_RNDN);
+                mpfr_sin(st, th, MPFR_RNDN);
+                mpfr_sub(j, pi, th, MPFR_RNDN);
+                mpfr_cos(t, th, MPFR_RNDN);
+                mpfr_fma(j, j, t, st, MPFR_RNDN);
+                mpfr_div(j, j, pi, MPFR_RNDN);              /* J(c) */
+                if (it < iters) {
+                    mpfr_ui_sub(t, 1, s2, MPFR_RNDN);
+                    mpfr_mul(t, t, ct, MPFR_RNDN);
+                    mpfr_fma(c, s2, j, t, MPFR_RNDN);
+                }
+            }
+            if (ling) {
+                mpfr_ui_sub(t, 1, s2, MPFR_RNDN);
+                mpfr_mul_si(t, t, d, MPFR_RNDN);
+                mpfr_div(t, r2, t, MPFR_RNDN);              /* K_ii */
+            } else {
+                mpfr_div_2ui(t, r2, 1, MPFR_RNDN);          /* r²/2 */
+            }
+            mpfr_mul(K[a + b * n], t, j, MPFR_RNDN);
+        }
+    mpfr_clears(r2, ct, th, st, pi, c, j, s2, t, (mpfr_ptr)0);
+}
+
+Test(cli, kernel_papers_match_the_angle_form_at_every_scale, .timeout = 120)
+{
+    dir = test_tmpdir();
+    long n = 7, prec = 512;
+    const char *kinds[] = {"gao2021", "ling2022"};
+    mpfr_t *ref = malloc((size_t)(n * n) * sizeof *ref);
+    for (long k = 0; k < n * n; k++)
+        mpfr_init2(ref[k], prec);
+    char out[600];
+    snprintf(out, sizeof out, "%s/K.txt", dir);
+    deq_error_t err;
+    deq_error_init(err);
+    /* 2^-700 and 2^+600: the kernels' entries near 2^-1400 and 2^+1200 are
+     * beyond double's range, and the kernels scale exactly as |X|² */
+    static const long scales[] = {0, -700, 600};
+    for (int kind = 0; kind < 2; kind++) {
+        for (int sc = 0; sc < 3; sc++) {
+            char px[512];
+            mat_d_t X;
+            write_pm1_inputs(px, "Xpm.npy", X, n, scales[sc], -1);
+            paper_kernel_reference(ref, X, kind, prec);
+            for (int b = 0; b < (scales[sc] ? 1 : 2); b++) {
+                int st = test_run_cli("kernel", "--X", px, "--kind", kinds[kind], "--backend",
+                                      b ? "double" : "mpfr", "--out", out, NULL);
+                cr_assert_eq(st, 0, "%s: exit %d: %s", kinds[kind], st, test_cli_err);
+                cr_expect(strstr(test_cli_err, "positive definite: CERTIFIED") != NULL, "%s: %s",
+                          kinds[kind], test_cli_err);
+                mat_mp_t K;
+                cr_assert_eq(textmat_read_mp(K, out, prec, err), DEQ_OK, "%s", err->msg);
+                double worst = 400;
+                mpfr_t dd;
+                mpfr_init2(dd, prec);
+                for (long k = 0; k < n * n; k++) {
+                    mpfr_mul_2si(dd, ref[k], 2 * scales[sc], MPFR_RNDN);
+                    mpfr_sub(dd, K->e + k, dd, MPFR_RNDN);
+                    mpfr_div(dd, dd, ref[k], MPFR_RNDN);
+                    mpfr_mul_2si(dd, dd, -2 * scales[sc], MPFR_RNDN);
+                    double e = fabs(mpfr_get_d(dd, MPFR_RNDN));
+                    if (e > 0)
+                        worst = fmin(worst, -log10(e));
+                }
+                mpfr_clear(dd);
+                double want = b ? 14 : 70; /* double: a few units of 2^-53; MPFR at 256 bits */
+                cr_expect(worst >= want, "%s at 2^%ld (%s): %.1f digits, want %.0f", kinds[kind],
+                          scales[sc], b ? "double" : "mpfr-256", worst, want);
+                mat_clear_mp(K);
+            }
+            mat_clear_d(X);
+        }
+        /* the control: x_3 = x_1 makes the kernel singular, which must not be certified */
+        char pd[512];
+        mat_d_t Xd;
+        write_pm1_inputs(pd, "Xdup.npy", Xd, n, 0, 3);
+        mat_clear_d(Xd);
+        int st = test_run_cli("kernel", "--X", pd, "--kind", kinds[kind], "--require-certified", "--out",
+                              out, NULL);
+        cr_expect_eq(st, 1, "%s, duplicate input: exit %d: %s", kinds[kind], st, test_cli_err);
+        cr_expect(strstr(test_cli_err, "NOT certified") != NULL, "%s: %s", kinds[kind], test_cli_err);
+    }
+    for (long k = 0; k < n * n; k++)
+        mpfr_clear(ref[k]);
+    free(ref);
+    char px[512];
+    mat_d_t X;
+    write_pm1_inputs(px, "Xpm.npy", X, n, 0, -1);
+    mat_clear_d(X);
+    expect_bad("--gamma", test_run_cli("kernel", "--X", px, "--kind", "ling2022", "--gamma", "0.5", NULL));
+    expect_bad("--sigma-w2", test_run_cli("kernel", "--X", px, "--kind", "gao2021", "--sigma-w2", "0.1", NULL));
+    expect_bad("--sigma-w2", test_run_cli("kernel", "--X", px, "--kind", "ling2022", "--sigma-w2", "1", NULL));
+    expect_bad("--activation", test_run_cli("kernel", "--X", px, "--kind", "nngp", "--gamma", "0.5", NULL));
 }
 
 /* Independent reference for erf: Λ ← γ²F(Λ) + σ_u²G by plain iteration at

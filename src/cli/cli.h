@@ -115,13 +115,18 @@ void cli_solve_summary(const cli_net_args *a, long m, long d, long n,
                        const deq_solve_info_t info, double norm_upper, double norm_estimate,
                        const char *norm_method);
 
+/* The papers' population kernels `deqcheck kernel --kind` computes. */
+enum { CLI_KERNEL_GAO2021 = 1, CLI_KERNEL_LING2022 = 2 };
+
 /* What `deqcheck kernel` was asked to do, validated. */
 typedef struct {
     const char *X, *out;
     const char *json;   /* --json FILE (or NULL) */
     const char *gamma, *sigma_u, *sigma_v; /* validated decimal strings */
     deq_act act;
-    const char *kind;   /* nngp, ntk-A, ntk-U, ntk-v, ntk */
+    const char *kind;   /* nngp, ntk-A, ntk-U, ntk-v, ntk, gao2021, ling2022 */
+    int paper;          /* CLI_KERNEL_GAO2021 / _LING2022 for the papers' kernels, else 0 */
+    const char *sigma_w2; /* ling2022's σ_w², a validated decimal string */
     unsigned trained;   /* DEQ_TRAIN_* bits for the ntk kinds; 0 for nngp */
     deq_backend backend;
     long prec;

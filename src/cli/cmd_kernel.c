@@ -1,15 +1,23 @@
 /* `deqcheck kernel`: infinite-width NNGP and NTK matrices of the inputs. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "deq/model.h"
+#include "deq/paper_model.h"
+
+static const char *ling_sigma_w2_default(void)
+{
+    return deq_paper_const_value(deq_paper_spec_find("ling2022"), "sigma_w2");
+}
 
 static void kernel_help(FILE *f)
 {
     fprintf(f,
 "Usage: deqcheck kernel --X FILE --gamma G --activation NAME --kind KIND [options]\n"
+"       deqcheck kernel --X FILE --kind gao2021|ling2022 [--sigma-w2 S] [options]\n"
 "\n"
 "Computes the infinite-width kernels of the equilibrium model (docs/THEORY.md §2)\n"
 "for the inputs in X (d x n, one sample per column) and writes the n x n matrix:\n"
@@ -22,13 +30,24 @@ static void kernel_help(FILE *f)
 "F and Fdot are the dual activations: closed forms for relu, erf, sin; Hermite series\n"
 "by Gauss-Hermite quadrature at the working precision for tanh, sigmoid, softplus.\n"
 "\n"
+"The papers' own population kernels (relu; no --gamma, --activation, --sigma-u/v):\n"
+"  gao2021   G^inf = E_w[relu(Xw) relu(Xw)^T], w ~ N(0, I_d) (gao2021 Eq. 17):\n"
+"            G_ij = 1/2 |x_i| |x_j| Q(cos theta_ij); its lambda_min is gao2021's lambda0\n"
+"  ling2022  K, the limit of Definition 1's recursion K^(l) (ling2022 Theorem 3);\n"
+"            its lambda_min is ling2022's lambda*. Under the paper's Assumption 2\n"
+"            (|x_i| = sqrt(d)) K_ii = 1/(1 - sigma_w^2)\n"
+"  with Q(r) = (sqrt(1 - r^2) + (pi - arccos r) r)/pi. Both scale as |X|^2; they are\n"
+"  computed for X scaled by a power of two, so any scale of the data works in MPFR.\n"
+"\n"
 "  --X FILE             inputs, a text matrix d x n or a .npy array (n, d) (see\n"
 "                       deqcheck solve --help)\n"
 "  --gamma G            implicit-layer scale (alpha_A = G/sqrt(m) at finite width)\n"
 "  --sigma-u S          input scale (default 1)\n"
 "  --sigma-v S          output scale (default 1)\n"
 "  --activation NAME    one of: %s\n"
-"  --kind KIND          nngp, ntk-A, ntk-U, ntk-v or ntk\n"
+"  --kind KIND          nngp, ntk-A, ntk-U, ntk-v, ntk, gao2021 or ling2022\n"
+"  --sigma-w2 S         ling2022's sigma_w^2, in [0, 1) (default %s, paper: ling2022,\n"
+"                       Section 5; its Assumption 1 asks < 1/8)\n"
 "  --backend B          double or mpfr (default mpfr)\n"
 "  --precision BITS     MPFR working precision, %d..%d (default %d; mpfr only)\n"
 "  --out FILE           write the matrix here (default: standard output)\n"
@@ -54,7 +73,7 @@ static void kernel_help(FILE *f)
 "Exit status: 0 written; 1 the fixed point did not converge or the NTK is undefined\n"
 "(gamma^2 Sdot >= 1), or --require-certified and lambda_min not certified (the\n"
 "matrix is still written); 2 bad input or usage.\n",
-            deq_act_list(), DEQ_PREC_MIN, DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
+            deq_act_list(), ling_sigma_w2_default(), DEQ_PREC_MIN, DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
 
 int cli_cmd_kernel(int argc, char **argv)
@@ -63,9 +82,9 @@ int cli_cmd_kernel(int argc, char **argv)
                       {"sigma-v", 1, NULL},    {"activation", 1, NULL}, {"kind", 1, NULL},
                       {"backend", 1, NULL},    {"precision", 1, NULL}, {"out", 1, NULL},
                       {"require-certified", 0, NULL}, {"max-memory", 1, NULL}, {"json", 1, NULL},
-                      {"progress", 0, NULL},
+                      {"progress", 0, NULL},   {"sigma-w2", 1, NULL},
                       {NULL, 0, NULL}};
-    static const char *const required[] = {"X", "gamma", "activation", "kind"};
+    static const char *const required[] = {"X", "kind"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "kernel", kernel_help, argc,
                        argv);
     if (rc >= 0)
@@ -90,14 +109,51 @@ int cli_cmd_kernel(int argc, char **argv)
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
         if (strcmp(a.kind, kinds[k].name) == 0)
             a.trained = kinds[k].trained, found = 1;
-    if (!found) {
+    a.paper = strcmp(a.kind, "gao2021") == 0 ? CLI_KERNEL_GAO2021
+              : strcmp(a.kind, "ling2022") == 0 ? CLI_KERNEL_LING2022 : 0;
+    if (!found && !a.paper) {
         deq_error_set(err, DEQ_ERR_INPUT,
-                      "--kind: expected nngp, ntk-A, ntk-U, ntk-v or ntk, got \"%s\"", a.kind);
+                      "--kind: expected nngp, ntk-A, ntk-U, ntk-v, ntk, gao2021 or ling2022, got \"%s\"",
+                      a.kind);
+        return cli_usage_error("kernel", err->msg);
+    }
+    if (a.paper) {
+        /* the papers' kernels are relu's and have no scales of the model's */
+        static const char *const model_only[] = {"gamma", "activation", "sigma-u", "sigma-v"};
+        for (size_t k = 0; k < sizeof model_only / sizeof *model_only; k++)
+            if (cli_value(opts, model_only[k])) {
+                deq_error_set(err, DEQ_ERR_INPUT, "--%s: not used by --kind %s (the paper's relu kernel)",
+                              model_only[k], a.kind);
+                return cli_usage_error("kernel", err->msg);
+            }
+        a.act = DEQ_ACT_RELU;
+        a.gamma = "0";
+    } else {
+        static const char *const model_needs[] = {"gamma", "activation"};
+        for (size_t k = 0; k < sizeof model_needs / sizeof *model_needs; k++)
+            if (!cli_value(opts, model_needs[k])) {
+                deq_error_set(err, DEQ_ERR_INPUT, "--%s is required for --kind %s", model_needs[k], a.kind);
+                return cli_usage_error("kernel", err->msg);
+            }
+    }
+    a.sigma_w2 = cli_value(opts, "sigma-w2");
+    if (a.sigma_w2 && a.paper != CLI_KERNEL_LING2022) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--sigma-w2: only --kind ling2022 has it");
+        return cli_usage_error("kernel", err->msg);
+    }
+    if (!a.sigma_w2)
+        a.sigma_w2 = ling_sigma_w2_default();
+    if (cli_decimal("sigma-w2", a.sigma_w2, err))
+        return cli_usage_error("kernel", err->msg);
+    double sw = strtod(a.sigma_w2, NULL);
+    if (!(sw >= 0 && sw < 1)) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--sigma-w2: expected a value in [0, 1) (Definition 1's "
+                      "recursion contracts by sigma_w^2), got %s", a.sigma_w2);
         return cli_usage_error("kernel", err->msg);
     }
     if (cli_decimal("gamma", a.gamma, err) || cli_decimal("sigma-u", a.sigma_u, err) ||
         cli_decimal("sigma-v", a.sigma_v, err) ||
-        cli_activation(&a.act, cli_value(opts, "activation"), err) ||
+        (!a.paper && cli_activation(&a.act, cli_value(opts, "activation"), err)) ||
         cli_backend_precision(&a.backend, &a.prec, cli_value(opts, "backend"),
                               cli_value(opts, "precision"), err) ||
         (a.out && cli_check_writable("out", a.out, err)) ||

@@ -8,11 +8,14 @@
 #include "deq/model.h"
 #include "deq/problem.h"
 #include "kernel/nngp.h"
+#include "kernel/paper_kernel.h"
 #include "num/bound.h"
 #include "num/eig_bound.h"
 
 #include <float.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #ifndef DEQ_CLI_KERNEL_FMT
 #define DEQ_CLI_KERNEL_FMT
@@ -62,6 +65,89 @@ static json_t *json_scaled(double d, long e)
  * the verbose compute; one per backend instance. */
 static json_t *G(kernel_json);
 
+/* The papers' population kernels, gao2021's G^∞ and ling2022's K, into R
+ * (initialized here on success). Both are positively homogeneous of degree 2
+ * in X, so they are computed for 2^-e·X with e the exponent of X's largest
+ * entry (exact scalings) and the result scaled by 2^2e: the kernels' own
+ * stopping tests and square roots then work at unit scale for any data. */
+static int paper_kernel_compute(mat_t R, mat_t X, const cli_kernel_args *a, int verbose, long prec)
+{
+    long n = X->cols, dn = X->rows * X->cols;
+    long e = 0;
+    int any = 0;
+    for (long k = 0; k < dn; k++) {
+        if (re_is_zero(X->e + k))
+            continue;
+#ifdef DEQ_MPFR
+        long ek = (long)mpfr_get_exp(X->e + k);
+#else
+        int ei;
+        frexp(X->e[k], &ei);
+        long ek = ei;
+#endif
+        e = !any || ek > e ? ek : e;
+        any = 1;
+    }
+    for (long k = 0; k < dn; k++)
+        re_mul_2si(X->e + k, X->e + k, -e);
+    G(mat_init)(R, n, n, prec);
+    if (a->paper == CLI_KERNEL_GAO2021) {
+        if (verbose)
+            fprintf(stderr, "kernel: gao2021 G^inf = E_w[relu(Xw) relu(Xw)^T], w ~ N(0, I_d) (gao2021 "
+                            "Eq. 17; its lambda_min is the paper's lambda0), n=%ld, d=%ld\n",
+                    n, X->rows);
+#ifdef DEQ_MPFR
+        kernel_gao2021_ginf_mp(R, X, prec);
+#else
+        kernel_gao2021_ginf(R, X);
+#endif
+    } else {
+        double sw = strtod(a->sigma_w2, NULL);
+        /* Definition 1's levels shrink like l·σ_w^{2l}: the rounding level
+         * 2^-prec is reached near prec/log2(1/σ_w²) levels; four times that
+         * (and a floor for tiny precisions) bounds the loop */
+        long levels = sw > 0 ? 4 * (long)ceil((double)(prec + 8) / -log2(sw)) + 16 : 2;
+        if (verbose)
+            fprintf(stderr, "kernel: ling2022 K, Definition 1's recursion to its limit (ling2022 "
+                            "Theorem 3; its lambda_min is the paper's lambda*), sigma_w^2 = %s, "
+                            "n=%ld, d=%ld\n", a->sigma_w2, n, X->rows);
+#ifdef DEQ_MPFR
+        mpfr_t s;
+        mpfr_init2(s, prec);
+        mpfr_set_str(s, a->sigma_w2, 10, MPFR_RNDN);
+        long took = kernel_ling2022_K_recursion_mp(R, X, s, levels, prec);
+        mpfr_clear(s);
+#else
+        long took = kernel_ling2022_K_recursion(R, X, sw, levels);
+#endif
+        if (verbose)
+            fprintf(stderr, "Definition 1's recursion: %ld levels (limit %ld)\n", took, levels);
+        if (took >= levels) {
+            fprintf(stderr, "deqcheck kernel: ling2022 K: Definition 1's recursion did not reach "
+                            "its rounding level in %ld levels at %ld bits; no result written\n",
+                    levels, prec);
+            G(mat_clear)(R);
+            return CLI_EXIT_FAIL;
+        }
+    }
+#ifndef DEQ_MPFR
+    /* in double the kernel is representable only while ‖x_i‖² is */
+    for (long i = 0; i < n; i++) {
+        double rs = R->e[i + i * n], rii = ldexp(rs, (int)(2 * e));
+        if (rs != 0 && !(rii >= DBL_MIN && rii <= DBL_MAX)) {
+            fprintf(stderr, "deqcheck kernel: the kernel's entry (%ld,%ld) = %g is outside double's "
+                            "normal range (it scales with |x_%ld|^2); use --backend mpfr; no result "
+                            "written\n", i + 1, i + 1, rii, i + 1);
+            G(mat_clear)(R);
+            return CLI_EXIT_FAIL;
+        }
+    }
+#endif
+    for (long k = 0; k < n * n; k++)
+        re_mul_2si(R->e + k, R->e + k, 2 * e);
+    return CLI_EXIT_OK;
+}
+
 #ifdef DEQ_MPFR
 int cli_kernel_compute_mp(mat_t R, num_xreal *quad_err, const cli_kernel_args *a, int verbose,
                           long prec)
@@ -80,9 +166,17 @@ int cli_kernel_compute_d(mat_t R, num_xreal *quad_err, const cli_kernel_args *a,
         return CLI_EXIT_USAGE;
     }
     long n = X->cols;
-    if (verbose) {
+    if (verbose)
         fprintf(stderr, "backend: %s (%ld bits)\n",
                 a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr", prec);
+    if (a->paper) {
+        /* closed forms and a recursion without quadrature */
+        *quad_err = num_xreal_from_d(0);
+        int prc = paper_kernel_compute(R, X, a, verbose, prec);
+        G(mat_clear)(X);
+        return prc;
+    }
+    if (verbose) {
         fprintf(stderr, "kernel: %s, n=%ld, activation %s, gamma=%s, sigma_u=%s, sigma_v=%s\n",
                 a->kind, n, deq_act_name(a->act), a->gamma, a->sigma_u, a->sigma_v);
     }
@@ -218,6 +312,8 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
                             json_string(a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr"));
         json_object_set_new(jo, "precision", json_integer(prec));
         json_object_set_new(jo, "kind", json_string(a->kind));
+        if (a->paper == CLI_KERNEL_LING2022)
+            json_object_set_new(jo, "sigma_w2", json_string(a->sigma_w2));
         json_object_set_new(jo, "activation", json_string(deq_act_name(a->act)));
         json_object_set_new(jo, "gamma", json_string(a->gamma));
         json_object_set_new(jo, "sigma_u", json_string(a->sigma_u));

@@ -25,7 +25,9 @@ void kernel_gao2021_ginf(mat_d_t Gm, const mat_d_t X)
     for (long j = 0; j < n; j++)
         for (long i = 0; i <= j; i++) {
             double ni = sqrt(col_dot(X, i, i)), nj = sqrt(col_dot(X, j, j));
-            double v = i == j ? 0.5 * ni * nj : 0.5 * ni * nj * kernel_relu_Q(col_dot(X, i, j) / (ni * nj));
+            /* a zero input has a zero feature vector: its row of G^∞ is 0 */
+            double v = i == j || ni * nj == 0 ? 0.5 * ni * nj
+                                              : 0.5 * ni * nj * kernel_relu_Q(col_dot(X, i, j) / (ni * nj));
             Gm->e[i + j * n] = Gm->e[j + i * n] = v;
         }
 }
@@ -50,8 +52,9 @@ long kernel_ling2022_K_recursion(mat_d_t K, const mat_d_t X, double sigma_w2, lo
                 double pj = sigma_w2 * K->e[j + j * n] + P->e[j + j * n];
                 double q = sigma_w2 * K->e[i + j * n] + P->e[i + j * n];
                 double s = sqrt(pi * pj);
-                /* i = j: q and s are the same number, cos = 1 exactly */
-                double v = s * kernel_relu_Q(q / s);
+                /* i = j: q and s are the same number, cos = 1 exactly; s = 0
+                 * only for a zero input, whose z is 0 at every level */
+                double v = s == 0 ? 0.0 : s * kernel_relu_Q(q / s);
                 Kn->e[i + j * n] = v;
                 change = fmax(change, fabs(v - K->e[i + j * n]));
                 top = fmax(top, fabs(v));
@@ -137,8 +140,8 @@ void kernel_gao2021_ginf_mp(mat_mp_t Gm, const mat_mp_t X, long prec)
             col_dot_mp(nj, X, j, j);
             mpfr_mul(ni, ni, nj, MPFR_RNDN);
             mpfr_sqrt(ni, ni, MPFR_RNDN); /* ‖x_i‖‖x_j‖ */
-            if (i == j) {
-                mpfr_set(v, ni, MPFR_RNDN); /* Q(1) = 1 */
+            if (i == j || mpfr_zero_p(ni)) {
+                mpfr_set(v, ni, MPFR_RNDN); /* Q(1) = 1; a zero input's row is 0 */
             } else {
                 col_dot_mp(c, X, i, j);
                 mpfr_div(c, c, ni, MPFR_RNDN);
@@ -158,8 +161,8 @@ long kernel_ling2022_K_recursion_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr si
     long n = X->cols;
     mat_mp_t P, Kn;
     mat_init_mp(P, n, n, prec), mat_init_mp(Kn, n, n, prec);
-    mpfr_t pi, pj, q, s, v, ch, top;
-    mpfr_inits2((mpfr_prec_t)prec, pi, pj, q, s, v, ch, top, (mpfr_ptr)0);
+    mpfr_t pi, pj, q, s, v, ch, change, big;
+    mpfr_inits2((mpfr_prec_t)prec, pi, pj, q, s, v, ch, change, big, (mpfr_ptr)0);
     for (long j = 0; j < n; j++)
         for (long i = 0; i < n; i++) {
             col_dot_mp(E(P, i, j), X, i, j);
@@ -168,7 +171,7 @@ long kernel_ling2022_K_recursion_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr si
     mat_zero_mp(K);
     long l;
     for (l = 1; l <= max_levels; l++) {
-        double change = 0, big = 0;
+        mpfr_set_zero(change, 1), mpfr_set_zero(big, 1);
         for (long j = 0; j < n; j++)
             for (long i = 0; i < n; i++) {
                 mpfr_fma(pi, sigma_w2, E(K, i, i), E(P, i, i), MPFR_RNDN);
@@ -176,19 +179,27 @@ long kernel_ling2022_K_recursion_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr si
                 mpfr_fma(q, sigma_w2, E(K, i, j), E(P, i, j), MPFR_RNDN);
                 mpfr_mul(s, pi, pj, MPFR_RNDN);
                 mpfr_sqrt(s, s, MPFR_RNDN);
-                mpfr_div(v, q, s, MPFR_RNDN); /* i = j: exactly 1 */
-                kernel_relu_Q_mp(v, v, prec);
-                mpfr_mul(E(Kn, i, j), v, s, MPFR_RNDN);
+                if (mpfr_zero_p(s)) {
+                    mpfr_set_zero(E(Kn, i, j), 1); /* a zero input: z = 0 at every level */
+                } else {
+                    mpfr_div(v, q, s, MPFR_RNDN); /* i = j: exactly 1 */
+                    kernel_relu_Q_mp(v, v, prec);
+                    mpfr_mul(E(Kn, i, j), v, s, MPFR_RNDN);
+                }
                 mpfr_sub(ch, E(Kn, i, j), E(K, i, j), MPFR_RNDN);
-                change = fmax(change, fabs(mpfr_get_d(ch, MPFR_RNDU)));
-                big = fmax(big, fabs(mpfr_get_d(E(Kn, i, j), MPFR_RNDN)));
+                if (mpfr_cmpabs(ch, change) > 0)
+                    mpfr_abs(change, ch, MPFR_RNDN);
+                if (mpfr_cmpabs(E(Kn, i, j), big) > 0)
+                    mpfr_abs(big, E(Kn, i, j), MPFR_RNDN);
             }
         mat_swap_mp(K, Kn);
-        /* at K's rounding level: a few units of 2^-prec for Q's operations */
-        if (change <= 4.0 * ldexp(1.0, -(int)prec) * big)
+        /* at K's rounding level, a few units of 2^-prec for Q's operations;
+         * compared in MPFR, so at any scale of the data and any precision */
+        mpfr_mul_2si(big, big, 2 - prec, MPFR_RNDN);
+        if (mpfr_cmp(change, big) <= 0)
             break;
     }
-    mpfr_clears(pi, pj, q, s, v, ch, top, (mpfr_ptr)0);
+    mpfr_clears(pi, pj, q, s, v, ch, change, big, (mpfr_ptr)0);
     mat_clear_mp(P), mat_clear_mp(Kn);
     return l > max_levels ? max_levels : l;
 }
