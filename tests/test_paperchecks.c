@@ -143,15 +143,25 @@ Test(paperchecks, positive_and_theorem3_and_lemma33_and_theorem2_verdicts)
     t2p_fill_lemma33(r, 1, 0.05, 0.049, 0.051, 0.2, 0.19, 0.21, 1e6, 1e5);
     expect_verdict(r, THM_VIOLATED);
 
-    /* Theorem 2's Ω constant is not given: a row is N/A whatever it observes;
-     * its control ignores that and is caught */
+    /* Theorem 2's Ω constant is not given: below the width at constant 1 a
+     * row is N/A whatever it observes; at or above it, asserted; its control
+     * ignores the width and is caught */
     r = thm_results_add(res, t2p_check(T2P_LING_THEOREM2));
-    t2p_fill_theorem2(r, 100, 0.2, 0.19, 0.21, 15, 14.9, 15.1, 0.8);
+    t2p_fill_theorem2(r, 100, 0.2, 0.19, 0.21, 15, 14.9, 15.1, 0.8, 200);
     expect_verdict(r, THM_NA);
     cr_expect_eq(r->observed, THM_OBS_HOLDS);
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM2));
+    t2p_fill_theorem2(r, 100, 0.2, 0.19, 0.21, 15, 14.9, 15.1, 0.8, 100);
+    expect_verdict(r, THM_HOLDS);
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM2)); /* 100·0.19/2 = 9.5 > 9.4 */
+    t2p_fill_theorem2(r, 100, 0.2, 0.19, 0.21, 9.3, 9.2, 9.4, 0.8, 100);
+    expect_verdict(r, THM_VIOLATED);
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM2)); /* ‖W‖₂ < 1 not certified */
+    t2p_fill_theorem2(r, 100, 0.2, 0.19, 0.21, 15, 14.9, 15.1, 1.01, 100);
+    expect_verdict(r, THM_NA);
     /* the control's λ' = 4·λ_min(ZᵀZ)⁺/m: m·λ'/2 = 2 × 15.1 */
     r = thm_results_add_control(res, t2p_check(T2P_LING_THEOREM2));
-    t2p_fill_theorem2(r, 100, 0.604, 0.604, 0.604, 15, 14.9, 15.1, 0.8);
+    t2p_fill_theorem2(r, 100, 0.604, 0.604, 0.604, 15, 14.9, 15.1, 0.8, 1e9);
     expect_verdict(r, THM_VIOLATED);
 }
 
