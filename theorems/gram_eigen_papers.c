@@ -13,9 +13,20 @@
  *   T2.gao2021_lemma3.3_width  (report) where the conclusion held against the
  *                              width the lemma asks at constant 1;
  *   T2.ling2022_theorem2       λ_min(ZᵀZ) >= (m/2)·λ* on the ling2022 model's
- *                              equilibria at initialization (per width N/A:
- *                              the constant is hidden; observed kept);
- *   T2.ling2022_theorem2_width (report) as for Lemma 3.3.
+ *                              equilibria at initialization, asserted from
+ *                              the width at Ω-constant 1 (default) and
+ *                              t = δ/seeds on, N/A below;
+ *   T2.ling2022_theorem2_width (report) as for Lemma 3.3;
+ *   T2.ling2022_theorem5       ‖G^(l)/m − K^(l)‖_F <= n(2√2σ_w)^l per (m, l),
+ *                              asserted where the probability bound is
+ *                              non-trivial at constant 1 (default);
+ *   T2.ling2022_theorem5_depth (report) the depth to which it held, beside
+ *                              that depth;
+ *   T2.ling2022_theorem4       ‖(G − G^(l))/m‖_F against a derived
+ *                              deterministic bound ρ^l/(1 − ρ)·C (the
+ *                              contraction of the proof, ρ >= ‖W‖₂ certified);
+ *   T2.ling2022_theorem4_rate  (report) the constant the paper's
+ *                              O(n(2√2σ_w)^l) hides on the run.
  * Kernels are computed in MPFR at the run's precision with an a-priori
  * entry error derived at kernel_entry_error; their λ_min is certified by
  * Cholesky (num_eig_bounds) and moved by n times the entry error (Weyl with
@@ -772,7 +783,7 @@ void t2p_run_theorem2(thm_results_t out, const thm_config *cfg)
     thm_row *r = add_width_report(out, T2P_LING_THEOREM2_WIDTH, "ling2022", held_from, n, dseed,
                                   "the run's widths and a ladder", m_one);
     snprintf(r->note, sizeof r->note,
-             "held at every seed from m = %ld on (-1: not at the largest width, %ld); asked: n^2 "
+             "held at every seed from m = %ld on (-1: not at the largest width, m = %ld); asked: n^2 "
              "log(n/(lambda* t))/lambda*^2 = %.3g at Omega constant 1 (default), t = delta/seeds = %g; "
              "lambda* = %.4g",
              held_from, theorem2_width(cfg, nw - 1, m_one, cap), m_one, t, ls);
