@@ -713,9 +713,15 @@ static long theorem2_width(const thm_config *cfg, int w, double m_one, long cap)
     return m;
 }
 
+/* Theorem 2's n in every profile: the width the theorem asks at constant 1,
+ * n² log(n/(λ*t))/λ*², is about 1.2·10³ at n = 6 but 1.4·10⁴ at n = 12, whose
+ * W alone (m² doubles) would take 1.5 GB: n = 6 keeps an asserted row within
+ * the cap of every profile. */
+#define THEOREM2_N 6
+
 void t2p_run_theorem2(thm_results_t out, const thm_config *cfg)
 {
-    long n = ladder_n(cfg->scale), d = 2 * n, prec = cfg->prec;
+    long n = THEOREM2_N, d = 2 * n, prec = cfg->prec;
     unsigned long dseed = thm_case_seed(cfg->seed, 1615, 0, 0);
     mat_d_t X;
     paper_inputs(X, d, n, sqrt((double)d), -1, dseed); /* ‖x_i‖ = √d: ling2022 Assumption 2 */
