@@ -46,9 +46,6 @@
 /* gao2021 Lemma 3.3's exponent: ‖G(0) − G^∞‖ = O(m^(-1/2)) (an average of m
  * independent terms), the asserted bound on the fitted slope. */
 #define T2_SLOPE_EXPONENT (-0.5)
-/* The failure probability δ of gao2021 Lemma 3.3 used to print its width
- * n² log(n/δ)/λ0² at constant 1 (the Ω constant is not known): a default. */
-#define T2_LEMMA33_DELTA 0.05
 
 const thm_check t2_checks[] = {
     [T2_POP_PD] = {"T2.population_pd", "gao2021", THM_EXACT,
@@ -115,10 +112,13 @@ const thm_check t2_checks[] = {
         "Lemma 3.3's width condition m = Omega(n^2 log(n/delta)/lambda_0^2)",
         "how pessimistic Lemma 3.3's width is",
         "lhs is the smallest width from which the conclusion held at every seed; rhs is n^2 log(n/delta)/lambda_0^2, the width asked at Omega constant 1."},
-    [T2P_LING_THEOREM2] = {"T2.ling2022_theorem2", "ling2022", THM_EXACT,
-                           "m lambda*/2 <= min over seeds lambda_min(Z^T Z), Z the ling2022 model's "
-                           "certified equilibria at initialization (sigma_w^2 = 0.08, ||x|| = sqrt(d)); "
-                           "per width N/A (the Omega constant is not given), observed kept; control: "
+    [T2P_LING_THEOREM2] = {"T2.ling2022_theorem2", "ling2022", THM_ASYMPTOTIC,
+                           "with probability >= 1 - t: m lambda*/2 <= min over seeds lambda_min(Z^T Z), Z "
+                           "the ling2022 model's certified equilibria at initialization (sigma_w^2 = 0.08, "
+                           "||x|| = sqrt(d)), on the run's widths and a doubling ladder up to the width "
+                           "n^2 log(n/(lambda* t))/lambda*^2 at Omega constant 1 (default) and t = "
+                           "delta/seeds (union bound over the seeds); N/A below that width (the paper's "
+                           "Omega hides its constant), observed kept; control: "
                            "lambda* replaced by 4 lambda_min(Z^T Z)^+/m from the measurement (so m "
                            "lambda*/2 is twice the measured upper end)",
         "Theorem 2: lambda_0 >= m lambda*/2 once m = Omega(n^2/lambda*^2 log(n/(lambda* t)))",
@@ -130,6 +130,41 @@ const thm_check t2_checks[] = {
         "Theorem 2's width condition",
         "how pessimistic Theorem 2's width is",
         "lhs is the smallest width from which lambda_min(Z^T Z) >= m lambda*/2 held at every seed; rhs is n^2 log(n/(lambda* t))/lambda*^2, the width asked at Omega constant 1."},
+    [T2P_LING_THEOREM5] = {"T2.ling2022_theorem5", "ling2022", THM_ASYMPTOTIC,
+                           "with probability >= 1 - n^2 exp(-Omega(m 8^l sigma_w^{2l}) + O(l^2)): max over "
+                           "seeds ||G^(l)/m - K^(l)||_F <= n (2 sqrt2 sigma_w)^l, G^(l) = Z^(l)^T Z^(l) of the "
+                           "l-th weight-tied iterate from Z^(0) = 0, K^(l) by Definition 1 (MPFR), rows per "
+                           "(m, l); every rounding bounded (certified sides); N/A where m (8 sigma_w^2)^l < "
+                           "ln(n^2 seeds/delta), i.e. where n^2 exp(-c m (8 sigma_w^2)^l) > delta/seeds at c = 1 "
+                           "and O(l^2) = 0 (defaults: the probability bound is trivial there); control: "
+                           "sigma_w^2 replaced so that the bound is the measured lower end / 2 (l = 1)",
+        "Theorem 5: ||(1/m) G^(l) - K^(l)||_F <= n (2 sqrt2 sigma_w)^l with probability >= 1 - n^2 exp(-Omega(m 8^l sigma_w^{2l}) + O(l^2))",
+        "the depth-l Gram matrix is within n (2 sqrt2 sigma_w)^l of the depth-l kernel",
+        "lhs is ||(1/m) G^(l) - K^(l)||_F, the largest over the seeds, certified; rhs is n (2 sqrt2 sigma_w)^l (paper, constant 1)."},
+    [T2P_LING_THEOREM5_DEPTH] = {"T2.ling2022_theorem5_depth", "ling2022", THM_REPORT,
+                                 "per width, the deepest l up to which Theorem 5's inequality held at every "
+                                 "seed (from l = 1), beside the deepest l at which its probability bound is "
+                                 "non-trivial at constant 1 (default)",
+        "Theorem 5's depth range (the probability 1 - n^2 exp(-Omega(m 8^l sigma_w^{2l})))",
+        "how deep Theorem 5 holds against how deep it promises",
+        "lhs is the deepest l from which down to 1 the bound held at every seed; rhs is the deepest l with m (8 sigma_w^2)^l >= ln(n^2 seeds/delta)."},
+    [T2P_LING_THEOREM4] = {"T2.ling2022_theorem4", "ling2022", THM_EXACT,
+                           "derived deterministic form of Theorem 4: ||(G - G^(l))/m||_F <= (rho^l/(1 - rho)) "
+                           "(1/m) ||[a_i ||z_j|| + ||z_i^(l)|| a_j]_ij||_F, a_i = ||z_i^(1)||, rho the certified "
+                           "upper bound on ||W||_2 (from ||z^(k+1) - z^(k)|| <= rho^k ||z^(1)||, telescoping to "
+                           "||z - z^(l)|| <= rho^l ||z^(1)||/(1 - rho)); the worst seed per (m, l); every "
+                           "rounding bounded (certified sides); the paper's rate's constant reported; "
+                           "control: rho replaced by the rho' < rho at which the bound is the measured lower "
+                           "end / 2 (l = 1)",
+        "Theorem 4: ||(1/m) G - (1/m) G^(l)||_F = O(n (2 sqrt2 sigma_w)^l), through its proof's contraction ||z^(l+1) - z^(l)|| <= 2 sqrt2 sigma_w ||z^(l) - z^(l-1)|| (derived form)",
+        "the depth-l Gram matrix approaches the equilibrium's geometrically",
+        "lhs is ||(1/m)(G - G^(l))||_F, certified; rhs is the derived bound rho^l/(1 - rho) times (1/m)||[||z_i^(1)|| ||z_j|| + ||z_i^(l)|| ||z_j^(1)||]||_F."},
+    [T2P_LING_THEOREM4_RATE] = {"T2.ling2022_theorem4_rate", "ling2022", THM_REPORT,
+                                "per width, the largest ratio ||(G - G^(l))/m||_F / (n (2 sqrt2 sigma_w)^l) over "
+                                "the depths: the smallest constant Theorem 4's O(.) can hide on this run, beside 1",
+        "Theorem 4's rate O(n (2 sqrt2 sigma_w)^l) (hidden constant)",
+        "the constant Theorem 4's O(.) hides",
+        "lhs is max over l of ||(1/m)(G - G^(l))||_F / (n (2 sqrt2 sigma_w)^l); rhs is 1, the constant 1."},
 };
 
 /* n unit-norm inputs in R^d; when dup >= 0 column dup+1 is a copy of column dup. */
@@ -790,7 +825,7 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
     double width[8], mean_dev[8], mean_ratio[8], rho_max = 0;
     int npts = 0, nw = 0;
     /* gao2021 Lemma 3.3's width at Ω-constant 1 (the constant is not known) */
-    double m_star = (double)(n * n) * log((double)n / T2_LEMMA33_DELTA) / (l0 * l0);
+    double m_star = (double)(n * n) * log((double)n / THM_PAPER_DELTA) / (l0 * l0);
     for (int w = 0; w < cfg->n_widths; w++) {
         long m = cfg->widths[w];
         double dmax = 0, dmax_lo = 0, dmax_hi = 0, dsum = 0, rsum = 0, rho_w = 0;
@@ -836,7 +871,7 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
             snprintf(r->note, sizeof r->note,
                      "lambda_0 = %.5g; mean deviation %.4g; lambda_min(G(0)) >= 3/4 lambda_0 in "
                      "%d of %d seeds; Lemma 3.3 width at constant 1, delta = %.2g: %.3g",
-                     l0, dsum / ok, ratio_ok, ok, T2_LEMMA33_DELTA, m_star);
+                     l0, dsum / ok, ratio_ok, ok, THM_PAPER_DELTA, m_star);
             width[nw] = (double)m, mean_dev[nw] = dsum / ok, mean_ratio[nw] = rsum / ok;
             nw++;
         }
@@ -878,6 +913,7 @@ static const thm_part t2_parts[] = {
     {"ling2022_theorem3", t2p_run_theorem3, 0, NULL},
     {"gao2021_lemma3.3", t2p_run_lemma33, 0, NULL},
     {"ling2022_theorem2", t2p_run_theorem2, 0, NULL},
+    {"ling2022_theorems4_5", t2p_run_theorems45, 0, NULL},
 };
 
 const thm_family thm_gram_eigen = {

@@ -25,7 +25,11 @@ enum {
     T2P_GAO_LEMMA33,
     T2P_GAO_LEMMA33_WIDTH,
     T2P_LING_THEOREM2,
-    T2P_LING_THEOREM2_WIDTH
+    T2P_LING_THEOREM2_WIDTH,
+    T2P_LING_THEOREM5,
+    T2P_LING_THEOREM5_DEPTH,
+    T2P_LING_THEOREM4,
+    T2P_LING_THEOREM4_RATE
 };
 extern const thm_check t2_checks[];
 
@@ -92,15 +96,51 @@ void t2p_fill_lemma33(thm_row *r, int which, double dev, double dev_lo, double d
  * ‖·‖_F); X the d×n inputs, Ginf G^∞ on them, l0 its λ_min. */
 double t2p_lemma33_derived_width(const mat_d_t X, const mat_d_t Ginf, double l0, double delta);
 /* T2.ling2022_theorem2: lhs (m/2)·λ* (λ* in [ls_lo, ls_hi]), rhs λ_min(ZᵀZ) in
- * [g_lo, g_hi]; Theorem 2's Ω constant is not known: the row is N/A (observed
- * kept) unless it is a control. */
+ * [g_lo, g_hi]; Theorem 2's Ω constant is not known: hypothesis m >= m_one,
+ * the width at Ω-constant 1 (default), so narrower rows are N/A (observed
+ * kept) unless they are controls. */
 void t2p_fill_theorem2(thm_row *r, double m, double ls, double ls_lo, double ls_hi, double g,
-                       double g_lo, double g_hi, double rho_upper);
+                       double g_lo, double g_hi, double rho_upper, double m_one);
+/* The deepest weight-tied iterate of the Theorem 4/5 rows. */
+#define T2P_DEPTH_CAP 40
+/* One ling2022 network's Theorem 4/5 numbers at depths l = 1..L (index l),
+ * each side with its certified enclosure [k = 1, k = 2] around the computed
+ * value (k = 0): t5 = ‖G^(l)/m − K^(l)‖_F, t4 = ‖(G − G^(l))/m‖_F, and c4 =
+ * [lower, upper] of C = (1/m)‖[a_i‖z_j‖ + ‖z_i^(l)‖a_j]_ij‖_F (a_i = ‖z_i^(1)‖),
+ * the derived Theorem 4 bound being C·ρ^l/(1 − ρ); rho the certified ‖W‖₂
+ * upper bound. */
+typedef struct {
+    long L;
+    double rho;
+    double t5[3][T2P_DEPTH_CAP + 1], t4[3][T2P_DEPTH_CAP + 1], c4[2][T2P_DEPTH_CAP + 1];
+} t2p_depth_draw;
+/* Draws the ling2022 network of seed at width m (as the run does), solves
+ * its equilibria on X (d×n, ‖x_i‖ = √d) and iterates Z^(l) = ϕ(W Z^(l−1) + UX)
+ * from Z^(0) = 0 in double, with every rounding bounded (the injection's,
+ * each level's, the solver's certified bound, the Gram products', the
+ * kernel's entry error kerr[l − 1] of K[l − 1] = K^(l)). Returns 0 when the
+ * solve failed or ‖W‖₂ < 1 was not certified (dd's numbers NaN). */
+int t2p_ling_depth_draw(t2p_depth_draw *dd, const mat_d_t X, long m, unsigned long seed, long L,
+                        const mat_d_struct *K, const double *kerr);
+/* T2.ling2022_theorem5: lhs ‖G^(l)/m − K^(l)‖_F (dev in [dev_lo, dev_hi]), rhs
+ * n(2√2σ_w)^l for σ_w² in [s_lo, s_hi]; hypotheses σ_w² < 1/8 and
+ * m(8σ_w²)^l >= threshold (= ln(n²·seeds/δ): the probability bound
+ * non-trivial at Ω-constant 1). */
+void t2p_fill_theorem5(thm_row *r, double dev, double dev_lo, double dev_hi, long n, long l, double s_lo,
+                       double s_hi, double m, double threshold);
+/* T2.ling2022_theorem4 (derived form): lhs ‖(G − G^(l))/m‖_F, rhs C·ρ^l/(1 − ρ)
+ * with C in [c_lo, c_hi]; hypothesis ρ < 1. */
+void t2p_fill_theorem4(thm_row *r, double dev, double dev_lo, double dev_hi, double c_lo, double c_hi,
+                       double rho, long l);
+/* The control's ρ' < ρ: the largest with c_hi·ρ'^l/(1 − ρ') <= dev_lo/THM_CONTROL_MISS
+ * (0 when dev_lo <= 0). */
+double t2p_theorem4_control_rho(double dev_lo, double c_hi, long l);
 /* The parts. */
 void t2p_run_lambda0(thm_results_t out, const thm_config *cfg);
 void t2p_run_lambda_star(thm_results_t out, const thm_config *cfg);
 void t2p_run_theorem3(thm_results_t out, const thm_config *cfg);
 void t2p_run_lemma33(thm_results_t out, const thm_config *cfg);
 void t2p_run_theorem2(thm_results_t out, const thm_config *cfg);
+void t2p_run_theorems45(thm_results_t out, const thm_config *cfg);
 
 #endif

@@ -86,7 +86,6 @@ typedef struct {
     double gamma;                  /* γ of the preset (derived 0.1) */
     double lam0, lam0_lo, lam0_hi; /* λ0 = λ_min(G^∞) and its enclosure */
     int lam0_certified;            /* lam0_lo > 0 proved */
-    double ginf_max, ginf_max_lo, ginf_max_hi; /* λ_max(G^∞) (a control's constant) */
     double ynorm;                  /* ‖y‖ */
     double xnorm_lo, xnorm_up;     /* ‖X‖₂: certified lower and upper bounds */
 } pc_gao_ctx;

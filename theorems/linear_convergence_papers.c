@@ -67,17 +67,8 @@
 #define GAO_DU_BOUND 16.0   /* ‖u(k) − u(0)‖ <= 16c√n/λ0 ‖ŷ(0) − y‖ */
 #define GAO_DV_BOUND 8.0    /* ‖v(k) − v(0)‖ <= 8c√n/λ0 ‖ŷ(0) − y‖ */
 #define GAO_NORM_FACTOR 2.0 /* (iv), (v) ‖W(k)‖, ‖A(k)‖ <= 2c√m */
-#define GAO_INIT_FRACTION 0.75 /* hypothesis λ_min(G(0)) >= (3/4)λ0 */
 #define GAO_LAMBDA_FRACTION 0.5  /* paper (gao2021 Lemma 3.6 (i), (vi)): λ0/2 */
 #define LING_LAMBDA_FRACTION 0.5 /* paper (ling2022 Theorem 1 (ii), (iii)): λ0/2 */
-/* Control choice (not a paper's): a control multiplies one constant of the
- * statement by a factor read from the row itself, through the same formula,
- * so that the bound misses the measured value by this factor: an upper bound
- * becomes half the measured lower end, a lower bound twice the measured upper
- * end, a promised contraction twice the measured one. The control thus runs
- * the row's own formula and intervals with a constant it is known to fail by
- * a fixed factor, instead of swapping the whole side for an unrelated value. */
-#define CONTROL_MISS 2.0
 /* ling2022 Condition 1 (paper) and the 8 its proof's step (3) needs (B.1). */
 #define LING_C7 4.0
 #define LING_C8 (4.0 * (2.0 + M_SQRT2))
@@ -85,11 +76,11 @@
 #define LING_C9_PROOF 8.0
 #define LING_DIST 4.0       /* ‖W(τ) − W(0)‖_F <= (4/λ0) c_w ‖X‖_F ‖ŷ(0) − y‖ */
 /* Defaults of the checks' runs: the midpoint of δ's range, half the step
- * bound (10), α = 1/(2λ_max(H(0))), and Theorem 3.2's failure probability. */
+ * bound (10) and α = 1/(2λ_max(H(0))) (Theorem 3.2's failure probability is
+ * THM_PAPER_DELTA). */
 #define PC_DELTA_FRACTION 0.5
 #define PC_ETA_FRACTION 0.5
 #define PC_STEP_SCALE 0.5
-#define PC_FAILURE_PROB 0.1
 /* GD runs cost two solves per step (2m²n flops per iteration each): the
  * sweep stops at this width to keep the parts within their budget (default
  * profile ~90 s on 2 cores). */
@@ -136,20 +127,20 @@ static double resid_err(double eJ, double loss, double ynorm)
 }
 
 /* The factor a control multiplies the constant K of an upper bound
- * lhs <= K·f(...) by (CONTROL_MISS): half the measured tightness
- * lhs_lo/rhs_hi, so that the new rhs_hi is lhs_lo/CONTROL_MISS. 0 (bound 0)
+ * lhs <= K·f(...) by (THM_CONTROL_MISS): half the measured tightness
+ * lhs_lo/rhs_hi, so that the new rhs_hi is lhs_lo/THM_CONTROL_MISS. 0 (bound 0)
  * when the row has no finite positive rhs. */
 static double control_scale_upper(const double l[3], const double rr[3])
 {
-    return rr[2] > 0 && isfinite(rr[2]) ? l[1] / rr[2] / CONTROL_MISS : 0;
+    return rr[2] > 0 && isfinite(rr[2]) ? l[1] / rr[2] / THM_CONTROL_MISS : 0;
 }
 
 /* The same for a lower bound K·f(...) <= rhs (the constant on the left):
- * the new lhs_lo is CONTROL_MISS·rhs_hi. 0 (nothing asserted, the control
+ * the new lhs_lo is THM_CONTROL_MISS·rhs_hi. 0 (nothing asserted, the control
  * not caught) when lhs_lo or rhs_hi is not positive and finite. */
 static double control_scale_lower(const double l[3], const double rr[3])
 {
-    return l[1] > 0 && rr[2] > 0 && isfinite(rr[2]) ? CONTROL_MISS * rr[2] / l[1] : 0;
+    return l[1] > 0 && rr[2] > 0 && isfinite(rr[2]) ? THM_CONTROL_MISS * rr[2] / l[1] : 0;
 }
 
 /* ---- the observer: what the rows read at every step ---- */
@@ -475,8 +466,6 @@ void pc_gao_ctx_init(pc_gao_ctx *cx, const mat_d_t X, const mat_d_t y, double ga
     cx->lam0 = e->theta_min;
     cx->lam0_lo = e->min_lo - w, cx->lam0_hi = e->min_hi + w;
     cx->lam0_certified = e->lower_certified && cx->lam0_lo > 0;
-    cx->ginf_max = e->theta_max;
-    cx->ginf_max_lo = e->max_lo - w, cx->ginf_max_hi = e->max_hi + w;
 }
 
 void pc_gao_run(pc_run *st, const pc_gao_ctx *cx, mat_d_t T[PC_SLOTS], const mat_d_t X,
@@ -526,7 +515,7 @@ static void gao_hyp(thm_row *r, const pc_gao_ctx *cx, const pc_run *st)
 {
     thm_row_hypothesis_flag(r, "lambda0 > 0 certified", cx->lam0_certified);
     thm_row_hypothesis(r, "gamma <= min(1/2, 1/(4c))", cx->gamma, "<=", fmin(0.5, 1 / (4 * st->c)));
-    thm_row_hypothesis(r, "lam_min(G(0))/lambda0", st->g0_lo / cx->lam0_hi, ">=", GAO_INIT_FRACTION);
+    thm_row_hypothesis(r, "lam_min(G(0))/lambda0", st->g0_lo / cx->lam0_hi, ">=", THM_GAO2021_LEMMA33_FRACTION);
     thm_row_hypothesis(r, "alpha max_k lam_max(H(k))", st->step * st->hmax, "<=", 1);
     thm_row_hypothesis(r, "max_k rho_bar(k)", st->rho_max, "<", 1);
 }
@@ -561,7 +550,7 @@ static void gao_row(thm_results_t out, int control, const pc_gao_ctx *cx, const 
 
 /* The rate rows' sides: lhs the worst factor max_k (L(k)/L(0))^{1/k}, rhs
  * 1 − step·κλ with λ in [lo, hi] and κ the paper's fraction. The control
- * multiplies κ so that the promised contraction 1 − rhs_hi is CONTROL_MISS
+ * multiplies κ so that the promised contraction 1 − rhs_hi is THM_CONTROL_MISS
  * times the measured 1 − lhs_lo (0 when nothing contracted: the control is
  * then not caught); returns the factor (1 outside controls). */
 static double rate_sides(double l[3], double rr[3], const pc_run *st, int control, double kappa,
@@ -574,7 +563,7 @@ static double rate_sides(double l[3], double rr[3], const pc_run *st, int contro
         rr[0] = 1 - st->step * kf * lam;
         rr[1] = 1 - st->step * kf * hi, rr[2] = 1 - st->step * kf * lo;
         if (pass == 0 && control)
-            f = 1 - rr[2] > 0 ? fmax(0, CONTROL_MISS * (1 - l[1]) / (1 - rr[2])) : 0;
+            f = 1 - rr[2] > 0 ? fmax(0, THM_CONTROL_MISS * (1 - l[1]) / (1 - rr[2])) : 0;
     }
     return f;
 }
@@ -601,7 +590,7 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
     char note[200];
     double l[3], rr[3], sm = sqrt((double)st->m), de = st->dist_err;
     double implied = st->step * (double)(st->n * st->n) / cx->lam0;
-    /* (i) λ0/2 <= min_k λ_min(G(k)); control: the 1/2 scaled (CONTROL_MISS) */
+    /* (i) λ0/2 <= min_k λ_min(G(k)); control: the 1/2 scaled (THM_CONTROL_MISS) */
     double kf = GAO_LAMBDA_FRACTION, f;
     rr[0] = st->gmin, rr[1] = st->gmin_lo, rr[2] = st->gmin_hi;
     for (int pass = 0; pass <= control; pass++) {
@@ -618,7 +607,7 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
                  "; control: 1/2 replaced by %.4g (twice the measured ratio)", kf);
     gao_row(out, control, cx, st, "(i) lambda_min(G(k)) >= lambda0/2", l, rr, NAN, THM_ESTIMATED,
             note);
-    /* (ii) as printed; control: its 32 scaled (CONTROL_MISS) */
+    /* (ii) as printed; control: its 32 scaled (THM_CONTROL_MISS) */
     for (int t = DEQ_PAPER_U; t <= DEQ_PAPER_V; t++) {
         if (control && t == DEQ_PAPER_V)
             break;
@@ -643,7 +632,7 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
                                  : "(iii) ||v(k)|| <= 16c sqrt(n)/lambda0 ||r0||",
                 l, rr, NAN, THM_ESTIMATED, note);
     }
-    /* (iv) ‖W(k)‖, (v) ‖A(k)‖ <= 2c√m; control (v): its 2 scaled (CONTROL_MISS) */
+    /* (iv) ‖W(k)‖, (v) ‖A(k)‖ <= 2c√m; control (v): its 2 scaled (THM_CONTROL_MISS) */
     for (int t = DEQ_PAPER_IN; t >= DEQ_PAPER_T; t--) {
         if (control && t == DEQ_PAPER_IN)
             continue;
@@ -661,7 +650,7 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
                 t == DEQ_PAPER_T ? "(v) ||A(k)|| <= 2c sqrt(m)" : "(iv) ||W(k)|| <= 2c sqrt(m)", l,
                 rr, NAN, THM_CERTIFIED, note);
     }
-    /* (vi) the rate; control: its λ0/2 scaled (CONTROL_MISS, rate_sides) */
+    /* (vi) the rate; control: its λ0/2 scaled (THM_CONTROL_MISS, rate_sides) */
     f = rate_sides(l, rr, st, control, GAO_LAMBDA_FRACTION, cx->lam0, cx->lam0_lo, cx->lam0_hi);
     snprintf(note, sizeof note,
              "alpha = 1/(2 lambda_max(H(0))) = %.4g (= C lambda0/n^2 with C = %.3g); worst "
@@ -674,7 +663,7 @@ void pc_gao_lemma36_rows(thm_results_t out, int control, const pc_gao_ctx *cx, c
     gao_row(out, control, cx, st, "(vi) ||r(k)||^2 <= (1 - alpha lambda0/2)^k ||r(0)||^2", l, rr,
             1, THM_ESTIMATED, note);
     /* the proof's distances (A.8); trivial: the initial norm (a bound that large
-     * asserts no laziness); control: ‖A(k) − A(0)‖'s 256 scaled (CONTROL_MISS) */
+     * asserts no laziness); control: ‖A(k) − A(0)‖'s 256 scaled (THM_CONTROL_MISS) */
     static const struct {
         int slot, power;
         double K;
@@ -954,7 +943,7 @@ void pc_ling_theorem1_rows(thm_results_t out, int control, const pc_run *st)
             ling_row(out, 0, ID_THM1, st, nr[q].data, l, rr, NAN, THM_CERTIFIED, note);
         }
     }
-    /* (ii) λ_τ > λ0/2; control: the 1/2 scaled (CONTROL_MISS) */
+    /* (ii) λ_τ > λ0/2; control: the 1/2 scaled (THM_CONTROL_MISS) */
     double kf = LING_LAMBDA_FRACTION, f;
     rr[0] = st->gmin, rr[1] = st->gmin_lo, rr[2] = st->gmin_hi;
     for (int pass = 0; pass <= control; pass++) {
@@ -970,7 +959,7 @@ void pc_ling_theorem1_rows(thm_results_t out, int control, const pc_run *st)
                  "; control: 1/2 replaced by %.4g (twice the measured ratio)", kf);
     ling_row(out, control, ID_THM1, st, "(ii) lambda_tau > lambda0/2", l, rr, NAN, THM_ESTIMATED,
              note);
-    /* (iii) the rate; control: its λ0/2 scaled (CONTROL_MISS, rate_sides) */
+    /* (iii) the rate; control: its λ0/2 scaled (THM_CONTROL_MISS, rate_sides) */
     f = rate_sides(l, rr, st, control, LING_LAMBDA_FRACTION, st->g0, st->g0_lo, st->g0_hi);
     snprintf(note, sizeof note,
              "eta = %.4g = bound (10)/2, (10) = %.4g; worst (Phi(tau)/Phi(0))^(1/tau) at %ld of %ld; "
@@ -1029,7 +1018,7 @@ void pc_ling_lemma8_rows(thm_results_t out, int control, const pc_run *st)
         }
     }
     /* (17), (18) at their tightest step against step 0; control: the bound
-     * (linear in c_w, c_u, c_a) scaled (CONTROL_MISS) */
+     * (linear in c_w, c_u, c_a) scaled (THM_CONTROL_MISS) */
     for (int w = 17; w <= 18; w++) {
         double v = w == 17 ? st->l17 : st->l18, e = w == 17 ? st->l17_err : st->l18_err;
         l[0] = v, l[1] = fmax(0, v - e), l[2] = v + e;
@@ -1137,7 +1126,7 @@ void t3_papers_gao_part(thm_results_t out, const thm_config *cfg)
         if (!all)
             m_held = 0; /* "from this width on": a later failure resets it */
     }
-    pc_gao_width_rows(out, &cx, m_held, m_last, PC_FAILURE_PROB);
+    pc_gao_width_rows(out, &cx, m_held, m_last, THM_PAPER_DELTA);
     mat_clear_d(X), mat_clear_d(y);
 }
 

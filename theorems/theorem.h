@@ -175,6 +175,19 @@ typedef struct {
 /* gao2021 Lemma 3.3's fraction: λ_min(G(0)) >= (3/4)λ0 (paper), shared by the
  * T2 checks that assert it and the plot that draws it. */
 #define THM_GAO2021_LEMMA33_FRACTION 0.75
+/* The one failure probability δ of the papers' probabilistic statements
+ * (gao2021 Lemma 3.3, Theorem 3.2; ling2022 Theorems 2 and 5: each holds with
+ * probability >= 1 − δ for every δ): a default, printed with every width or
+ * threshold derived from it. */
+#define THM_PAPER_DELTA 0.05
+/* Control choice (not a paper's): a control multiplies one constant of the
+ * statement by a factor read from the row itself, through the same formula,
+ * so that the bound misses the measured value by this factor: an upper bound
+ * becomes half the measured lower end, a lower bound twice the measured upper
+ * end, a promised contraction twice the measured one. The control thus runs
+ * the row's own formula and intervals with a constant it is known to fail by
+ * a fixed factor, instead of swapping the whole side for an unrelated value. */
+#define THM_CONTROL_MISS 2.0
 
 extern const thm_plot thm_plots[];
 extern const int thm_plot_count;
