@@ -408,7 +408,8 @@ static void run_init(pc_run *st, long m, const mat_d_t X, unsigned long seed)
 static void train(pc_run *st, pc_obs *o, deq_paper_d_t P, const mat_d_t X, const mat_d_t y,
                   long steps)
 {
-    deq_paper_train_opts to = {steps, st->step, 1, 1, observe, o};
+    deq_paper_train_opts to = {.steps = steps, .lr = st->step, .gram_every = 1, .keep_going = 1,
+                               .observe = observe, .observe_arg = o};
     deq_paper_log_t log;
     deq_paper_log_init(log);
     deq_paper_train_d(log, P, X, y, &to, 53);
