@@ -1,30 +1,25 @@
 /* `deqcheck reproduce` as steps shared by the serial command
  * (cli/cmd_reproduce.c) and deqcheck-mpi (cli/reproduce_mpi.c): parse the
- * flags, decide what runs (the paper's configuration, or a labelled
- * reduction that fits --max-time and --max-memory), make the data, probe
- * each width's initial NTK for the step size, run the widths, write the CSVs
- * and the report. */
+ * flags into the plan of src/repro/plan.h, which decides what runs (the
+ * paper's configuration, a labelled reduction that fits --max-time and
+ * --max-memory, or the sizes of given files), makes the data and probes each
+ * width's initial NTK for the step size; run the widths; write the CSVs and
+ * the report. */
 #ifndef DEQ_CLI_REPRODUCE_H
 #define DEQ_CLI_REPRODUCE_H
 
-#include "repro/reproduce.h"
+#include "repro/plan.h"
 #include "report/reproduce_md.h"
 
 typedef struct {
-    repro_config cfg;
-    repro_data_t data;
-    int have_data;
+    repro_plan_t plan;                /* the configuration, data, probes (src/repro/plan.h) */
+    int have_plan;
     const char *prog;                 /* "deqcheck" or "deqcheck-mpi" */
     char out[1024];
     const char *checkpoint;
     long checkpoint_every;
-    int resume, progress, full, sizes_given, no_estimate;
+    int resume, progress;
     int quiet;                        /* no informational lines (MPI ranks other than 0) */
-    repro_reduce_mode reduce;
-    double max_time, mem_limit;
-    double full_seconds, full_memory;
-    char estimate_how[400];
-    repro_init_info probes[REPRO_MAX_WIDTHS];
     char command[2048];
 } cli_repro_job;
 
