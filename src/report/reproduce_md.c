@@ -411,6 +411,12 @@ deq_status report_repro_write(const char *dir, const report_repro *r, deq_error_
         stats_of(&S[w], &r->widths[w], F->loss_drop.value);
     fprintf(f, "# deqcheck reproduce %s%s\n\n", p, c->reduced ? " (REDUCED configuration)" : "");
     fprintf(f, "%s\n\n", F->intro);
+    if (c->init_path || c->X_path)
+        fprintf(f, "> **From given files:** %s%s%s%s%s, not the paper's draws; the data description above is "
+                   "the paper's, not these files'.\n\n",
+                c->init_path ? "initial weights from --init " : "", c->init_path ? c->init_path : "",
+                c->init_path && c->X_path ? "; " : "", c->X_path ? "data from --X " : "",
+                c->X_path ? c->X_path : "");
     if (c->reduced)
         fprintf(f, "> **REDUCED:** %s\n\n", c->reduced_how);
     fprintf(f, "Reproduce with:\n\n    %s\n\n", r->command);
