@@ -1,12 +1,14 @@
 /* `deqcheck reproduce gao2021|ling2022`: the papers' experiments (see
- * cli/reproduce.h and repro/reproduce.h). */
+ * cli/reproduce.h). The flags are parsed here into a repro_config and a
+ * repro_plan_opts; what runs (estimate, reduction, given files, step size) is
+ * decided by src/repro/plan.c, the runs by src/repro/reproduce.c, the report
+ * rendered by src/report/reproduce_md.c. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"

@@ -26,13 +26,14 @@ typedef struct {
 /* Parses argv (argv[1] is "reproduce"); -1 to go on, else the exit status
  * (help printed: 0; a bad flag: 2 after one line). */
 int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv);
-/* The estimate of the paper's configuration and, when it does not fit and
- * the sizes were not given, the reduction; prints both. -1 or an exit status. */
+/* repro_plan_decide: the estimate of the paper's configuration and, when it
+ * does not fit and the sizes were not given, the reduction; prints both. -1
+ * or an exit status. */
 int cli_repro_decide(cli_repro_job *J);
 /* The data of the decided configuration and the output directory; -1 or an
  * exit status. */
 int cli_repro_data(cli_repro_job *J);
-/* Width k's step-size probe into J->probes[k]; 0, or 1 after a message when
+/* Width k's step-size probe into J->plan->probes[k]; 0, or 1 after a message when
  * its initial solves failed. */
 int cli_repro_probe(cli_repro_job *J, int k);
 /* The step size from all probes (unless --lr), printed with its reason. */
