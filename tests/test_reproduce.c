@@ -2,7 +2,11 @@
  * src/cli/cmd_reproduce.c). Independent routes: the NTK behind the step size
  * against J Jᵀ with J from central differences of ŷ at 256 bits; a run
  * killed after a checkpoint and resumed against a straight run, byte for
- * byte; two identical commands against each other. */
+ * byte; two identical commands against each other; a run from given
+ * weights and data (--init, --X/--y, --Xtest/--ytest, written with the
+ * library's writers) against each paper's equilibrium solved again here by
+ * plain Picard iteration in long double, and the plan's sizes and values
+ * against the files as written. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +18,7 @@
 #include "deq/paper_ntk.h"
 #include "io/tensor.h"
 #include "num/eig_lapack.h"
+#include "repro/plan.h"
 #include "repro/reproduce.h"
 #include "testutil.h"
 
@@ -717,5 +722,58 @@ Test(reproduce, from_files_bad_input_exit_2_with_one_line)
     expect_usage("--Xtest alone", test_run_cli("reproduce", "ling2022", "--X", fc.X, "--y", fc.y, "--Xtest", fc.Xt,
                                                "--out", out, NULL));
     cr_assert(strstr(test_cli_err, "--Xtest"), "%s", test_cli_err);
+    clear_file_case(&fc);
+}
+
+/* The plan below the CLI (repro/plan.h): given files fix the sizes (n, d and
+ * the test set from the data, the one width from the weights), the data and
+ * weights come back bit for bit as written, and a width list, another width
+ * or a memory budget they exceed are refused with a line naming the flag. */
+Test(reproduce, plan_from_files_takes_their_sizes_and_values)
+{
+    const char *dir = test_tmpdir();
+    file_case fc;
+    long m = 9, d = 4, n = 6, nt = 5;
+    write_file_case(&fc, dir, DEQ_PAPER_LING2022, m, d, n, nt);
+    deq_error_t err;
+    deq_error_init(err);
+    repro_config c;
+    cr_assert_eq(repro_config_paper(&c, deq_paper_spec_find("ling2022"), err), DEQ_OK);
+    repro_plan_opts o = {.max_time = 60, .mem_limit = 1e12, .init = fc.W, .X = fc.X, .y = fc.y,
+                         .Xtest = fc.Xt, .ytest = fc.yt, .log = NULL};
+    repro_plan_t P;
+    cr_assert_eq(repro_plan_init(P, &c, &o, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(P->cfg.n_train, n);
+    cr_assert_eq(P->cfg.d, d);
+    cr_assert_eq(P->cfg.n_test, nt);
+    cr_assert_eq(P->cfg.n_widths, 1);
+    cr_assert_eq(P->cfg.widths[0], m);
+    cr_assert(P->cfg.reduced, "n = 6 is not the paper's configuration");
+    cr_assert_eq(repro_plan_decide(P, err), DEQ_OK, "%s", err->msg);
+    cr_assert(strstr(P->estimate_how, "no estimate"), "%s", P->estimate_how);
+    cr_assert_eq(repro_plan_data(P, err), DEQ_OK, "%s", err->msg);
+    cr_assert(P->data->have_init);
+    for (int s = 0; s < DEQ_PAPER_SLOTS; s++) {
+        long len = fc.T[s]->rows * fc.T[s]->cols;
+        cr_assert_eq(P->data->T[s]->rows * P->data->T[s]->cols, len, "slot %d", s);
+        cr_assert(len == 0 || memcmp(P->data->T[s]->e, fc.T[s]->e, (size_t)len * sizeof(double)) == 0, "slot %d", s);
+    }
+    cr_assert(memcmp(P->data->X->e, fc.Xm->e, (size_t)(d * n) * sizeof(double)) == 0);
+    cr_assert(memcmp(P->data->yt->e, fc.ytm->e, (size_t)nt * sizeof(double)) == 0);
+    repro_plan_clear(P);
+
+    c.n_widths = 2, c.widths[0] = 9, c.widths[1] = 12;
+    o.widths_given = 1;
+    cr_assert_eq(repro_plan_init(P, &c, &o, err), DEQ_ERR_INPUT);
+    cr_assert(strstr(err->msg, "--widths"), "%s", err->msg);
+    c.n_widths = 1, c.widths[0] = 12;
+    deq_error_init(err); /* an error keeps its first message */
+    cr_assert_eq(repro_plan_init(P, &c, &o, err), DEQ_ERR_INPUT);
+    cr_assert(strstr(err->msg, "--widths 12") && strstr(err->msg, "width 9"), "%s", err->msg);
+    o.widths_given = 0;
+    o.mem_limit = 1000;
+    deq_error_init(err);
+    cr_assert_eq(repro_plan_init(P, &c, &o, err), DEQ_ERR_INPUT);
+    cr_assert(strstr(err->msg, "--max-memory"), "%s", err->msg);
     clear_file_case(&fc);
 }
