@@ -21,6 +21,33 @@
 #define REPRO_DEFAULT_MAX_TIME "30m"
 #define REPRO_DEFAULT_CHECKPOINT_EVERY 50
 
+/* The two experiments in --help, their numbers from src/repro/paper_facts.c. */
+static const char *experiments_help(void)
+{
+    static char buf[1536];
+    const repro_paper_facts *G = repro_paper_facts_of(DEQ_PAPER_GAO2021),
+                            *L = repro_paper_facts_of(DEQ_PAPER_LING2022);
+    char gw[160], lw[160];
+    size_t q = 0;
+    for (int j = 0; j < G->n_widths; j++)
+        q += (size_t)snprintf(gw + q, sizeof gw - q, "%s%ld", j ? ", " : "", G->widths[j]);
+    q = 0;
+    for (int j = 0; j < L->n_widths; j++)
+        q += (size_t)snprintf(lw + q, sizeof lw - q, "%s%ld", j ? ", " : "", L->widths[j]);
+    const char *sw2 = deq_paper_const_value(deq_paper_spec_find("ling2022"), "sigma_w2");
+    snprintf(buf, sizeof buf,
+"  gao2021   Section 4 / Figure 1: Fashion-MNIST classes 0 and 1 (MNIST, CIFAR10 and SVHN\n"
+"            are not packaged in Debian), %ld training and %ld test images per class\n"
+"            drawn at random, unit norm; m in {%s}; %ld epochs of\n"
+"            full-batch GD; plots log train and test loss, %s.\n"
+"  ling2022  Section 5 / Figure 1 (synthetic): n = %ld points on the sphere of radius\n"
+"            sqrt(d), d = %ld, y ~ N(0,1), sigma_w^2 = %s;\n"
+"            m in {%s}; %ld epochs; plots log train loss and %s.\n",
+             G->n_train.value / 2, G->n_test.value / 2, gw, G->epochs.value, G->op_norm_name, L->n_train.value,
+             L->d.value, sw2 ? sw2 : "?", lw, L->epochs.value, L->op_norm_name);
+    return buf;
+}
+
 static void reproduce_help(FILE *f)
 {
     fprintf(f,
@@ -35,13 +62,7 @@ static void reproduce_help(FILE *f)
 "Runs a paper's own experiment on the paper's own model (README \"The papers' models\")\n"
 "and writes per-width CSV logs, Figure-1-like SVG plots (gnuplot) and a Markdown report\n"
 "with a table \"paper reports / we measure\":\n"
-"  gao2021   Section 4 / Figure 1: Fashion-MNIST classes 0 and 1 (MNIST, CIFAR10 and SVHN\n"
-"            are not packaged in Debian), 500 training and 500 test images per class\n"
-"            drawn at random, unit norm; m in {500, 1000, 2000, 4000}; 1000 epochs of\n"
-"            full-batch GD; plots log train and test loss, (gamma/sqrt(m))|A(k)|_2.\n"
-"  ling2022  Section 5 / Figure 1 (synthetic): n = 1000 points on the sphere of radius\n"
-"            sqrt(d), d = 1000, y ~ N(0,1), sigma_w^2 = 0.08; m in {3000, 3500, ..., 5000};\n"
-"            2000 epochs; plots log train loss and |W(t)|_2.\n"
+"%s"
 "Neither paper states its step size. Without --lr it is derived: alpha = 1/max_m\n"
 "lambda_max(H_m(0)), H = J J^T the NTK at each width's initialization: half the largest\n"
 "step at which GD on the linearized model is stable at the stiffest width, one fixed\n"
@@ -107,7 +128,7 @@ static void reproduce_help(FILE *f)
 "serial or MPI.\n"
 "Exit status: 0 every width ran without trouble; 1 a width diverged, lost rho_bar < 1\n"
 "or stopped at a failed solve (all files still written); 2 bad usage or bad input.\n",
-            REPRO_MAX_WIDTHS, REPRO_DEFAULT_CHECKPOINT_EVERY);
+            experiments_help(), REPRO_MAX_WIDTHS, REPRO_DEFAULT_CHECKPOINT_EVERY);
 }
 
 /* "600", "90s", "10m", "1.5h" */
