@@ -42,7 +42,8 @@ static const char *experiments_help(void)
 "            full-batch GD; plots log train and test loss, %s.\n"
 "  ling2022  Section 5 / Figure 1 (synthetic): n = %ld points on the sphere of radius\n"
 "            sqrt(d), d = %ld, y ~ N(0,1), sigma_w^2 = %s;\n"
-"            m in {%s}; %ld epochs; plots log train loss and %s.\n",
+"            m in {%s}; %ld epochs;\n"
+"            plots log train loss and %s.\n",
              G->n_train.value / 2, G->n_test.value / 2, gw, G->epochs.value, G->op_norm_name, L->n_train.value,
              L->d.value, sw2 ? sw2 : "?", lw, L->epochs.value, L->op_norm_name);
     return buf;
