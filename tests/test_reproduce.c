@@ -2,7 +2,11 @@
  * src/cli/cmd_reproduce.c). Independent routes: the NTK behind the step size
  * against J Jᵀ with J from central differences of ŷ at 256 bits; a run
  * killed after a checkpoint and resumed against a straight run, byte for
- * byte; two identical commands against each other. */
+ * byte; two identical commands against each other; a run from given
+ * weights and data (--init, --X/--y, --Xtest/--ytest, written with the
+ * library's writers) against each paper's equilibrium solved again here by
+ * plain Picard iteration in long double, and the plan's sizes and values
+ * against the files as written. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,7 +16,9 @@
 #include <unistd.h>
 
 #include "deq/paper_ntk.h"
+#include "io/tensor.h"
 #include "num/eig_lapack.h"
+#include "repro/plan.h"
 #include "repro/reproduce.h"
 #include "testutil.h"
 
@@ -27,6 +33,7 @@ static void small_case(repro_config *c, repro_data_t D, const char *name, long m
     deq_error_t err;
     deq_error_init(err);
     cr_assert_eq(repro_config_paper(c, deq_paper_spec_find(name), err), DEQ_OK);
+    memset(D, 0, sizeof *D);
     c->d = d, c->n_train = n, c->n_test = 0, c->widths[0] = m, c->n_widths = 1;
     c->seed = test_seed();
     deq_rng_t rng;
@@ -499,4 +506,274 @@ Test(reproduce, tiny_gao2021_logs_test_loss)
     test_slurp(p, text, sizeof text);
     cr_assert(strstr(text, "MNIST, CIFAR10 and SVHN"));
     cr_assert(strstr(text, "test loss"));
+}
+
+/* ---------- from given weights and data (--init, --X/--y, --Xtest/--ytest) ---------- */
+
+/* The paper's loss L = 1/2 |y^ - y|^2 at weights T on the samples X (d×n),
+ * written here again without the library's solvers: plain Picard iteration
+ * z ← ReLU(B z + b) per sample, long double, until the iterate stops moving
+ * (B is a contraction here: gao2021 (γ/√m)‖A‖ ≈ 2γ = 0.2, ling2022 ‖W‖ ≈ 0.8).
+ * gao2021: B = (γ/√m) A, b = φ = ReLU(W x)/√m, y^ = uᵀz + vᵀφ;
+ * ling2022: B = W, b = U x, y^ = aᵀz. */
+static double loss_by_picard(deq_paper_kind kind, double gamma, mat_d_t T[DEQ_PAPER_SLOTS], const mat_d_t X,
+                             const mat_d_t y)
+{
+    long m = T[DEQ_PAPER_T]->rows, d = X->rows, n = X->cols;
+    long double *z = calloc((size_t)m, sizeof *z), *zn = calloc((size_t)m, sizeof *zn),
+                *b = calloc((size_t)m, sizeof *b);
+    long double scale = kind == DEQ_PAPER_GAO2021 ? (long double)gamma / sqrtl((long double)m) : 1.0L;
+    long double L = 0;
+    for (long j = 0; j < n; j++) {
+        for (long i = 0; i < m; i++) {
+            long double s = 0;
+            for (long k = 0; k < d; k++)
+                s += (long double)T[DEQ_PAPER_IN]->e[i + k * m] * X->e[k + j * d];
+            if (kind == DEQ_PAPER_GAO2021)
+                s = (s > 0 ? s : 0) / sqrtl((long double)m);
+            b[i] = s;
+            z[i] = 0;
+        }
+        for (int it = 0; it < 2000; it++) {
+            long double moved = 0, size = 0;
+            for (long i = 0; i < m; i++) {
+                long double s = b[i];
+                for (long k = 0; k < m; k++)
+                    s += scale * T[DEQ_PAPER_T]->e[i + k * m] * z[k];
+                zn[i] = s > 0 ? s : 0;
+                moved += fabsl(zn[i] - z[i]), size += fabsl(zn[i]);
+            }
+            memcpy(z, zn, (size_t)m * sizeof *z);
+            if (moved <= 1e-19L * size)
+                break;
+        }
+        long double yh = 0;
+        for (long i = 0; i < m; i++) {
+            yh += (long double)T[DEQ_PAPER_U]->e[i] * z[i];
+            if (kind == DEQ_PAPER_GAO2021)
+                yh += (long double)T[DEQ_PAPER_V]->e[i] * b[i];
+        }
+        L += (yh - y->e[j]) * (yh - y->e[j]) / 2;
+    }
+    free(z), free(zn), free(b);
+    return (double)L;
+}
+
+typedef struct {
+    char W[700], X[700], y[700], Xt[700], yt[700], ybad[700], Wbad[700];
+    mat_d_t T[DEQ_PAPER_SLOTS];
+    mat_d_t Xm, ym, Xtm, ytm;
+} file_case;
+
+/* Weights of width m (Assumption 1's distributions, an rng of the test's own),
+ * n training and nt test samples in R^d with the paper's input norm, written
+ * with the library's .npz/.npy writers; plus a y of the wrong length and
+ * weights of another input dimension. */
+static void write_file_case(file_case *fc, const char *dir, deq_paper_kind kind, long m, long d, long n, long nt)
+{
+    deq_error_t err;
+    deq_error_init(err);
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 11);
+    deq_paper_tensors_init(fc->T, kind, m, d);
+    deq_paper_draw(fc->T, kind, 0.08, rng);
+    mat_init_d(fc->Xm, d, n, 53), mat_init_d(fc->ym, n, 1, 53);
+    mat_init_d(fc->Xtm, d, nt, 53), mat_init_d(fc->ytm, nt, 1, 53);
+    test_fill_gaussian(fc->Xm, rng), test_fill_gaussian(fc->ym, rng);
+    test_fill_gaussian(fc->Xtm, rng), test_fill_gaussian(fc->ytm, rng);
+    double want = kind == DEQ_PAPER_LING2022 ? sqrt((double)d) : 1.0;
+    mat_d_struct *Xs[2] = {fc->Xm, fc->Xtm};
+    for (int s = 0; s < 2; s++)
+        for (long j = 0; j < Xs[s]->cols; j++) {
+            double q = 0;
+            for (long i = 0; i < d; i++)
+                q += Xs[s]->e[i + j * d] * Xs[s]->e[i + j * d];
+            for (long i = 0; i < d; i++)
+                Xs[s]->e[i + j * d] *= want / sqrt(q);
+        }
+    snprintf(fc->W, sizeof fc->W, "%s/W.npz", dir);
+    snprintf(fc->X, sizeof fc->X, "%s/X.npy", dir);
+    snprintf(fc->y, sizeof fc->y, "%s/y.npy", dir);
+    snprintf(fc->Xt, sizeof fc->Xt, "%s/Xtest.npy", dir);
+    snprintf(fc->yt, sizeof fc->yt, "%s/ytest.npy", dir);
+    snprintf(fc->ybad, sizeof fc->ybad, "%s/ybad.npy", dir);
+    snprintf(fc->Wbad, sizeof fc->Wbad, "%s/Wbad.npz", dir);
+    cr_assert_eq(deq_paper_save(fc->W, fc->T, kind, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(io_npy_write_samples_d(fc->X, fc->Xm, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(io_npy_write_d(fc->y, fc->ym, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(io_npy_write_samples_d(fc->Xt, fc->Xtm, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(io_npy_write_d(fc->yt, fc->ytm, err), DEQ_OK, "%s", err->msg);
+    mat_d_t yb;
+    mat_init_d(yb, n + 1, 1, 53);
+    cr_assert_eq(io_npy_write_d(fc->ybad, yb, err), DEQ_OK, "%s", err->msg);
+    mat_clear_d(yb);
+    mat_d_t Tb[DEQ_PAPER_SLOTS];
+    deq_paper_tensors_init(Tb, kind, m, d + 1);
+    deq_paper_draw(Tb, kind, 0.08, rng);
+    cr_assert_eq(deq_paper_save(fc->Wbad, Tb, kind, err), DEQ_OK, "%s", err->msg);
+    deq_paper_tensors_clear(Tb);
+    deq_rng_clear(rng);
+}
+
+static void clear_file_case(file_case *fc)
+{
+    deq_paper_tensors_clear(fc->T);
+    mat_clear_d(fc->Xm), mat_clear_d(fc->ym), mat_clear_d(fc->Xtm), mat_clear_d(fc->ytm);
+}
+
+/* Row `row` (0: epoch 0) of a reproduce CSV: train and test loss. */
+static void csv_losses(double *train, double *test, const char *path, int row)
+{
+    static char text[TEST_CLI_TEXT];
+    test_slurp(path, text, sizeof text);
+    char *line = text;
+    for (int k = 0; k <= row; k++) {
+        line = strchr(line, '\n');
+        cr_assert(line, "%s: no row %d", path, row);
+        line++;
+    }
+    long step;
+    cr_assert_eq(sscanf(line, "%ld,%lf,%lf", &step, train, test), 3, "%s: %.80s", path, line);
+    cr_assert_eq(step, row);
+}
+
+static void check_from_files(const char *paper, deq_paper_kind kind, int with_test)
+{
+    const char *dir = test_tmpdir();
+    file_case fc;
+    long m = 9, d = 4, n = 6, nt = 5;
+    write_file_case(&fc, dir, kind, m, d, n, nt);
+    char out[700], csv[800], rep[800];
+    snprintf(out, sizeof out, "%s/out", dir);
+    int rc = with_test ? test_run_cli("reproduce", paper, "--init", fc.W, "--X", fc.X, "--y", fc.y, "--Xtest",
+                                      fc.Xt, "--ytest", fc.yt, "--epochs", "3", "--lr", "0.001", "--out", out, NULL)
+                       : test_run_cli("reproduce", paper, "--init", fc.W, "--X", fc.X, "--y", fc.y, "--epochs",
+                                      "3", "--lr", "0.001", "--out", out, NULL);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, test_cli_err);
+    snprintf(csv, sizeof csv, "%s/%s-m%ld.csv", out, paper, m);
+    double train, test;
+    csv_losses(&train, &test, csv, 0);
+    const char *g = deq_paper_const_value(deq_paper_spec_find(paper), "gamma");
+    double gamma = g ? strtod(g, NULL) : 1.0;
+    double want = loss_by_picard(kind, gamma, fc.T, fc.Xm, fc.ym);
+    /* the solver stops at 2 sqrt(m) u relative to the iterate: the loss agrees
+     * to about that times the condition of ŷ, far above 1e-10 */
+    cr_assert(fabs(train - want) <= 1e-10 * fabs(want), "epoch 0 train loss %.17g, Picard %.17g", train, want);
+    if (with_test) {
+        double want_t = loss_by_picard(kind, gamma, fc.T, fc.Xtm, fc.ytm);
+        cr_assert(fabs(test - want_t) <= 1e-10 * fabs(want_t), "epoch 0 test loss %.17g, Picard %.17g", test,
+                  want_t);
+    } else {
+        cr_assert(isnan(test), "no test set, test loss %g", test);
+    }
+    /* the run moved: epoch 1's loss is not epoch 0's (GD steps from the file's weights) */
+    double train1, test1;
+    csv_losses(&train1, &test1, csv, 1);
+    cr_assert(train1 != train && train1 < train, "epoch 1 loss %.17g, epoch 0 %.17g", train1, train);
+    snprintf(rep, sizeof rep, "%s/%s-report.md", out, paper);
+    static char text[TEST_CLI_TEXT];
+    test_slurp(rep, text, sizeof text);
+    cr_assert(strstr(text, "| initial weights | --init "), "the report does not name the weights' file");
+    cr_assert(strstr(text, "--X "), "the report does not name the data's file");
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "reproduce %s --X %s --y %s", paper, fc.X, fc.y);
+    cr_assert(strstr(text, cmd), "the report's command lacks the files: %s", cmd);
+    clear_file_case(&fc);
+}
+
+Test(reproduce, from_files_ling2022_first_loss_against_picard)
+{
+    check_from_files("ling2022", DEQ_PAPER_LING2022, 0);
+}
+
+Test(reproduce, from_files_gao2021_train_and_test_loss_against_picard)
+{
+    check_from_files("gao2021", DEQ_PAPER_GAO2021, 1);
+}
+
+Test(reproduce, from_files_bad_input_exit_2_with_one_line)
+{
+    const char *dir = test_tmpdir();
+    file_case fc;
+    write_file_case(&fc, dir, DEQ_PAPER_LING2022, 9, 4, 6, 5);
+    char out[700];
+    snprintf(out, sizeof out, "%s/out", dir);
+    expect_usage("missing --y", test_run_cli("reproduce", "ling2022", "--init", fc.W, "--X", fc.X, "--out", out, NULL));
+    cr_assert(strstr(test_cli_err, "--y"), "%s", test_cli_err);
+    expect_usage("y of the wrong length", test_run_cli("reproduce", "ling2022", "--init", fc.W, "--X", fc.X, "--y",
+                                                       fc.ybad, "--out", out, NULL));
+    cr_assert(strstr(test_cli_err, "ybad.npy") && strstr(test_cli_err, "--y"), "%s", test_cli_err);
+    cr_assert(strstr(test_cli_err, "expected (6,)"), "%s", test_cli_err);
+    expect_usage("weights of another d", test_run_cli("reproduce", "ling2022", "--init", fc.Wbad, "--X", fc.X, "--y",
+                                                      fc.y, "--out", out, NULL));
+    cr_assert(strstr(test_cli_err, "Wbad.npz") && strstr(test_cli_err, "tensor U"), "%s", test_cli_err);
+    expect_usage("a width list with --init", test_run_cli("reproduce", "ling2022", "--init", fc.W, "--X", fc.X,
+                                                          "--y", fc.y, "--widths", "9,12", "--out", out, NULL));
+    cr_assert(strstr(test_cli_err, "--widths"), "%s", test_cli_err);
+    expect_usage("another width with --init", test_run_cli("reproduce", "ling2022", "--init", fc.W, "--X", fc.X,
+                                                           "--y", fc.y, "--widths", "12", "--out", out, NULL));
+    cr_assert(strstr(test_cli_err, "--widths") && strstr(test_cli_err, "W.npz"), "%s", test_cli_err);
+    expect_usage("--n with --X", test_run_cli("reproduce", "ling2022", "--X", fc.X, "--y", fc.y, "--n", "6",
+                                              "--out", out, NULL));
+    cr_assert(strstr(test_cli_err, "--n"), "%s", test_cli_err);
+    expect_usage("missing init file", test_run_cli("reproduce", "ling2022", "--init", "/nonexistent/W.npz", "--X",
+                                                   fc.X, "--y", fc.y, "--out", out, NULL));
+    cr_assert(strstr(test_cli_err, "/nonexistent/W.npz"), "%s", test_cli_err);
+    expect_usage("--Xtest alone", test_run_cli("reproduce", "ling2022", "--X", fc.X, "--y", fc.y, "--Xtest", fc.Xt,
+                                               "--out", out, NULL));
+    cr_assert(strstr(test_cli_err, "--Xtest"), "%s", test_cli_err);
+    clear_file_case(&fc);
+}
+
+/* The plan below the CLI (repro/plan.h): given files fix the sizes (n, d and
+ * the test set from the data, the one width from the weights), the data and
+ * weights come back bit for bit as written, and a width list, another width
+ * or a memory budget they exceed are refused with a line naming the flag. */
+Test(reproduce, plan_from_files_takes_their_sizes_and_values)
+{
+    const char *dir = test_tmpdir();
+    file_case fc;
+    long m = 9, d = 4, n = 6, nt = 5;
+    write_file_case(&fc, dir, DEQ_PAPER_LING2022, m, d, n, nt);
+    deq_error_t err;
+    deq_error_init(err);
+    repro_config c;
+    cr_assert_eq(repro_config_paper(&c, deq_paper_spec_find("ling2022"), err), DEQ_OK);
+    repro_plan_opts o = {.max_time = 60, .mem_limit = 1e12, .init = fc.W, .X = fc.X, .y = fc.y,
+                         .Xtest = fc.Xt, .ytest = fc.yt, .log = NULL};
+    repro_plan_t P;
+    cr_assert_eq(repro_plan_init(P, &c, &o, err), DEQ_OK, "%s", err->msg);
+    cr_assert_eq(P->cfg.n_train, n);
+    cr_assert_eq(P->cfg.d, d);
+    cr_assert_eq(P->cfg.n_test, nt);
+    cr_assert_eq(P->cfg.n_widths, 1);
+    cr_assert_eq(P->cfg.widths[0], m);
+    cr_assert(P->cfg.reduced, "n = 6 is not the paper's configuration");
+    cr_assert_eq(repro_plan_decide(P, err), DEQ_OK, "%s", err->msg);
+    cr_assert(strstr(P->estimate_how, "no estimate"), "%s", P->estimate_how);
+    cr_assert_eq(repro_plan_data(P, err), DEQ_OK, "%s", err->msg);
+    cr_assert(P->data->have_init);
+    for (int s = 0; s < DEQ_PAPER_SLOTS; s++) {
+        long len = fc.T[s]->rows * fc.T[s]->cols;
+        cr_assert_eq(P->data->T[s]->rows * P->data->T[s]->cols, len, "slot %d", s);
+        cr_assert(len == 0 || memcmp(P->data->T[s]->e, fc.T[s]->e, (size_t)len * sizeof(double)) == 0, "slot %d", s);
+    }
+    cr_assert(memcmp(P->data->X->e, fc.Xm->e, (size_t)(d * n) * sizeof(double)) == 0);
+    cr_assert(memcmp(P->data->yt->e, fc.ytm->e, (size_t)nt * sizeof(double)) == 0);
+    repro_plan_clear(P);
+
+    c.n_widths = 2, c.widths[0] = 9, c.widths[1] = 12;
+    o.widths_given = 1;
+    cr_assert_eq(repro_plan_init(P, &c, &o, err), DEQ_ERR_INPUT);
+    cr_assert(strstr(err->msg, "--widths"), "%s", err->msg);
+    c.n_widths = 1, c.widths[0] = 12;
+    deq_error_init(err); /* an error keeps its first message */
+    cr_assert_eq(repro_plan_init(P, &c, &o, err), DEQ_ERR_INPUT);
+    cr_assert(strstr(err->msg, "--widths 12") && strstr(err->msg, "width 9"), "%s", err->msg);
+    o.widths_given = 0;
+    o.mem_limit = 1000;
+    deq_error_init(err);
+    cr_assert_eq(repro_plan_init(P, &c, &o, err), DEQ_ERR_INPUT);
+    cr_assert(strstr(err->msg, "--max-memory"), "%s", err->msg);
+    clear_file_case(&fc);
 }

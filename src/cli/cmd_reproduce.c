@@ -1,12 +1,14 @@
 /* `deqcheck reproduce gao2021|ling2022`: the papers' experiments (see
- * cli/reproduce.h and repro/reproduce.h). */
+ * cli/reproduce.h). The flags are parsed here into a repro_config and a
+ * repro_plan_opts; what runs (estimate, reduction, given files, step size) is
+ * decided by src/repro/plan.c, the runs by src/repro/reproduce.c, the report
+ * rendered by src/report/reproduce_md.c. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -17,9 +19,35 @@
 
 /* The default time budget of a run that picks its own size (--max-time). */
 #define REPRO_DEFAULT_MAX_TIME "30m"
-/* The estimate probes the paper's configuration at this fraction of its n and m. */
-#define REPRO_PROBE_FRACTION 0.25
 #define REPRO_DEFAULT_CHECKPOINT_EVERY 50
+
+/* The two experiments in --help, their numbers from src/repro/paper_facts.c. */
+static const char *experiments_help(void)
+{
+    static char buf[1536];
+    const repro_paper_facts *G = repro_paper_facts_of(DEQ_PAPER_GAO2021),
+                            *L = repro_paper_facts_of(DEQ_PAPER_LING2022);
+    char gw[160], lw[160];
+    size_t q = 0;
+    for (int j = 0; j < G->n_widths; j++)
+        q += (size_t)snprintf(gw + q, sizeof gw - q, "%s%ld", j ? ", " : "", G->widths[j]);
+    q = 0;
+    for (int j = 0; j < L->n_widths; j++)
+        q += (size_t)snprintf(lw + q, sizeof lw - q, "%s%ld", j ? ", " : "", L->widths[j]);
+    const char *sw2 = deq_paper_const_value(deq_paper_spec_find("ling2022"), "sigma_w2");
+    snprintf(buf, sizeof buf,
+"  gao2021   Section 4 / Figure 1: Fashion-MNIST classes 0 and 1 (MNIST, CIFAR10 and SVHN\n"
+"            are not packaged in Debian), %ld training and %ld test images per class\n"
+"            drawn at random, unit norm; m in {%s}; %ld epochs of\n"
+"            full-batch GD; plots log train and test loss, %s.\n"
+"  ling2022  Section 5 / Figure 1 (synthetic): n = %ld points on the sphere of radius\n"
+"            sqrt(d), d = %ld, y ~ N(0,1), sigma_w^2 = %s;\n"
+"            m in {%s}; %ld epochs;\n"
+"            plots log train loss and %s.\n",
+             G->n_train.value / 2, G->n_test.value / 2, gw, G->epochs.value, G->op_norm_name, L->n_train.value,
+             L->d.value, sw2 ? sw2 : "?", lw, L->epochs.value, L->op_norm_name);
+    return buf;
+}
 
 static void reproduce_help(FILE *f)
 {
@@ -28,19 +56,14 @@ static void reproduce_help(FILE *f)
 "                 [--max-memory SIZE] [--reduce size|epochs] [--n N] [--widths M1,M2,...]\n"
 "                 [--epochs K] [--seed S] [--lr ETA] [--gram-every K] [--fashion-dir DIR]\n"
 "                 [--checkpoint PREFIX [--checkpoint-every K] [--resume]] [--progress]\n"
-"                 [--no-estimate]\n"
+"                 [--no-estimate] [--init W.npz] [--X X.npy --y y.npy\n"
+"                 [--Xtest Xt.npy --ytest yt.npy]]\n"
 "       deqcheck-mpi reproduce ...   (the same, one width per MPI rank)\n"
 "\n"
 "Runs a paper's own experiment on the paper's own model (README \"The papers' models\")\n"
 "and writes per-width CSV logs, Figure-1-like SVG plots (gnuplot) and a Markdown report\n"
 "with a table \"paper reports / we measure\":\n"
-"  gao2021   Section 4 / Figure 1: Fashion-MNIST classes 0 and 1 (MNIST, CIFAR10 and SVHN\n"
-"            are not packaged in Debian), 500 training and 500 test images per class\n"
-"            drawn at random, unit norm; m in {500, 1000, 2000, 4000}; 1000 epochs of\n"
-"            full-batch GD; plots log train and test loss, (gamma/sqrt(m))|A(k)|_2.\n"
-"  ling2022  Section 5 / Figure 1 (synthetic): n = 1000 points on the sphere of radius\n"
-"            sqrt(d), d = 1000, y ~ N(0,1), sigma_w^2 = 0.08; m in {3000, 3500, ..., 5000};\n"
-"            2000 epochs; plots log train loss and |W(t)|_2.\n"
+"%s"
 "Neither paper states its step size. Without --lr it is derived: alpha = 1/max_m\n"
 "lambda_max(H_m(0)), H = J J^T the NTK at each width's initialization: half the largest\n"
 "step at which GD on the linearized model is stable at the stiffest width, one fixed\n"
@@ -84,6 +107,21 @@ static void reproduce_help(FILE *f)
 "  --no-estimate       skip the time estimate of --full (the report then says unknown);\n"
 "                      only with --full or --n/--widths/--epochs\n"
 "\n"
+"The experiment from given weights and data (as `deqcheck train --init --X --y`, the\n"
+"same files; to compare the curves with a PyTorch or JAX run from the same start):\n"
+"  --init W.npz        initial weights with the paper's names: gao2021 A (m,m), W (m,d),\n"
+"                      u (m,), v (m,); ling2022 W (m,m), U (m,d), a (m,). One width runs,\n"
+"                      the file's m (--widths, if given, must be that one width)\n"
+"  --X X.npy --y y.npy the training data: X of shape (n, d), one sample per row, y of\n"
+"                      shape (n,); n and d are the file's (no --n); without --X the data\n"
+"                      are drawn as the paper does and --init's d must be the paper's\n"
+"  --Xtest Xt.npy --ytest yt.npy\n"
+"                      a test set (its loss logged at every epoch); without it, --X\n"
+"                      runs with no test set\n"
+"  With files there is no estimate and no reduction: the sizes are the files' (and\n"
+"  --epochs, default the paper's); the report labels them and the command names them.\n"
+"  A missing, unreadable or ill-shaped file: exit 2 with one line naming it.\n"
+"\n"
 "Files in DIR: PAPER-mM.csv per width (step, train_loss, test_loss, op_norm,\n"
 "op_norm_upper, grad_norm2, lam_min_G with its enclosure, solver iterations, event),\n"
 "PAPER-loss.svg, PAPER-opnorm.svg, plots.gp, PAPER-report.md. Same sizes\n"
@@ -91,7 +129,7 @@ static void reproduce_help(FILE *f)
 "serial or MPI.\n"
 "Exit status: 0 every width ran without trouble; 1 a width diverged, lost rho_bar < 1\n"
 "or stopped at a failed solve (all files still written); 2 bad usage or bad input.\n",
-            REPRO_MAX_WIDTHS, REPRO_DEFAULT_CHECKPOINT_EVERY);
+            experiments_help(), REPRO_MAX_WIDTHS, REPRO_DEFAULT_CHECKPOINT_EVERY);
 }
 
 /* "600", "90s", "10m", "1.5h" */
@@ -136,20 +174,6 @@ static deq_status parse_widths(repro_config *c, const char *v, deq_error_t err)
     return DEQ_OK;
 }
 
-/* Every width of the configuration within --max-memory, else DEQ_ERR_INPUT naming it. */
-static deq_status check_memory(const cli_repro_job *J, deq_error_t err)
-{
-    const repro_config *c = &J->cfg;
-    for (int k = 0; k < c->n_widths; k++) {
-        double need = repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test);
-        if (need > J->mem_limit)
-            return deq_error_set(err, DEQ_ERR_INPUT, "--max-memory: width %ld needs about %.3g GiB, more "
-                                 "than the limit %.3g GiB", c->widths[k], need / 1073741824.0,
-                                 J->mem_limit / 1073741824.0);
-    }
-    return DEQ_OK;
-}
-
 int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv)
 {
     memset(J, 0, sizeof *J);
@@ -160,7 +184,8 @@ int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv)
                       {"lr", 1, NULL},           {"gram-every", 1, NULL},  {"fashion-dir", 1, NULL},
                       {"checkpoint", 1, NULL},   {"checkpoint-every", 1, NULL},
                       {"resume", 0, NULL},       {"progress", 0, NULL},    {"no-estimate", 0, NULL},
-                      {NULL, 0, NULL}};
+                      {"init", 1, NULL},         {"X", 1, NULL},           {"y", 1, NULL},
+                      {"Xtest", 1, NULL},        {"ytest", 1, NULL},       {NULL, 0, NULL}};
     const char *pos[2];
     int npos = 0, help = 0;
     deq_error_t err;
@@ -180,7 +205,9 @@ int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv)
         deq_error_set(err, DEQ_ERR_INPUT, "%s: expected gao2021 or ling2022 (the papers read in full)", pos[0]);
         return cli_usage_error("reproduce", err->msg);
     }
-    repro_config *c = &J->cfg;
+    repro_config cfg, *c = &cfg;
+    repro_plan_opts po;
+    memset(&po, 0, sizeof po);
     repro_config_paper(c, spec, err);
     const char *v;
     long seed = 0;
@@ -194,11 +221,24 @@ int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv)
          cli_long_in(&c->gram_every, "gram-every", v, 0, 100000000L, err)) ||
         ((v = cli_value(opts, "checkpoint-every")) &&
          cli_long_in(&J->checkpoint_every, "checkpoint-every", v, 1, 100000000L, err)) ||
-        parse_duration(&J->max_time, cli_value(opts, "max-time") ? cli_value(opts, "max-time")
-                                                                  : REPRO_DEFAULT_MAX_TIME, err) ||
-        cli_memory_limit(&J->mem_limit, cli_value(opts, "max-memory"), err))
+        parse_duration(&po.max_time, cli_value(opts, "max-time") ? cli_value(opts, "max-time")
+                                                                 : REPRO_DEFAULT_MAX_TIME, err) ||
+        cli_memory_limit(&po.mem_limit, cli_value(opts, "max-memory"), err))
         return cli_usage_error("reproduce", err->msg);
-    if (spec->kind == DEQ_PAPER_GAO2021 && c->n_train % 2 != 0) {
+    po.init = cli_value(opts, "init");
+    po.X = cli_value(opts, "X"), po.y = cli_value(opts, "y");
+    po.Xtest = cli_value(opts, "Xtest"), po.ytest = cli_value(opts, "ytest");
+    if (!po.X != !po.y || !po.Xtest != !po.ytest || (po.Xtest && !po.X)) {
+        deq_error_set(err, DEQ_ERR_INPUT, !po.X != !po.y ? "--X and --y go together"
+                                          : !po.Xtest != !po.ytest ? "--Xtest and --ytest go together"
+                                                                   : "--Xtest needs --X (the training data)");
+        return cli_usage_error("reproduce", err->msg);
+    }
+    if (po.X && cli_value(opts, "n")) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--n: the samples come from --X (n = its rows)");
+        return cli_usage_error("reproduce", err->msg);
+    }
+    if (spec->kind == DEQ_PAPER_GAO2021 && !po.X && c->n_train % 2 != 0) {
         deq_error_set(err, DEQ_ERR_INPUT, "--n: gao2021 takes N/2 images per class: N must be even, got %ld",
                       c->n_train);
         return cli_usage_error("reproduce", err->msg);
@@ -210,33 +250,26 @@ int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv)
     c->fashion_dir = cli_value(opts, "fashion-dir");
     if ((v = cli_value(opts, "reduce"))) {
         if (strcmp(v, "size") == 0)
-            J->reduce = REPRO_REDUCE_SIZE;
+            po.reduce = REPRO_REDUCE_SIZE;
         else if (strcmp(v, "epochs") == 0)
-            J->reduce = REPRO_REDUCE_EPOCHS;
+            po.reduce = REPRO_REDUCE_EPOCHS;
         else {
             deq_error_set(err, DEQ_ERR_INPUT, "--reduce: expected size or epochs, got \"%s\"", v);
             return cli_usage_error("reproduce", err->msg);
         }
     }
-    J->full = cli_value(opts, "full") != NULL;
-    J->sizes_given = cli_value(opts, "n") || cli_value(opts, "widths") || cli_value(opts, "epochs");
-    if (J->full && J->sizes_given) {
+    po.full = cli_value(opts, "full") != NULL;
+    po.sizes_given = cli_value(opts, "n") || cli_value(opts, "widths") || cli_value(opts, "epochs");
+    po.widths_given = cli_value(opts, "widths") != NULL;
+    if (po.full && po.sizes_given) {
         deq_error_set(err, DEQ_ERR_INPUT, "--full runs the paper's configuration: it takes no --n, --widths or --epochs");
         return cli_usage_error("reproduce", err->msg);
     }
-    if (J->sizes_given) {
-        int same = c->n_widths == c->paper_n_widths && c->n_train == c->paper_n_train &&
-                   c->epochs == c->paper_epochs;
-        for (int k = 0; same && k < c->n_widths; k++)
-            same = c->widths[k] == c->paper_widths[k];
-        if (!same) {
-            c->reduced = 1;
-            snprintf(c->reduced_how, sizeof c->reduced_how,
-                     "n, widths and epochs as given by --n/--widths/--epochs, not the paper's "
-                     "n=%ld, %ld epochs", c->paper_n_train, c->paper_epochs);
-        }
+    if (po.full && (po.init || po.X)) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--full draws the paper's weights and data: it takes no --init or --X");
+        return cli_usage_error("reproduce", err->msg);
     }
-    J->no_estimate = cli_value(opts, "no-estimate") != NULL;
+    po.no_estimate = cli_value(opts, "no-estimate") != NULL;
     J->checkpoint = cli_value(opts, "checkpoint");
     J->resume = cli_value(opts, "resume") != NULL;
     J->progress = cli_value(opts, "progress") != NULL;
@@ -244,7 +277,7 @@ int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv)
         deq_error_set(err, DEQ_ERR_INPUT, "--resume needs --checkpoint PREFIX (the run to continue)");
         return cli_usage_error("reproduce", err->msg);
     }
-    if (J->no_estimate && !J->sizes_given && !J->full) {
+    if (po.no_estimate && !po.sizes_given && !po.full && !po.init && !po.X) {
         deq_error_set(err, DEQ_ERR_INPUT, "--no-estimate: give the sizes (--n, --widths, --epochs) or --full; "
                       "without them the estimate chooses what fits --max-time");
         return cli_usage_error("reproduce", err->msg);
@@ -269,205 +302,18 @@ int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv)
         deq_error_set(err, DEQ_ERR_INPUT, "--out: expected a directory of 1 to %zu bytes", sizeof J->out - 1);
         return cli_usage_error("reproduce", err->msg);
     }
-    /* only sizes the user fixed can be judged now; a self-sized run is
-     * checked once its configuration is decided (cli_repro_decide) */
-    if ((J->sizes_given || J->full) && check_memory(J, err) != DEQ_OK)
+    po.log = stderr;
+    if (repro_plan_init(J->plan, c, &po, err) != DEQ_OK)
         return cli_usage_error("reproduce", err->msg);
-    return -1;
-}
-
-/* ---------- the estimate and the reduction ---------- */
-
-/* Fitted cost per step and sample: a m² + b m d (seconds). */
-typedef struct {
-    double a, b;
-} cost_model;
-
-static double cost_steps(const cost_model *cm, const repro_config *c, const long *widths, int nw,
-                         long n, long nt, long epochs)
-{
-    double s = 0;
-    for (int k = 0; k < nw; k++) {
-        double m = (double)widths[k];
-        s += (cm->a * m * m + cm->b * m * (double)c->d) * (double)(n + nt / 2);
-    }
-    return s * (double)(epochs + 1);
-}
-
-/* The configuration scaled by f: n and every m times f, the paper's epochs. */
-static void scaled(repro_config *c, double f)
-{
-    long half = (long)floor((double)c->paper_n_train * f / 2.0);
-    c->n_train = c->spec->kind == DEQ_PAPER_GAO2021 ? 2 * (half < 1 ? 1 : half)
-                                                    : (long)floor((double)c->paper_n_train * f);
-    if (c->n_train < 2)
-        c->n_train = 2;
-    c->n_test = c->spec->kind == DEQ_PAPER_GAO2021 ? c->n_train : 0;
-    for (int k = 0; k < c->paper_n_widths; k++) {
-        long m = lround((double)c->paper_widths[k] * f);
-        c->widths[k] = m < 2 ? 2 : m;
-    }
-    c->n_widths = c->paper_n_widths;
-    c->epochs = c->paper_epochs;
-}
-
-/* The largest rung 2^-k (k >= 1) of the ladder of reduction factors at which
- * fits(c, f, ctx) holds, or the smallest rung. A ladder, not a bisection: the
- * estimate is a timing, and a fixed ladder makes small timing noise leave the
- * choice unchanged (only a timing near a rung's edge moves it). */
-#define REPRO_LADDER_RUNGS 30
-static double ladder_factor(int (*fits)(double f, void *ctx), void *ctx)
-{
-    double f = 1;
-    for (int k = 1; k <= REPRO_LADDER_RUNGS; k++) {
-        f = ldexp(1.0, -k);
-        if (fits(f, ctx))
-            break;
-    }
-    return f;
-}
-
-typedef struct {
-    repro_config *c;
-    const cost_model *cm;
-    double max_time, mem_limit;
-} fit_ctx;
-
-static int size_fits(double f, void *ctx)
-{
-    fit_ctx *x = ctx;
-    repro_config *c = x->c;
-    scaled(c, f);
-    double mem = 0;
-    for (int k = 0; k < c->n_widths; k++)
-        mem = fmax(mem, repro_width_memory(c->widths[k], c->d, c->n_train, c->n_test));
-    return cost_steps(x->cm, c, c->widths, c->n_widths, c->n_train, c->n_test, c->epochs) <= x->max_time &&
-           mem <= x->mem_limit;
-}
-
-static long ladder_epochs(const repro_config *c, double f)
-{
-    long e = (long)floor((double)c->paper_epochs * f);
-    return e < 1 ? 1 : e;
-}
-
-static int epochs_fit(double f, void *ctx)
-{
-    fit_ctx *x = ctx;
-    const repro_config *c = x->c;
-    return cost_steps(x->cm, c, c->widths, c->n_widths, c->n_train, c->n_test, ladder_epochs(c, f)) <=
-           x->max_time;
-}
-
-static int decide_config(cli_repro_job *J)
-{
-    repro_config *c = &J->cfg;
-    J->full_seconds = NAN;
-    J->full_memory = 0;
-    for (int k = 0; k < c->paper_n_widths; k++)
-        J->full_memory = fmax(J->full_memory, repro_width_memory(c->paper_widths[k], c->d,
-                                                                 c->paper_n_train, c->paper_n_test));
-    if (J->no_estimate) {
-        snprintf(J->estimate_how, sizeof J->estimate_how, "no estimate: --no-estimate");
-        return -1;
-    }
-    if (J->sizes_given) { /* nothing to choose: no probe of the paper's configuration */
-        snprintf(J->estimate_how, sizeof J->estimate_how,
-                 "no estimate: the sizes were given (--n, --widths, --epochs)");
-        return -1;
-    }
-    /* the paper's data, probed at a fraction of n and m: a quarter, or less
-     * when the probe itself would not fit --max-memory */
-    repro_config pc = *c;
-    scaled(&pc, 1.0);
-    double frac = REPRO_PROBE_FRACTION;
-    long mtop = pc.paper_widths[pc.paper_n_widths - 1];
-    while (frac * (double)mtop > 2 &&
-           repro_width_memory(lround((double)mtop * frac), pc.d, (long)(frac * (double)pc.n_train),
-                              (long)(frac * (double)pc.n_test)) > J->mem_limit)
-        frac /= 2;
-    repro_data_t D;
-    deq_error_t err;
-    deq_error_init(err);
-    if (repro_data_make(D, &pc, err) != DEQ_OK)
-        return cli_usage_error("reproduce", err->msg);
-    long np = (long)(frac * (double)pc.n_train);
-    if (np < 2)
-        np = 2;
-    double sxx = 0, sxy = 0, syy = 0, rx = 0, ry = 0;
-    fprintf(stderr, "reproduce: estimating the paper's configuration: one warm-started step per width at n=%ld, m/%g\n",
-            np, 1.0 / frac);
-    for (int k = 0; k < pc.paper_n_widths; k++) {
-        long m = lround((double)pc.paper_widths[k] * frac);
-        if (m < 1)
-            m = 1;
-        double t = repro_step_seconds(&pc, D, m, np) / (double)(np + np * (pc.n_test > 0) / 2);
-        /* least squares of t = a m² + b m d over the probes */
-        double x = (double)m * (double)m, y = (double)m * (double)pc.d;
-        sxx += x * x, sxy += x * y, syy += y * y, rx += x * t, ry += y * t;
-    }
-    repro_data_clear(D);
-    cost_model cm;
-    double det = sxx * syy - sxy * sxy;
-    cm.a = (rx * syy - ry * sxy) / det;
-    cm.b = (ry * sxx - rx * sxy) / det;
-    if (!(cm.a > 0) || !(cm.b >= 0)) { /* a degenerate fit: all of it on the m² term */
-        cm.a = rx / sxx;
-        cm.b = 0;
-    }
-    J->full_seconds = cost_steps(&cm, c, pc.paper_widths, pc.paper_n_widths, pc.paper_n_train,
-                                 pc.paper_n_test, pc.paper_epochs);
-    snprintf(J->estimate_how, sizeof J->estimate_how,
-             "estimated from one warm-started step per width at n=%ld and m/%g (after a cold step and "
-             "one GD step), fitted to a m^2 n + b m d n (a=%.3g s, b=%.3g s) and scaled; solver iterations "
-             "vary along training, so this is an estimate",
-             np, 1.0 / frac, cm.a, cm.b);
-    char d[64];
-    double full = J->full_seconds;
-    snprintf(d, sizeof d, full < 7200 ? "%.0f min" : "%.1f h", full < 7200 ? full / 60 : full / 3600);
-    fprintf(stderr, "reproduce: the paper's configuration (n=%ld, %d widths up to m=%ld, %ld epochs) needs "
-                    "about %s and %.2g GiB per width (limits: --max-time %.0f s, --max-memory %.3g GiB)\n",
-            pc.paper_n_train, pc.paper_n_widths, pc.paper_widths[pc.paper_n_widths - 1], pc.paper_epochs, d,
-            J->full_memory / 1073741824.0, J->max_time, J->mem_limit / 1073741824.0);
-    if (J->full)
-        return -1;
-    if (full <= J->max_time && J->full_memory <= J->mem_limit)
-        return -1;
-    if (J->reduce == REPRO_REDUCE_EPOCHS) {
-        if (J->full_memory > J->mem_limit) {
-            deq_error_set(err, DEQ_ERR_INPUT, "--reduce epochs: the paper's widths need %.3g GiB, more than "
-                          "--max-memory; use --reduce size", J->full_memory / 1073741824.0);
-            return cli_usage_error("reproduce", err->msg);
-        }
-        fit_ctx x = {c, &cm, J->max_time, J->mem_limit};
-        c->epochs = ladder_epochs(c, ladder_factor(epochs_fit, &x));
-        c->reduced = 1;
-        snprintf(c->reduced_how, sizeof c->reduced_how,
-                 "%ld of the paper's %ld epochs at its n and widths, to fit --max-time %.0f s "
-                 "(the paper's configuration needs about %s)", c->epochs, c->paper_epochs, J->max_time, d);
-    } else {
-        /* the largest factor 2^-k whose time and memory fit */
-        fit_ctx x = {c, &cm, J->max_time, J->mem_limit};
-        double lo = ladder_factor(size_fits, &x);
-        scaled(c, lo);
-        c->reduced = 1;
-        snprintf(c->reduced_how, sizeof c->reduced_how,
-                 "the paper's %ld epochs at n=%ld and widths scaled by %g (n and every m "
-                 "proportionally smaller; the factor is the largest power of 2 that fits) to fit --max-time %.0f s; the paper's configuration needs about %s",
-                 c->epochs, c->n_train, lo, J->max_time, d);
-    }
-    fprintf(stderr, "reproduce: REDUCED: %s\n", c->reduced_how);
+    J->have_plan = 1;
     return -1;
 }
 
 int cli_repro_decide(cli_repro_job *J)
 {
-    int rc = decide_config(J);
-    if (rc >= 0)
-        return rc;
     deq_error_t err;
     deq_error_init(err);
-    if (check_memory(J, err) != DEQ_OK)
+    if (repro_plan_decide(J->plan, err) != DEQ_OK)
         return cli_usage_error("reproduce", err->msg);
     return -1;
 }
@@ -476,17 +322,25 @@ int cli_repro_data(cli_repro_job *J)
 {
     deq_error_t err;
     deq_error_init(err);
-    if (repro_data_make(J->data, &J->cfg, err) != DEQ_OK)
+    if (repro_plan_data(J->plan, err) != DEQ_OK)
         return cli_usage_error("reproduce", err->msg);
-    J->have_data = 1;
     if (mkdir(J->out, 0777) != 0 && errno != EEXIST) {
         deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot create (%s)", J->out, strerror(errno));
         return cli_usage_error("reproduce", err->msg);
     }
-    /* the command that reproduces this run: the sizes as decided */
-    repro_config *c = &J->cfg;
-    size_t k = (size_t)snprintf(J->command, sizeof J->command, "%s reproduce %s --n %ld --widths ",
-                                J->prog, c->spec->name, c->n_train);
+    /* the command that reproduces this run: the sizes as decided, the files as given */
+    const repro_config *c = &J->plan->cfg;
+    size_t k = (size_t)snprintf(J->command, sizeof J->command, "%s reproduce %s", J->prog, c->spec->name);
+    if (c->X_path)
+        k += (size_t)snprintf(J->command + k, sizeof J->command - k, " --X %s --y %s", c->X_path, c->y_path);
+    else
+        k += (size_t)snprintf(J->command + k, sizeof J->command - k, " --n %ld", c->n_train);
+    if (c->Xtest_path)
+        k += (size_t)snprintf(J->command + k, sizeof J->command - k, " --Xtest %s --ytest %s", c->Xtest_path,
+                              c->ytest_path);
+    if (c->init_path)
+        k += (size_t)snprintf(J->command + k, sizeof J->command - k, " --init %s", c->init_path);
+    k += (size_t)snprintf(J->command + k, sizeof J->command - k, " --widths ");
     for (int w = 0; w < c->n_widths; w++)
         k += (size_t)snprintf(J->command + k, sizeof J->command - k, "%s%ld", w ? "," : "", c->widths[w]);
     k += (size_t)snprintf(J->command + k, sizeof J->command - k, " --epochs %ld --seed %lu", c->epochs, c->seed);
@@ -497,19 +351,25 @@ int cli_repro_data(cli_repro_job *J)
     snprintf(J->command + k, sizeof J->command - k, " --out %s", J->out);
     if (J->quiet)
         return -1;
+    char test[64] = "";
+    if (c->n_test == c->n_train)
+        snprintf(test, sizeof test, " (+ the same number of test samples)");
+    else if (c->n_test > 0)
+        snprintf(test, sizeof test, " (+ %ld test samples)", c->n_test);
     fprintf(stderr, "reproduce: %s%s: n=%ld%s, d=%ld, widths", c->spec->name, c->reduced ? " (REDUCED)" : "",
-            c->n_train, c->n_test ? " (+ the same number of test samples)" : "", c->d);
+            c->n_train, test, c->d);
     for (int w = 0; w < c->n_widths; w++)
         fprintf(stderr, "%s%ld", w ? ", " : " ", c->widths[w]);
-    fprintf(stderr, ", %ld epochs; output in %s\n", c->epochs, J->out);
+    fprintf(stderr, ", %ld epochs%s; output in %s\n", c->epochs,
+            c->init_path ? ", from the weights of --init" : "", J->out);
     return -1;
 }
 
 int cli_repro_probe(cli_repro_job *J, int k)
 {
-    if (repro_init_probe(&J->probes[k], &J->cfg, J->data, J->cfg.widths[k]) != 0) {
+    if (repro_plan_probe(J->plan, k) != 0) {
         fprintf(stderr, "reproduce: width %ld: the initial forward or adjoint solve failed\n",
-                J->cfg.widths[k]);
+                J->plan->cfg.widths[k]);
         return CLI_EXIT_FAIL;
     }
     return 0;
@@ -517,29 +377,7 @@ int cli_repro_probe(cli_repro_job *J, int k)
 
 void cli_repro_set_lr(cli_repro_job *J)
 {
-    repro_config *c = &J->cfg;
-    if (!c->lr_given)
-        c->lr = repro_lr_from_probes(J->probes, c->n_widths);
-    if (J->quiet)
-        return;
-    if (!c->lr_given) {
-        fprintf(stderr, "reproduce: step size %.6g [derived: neither paper states it; 1/max_m "
-                        "lambda_max(H_m(0)) = 1/%.6g, H = J J^T the NTK at initialization: half the "
-                        "stability limit of GD on the linearized model, one step for all widths]\n",
-                c->lr, 1.0 / c->lr);
-    } else {
-        fprintf(stderr, "reproduce: step size %.6g [--lr]\n", c->lr);
-    }
-    for (int k = 0; k < c->n_widths; k++) {
-        const char *which = c->spec->kind == DEQ_PAPER_GAO2021 ? "Theorem 3.2's scale lambda0/n^2:"
-                                                               : "Theorem 1's bound (10):";
-        if (isnan(J->probes[k].theory_lr))
-            fprintf(stderr, "reproduce:   m=%ld: %s step size none (lambda0 not certified > 0)\n",
-                    c->widths[k], which);
-        else
-            fprintf(stderr, "reproduce:   m=%ld: %s step size %.3g (ours is %.3g times it)\n", c->widths[k],
-                    which, J->probes[k].theory_lr, c->lr / J->probes[k].theory_lr);
-    }
+    repro_plan_set_lr(J->plan);
 }
 
 /* ---------- progress ---------- */
@@ -562,7 +400,7 @@ static void observe(void *ctx, const repro_width_t W, long steps_total)
     const deq_paper_step *s = &W->log->steps[len - 1];
     char line[240];
     int u = snprintf(line, sizeof line, "reproduce %s: width %d/%d m=%ld: epoch %ld/%ld, train loss %.4e",
-                     p->J->cfg.spec->name, p->k + 1, p->J->cfg.n_widths, W->m, s->k, steps_total, s->loss);
+                     p->J->plan->cfg.spec->name, p->k + 1, p->J->plan->cfg.n_widths, W->m, s->k, steps_total, s->loss);
     if (!isnan(W->test_loss[len - 1]) && u > 0 && (size_t)u < sizeof line)
         u += snprintf(line + u, sizeof line - (size_t)u, ", test %.4e", W->test_loss[len - 1]);
     if (W->steps_run > 0 && u > 0 && (size_t)u < sizeof line) {
@@ -578,15 +416,16 @@ static void observe(void *ctx, const repro_width_t W, long steps_total)
 
 int cli_repro_run(cli_repro_job *J, int k, repro_width_t W)
 {
-    repro_width_init(W, J->cfg.widths[k]);
+    repro_width_init(W, J->plan->cfg.widths[k]);
     progress_ctx p = {J, k, isatty(fileno(stderr)), 0, 0, deq_clock_seconds()};
     p.interval = p.tty ? 1.0 : cli_progress_line_seconds(5.0);
-    repro_run_opts o = {J->checkpoint, J->checkpoint_every, J->resume, NULL, &p};
+    repro_run_opts o = {.checkpoint = J->checkpoint, .checkpoint_every = J->checkpoint_every,
+                        .resume = J->resume, .observe = NULL, .observe_ctx = &p};
     if (p.tty || J->progress)
         o.observe = observe;
     deq_error_t err;
     deq_error_init(err);
-    if (repro_run_width(W, &J->cfg, J->data, &o, err) != DEQ_OK)
+    if (repro_run_width(W, &J->plan->cfg, J->plan->data, &o, err) != DEQ_OK)
         return cli_usage_error("reproduce", err->msg);
     if (J->resume && W->steps_run < W->log->len)
         fprintf(stderr, "reproduce: m=%ld: %ld steps from the checkpoint, %ld run now\n", W->m,
@@ -596,7 +435,8 @@ int cli_repro_run(cli_repro_job *J, int k, repro_width_t W)
 
 int cli_repro_finish(cli_repro_job *J, repro_width_struct *W)
 {
-    repro_config *c = &J->cfg;
+    const repro_plan_struct *P = J->plan;
+    const repro_config *c = &P->cfg;
     int rc = CLI_EXIT_OK;
     for (int k = 0; k < c->n_widths; k++) {
         char name[128], path[1200];
@@ -620,11 +460,11 @@ int cli_repro_finish(cli_repro_job *J, repro_width_struct *W)
     memset(&r, 0, sizeof r);
     r.cfg = c;
     r.widths = W;
-    r.probes = J->probes;
+    r.probes = P->probes;
     r.lr_origin = c->lr_given ? "user (--lr)" : "derived";
-    r.full_seconds = J->full_seconds;
-    r.full_memory = J->full_memory;
-    snprintf(r.estimate_how, sizeof r.estimate_how, "%s", J->estimate_how);
+    r.full_seconds = P->full_seconds;
+    r.full_memory = P->full_memory;
+    snprintf(r.estimate_how, sizeof r.estimate_how, "%s", P->estimate_how);
     r.command = J->command;
     char gp[1024];
     r.gnuplot = report_gnuplot_path(gp, sizeof gp);
@@ -646,9 +486,9 @@ int cli_repro_finish(cli_repro_job *J, repro_width_struct *W)
 
 void cli_repro_clear(cli_repro_job *J)
 {
-    if (J->have_data)
-        repro_data_clear(J->data);
-    J->have_data = 0;
+    if (J->have_plan)
+        repro_plan_clear(J->plan);
+    J->have_plan = 0;
 }
 
 int cli_cmd_reproduce(int argc, char **argv)
@@ -661,7 +501,7 @@ int cli_cmd_reproduce(int argc, char **argv)
         cli_repro_clear(&J);
         return rc;
     }
-    for (int k = 0; k < J.cfg.n_widths; k++)
+    for (int k = 0; k < J.plan->cfg.n_widths; k++)
         if ((rc = cli_repro_probe(&J, k)) != 0) {
             cli_repro_clear(&J);
             return rc;
@@ -669,12 +509,12 @@ int cli_cmd_reproduce(int argc, char **argv)
     cli_repro_set_lr(&J);
     repro_width_struct W[REPRO_MAX_WIDTHS];
     int n = 0;
-    for (; n < J.cfg.n_widths; n++)
+    for (; n < J.plan->cfg.n_widths; n++)
         if ((rc = cli_repro_run(&J, n, &W[n])) != 0) {
             repro_width_clear(&W[n]);
             break;
         }
-    if (n == J.cfg.n_widths)
+    if (n == J.plan->cfg.n_widths)
         rc = cli_repro_finish(&J, W);
     for (int k = 0; k < n; k++)
         repro_width_clear(&W[k]);

@@ -178,25 +178,8 @@ static int train_paper(cli_opt *opts, const deq_paper_spec *spec)
     /* the data */
     mat_d_t X, y;
     if (Xp) {
-        if (io_read_samples(X, Xp, NULL, err) != DEQ_OK)
+        if (deq_paper_data_load(X, y, Xp, yp, "--X", "--y", err) != DEQ_OK)
             return cli_usage_error("train", err->msg);
-        io_tensor_file_t F;
-        if (io_tensor_file_open(F, yp, err) != DEQ_OK) {
-            mat_clear_d(X);
-            return cli_usage_error("train", err->msg);
-        }
-        deq_status st = io_tensor_get(y, F, NULL, err);
-        io_tensor_file_clear(F);
-        if (st != DEQ_OK) {
-            mat_clear_d(X);
-            return cli_usage_error("train", err->msg);
-        }
-        if (y->cols != 1 || y->rows != X->cols) {
-            deq_error_set(err, DEQ_ERR_INPUT, "%s: tensor y: shape (%ld, %ld), expected (%ld,) "
-                          "(one target per row of %s)", yp, y->rows, y->cols, X->cols, Xp);
-            mat_clear_d(X), mat_clear_d(y);
-            return cli_usage_error("train", err->msg);
-        }
     } else {
         const char *data = cli_value(opts, "data") ? cli_value(opts, "data") : "synthetic";
         deq_rng_t rng;
@@ -230,23 +213,9 @@ static int train_paper(cli_opt *opts, const deq_paper_spec *spec)
     }
     d = X->rows;
     n = X->cols;
-    /* Assumption 2 of each paper fixes the input norm (gao2021 1, ling2022 √d);
-     * the theorems assume it, so a file that breaks it is worth one line. Data
-     * normalized in float32 are off by up to about d float32 roundings. */
-    double want = spec->kind == DEQ_PAPER_LING2022 ? sqrt((double)d) : 1.0, worst = 0;
-    long at = 0;
-    for (long j = 0; j < n; j++) {
-        double s2 = 0;
-        for (long k = 0; k < d; k++)
-            s2 += X->e[k + j * d] * X->e[k + j * d];
-        double dev = fabs(sqrt(s2) - want) / want;
-        if (dev > worst)
-            worst = dev, at = j;
-    }
-    if (worst > (double)d * 0x1p-24)
-        fprintf(stderr, "train: warning: %s's Assumption 2 asks |x_i| = %s; sample %ld (row %ld) "
-                        "is off by %.3g relative (the model runs on the data as given)\n",
-                spec->name, spec->kind == DEQ_PAPER_LING2022 ? "sqrt(d)" : "1", at, at, worst);
+    char note[400];
+    if (deq_paper_input_norm_note(note, sizeof note, spec, X))
+        fprintf(stderr, "train: warning: %s\n", note);
 
     /* the weights */
     mat_d_t T[DEQ_PAPER_SLOTS];

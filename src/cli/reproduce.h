@@ -1,43 +1,39 @@
 /* `deqcheck reproduce` as steps shared by the serial command
  * (cli/cmd_reproduce.c) and deqcheck-mpi (cli/reproduce_mpi.c): parse the
- * flags, decide what runs (the paper's configuration, or a labelled
- * reduction that fits --max-time and --max-memory), make the data, probe
- * each width's initial NTK for the step size, run the widths, write the CSVs
- * and the report. */
+ * flags into the plan of src/repro/plan.h, which decides what runs (the
+ * paper's configuration, a labelled reduction that fits --max-time and
+ * --max-memory, or the sizes of given files), makes the data and probes each
+ * width's initial NTK for the step size; run the widths; write the CSVs and
+ * the report. */
 #ifndef DEQ_CLI_REPRODUCE_H
 #define DEQ_CLI_REPRODUCE_H
 
-#include "repro/reproduce.h"
+#include "repro/plan.h"
 #include "report/reproduce_md.h"
 
 typedef struct {
-    repro_config cfg;
-    repro_data_t data;
-    int have_data;
+    repro_plan_t plan;                /* the configuration, data, probes (src/repro/plan.h) */
+    int have_plan;
     const char *prog;                 /* "deqcheck" or "deqcheck-mpi" */
     char out[1024];
     const char *checkpoint;
     long checkpoint_every;
-    int resume, progress, full, sizes_given, no_estimate;
+    int resume, progress;
     int quiet;                        /* no informational lines (MPI ranks other than 0) */
-    repro_reduce_mode reduce;
-    double max_time, mem_limit;
-    double full_seconds, full_memory;
-    char estimate_how[400];
-    repro_init_info probes[REPRO_MAX_WIDTHS];
     char command[2048];
 } cli_repro_job;
 
 /* Parses argv (argv[1] is "reproduce"); -1 to go on, else the exit status
  * (help printed: 0; a bad flag: 2 after one line). */
 int cli_repro_parse(cli_repro_job *J, const char *prog, int argc, char **argv);
-/* The estimate of the paper's configuration and, when it does not fit and
- * the sizes were not given, the reduction; prints both. -1 or an exit status. */
+/* repro_plan_decide: the estimate of the paper's configuration and, when it
+ * does not fit and the sizes were not given, the reduction; prints both. -1
+ * or an exit status. */
 int cli_repro_decide(cli_repro_job *J);
 /* The data of the decided configuration and the output directory; -1 or an
  * exit status. */
 int cli_repro_data(cli_repro_job *J);
-/* Width k's step-size probe into J->probes[k]; 0, or 1 after a message when
+/* Width k's step-size probe into J->plan->probes[k]; 0, or 1 after a message when
  * its initial solves failed. */
 int cli_repro_probe(cli_repro_job *J, int k);
 /* The step size from all probes (unless --lr), printed with its reason. */

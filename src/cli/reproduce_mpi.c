@@ -18,7 +18,8 @@ enum { TAG_CSV = 11, TAG_TIME };
 /* The decided configuration from rank 0 to every rank. */
 static void share_config(cli_repro_job *J)
 {
-    repro_config *c = &J->cfg;
+    repro_plan_struct *P = J->plan;
+    repro_config *c = &P->cfg;
     long L[5 + REPRO_MAX_WIDTHS];
     L[0] = c->n_train, L[1] = c->n_test, L[2] = c->epochs, L[3] = c->n_widths, L[4] = c->reduced;
     for (int k = 0; k < REPRO_MAX_WIDTHS; k++)
@@ -27,11 +28,11 @@ static void share_config(cli_repro_job *J)
     c->n_train = L[0], c->n_test = L[1], c->epochs = L[2], c->n_widths = (int)L[3], c->reduced = (int)L[4];
     for (int k = 0; k < REPRO_MAX_WIDTHS; k++)
         c->widths[k] = L[5 + k];
-    double D[2] = {J->full_seconds, J->full_memory};
+    double D[2] = {P->full_seconds, P->full_memory};
     MPI_Bcast(D, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    J->full_seconds = D[0], J->full_memory = D[1];
+    P->full_seconds = D[0], P->full_memory = D[1];
     MPI_Bcast(c->reduced_how, (int)sizeof c->reduced_how, MPI_CHAR, 0, MPI_COMM_WORLD);
-    MPI_Bcast(J->estimate_how, (int)sizeof J->estimate_how, MPI_CHAR, 0, MPI_COMM_WORLD);
+    MPI_Bcast(P->estimate_how, (int)sizeof P->estimate_how, MPI_CHAR, 0, MPI_COMM_WORLD);
 }
 
 /* Rank 0 writes the CSV text it received to the width's output file, where
@@ -47,7 +48,7 @@ static int receive_width(cli_repro_job *J, int k, int src, repro_width_t W)
     double t[2];
     MPI_Recv(t, 2, MPI_DOUBLE, src, TAG_TIME, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     char name[128], path[1200];
-    report_repro_csv_name(name, sizeof name, J->cfg.spec->name, J->cfg.widths[k]);
+    report_repro_csv_name(name, sizeof name, J->plan->cfg.spec->name, J->plan->cfg.widths[k]);
     snprintf(path, sizeof path, "%s/%s", J->out, name);
     FILE *f = fopen(path, "w");
     int bad = !f || fwrite(buf, 1, (size_t)len, f) != (size_t)len;
@@ -57,7 +58,7 @@ static int receive_width(cli_repro_job *J, int k, int src, repro_width_t W)
         return CLI_EXIT_USAGE;
     }
     free(buf);
-    repro_width_init(W, J->cfg.widths[k]);
+    repro_width_init(W, J->plan->cfg.widths[k]);
     deq_error_t err;
     deq_error_init(err);
     if (repro_csv_read(W, path, -1, err) != DEQ_OK) {
@@ -66,7 +67,7 @@ static int receive_width(cli_repro_job *J, int k, int src, repro_width_t W)
     }
     W->seconds = t[0], W->steps_run = (long)t[1];
     /* a run stops early only at a fatal trouble */
-    W->log->stopped = W->log->len < J->cfg.epochs + 1;
+    W->log->stopped = W->log->len < J->plan->cfg.epochs + 1;
     return 0;
 }
 
@@ -101,6 +102,7 @@ int cli_reproduce_mpi(int argc, char **argv)
     if (rank != 0) {
         cli_repro_parse(&J, "deqcheck-mpi", argc, argv); /* the same argv: succeeds as on rank 0 */
         J.quiet = 1;
+        J.plan->opts.log = NULL;
     }
     share_config(&J);
     rc = cli_repro_data(&J);
@@ -110,12 +112,12 @@ int cli_reproduce_mpi(int argc, char **argv)
         cli_repro_clear(&J);
         return rc >= 0 ? rc : CLI_EXIT_USAGE;
     }
-    int nw = J.cfg.n_widths, fail = 0;
+    int nw = J.plan->cfg.n_widths, fail = 0;
     for (int k = 0; k < nw; k++)
         if (k % size == rank)
             fail |= cli_repro_probe(&J, k) != 0;
     for (int k = 0; k < nw; k++)
-        MPI_Bcast(&J.probes[k], (int)sizeof J.probes[k], MPI_BYTE, k % size, MPI_COMM_WORLD);
+        MPI_Bcast(&J.plan->probes[k], (int)sizeof J.plan->probes[k], MPI_BYTE, k % size, MPI_COMM_WORLD);
     MPI_Allreduce(&fail, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (any) {
         cli_repro_clear(&J);

@@ -1,6 +1,7 @@
 /* The papers' models: weights from and to files, and the training log
  * (backend-free). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,52 @@ deq_status deq_paper_save(const char *path, mat_d_t T[DEQ_PAPER_SLOTS], deq_pape
         count++;
     }
     return io_npz_write_d(path, names, (const mat_d_t *)(void *)mats, nd, count, err);
+}
+
+deq_status deq_paper_data_load(mat_d_t X, mat_d_t y, const char *xpath, const char *ypath, const char *xflag,
+                               const char *yflag, deq_error_t err)
+{
+    if (io_read_samples(X, xpath, NULL, err) != DEQ_OK)
+        return err->status;
+    io_tensor_file_t F;
+    if (io_tensor_file_open(F, ypath, err) != DEQ_OK) {
+        mat_clear_d(X);
+        return err->status;
+    }
+    deq_status st = io_tensor_get(y, F, NULL, err);
+    io_tensor_file_clear(F);
+    if (st != DEQ_OK) {
+        mat_clear_d(X);
+        return st;
+    }
+    if (y->cols != 1 || y->rows != X->cols) {
+        deq_error_set(err, DEQ_ERR_INPUT, "%s %s: tensor y: shape (%ld, %ld), expected (%ld,) "
+                      "(one target per row of %s %s)", yflag, ypath, y->rows, y->cols, X->cols, xflag, xpath);
+        mat_clear_d(X), mat_clear_d(y);
+        return DEQ_ERR_INPUT;
+    }
+    return DEQ_OK;
+}
+
+int deq_paper_input_norm_note(char *buf, size_t cap, const deq_paper_spec *spec, const mat_d_t X)
+{
+    long d = X->rows, n = X->cols, at = 0;
+    double want = spec->kind == DEQ_PAPER_LING2022 ? sqrt((double)d) : 1.0, worst = 0;
+    for (long j = 0; j < n; j++) {
+        double s2 = 0;
+        for (long k = 0; k < d; k++)
+            s2 += X->e[k + j * d] * X->e[k + j * d];
+        double dev = fabs(sqrt(s2) - want) / want;
+        if (dev > worst)
+            worst = dev, at = j;
+    }
+    /* data normalized in float32 are off by up to about d float32 roundings */
+    if (!(worst > (double)d * 0x1p-24))
+        return 0;
+    snprintf(buf, cap, "%s's Assumption 2 asks |x_i| = %s; sample %ld (row %ld) is off by %.3g relative "
+             "(the model runs on the data as given)", spec->name,
+             spec->kind == DEQ_PAPER_LING2022 ? "sqrt(d)" : "1", at, at, worst);
+    return 1;
 }
 
 void deq_paper_log_init(deq_paper_log_t log)

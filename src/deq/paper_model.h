@@ -71,6 +71,18 @@ void deq_paper_draw(mat_d_t T[DEQ_PAPER_SLOTS], deq_paper_kind kind, double sigm
  * nothing left initialized. */
 deq_status deq_paper_load(mat_d_t T[DEQ_PAPER_SLOTS], long *m, deq_paper_kind kind, long d,
                           const char *path, deq_error_t err);
+/* The data from files: xpath a (n, d) tensor, one sample per row, into X
+ * (d×n, samples as columns), ypath a (n,) or (n, 1) tensor into y (n×1).
+ * Bad input is DEQ_ERR_INPUT naming the file (and, for a shape mismatch, the
+ * flags xflag/yflag as the user typed them, e.g. "--X", "--y"); nothing is
+ * left initialized then. (`deqcheck train` and `reproduce` read their --X/--y
+ * through this.) */
+deq_status deq_paper_data_load(mat_d_t X, mat_d_t y, const char *xpath, const char *ypath, const char *xflag,
+                               const char *yflag, deq_error_t err);
+/* Assumption 2 of each paper fixes the input norm (gao2021 1, ling2022 √d).
+ * When a column of X breaks it by more than d float32 roundings, writes one
+ * sentence naming the worst sample into buf and returns 1; else 0. */
+int deq_paper_input_norm_note(char *buf, size_t cap, const deq_paper_spec *spec, const mat_d_t X);
 /* Writes the tensors with the paper's names to an .npz (vectors as (m,)). */
 deq_status deq_paper_save(const char *path, mat_d_t T[DEQ_PAPER_SLOTS], deq_paper_kind kind,
                           deq_error_t err);

@@ -20,7 +20,7 @@ static void plot_script(FILE *g, const report_repro *r)
 {
     const repro_config *c = r->cfg;
     const char *p = c->spec->name;
-    int gao = c->spec->kind == DEQ_PAPER_GAO2021;
+    const repro_paper_facts *F = repro_paper_facts_of(c->spec->kind);
     fprintf(g, "# Figure-1-like plots of deqcheck reproduce %s; run `gnuplot plots.gp` here.\n", p);
     fprintf(g, "set terminal svg size 760,460 font 'sans,12' background 'white'\n"
                "set termoption noenhanced\nset datafile separator ','\n"
@@ -28,7 +28,7 @@ static void plot_script(FILE *g, const report_repro *r)
                "set xlabel 'epoch'\n");
     fprintf(g, "set output '%s-loss.svg'\nset logscale y\n", p);
     fprintf(g, "set title '%s: %s per width%s'\n", p,
-            gao ? "train (solid), test (dashed) loss" : "training loss", c->reduced ? " [REDUCED]" : "");
+            c->n_test > 0 ? "train (solid), test (dashed) loss" : "training loss", c->reduced ? " [REDUCED]" : "");
     fprintf(g, "set ylabel 'loss 1/2 |y^ - y|^2 (log scale)'\nplot ");
     for (int k = 0; k < c->n_widths; k++) {
         char csv[128];
@@ -41,9 +41,8 @@ static void plot_script(FILE *g, const report_repro *r)
     }
     fprintf(g, "\nunset logscale y\n");
     fprintf(g, "set output '%s-opnorm.svg'\n", p);
-    fprintf(g, "set title '%s: %s%s'\n", p, gao ? "operator norm (gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2",
-            c->reduced ? " [REDUCED]" : "");
-    fprintf(g, "set ylabel '%s'\nset format y '%%.4f'\nplot ", gao ? "(gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2");
+    fprintf(g, "set title '%s: %s%s'\n", p, F->op_norm_plot_title, c->reduced ? " [REDUCED]" : "");
+    fprintf(g, "set ylabel '%s'\nset format y '%%.4f'\nplot ", F->op_norm_name);
     for (int k = 0; k < c->n_widths; k++) {
         char csv[128];
         report_repro_csv_name(csv, sizeof csv, p, c->widths[k]);
@@ -92,14 +91,6 @@ typedef struct {
     long trouble;                 /* first trouble step or −1 */
     const char *event;
 } width_stats;
-
-/* The fall of ln L that Figure 1's training-loss axis spans (derived from the
- * axis ticks as our reading of the paper gives them): gao2021 FashionMNIST
- * about −0.5 ... −3, ling2022 synthetic about 8 ... −8. */
-static double paper_drop(const repro_config *c)
-{
-    return c->spec->kind == DEQ_PAPER_GAO2021 ? 2.5 : 16.0;
-}
 
 static void stats_of(width_stats *s, const repro_width_struct *W, double drop)
 {
@@ -176,11 +167,10 @@ static void table_row(FILE *f, const char *what, const char *paper, const char *
 static void write_config(FILE *f, const report_repro *r)
 {
     const repro_config *c = r->cfg;
-    int gao = c->spec->kind == DEQ_PAPER_GAO2021;
+    const repro_paper_facts *F = repro_paper_facts_of(c->spec->kind);
     const char *red = c->reduced ? "**reduced**" : "paper";
     fprintf(f, "## Configuration run\n\n| constant | value | origin | where / why |\n|---|---|---|---|\n");
-    fprintf(f, "| model | %s | paper | %s |\n", c->spec->equation,
-            gao ? "gao2021, Eqs. 1-5" : "ling2022, Section 2.1");
+    fprintf(f, "| model | %s | paper | %s |\n", c->spec->equation, F->model_where);
     for (int k = 0; k < c->spec->n_consts; k++) {
         const deq_paper_const *q = &c->spec->consts[k];
         if (strcmp(q->name, "step_size") == 0)
@@ -188,24 +178,27 @@ static void write_config(FILE *f, const report_repro *r)
         fprintf(f, "| %s | %s | %s | %s |\n", q->name, q->value, deq_const_origin_name(q->origin),
                 q->where);
     }
-    if (gao)
-        fprintf(f, "| data | Fashion-MNIST classes 0 (T-shirt/top, label +1) and 1 (Trouser, label -1), "
-                   "28x28 grey, unit norm | paper (dataset, classes, preprocessing); default (labels +-1) | "
-                   "gao2021 Section 4 uses MNIST, FashionMNIST, CIFAR10, SVHN; only Fashion-MNIST is "
-                   "packaged in Debian (dataset-fashion-mnist): MNIST, CIFAR10 and SVHN are not, so they "
-                   "are not run; the paper does not state its label encoding |\n");
+    if (c->X_path)
+        fprintf(f, "| data | --X %s, --y %s%s%s%s%s | user | given files, one sample per row; not the paper's "
+                   "draw (%s) |\n", c->X_path, c->y_path, c->Xtest_path ? "; test: --Xtest " : "",
+                c->Xtest_path ? c->Xtest_path : "", c->Xtest_path ? ", --ytest " : "",
+                c->Xtest_path ? c->ytest_path : "", F->data_value);
     else
-        fprintf(f, "| data | n points uniform on the sphere of radius sqrt(d), y_i ~ N(0,1) | paper | "
-                   "ling2022, Section 5 (synthetic experiment; its MNIST and CIFAR10 panels need widths "
-                   "21000-30000 and are not run) |\n");
-    fprintf(f, "| n (training samples) | %ld%s | %s | paper: %ld%s |\n", c->n_train,
-            gao ? " (half per class, drawn at random)" : "", c->n_train == c->paper_n_train ? "paper" : red,
-            c->paper_n_train, gao ? " (500 random per class, Section 4)" : " (Section 5)");
-    if (gao)
+        fprintf(f, "| data | %s | %s | %s |\n", F->data_value, F->data_origin, F->data_where);
+    if (c->init_path)
+        fprintf(f, "| initial weights | --init %s (width %ld) | user | given file with the paper's tensor names; "
+                   "not Assumption 1's draw |\n", c->init_path, c->widths[0]);
+    int drawn = c->X_path == NULL;
+    fprintf(f, "| n (training samples) | %ld%s | %s | paper: %ld (%s) |\n", c->n_train,
+            drawn && c->paper_n_test > 0 ? " (half per class, drawn at random)" : "",
+            c->n_train == c->paper_n_train ? "paper" : red, c->paper_n_train, F->n_train_note);
+    if (!drawn && c->n_test > 0)
+        fprintf(f, "| test samples | %ld (--Xtest) | user | paper: %ld |\n", c->n_test, c->paper_n_test);
+    else if (drawn && F->n_test_note)
         fprintf(f, "| test samples | %ld (half per class, drawn at random from the test file) | %s | "
-                   "paper: %ld (500 random per class) |\n", c->n_test,
-                c->n_test == c->paper_n_test ? "paper" : red, c->paper_n_test);
-    fprintf(f, "| d | %ld | paper | %s |\n", c->d, gao ? "28x28 images (Section 4)" : "ling2022, Section 5");
+                   "paper: %ld (%s) |\n", c->n_test, c->n_test == c->paper_n_test ? "paper" : red,
+                c->paper_n_test, F->n_test_note);
+    fprintf(f, "| d | %ld | paper | %s |\n", c->d, F->d_where);
     fprintf(f, "| widths m | ");
     int same = c->n_widths == c->paper_n_widths;
     for (int k = 0; k < c->n_widths; k++) {
@@ -225,8 +218,11 @@ static void write_config(FILE *f, const report_repro *r)
                    "for every width, as the paper trains |\n", 1.0 / c->lr);
     else
         fprintf(f, "given with --lr |\n");
-    fprintf(f, "| seed | %lu | default | weights of width m from seed*1000003 + m; the data from the seed |\n",
-            c->seed);
+    if (!c->init_path || !c->X_path)
+        fprintf(f, "| seed | %lu | default | %s |\n", c->seed,
+                c->init_path ? "the data from the seed"
+                : c->X_path  ? "weights of width m from seed*1000003 + m"
+                             : "weights of width m from seed*1000003 + m; the data from the seed");
     fprintf(f, "| lambda_min(G) schedule | every %ld steps and the last | default | --gram-every |\n",
             c->gram_every);
     fprintf(f, "| arithmetic | double; forward and adjoint solves by Anderson to 2 sqrt(m) u, warm-started | "
@@ -271,7 +267,8 @@ static const char *width_order_note(char *b, size_t len, const char *verdict, lo
 static void write_table(FILE *f, const report_repro *r, const width_stats *S)
 {
     const repro_config *c = r->cfg;
-    int gao = c->spec->kind == DEQ_PAPER_GAO2021, nw = c->n_widths;
+    const repro_paper_facts *F = repro_paper_facts_of(c->spec->kind);
+    int nw = c->n_widths;
     char buf[8192], t[256];
     size_t k;
     double fin[REPRO_MAX_WIDTHS], tfin[REPRO_MAX_WIDTHS];
@@ -283,7 +280,7 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
                    "paper's configuration.\n\n", c->reduced_how);
     fprintf(f, "ln is the natural logarithm; L = 1/2 |y^ - y|^2 summed over the samples (%s), L/n its "
                "mean; \"first -> last\" are epoch 0 and epoch %ld.\n\n",
-            gao ? "gao2021 Eq. 5" : "ling2022 Section 2.1", c->epochs);
+            F->loss_where, c->epochs);
     fprintf(f, "\"holds\" and \"**fails**\" below compare certified enclosures (lambda_min by dsyevr, "
                "enclosed by Weyl's residual bound and a certified Cholesky; [lower, upper] printed): a "
                "check holds when the certified lower end of its left side is at or above the certified "
@@ -300,17 +297,13 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
                               log(S[w].lend / (double)c->n_train), S[w].increases, S[w].k_min,
                               S[w].increases_after);
     table_row(f, "training loss along GD",
-              gao ? "log training loss falls steadily over the 1000 epochs for every width (Figure 1, "
-                    "train-loss panels; FashionMNIST axis about -0.5 ... -3, the minus signs read from "
-                    "the layout, base and normalization not stated)"
-                  : "log training loss falls about linearly over 2000 epochs (Figure 1, synthetic: axis "
-                    "about 8 ... -8)", buf);
+              F->train_loss.text, buf);
     k = 0;
     for (int w = 0; w < nw; w++)
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %.4g", w ? ", " : "", c->widths[w], fin[w]);
     snprintf(t, sizeof t, "; final loss %s with m", decreasing(fin, nw) ? "**decreases**" : "**does not decrease**");
     k += (size_t)snprintf(buf + k, sizeof buf - k, "%s. Epochs until ln L has fallen by %g (the span of the "
-                          "paper's axis): ", t, paper_drop(c));
+                          "paper's axis): ", t, F->loss_drop.value);
     for (int w = 0; w < nw; w++) {
         if (S[w].k_drop >= 0)
             k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %ld", w ? ", " : "", c->widths[w], S[w].k_drop);
@@ -319,9 +312,9 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
                                   c->epochs);
     }
     table_row(f, "width and training speed",
-              gao ? "larger m converges faster in training" : "larger m converges faster, to a smaller final loss",
+              F->speed.text,
               buf);
-    if (gao) {
+    if (F->test_loss.text && c->n_test > 0) {
         k = 0;
         for (int w = 0; w < nw; w++)
             k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: ln L_test %.3g -> %.3g (ln L/n %.3g -> %.3g)",
@@ -329,20 +322,14 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
                                   log(S[w].t0 / (double)c->n_test), log(tfin[w] / (double)c->n_test));
         snprintf(buf + k, sizeof buf - k, "; final test loss %s with m",
                  decreasing(tfin, nw) ? "**decreases**" : "**does not decrease**");
-        table_row(f, "test loss", "larger m gives a lower test loss; no bias-variance U-curve "
-                  "(FashionMNIST test axis about -1 ... -3)", buf);
+        table_row(f, "test loss", F->test_loss.text, buf);
     }
     k = 0;
     for (int w = 0; w < nw; w++)
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %.5f ... %.5f (first %.5f, last %.5f; "
                               "certified upper <= %.5f)", w ? "; " : "", c->widths[w], S[w].op_min,
                               S[w].op_max, S[w].op0, S[w].opend, S[w].op_upper_max);
-    table_row(f, gao ? "operator norm (gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2 (largest singular value)",
-              gao ? "about 0.1980 ... 0.1992 on every dataset, essentially its initial value, slightly "
-                    "larger for larger m (Figure 1, right column)"
-                  : "stays below 1, about 0.798 ... 0.801 (synthetic); 2 sqrt(2) sigma_w = 0.8 is "
-                    "Lemma 1's value at initialization",
-              buf);
+    table_row(f, F->op_norm_row, F->op_norm.text, buf);
     /* the step size against the theorem's */
     k = 0;
     for (int w = 0; w < nw; w++) {
@@ -354,35 +341,24 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
                                   w ? "; " : "", c->widths[w], r->probes[w].theory_lr,
                                   c->lr / r->probes[w].theory_lr);
     }
-    table_row(f, "step size",
-              gao ? "not stated; Theorem 3.2 asks alpha = O(lambda0/n^2) (shown: lambda0/n^2 with "
-                    "lambda0 = lambda_min(G^inf), the O's constant unknown)"
-                  : "not stated; Theorem 1 asks eta below bound (10) (shown: (10) at initialization with "
-                    "lambda0 = lambda_min(G(0)), delta = (1 - |W(0)|_2)/2)",
-              buf);
+    table_row(f, "step size", F->step_size.text, buf);
     /* λ_min(G) along training */
     k = 0;
     for (int w = 0; w < nw; w++) {
         const repro_init_info *q = &r->probes[w];
-        double l0_lo = gao ? q->pop_lam_lo : q->gram_lam_lo, l0_hi = gao ? q->pop_lam_hi : q->gram_lam_hi;
+        int pop = F->gram_lambda0_population;
+        double l0_lo = pop ? q->pop_lam_lo : q->gram_lam_lo, l0_hi = pop ? q->pop_lam_hi : q->gram_lam_hi;
         const char *verdict = c->widths[w] < c->n_train ? "outside the theorem's hypothesis: m < n"
                               : !(l0_lo > 0)            ? "outside the theorem's hypothesis: lambda0 not certified > 0"
                                                         : judge_certified(S[w].gram_min_lo, S[w].gram_min_hi,
-                                                                          l0_lo / 2, l0_hi / 2, !gao);
+                                                                          l0_lo / 2, l0_hi / 2, F->gram_strict);
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: min lambda_min(G) %.4g in [%.4g, %.4g], "
                               "lambda0/2 in [%.4g, %.4g]: %s%s", w ? "; " : "", c->widths[w], S[w].gram_min,
                               S[w].gram_min_lo, S[w].gram_min_hi, l0_lo / 2, l0_hi / 2, verdict,
                               width_order_note(t, sizeof t, verdict, c->widths[w], c->n_train, l0_hi));
     }
-    table_row(f, gao ? "Lemma 3.6 (i): lambda_min(G(k)) >= lambda0/2 (G = Phi Phi^T, lambda0 = lambda_min(G^inf))"
-                     : "Theorem 1 (ii): lambda_t > lambda0/2 (G = Z^T Z, lambda0 = lambda_min(G(0)))",
-              gao ? "a consequence of the theorems' width condition, not plotted in the paper. G = Phi Phi^T "
-                    "has rank <= m: at m < n lambda_min(G) = 0 and (i) cannot hold (the paper's own m = 500 < "
-                    "n = 1000 is such a width)"
-                  : "a consequence of Theorem 1's conditions, not plotted in the paper. G = Z^T Z has rank "
-                    "<= m: at m < n lambda_min(G) = 0",
-              buf);
-    if (!gao) {
+    table_row(f, F->gram_row, F->gram.text, buf);
+    if (F->theorem2_row) {
         k = 0;
         for (int w = 0; w < nw; w++) {
             const repro_init_info *q = &r->probes[w];
@@ -397,10 +373,7 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
                                   q->pop_lam_lo, q->pop_lam_hi, q->gram_lam_lo, q->gram_lam_hi, rhs_lo,
                                   rhs_hi, verdict, width_order_note(t, sizeof t, verdict, m, c->n_train, q->pop_lam_hi));
         }
-        table_row(f, "Theorem 2: lambda0 >= m lambda*/2",
-                  "proved for m = Omega(n^2/lambda*^2 log(n/(lambda* t))) (the Omega's constant is not "
-                  "stated: a failure at m >= n may be a width below it)",
-                  buf);
+        table_row(f, F->theorem2_row, F->theorem2.text, buf);
     }
     k = 0;
     for (int w = 0; w < nw; w++)
@@ -414,7 +387,7 @@ deq_status report_repro_write(const char *dir, const report_repro *r, deq_error_
 {
     const repro_config *c = r->cfg;
     const char *p = c->spec->name;
-    int gao = c->spec->kind == DEQ_PAPER_GAO2021;
+    const repro_paper_facts *F = repro_paper_facts_of(c->spec->kind);
     char path[1400];
     snprintf(path, sizeof path, "%s/plots.gp", dir);
     FILE *g = fopen(path, "w");
@@ -435,18 +408,15 @@ deq_status report_repro_write(const char *dir, const report_repro *r, deq_error_
         return deq_error_set(err, DEQ_ERR_INPUT, "--out %s: cannot write (%s)", path, strerror(errno));
     width_stats S[REPRO_MAX_WIDTHS];
     for (int w = 0; w < c->n_widths; w++)
-        stats_of(&S[w], &r->widths[w], paper_drop(c));
+        stats_of(&S[w], &r->widths[w], F->loss_drop.value);
     fprintf(f, "# deqcheck reproduce %s%s\n\n", p, c->reduced ? " (REDUCED configuration)" : "");
-    if (gao)
-        fprintf(f, "The experiment of gao2021 (Gao, Liu, Liu, Rajan, Gao, ICLR 2022), Section 4 and Figure 1: "
-                   "the paper's implicit network trained by full-batch gradient descent on two classes, "
-                   "log training and test loss and the operator norm (gamma/sqrt(m))|A(k)|_2 against the "
-                   "epoch for several widths. Run here on **Fashion-MNIST** only: MNIST, CIFAR10 and SVHN, "
-                   "the paper's other datasets, are not packaged in Debian.\n\n");
-    else
-        fprintf(f, "The synthetic experiment of ling2022 (Ling, Xie, Wang, Zhang, Lin, AISTATS 2023), Section 5 "
-                   "and Figure 1: the paper's DEQ trained by full-batch gradient descent, log training loss "
-                   "and the largest singular value |W(t)|_2 against the epoch for several widths.\n\n");
+    fprintf(f, "%s\n\n", F->intro);
+    if (c->init_path || c->X_path)
+        fprintf(f, "> **From given files:** %s%s%s%s%s, not the paper's draws; the data description above is "
+                   "the paper's, not these files'.\n\n",
+                c->init_path ? "initial weights from --init " : "", c->init_path ? c->init_path : "",
+                c->init_path && c->X_path ? "; " : "", c->X_path ? "data from --X " : "",
+                c->X_path ? c->X_path : "");
     if (c->reduced)
         fprintf(f, "> **REDUCED:** %s\n\n", c->reduced_how);
     fprintf(f, "Reproduce with:\n\n    %s\n\n", r->command);
@@ -467,15 +437,14 @@ deq_status report_repro_write(const char *dir, const report_repro *r, deq_error_
     } else {
         fprintf(f, "![loss](%s-loss.svg)\n\n*Loss against epoch, log scale, one colour per width%s. "
                    "Figure 1 of the paper shows the same curves for its widths.*\n\n", p,
-                gao ? "; solid training, dashed test" : "");
+                c->n_test > 0 ? "; solid training, dashed test" : "");
         fprintf(f, "![operator norm](%s-opnorm.svg)\n\n*%s against epoch. The paper's panel stays at "
                    "its initial value (%s).*\n\n", p,
-                gao ? "(gamma/sqrt(m)) |A(k)|_2" : "|W(t)|_2",
-                gao ? "about 0.198-0.199" : "about 0.8, below 1");
+                F->op_norm_name, F->op_norm_caption);
     }
     fprintf(f, "## Per width\n\n| m | step-size probe lambda_max(H(0)) | lambda_min(G(0)) | %s | first loss | "
                "last loss | steps | wall time |\n|---|---|---|---|---|---|---|---|\n",
-            gao ? "lambda0 = lambda_min(G^inf)" : "lambda* = lambda_min(K)");
+            F->gram_lambda0_population ? "lambda0 = lambda_min(G^inf)" : "lambda* = lambda_min(K)");
     for (int w = 0; w < c->n_widths; w++) {
         fmt_dur(d2, sizeof d2, r->widths[w].seconds);
         fprintf(f, "| %ld | %.6g | %.6g | %.6g | %.6g | %.6g | %ld | %s |\n", c->widths[w],

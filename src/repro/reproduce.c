@@ -19,12 +19,6 @@
 #include "num/eig_lapack.h"
 #include "num/norm_bound.h"
 
-/* gao2021 Section 4: 500 + 500 per class, m ∈ {500, 1000, 2000, 4000}, 1000 epochs;
- * ling2022 Section 5: n = 1000 on the sphere of radius √d, d = 1000,
- * m ∈ {3000, ..., 5000} in steps of 500, 2000 epochs. */
-static const long gao_widths[] = {500, 1000, 2000, 4000};
-static const long ling_widths[] = {3000, 3500, 4000, 4500, 5000};
-#define LING_D 1000
 #define REPRO_GRAM_EVERY 10
 
 deq_status repro_config_paper(repro_config *c, const deq_paper_spec *spec, deq_error_t err)
@@ -33,15 +27,14 @@ deq_status repro_config_paper(repro_config *c, const deq_paper_spec *spec, deq_e
     if (!spec)
         return deq_error_set(err, DEQ_ERR_INPUT, "expected gao2021 or ling2022");
     c->spec = spec;
-    const long *w = spec->kind == DEQ_PAPER_GAO2021 ? gao_widths : ling_widths;
-    int nw = spec->kind == DEQ_PAPER_GAO2021 ? 4 : 5;
-    for (int k = 0; k < nw; k++)
-        c->paper_widths[k] = c->widths[k] = w[k];
-    c->paper_n_widths = c->n_widths = nw;
-    c->paper_n_train = c->n_train = 1000;
-    c->paper_n_test = c->n_test = spec->kind == DEQ_PAPER_GAO2021 ? 1000 : 0;
-    c->paper_epochs = c->epochs = spec->kind == DEQ_PAPER_GAO2021 ? 1000 : 2000;
-    c->d = spec->kind == DEQ_PAPER_GAO2021 ? DEQ_FASHION_SIDE * DEQ_FASHION_SIDE : LING_D;
+    const repro_paper_facts *F = repro_paper_facts_of(spec->kind);
+    for (int k = 0; k < F->n_widths; k++)
+        c->paper_widths[k] = c->widths[k] = F->widths[k];
+    c->paper_n_widths = c->n_widths = F->n_widths;
+    c->paper_n_train = c->n_train = F->n_train.value;
+    c->paper_n_test = c->n_test = F->n_test.value;
+    c->paper_epochs = c->epochs = F->epochs.value;
+    c->d = F->d.value;
     c->lr = NAN;
     c->gram_every = REPRO_GRAM_EVERY;
     return DEQ_OK;
@@ -100,6 +93,7 @@ static deq_status fashion_subset(mat_d_t X, mat_d_t y, long n, long per_class_in
 
 deq_status repro_data_make(repro_data_t D, const repro_config *c, deq_error_t err)
 {
+    memset(D, 0, sizeof *D);
     deq_rng_t rng;
     deq_rng_init(rng, c->seed ^ 0x5bd1e995UL);
     deq_status st = DEQ_OK;
@@ -137,6 +131,9 @@ deq_status repro_data_make(repro_data_t D, const repro_config *c, deq_error_t er
 void repro_data_clear(repro_data_t D)
 {
     mat_clear_d(D->X), mat_clear_d(D->y), mat_clear_d(D->Xt), mat_clear_d(D->yt);
+    if (D->have_init)
+        deq_paper_tensors_clear(D->T);
+    D->have_init = 0;
 }
 
 /* ---------- weights, probes ---------- */
@@ -157,12 +154,17 @@ static const char *spec_gamma(const repro_config *c)
     return g ? g : "1";
 }
 
-/* P (initialized here) with width m's initial weights */
-static void model_at_init(deq_paper_d_t P, const repro_config *c, long m)
+/* P (initialized here) with width m's initial weights: D's given ones, or
+ * Assumption 1's draw */
+static void model_at_init(deq_paper_d_t P, const repro_config *c, const repro_data_t D, long m)
 {
+    deq_paper_init_d(P, c->spec->kind, m, c->d, spec_gamma(c), 53);
+    if (D->have_init && D->T[DEQ_PAPER_T]->rows == m) {
+        deq_paper_set_d_d(P, (mat_d_struct(*)[1])D->T);
+        return;
+    }
     mat_d_t T[DEQ_PAPER_SLOTS];
     repro_draw_weights(T, c, m);
-    deq_paper_init_d(P, c->spec->kind, m, c->d, spec_gamma(c), 53);
     deq_paper_set_d_d(P, T);
     deq_paper_tensors_clear(T);
 }
@@ -193,7 +195,7 @@ int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_da
     out->m = m;
     long n = D->X->cols;
     deq_paper_d_t P, g;
-    model_at_init(P, c, m);
+    model_at_init(P, c, D, m);
     deq_paper_init_d(g, c->spec->kind, m, c->d, "1", 53);
     deq_paper_state_d_t S;
     deq_paper_state_init_d(S, P, n, 53);
@@ -268,7 +270,7 @@ double repro_step_seconds(const repro_config *c, const repro_data_t D, long m, l
     first_cols(X, D->X, n), first_rows(y, D->y, n), first_cols(Xt, D->Xt, nt),
         first_rows(yt, D->yt, nt);
     deq_paper_d_t P, g;
-    model_at_init(P, c, m);
+    model_at_init(P, c, D, m);
     deq_paper_init_d(g, c->spec->kind, m, c->d, "1", 53);
     deq_paper_state_d_t S, St;
     deq_paper_state_init_d(S, P, n, 53);
@@ -535,8 +537,8 @@ deq_status repro_run_width(repro_width_t W, const repro_config *c, const repro_d
 {
     long m = W->m;
     deq_paper_d_t P;
-    model_at_init(P, c, m);
-    deq_paper_train_opts to = {c->epochs, c->lr, c->gram_every, 1};
+    model_at_init(P, c, D, m);
+    deq_paper_train_opts to = {.steps = c->epochs, .lr = c->lr, .gram_every = c->gram_every, .keep_going = 1};
     deq_paper_trainer_d_t T;
     deq_paper_trainer_init_d(T, P, D->X, D->y, &to, 53);
     deq_paper_state_d_t St;

@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "deq/paper_model.h"
 #include "num/mat.h"
+#include "repro/paper_facts.h"
 
 #define REPRO_MAX_WIDTHS 16
 
@@ -40,6 +41,9 @@ typedef struct {
     int lr_given;           /* --lr */
     long gram_every;        /* λ_min(G) every this many steps (and at the last) */
     const char *fashion_dir;
+    /* weights and data given as files (deqcheck reproduce --init, --X/--y,
+     * --Xtest/--ytest; NULL: drawn as the paper does), for the report */
+    const char *init_path, *X_path, *y_path, *Xtest_path, *ytest_path;
     int reduced;            /* 1: not the paper's configuration */
     char reduced_how[320];  /* how and why, one sentence */
 } repro_config;
@@ -49,9 +53,13 @@ typedef struct {
 deq_status repro_config_paper(repro_config *c, const deq_paper_spec *spec, deq_error_t err);
 
 /* The data of a configuration: X (d×n, samples as columns), y (n×1), and a
- * held-out test set (gao2021) or none (ling2022: 0 columns). */
+ * held-out test set (gao2021) or none (ling2022: 0 columns); and, when
+ * have_init, the initial weights of the one width (deq_paper_load's slots),
+ * which every width's run then starts from instead of Assumption 1's draw. */
 typedef struct {
     mat_d_t X, y, Xt, yt;
+    mat_d_t T[DEQ_PAPER_SLOTS];
+    int have_init;
 } repro_data_struct;
 typedef repro_data_struct repro_data_t[1];
 
@@ -61,6 +69,7 @@ typedef repro_data_struct repro_data_t[1];
  * on the sphere of radius √d, y_i ~ N(0,1) (Section 5). Errors name the file
  * (a missing package: the install command). */
 deq_status repro_data_make(repro_data_t D, const repro_config *c, deq_error_t err);
+/* Clears the data and, when have_init, the weights. */
 void repro_data_clear(repro_data_t D);
 
 /* The initial weights of width m: Assumption 1 of the paper, drawn from an
@@ -141,8 +150,8 @@ typedef struct {
     void *observe_ctx;
 } repro_run_opts;
 
-/* Runs width W->m of c on D from Assumption 1's weights (or from the
- * checkpoint), with every trouble recorded and training going on
+/* Runs width W->m of c on D from Assumption 1's weights (D's weights when
+ * D->have_init; or from the checkpoint), with every trouble recorded and training going on
  * (keep_going: a reproduction shows what happened). DEQ_OK, or
  * DEQ_ERR_INPUT for a checkpoint that does not belong to this configuration
  * or cannot be written (one line naming the file). */
