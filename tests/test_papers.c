@@ -617,7 +617,7 @@ Test(papers, training_log_matches_steps_recomputed, .timeout = 120)
         deq_paper_set_d_d(P, T), deq_paper_set_d_d(Q, T);
         deq_paper_log_t log;
         deq_paper_log_init(log);
-        deq_paper_train_opts o = {steps, lr, 1, 0, NULL, NULL};
+        deq_paper_train_opts o = {.steps = steps, .lr = lr, .gram_every = 1};
         deq_paper_train_d(log, P, X, y, &o, 53);
         cr_assert_eq(log->len, steps + 1, "kind %d: %ld lines: %s", kind, log->len,
                      log->len ? log->steps[log->len - 1].event : "");
