@@ -403,10 +403,14 @@ Test(cli, kernel_parallel_inputs_are_not_certified_and_bad_input_is_named)
                                  "--kind", "nngp", NULL));
 }
 
-/* n inputs in R^6 with four entries ±1 each (‖x_i‖² = 4 exactly, no two
- * parallel), times 2^scale_exp, written as .npy (exact doubles) to dir/name;
- * column dup (when >= 0) equals column 0. Returns the inputs at 1 (unscaled). */
-static void write_pm1_inputs(char *path, const char *name, mat_d_t X, long n, long scale_exp, long dup)
+/* n inputs in R^6: four entries ±1 each, no two parallel, column j times
+ * factor[j] (unequal norms) and times 2^(scale_exp + shift[j]) (shift may be
+ * NULL), written as .npy (exact doubles) to dir/name; column dup (when >= 0)
+ * equals column 0. X receives the inputs without the powers of two. */
+static const double pm1_factor[8] = {1, 3, 0.5, 1, 5, 0.25, 2, 1};
+
+static void write_pm1_inputs(char *path, const char *name, mat_d_t X, long n, long scale_exp, long dup,
+                             const long *shift)
 {
     static const int pattern[8][6] = {{1, 1, 1, 1, 0, 0},  {1, -1, 0, 1, 1, 0}, {0, 1, -1, 0, 1, 1},
                                       {-1, 0, 1, 1, 0, -1}, {1, 0, 0, -1, 1, -1}, {0, -1, -1, 1, 0, 1},
@@ -416,8 +420,9 @@ static void write_pm1_inputs(char *path, const char *name, mat_d_t X, long n, lo
     mat_init_d(S, 6, n, 53);
     for (long j = 0; j < n; j++)
         for (long i = 0; i < 6; i++) {
-            X->e[i + j * 6] = pattern[dup >= 0 && j == dup ? 0 : j][i];
-            S->e[i + j * 6] = ldexp(X->e[i + j * 6], (int)scale_exp);
+            long src = dup >= 0 && j == dup ? 0 : j;
+            X->e[i + j * 6] = pattern[src][i] * pm1_factor[src];
+            S->e[i + j * 6] = ldexp(X->e[i + j * 6], (int)(scale_exp + (shift ? shift[j] : 0)));
         }
     snprintf(path, 512, "%s/%s", dir, name);
     deq_error_t err;
@@ -426,27 +431,33 @@ static void write_pm1_inputs(char *path, const char *name, mat_d_t X, long n, lo
     mat_clear_d(S);
 }
 
-/* The papers' kernels from the angle θ_ij between inputs of equal norm r
- * (written here, not the library's): gao2021's G^∞_ij = r²(sin θ + (π − θ)cos θ)/(2π)
- * (the arc-cosine kernel of degree 1), and ling2022's K_ij = K_ii·J(c_ij) with
- * K_ii = r²/(d(1 − σ²)), J(c) = (sin φ + (π − φ)cos φ)/π at φ = arccos c, and c
- * the fixed point of c = σ²J(c) + (1 − σ²)cos θ, iterated 600 times (σ² = 0.08:
+/* The papers' kernels from the angle θ_ij and the norms (written here, not the
+ * library's): gao2021's G^∞_ij = ‖x_i‖‖x_j‖(sin θ + (π − θ)cos θ)/(2π) (the
+ * arc-cosine kernel of degree 1), and ling2022's K_ij = ‖x_i‖‖x_j‖/(d(1 − σ²))·J(c_ij)
+ * with J(c) = (sin φ + (π − φ)cos φ)/π at φ = arccos c, and c the fixed point
+ * of c = σ²J(c) + (1 − σ²)cos θ by 600 plain iterations (σ² <= 0.08:
  * 0.08^600 is far below 2^-prec). */
-static void paper_kernel_reference(mpfr_t *K, const mat_d_t X, int ling, long prec)
+static void paper_kernel_reference(mpfr_t *K, const mat_d_t X, int ling, const char *s2str, long prec)
 {
     long d = X->rows, n = X->cols;
-    mpfr_t r2, ct, th, st, pi, c, j, s2, t;
-    mpfr_inits2((mpfr_prec_t)prec, r2, ct, th, st, pi, c, j, s2, t, (mpfr_ptr)0);
+    mpfr_t nab, ct, th, st, pi, c, j, s2, t;
+    mpfr_inits2((mpfr_prec_t)prec, nab, ct, th, st, pi, c, j, s2, t, (mpfr_ptr)0);
     mpfr_const_pi(pi, MPFR_RNDN);
-    mpfr_set_str(s2, "0.08", 10, MPFR_RNDN);
+    mpfr_set_str(s2, s2str, 10, MPFR_RNDN);
     for (long a = 0; a < n; a++)
         for (long b = 0; b < n; b++) {
-            double dot = 0, nn = 0;
-            for (long i = 0; i < d; i++)
-                dot += X->e[i + a * d] * X->e[i + b * d], nn += X->e[i + a * d] * X->e[i + a * d];
-            mpfr_set_d(r2, nn, MPFR_RNDN);                  /* exact: small integers */
+            double dot = 0, na = 0, nb = 0; /* exact: small multiples of 1/16 */
+            for (long i = 0; i < d; i++) {
+                dot += X->e[i + a * d] * X->e[i + b * d];
+                na += X->e[i + a * d] * X->e[i + a * d];
+                nb += X->e[i + b * d] * X->e[i + b * d];
+            }
+            mpfr_set_d(nab, na * nb, MPFR_RNDN);
+            mpfr_sqrt(nab, nab, MPFR_RNDN);                 /* ‖x_a‖‖x_b‖ */
             mpfr_set_d(ct, dot, MPFR_RNDN);
-            mpfr_div(ct, ct, r2, MPFR_RNDN);                /* cos θ */
+            mpfr_div(ct, ct, nab, MPFR_RNDN);               /* cos θ */
+            if (mpfr_cmp_si(ct, 1) > 0)
+                mpfr_set_si(ct, 1, MPFR_RNDN);
             long iters = ling ? 600 : 0;
             mpfr_set(c, ct, MPFR_RNDN);
             for (long it = 0; it <= iters; it++) {
@@ -465,13 +476,41 @@ static void paper_kernel_reference(mpfr_t *K, const mat_d_t X, int ling, long pr
             if (ling) {
                 mpfr_ui_sub(t, 1, s2, MPFR_RNDN);
                 mpfr_mul_si(t, t, d, MPFR_RNDN);
-                mpfr_div(t, r2, t, MPFR_RNDN);              /* K_ii */
+                mpfr_div(t, nab, t, MPFR_RNDN);
             } else {
-                mpfr_div_2ui(t, r2, 1, MPFR_RNDN);          /* r²/2 */
+                mpfr_div_2ui(t, nab, 1, MPFR_RNDN);
             }
             mpfr_mul(K[a + b * n], t, j, MPFR_RNDN);
         }
-    mpfr_clears(r2, ct, th, st, pi, c, j, s2, t, (mpfr_ptr)0);
+    mpfr_clears(nab, ct, th, st, pi, c, j, s2, t, (mpfr_ptr)0);
+}
+
+/* Digits of agreement of the written kernel with ref, each entry (i,j) scaled
+ * by 2^(2·scale_exp + shift_i + shift_j). */
+static double paper_kernel_digits(const char *out, mpfr_t *ref, long n, long scale_exp, const long *shift,
+                                  long prec)
+{
+    deq_error_t err;
+    deq_error_init(err);
+    mat_mp_t K;
+    cr_assert_eq(textmat_read_mp(K, out, prec, err), DEQ_OK, "%s", err->msg);
+    double worst = 400;
+    mpfr_t dd;
+    mpfr_init2(dd, prec);
+    for (long b = 0; b < n; b++)
+        for (long a = 0; a < n; a++) {
+            long k = a + b * n, e = 2 * scale_exp + (shift ? shift[a] + shift[b] : 0);
+            mpfr_mul_2si(dd, ref[k], e, MPFR_RNDN);
+            mpfr_sub(dd, K->e + k, dd, MPFR_RNDN);
+            mpfr_div(dd, dd, ref[k], MPFR_RNDN);
+            mpfr_mul_2si(dd, dd, -e, MPFR_RNDN);
+            double r = fabs(mpfr_get_d(dd, MPFR_RNDN));
+            if (r > 0)
+                worst = fmin(worst, -log10(r));
+        }
+    mpfr_clear(dd);
+    mat_clear_mp(K);
+    return worst;
 }
 
 Test(cli, kernel_papers_match_the_angle_form_at_every_scale, .timeout = 120)
@@ -484,61 +523,65 @@ Test(cli, kernel_papers_match_the_angle_form_at_every_scale, .timeout = 120)
         mpfr_init2(ref[k], prec);
     char out[600];
     snprintf(out, sizeof out, "%s/K.txt", dir);
-    deq_error_t err;
-    deq_error_init(err);
     /* 2^-700 and 2^+600: the kernels' entries near 2^-1400 and 2^+1200 are
-     * beyond double's range, and the kernels scale exactly as |X|² */
+     * beyond double's range; the kernels scale exactly as |X|² */
     static const long scales[] = {0, -700, 600};
+    /* columns of very different scales, each representable in double */
+    static const long mixed[7] = {480, -120, 0, 7, -300, 33, 0};
     for (int kind = 0; kind < 2; kind++) {
-        for (int sc = 0; sc < 3; sc++) {
-            char px[512];
-            mat_d_t X;
-            write_pm1_inputs(px, "Xpm.npy", X, n, scales[sc], -1);
-            paper_kernel_reference(ref, X, kind, prec);
-            for (int b = 0; b < (scales[sc] ? 1 : 2); b++) {
-                int st = test_run_cli("kernel", "--X", px, "--kind", kinds[kind], "--backend",
-                                      b ? "double" : "mpfr", "--out", out, NULL);
-                cr_assert_eq(st, 0, "%s: exit %d: %s", kinds[kind], st, test_cli_err);
-                cr_expect(strstr(test_cli_err, "positive definite: CERTIFIED") != NULL, "%s: %s",
-                          kinds[kind], test_cli_err);
-                mat_mp_t K;
-                cr_assert_eq(textmat_read_mp(K, out, prec, err), DEQ_OK, "%s", err->msg);
-                double worst = 400;
-                mpfr_t dd;
-                mpfr_init2(dd, prec);
-                for (long k = 0; k < n * n; k++) {
-                    mpfr_mul_2si(dd, ref[k], 2 * scales[sc], MPFR_RNDN);
-                    mpfr_sub(dd, K->e + k, dd, MPFR_RNDN);
-                    mpfr_div(dd, dd, ref[k], MPFR_RNDN);
-                    mpfr_mul_2si(dd, dd, -2 * scales[sc], MPFR_RNDN);
-                    double e = fabs(mpfr_get_d(dd, MPFR_RNDN));
-                    if (e > 0)
-                        worst = fmin(worst, -log10(e));
+        /* σ_w² = 0.08 (the paper's) and 0 (Theorem 2's special case) */
+        for (int sw = 0; sw < (kind ? 2 : 1); sw++) {
+            const char *s2 = sw ? "0" : "0.08";
+            for (int sc = 0; sc < 4; sc++) {
+                char px[512];
+                mat_d_t X;
+                long e = sc < 3 ? scales[sc] : 0;
+                const long *shift = sc == 3 ? mixed : NULL;
+                write_pm1_inputs(px, "Xpm.npy", X, n, e, -1, shift);
+                paper_kernel_reference(ref, X, kind, s2, prec);
+                for (int b = 0; b < (e ? 1 : 2); b++) {
+                    int st = kind ? test_run_cli("kernel", "--X", px, "--kind", kinds[kind], "--sigma-w2", s2,
+                                                 "--backend", b ? "double" : "mpfr", "--out", out, NULL)
+                                  : test_run_cli("kernel", "--X", px, "--kind", kinds[kind], "--backend",
+                                                 b ? "double" : "mpfr", "--out", out, NULL);
+                    cr_assert_eq(st, 0, "%s: exit %d: %s", kinds[kind], st, test_cli_err);
+                    /* with columns 2^780 apart, λ_min is far below ‖K‖·u: not certifiable */
+                    if (!shift)
+                        cr_expect(strstr(test_cli_err, "positive definite: CERTIFIED") != NULL, "%s: %s",
+                                  kinds[kind], test_cli_err);
+                    double worst = paper_kernel_digits(out, ref, n, e, shift, prec);
+                    double want = b ? 14 : 70; /* double: a few units of 2^-53; MPFR at 256 bits */
+                    cr_expect(worst >= want, "%s (sigma_w^2 %s) at 2^%ld%s (%s): %.1f digits, want %.0f",
+                              kinds[kind], s2, e, shift ? ", mixed column scales" : "",
+                              b ? "double" : "mpfr-256", worst, want);
                 }
-                mpfr_clear(dd);
-                double want = b ? 14 : 70; /* double: a few units of 2^-53; MPFR at 256 bits */
-                cr_expect(worst >= want, "%s at 2^%ld (%s): %.1f digits, want %.0f", kinds[kind],
-                          scales[sc], b ? "double" : "mpfr-256", worst, want);
-                mat_clear_mp(K);
+                mat_clear_d(X);
             }
-            mat_clear_d(X);
         }
         /* the control: x_3 = x_1 makes the kernel singular, which must not be certified */
         char pd[512];
         mat_d_t Xd;
-        write_pm1_inputs(pd, "Xdup.npy", Xd, n, 0, 3);
+        write_pm1_inputs(pd, "Xdup.npy", Xd, n, 0, 3, NULL);
         mat_clear_d(Xd);
         int st = test_run_cli("kernel", "--X", pd, "--kind", kinds[kind], "--require-certified", "--out",
                               out, NULL);
         cr_expect_eq(st, 1, "%s, duplicate input: exit %d: %s", kinds[kind], st, test_cli_err);
         cr_expect(strstr(test_cli_err, "NOT certified") != NULL, "%s: %s", kinds[kind], test_cli_err);
+        /* in double, a column at 2^-600 has a kernel entry near 2^-1200: refused, not zeros */
+        static const long tiny[7] = {0, -600, 0, 0, 0, 0, 0};
+        write_pm1_inputs(pd, "Xtiny.npy", Xd, n, 0, -1, tiny);
+        mat_clear_d(Xd);
+        st = test_run_cli("kernel", "--X", pd, "--kind", kinds[kind], "--backend", "double", "--out", out, NULL);
+        cr_expect_eq(st, 1, "%s, a column at 2^-600 in double: exit %d: %s", kinds[kind], st, test_cli_err);
+        cr_expect(strstr(test_cli_err, "(2,2)") != NULL && strstr(test_cli_err, "use --backend mpfr") != NULL,
+                  "%s: %s", kinds[kind], test_cli_err);
     }
     for (long k = 0; k < n * n; k++)
         mpfr_clear(ref[k]);
     free(ref);
     char px[512];
     mat_d_t X;
-    write_pm1_inputs(px, "Xpm.npy", X, n, 0, -1);
+    write_pm1_inputs(px, "Xpm.npy", X, n, 0, -1, NULL);
     mat_clear_d(X);
     expect_bad("--gamma", test_run_cli("kernel", "--X", px, "--kind", "ling2022", "--gamma", "0.5", NULL));
     expect_bad("--sigma-w2", test_run_cli("kernel", "--X", px, "--kind", "gao2021", "--sigma-w2", "0.1", NULL));

@@ -33,11 +33,13 @@ static void kernel_help(FILE *f)
 "The papers' own population kernels (relu; no --gamma, --activation, --sigma-u/v):\n"
 "  gao2021   G^inf = E_w[relu(Xw) relu(Xw)^T], w ~ N(0, I_d) (gao2021 Eq. 17):\n"
 "            G_ij = 1/2 |x_i| |x_j| Q(cos theta_ij); its lambda_min is gao2021's lambda0\n"
-"  ling2022  K, the limit of Definition 1's recursion K^(l) (ling2022 Theorem 3);\n"
-"            its lambda_min is ling2022's lambda*. Under the paper's Assumption 2\n"
-"            (|x_i| = sqrt(d)) K_ii = 1/(1 - sigma_w^2)\n"
-"  with Q(r) = (sqrt(1 - r^2) + (pi - arccos r) r)/pi. Both scale as |X|^2; they are\n"
-"  computed for X scaled by a power of two, so any scale of the data works in MPFR.\n"
+"  ling2022  K, the limit of Definition 1's recursion K^(l) (ling2022 Theorem 3), in\n"
+"            closed form for any norms: K_ii = |x_i|^2/(d (1 - sigma_w^2)),\n"
+"            K_ij = sqrt(K_ii K_jj) Q(c_ij), c = sigma_w^2 Q(c) + (1 - sigma_w^2) cos theta_ij\n"
+"            (Newton's method); its lambda_min is ling2022's lambda*\n"
+"  with Q(r) = (sqrt(1 - r^2) + (pi - arccos r) r)/pi. Both satisfy K(X D) = D K(X) D\n"
+"  for a positive diagonal D: each input is scaled by a power of two (exactly), so\n"
+"  inputs of any norms and scales work (in double, while the kernel is representable).\n"
 "\n"
 "  --X FILE             inputs, a text matrix d x n or a .npy array (n, d) (see\n"
 "                       deqcheck solve --help)\n"
@@ -71,8 +73,9 @@ static void kernel_help(FILE *f)
 "CERTIFIED or NOT certified.\n"
 "\n"
 "Exit status: 0 written; 1 the fixed point did not converge or the NTK is undefined\n"
-"(gamma^2 Sdot >= 1), or --require-certified and lambda_min not certified (the\n"
-"matrix is still written); 2 bad input or usage.\n",
+"(gamma^2 Sdot >= 1), or (double) the kernel leaves double's normal range, or\n"
+"(ling2022) Newton's iteration for cos theta did not settle, or --require-certified\n"
+"and lambda_min not certified (the matrix is still written); 2 bad input or usage.\n",
             deq_act_list(), ling_sigma_w2_default(), DEQ_PREC_MIN, DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
 

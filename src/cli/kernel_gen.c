@@ -66,86 +66,44 @@ static json_t *json_scaled(double d, long e)
 static json_t *G(kernel_json);
 
 /* The papers' population kernels, gao2021's G^∞ and ling2022's K, into R
- * (initialized here on success). Both are positively homogeneous of degree 2
- * in X, so they are computed for 2^-e·X with e the exponent of X's largest
- * entry (exact scalings) and the result scaled by 2^2e: the kernels' own
- * stopping tests and square roots then work at unit scale for any data. */
-static int paper_kernel_compute(mat_t R, mat_t X, const cli_kernel_args *a, int verbose, long prec)
+ * (initialized here; cleared again on failure), for any norms and scale of
+ * the inputs (kernel_paper_matrix). */
+static int paper_kernel_compute(mat_t R, const mat_t X, const cli_kernel_args *a, int verbose, long prec)
 {
-    long n = X->cols, dn = X->rows * X->cols;
-    long e = 0;
-    int any = 0;
-    for (long k = 0; k < dn; k++) {
-        if (re_is_zero(X->e + k))
-            continue;
-#ifdef DEQ_MPFR
-        long ek = (long)mpfr_get_exp(X->e + k);
-#else
-        int ei;
-        frexp(X->e[k], &ei);
-        long ek = ei;
-#endif
-        e = !any || ek > e ? ek : e;
-        any = 1;
-    }
-    for (long k = 0; k < dn; k++)
-        re_mul_2si(X->e + k, X->e + k, -e);
-    G(mat_init)(R, n, n, prec);
-    if (a->paper == CLI_KERNEL_GAO2021) {
-        if (verbose)
+    long n = X->cols;
+    kernel_paper_kind kind =
+        a->paper == CLI_KERNEL_GAO2021 ? KERNEL_PAPER_GAO2021_GINF : KERNEL_PAPER_LING2022_K;
+    if (verbose) {
+        if (kind == KERNEL_PAPER_GAO2021_GINF)
             fprintf(stderr, "kernel: gao2021 G^inf = E_w[relu(Xw) relu(Xw)^T], w ~ N(0, I_d) (gao2021 "
                             "Eq. 17; its lambda_min is the paper's lambda0), n=%ld, d=%ld\n",
                     n, X->rows);
-#ifdef DEQ_MPFR
-        kernel_gao2021_ginf_mp(R, X, prec);
-#else
-        kernel_gao2021_ginf(R, X);
-#endif
-    } else {
-        double sw = strtod(a->sigma_w2, NULL);
-        /* Definition 1's levels shrink like l·σ_w^{2l}: the rounding level
-         * 2^-prec is reached near prec/log2(1/σ_w²) levels; four times that
-         * (and a floor for tiny precisions) bounds the loop */
-        long levels = sw > 0 ? 4 * (long)ceil((double)(prec + 8) / -log2(sw)) + 16 : 2;
-        if (verbose)
-            fprintf(stderr, "kernel: ling2022 K, Definition 1's recursion to its limit (ling2022 "
-                            "Theorem 3; its lambda_min is the paper's lambda*), sigma_w^2 = %s, "
-                            "n=%ld, d=%ld\n", a->sigma_w2, n, X->rows);
-#ifdef DEQ_MPFR
-        mpfr_t s;
-        mpfr_init2(s, prec);
-        mpfr_set_str(s, a->sigma_w2, 10, MPFR_RNDN);
-        long took = kernel_ling2022_K_recursion_mp(R, X, s, levels, prec);
-        mpfr_clear(s);
-#else
-        long took = kernel_ling2022_K_recursion(R, X, sw, levels);
-#endif
-        if (verbose)
-            fprintf(stderr, "Definition 1's recursion: %ld levels (limit %ld)\n", took, levels);
-        if (took >= levels) {
-            fprintf(stderr, "deqcheck kernel: ling2022 K: Definition 1's recursion did not reach "
-                            "its rounding level in %ld levels at %ld bits; no result written\n",
-                    levels, prec);
-            G(mat_clear)(R);
-            return CLI_EXIT_FAIL;
-        }
+        else
+            fprintf(stderr, "kernel: ling2022 K, the limit of Definition 1's recursion in closed form "
+                            "(ling2022 Theorem 3, for any input norms; its lambda_min is the paper's "
+                            "lambda*), sigma_w^2 = %s, n=%ld, d=%ld\n", a->sigma_w2, n, X->rows);
     }
-#ifndef DEQ_MPFR
-    /* in double the kernel is representable only while ‖x_i‖² is */
-    for (long i = 0; i < n; i++) {
-        double rs = R->e[i + i * n], rii = ldexp(rs, (int)(2 * e));
-        if (rs != 0 && !(rii >= DBL_MIN && rii <= DBL_MAX)) {
-            fprintf(stderr, "deqcheck kernel: the kernel's entry (%ld,%ld) = %g is outside double's "
-                            "normal range (it scales with |x_%ld|^2); use --backend mpfr; no result "
-                            "written\n", i + 1, i + 1, rii, i + 1);
-            G(mat_clear)(R);
-            return CLI_EXIT_FAIL;
-        }
-    }
+    G(mat_init)(R, n, n, prec);
+#ifdef DEQ_MPFR
+    mpfr_t s;
+    mpfr_init2(s, prec);
+    mpfr_set_str(s, a->sigma_w2, 10, MPFR_RNDN);
+    long st = kernel_paper_matrix_mp(R, X, kind, s, prec);
+    mpfr_clear(s);
+#else
+    long st = kernel_paper_matrix_d(R, X, kind, strtod(a->sigma_w2, NULL));
 #endif
-    for (long k = 0; k < n * n; k++)
-        re_mul_2si(R->e + k, R->e + k, 2 * e);
-    return CLI_EXIT_OK;
+    if (st == 0)
+        return CLI_EXIT_OK;
+    if (st < 0)
+        fprintf(stderr, "deqcheck kernel: ling2022 K: Newton's iteration for cos theta did not settle "
+                        "at %ld bits; no result written\n", prec);
+    else
+        fprintf(stderr, "deqcheck kernel: the kernel's entry (%ld,%ld) is outside double's normal "
+                        "range (it scales with |x_%ld|^2); use --backend mpfr; no result written\n",
+                st, st, st);
+    G(mat_clear)(R);
+    return CLI_EXIT_FAIL;
 }
 
 #ifdef DEQ_MPFR
@@ -314,10 +272,12 @@ int G(cli_kernel_run)(const cli_kernel_args *a)
         json_object_set_new(jo, "kind", json_string(a->kind));
         if (a->paper == CLI_KERNEL_LING2022)
             json_object_set_new(jo, "sigma_w2", json_string(a->sigma_w2));
-        json_object_set_new(jo, "activation", json_string(deq_act_name(a->act)));
-        json_object_set_new(jo, "gamma", json_string(a->gamma));
-        json_object_set_new(jo, "sigma_u", json_string(a->sigma_u));
-        json_object_set_new(jo, "sigma_v", json_string(a->sigma_v));
+        if (!a->paper) {
+            json_object_set_new(jo, "activation", json_string(deq_act_name(a->act)));
+            json_object_set_new(jo, "gamma", json_string(a->gamma));
+            json_object_set_new(jo, "sigma_u", json_string(a->sigma_u));
+            json_object_set_new(jo, "sigma_v", json_string(a->sigma_v));
+        }
     }
     G(kernel_json) = jo;
 #ifdef DEQ_MPFR

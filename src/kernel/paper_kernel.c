@@ -1,6 +1,7 @@
 /* The papers' population kernels (see kernel/paper_kernel.h). */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "kernel/paper_kernel.h"
 
@@ -241,4 +242,206 @@ void kernel_ling2022_K_closed_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr sigma
             mpfr_set(E(K, j, i), E(K, i, j), MPFR_RNDN);
         }
     mpfr_clears(scale, rho, c, next, t, oms, (mpfr_ptr)0);
+}
+
+/* ---- For any inputs (see paper_kernel.h) ---------------------------------- */
+
+/* The exponent e with the column's largest |entry| in [2^(e−1), 2^e); 0 for a
+ * zero column (*zero set). */
+static long column_exponent_d(const mat_d_t X, long j, int *zero)
+{
+    double mx = 0;
+    for (long k = 0; k < X->rows; k++)
+        mx = fmax(mx, fabs(X->e[k + j * X->rows]));
+    *zero = mx == 0;
+    int e = 0;
+    if (mx > 0)
+        frexp(mx, &e);
+    return e;
+}
+
+/* Newton's iteration of paper_kernel.h for c = σ²Q(c) + (1 − σ²)ρ. */
+static int ling_cos_limit_d(double *c_out, double rho, double s2, long budget)
+{
+    rho = rho > 1.0 ? 1.0 : rho < -1.0 ? -1.0 : rho;
+    double c = rho;
+    int failed = 0;
+    for (long it = 0;; it++) {
+        if (it == budget) {
+            failed = 1;
+            break;
+        }
+        double f = c - s2 * kernel_relu_Q(c) - (1.0 - s2) * rho;
+        if (f >= 0)
+            break;
+        double fp = 1.0 - s2 * (M_PI - acos(c)) / M_PI;
+        double next = fmin(c - f / fp, 1.0);
+        if (!(next > c))
+            break; /* no further rise in floating point: at the root's rounding level */
+        c = next;
+    }
+    *c_out = c;
+    return failed;
+}
+
+long kernel_paper_matrix_d(mat_d_t K, const mat_d_t X, kernel_paper_kind kind, double sigma_w2)
+{
+    long d = X->rows, n = X->cols;
+    long budget = 4 * 53 + 100;
+    mat_d_t S;
+    mat_init_d(S, d, n, 53);
+    long *e = malloc((size_t)(n > 0 ? n : 1) * sizeof *e);
+    int *zero = malloc((size_t)(n > 0 ? n : 1) * sizeof *zero);
+    double *sq = malloc((size_t)(n > 0 ? n : 1) * sizeof *sq);
+    for (long j = 0; j < n; j++) {
+        e[j] = column_exponent_d(X, j, &zero[j]);
+        for (long k = 0; k < d; k++)
+            S->e[k + j * d] = ldexp(X->e[k + j * d], (int)-e[j]);
+        sq[j] = col_dot(S, j, j); /* in [1/4, d): no under- or overflow */
+    }
+    long status = 0;
+    for (long j = 0; j < n && status == 0; j++) {
+        double kjj = kind == KERNEL_PAPER_GAO2021_GINF ? 0.5 * sq[j] : sq[j] / (double)d / (1.0 - sigma_w2);
+        for (long i = 0; i <= j; i++) {
+            double v;
+            if (zero[i] || zero[j]) {
+                v = 0;
+            } else if (i == j) {
+                v = kjj;
+            } else {
+                double rho = col_dot(S, i, j) / sqrt(sq[i] * sq[j]);
+                if (kind == KERNEL_PAPER_GAO2021_GINF) {
+                    v = 0.5 * sqrt(sq[i] * sq[j]) * kernel_relu_Q(rho);
+                } else {
+                    double c, kii = sq[i] / (double)d / (1.0 - sigma_w2);
+                    if (ling_cos_limit_d(&c, rho, sigma_w2, budget))
+                        status = -1;
+                    v = sqrt(kii * kjj) * kernel_relu_Q(c);
+                }
+            }
+            v = ldexp(v, (int)(e[i] + e[j]));
+            K->e[i + j * n] = K->e[j + i * n] = v;
+        }
+        double kd = K->e[j + j * n];
+        if (status == 0 && !zero[j] && !(kd >= DBL_MIN && kd <= DBL_MAX))
+            status = j + 1;
+    }
+    free(e), free(zero), free(sq);
+    mat_clear_d(S);
+    return status;
+}
+
+static int ling_cos_limit_mp(mpfr_ptr c, mpfr_srcptr rho_in, mpfr_srcptr s2, long budget, long prec)
+{
+    mpfr_t rho, f, q, fp, t, next, pi;
+    mpfr_inits2((mpfr_prec_t)prec, rho, f, q, fp, t, next, pi, (mpfr_ptr)0);
+    mpfr_const_pi(pi, MPFR_RNDN);
+    mpfr_set(rho, rho_in, MPFR_RNDN);
+    if (mpfr_cmp_si(rho, 1) > 0)
+        mpfr_set_si(rho, 1, MPFR_RNDN);
+    if (mpfr_cmp_si(rho, -1) < 0)
+        mpfr_set_si(rho, -1, MPFR_RNDN);
+    mpfr_set(c, rho, MPFR_RNDN);
+    int failed = 0;
+    for (long it = 0;; it++) {
+        if (it == budget) {
+            failed = 1;
+            break;
+        }
+        kernel_relu_Q_mp(q, c, prec);
+        mpfr_ui_sub(t, 1, s2, MPFR_RNDN);
+        mpfr_mul(t, t, rho, MPFR_RNDN);
+        mpfr_fma(f, s2, q, t, MPFR_RNDN);
+        mpfr_sub(f, c, f, MPFR_RNDN); /* f(c) */
+        if (mpfr_sgn(f) >= 0)
+            break;
+        mpfr_acos(t, c, MPFR_RNDN);
+        mpfr_sub(t, pi, t, MPFR_RNDN);
+        mpfr_div(t, t, pi, MPFR_RNDN); /* Q'(c) */
+        mpfr_mul(t, t, s2, MPFR_RNDN);
+        mpfr_ui_sub(fp, 1, t, MPFR_RNDN);
+        mpfr_div(t, f, fp, MPFR_RNDN);
+        mpfr_sub(next, c, t, MPFR_RNDN);
+        if (mpfr_cmp_si(next, 1) > 0)
+            mpfr_set_si(next, 1, MPFR_RNDN);
+        if (mpfr_cmp(next, c) <= 0)
+            break; /* no further rise: at the root's rounding level */
+        mpfr_set(c, next, MPFR_RNDN);
+    }
+    mpfr_clears(rho, f, q, fp, t, next, pi, (mpfr_ptr)0);
+    return failed;
+}
+
+long kernel_paper_matrix_mp(mat_mp_t K, const mat_mp_t X, kernel_paper_kind kind, mpfr_srcptr sigma_w2,
+                            long prec)
+{
+    long d = X->rows, n = X->cols;
+    long budget = 4 * prec + 100;
+    mat_mp_t S;
+    mat_init_mp(S, d, n, prec);
+    long *e = malloc((size_t)(n > 0 ? n : 1) * sizeof *e);
+    int *zero = malloc((size_t)(n > 0 ? n : 1) * sizeof *zero);
+    mpfr_t *sq = malloc((size_t)(n > 0 ? n : 1) * sizeof *sq);
+    mpfr_t v, rho, c, kii, kjj, oms;
+    mpfr_inits2((mpfr_prec_t)prec, v, rho, c, kii, kjj, oms, (mpfr_ptr)0);
+    mpfr_ui_sub(oms, 1, sigma_w2, MPFR_RNDN);
+    for (long j = 0; j < n; j++) {
+        zero[j] = 1;
+        e[j] = 0;
+        for (long k = 0; k < d; k++) {
+            mpfr_srcptr x = E(X, k, j);
+            if (mpfr_zero_p(x))
+                continue;
+            long ek = (long)mpfr_get_exp(x);
+            e[j] = zero[j] || ek > e[j] ? ek : e[j];
+            zero[j] = 0;
+        }
+        for (long k = 0; k < d; k++)
+            mpfr_mul_2si(E(S, k, j), E(X, k, j), -e[j], MPFR_RNDN);
+        mpfr_init2(sq[j], (mpfr_prec_t)prec);
+        col_dot_mp(sq[j], S, j, j);
+    }
+    long status = 0;
+    for (long j = 0; j < n; j++) {
+        if (kind == KERNEL_PAPER_GAO2021_GINF) {
+            mpfr_div_2ui(kjj, sq[j], 1, MPFR_RNDN);
+        } else {
+            mpfr_div_si(kjj, sq[j], d, MPFR_RNDN);
+            mpfr_div(kjj, kjj, oms, MPFR_RNDN);
+        }
+        for (long i = 0; i <= j; i++) {
+            if (zero[i] || zero[j]) {
+                mpfr_set_zero(v, 1);
+            } else if (i == j) {
+                mpfr_set(v, kjj, MPFR_RNDN);
+            } else {
+                mpfr_mul(rho, sq[i], sq[j], MPFR_RNDN);
+                mpfr_sqrt(rho, rho, MPFR_RNDN);
+                mpfr_set(kii, rho, MPFR_RNDN); /* ‖x̃_i‖‖x̃_j‖ */
+                col_dot_mp(c, S, i, j);
+                mpfr_div(rho, c, rho, MPFR_RNDN);
+                if (kind == KERNEL_PAPER_GAO2021_GINF) {
+                    kernel_relu_Q_mp(v, rho, prec);
+                    mpfr_mul(v, v, kii, MPFR_RNDN);
+                    mpfr_div_2ui(v, v, 1, MPFR_RNDN);
+                } else {
+                    if (ling_cos_limit_mp(c, rho, sigma_w2, budget, prec))
+                        status = -1;
+                    kernel_relu_Q_mp(v, c, prec);
+                    /* √(K_ii K_jj) = ‖x̃_i‖‖x̃_j‖/(d(1 − σ²)) */
+                    mpfr_mul(v, v, kii, MPFR_RNDN);
+                    mpfr_div_si(v, v, d, MPFR_RNDN);
+                    mpfr_div(v, v, oms, MPFR_RNDN);
+                }
+            }
+            mpfr_mul_2si(E(K, i, j), v, e[i] + e[j], MPFR_RNDN);
+            mpfr_set(E(K, j, i), E(K, i, j), MPFR_RNDN);
+        }
+    }
+    for (long j = 0; j < n; j++)
+        mpfr_clear(sq[j]);
+    mpfr_clears(v, rho, c, kii, kjj, oms, (mpfr_ptr)0);
+    free(e), free(zero), free(sq);
+    mat_clear_mp(S);
+    return status;
 }

@@ -48,4 +48,29 @@ long kernel_ling2022_K_recursion_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr si
                                     long max_levels, long prec);
 void kernel_ling2022_K_closed_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr sigma_w2, long prec);
 
+/* ---- For any inputs: `deqcheck kernel --kind gao2021|ling2022` ------------
+ *
+ * The papers' kernels for inputs of any norms and any scale. Both kernels obey
+ * K(XD) = D·K(X)·D for a positive diagonal D (by induction over Definition 1's
+ * levels for ling2022), so each input column is scaled by a power of two
+ * (exactly) to a largest entry in [1/2, 1), the kernel computed, and entry (i,j)
+ * scaled back by the two columns' powers. ling2022's K is its limit in closed
+ * form, for any norms: with a_i = ‖x_i‖²/d, K_ii = a_i/(1 − σ_w²) and
+ * K_ij = √(K_ii K_jj)·Q(c_ij), c = σ_w²Q(c) + (1 − σ_w²)cos θ_ij (Theorem 3's
+ * Eq. 14 under Assumption 2; derived here for any norms from Definition 1's
+ * fixed point). c is found by Newton's method on f(c) = c − σ_w²Q(c) −
+ * (1 − σ_w²)cos θ from c = cos θ: f is increasing (f' >= 1 − σ_w²) and concave
+ * on [−1, 1], f(cos θ) <= 0 <= f(1), so the iterates rise monotonically to the
+ * root, for every σ_w² in [0, 1). A zero input column gives a zero row and
+ * column. */
+typedef enum { KERNEL_PAPER_GAO2021_GINF, KERNEL_PAPER_LING2022_K } kernel_paper_kind;
+
+/* Returns 0, or the 1-based index i of an input whose diagonal entry K_ii is
+ * nonzero in exact arithmetic but outside double's normal range (the double
+ * version only; the matrix is then not usable), or −1 when Newton's iteration
+ * did not settle within its budget (4·prec + 100 steps). */
+long kernel_paper_matrix_d(mat_d_t K, const mat_d_t X, kernel_paper_kind kind, double sigma_w2);
+long kernel_paper_matrix_mp(mat_mp_t K, const mat_mp_t X, kernel_paper_kind kind, mpfr_srcptr sigma_w2,
+                            long prec);
+
 #endif
