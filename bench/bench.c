@@ -247,6 +247,11 @@ static void bench_gd_step(int reps)
     int failed = !(isfinite(eta) && eta > 0);
     deq_solve_opts o;
     deq_solve_opts_default(&o);
+    deq_solve_ws_d_t ws; /* the solvers' buffers kept across the steps, as deqcheck train does */
+    deq_solve_ws_init_d(ws);
+    const char *no_ws = getenv("DEQCHECK_BENCH_NO_WS");
+    if (!no_ws || !*no_ws)
+        o.ws_d = ws;
     deq_solve_info_t fi, ai;
     deq_solve_info_init(fi), deq_solve_info_init(ai);
     double *ts = malloc((size_t)reps * sizeof *ts), *tg = malloc((size_t)reps * sizeof *tg);
@@ -290,6 +295,7 @@ static void bench_gd_step(int reps)
     } else
         printf("gd_step_over_dgemm=invalid (%s)\n", failed ? why : "the loss rose");
     free(ts), free(tg);
+    deq_solve_ws_clear_d(ws);
     deq_solve_info_clear(fi), deq_solve_info_clear(ai);
     mat_clear_d(v), mat_clear_d(y), mat_clear_d(Z), mat_clear_d(W), mat_clear_d(gA),
         mat_clear_d(gU), mat_clear_d(gv), mat_clear_d(C);

@@ -222,6 +222,80 @@ static num_xreal col_norm_x(const mat_t M, const mat_t N, long j, long prec)
 #endif
 }
 
+#ifndef DEQ_MPFR
+/* Σ x_j·y_j with four partial sums, s_k over the j ≡ k (mod 4) in order (the
+ * tail into s_0), then (s_0 + s_1) + (s_2 + s_3). The four sums are the four
+ * lanes of one vector accumulator, each lane a product then a sum per term
+ * (no fma: -ffp-contract=off), so AVX2 (a clone chosen at load time) or SSE2
+ * gives the bits of the scalar loop. Anderson's normal equations are 2s + 1
+ * of these per sample and iteration. */
+typedef double dot_v4 __attribute__((vector_size(4 * sizeof(double))));
+__attribute__((target_clones("avx2", "default")))
+static double dot4_d(const double *x, const double *y, long len)
+{
+    dot_v4 acc = {0.0, 0.0, 0.0, 0.0};
+    long j = 0;
+    for (; j + 4 <= len; j += 4) {
+        dot_v4 a, b;
+        memcpy(&a, x + j, sizeof a);
+        memcpy(&b, y + j, sizeof b);
+        acc += a * b;
+    }
+    double s0 = acc[0];
+    for (; j < len; j++)
+        s0 += x[j] * y[j];
+    return (s0 + acc[1]) + (acc[2] + acc[3]);
+}
+
+/* out[c] = dot4_d(x, ys[c], len) for c < count, four at a time in one pass
+ * over x: four independent accumulators instead of one chain (whose add
+ * latency bounds a single dot), each lane as in dot4_d, so the same bits. */
+__attribute__((target_clones("avx2", "default")))
+static void dots4_d(double *out, const double *x, const double *const *ys, int count, long len)
+{
+    for (int c0 = 0; c0 < count; c0 += 4) {
+        const double *y[4];
+        for (int c = 0; c < 4; c++) /* a short last group reads x as a stand-in, its sums unused */
+            y[c] = c0 + c < count ? ys[c0 + c] : x;
+        dot_v4 acc[4] = {{0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0},
+                         {0.0, 0.0, 0.0, 0.0}};
+        long j = 0;
+        for (; j + 4 <= len; j += 4) {
+            dot_v4 a;
+            memcpy(&a, x + j, sizeof a);
+            for (int c = 0; c < 4; c++) {
+                dot_v4 b;
+                memcpy(&b, y[c] + j, sizeof b);
+                acc[c] += a * b;
+            }
+        }
+        for (int c = 0; c < 4 && c0 + c < count; c++) {
+            double s0 = acc[c][0];
+            for (long t = j; t < len; t++)
+                s0 += x[t] * y[c][t];
+            out[c0 + c] = (s0 + acc[c][1]) + (acc[c][2] + acc[c][3]);
+        }
+    }
+}
+#endif
+
+void G(vec_dots)(real_ptr *r, real_srcptr x, real_srcptr const *ys, int count, long len, long prec)
+{
+#ifdef DEQ_MPFR
+    for (int c = 0; c < count; c++)
+        G(vec_dot)(r[c], x, ys[c], len, prec);
+#else
+    (void)prec;
+    for (int c0 = 0; c0 < count; c0 += 16) {
+        double out[16];
+        int cn = count - c0 < 16 ? count - c0 : 16;
+        dots4_d(out, x, ys + c0, cn, len);
+        for (int c = 0; c < cn; c++)
+            r[c0 + c][0] = out[c];
+    }
+#endif
+}
+
 void G(vec_dot)(real_ptr r, real_srcptr x, real_srcptr y, long len, long prec)
 {
     (void)prec;
@@ -230,14 +304,7 @@ void G(vec_dot)(real_ptr r, real_srcptr x, real_srcptr y, long len, long prec)
     for (long j = 0; j < len; j++)
         re_fma(r, x + j, y + j, r);
 #else
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    long j = 0;
-    for (; j + 4 <= len; j += 4)
-        s0 += x[j] * y[j], s1 += x[j + 1] * y[j + 1], s2 += x[j + 2] * y[j + 2],
-            s3 += x[j + 3] * y[j + 3];
-    for (; j < len; j++)
-        s0 += x[j] * y[j];
-    r[0] = (s0 + s1) + (s2 + s3);
+    r[0] = dot4_d(x, y, len);
 #endif
 }
 
