@@ -1360,9 +1360,9 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         PAR_PRAGMA(omp parallel for schedule(dynamic) if (ops >= PAR_MIN_OPS))
         for (long i = 0; i < n; i++) {
             anderson_ws *w = tws + omp_get_thread_num();
-            for (long j = 0; slot >= 0 && j < m; j++) {
-                re_sub(mat_entry(dX[slot], j, i), mat_entry(Z, j, i), mat_entry(Xprev, j, i));
-                re_sub(mat_entry(dF[slot], j, i), mat_entry(F, j, i), mat_entry(Fprev, j, i));
+            if (slot >= 0) {
+                G(vec_sub)(mat_entry(dX[slot], 0, i), mat_entry(Z, 0, i), mat_entry(Xprev, 0, i), m, prec);
+                G(vec_sub)(mat_entry(dF[slot], 0, i), mat_entry(F, 0, i), mat_entry(Fprev, 0, i), m, prec);
             }
             anderson_column(Znew, w, i, count, dX, dF, F, Z, beta, mat_entry(NC, 0, i), slot,
                             prev_count > 0, o, prec);

@@ -51,6 +51,8 @@ void TF(vec_dot)(TR r, TRC x, TRC y, long len, long prec);
  * same bits: each product commutes exactly), in double several at once in
  * one pass over x. */
 void TF(vec_dots)(TR *r, TRC x, TRC const *ys, int count, long len, long prec);
+/* z = x − y entrywise (z may be x or y) */
+void TF(vec_sub)(TR z, TRC x, TRC y, long len, long prec);
 /* y = y + a·x */
 void TF(vec_axpy)(TR y, TRC a, TRC x, long len, long prec);
 
