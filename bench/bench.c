@@ -249,9 +249,7 @@ static void bench_gd_step(int reps)
     deq_solve_opts_default(&o);
     deq_solve_ws_d_t ws; /* the solvers' buffers kept across the steps, as deqcheck train does */
     deq_solve_ws_init_d(ws);
-    const char *no_ws = getenv("DEQCHECK_BENCH_NO_WS");
-    if (!no_ws || !*no_ws)
-        o.ws_d = ws;
+    o.ws_d = ws;
     deq_solve_info_t fi, ai;
     deq_solve_info_init(fi), deq_solve_info_init(ai);
     double *ts = malloc((size_t)reps * sizeof *ts), *tg = malloc((size_t)reps * sizeof *tg);
