@@ -247,6 +247,9 @@ static void bench_gd_step(int reps)
     int failed = !(isfinite(eta) && eta > 0);
     deq_solve_opts o;
     deq_solve_opts_default(&o);
+    deq_solve_ws_d_t ws; /* the solvers' buffers kept across the steps, as deqcheck train does */
+    deq_solve_ws_init_d(ws);
+    o.ws_d = ws;
     deq_solve_info_t fi, ai;
     deq_solve_info_init(fi), deq_solve_info_init(ai);
     double *ts = malloc((size_t)reps * sizeof *ts), *tg = malloc((size_t)reps * sizeof *tg);
@@ -290,6 +293,7 @@ static void bench_gd_step(int reps)
     } else
         printf("gd_step_over_dgemm=invalid (%s)\n", failed ? why : "the loss rose");
     free(ts), free(tg);
+    deq_solve_ws_clear_d(ws);
     deq_solve_info_clear(fi), deq_solve_info_clear(ai);
     mat_clear_d(v), mat_clear_d(y), mat_clear_d(Z), mat_clear_d(W), mat_clear_d(gA),
         mat_clear_d(gU), mat_clear_d(gv), mat_clear_d(C);
@@ -325,6 +329,9 @@ static void bench_train_gram(int reps)
     int failed = !(isfinite(eta) && eta > 0), certified = 1;
     deq_solve_opts o;
     deq_solve_opts_default(&o);
+    deq_solve_ws_d_t ws; /* as deqcheck train: one workspace for the run's solves */
+    deq_solve_ws_init_d(ws);
+    o.ws_d = ws;
     deq_solve_info_t fi, ai, gi;
     deq_solve_info_init(fi), deq_solve_info_init(ai), deq_solve_info_init(gi);
     double *ts = malloc((size_t)reps * sizeof *ts), *tg = malloc((size_t)reps * sizeof *tg);
@@ -375,6 +382,7 @@ static void bench_train_gram(int reps)
     mat_clear_d(v), mat_clear_d(y), mat_clear_d(Z), mat_clear_d(W), mat_clear_d(gA),
         mat_clear_d(gU), mat_clear_d(gv), mat_clear_d(GA), mat_clear_d(GU), mat_clear_d(Gv),
         mat_clear_d(Gs);
+    deq_solve_ws_clear_d(ws);
     deq_problem_clear_d(P);
 }
 

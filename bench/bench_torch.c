@@ -237,6 +237,9 @@ void bench_torch_figures(int reps)
     o.solver = DEQ_SOLVER_PICARD;
     o.tol = tol;
     o.max_iter = max_iter;
+    deq_solve_ws_d_t ws; /* the solvers' buffers kept across the steps, as deqcheck train does */
+    deq_solve_ws_init_d(ws);
+    o.ws_d = ws;
     deq_solve_info_t fi, ai;
     deq_solve_info_init(fi), deq_solve_info_init(ai);
     double *tours = malloc((size_t)reps * sizeof *tours);
@@ -359,5 +362,6 @@ done:
     deq_solve_info_clear(fi), deq_solve_info_clear(ai);
     mat_clear_d(v), mat_clear_d(y), mat_clear_d(Z), mat_clear_d(W), mat_clear_d(gA),
         mat_clear_d(gU), mat_clear_d(gv), mat_clear_d(tbuf);
+    deq_solve_ws_clear_d(ws);
     deq_problem_clear_d(P);
 }

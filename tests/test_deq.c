@@ -1057,3 +1057,132 @@ Test(forward, iteration_limit_is_reported)
     deq_problem_clear_d(P);
     net_clear(&N);
 }
+
+/* ------------------------------------------------------------------------ */
+/* solver workspace                                                          */
+
+/* Three warm-started GD steps on A (forward solve, loss and gradients through
+ * the adjoint, update), with opts.ws_d = ws (NULL: every solve allocates its
+ * own); Z, W, gA, the losses and the solves' outcomes, iterations and error
+ * bounds of the last step out. */
+typedef struct {
+    double loss[3];
+    long fwd_iters[3], adj_iters[3];
+    double fwd_bound[3], adj_bound[3];
+} gd_trace;
+
+static void gd_steps_d(mat_d_t Z, mat_d_t W, mat_d_t gA, gd_trace *tr, const net *N, deq_solver solver,
+                       deq_solve_ws_d_struct *ws)
+{
+    deq_problem_d_t P;
+    problem_d(P, N, "0.3", DEQ_ACT_RELU);
+    long m = N->m, n = N->n;
+    mat_d_t v, y;
+    mat_init_d(v, m, 1, 53), mat_init_d(y, n, 1, 53);
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 1900);
+    test_fill_gaussian(v, rng), test_fill_gaussian(y, rng);
+    deq_rng_clear(rng);
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    o.solver = solver;
+    o.ws_d = ws;
+    double av = 1.0 / sqrt((double)m), loss;
+    deq_solve_info_t fi, ai;
+    deq_solve_info_init(fi), deq_solve_info_init(ai);
+    for (int k = 0; k < 3; k++) {
+        deq_solve_info_reset(fi), deq_solve_info_reset(ai);
+        deq_forward_solve_d(Z, fi, &P->fp, &o, 53);
+        deq_loss_grad_d(&loss, gA, NULL, NULL, NULL, W, ai, P, Z, v, y, &av, &o, 53);
+        tr->loss[k] = loss;
+        tr->fwd_iters[k] = fi->iterations, tr->adj_iters[k] = ai->iterations;
+        tr->fwd_bound[k] = fi->err_bound, tr->adj_bound[k] = ai->err_bound;
+        cr_assert(fi->outcome == DEQ_CONVERGED && ai->outcome == DEQ_CONVERGED && fi->certified);
+        for (long q = 0; q < m * m; q++)
+            P->A->e[q] -= 0.01 * gA->e[q];
+        deq_problem_update_d(P, 53);
+    }
+    deq_solve_info_clear(fi), deq_solve_info_clear(ai);
+    mat_clear_d(v), mat_clear_d(y);
+    deq_problem_clear_d(P);
+}
+
+Test(workspace, gd_steps_are_bit_identical_with_fresh_and_reused_workspaces)
+{
+    /* The reference is the path without a workspace (buffers allocated and
+     * zeroed per solve). The workspace is used first on another network of
+     * the same shape and on one of another shape, so that its buffers hold
+     * stale values and are re-sized: nothing read from them may matter. */
+    long m = 24, d = 3, n = 7;
+    deq_solver solvers[] = {DEQ_SOLVER_ANDERSON, DEQ_SOLVER_PICARD};
+    for (int si = 0; si < 2; si++) {
+        net N, other, wide;
+        net_init(&N, m, d, n, test_seed() + 1910);
+        net_init(&other, m, d, n, test_seed() + 1911);
+        net_init(&wide, m + 5, d, n + 3, test_seed() + 1912);
+        mat_d_t Z0, W0, g0, Z1, W1, g1, Zs, Ws, gs, Zw, Ww, gw;
+        mat_d_struct *ms[] = {Z0, W0, Z1, W1, Zs, Ws};
+        for (int q = 0; q < 6; q++)
+            mat_init_d(ms[q], m, n, 53);
+        mat_init_d(g0, m, m, 53), mat_init_d(g1, m, m, 53), mat_init_d(gs, m, m, 53);
+        mat_init_d(Zw, m + 5, n + 3, 53), mat_init_d(Ww, m + 5, n + 3, 53), mat_init_d(gw, m + 5, m + 5, 53);
+        gd_trace t0, t1, ts, tw;
+        gd_steps_d(Z0, W0, g0, &t0, &N, solvers[si], NULL);
+        deq_solve_ws_d_t ws;
+        deq_solve_ws_init_d(ws);
+        gd_steps_d(Zs, Ws, gs, &ts, &other, solvers[si], ws);
+        gd_steps_d(Zw, Ww, gw, &tw, &wide, solvers[si], ws);
+        gd_steps_d(Z1, W1, g1, &t1, &N, solvers[si], ws);
+        deq_solve_ws_clear_d(ws);
+        cr_assert(memcmp(Z0->e, Z1->e, (size_t)(m * n) * sizeof(double)) == 0, "Z differs");
+        cr_assert(memcmp(W0->e, W1->e, (size_t)(m * n) * sizeof(double)) == 0, "W differs");
+        cr_assert(memcmp(g0->e, g1->e, (size_t)(m * m) * sizeof(double)) == 0, "grad A differs");
+        cr_assert(memcmp(&t0, &t1, sizeof t0) == 0, "losses, iterations or error bounds differ");
+        /* the stale run was a different problem: its results do differ */
+        cr_assert(memcmp(Z0->e, Zs->e, (size_t)(m * n) * sizeof(double)) != 0);
+        for (int q = 0; q < 6; q++)
+            mat_clear_d(ms[q]);
+        mat_clear_d(g0), mat_clear_d(g1), mat_clear_d(gs), mat_clear_d(Zw), mat_clear_d(Ww), mat_clear_d(gw);
+        net_clear(&N), net_clear(&other), net_clear(&wide);
+    }
+}
+
+Test(workspace, mpfr_solves_are_identical_with_fresh_and_reused_workspaces)
+{
+    /* The same for the MPFR backend (Anderson, then Newton), the workspace
+     * used first at another precision (its buffers re-initialized). */
+    long m = 12, d = 3, n = 4, prec = 128;
+    net N;
+    net_init(&N, m, d, n, test_seed() + 1920);
+    deq_problem_mp_t P;
+    problem_mp(P, &N, "0.3", DEQ_ACT_TANH, prec);
+    deq_solve_ws_mp_t ws;
+    deq_solve_ws_init_mp(ws);
+    mat_mp_t Z[3];
+    deq_solve_info_t info[3];
+    for (int r = 0; r < 3; r++) {
+        long p = r == 1 ? 192 : prec; /* r = 1 fills the workspace at another precision */
+        deq_problem_mp_t Pr;
+        if (r == 1)
+            problem_mp(Pr, &N, "0.3", DEQ_ACT_TANH, p);
+        deq_solve_opts o;
+        deq_solve_opts_default(&o);
+        o.ws_mp = r == 0 ? NULL : ws;
+        mat_init_mp(Z[r], m, n, p);
+        deq_solve_info_init(info[r]);
+        deq_forward_solve_mp(Z[r], info[r], r == 1 ? &Pr->fp : &P->fp, &o, p);
+        if (r == 1)
+            deq_problem_clear_mp(Pr);
+    }
+    cr_assert(info[0]->outcome == DEQ_CONVERGED && info[0]->certified);
+    cr_assert_eq(info[0]->iterations, info[2]->iterations);
+    cr_assert_eq(info[0]->newton_steps, info[2]->newton_steps);
+    cr_assert(info[0]->err_bound == info[2]->err_bound);
+    for (long q = 0; q < m * n; q++)
+        cr_assert(mpfr_equal_p(Z[0]->e + q, Z[2]->e + q), "entry %ld differs", q);
+    for (int r = 0; r < 3; r++)
+        mat_clear_mp(Z[r]), deq_solve_info_clear(info[r]);
+    deq_solve_ws_clear_mp(ws);
+    deq_problem_clear_mp(P);
+    net_clear(&N);
+}

@@ -817,6 +817,57 @@ Test(num, vec_kernels_against_exact)
  * exact norms (a sum of m squares in any order, then a square root), for any
  * row count (the interleaved sums have a tail); a NaN anywhere is the answer;
  * the maximum is over columns. The reference is exact at 300 bits. */
+Test(num, vec_dots_and_sub_match_their_scalar_definitions_bit_for_bit)
+{
+    /* vec_dot's rounding is specified (four partial sums s_k over j ≡ k mod 4,
+     * the tail into s_0, then (s_0 + s_1) + (s_2 + s_3)); vec_dots (several at
+     * once, vectorized) and vec_dot must give exactly that, for any length
+     * and count, with x·y = y·x; vec_sub one rounded difference per entry.
+     * Entries of mixed signs and magnitudes, so that any other order of the
+     * sums would show in the last bits. */
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 715);
+    long lmax = 45;
+    int cmax = 19;
+    double *x = malloc((size_t)lmax * sizeof *x), *ys = malloc((size_t)(cmax * lmax) * sizeof *ys);
+    for (long j = 0; j < lmax; j++)
+        x[j] = deq_rng_gaussian(rng) * ldexp(1.0, (int)(j % 7) * 5 - 15);
+    for (long j = 0; j < cmax * lmax; j++)
+        ys[j] = deq_rng_gaussian(rng) * ldexp(1.0, (int)(j % 5) * 7 - 12);
+    deq_rng_clear(rng);
+    int differ = 0;
+    for (long len = 0; len <= lmax; len++)
+        for (int count = 1; count <= cmax; count++) {
+            const double *yp[19];
+            double out[19], *outp[19];
+            for (int c = 0; c < count; c++)
+                yp[c] = ys + (size_t)c * (size_t)lmax, outp[c] = out + c;
+            vec_dots_d(outp, x, yp, count, len, 53);
+            for (int c = 0; c < count; c++) {
+                double s[4] = {0, 0, 0, 0}, one, swapped;
+                long j = 0;
+                for (; j + 4 <= len; j += 4)
+                    for (int k = 0; k < 4; k++)
+                        s[k] = s[k] + x[j + k] * yp[c][j + k];
+                for (; j < len; j++)
+                    s[0] = s[0] + x[j] * yp[c][j];
+                double ref = (s[0] + s[1]) + (s[2] + s[3]);
+                vec_dot_d(&one, x, yp[c], len, 53);
+                vec_dot_d(&swapped, yp[c], x, len, 53);
+                differ |= memcmp(&ref, out + c, sizeof ref) != 0 || memcmp(&ref, &one, sizeof ref) != 0 ||
+                          memcmp(&ref, &swapped, sizeof ref) != 0;
+            }
+        }
+    cr_assert(!differ, "vec_dots/vec_dot differ from the four-sum definition");
+    double z[45];
+    for (long len = 0; len <= lmax; len++) {
+        vec_sub_d(z, x, ys, len, 53);
+        for (long j = 0; j < len; j++)
+            cr_assert(z[j] == x[j] - ys[j]);
+    }
+    free(x), free(ys);
+}
+
 Test(num, column_norms_double_against_exact)
 {
     deq_rng_t rng;

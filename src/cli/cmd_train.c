@@ -101,15 +101,28 @@ static void train_help(FILE *f)
             DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
 }
 
+/* The m×n buffers of the solver workspace a training run keeps (deq/forward.h,
+ * default options): Anderson's ring of 2·depth differences, seven iterates, its
+ * ΔFᵀΔF cache (depth² entries per sample, counted as one m×n), the adjoint
+ * certificate's D ⊙ W and the gradient's four; besides, in double, two m×n and
+ * one m×m of the certificates. */
+static double workspace_mn(void)
+{
+    deq_solve_opts o;
+    deq_solve_opts_default(&o);
+    return 2.0 * o.depth + 7.0 + 1.0 + 1.0 + 4.0;
+}
+
 /* The paper run's memory: weights, gradients and their work copies (m×m,
- * m×d), the state (a dozen m×n) and G (n×n, also in double). */
+ * m×d), the state (a dozen m×n), the solver workspace and G (n×n, also in
+ * double). */
 static deq_status paper_memory(long m, long d, long n, const cli_paper_train_args *a,
                                const char *max_memory, deq_error_t err)
 {
     double entry = cli_entry_bytes(a->backend, a->prec), limit;
     double need = entry * (4.0 * (double)m * (double)m + 3.0 * (double)m * (double)d +
-                           12.0 * (double)m * (double)n + (double)n * (double)n) +
-                  8.0 * (double)n * (double)n;
+                           (12.0 + workspace_mn()) * (double)m * (double)n + (double)n * (double)n) +
+                  8.0 * ((double)n * (double)n + 2.0 * (double)m * (double)n + (double)m * (double)m);
     if (cli_memory_limit(&limit, max_memory, err) != DEQ_OK)
         return err->status;
     if (need > limit)
@@ -324,13 +337,16 @@ int cli_cmd_train(int argc, char **argv)
     const char *backend = cli_value(opts, "backend") ? cli_value(opts, "backend") : "double";
     if (cli_backend_precision(&a.backend, &a.prec, backend, cli_value(opts, "precision"), err))
         return cli_usage_error("train", err->msg);
-    /* weights, gradients and their copies (m×m), equilibria, adjoints and
-     * Gram blocks (m×n, n×n); MPFR entries at the working precision */
+    /* weights, gradients and their copies (m×m), equilibria, adjoints, the
+     * solver workspace and Gram blocks (m×n, n×n); MPFR entries at the
+     * working precision */
     double entry = a.backend == DEQ_BACKEND_DOUBLE
                        ? 8.0
                        : (double)sizeof(__mpfr_struct) + 8.0 * (double)(a.prec / 64 + 1);
-    double need = entry * (8.0 * (double)a.m * (double)a.m + 8.0 * (double)a.m * (double)a.n +
-                           4.0 * (double)a.n * (double)a.n),
+    double need = entry * (8.0 * (double)a.m * (double)a.m +
+                           (8.0 + workspace_mn()) * (double)a.m * (double)a.n +
+                           4.0 * (double)a.n * (double)a.n) +
+                  8.0 * (2.0 * (double)a.m * (double)a.n + (double)a.m * (double)a.m),
            limit;
     if (cli_memory_limit(&limit, cli_value(opts, "max-memory"), err))
         return cli_usage_error("train", err->msg);

@@ -62,6 +62,132 @@ static mat_struct col_view(const mat_t M, long j0, long j1)
     return v;
 }
 
+/* ---- workspace ----
+ *
+ * A solve takes its buffers from the workspace of deq_solve_opts (by slot,
+ * shaped on demand) or, without one, allocates them and frees them at its end.
+ * Every buffer is written before it is read within a solve (the solvers'
+ * iterates, Anderson's ring only up to its count, the certificates' products
+ * with β = 0), so what a reused buffer held does not matter: same results. */
+typedef GS(deq_solve_ws) ws_t;
+
+enum {
+    WS_PHI = DEQ_SOLVE_WS_CALLER_SLOTS, WS_H, WS_ZBEST, WS_F, WS_FPREV, WS_XPREV, WS_ZNEW, WS_NC, WS_DW,
+    WS_DIFF /* Anderson's ΔX_s at WS_DIFF + 2s, ΔF_s at WS_DIFF + 2s + 1 */
+};
+enum { WSD_ABS_A, WSD_ABS_Z, WSD_TERM /* the certificate's stored term */ };
+
+void G(deq_solve_ws_init)(GT(deq_solve_ws) ws)
+{
+    ws->w = NULL;
+    ws->dbl = NULL;
+    ws->w_count = ws->dbl_count = 0;
+}
+
+void G(deq_solve_ws_clear)(GT(deq_solve_ws) ws)
+{
+    for (int k = 0; k < ws->w_count; k++)
+        if (ws->w[k]) {
+            if (ws->w[k]->e)
+                G(mat_clear)(ws->w[k]);
+            free(ws->w[k]);
+        }
+    for (int k = 0; k < ws->dbl_count; k++)
+        if (ws->dbl[k]) {
+            if (ws->dbl[k]->e)
+                mat_clear_d(ws->dbl[k]);
+            free(ws->dbl[k]);
+        }
+    free(ws->w);
+    free(ws->dbl);
+    G(deq_solve_ws_init)(ws);
+}
+
+static ws_t *opts_ws(const deq_solve_opts *o)
+{
+    return o ? o->G(ws) : NULL;
+}
+
+/* Grows an array of slot pointers to at least `want` (new ones NULL). The
+ * matrices are allocated one by one, so a slot taken earlier keeps its
+ * address when the array moves. */
+static void *ws_grow(void *slots, int *count, int want, size_t size)
+{
+    if (want <= *count)
+        return slots;
+    char *p = realloc(slots, (size_t)want * size);
+    DEQ_REQUIRE(p != NULL);
+    memset(p + (size_t)*count * size, 0, (size_t)(want - *count) * size);
+    *count = want;
+    return p;
+}
+
+/* Slot `slot` of ws shaped rows×cols at prec, or (ws NULL) `local` initialized;
+ * release with ws_release. */
+static mat_struct *ws_take(ws_t *ws, int slot, mat_struct *local, long rows, long cols, long prec)
+{
+    if (!ws) {
+        G(mat_init)(local, rows, cols, prec);
+        return local;
+    }
+    ws->w = ws_grow(ws->w, &ws->w_count, slot + 1, sizeof *ws->w);
+    if (!ws->w[slot])
+        ws->w[slot] = deq_calloc(1, sizeof **ws->w);
+    mat_struct *M = ws->w[slot];
+#ifdef DEQ_MPFR
+    int other_prec = M->e && M->prec != prec;
+#else
+    int other_prec = 0;
+#endif
+    if (M->e && (M->rows != rows || M->cols != cols || other_prec))
+        G(mat_clear)(M);
+    if (!M->e)
+        G(mat_init)(M, rows, cols, prec);
+    return M;
+}
+
+static void ws_release(mat_struct *M, mat_struct *local)
+{
+    if (M == local)
+        G(mat_clear)(local);
+}
+
+mat_struct *G(deq_solve_ws_take)(const deq_solve_opts *o, int caller_slot, mat_struct *local,
+                                 long rows, long cols, long prec)
+{
+    DEQ_REQUIRE(caller_slot >= 0 && caller_slot < DEQ_SOLVE_WS_CALLER_SLOTS);
+    return ws_take(opts_ws(o), caller_slot, local, rows, cols, prec);
+}
+
+void G(deq_solve_ws_release)(mat_struct *M, mat_struct *local)
+{
+    ws_release(M, local);
+}
+
+/* The same for the double scratch of the certificates. */
+static mat_d_struct *ws_take_d(ws_t *ws, int slot, mat_d_struct *local, long rows, long cols)
+{
+    if (!ws) {
+        mat_init_d(local, rows, cols, 53);
+        return local;
+    }
+    ws->dbl = ws_grow(ws->dbl, &ws->dbl_count, slot + 1, sizeof *ws->dbl);
+    if (!ws->dbl[slot])
+        ws->dbl[slot] = deq_calloc(1, sizeof **ws->dbl);
+    mat_d_struct *M = ws->dbl[slot];
+    if (M->e && (M->rows != rows || M->cols != cols))
+        mat_clear_d(M);
+    if (!M->e)
+        mat_init_d(M, rows, cols, 53);
+    return M;
+}
+
+static void ws_release_d(mat_d_struct *M, mat_d_struct *local)
+{
+    if (M == local)
+        mat_clear_d(local);
+}
+
 /* The residual and scale the stopping rule and the certificate use, one
  * column per task in MPFR: *r = max_j ‖M_j − N_j‖₂, and when F is not NULL
  * F = M − N is stored on the way and *r = max_j ‖F_j‖₂; *zn = max_j ‖M_j‖₂.
@@ -290,7 +416,7 @@ static int abs_col_exps_d(long *E, const mat_d_t M, long Mexp)
  * product of k nonnegative terms, is within γ_k relative plus k·2^-1074
  * absolute; P adds that absolute allowance (one more rounding) and is then
  * scaled by 1/(1 − γ_{k+1}), rounded up. Returns 0, or -1 on a non-finite entry. */
-static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, const mat_t Z)
+static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, const mat_t Z, ws_t *ws)
 {
     long k = opA == MAT_NOTRANS ? A->cols : A->rows;
     long m = Z->rows, n = Z->cols;
@@ -300,9 +426,9 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
     if (max_exp(&e, A->e, countA) != 0 || abs_col_exps(E, n, Z) != 0)
         return -1;
     long EA = e == LONG_MIN ? 0 : e;
-    mat_d_t Aa, Za;
-    mat_init_d(Aa, A->rows, A->cols, 53);
-    mat_init_d(Za, m, n, 53);
+    mat_d_t Aa_local, Za_local;
+    mat_d_struct *Aa = ws_take_d(ws, WSD_ABS_A, Aa_local, A->rows, A->cols);
+    mat_d_struct *Za = ws_take_d(ws, WSD_ABS_Z, Za_local, m, n);
     for (size_t q = 0; q < countA; q++)
         Aa->e[q] = entry_abs_up_scaled(A->e + q, EA);
     for (long i = 0; i < n; i++)
@@ -318,8 +444,8 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
     for (long i = 0; i < P->cols; i++)
         if (E[i] != RT_ZERO)
             E[i] += EA;
-    mat_clear_d(Aa);
-    mat_clear_d(Za);
+    ws_release_d(Aa, Aa_local);
+    ws_release_d(Za, Za_local);
     return 0;
 }
 
@@ -381,16 +507,19 @@ typedef struct {
     long m, n;
     mpfr_t c[RT_MAX];
     rterm_kind kind[RT_MAX];
-    mat_d_t X[RT_MAX];
+    mat_d_struct *X[RT_MAX];      /* a stored term: X_local[k] or the workspace's */
+    mat_d_struct X_local[RT_MAX];
+    ws_t *ws;
     const mat_struct *src[RT_MAX];
     const mat_d_struct *src_d[RT_MAX];
     long src_exp[RT_MAX];
     long *E[RT_MAX];
 } rterms;
 
-static void rterms_init(rterms *t, long m, long n)
+static void rterms_init(rterms *t, long m, long n, ws_t *ws)
 {
     t->count = 0;
+    t->ws = ws;
     t->m = m;
     t->n = n;
 }
@@ -403,9 +532,11 @@ static int rterms_add(rterms *t, rterm_kind kind)
     mpfr_init2(t->c[k], 53);
     mpfr_set_zero(t->c[k], 1);
     t->kind[k] = kind;
-    t->X[k]->e = NULL;
+    t->X[k] = NULL;
+    for (int q = 0; kind == RT_STORED && q < k; q++)
+        DEQ_REQUIRE(t->kind[q] != RT_STORED); /* one stored term: one workspace slot */
     if (kind == RT_STORED)
-        mat_init_d(t->X[k], t->m, t->n, 53);
+        t->X[k] = ws_take_d(t->ws, WSD_TERM, t->X_local + k, t->m, t->n);
     t->E[k] = deq_malloc((size_t)(t->n > 0 ? t->n : 1) * sizeof(long));
     return k;
 }
@@ -432,7 +563,7 @@ static void rterms_clear(rterms *t)
     for (int k = 0; k < t->count; k++) {
         mpfr_clear(t->c[k]);
         if (t->kind[k] == RT_STORED)
-            mat_clear_d(t->X[k]);
+            ws_release_d(t->X[k], t->X_local + k);
         free(t->E[k]);
     }
     t->count = 0;
@@ -549,7 +680,7 @@ void G(deq_injection)(mat_t B, mat_d_t B_err, long *B_err_exp, real_srcptr alpha
      * common exponent, and folded into the entries when they are in range. */
     long n = B_err->cols, m = B_err->rows;
     long *E = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof(long));
-    int bad = abs_product_scaled(B_err, E, MAT_NOTRANS, U, X) != 0;
+    int bad = abs_product_scaled(B_err, E, MAT_NOTRANS, U, X, NULL) != 0;
     mpfr_t c, g;
     mpfr_init2(c, 53);
     mpfr_init2(g, 53);
@@ -718,8 +849,8 @@ static void add_underflow_term(rterms *t, double ops, double L)
 #endif
 }
 
-void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t PHI,
-                            const fp_t *fp, long prec)
+static void forward_certify(deq_solve_info_t info, const mat_t Zk, const mat_t PHI, const fp_t *fp,
+                            ws_t *ws, long prec)
 {
     long m = PHI->rows, n = PHI->cols;
     if (!certify_residuals(info, Zk, PHI, fp->rho_upper, prec))
@@ -735,13 +866,13 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
     double L = deq_act_lipschitz_upper(fp->act);
     double model = bound_rel_compose_up(fp->alpha_rel_err, fp->A_rel_err);
     rterms t;
-    rterms_init(&t, m, n);
+    rterms_init(&t, m, n, ws);
     int bad = 0;
     int k1 = rterms_add(&t, RT_STORED), k2, k3, k4;
     mpfr_t g;
     mpfr_init2(g, 53);
     bound_gamma_x(g, (double)m + 2, prec);
-    bad |= abs_product_scaled(t.X[k1], t.E[k1], MAT_NOTRANS, fp->A, Zk);
+    bad |= abs_product_scaled(t.X[k1], t.E[k1], MAT_NOTRANS, fp->A, Zk, ws);
     mpfr_add_d(t.c[k1], g, model, MPFR_RNDU);
     mpfr_mul_d(t.c[k1], t.c[k1], L, MPFR_RNDU);
     mpfr_mul_d(t.c[k1], t.c[k1], re_get_d_abs_up(fp->alpha), MPFR_RNDU);
@@ -761,6 +892,12 @@ void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t P
     else
         certify_bound(info, &t, Zk, PHI, fp->rho_upper, prec);
     rterms_clear(&t);
+}
+
+void G(deq_forward_certify)(deq_solve_info_t info, const mat_t Zk, const mat_t PHI,
+                            const fp_t *fp, long prec)
+{
+    forward_certify(info, Zk, PHI, fp, NULL, prec);
 }
 
 /* ---- stopping rule shared by the solvers ---- */
@@ -895,20 +1032,20 @@ static void set_observed_contraction(deq_solve_info_t info, long start)
 typedef struct {
     void (*eval)(mat_t OUT, mat_t H, const void *data, const mat_t Z, long prec);
     void (*certify)(deq_solve_info_t info, const mat_t Zk, const mat_t PHI, const void *data,
-                    long prec);
+                    ws_t *ws, long prec);
     const void *data;
 } fp_map;
 
 /* After the loop stopped at iterate Z with PHI = map(Z): when the stop was a
  * stagnation, go back to the best iterate. Then certify and return map(z). */
 static void finish(mat_t Z, mat_t PHI, mat_t H, const mat_t Zbest, int restore,
-                   deq_solve_info_t info, const fp_map *map, long prec)
+                   deq_solve_info_t info, const fp_map *map, ws_t *ws, long prec)
 {
     if (restore) {
         G(mat_set)(Z, Zbest);
         map->eval(PHI, H, map->data, Z, prec);
     }
-    map->certify(info, Z, PHI, map->data, prec);
+    map->certify(info, Z, PHI, map->data, ws, prec);
     G(mat_swap)(Z, PHI);
 }
 
@@ -925,10 +1062,11 @@ static void picard_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
                        const deq_solve_opts *o, long prec)
 {
     long m = Z->rows, n = Z->cols;
-    mat_t PHI, H, Zbest;
-    G(mat_init)(PHI, m, n, prec);
-    G(mat_init)(H, m, n, prec);
-    G(mat_init)(Zbest, m, n, prec);
+    ws_t *ws = opts_ws(o);
+    mat_t PHI_local, H_local, Zbest_local;
+    mat_struct *PHI = ws_take(ws, WS_PHI, PHI_local, m, n, prec);
+    mat_struct *H = ws_take(ws, WS_H, H_local, m, n, prec);
+    mat_struct *Zbest = ws_take(ws, WS_ZBEST, Zbest_local, m, n, prec);
     long start = info->trace_len;
     stop_rule sr;
     stop_rule_init(&sr, info, o, m, prec);
@@ -949,10 +1087,10 @@ static void picard_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     }
     set_observed_contraction(info, start);
     if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
-        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, prec);
-    G(mat_clear)(PHI);
-    G(mat_clear)(H);
-    G(mat_clear)(Zbest);
+        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, ws, prec);
+    ws_release(PHI, PHI_local);
+    ws_release(H, H_local);
+    ws_release(Zbest, Zbest_local);
 }
 
 /* ---- Anderson ---- */
@@ -1058,33 +1196,55 @@ static int anderson_norms_in_range(const double *sq, int count, long m)
  * the entries, and with use_cache those not involving `slot` are taken from
  * it instead of recomputed. The same function of the same columns gives the
  * same bits, so results do not change; about half the dot products go. */
-static void anderson_normal_system(anderson_ws *w, mat_struct *Ns, mat_struct *rs,
+static void anderson_normal_system(anderson_ws *w, mat_struct *Ns, mat_struct *rs, real_ptr ff,
                                    real_srcptr *cf, int s, long m, real_ptr nc, int slot,
                                    int use_cache, long prec)
 {
     int depth = w->depth;
-    re_set_zero(w->tr);
-    for (int a = 0; a < s; a++) {
+    real_ptr out[ANDERSON_MAX_DEPTH + 1];
+    /* rs = ΔFᵀf, and f·f into ff when asked, in one pass over f */
+    for (int a = 0; a < s; a++)
+        out[a] = mat_entry(rs, a, 0);
+    if (ff)
+        out[s] = ff;
+    G(vec_dots)(out, cf[s], cf, ff ? s + 1 : s, m, prec);
+    /* the entries to compute: row `slot` (in one pass over its column) when
+     * the rest comes from the cache, else the lower triangle (row a in one
+     * pass over column a) */
+    int from_cache = nc && use_cache;
+    if (from_cache && slot >= 0 && slot < s) {
+        for (int b = 0; b < s; b++)
+            out[b] = mat_entry(Ns, slot, b);
+        G(vec_dots)(out, cf[slot], cf, s, m, prec);
+    } else if (!from_cache) {
+        for (int a = 0; a < s; a++) {
+            for (int b = 0; b <= a; b++)
+                out[b] = mat_entry(Ns, a, b);
+            G(vec_dots)(out, cf[a], cf, a + 1, m, prec);
+        }
+    }
+    for (int a = 0; a < s; a++)
         for (int b = 0; b <= a; b++) {
             real_ptr cached = nc ? nc + (size_t)a + (size_t)b * (size_t)depth : NULL;
-            if (cached && use_cache && a != slot && b != slot) {
-                re_set(w->acc, cached);
+            real_ptr value;
+            if (from_cache && a != slot && b != slot) {
+                value = cached;
             } else {
-                G(vec_dot)(w->acc, cf[a], cf[b], m, prec);
+                value = !from_cache ? mat_entry(Ns, a, b) : mat_entry(Ns, slot, a == slot ? b : a);
                 if (cached)
-                    re_set(cached, w->acc);
+                    re_set(cached, value);
             }
-            re_set(mat_entry(Ns, a, b), w->acc);
-            re_set(mat_entry(Ns, b, a), w->acc);
+            re_set(mat_entry(Ns, a, b), value);
+            re_set(mat_entry(Ns, b, a), value);
         }
+    re_set_zero(w->tr);
+    for (int a = 0; a < s; a++)
         re_add(w->tr, w->tr, mat_entry(Ns, a, a));
-        G(vec_dot)(mat_entry(rs, a, 0), cf[a], cf[s], m, prec);
-    }
 }
 
 /* Sample i's Anderson step from its s = count differences: Znew[:,i]. */
-static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat_struct *dX,
-                            const mat_struct *dF, const mat_t F, const mat_t Z, real_srcptr beta,
+static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, mat_struct *const *dX,
+                            mat_struct *const *dF, const mat_t F, const mat_t Z, real_srcptr beta,
                             real_ptr nc, int slot, int use_cache, const deq_solve_opts *o,
                             long prec)
 {
@@ -1094,18 +1254,19 @@ static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat
         mat_struct *Ns = w->N + (s - 1), *Ls = w->L + (s - 1), *rs = w->rhs + (s - 1);
         real_srcptr cf[ANDERSON_MAX_DEPTH + 1];
         for (int a = 0; a < s; a++)
-            cf[a] = mat_entry(dF + a, 0, i);
+            cf[a] = mat_entry(dF[a], 0, i);
         cf[s] = mat_entry(F, 0, i);
-        anderson_normal_system(w, Ns, rs, cf, s, m, nc, slot, use_cache, prec);
 #ifndef DEQ_MPFR
-        double sq[ANDERSON_MAX_DEPTH + 1];
+        double sq[ANDERSON_MAX_DEPTH + 1]; /* the squared norms of ΔF's columns and of f */
+        anderson_normal_system(w, Ns, rs, sq + s, cf, s, m, nc, slot, use_cache, prec);
         for (int a = 0; a < s; a++)
             sq[a] = mat_entry(Ns, a, a)[0];
-        G(vec_dot)(sq + s, cf[s], cf[s], m, prec);
         /* rescaled columns: every entry anew, the cache (of the columns as
          * stored) left as it is */
         if (!anderson_norms_in_range(sq, s + 1, m) && anderson_scaled(cf, w, s, m))
-            anderson_normal_system(w, Ns, rs, cf, s, m, NULL, -1, 0, prec);
+            anderson_normal_system(w, Ns, rs, NULL, cf, s, m, NULL, -1, 0, prec);
+#else
+        anderson_normal_system(w, Ns, rs, NULL, cf, s, m, nc, slot, use_cache, prec);
 #endif
         if (re_sgn(w->tr) > 0) {
             re_mul_d(w->t, w->tr, o->ridge / (double)s);
@@ -1125,9 +1286,9 @@ static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, const mat
     for (int a = 0; solved && a < s; a++) {
         real_srcptr ga = mat_entry(w->rhs + (s - 1), a, 0);
         re_neg(w->t, ga);
-        G(vec_axpy)(xn, w->t, mat_entry(dX + a, 0, i), m, prec);
+        G(vec_axpy)(xn, w->t, mat_entry(dX[a], 0, i), m, prec);
         re_mul(w->t, w->t, beta);
-        G(vec_axpy)(xn, w->t, mat_entry(dF + a, 0, i), m, prec);
+        G(vec_axpy)(xn, w->t, mat_entry(dF[a], 0, i), m, prec);
     }
 }
 
@@ -1142,25 +1303,29 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     long m = Z->rows, n = Z->cols;
     int depth = o->depth > 0 ? (o->depth < ANDERSON_MAX_DEPTH ? o->depth : ANDERSON_MAX_DEPTH) : 1;
     DEQ_REQUIRE(o->damping > 0 && o->damping <= 1);
-    mat_t PHI, H, Zbest, F, Fprev, Xprev, Znew;
-    mat_struct *dX = deq_malloc((size_t)depth * sizeof *dX);
-    mat_struct *dF = deq_malloc((size_t)depth * sizeof *dF);
+    ws_t *ws = opts_ws(o);
+    /* the ring of differences: the workspace's slots, or dX_local/dF_local */
+    mat_struct **dX = deq_malloc((size_t)depth * sizeof *dX);
+    mat_struct **dF = deq_malloc((size_t)depth * sizeof *dF);
+    mat_struct *dX_local = deq_malloc((size_t)depth * sizeof *dX_local);
+    mat_struct *dF_local = deq_malloc((size_t)depth * sizeof *dF_local);
     for (int s = 0; s < depth; s++) {
-        G(mat_init)(dX + s, m, n, prec);
-        G(mat_init)(dF + s, m, n, prec);
+        dX[s] = ws_take(ws, WS_DIFF + 2 * s, dX_local + s, m, n, prec);
+        dF[s] = ws_take(ws, WS_DIFF + 2 * s + 1, dF_local + s, m, n, prec);
     }
     /* one workspace per thread that may run anderson_column */
     int nws = omp_get_max_threads();
-    anderson_ws *ws = deq_malloc((size_t)nws * sizeof *ws);
+    anderson_ws *tws = deq_malloc((size_t)nws * sizeof *tws);
     for (int q = 0; q < nws; q++)
-        anderson_ws_init(ws + q, depth, prec);
-    G(mat_init)(PHI, m, n, prec);
-    G(mat_init)(H, m, n, prec);
-    G(mat_init)(Zbest, m, n, prec);
-    G(mat_init)(F, m, n, prec);
-    G(mat_init)(Fprev, m, n, prec);
-    G(mat_init)(Xprev, m, n, prec);
-    G(mat_init)(Znew, m, n, prec);
+        anderson_ws_init(tws + q, depth, prec);
+    mat_t PHI_local, H_local, Zbest_local, F_local, Fprev_local, Xprev_local, Znew_local, NC_local;
+    mat_struct *PHI = ws_take(ws, WS_PHI, PHI_local, m, n, prec);
+    mat_struct *H = ws_take(ws, WS_H, H_local, m, n, prec);
+    mat_struct *Zbest = ws_take(ws, WS_ZBEST, Zbest_local, m, n, prec);
+    mat_struct *F = ws_take(ws, WS_F, F_local, m, n, prec);
+    mat_struct *Fprev = ws_take(ws, WS_FPREV, Fprev_local, m, n, prec);
+    mat_struct *Xprev = ws_take(ws, WS_XPREV, Xprev_local, m, n, prec);
+    mat_struct *Znew = ws_take(ws, WS_ZNEW, Znew_local, m, n, prec);
     real_t beta;
     re_init(beta, prec);
     re_set_d(beta, o->damping);
@@ -1171,8 +1336,8 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     info->outcome = DEQ_MAX_ITER;
     int count = 0, head = 0; /* ring of the last `count` differences; head = next slot */
     int prev_count = 0;      /* count at the previous iteration: its ΔFᵀΔF is cached in NC */
-    mat_t NC;                /* per sample, the depth×depth ΔFᵀΔF of the last iteration */
-    G(mat_init)(NC, (long)depth * depth, n, prec);
+    /* per sample, the depth×depth ΔFᵀΔF of the last iteration */
+    mat_struct *NC = ws_take(ws, WS_NC, NC_local, (long)depth * depth, n, prec);
     long k = 0;
     for (;; k++) {
         map->eval(PHI, H, map->data, Z, prec);
@@ -1194,10 +1359,10 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         double ops = (double)m * (double)n * (count * (count + 1) / 2.0 + 4.0 * count + 3.0);
         PAR_PRAGMA(omp parallel for schedule(dynamic) if (ops >= PAR_MIN_OPS))
         for (long i = 0; i < n; i++) {
-            anderson_ws *w = ws + omp_get_thread_num();
-            for (long j = 0; slot >= 0 && j < m; j++) {
-                re_sub(mat_entry(dX + slot, j, i), mat_entry(Z, j, i), mat_entry(Xprev, j, i));
-                re_sub(mat_entry(dF + slot, j, i), mat_entry(F, j, i), mat_entry(Fprev, j, i));
+            anderson_ws *w = tws + omp_get_thread_num();
+            if (slot >= 0) {
+                G(vec_sub)(mat_entry(dX[slot], 0, i), mat_entry(Z, 0, i), mat_entry(Xprev, 0, i), m, prec);
+                G(vec_sub)(mat_entry(dF[slot], 0, i), mat_entry(F, 0, i), mat_entry(Fprev, 0, i), m, prec);
             }
             anderson_column(Znew, w, i, count, dX, dF, F, Z, beta, mat_entry(NC, 0, i), slot,
                             prev_count > 0, o, prec);
@@ -1209,26 +1374,28 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     }
     set_observed_contraction(info, start);
     if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
-        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, prec);
+        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, ws, prec);
 
     re_clear(beta);
-    G(mat_clear)(NC);
+    ws_release(NC, NC_local);
     for (int s = 0; s < depth; s++) {
-        G(mat_clear)(dX + s);
-        G(mat_clear)(dF + s);
+        ws_release(dX[s], dX_local + s);
+        ws_release(dF[s], dF_local + s);
     }
     free(dX);
     free(dF);
+    free(dX_local);
+    free(dF_local);
     for (int q = 0; q < nws; q++)
-        anderson_ws_clear(ws + q);
-    free(ws);
-    G(mat_clear)(PHI);
-    G(mat_clear)(H);
-    G(mat_clear)(Zbest);
-    G(mat_clear)(F);
-    G(mat_clear)(Fprev);
-    G(mat_clear)(Xprev);
-    G(mat_clear)(Znew);
+        anderson_ws_clear(tws + q);
+    free(tws);
+    ws_release(PHI, PHI_local);
+    ws_release(H, H_local);
+    ws_release(Zbest, Zbest_local);
+    ws_release(F, F_local);
+    ws_release(Fprev, Fprev_local);
+    ws_release(Xprev, Xprev_local);
+    ws_release(Znew, Znew_local);
 }
 
 /* ---- the equilibrium map ---- */
@@ -1239,9 +1406,9 @@ static void equilibrium_eval(mat_t OUT, mat_t H, const void *data, const mat_t Z
 }
 
 static void equilibrium_certify(deq_solve_info_t info, const mat_t Zk, const mat_t PHI,
-                                const void *data, long prec)
+                                const void *data, ws_t *ws, long prec)
 {
-    G(deq_forward_certify)(info, Zk, PHI, (const fp_t *)data, prec);
+    forward_certify(info, Zk, PHI, (const fp_t *)data, ws, prec);
 }
 
 static fp_map equilibrium_map(const fp_t *fp, const mat_t Z)
@@ -1294,26 +1461,26 @@ static void adjoint_eval(mat_t OUT, mat_t H, const void *data, const mat_t W, lo
  * (the gemm with β = 1 over m terms, plus the rounding of D ⊙ W), and
  *   ‖ŵ − w*‖ <= (ρ̄·s + e)/(1 − ρ̄) per sample, each term at its own scale. */
 static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t PHI,
-                            const void *data, long prec)
+                            const void *data, ws_t *ws, long prec)
 {
     const adj_t *adj = data;
     long m = PHI->rows, n = PHI->cols;
     if (!certify_residuals(info, Wk, PHI, adj->rho_upper, prec))
         return;
-    mat_t DW;
-    G(mat_init)(DW, m, n, prec);
+    mat_t DW_local;
+    mat_struct *DW = ws_take(ws, WS_DW, DW_local, m, n, prec);
     size_t mn = (size_t)m * (size_t)n;
     for (size_t q = 0; q < mn; q++) /* rounded once: |d·w| <= |fl(d·w)|/(1 − u), folded into c1 */
         re_mul(DW->e + q, adj->D->e + q, Wk->e + q);
     rterms t;
-    rterms_init(&t, m, n);
+    rterms_init(&t, m, n, ws);
     int k1 = rterms_add(&t, RT_STORED), k2;
     int bad = rterms_add_abs(&t, adj->V, &k2);
     mpfr_t g;
     mpfr_init2(g, 53);
     bound_gamma_x(g, (double)m + 3, prec);
-    bad |= abs_product_scaled(t.X[k1], t.E[k1], MAT_TRANS, adj->A, DW);
-    G(mat_clear)(DW);
+    bad |= abs_product_scaled(t.X[k1], t.E[k1], MAT_TRANS, adj->A, DW, ws);
+    ws_release(DW, DW_local);
     mpfr_mul_d(t.c[k1], g, re_get_d_abs_up(adj->alpha), MPFR_RNDU);
     mpfr_set_d(g, 1.0, MPFR_RNDU);
     mpfr_set_d(t.c[k2], 1.0, MPFR_RNDU);

@@ -14,6 +14,32 @@ typedef struct {
     long B_err_exp;        /* 0 unless the bound is outside double's normal range */
 } TS(deq_fp);
 
+/* A solver workspace (GSL style): the m×n iterates, differences and
+ * certificate scratch of the solvers, sized by the first solve that uses it
+ * and re-sized only when a solve's shape or precision differs. One workspace
+ * serves one solve at a time (the forward and adjoint solves of a training
+ * step share one); give it through deq_solve_opts (ws_d or ws_mp). The
+ * solvers swap buffers with the caller's iterate, so a matrix handed to a
+ * solver must own its block (as every mat_init'ed one does). */
+typedef struct TF(deq_solve_ws) {
+    TS(mat) **w;         /* working-type buffers, by slot (each at a fixed address) */
+    mat_d_struct **dbl;  /* double buffers (the certificates' scaled matrices), by slot */
+    int w_count, dbl_count;
+} TS(deq_solve_ws);
+typedef TS(deq_solve_ws) TT(deq_solve_ws)[1];
+
+void TF(deq_solve_ws_init)(TT(deq_solve_ws) ws);
+void TF(deq_solve_ws_clear)(TT(deq_solve_ws) ws);
+
+/* For code that runs around a solve (deq/grad.c, deq/gram.c): an m×n buffer
+ * from slot caller_slot (0 <= caller_slot < DEQ_SOLVE_WS_CALLER_SLOTS, slots the
+ * solvers never use) of o's workspace, shaped rows×cols, or without a
+ * workspace `local`, initialized. Its contents are unspecified. Give it back
+ * with deq_solve_ws_release (which clears `local` if that was used). */
+TS(mat) *TF(deq_solve_ws_take)(const deq_solve_opts *o, int caller_slot, TS(mat) *local,
+                               long rows, long cols, long prec);
+void TF(deq_solve_ws_release)(TS(mat) *M, TS(mat) *local);
+
 /* B = α_U·U·X and, when B_err is not NULL (initialized m×n), an entrywise bound
  * B_err·2^(*B_err_exp) on |B − B̂| for the exact α_U, U, X given the relative
  * errors of α̂_U, Û, X̂ (*B_err_exp = 0 when the bound's largest entry is in

@@ -34,10 +34,10 @@ void G(deq_loss_grad)(real_ptr loss, mat_t gA, mat_t gU, mat_t gv, mat_t f, mat_
                       const deq_solve_opts *o, long prec)
 {
     long m = P->m, n = P->n;
-    mat_t fl, R, Gc;
+    mat_t fl, R, Gc_local;
     G(mat_init)(fl, n, 1, prec);
     G(mat_init)(R, n, 1, prec);
-    G(mat_init)(Gc, m, n, prec);
+    mat_struct *Gc = G(deq_solve_ws_take)(o, 0, Gc_local, m, n, prec); /* slots 1 to 3: deq_adjoint_columns */
     G(deq_loss)(loss, fl, Z, v, y, alpha_v, prec);
     for (long i = 0; i < n; i++)
         re_sub(R->e + i, fl->e + i, y->e + i); /* r = f − y */
@@ -61,5 +61,5 @@ void G(deq_loss_grad)(real_ptr loss, mat_t gA, mat_t gU, mat_t gv, mat_t f, mat_
     re_clear(zero);
     G(mat_clear)(fl);
     G(mat_clear)(R);
-    G(mat_clear)(Gc);
+    G(deq_solve_ws_release)(Gc, Gc_local);
 }

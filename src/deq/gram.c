@@ -70,10 +70,10 @@ void G(deq_adjoint_columns)(mat_t Gc, mat_t W, deq_solve_info_t info, const GT(d
                             const deq_solve_opts *o, long prec)
 {
     long m = P->m, n = P->n;
-    mat_t H, S, D;
-    G(mat_init)(H, m, n, prec);
-    G(mat_init)(S, m, n, prec);
-    G(mat_init)(D, m, n, prec);
+    mat_t H_local, S_local, D_local; /* or the workspace's caller slots 1 to 3 (0: Gc) */
+    mat_struct *H = G(deq_solve_ws_take)(o, 1, H_local, m, n, prec);
+    mat_struct *S = G(deq_solve_ws_take)(o, 2, S_local, m, n, prec);
+    mat_struct *D = G(deq_solve_ws_take)(o, 3, D_local, m, n, prec);
     /* D = σ′(h) with h the pre-activation at Z */
     G(deq_phi)(S, H, &P->fp, Z, prec);
     G(deq_act_apply)(S, D, H, P->fp.act, prec);
@@ -84,18 +84,18 @@ void G(deq_adjoint_columns)(mat_t Gc, mat_t W, deq_solve_info_t info, const GT(d
         re_mul(Gc->e + q, D->e + q, W->e + q);
         re_mul(Gc->e + q, Gc->e + q, alpha_v);
     }
-    G(mat_clear)(H);
-    G(mat_clear)(S);
-    G(mat_clear)(D);
+    G(deq_solve_ws_release)(H, H_local);
+    G(deq_solve_ws_release)(S, S_local);
+    G(deq_solve_ws_release)(D, D_local);
 }
 
 void G(deq_gram_network)(mat_t GA, mat_t GU, mat_t Gv, mat_t W, deq_solve_info_t info,
                          const GT(deq_problem) P, const mat_t Z, const mat_t v,
                          real_srcptr alpha_v, const deq_solve_opts *o, long prec)
 {
-    mat_t Gc;
-    G(mat_init)(Gc, P->m, P->n, prec);
+    mat_t Gc_local;
+    mat_struct *Gc = G(deq_solve_ws_take)(o, 0, Gc_local, P->m, P->n, prec);
     G(deq_adjoint_columns)(Gc, W, info, P, Z, v, alpha_v, o, prec);
     G(deq_gram_blocks)(GA, GU, Gv, Z, Gc, P->X, P->alpha_A, P->alpha_U, alpha_v, prec);
-    G(mat_clear)(Gc);
+    G(deq_solve_ws_release)(Gc, Gc_local);
 }

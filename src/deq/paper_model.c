@@ -75,6 +75,7 @@ void G(deq_paper_state_init)(GT(deq_paper_state) S, const GT(deq_paper) P, long 
     S->have_Z = S->have_W = 0;
     S->fwd_iters = S->adj_iters = 0;
     S->rho_upper = S->rho_estimate = S->fwd_bound = NAN;
+    G(deq_solve_ws_init)(S->ws);
 }
 
 void G(deq_paper_state_clear)(GT(deq_paper_state) S)
@@ -82,6 +83,7 @@ void G(deq_paper_state_clear)(GT(deq_paper_state) S)
     G(mat_clear)(S->pre), G(mat_clear)(S->inj), G(mat_clear)(S->Z), G(mat_clear)(S->H);
     G(mat_clear)(S->yhat), G(mat_clear)(S->r), G(mat_clear)(S->Gad);
     G(mat_clear)(S->D), G(mat_clear)(S->Wadj);
+    G(deq_solve_ws_clear)(S->ws);
 }
 
 /* D's diagonal: σ'(h) for ReLU with the paper's convention at 0 (gao2021 does
@@ -156,6 +158,7 @@ int G(deq_paper_forward)(real_ptr loss, GT(deq_paper_state) S, const GT(deq_pape
     paper_fp(&fp, P, S, prec);
     deq_solve_opts o;
     paper_solve_opts(&o);
+    o.G(ws) = S->ws;
     deq_solve_info_t info;
     deq_solve_info_init(info);
     G(deq_forward_solve)(S->Z, info, &fp, &o, prec);
@@ -201,6 +204,7 @@ int G(deq_paper_grad)(GT(deq_paper) grad, GT(deq_paper_state) S, const GT(deq_pa
     GS(deq_adj) adj = {P->w[DEQ_PAPER_T], P->scale_T, S->D, P->w[DEQ_PAPER_U], S->rho_upper};
     deq_solve_opts o;
     paper_solve_opts(&o);
+    o.G(ws) = S->ws;
     deq_solve_info_t info;
     deq_solve_info_init(info);
     G(deq_adjoint_solve)(S->Wadj, info, &adj, &o, prec);

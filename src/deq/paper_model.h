@@ -20,6 +20,7 @@
 
 #include "core/rng.h"
 #include "core/status.h"
+#include "deq/forward.h"
 #include "num/mat.h"
 #include "num/norm_bound.h"
 

@@ -38,6 +38,7 @@ typedef struct {
     double rho_estimate; /* its estimate: the operator norm the papers plot */
     double fwd_bound;    /* the solver's rigorous bound on max_i ‖z_i − z_i*‖ (deq/forward.h;
                           * for the injections as computed), +inf when ρ̄ < 1 is not certified */
+    TT(deq_solve_ws) ws; /* the solvers' buffers, kept from one step's solves to the next */
 } TS(deq_paper_state);
 typedef TS(deq_paper_state) TT(deq_paper_state)[1];
 

@@ -19,6 +19,8 @@ void deq_solve_opts_default(deq_solve_opts *o)
     o->patience = 10;
     o->observe = NULL;
     o->observe_ctx = NULL;
+    o->ws_d = NULL;
+    o->ws_mp = NULL;
 }
 
 const char *deq_solver_name(deq_solver s)

@@ -14,6 +14,12 @@ typedef enum {
     DEQ_NONFINITE      /* NaN or Inf appeared */
 } deq_outcome;
 
+/* Solver workspaces, one type per backend (deq/forward.h); the slots its
+ * callers may take beside a solve's own. */
+#define DEQ_SOLVE_WS_CALLER_SLOTS 8
+struct deq_solve_ws_d;
+struct deq_solve_ws_mp;
+
 typedef struct {
     deq_solver solver;
     double tol;         /* relative: max_i‖Φ(z_i) − z_i‖₂ <= tol·max_i‖z_i‖₂; 0 = derived from precision */
@@ -30,6 +36,13 @@ typedef struct {
      * displays. It reads, never steers: NULL (the default) changes nothing. */
     void (*observe)(void *ctx, long iterations, double log2_rel, double log2_target);
     void *observe_ctx;
+    /* Optional workspace of the solve's backend (deq_solve_ws_init_d/_mp):
+     * the solvers' m×n buffers, kept from one solve to the next instead of
+     * allocated (and page-faulted in) per solve, as a training loop's steps
+     * want. Results are the same with or without. NULL (the default): every
+     * solve allocates its own. */
+    struct deq_solve_ws_d *ws_d;
+    struct deq_solve_ws_mp *ws_mp;
 } deq_solve_opts;
 
 void deq_solve_opts_default(deq_solve_opts *o);

@@ -97,6 +97,14 @@ void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const
         G(mat_init)(gU, m, d, prec), G(mat_init)(gv, m, 1, prec), G(mat_init)(GA, n, n, prec),
         G(mat_init)(GU, n, n, prec), G(mat_init)(Gv, n, n, prec), G(mat_init)(G, n, n, prec),
         G(mat_init)(ev, n, 1, prec);
+    /* one workspace for every solve of the run (unless the caller gave one):
+     * the solvers' buffers are allocated once, not per step */
+    GT(deq_solve_ws) ws;
+    G(deq_solve_ws_init)(ws);
+    deq_solve_opts so_ws = *so;
+    if (!so_ws.G(ws))
+        so_ws.G(ws) = ws;
+    so = &so_ws;
     real_t loss, eta, t;
     re_init(loss, prec), re_init(eta, prec), re_init(t, prec);
     re_set_d(eta, to->lr);
@@ -225,6 +233,7 @@ void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const
     if (to->progress == 1)
         fprintf(stderr, "\n");
     deq_solve_info_clear(fi), deq_solve_info_clear(ai);
+    G(deq_solve_ws_clear)(ws);
     re_clear(loss), re_clear(eta), re_clear(t);
     G(mat_clear)(A0), G(mat_clear)(U0), G(mat_clear)(v0), G(mat_clear)(Z), G(mat_clear)(W),
         G(mat_clear)(gA), G(mat_clear)(gU), G(mat_clear)(gv), G(mat_clear)(GA), G(mat_clear)(GU),

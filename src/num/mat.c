@@ -5,6 +5,37 @@
 
 #include "num/bound.h"
 
+#ifndef DEQ_MPFR
+#include <stdint.h>
+#include <sys/mman.h>
+
+/* Blocks of 4 MiB and more (the solvers' m×n iterates and differences at m, n
+ * around 1000) are aligned to 2 MiB and offered to the kernel's transparent
+ * huge pages (madvise; nothing changes where THP is off): first writing such a
+ * block takes a page fault per 2 MiB instead of per 4 KiB (a fault costs
+ * microseconds, more in a virtual machine: a tenth of a training step at
+ * m = 1024 went to them), and the column sweeps of the solvers miss the TLB
+ * less. Zeroed explicitly, since posix_memalign may hand back used memory. */
+#define HUGE_BLOCK_MIN ((size_t)4 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static double *alloc_zeroed_d(size_t count)
+{
+    if (count < HUGE_BLOCK_MIN / sizeof(double) || count > (SIZE_MAX - HUGE_PAGE) / sizeof(double))
+        return deq_calloc(count, sizeof(double));
+    size_t bytes = count * sizeof(double);
+    size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, rounded) != 0)
+        return deq_calloc(count, sizeof(double)); /* which reports running out of memory */
+#ifdef MADV_HUGEPAGE
+    madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+    memset(p, 0, bytes);
+    return p;
+}
+#endif
+
 static size_t mat_size(long rows, long cols)
 {
     DEQ_REQUIRE(rows >= 0 && cols >= 0);
@@ -24,10 +55,7 @@ void G(mat_init)(mat_t M, long rows, long cols, long prec)
         mpfr_init2(M->e + k, (mpfr_prec_t)prec), mpfr_set_zero(M->e + k, 1);
 #else
     (void)prec;
-    /* calloc: a large block comes zeroed from the system, and a pass of
-     * memset over it (every solver allocates several m×n iterates per solve)
-     * would only fault its pages in early */
-    M->e = deq_calloc(count, sizeof(double));
+    M->e = alloc_zeroed_d(count);
 #endif
 }
 
@@ -222,6 +250,80 @@ static num_xreal col_norm_x(const mat_t M, const mat_t N, long j, long prec)
 #endif
 }
 
+#ifndef DEQ_MPFR
+/* Σ x_j·y_j with four partial sums, s_k over the j ≡ k (mod 4) in order (the
+ * tail into s_0), then (s_0 + s_1) + (s_2 + s_3). The four sums are the four
+ * lanes of one vector accumulator, each lane a product then a sum per term
+ * (no fma: -ffp-contract=off), so AVX2 (a clone chosen at load time) or SSE2
+ * gives the bits of the scalar loop. Anderson's normal equations are 2s + 1
+ * of these per sample and iteration. */
+typedef double dot_v4 __attribute__((vector_size(4 * sizeof(double))));
+__attribute__((target_clones("avx2", "default")))
+static double dot4_d(const double *x, const double *y, long len)
+{
+    dot_v4 acc = {0.0, 0.0, 0.0, 0.0};
+    long j = 0;
+    for (; j + 4 <= len; j += 4) {
+        dot_v4 a, b;
+        memcpy(&a, x + j, sizeof a);
+        memcpy(&b, y + j, sizeof b);
+        acc += a * b;
+    }
+    double s0 = acc[0];
+    for (; j < len; j++)
+        s0 += x[j] * y[j];
+    return (s0 + acc[1]) + (acc[2] + acc[3]);
+}
+
+/* out[c] = dot4_d(x, ys[c], len) for c < count, four at a time in one pass
+ * over x: four independent accumulators instead of one chain (whose add
+ * latency bounds a single dot), each lane as in dot4_d, so the same bits. */
+__attribute__((target_clones("avx2", "default")))
+static void dots4_d(double *out, const double *x, const double *const *ys, int count, long len)
+{
+    for (int c0 = 0; c0 < count; c0 += 4) {
+        const double *y[4];
+        for (int c = 0; c < 4; c++) /* a short last group reads x as a stand-in, its sums unused */
+            y[c] = c0 + c < count ? ys[c0 + c] : x;
+        dot_v4 acc[4] = {{0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0},
+                         {0.0, 0.0, 0.0, 0.0}};
+        long j = 0;
+        for (; j + 4 <= len; j += 4) {
+            dot_v4 a;
+            memcpy(&a, x + j, sizeof a);
+            for (int c = 0; c < 4; c++) {
+                dot_v4 b;
+                memcpy(&b, y[c] + j, sizeof b);
+                acc[c] += a * b;
+            }
+        }
+        for (int c = 0; c < 4 && c0 + c < count; c++) {
+            double s0 = acc[c][0];
+            for (long t = j; t < len; t++)
+                s0 += x[t] * y[c][t];
+            out[c0 + c] = (s0 + acc[c][1]) + (acc[c][2] + acc[c][3]);
+        }
+    }
+}
+#endif
+
+void G(vec_dots)(real_ptr *r, real_srcptr x, real_srcptr const *ys, int count, long len, long prec)
+{
+#ifdef DEQ_MPFR
+    for (int c = 0; c < count; c++)
+        G(vec_dot)(r[c], x, ys[c], len, prec);
+#else
+    (void)prec;
+    for (int c0 = 0; c0 < count; c0 += 16) {
+        double out[16];
+        int cn = count - c0 < 16 ? count - c0 : 16;
+        dots4_d(out, x, ys + c0, cn, len);
+        for (int c = 0; c < cn; c++)
+            r[c0 + c][0] = out[c];
+    }
+#endif
+}
+
 void G(vec_dot)(real_ptr r, real_srcptr x, real_srcptr y, long len, long prec)
 {
     (void)prec;
@@ -230,14 +332,7 @@ void G(vec_dot)(real_ptr r, real_srcptr x, real_srcptr y, long len, long prec)
     for (long j = 0; j < len; j++)
         re_fma(r, x + j, y + j, r);
 #else
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    long j = 0;
-    for (; j + 4 <= len; j += 4)
-        s0 += x[j] * y[j], s1 += x[j + 1] * y[j + 1], s2 += x[j + 2] * y[j + 2],
-            s3 += x[j + 3] * y[j + 3];
-    for (; j < len; j++)
-        s0 += x[j] * y[j];
-    r[0] = (s0 + s1) + (s2 + s3);
+    r[0] = dot4_d(x, y, len);
 #endif
 }
 
@@ -254,6 +349,31 @@ static void axpy_disjoint_d(double *restrict y, double a, const double *restrict
         y[j] += a * x[j];
 }
 #endif
+
+#ifndef DEQ_MPFR
+/* z = x − y on arrays z does not overlap: one rounded difference per entry,
+ * whatever the vector width (SSE2, or AVX2 where the CPU has it). */
+__attribute__((target_clones("avx2", "default"), optimize("tree-vectorize", "vect-cost-model=dynamic")))
+static void sub_disjoint_d(double *restrict z, const double *restrict x, const double *restrict y,
+                           long len)
+{
+    for (long j = 0; j < len; j++)
+        z[j] = x[j] - y[j];
+}
+#endif
+
+void G(vec_sub)(real_ptr z, real_srcptr x, real_srcptr y, long len, long prec)
+{
+    (void)prec;
+#ifndef DEQ_MPFR
+    if ((z + len <= x || x + len <= z) && (z + len <= y || y + len <= z)) {
+        sub_disjoint_d(z, x, y, len);
+        return;
+    }
+#endif
+    for (long j = 0; j < len; j++)
+        re_sub(z + j, x + j, y + j);
+}
 
 void G(vec_axpy)(real_ptr y, real_srcptr a, real_srcptr x, long len, long prec)
 {

@@ -47,6 +47,12 @@ void TF(mat_gemv)(TT(mat) y, TRC alpha, mat_op opA, const TT(mat) A, const TT(ma
  * (an axpy entry is RN(y_j + a·x_j)). For vec_dot, r must not point into x or
  * y; for vec_axpy, y must not overlap x, and a must not point into y. */
 void TF(vec_dot)(TR r, TRC x, TRC y, long len, long prec);
+/* *r[c] = vec_dot(x, ys[c]) for c < count, bit for bit (x·y and y·x are the
+ * same bits: each product commutes exactly), in double several at once in
+ * one pass over x. */
+void TF(vec_dots)(TR *r, TRC x, TRC const *ys, int count, long len, long prec);
+/* z = x − y entrywise (z may be x or y) */
+void TF(vec_sub)(TR z, TRC x, TRC y, long len, long prec);
 /* y = y + a·x */
 void TF(vec_axpy)(TR y, TRC a, TRC x, long len, long prec);
 
