@@ -27,6 +27,13 @@
  *   - ling2022's δ (Section 3.1, any δ with ‖W(0)‖ + δ < 1): (1 − ‖W(0)‖⁺)/2,
  *     the middle of its range (a default); η = half the bound (10) (derived:
  *     (10) is strict).
+ *   - Condition 1 fails at Assumption 1's scales, so Theorem 1 is also run
+ *     from initial points built to meet it (pc_ling_construct: a(0), δ and
+ *     y = ŷ(0) + r derived from (7)-(9); once with W(0) as drawn, once with
+ *     W(0) scaled by PC_CONSTRUCT_W_SCALE); their notes say so.
+ *   - gao2021 at the default profile's n: Lemma 3.6's hypothesis λ_min(G(0))
+ *     >= 3λ0/4 is not met up to PC_MAX_WIDTH, so the larger profiles sweep
+ *     again at PC_GAO_SMALL_N points.
  *
  * Error model (ESTIMATED rows, derived, first order, as the rest of T3,
  * linear_convergence.c): the loss carries 2e_r with e_r = e_J(1 + ‖y‖/‖r‖);
@@ -1269,12 +1276,14 @@ void t3_papers_ling_part(thm_results_t out, const thm_config *cfg)
         }
     }
     /* Condition 1 is not met by Assumption 1's draws at these widths (the
-     * rows above say by how much): cases built to meet it at the smallest
-     * width from the first seed's W(0), U(0) (pc_ling_construct), so that
+     * rows above say by how much): cases built to meet it at the largest
+     * width swept (λ0 = λ_min(Z(0)ᵀZ(0)) grows with m while (10)'s step
+     * shrinks with c_a⁴‖X‖_F⁴, so the rate is measurable only there), from
+     * the first seed's W(0), U(0) (pc_ling_construct), so that
      * Theorem 1's conclusions are asserted, with their controls: W(0) as
      * drawn, then scaled by PC_CONSTRUCT_W_SCALE */
     for (int q = 0; q < 2 && nw > 0; q++) {
-        long m = cfg->widths[0];
+        long m = cfg->widths[nw - 1];
         double ws = q == 0 ? 1 : PC_CONSTRUCT_W_SCALE;
         unsigned long seed = thm_case_seed(cfg->seed, 911, (unsigned long)m, 0);
         mat_d_t T[PC_SLOTS], yc;
