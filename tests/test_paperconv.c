@@ -760,3 +760,43 @@ Test(paperconv, ling2022_constructed_case_meets_condition1_and_asserts, .timeout
         mat_clear_d(X), mat_clear_d(y);
     }
 }
+
+/* Lemma 3.6 needs λ_min(G(0)) >= 3λ0/4, which at a profile's larger n is not met
+ * up to the widths swept: a part with n above 16 sweeps again at 16 points, each
+ * sweep with its own rows, controls and Theorem 3.2 width rows (the rows' n
+ * tells them apart); at n = 16 there is one sweep only. */
+Test(paperconv, gao2021_part_sweeps_again_at_sixteen_points, .timeout = 300)
+{
+    int rows16 = 0;
+    for (int q = 0; q < 2; q++) {
+        thm_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.profile = "quick", cfg.scale = THM_SCALE_QUICK;
+        cfg.widths[0] = 32, cfg.n_widths = 1;
+        cfg.d = 4, cfg.n = q == 0 ? 20 : 16, cfg.seeds = 1, cfg.prec = 64, cfg.seed = 1, cfg.sub = -1;
+        thm_results_t out;
+        thm_results_init(out);
+        t3_papers_gao_part(out, &cfg);
+        int rows[2] = {0, 0}, controls[2] = {0, 0}, widths[2] = {0, 0};
+        for (long k = 0; k < out->len; k++) {
+            const thm_row *r = &out->rows[k];
+            int small = r->n == 16;
+            cr_expect(r->n == 16 || r->n == cfg.n, "a row at n = %ld", r->n);
+            if (strcmp(r->id, "T3.gao2021_lemma3.6") == 0)
+                r->is_control ? controls[small]++ : rows[small]++;
+            if (strcmp(r->id, "T3.gao2021_theorem3.2") == 0)
+                widths[small]++;
+        }
+        cr_expect(rows[1] > 0 && controls[1] == 5 && widths[1] == 2,
+                  "n = 16: %d rows, %d controls, %d width rows", rows[1], controls[1], widths[1]);
+        if (q == 0)
+            cr_expect(rows[0] == rows[1] && controls[0] == 5 && widths[0] == 2,
+                      "n = 20: %d rows (n = 16: %d), %d controls, %d width rows", rows[0], rows[1],
+                      controls[0], widths[0]);
+        else /* the same data and seeds as the n = 20 part's second sweep, once */
+            cr_expect(rows[1] == rows16, "n = 16: %d rows, the second sweep had %d", rows[1],
+                      rows16);
+        rows16 = rows[1];
+        thm_results_clear(out);
+    }
+}

@@ -148,8 +148,9 @@ void pc_gao_run(pc_run *st, const pc_gao_ctx *cx, mat_d_t T[PC_SLOTS], const mat
 void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t y, long steps,
                  double delta_frac, double eta_frac, unsigned long seed);
 /* A ling2022 initial point built to meet Condition 1 (7)-(9) (and (9) with its
- * proof's 8) with PC_CONSTRUCT_ROOM to spare, from Assumption 1's W(0), U(0)
- * in T: a(0) scaled to ‖a(0)‖ = δ with δ the largest (9) allows at ρ̄_a = 2δ,
+ * proof's 8) with a factor 2 to spare, from Assumption 1's W(0), U(0) in T:
+ * W(0) scaled by w_scale (1: as drawn), a(0) scaled to ‖a(0)‖ = δ with δ the
+ * largest (9) allows at ρ̄_a = 2δ,
  * and y (n×1, the drawn labels on input) replaced by ŷ(0) + r, r along them
  * with the largest norm (7) and (8) allow. origin receives the description
  * the rows print. Returns δ's fraction of 1 − ‖W(0)‖ for pc_ling_run (NaN
