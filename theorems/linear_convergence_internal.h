@@ -128,6 +128,9 @@ typedef struct {
     double l17, l17_err, r17_lo, r17_hi; /* (17) at its tightest step: ‖Z(k) − Z(0)‖_F, bound */
     double l18, l18_err, r18_lo, r18_hi; /* (18) at its tightest step: ‖ŷ(k) − ŷ(0)‖, bound */
     long at17, at18;
+    /* ling2022: how the initial point was made, when not by Assumption 1
+     * (pc_ling_construct); the rows' notes start with it */
+    char origin[200];
 } pc_run;
 
 /* λ0 = λ_min(G^∞) of inputs X (d×n, unit columns) from gao2021's G^∞ in MPFR at
@@ -144,6 +147,16 @@ void pc_gao_run(pc_run *st, const pc_gao_ctx *cx, mat_d_t T[PC_SLOTS], const mat
  * checks); T holds the trained weights at the end. */
 void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t y, long steps,
                  double delta_frac, double eta_frac, unsigned long seed);
+/* A ling2022 initial point built to meet Condition 1 (7)-(9) (and (9) with its
+ * proof's 8) with a factor 2 to spare, from Assumption 1's W(0), U(0) in T:
+ * W(0) scaled by w_scale (1: as drawn), a(0) scaled to ‖a(0)‖ = δ with δ the
+ * largest (9) allows at ρ̄_a = 2δ,
+ * and y (n×1, the drawn labels on input) replaced by ŷ(0) + r, r along them
+ * with the largest norm (7) and (8) allow. origin receives the description
+ * the rows print. Returns δ's fraction of 1 − ‖W(0)‖ for pc_ling_run (NaN
+ * when no λ0 > 0 or ‖W(0)‖ < 1 could be certified; origin then says why). */
+double pc_ling_construct(mat_d_t T[PC_SLOTS], mat_d_t y, const mat_d_t X, double w_scale,
+                         char *origin, size_t len);
 
 /* Row builders (control = 1: the control rows, one asserted constant changed,
  * named in the note). */

@@ -27,6 +27,13 @@
  *   - ling2022's δ (Section 3.1, any δ with ‖W(0)‖ + δ < 1): (1 − ‖W(0)‖⁺)/2,
  *     the middle of its range (a default); η = half the bound (10) (derived:
  *     (10) is strict).
+ *   - Condition 1 fails at Assumption 1's scales, so Theorem 1 is also run
+ *     from initial points built to meet it (pc_ling_construct: a(0), δ and
+ *     y = ŷ(0) + r derived from (7)-(9); once with W(0) as drawn, once with
+ *     W(0) scaled by PC_CONSTRUCT_W_SCALE); their notes say so.
+ *   - gao2021 at the default profile's n: Lemma 3.6's hypothesis λ_min(G(0))
+ *     >= 3λ0/4 is not met up to PC_MAX_WIDTH, so the larger profiles sweep
+ *     again at PC_GAO_SMALL_N points.
  *
  * Error model (ESTIMATED rows, derived, first order, as the rest of T3,
  * linear_convergence.c): the loss carries 2e_r with e_r = e_J(1 + ‖y‖/‖r‖);
@@ -81,10 +88,23 @@
 #define PC_DELTA_FRACTION 0.5
 #define PC_ETA_FRACTION 0.5
 #define PC_STEP_SCALE 0.5
+/* The constructed ling2022 case meets (7), (8) and (9) (with its proof's 8)
+ * with this factor to spare (derived: room for the enclosures of λ0, ‖r0‖
+ * and the norms the rows judge with, each far below a factor 2). */
+#define PC_CONSTRUCT_ROOM 2.0
+/* The second constructed case also scales W(0) by this (a default): (10)'s
+ * second term falls as (1 − ρ̄_w)⁴ through c_a⁴, so at Assumption 1's ‖W(0)‖
+ * ≈ 2√2σ_w ≈ 0.8 the step it allows contracts Φ by ~1e-11 per step, below
+ * the loss's rounding, while at ‖W(0)‖ ≈ 0.1 the contraction is measured. */
+#define PC_CONSTRUCT_W_SCALE 0.125
 /* GD runs cost two solves per step (2m²n flops per iteration each): the
  * sweep stops at this width to keep the parts within their budget (default
  * profile ~90 s on 2 cores). */
 #define PC_MAX_WIDTH 256
+/* Samples of the second gao2021 sweep of the larger profiles (default: the
+ * quick profile's n, at which λ_min(G(0)) >= 3λ0/4 is met from m = 128 on,
+ * while at n = 64 it is not met up to PC_MAX_WIDTH). */
+#define PC_GAO_SMALL_N 16
 
 static const char *const ID_LEMMA36 = "T3.gao2021_lemma3.6";
 static const char *const ID_THM32 = "T3.gao2021_theorem3.2";
@@ -757,15 +777,11 @@ void pc_gao_width_rows(thm_results_t out, const pc_gao_ctx *cx, long m_held, lon
 
 /* ---- ling2022 ---- */
 
-void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t y, long steps,
-                 double delta_frac, double eta_frac, unsigned long seed)
+/* Section 3.1's constants on st from T's initial norms (certified upper
+ * bounds) and δ = delta_frac·(1 − ‖W(0)‖⁺); ‖X‖_F with both ends. */
+static void ling_constants(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, double delta_frac)
 {
-    run_init(st, T[DEQ_PAPER_T]->rows, X, seed);
-    long m = st->m, n = st->n, d = st->d;
-    deq_paper_d_t P;
-    deq_paper_init_d(P, DEQ_PAPER_LING2022, m, d, "1", 53);
-    deq_paper_set_d_d(P, T);
-    /* Section 3.1's constants from the initial norms (certified upper bounds) */
+    long m = T[DEQ_PAPER_T]->rows, n = X->cols, d = X->rows;
     num_norm2_t nw, nu;
     num_norm2_upper_d(nw, T[DEQ_PAPER_T], 53);
     num_norm2_upper_d(nu, T[DEQ_PAPER_IN], 53);
@@ -778,7 +794,18 @@ void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t
     st->ca = st->rho_u / gap;
     st->xF = norm_d(X) * (1 + gam((double)(n * d) + 1));
     st->xF_lo = norm_d(X) * (1 - gam((double)(n * d) + 1));
-    /* λ0 = λ_min(G(0)) for the step bound (10): a forward pass at init */
+}
+
+/* A forward pass at T: λ_min(G(0)) enclosed (lo, hi; the eigensolver's, for
+ * the matrix as stored) and ŷ(0) into yhat (NULL: not kept). Returns 0 when
+ * the solve failed. */
+static int ling_initial_pass(double *lam_lo, double *lam_hi, mat_d_t yhat, mat_d_t T[PC_SLOTS],
+                             const mat_d_t X, const mat_d_t y)
+{
+    long m = T[DEQ_PAPER_T]->rows, n = X->cols, d = X->rows;
+    deq_paper_d_t P;
+    deq_paper_init_d(P, DEQ_PAPER_LING2022, m, d, "1", 53);
+    deq_paper_set_d_d(P, T);
     deq_paper_state_d_t S;
     deq_paper_state_init_d(S, P, n, 53);
     double loss;
@@ -789,8 +816,25 @@ void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t
     num_eig_extreme_t e;
     num_eig_extreme_lapack(e, G);
     mat_clear_d(G);
+    if (yhat)
+        mat_set_d(yhat, S->yhat);
     deq_paper_state_clear_d(S);
-    double lam_hi = e->min_hi; /* the smaller 2/λ0: conservative */
+    deq_paper_clear_d(P);
+    *lam_lo = e->min_lo, *lam_hi = e->min_hi;
+    return ok;
+}
+
+void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t y, long steps,
+                 double delta_frac, double eta_frac, unsigned long seed)
+{
+    run_init(st, T[DEQ_PAPER_T]->rows, X, seed);
+    long m = st->m, d = st->d;
+    ling_constants(st, T, X, delta_frac);
+    double gap = 1 - st->rho_w;
+    /* λ0 = λ_min(G(0)) for the step bound (10): a forward pass at init; its
+     * upper end gives the smaller 2/λ0 (conservative) */
+    double lam_lo, lam_hi;
+    int ok = ling_initial_pass(&lam_lo, &lam_hi, NULL, T, X, y);
     double s2 = st->cw * st->cw + st->cu * st->cu, s3 = s2 + st->ca * st->ca;
     st->eta10 = fmin(2 / lam_hi, 2 * s2 / (s3 * s3 * st->xF * st->xF));
     st->step = eta_frac * st->eta10;
@@ -798,15 +842,64 @@ void pc_ling_run(pc_run *st, mat_d_t T[PC_SLOTS], const mat_d_t X, const mat_d_t
         snprintf(st->why, sizeof st->why, "%s",
                  !ok ? "initial forward pass did not converge"
                      : "||W(0)|| + delta >= 1: no step bound (10)");
-        deq_paper_clear_d(P);
         return;
     }
+    deq_paper_d_t P;
+    deq_paper_init_d(P, DEQ_PAPER_LING2022, m, d, "1", 53);
+    deq_paper_set_d_d(P, T);
     pc_obs o;
     obs_init(&o, st, DEQ_PAPER_LING2022, T, X, 1.0, norm_d(y));
     train(st, &o, P, X, y, steps);
     obs_clear(&o);
     deq_paper_get_d_d(T, P);
     deq_paper_clear_d(P);
+}
+
+double pc_ling_construct(mat_d_t T[PC_SLOTS], mat_d_t y, const mat_d_t X, double w_scale,
+                         char *origin, size_t len)
+{
+    long n = X->cols, m = T[DEQ_PAPER_T]->rows;
+    for (long k = 0; k < m * m; k++)
+        T[DEQ_PAPER_T]->e[k] *= w_scale;
+    pc_run c;
+    run_init(&c, T[DEQ_PAPER_T]->rows, X, 0);
+    ling_constants(&c, T, X, 0); /* δ = 0: ρ̄_w, ρ̄_u the norms */
+    double w = c.rho_w, mu = c.rho_u, x2 = c.xF * c.xF, lam_lo, lam_hi;
+    mat_d_t yh;
+    mat_init_d(yh, n, 1, 53);
+    int ok = ling_initial_pass(&lam_lo, &lam_hi, yh, T, X, y);
+    if (!ok || !(lam_lo > 0) || !(w < 1)) {
+        snprintf(origin, len, "no construction: %s",
+                 !ok ? "the initial solve failed" : w < 1 ? "lambda0 not certified > 0"
+                                                         : "||W(0)|| >= 1");
+        mat_clear_d(yh);
+        return NAN;
+    }
+    /* (9) with its proof's 8 and room: LING_C9_PROOF ρ̄_a²k(δ)‖X‖_F² <= λ0/room with
+     * c_w² + c_u² = ρ̄_a²k(δ), k = (ρ̄_u² + (1 − ρ̄_w)²)/(1 − ρ̄_w)⁴, ρ̄_a = 2δ; k grows
+     * with δ and δ << 1 − ‖W(0)‖ here, so a few passes settle it */
+    double delta = 0;
+    for (int it = 0; it < 4; it++) {
+        double g = 1 - w - delta, k = (mu + delta) * (mu + delta) / (g * g * g * g) + 1 / (g * g);
+        delta = 0.5 * sqrt(lam_lo / (PC_CONSTRUCT_ROOM * LING_C9_PROOF * k * x2));
+    }
+    double na = norm_d(T[DEQ_PAPER_U]), sa = delta / na;
+    for (long k = 0; k < T[DEQ_PAPER_U]->rows; k++)
+        T[DEQ_PAPER_U]->e[k] *= sa;
+    ling_constants(&c, T, X, delta / (1 - w));
+    /* ‖r‖ from (7) and (8) with room; y = ŷ(0) + r along the drawn labels */
+    double s2 = c.cw * c.cw + c.cu * c.cu, cmax = fmax(c.cw, fmax(c.cu, c.ca));
+    double r7 = lam_lo * c.delta / (PC_CONSTRUCT_ROOM * LING_C7 * cmax * c.xF);
+    double r8 = pow(lam_lo, 1.5) * c.rho_a / (PC_CONSTRUCT_ROOM * LING_C8 * s2 * x2);
+    double rn = fmin(r7, r8), yn = norm_d(y);
+    for (long i = 0; i < n; i++)
+        y->e[i] = sa * yh->e[i] + rn * y->e[i] / yn;
+    mat_clear_d(yh);
+    snprintf(origin, len,
+             "constructed to meet Condition 1 (not Assumption 1's init): W(0) scaled by %g, a(0) by "
+             "%.3g to ||a(0)|| = delta = %.3g, y = y^(0) + r with ||r|| = %.3g (%s binds)",
+             w_scale, sa, c.delta, rn, r7 <= r8 ? "(7)" : "(8)");
+    return c.delta / (1 - w);
 }
 
 /* Section 3.1's constant of a slot: c_w for W, c_u for U, c_a for a. */
@@ -837,8 +930,16 @@ static void ling_cond(double l[3], double rr[3], const pc_run *st, int which, do
     rr[0] = pow(st->g0, pe), rr[1] = pow(fmax(0, st->g0_lo), pe), rr[2] = pow(st->g0_hi, pe);
 }
 
+/* A ling2022 row's note: the initial point's origin first when it was built
+ * (pc_ling_construct), then the row's own. */
+static void ling_note(thm_row *r, const pc_run *st, const char *note)
+{
+    snprintf(r->note, sizeof r->note, "%s%s%s", st->origin, st->origin[0] ? "; " : "", note);
+}
+
 void pc_ling_condition_rows(thm_results_t out, const pc_run *st)
 {
+    char note[240];
     static const struct {
         int which;
         double K9;
@@ -859,11 +960,12 @@ void pc_ling_condition_rows(thm_results_t out, const pc_run *st)
         if (isnan(st->g0))
             thm_row_fail(r, "no lambda0: %s", st->why);
         else
-            snprintf(r->note, sizeof r->note,
+            snprintf(note, sizeof note,
                      "needs %.3g times lambda0%s; delta = %.3g, rho_w = %.4g, rho_u = %.4g, rho_a = "
                      "%.4g, cw = %.3g, cu = %.3g, ca = %.3g",
                      l[0] / rr[0], c[k].which == 8 ? "^1.5" : "", st->delta, st->rho_w, st->rho_u,
-                     st->rho_a, st->cw, st->cu, st->ca);
+                     st->rho_a, st->cw, st->cu, st->ca),
+            ling_note(r, st, note);
         thm_row_judge(r);
     }
     /* (10): the step against its bound, and which of its two terms binds */
@@ -874,10 +976,11 @@ void pc_ling_condition_rows(thm_results_t out, const pc_run *st)
     if (isnan(st->g0))
         thm_row_fail(r, "no lambda0: %s", st->why);
     else
-        snprintf(r->note, sizeof r->note, "eta = (10)/2 (derived); 2/lambda0 = %.3g: the %s term "
+        snprintf(note, sizeof note, "eta = (10)/2 (derived); 2/lambda0 = %.3g: the %s term "
                  "binds, by a factor %.3g", 2 / st->g0_hi,
                  2 / st->g0_hi > st->eta10 ? "second" : "first",
-                 fmax(2 / st->g0_hi, st->eta10) / fmin(2 / st->g0_hi, st->eta10));
+                 fmax(2 / st->g0_hi, st->eta10) / fmin(2 / st->g0_hi, st->eta10)),
+        ling_note(r, st, note);
     thm_row_judge(r);
 }
 
@@ -917,7 +1020,7 @@ static void ling_row(thm_results_t out, int control, const char *id, const pc_ru
     if (!st->ok)
         thm_row_fail(r, "run ended: %s", st->why);
     else
-        snprintf(r->note, sizeof r->note, "%s", note);
+        ling_note(r, st, note);
     thm_row_judge(r);
 }
 
@@ -1090,12 +1193,12 @@ static void draw_case(mat_d_t T[PC_SLOTS], deq_paper_kind kind, long m, long d, 
     deq_rng_clear(rng);
 }
 
-void t3_papers_gao_part(thm_results_t out, const thm_config *cfg)
+/* Lemma 3.6's rows (with their controls on the first run that went through)
+ * and Theorem 3.2's widths on n points at the profile's widths and seeds. */
+static void gao_sweep(thm_results_t out, const thm_config *cfg, double gamma, long n)
 {
-    const deq_paper_spec *sp = deq_paper_spec_find("gao2021");
-    double gamma = strtod(deq_paper_const_value(sp, "gamma"), NULL);
     unsigned long dseed = thm_case_seed(cfg->seed, 900, 0, 0);
-    long n = cfg->n, d = cfg->d, steps = pc_steps(cfg);
+    long d = cfg->d, steps = pc_steps(cfg);
     mat_d_t X, y;
     part_data(X, y, DEQ_PAPER_GAO2021, d, n, dseed);
     pc_gao_ctx cx;
@@ -1131,6 +1234,19 @@ void t3_papers_gao_part(thm_results_t out, const thm_config *cfg)
     mat_clear_d(X), mat_clear_d(y);
 }
 
+void t3_papers_gao_part(thm_results_t out, const thm_config *cfg)
+{
+    const deq_paper_spec *sp = deq_paper_spec_find("gao2021");
+    double gamma = strtod(deq_paper_const_value(sp, "gamma"), NULL);
+    gao_sweep(out, cfg, gamma, cfg->n);
+    /* Lemma 3.6 assumes Lemma 3.3's λ_min(G(0)) >= 3λ0/4, which needs
+     * m = Ω(n²/λ0² log n): at the default profile's n it is not met up to
+     * PC_MAX_WIDTH, so every row there is N/A; the same sweep at
+     * PC_GAO_SMALL_N points meets it */
+    if (cfg->n > PC_GAO_SMALL_N)
+        gao_sweep(out, cfg, gamma, PC_GAO_SMALL_N);
+}
+
 void t3_papers_ling_part(thm_results_t out, const thm_config *cfg)
 {
     const deq_paper_spec *sp = deq_paper_spec_find("ling2022");
@@ -1158,6 +1274,33 @@ void t3_papers_ling_part(thm_results_t out, const thm_config *cfg)
             }
             deq_paper_tensors_clear(T);
         }
+    }
+    /* Condition 1 is not met by Assumption 1's draws at these widths (the
+     * rows above say by how much): cases built to meet it at the largest
+     * width swept (λ0 = λ_min(Z(0)ᵀZ(0)) grows with m while (10)'s step
+     * shrinks with c_a⁴‖X‖_F⁴, so the rate is measurable only there), from
+     * the first seed's W(0), U(0) (pc_ling_construct), so that
+     * Theorem 1's conclusions are asserted, with their controls: W(0) as
+     * drawn, then scaled by PC_CONSTRUCT_W_SCALE */
+    for (int q = 0; q < 2 && nw > 0; q++) {
+        long m = cfg->widths[nw - 1];
+        double ws = q == 0 ? 1 : PC_CONSTRUCT_W_SCALE;
+        unsigned long seed = thm_case_seed(cfg->seed, 911, (unsigned long)m, 0);
+        mat_d_t T[PC_SLOTS], yc;
+        draw_case(T, DEQ_PAPER_LING2022, m, d, sw2, seed);
+        mat_init_d(yc, n, 1, 53);
+        mat_set_d(yc, y);
+        char origin[sizeof ((pc_run *)0)->origin];
+        double df = pc_ling_construct(T, yc, X, ws, origin, sizeof origin);
+        pc_run st;
+        pc_ling_run(&st, T, X, yc, steps, isnan(df) ? PC_DELTA_FRACTION : df, PC_ETA_FRACTION,
+                    seed);
+        snprintf(st.origin, sizeof st.origin, "%s", origin);
+        pc_ling_condition_rows(out, &st);
+        pc_ling_theorem1_rows(out, 0, &st);
+        pc_ling_theorem1_rows(out, 1, &st);
+        deq_paper_tensors_clear(T);
+        mat_clear_d(yc);
     }
     mat_clear_d(X), mat_clear_d(y);
 }
