@@ -4,6 +4,7 @@
 #include "num/generic.h"
 
 #include "deq/activation.h"
+#include "core/vectorize.h"
 
 typedef struct {
     real_t a, b;
@@ -106,7 +107,7 @@ void G(deq_act_eval)(real_ptr s, real_ptr ds, real_srcptr t, deq_act a, long pre
  * vectorizes (SSE2, or AVX2 where the CPU has it): a comparison and a
  * selection per entry, the same at any width (NaN > 0 and NaN <= 0 are both
  * false: NaN stays). */
-__attribute__((target_clones("avx2", "default"), optimize("tree-vectorize", "vect-cost-model=dynamic")))
+DEQ_VECTORIZED_LOOP
 static void relu_d(double *s, const double *h, size_t count)
 {
     for (size_t k = 0; k < count; k++)

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/vectorize.h"
 #include "num/bound.h"
 
 #ifndef DEQ_MPFR
@@ -258,7 +259,7 @@ static num_xreal col_norm_x(const mat_t M, const mat_t N, long j, long prec)
  * gives the bits of the scalar loop. Anderson's normal equations are 2s + 1
  * of these per sample and iteration. */
 typedef double dot_v4 __attribute__((vector_size(4 * sizeof(double))));
-__attribute__((target_clones("avx2", "default")))
+DEQ_CLONES
 static double dot4_d(const double *x, const double *y, long len)
 {
     dot_v4 acc = {0.0, 0.0, 0.0, 0.0};
@@ -278,7 +279,7 @@ static double dot4_d(const double *x, const double *y, long len)
 /* out[c] = dot4_d(x, ys[c], len) for c < count, four at a time in one pass
  * over x: four independent accumulators instead of one chain (whose add
  * latency bounds a single dot), each lane as in dot4_d, so the same bits. */
-__attribute__((target_clones("avx2", "default")))
+DEQ_CLONES
 static void dots4_d(double *out, const double *x, const double *const *ys, int count, long len)
 {
     for (int c0 = 0; c0 < count; c0 += 4) {
@@ -342,7 +343,7 @@ void G(vec_dot)(real_ptr r, real_srcptr x, real_srcptr y, long len, long prec)
  * width gives the same bits, and the compiler may use SSE2 or, where the CPU
  * has it, AVX2 (a clone chosen at load time). Anderson's update does 2s + 1
  * of these per sample and iteration. */
-__attribute__((target_clones("avx2", "default"), optimize("tree-vectorize", "vect-cost-model=dynamic")))
+DEQ_VECTORIZED_LOOP
 static void axpy_disjoint_d(double *restrict y, double a, const double *restrict x, long len)
 {
     for (long j = 0; j < len; j++)
@@ -353,7 +354,7 @@ static void axpy_disjoint_d(double *restrict y, double a, const double *restrict
 #ifndef DEQ_MPFR
 /* z = x − y on arrays z does not overlap: one rounded difference per entry,
  * whatever the vector width (SSE2, or AVX2 where the CPU has it). */
-__attribute__((target_clones("avx2", "default"), optimize("tree-vectorize", "vect-cost-model=dynamic")))
+DEQ_VECTORIZED_LOOP
 static void sub_disjoint_d(double *restrict z, const double *restrict x, const double *restrict y,
                            long len)
 {
