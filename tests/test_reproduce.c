@@ -777,3 +777,54 @@ Test(reproduce, plan_from_files_takes_their_sizes_and_values)
     cr_assert(strstr(err->msg, "--max-memory"), "%s", err->msg);
     clear_file_case(&fc);
 }
+
+/* Data at |x| ~ 1e-170 (a scale the solvers handle: their tests are relative
+ * to the iterate): with --lr the run needs no lambda_max(H(0)) and runs; without
+ * it, lambda_max(H(0)) ~ |x|^2 lies below double's range (H is homogeneous of
+ * degree 2 in X, a closed form of its scale) and the one line says so and
+ * names --lr, not a failed solve. */
+Test(reproduce, small_scale_data_with_lr_runs)
+{
+    const char *dir = test_tmpdir();
+    file_case fc;
+    write_file_case(&fc, dir, DEQ_PAPER_LING2022, 9, 4, 6, 5);
+    deq_error_t err;
+    deq_error_init(err);
+    for (long k = 0; k < fc.Xm->rows * fc.Xm->cols; k++)
+        fc.Xm->e[k] *= 1e-170;
+    char xs[800], out[800];
+    snprintf(xs, sizeof xs, "%s/Xsmall.npy", dir);
+    cr_assert_eq(io_npy_write_samples_d(xs, fc.Xm, err), DEQ_OK, "%s", err->msg);
+    snprintf(out, sizeof out, "%s/out", dir);
+    int rc = test_run_cli("reproduce", "ling2022", "--init", fc.W, "--X", xs, "--y", fc.y, "--epochs", "2", "--lr",
+                          "0.001", "--out", out, NULL);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, test_cli_err);
+    rc = test_run_cli("reproduce", "ling2022", "--init", fc.W, "--X", xs, "--y", fc.y, "--epochs", "2", "--out", out,
+                      NULL);
+    cr_assert_eq(rc, 1, "exit %d: %s", rc, test_cli_err);
+    cr_assert(!strstr(test_cli_err, "solve failed"), "%s", test_cli_err);
+    cr_assert(strstr(test_cli_err, "lambda_max(H(0))") && strstr(test_cli_err, "--lr"), "%s", test_cli_err);
+    clear_file_case(&fc);
+}
+
+/* The probe's lambda_max(H(0)) is scale-safe: H is homogeneous of degree 2 in
+ * the inputs (both models are positively homogeneous in x), so the data
+ * times 2^-520 (H's entries near 2^-1040, subnormal when formed directly)
+ * gives 2^-1040 times the value at the data itself, its fraction bit for bit
+ * (the probe's scaled copy is exact). */
+Test(reproduce, probe_lambda_max_is_scale_safe)
+{
+    repro_config c;
+    repro_data_t D;
+    small_case(&c, D, "ling2022", 7, 3, 4);
+    repro_init_info a, b;
+    cr_assert_eq(repro_init_probe(&a, &c, D, 7), 0);
+    for (long k = 0; k < D->X->rows * D->X->cols; k++)
+        D->X->e[k] = ldexp(D->X->e[k], -520);
+    cr_assert_eq(repro_init_probe(&b, &c, D, 7), 0);
+    /* the data's norms are sqrt(3): the scaled copy is the data itself, bit for bit */
+    cr_assert_eq(a.ntk_lam_frac, b.ntk_lam_frac, "%.17g vs %.17g", a.ntk_lam_frac, b.ntk_lam_frac);
+    cr_assert_eq(b.ntk_lam_exp2, a.ntk_lam_exp2 - 1040);
+    cr_assert_eq(ldexp(a.ntk_lam_frac, (int)a.ntk_lam_exp2), a.ntk_lam_max);
+    repro_data_clear(D);
+}

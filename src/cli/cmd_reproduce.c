@@ -375,9 +375,15 @@ int cli_repro_probe(cli_repro_job *J, int k)
     return 0;
 }
 
-void cli_repro_set_lr(cli_repro_job *J)
+int cli_repro_set_lr(cli_repro_job *J)
 {
-    repro_plan_set_lr(J->plan);
+    char why[400];
+    if (repro_plan_set_lr(J->plan, why, sizeof why) != 0) {
+        if (!J->quiet)
+            fprintf(stderr, "reproduce: %s\n", why);
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
 }
 
 /* ---------- progress ---------- */
@@ -506,7 +512,10 @@ int cli_cmd_reproduce(int argc, char **argv)
             cli_repro_clear(&J);
             return rc;
         }
-    cli_repro_set_lr(&J);
+    if ((rc = cli_repro_set_lr(&J)) != 0) {
+        cli_repro_clear(&J);
+        return rc;
+    }
     repro_width_struct W[REPRO_MAX_WIDTHS];
     int n = 0;
     for (; n < J.plan->cfg.n_widths; n++)
