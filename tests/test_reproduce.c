@@ -402,6 +402,39 @@ Test(reproduce, tiny_run_report_and_bit_identical)
             cr_assert(strstr(entry, "lambda0 not certified > 0"), "%s", entry);
     }
     cr_assert(strstr(text, "certified enclosures"), "the report does not say what it compares");
+    /* m = 20 >= n but below Theorem 2's width at Omega-constant 1, m1 = n^2
+     * log(n/(lambda* t))/lambda*^2 with t = delta = 0.05 (one draw per width):
+     * not judged, and m1 as recomputed here from the per-width table's lambda* */
+    const char *at = strstr(text, "m=20: lambda* in");
+    cr_assert(at);
+    const char *end = strpbrk(at, ";|");
+    char entry[600];
+    snprintf(entry, sizeof entry, "%.*s", (int)(end - at), at);
+    cr_assert(!strstr(entry, "fails") && !strstr(entry, "holds"), "judged below the width condition: %s", entry);
+    const char *m1s = strstr(entry, "not judged (m below the width condition at constant 1: m1 = ");
+    cr_assert(m1s, "%s", entry);
+    double m1 = strtod(strchr(m1s, '=') + 2, NULL), ls = NAN;
+    const char *row = strstr(text, "\n| 20 | ");
+    cr_assert(row);
+    cr_assert_eq(sscanf(row, "\n| 20 | %*g | %*g | %lf |", &ls), 1);
+    double want = 12.0 * 12.0 * log(12.0 / (ls * 0.05)) / (ls * ls);
+    cr_assert(fabs(m1 - want) <= 2e-3 * want, "m1 %g, recomputed %g (lambda* %g)", m1, want, ls);
+    cr_assert(m1 > 20);
+}
+
+/* One width has no trend over the widths: the report must not call it one. */
+Test(reproduce, one_width_no_trend)
+{
+    char out[700], rep[800];
+    snprintf(out, sizeof out, "%s/one", test_tmpdir());
+    int rc = test_run_cli("reproduce", "ling2022", "--n", "6", "--widths", "8", "--epochs", "3", "--no-estimate",
+                          "--out", out, NULL);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, test_cli_err);
+    snprintf(rep, sizeof rep, "%s/ling2022-report.md", out);
+    static char text[TEST_CLI_TEXT];
+    test_slurp(rep, text, sizeof text);
+    cr_assert(strstr(text, "final loss: one width: no trend"), "no trend stated for one width");
+    cr_assert(!strstr(text, "decreases** with m") && !strstr(text, "does not decrease** with m"));
 }
 
 /* --max-memory is honoured by the automatic reduction (it does not stop the
@@ -678,6 +711,16 @@ static void check_from_files(const char *paper, deq_paper_kind kind, int with_te
     char cmd[1600];
     snprintf(cmd, sizeof cmd, "reproduce %s --X %s --y %s", paper, fc.X, fc.y);
     cr_assert(strstr(text, cmd), "the report's command lacks the files: %s", cmd);
+    /* the files replaced the paper's draws: the rows they fix say so */
+    static const char *const user_rows[] = {"| d | 4 | user (--X) |", "| n (training samples) | 6 | user (--X) |",
+                                            "| initial weights | --init ", "| input_norm | the samples of --X as "
+                                            "given | user (--X) |", "not used here"};
+    for (size_t k = 0; k < sizeof user_rows / sizeof *user_rows; k++)
+        cr_assert(strstr(text, user_rows[k]), "the report lacks \"%s\"", user_rows[k]);
+    static const char *const paper_rows[] = {"| init |", "| d | 4 | paper |", "| input_norm | 1 | paper |",
+                                             "| input_norm | sqrt(d) | paper |", "Run here on **Fashion-MNIST**"};
+    for (size_t k = 0; k < sizeof paper_rows / sizeof *paper_rows; k++)
+        cr_assert(!strstr(text, paper_rows[k]), "the report claims the paper's value: \"%s\"", paper_rows[k]);
     clear_file_case(&fc);
 }
 
