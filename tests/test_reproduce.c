@@ -721,6 +721,28 @@ static void check_from_files(const char *paper, deq_paper_kind kind, int with_te
                                              "| input_norm | sqrt(d) | paper |", "Run here on **Fashion-MNIST**"};
     for (size_t k = 0; k < sizeof paper_rows / sizeof *paper_rows; k++)
         cr_assert(!strstr(text, paper_rows[k]), "the report claims the paper's value: \"%s\"", paper_rows[k]);
+    if (kind == DEQ_PAPER_GAO2021) {
+        /* Lemma 3.6 (i) is judged only where its hypothesis lambda_min(G(0)) >=
+         * (3/4) lambda0 (Lemma 3.3) is certified, as deqcheck run asserts it;
+         * both enclosures are printed in the entry */
+        const char *at = strstr(text, "m=9: min lambda_min(G)");
+        cr_assert(at);
+        const char *end = strpbrk(at, ";|");
+        char entry[600];
+        snprintf(entry, sizeof entry, "%.*s", (int)(end - at), at);
+        double h_lo, h_hi, g_lo, g_hi;
+        const char *l0 = strstr(entry, "lambda0/2 in [");
+        cr_assert(l0 && sscanf(l0, "lambda0/2 in [%lf, %lf]", &h_lo, &h_hi) == 2, "%s", entry);
+        const char *g0 = strstr(entry, "lambda_min(G(0)) in [");
+        if (g0) {
+            cr_assert(sscanf(g0, "lambda_min(G(0)) in [%lf, %lf]", &g_lo, &g_hi) == 2, "%s", entry);
+            cr_assert(strstr(entry, "not judged") && !strstr(entry, "holds") && !strstr(entry, "fails"), "%s", entry);
+            cr_assert(g_lo < 0.75 * 2 * h_hi * (1 + 1e-3), "%s", entry);
+        } else {
+            cr_assert(strstr(entry, "holds") || strstr(entry, "fails") || strstr(entry, "undecided"), "%s", entry);
+        }
+        cr_assert(!strstr(entry, "n^2/lambda^2"), "%s", entry);
+    }
     clear_file_case(&fc);
 }
 
