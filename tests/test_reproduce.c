@@ -420,6 +420,13 @@ Test(reproduce, tiny_run_report_and_bit_identical)
     double want = 12.0 * 12.0 * log(12.0 / (ls * 0.05)) / (ls * ls);
     cr_assert(fabs(m1 - want) <= 2e-3 * want, "m1 %g, recomputed %g (lambda* %g)", m1, want, ls);
     cr_assert(m1 > 20);
+    /* Theorem 1 (ii) at m = 20 >= n: the derived step 1/lambda_max(H(0)) lies far above
+     * bound (10) (stderr says "ours is ... times it"), outside Theorem 1's hypothesis */
+    at = strstr(text, "m=20: min lambda_min(G)");
+    cr_assert(at);
+    end = strpbrk(at, ";|");
+    snprintf(entry, sizeof entry, "%.*s", (int)(end - at), at);
+    cr_assert(strstr(entry, "not judged (step ") && strstr(entry, "bound (10)"), "%s", entry);
 }
 
 /* One width has no trend over the widths: the report must not call it one. */

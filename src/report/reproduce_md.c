@@ -352,6 +352,9 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
         else if (F->gram_g0_fraction > 0 && !(q->gram_lam_lo >= F->gram_g0_fraction * l0_hi))
             snprintf(t, sizeof t, "not judged (lambda_min(G(0)) in [%.4g, %.4g] not certified >= %g lambda0: "
                      "%s)", q->gram_lam_lo, q->gram_lam_hi, F->gram_g0_fraction, F->gram_g0_where);
+        else if (F->gram_step_where && !(c->lr < q->theory_lr))
+            snprintf(t, sizeof t, "not judged (step %.3g not below %.3g: %s)", c->lr, q->theory_lr,
+                     F->gram_step_where);
         else
             verdict = judge_certified(S[w].gram_min_lo, S[w].gram_min_hi, l0_lo / 2, l0_hi / 2, F->gram_strict);
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: min lambda_min(G) %.4g in [%.4g, %.4g], "

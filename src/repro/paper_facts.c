@@ -105,6 +105,7 @@ static const repro_paper_facts ling2022 = {
              "m < n lambda_min(G) = 0", P, "ling2022, Theorem 1 (ii)"},
     .gram_strict = 1,
     .gram_lambda0_population = 0,
+    .gram_step_where = "Theorem 1 asks eta below bound (10)",
     .theorem2_row = "Theorem 2: lambda0 >= m lambda*/2",
     .theorem2 = {"proved for m = Omega(n^2/lambda*^2 log(n/(lambda* t))) (the Omega's constant is not stated: judged from "
                  "the width at constant 1 on, as deqcheck run asserts it)", P, "ling2022, Theorem 2"},

@@ -69,6 +69,9 @@ typedef struct {
      * `deqcheck run` asserts it */
     double gram_g0_fraction;
     const char *gram_g0_where;
+    /* the row is judged only where the step lies below the theorem's own step
+     * (theory_lr; NULL: no such hypothesis), as `deqcheck run` asserts it */
+    const char *gram_step_where;
     const char *theorem2_row;      /* NULL: no such check */
     repro_fact_text theorem2;      /* judged from deq_paper_width_at_omega_one's width on, at
                                       t = DEQ_PAPER_DELTA, as `deqcheck run` asserts it */
