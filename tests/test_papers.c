@@ -661,3 +661,36 @@ Test(papers, training_log_matches_steps_recomputed, .timeout = 120)
         mat_clear_d(X), mat_clear_d(y);
     }
 }
+
+/* The input-norm warning at extreme scales: columns of s·(1, 1, 1, 1) have
+ * norm 2s exactly (a closed form), so ling2022 (|x| = sqrt(4) = 2) is off by
+ * |s - 1| relative. A sum of squares overflows at s = 1e160 and underflows at
+ * s = 1e-170; the note must name the worst sample by its one index and say
+ * its true norm. */
+Test(papers, input_norm_note_at_extreme_scales)
+{
+    const deq_paper_spec *ling = deq_paper_spec_find("ling2022");
+    char note[400];
+    mat_d_t X;
+    mat_init_d(X, 4, 3, 53);
+    /* sample 0 of norm 2 (exact), sample 1 of norm 2e160, sample 2 of norm 2e170 */
+    const double s[3] = {1, 1e160, 1e170};
+    for (long j = 0; j < 3; j++)
+        for (long i = 0; i < 4; i++)
+            X->e[i + 4 * j] = s[j];
+    cr_assert(deq_paper_input_norm_note(note, sizeof note, ling, X));
+    cr_expect(strstr(note, "row 2") && strstr(note, "norm 2e+170") && strstr(note, "off by 1e+170"), "%s", note);
+    cr_expect(!strstr(note, "inf") && !strstr(note, "(row"), "%s", note);
+    /* tiny: the worst is the smallest (off by 1 - s, rounding to 1), its norm 2s */
+    const double t[3] = {1, 0.5, 1e-170};
+    for (long j = 0; j < 3; j++)
+        for (long i = 0; i < 4; i++)
+            X->e[i + 4 * j] = t[j];
+    cr_assert(deq_paper_input_norm_note(note, sizeof note, ling, X));
+    cr_expect(strstr(note, "row 2") && strstr(note, "norm 2e-170"), "%s", note);
+    /* an exact sphere: no note */
+    for (long k = 0; k < 12; k++)
+        X->e[k] = 1;
+    cr_expect(!deq_paper_input_norm_note(note, sizeof note, ling, X));
+    mat_clear_d(X);
+}

@@ -402,6 +402,46 @@ Test(reproduce, tiny_run_report_and_bit_identical)
             cr_assert(strstr(entry, "lambda0 not certified > 0"), "%s", entry);
     }
     cr_assert(strstr(text, "certified enclosures"), "the report does not say what it compares");
+    /* m = 20 >= n but below Theorem 2's width at Omega-constant 1, m1 = n^2
+     * log(n/(lambda* t))/lambda*^2 with t = delta = 0.05 (one draw per width):
+     * not judged, and m1 as recomputed here from the per-width table's lambda* */
+    const char *at = strstr(text, "m=20: lambda* in");
+    cr_assert(at);
+    const char *end = strpbrk(at, ";|");
+    char entry[600];
+    snprintf(entry, sizeof entry, "%.*s", (int)(end - at), at);
+    cr_assert(!strstr(entry, "fails") && !strstr(entry, "holds"), "judged below the width condition: %s", entry);
+    const char *m1s = strstr(entry, "not judged (m below the width condition at constant 1: m1 = ");
+    cr_assert(m1s, "%s", entry);
+    double m1 = strtod(strchr(m1s, '=') + 2, NULL), ls = NAN;
+    const char *row = strstr(text, "\n| 20 | ");
+    cr_assert(row);
+    cr_assert_eq(sscanf(row, "\n| 20 | %*g | %*g | %lf |", &ls), 1);
+    double want = 12.0 * 12.0 * log(12.0 / (ls * 0.05)) / (ls * ls);
+    cr_assert(fabs(m1 - want) <= 2e-3 * want, "m1 %g, recomputed %g (lambda* %g)", m1, want, ls);
+    cr_assert(m1 > 20);
+    /* Theorem 1 (ii) at m = 20 >= n: the derived step 1/lambda_max(H(0)) lies far above
+     * bound (10) (stderr says "ours is ... times it"), outside Theorem 1's hypothesis */
+    at = strstr(text, "m=20: min lambda_min(G)");
+    cr_assert(at);
+    end = strpbrk(at, ";|");
+    snprintf(entry, sizeof entry, "%.*s", (int)(end - at), at);
+    cr_assert(strstr(entry, "not judged (step ") && strstr(entry, "bound (10)"), "%s", entry);
+}
+
+/* One width has no trend over the widths: the report must not call it one. */
+Test(reproduce, one_width_no_trend)
+{
+    char out[700], rep[800];
+    snprintf(out, sizeof out, "%s/one", test_tmpdir());
+    int rc = test_run_cli("reproduce", "ling2022", "--n", "6", "--widths", "8", "--epochs", "3", "--no-estimate",
+                          "--out", out, NULL);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, test_cli_err);
+    snprintf(rep, sizeof rep, "%s/ling2022-report.md", out);
+    static char text[TEST_CLI_TEXT];
+    test_slurp(rep, text, sizeof text);
+    cr_assert(strstr(text, "final loss: one width: no trend"), "no trend stated for one width");
+    cr_assert(!strstr(text, "decreases** with m") && !strstr(text, "does not decrease** with m"));
 }
 
 /* --max-memory is honoured by the automatic reduction (it does not stop the
@@ -678,6 +718,38 @@ static void check_from_files(const char *paper, deq_paper_kind kind, int with_te
     char cmd[1600];
     snprintf(cmd, sizeof cmd, "reproduce %s --X %s --y %s", paper, fc.X, fc.y);
     cr_assert(strstr(text, cmd), "the report's command lacks the files: %s", cmd);
+    /* the files replaced the paper's draws: the rows they fix say so */
+    static const char *const user_rows[] = {"| d | 4 | user (--X) |", "| n (training samples) | 6 | user (--X) |",
+                                            "| initial weights | --init ", "| input_norm | the samples of --X as "
+                                            "given | user (--X) |", "not used here"};
+    for (size_t k = 0; k < sizeof user_rows / sizeof *user_rows; k++)
+        cr_assert(strstr(text, user_rows[k]), "the report lacks \"%s\"", user_rows[k]);
+    static const char *const paper_rows[] = {"| init |", "| d | 4 | paper |", "| input_norm | 1 | paper |",
+                                             "| input_norm | sqrt(d) | paper |", "Run here on **Fashion-MNIST**"};
+    for (size_t k = 0; k < sizeof paper_rows / sizeof *paper_rows; k++)
+        cr_assert(!strstr(text, paper_rows[k]), "the report claims the paper's value: \"%s\"", paper_rows[k]);
+    if (kind == DEQ_PAPER_GAO2021) {
+        /* Lemma 3.6 (i) is judged only where its hypothesis lambda_min(G(0)) >=
+         * (3/4) lambda0 (Lemma 3.3) is certified, as deqcheck run asserts it;
+         * both enclosures are printed in the entry */
+        const char *at = strstr(text, "m=9: min lambda_min(G)");
+        cr_assert(at);
+        const char *end = strpbrk(at, ";|");
+        char entry[600];
+        snprintf(entry, sizeof entry, "%.*s", (int)(end - at), at);
+        double h_lo, h_hi, g_lo, g_hi;
+        const char *l0 = strstr(entry, "lambda0/2 in [");
+        cr_assert(l0 && sscanf(l0, "lambda0/2 in [%lf, %lf]", &h_lo, &h_hi) == 2, "%s", entry);
+        const char *g0 = strstr(entry, "lambda_min(G(0)) in [");
+        if (g0) {
+            cr_assert(sscanf(g0, "lambda_min(G(0)) in [%lf, %lf]", &g_lo, &g_hi) == 2, "%s", entry);
+            cr_assert(strstr(entry, "not judged") && !strstr(entry, "holds") && !strstr(entry, "fails"), "%s", entry);
+            cr_assert(g_lo < 0.75 * 2 * h_hi * (1 + 1e-3), "%s", entry);
+        } else {
+            cr_assert(strstr(entry, "holds") || strstr(entry, "fails") || strstr(entry, "undecided"), "%s", entry);
+        }
+        cr_assert(!strstr(entry, "n^2/lambda^2"), "%s", entry);
+    }
     clear_file_case(&fc);
 }
 
@@ -776,4 +848,55 @@ Test(reproduce, plan_from_files_takes_their_sizes_and_values)
     cr_assert_eq(repro_plan_init(P, &c, &o, err), DEQ_ERR_INPUT);
     cr_assert(strstr(err->msg, "--max-memory"), "%s", err->msg);
     clear_file_case(&fc);
+}
+
+/* Data at |x| ~ 1e-170 (a scale the solvers handle: their tests are relative
+ * to the iterate): with --lr the run needs no lambda_max(H(0)) and runs; without
+ * it, lambda_max(H(0)) ~ |x|^2 lies below double's range (H is homogeneous of
+ * degree 2 in X, a closed form of its scale) and the one line says so and
+ * names --lr, not a failed solve. */
+Test(reproduce, small_scale_data_with_lr_runs)
+{
+    const char *dir = test_tmpdir();
+    file_case fc;
+    write_file_case(&fc, dir, DEQ_PAPER_LING2022, 9, 4, 6, 5);
+    deq_error_t err;
+    deq_error_init(err);
+    for (long k = 0; k < fc.Xm->rows * fc.Xm->cols; k++)
+        fc.Xm->e[k] *= 1e-170;
+    char xs[800], out[800];
+    snprintf(xs, sizeof xs, "%s/Xsmall.npy", dir);
+    cr_assert_eq(io_npy_write_samples_d(xs, fc.Xm, err), DEQ_OK, "%s", err->msg);
+    snprintf(out, sizeof out, "%s/out", dir);
+    int rc = test_run_cli("reproduce", "ling2022", "--init", fc.W, "--X", xs, "--y", fc.y, "--epochs", "2", "--lr",
+                          "0.001", "--out", out, NULL);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, test_cli_err);
+    rc = test_run_cli("reproduce", "ling2022", "--init", fc.W, "--X", xs, "--y", fc.y, "--epochs", "2", "--out", out,
+                      NULL);
+    cr_assert_eq(rc, 1, "exit %d: %s", rc, test_cli_err);
+    cr_assert(!strstr(test_cli_err, "solve failed"), "%s", test_cli_err);
+    cr_assert(strstr(test_cli_err, "lambda_max(H(0))") && strstr(test_cli_err, "--lr"), "%s", test_cli_err);
+    clear_file_case(&fc);
+}
+
+/* The probe's lambda_max(H(0)) is scale-safe: H is homogeneous of degree 2 in
+ * the inputs (both models are positively homogeneous in x), so the data
+ * times 2^-520 (H's entries near 2^-1040, subnormal when formed directly)
+ * gives 2^-1040 times the value at the data itself, its fraction bit for bit
+ * (the probe's scaled copy is exact). */
+Test(reproduce, probe_lambda_max_is_scale_safe)
+{
+    repro_config c;
+    repro_data_t D;
+    small_case(&c, D, "ling2022", 7, 3, 4);
+    repro_init_info a, b;
+    cr_assert_eq(repro_init_probe(&a, &c, D, 7), 0);
+    for (long k = 0; k < D->X->rows * D->X->cols; k++)
+        D->X->e[k] = ldexp(D->X->e[k], -520);
+    cr_assert_eq(repro_init_probe(&b, &c, D, 7), 0);
+    /* the data's norms are sqrt(3): the scaled copy is the data itself, bit for bit */
+    cr_assert_eq(a.ntk_lam_frac, b.ntk_lam_frac, "%.17g vs %.17g", a.ntk_lam_frac, b.ntk_lam_frac);
+    cr_assert_eq(b.ntk_lam_exp2, a.ntk_lam_exp2 - 1040);
+    cr_assert_eq(ldexp(a.ntk_lam_frac, (int)a.ntk_lam_exp2), a.ntk_lam_max);
+    repro_data_clear(D);
 }

@@ -531,7 +531,7 @@ void t2p_run_lemma33(thm_results_t out, const thm_config *cfg)
      * probability <= seeds·(δ/seeds) = δ (union bound) */
     double delta_seed = THM_PAPER_DELTA / (double)cfg->seeds;
     double m_req = t2p_lemma33_derived_width(X, Ginf, l0, delta_seed);
-    double m_one = (double)(n * n) * log((double)n / THM_PAPER_DELTA) / (l0 * l0);
+    double m_one = deq_paper_width_at_omega_one(DEQ_PAPER_GAO2021, n, l0, THM_PAPER_DELTA);
     long cap = ladder_cap(cfg->scale), held_from = -1;
     char lab[16];
     snprintf(lab, sizeof lab, "double");
@@ -732,7 +732,7 @@ void t2p_run_theorem2(thm_results_t out, const thm_config *cfg)
     /* the width at Ω-constant 1 (default) and t = δ/seeds: the row (min over
      * the seeds) is falsely VIOLATED with probability <= δ (union bound) */
     double t = THM_PAPER_DELTA / (double)cfg->seeds;
-    double m_one = (double)(n * n) * log((double)n / (ls * t)) / (ls * ls);
+    double m_one = deq_paper_width_at_omega_one(DEQ_PAPER_LING2022, n, ls, t);
     long held_from = -1, cap = theorem2_cap(cfg->scale);
     int nw = cfg->n_widths;
     for (int w = 0;; w++) {

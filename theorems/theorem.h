@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "deq/model.h"
+#include "deq/paper_model.h"
 #include "num/mat.h"
 
 /* Verdicts (docs/THEORY.md §4; README "How to read a verdict"). A row asserts lhs <= rhs; each side
@@ -172,14 +173,10 @@ typedef struct {
     const char *caption;    /* what to look for */
 } thm_plot;
 
-/* gao2021 Lemma 3.3's fraction: λ_min(G(0)) >= (3/4)λ0 (paper), shared by the
- * T2 checks that assert it and the plot that draws it. */
-#define THM_GAO2021_LEMMA33_FRACTION 0.75
-/* The one failure probability δ of the papers' probabilistic statements
- * (gao2021 Lemma 3.3, Theorem 3.2; ling2022 Theorems 2 and 5: each holds with
- * probability >= 1 − δ for every δ): a default, printed with every width or
- * threshold derived from it. */
-#define THM_PAPER_DELTA 0.05
+/* gao2021 Lemma 3.3's fraction and the papers' δ (deq/paper_model.h, shared
+ * with `deqcheck reproduce`), under the checks' names. */
+#define THM_GAO2021_LEMMA33_FRACTION DEQ_GAO2021_LEMMA33_FRACTION
+#define THM_PAPER_DELTA DEQ_PAPER_DELTA
 /* Control choice (not a paper's): a control multiplies one constant of the
  * statement by a factor read from the row itself, through the same formula,
  * so that the bound misses the measured value by this factor: an upper bound

@@ -68,7 +68,9 @@ static void reproduce_help(FILE *f)
 "lambda_max(H_m(0)), H = J J^T the NTK at each width's initialization: half the largest\n"
 "step at which GD on the linearized model is stable at the stiffest width, one fixed\n"
 "step for all widths. The theorems' own step sizes (gao2021 Theorem 3.2's lambda0/n^2,\n"
-"ling2022 Theorem 1's bound (10)) are printed next to it: they are far smaller.\n"
+"ling2022 Theorem 1's bound (10)) are printed next to it: they are far smaller. Data\n"
+"of extreme scale (norms below about 1e-154 or above 1e154) put the derived step\n"
+"outside double's range: the run stops with exit 1 and asks for --lr.\n"
 "\n"
 "What runs: the paper's configuration when it fits --max-time and --max-memory, else a\n"
 "reduction, labelled REDUCED everywhere: by default (--reduce size) the paper's epochs\n"
@@ -375,9 +377,15 @@ int cli_repro_probe(cli_repro_job *J, int k)
     return 0;
 }
 
-void cli_repro_set_lr(cli_repro_job *J)
+int cli_repro_set_lr(cli_repro_job *J)
 {
-    repro_plan_set_lr(J->plan);
+    char why[400];
+    if (repro_plan_set_lr(J->plan, why, sizeof why) != 0) {
+        if (!J->quiet)
+            fprintf(stderr, "reproduce: %s\n", why);
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
 }
 
 /* ---------- progress ---------- */
@@ -506,7 +514,10 @@ int cli_cmd_reproduce(int argc, char **argv)
             cli_repro_clear(&J);
             return rc;
         }
-    cli_repro_set_lr(&J);
+    if ((rc = cli_repro_set_lr(&J)) != 0) {
+        cli_repro_clear(&J);
+        return rc;
+    }
     repro_width_struct W[REPRO_MAX_WIDTHS];
     int n = 0;
     for (; n < J.plan->cfg.n_widths; n++)

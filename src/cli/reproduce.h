@@ -36,8 +36,9 @@ int cli_repro_data(cli_repro_job *J);
 /* Width k's step-size probe into J->plan->probes[k]; 0, or 1 after a message when
  * its initial solves failed. */
 int cli_repro_probe(cli_repro_job *J, int k);
-/* The step size from all probes (unless --lr), printed with its reason. */
-void cli_repro_set_lr(cli_repro_job *J);
+/* The step size from all probes (unless --lr), printed with its reason; 0, or
+ * 1 after a message when it is not a double (data of extreme scale). */
+int cli_repro_set_lr(cli_repro_job *J);
 /* Width k's run into W (initialized here); 0, or 2 after a message for a
  * checkpoint problem. */
 int cli_repro_run(cli_repro_job *J, int k, repro_width_t W);

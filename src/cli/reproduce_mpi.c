@@ -123,7 +123,10 @@ int cli_reproduce_mpi(int argc, char **argv)
         cli_repro_clear(&J);
         return CLI_EXIT_FAIL;
     }
-    cli_repro_set_lr(&J);
+    if ((rc = cli_repro_set_lr(&J)) != 0) { /* the same probes on every rank: the same outcome */
+        cli_repro_clear(&J);
+        return rc;
+    }
     repro_width_struct W[REPRO_MAX_WIDTHS];
     int mine[REPRO_MAX_WIDTHS] = {0};
     fail = 0;

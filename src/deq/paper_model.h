@@ -49,6 +49,22 @@ const deq_paper_spec *deq_paper_spec_find(const char *name);
 /* The value of constant `name` of a spec (NULL if it has none). */
 const char *deq_paper_const_value(const deq_paper_spec *s, const char *name);
 const char *deq_const_origin_name(deq_const_origin o);
+
+/* The one failure probability δ of the papers' probabilistic statements
+ * (gao2021 Lemma 3.3, Theorem 3.2; ling2022 Theorems 2 and 5: each holds with
+ * probability >= 1 − δ for every δ): a default, printed with every width or
+ * threshold derived from it. */
+#define DEQ_PAPER_DELTA 0.05
+/* gao2021 Lemma 3.3's fraction: λ_min(G(0)) >= (3/4)λ0 (paper), which
+ * Lemmas 3.5 and 3.6 assume. */
+#define DEQ_GAO2021_LEMMA33_FRACTION 0.75
+
+/* The width a paper's Ω-condition asks at Ω-constant 1 (neither paper states
+ * the constant; 1 is a default), with n samples: gao2021 Lemma 3.3 m =
+ * Ω((n²/λ0²) log(n/δ)) (lambda = λ0, delta = δ), ling2022 Theorem 2 m =
+ * Ω((n²/λ*²) log(n/(λ* t))) (lambda = λ*, delta = t). The one formula of
+ * `deqcheck run`'s width rows and `deqcheck reproduce`'s "not judged". */
+double deq_paper_width_at_omega_one(deq_paper_kind kind, long n, double lambda, double delta);
 /* The paper's name of a slot ("A", "W", "u", "v" / "W", "U", "a"; NULL for
  * ling2022's v). */
 const char *deq_paper_tensor_name(deq_paper_kind kind, int slot);

@@ -55,6 +55,13 @@ const char *deq_const_origin_name(deq_const_origin o)
     return o == DEQ_CONST_PAPER ? "paper" : o == DEQ_CONST_DERIVED ? "derived" : "default";
 }
 
+double deq_paper_width_at_omega_one(deq_paper_kind kind, long n, double lambda, double delta)
+{
+    double nn = (double)n;
+    double arg = kind == DEQ_PAPER_LING2022 ? nn / (lambda * delta) : nn / delta;
+    return nn * nn * log(arg) / (lambda * lambda);
+}
+
 const char *deq_paper_tensor_name(deq_paper_kind kind, int slot)
 {
     static const char *const gao[DEQ_PAPER_SLOTS] = {"A", "W", "u", "v"};

@@ -136,13 +136,15 @@ static void stats_of(width_stats *s, const repro_width_struct *W, double drop)
     }
 }
 
-/* 1 when v[0..n) decreases strictly with the index */
-static int decreasing(const double *v, int n)
+/* Whether v[0..n) decreases strictly with the width (a trend needs two widths). */
+static const char *trend_with_m(const double *v, int n)
 {
+    if (n < 2)
+        return "one width: no trend";
     for (int k = 1; k < n; k++)
         if (!(v[k] < v[k - 1]))
-            return 0;
-    return 1;
+            return "**does not decrease** with m";
+    return "**decreases** with m";
 }
 
 static void fmt_dur(char *b, size_t len, double s)
@@ -175,8 +177,16 @@ static void write_config(FILE *f, const report_repro *r)
         const deq_paper_const *q = &c->spec->consts[k];
         if (strcmp(q->name, "step_size") == 0)
             continue; /* reproduce derives it: the row below */
-        fprintf(f, "| %s | %s | %s | %s |\n", q->name, q->value, deq_const_origin_name(q->origin),
-                q->where);
+        /* the presets' draw of the weights and norm of the inputs, replaced by given files */
+        if (c->init_path && strcmp(q->name, "init") == 0)
+            fprintf(f, "| initial weights | --init %s (width %ld) | user (--init) | given file with the paper's "
+                       "tensor names; paper: %s (%s), not used here |\n", c->init_path, c->widths[0], q->value,
+                    q->where);
+        else if (c->X_path && strcmp(q->name, "input_norm") == 0)
+            fprintf(f, "| input_norm | the samples of --X as given | user (--X) | not normalized here; paper: %s "
+                       "(%s), not used here |\n", q->value, q->where);
+        else
+            fprintf(f, "| %s | %s | %s | %s |\n", q->name, q->value, deq_const_origin_name(q->origin), q->where);
     }
     if (c->X_path)
         fprintf(f, "| data | --X %s, --y %s%s%s%s%s | user | given files, one sample per row; not the paper's "
@@ -185,27 +195,29 @@ static void write_config(FILE *f, const report_repro *r)
                 c->Xtest_path ? c->ytest_path : "", F->data_value);
     else
         fprintf(f, "| data | %s | %s | %s |\n", F->data_value, F->data_origin, F->data_where);
-    if (c->init_path)
-        fprintf(f, "| initial weights | --init %s (width %ld) | user | given file with the paper's tensor names; "
-                   "not Assumption 1's draw |\n", c->init_path, c->widths[0]);
     int drawn = c->X_path == NULL;
-    fprintf(f, "| n (training samples) | %ld%s | %s | paper: %ld (%s) |\n", c->n_train,
+    fprintf(f, "| n (training samples) | %ld%s | %s | paper: %ld (%s)%s |\n", c->n_train,
             drawn && c->paper_n_test > 0 ? " (half per class, drawn at random)" : "",
-            c->n_train == c->paper_n_train ? "paper" : red, c->paper_n_train, F->n_train_note);
+            !drawn ? "user (--X)" : c->n_train == c->paper_n_train ? "paper" : red, c->paper_n_train,
+            F->n_train_note, drawn ? "" : ", not used here");
     if (!drawn && c->n_test > 0)
-        fprintf(f, "| test samples | %ld (--Xtest) | user | paper: %ld |\n", c->n_test, c->paper_n_test);
+        fprintf(f, "| test samples | %ld (--Xtest) | user (--Xtest) | paper: %ld, not used here |\n", c->n_test, c->paper_n_test);
     else if (drawn && F->n_test_note)
         fprintf(f, "| test samples | %ld (half per class, drawn at random from the test file) | %s | "
                    "paper: %ld (%s) |\n", c->n_test, c->n_test == c->paper_n_test ? "paper" : red,
                 c->paper_n_test, F->n_test_note);
-    fprintf(f, "| d | %ld | paper | %s |\n", c->d, F->d_where);
+    if (drawn)
+        fprintf(f, "| d | %ld | paper | %s |\n", c->d, F->d_where);
+    else
+        fprintf(f, "| d | %ld | user (--X) | the files' sample dimension; paper: %ld (%s), not used here |\n", c->d,
+                F->d.value, F->d.where);
     fprintf(f, "| widths m | ");
     int same = c->n_widths == c->paper_n_widths;
     for (int k = 0; k < c->n_widths; k++) {
         fprintf(f, "%s%ld", k ? ", " : "", c->widths[k]);
         same = same && c->widths[k] == c->paper_widths[k];
     }
-    fprintf(f, " | %s | paper: ", same ? "paper" : red);
+    fprintf(f, " | %s | paper: ", c->init_path ? "user (--init)" : same ? "paper" : red);
     for (int k = 0; k < c->paper_n_widths; k++)
         fprintf(f, "%s%ld", k ? ", " : "", c->paper_widths[k]);
     fprintf(f, " |\n| epochs (full-batch GD steps) | %ld | %s | paper: %ld |\n", c->epochs,
@@ -249,21 +261,6 @@ static double half_m_times(long m, double x, int dir)
     return nextafter((double)m * x / 2, dir < 0 ? -INFINITY : INFINITY);
 }
 
-/* After a failure: whether m is below n²/λ², the order of the papers' width
- * conditions (gao2021 Lemma 3.3, ling2022 Theorem 2: m = Ω(n²/λ² log ...)),
- * whose constants are not stated, so a failure there need not contradict
- * the theorem. "" otherwise. */
-static const char *width_order_note(char *b, size_t len, const char *verdict, long m, long n, double lam_hi)
-{
-    double order = (double)n / lam_hi * (double)n / lam_hi;
-    if (strstr(verdict, "fails") && (double)m < order)
-        snprintf(b, len, " (m is below n^2/lambda^2 = %.3g, the order of the width condition, whose "
-                         "constant is not stated)", order);
-    else
-        b[0] = '\0';
-    return b;
-}
-
 static void write_table(FILE *f, const report_repro *r, const width_stats *S)
 {
     const repro_config *c = r->cfg;
@@ -301,7 +298,7 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
     k = 0;
     for (int w = 0; w < nw; w++)
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: %.4g", w ? ", " : "", c->widths[w], fin[w]);
-    snprintf(t, sizeof t, "; final loss %s with m", decreasing(fin, nw) ? "**decreases**" : "**does not decrease**");
+    snprintf(t, sizeof t, "; final loss: %s", trend_with_m(fin, nw));
     k += (size_t)snprintf(buf + k, sizeof buf - k, "%s. Epochs until ln L has fallen by %g (the span of the "
                           "paper's axis): ", t, F->loss_drop.value);
     for (int w = 0; w < nw; w++) {
@@ -320,8 +317,7 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
             k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: ln L_test %.3g -> %.3g (ln L/n %.3g -> %.3g)",
                                   w ? "; " : "", c->widths[w], log(S[w].t0), log(tfin[w]),
                                   log(S[w].t0 / (double)c->n_test), log(tfin[w] / (double)c->n_test));
-        snprintf(buf + k, sizeof buf - k, "; final test loss %s with m",
-                 decreasing(tfin, nw) ? "**decreases**" : "**does not decrease**");
+        snprintf(buf + k, sizeof buf - k, "; final test loss: %s", trend_with_m(tfin, nw));
         table_row(f, "test loss", F->test_loss.text, buf);
     }
     k = 0;
@@ -348,14 +344,22 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
         const repro_init_info *q = &r->probes[w];
         int pop = F->gram_lambda0_population;
         double l0_lo = pop ? q->pop_lam_lo : q->gram_lam_lo, l0_hi = pop ? q->pop_lam_hi : q->gram_lam_hi;
-        const char *verdict = c->widths[w] < c->n_train ? "outside the theorem's hypothesis: m < n"
-                              : !(l0_lo > 0)            ? "outside the theorem's hypothesis: lambda0 not certified > 0"
-                                                        : judge_certified(S[w].gram_min_lo, S[w].gram_min_hi,
-                                                                          l0_lo / 2, l0_hi / 2, F->gram_strict);
+        const char *verdict = t;
+        if (c->widths[w] < c->n_train)
+            verdict = "outside the theorem's hypothesis: m < n";
+        else if (!(l0_lo > 0))
+            verdict = "outside the theorem's hypothesis: lambda0 not certified > 0";
+        else if (F->gram_g0_fraction > 0 && !(q->gram_lam_lo >= F->gram_g0_fraction * l0_hi))
+            snprintf(t, sizeof t, "not judged (lambda_min(G(0)) in [%.4g, %.4g] not certified >= %g lambda0: "
+                     "%s)", q->gram_lam_lo, q->gram_lam_hi, F->gram_g0_fraction, F->gram_g0_where);
+        else if (F->gram_step_where && !(c->lr < q->theory_lr))
+            snprintf(t, sizeof t, "not judged (step %.3g not below %.3g: %s)", c->lr, q->theory_lr,
+                     F->gram_step_where);
+        else
+            verdict = judge_certified(S[w].gram_min_lo, S[w].gram_min_hi, l0_lo / 2, l0_hi / 2, F->gram_strict);
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: min lambda_min(G) %.4g in [%.4g, %.4g], "
-                              "lambda0/2 in [%.4g, %.4g]: %s%s", w ? "; " : "", c->widths[w], S[w].gram_min,
-                              S[w].gram_min_lo, S[w].gram_min_hi, l0_lo / 2, l0_hi / 2, verdict,
-                              width_order_note(t, sizeof t, verdict, c->widths[w], c->n_train, l0_hi));
+                              "lambda0/2 in [%.4g, %.4g]: %s", w ? "; " : "", c->widths[w], S[w].gram_min,
+                              S[w].gram_min_lo, S[w].gram_min_hi, l0_lo / 2, l0_hi / 2, verdict);
     }
     table_row(f, F->gram_row, F->gram.text, buf);
     if (F->theorem2_row) {
@@ -364,14 +368,22 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
             const repro_init_info *q = &r->probes[w];
             long m = c->widths[w];
             double rhs_lo = half_m_times(m, q->pop_lam_lo, -1), rhs_hi = half_m_times(m, q->pop_lam_hi, 1);
-            const char *verdict = m < c->n_train ? "outside the theorem's hypothesis: m < n"
-                                  : !(q->pop_lam_lo > 0)
-                                      ? "outside the theorem's hypothesis: lambda* not certified > 0"
-                                      : judge_certified(q->gram_lam_lo, q->gram_lam_hi, rhs_lo, rhs_hi, 0);
+            /* one draw per width: t = δ */
+            double m1 = deq_paper_width_at_omega_one(c->spec->kind, c->n_train, q->pop_lam_min, DEQ_PAPER_DELTA);
+            const char *verdict = t;
+            if (m < c->n_train)
+                verdict = "outside the theorem's hypothesis: m < n";
+            else if (!(q->pop_lam_lo > 0))
+                verdict = "outside the theorem's hypothesis: lambda* not certified > 0";
+            else if (!((double)m >= m1))
+                snprintf(t, sizeof t, "not judged (m below the width condition at constant 1: m1 = %.4g = %s, "
+                         "t = delta = %g, both defaults)", m1, F->theorem2_width, DEQ_PAPER_DELTA);
+            else
+                verdict = judge_certified(q->gram_lam_lo, q->gram_lam_hi, rhs_lo, rhs_hi, 0);
             k += (size_t)snprintf(buf + k, sizeof buf - k, "%sm=%ld: lambda* in [%.4g, %.4g], lambda0 in "
-                                  "[%.4g, %.4g], m lambda*/2 in [%.4g, %.4g]: %s%s", w ? "; " : "", m,
+                                  "[%.4g, %.4g], m lambda*/2 in [%.4g, %.4g]: %s", w ? "; " : "", m,
                                   q->pop_lam_lo, q->pop_lam_hi, q->gram_lam_lo, q->gram_lam_hi, rhs_lo,
-                                  rhs_hi, verdict, width_order_note(t, sizeof t, verdict, m, c->n_train, q->pop_lam_hi));
+                                  rhs_hi, verdict);
         }
         table_row(f, F->theorem2_row, F->theorem2.text, buf);
     }
@@ -410,10 +422,11 @@ deq_status report_repro_write(const char *dir, const report_repro *r, deq_error_
     for (int w = 0; w < c->n_widths; w++)
         stats_of(&S[w], &r->widths[w], F->loss_drop.value);
     fprintf(f, "# deqcheck reproduce %s%s\n\n", p, c->reduced ? " (REDUCED configuration)" : "");
-    fprintf(f, "%s\n\n", F->intro);
+    fprintf(f, "%s%s%s\n\n", F->intro, F->intro_data && !c->X_path ? " " : "",
+            F->intro_data && !c->X_path ? F->intro_data : "");
     if (c->init_path || c->X_path)
-        fprintf(f, "> **From given files:** %s%s%s%s%s, not the paper's draws; the data description above is "
-                   "the paper's, not these files'.\n\n",
+        fprintf(f, "> **From given files:** %s%s%s%s%s, not the paper's draws; the rows of the configuration "
+                   "below that they replaced say so.\n\n",
                 c->init_path ? "initial weights from --init " : "", c->init_path ? c->init_path : "",
                 c->init_path && c->X_path ? "; " : "", c->X_path ? "data from --X " : "",
                 c->X_path ? c->X_path : "");

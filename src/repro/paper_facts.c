@@ -31,9 +31,9 @@ static const repro_paper_facts gao2021 = {
                   "the paper does not state its label encoding",
     .intro = "The experiment of gao2021 (Gao, Liu, Liu, Rajan, Gao, ICLR 2022), Section 4 and Figure 1: the "
              "paper's implicit network trained by full-batch gradient descent on two classes, log training and "
-             "test loss and the operator norm (gamma/sqrt(m))|A(k)|_2 against the epoch for several widths. "
-             "Run here on **Fashion-MNIST** only: MNIST, CIFAR10 and SVHN, the paper's other datasets, are not "
-             "packaged in Debian.",
+             "test loss and the operator norm (gamma/sqrt(m))|A(k)|_2 against the epoch for several widths.",
+    .intro_data = "Run here on **Fashion-MNIST** only: MNIST, CIFAR10 and SVHN, the paper's other datasets, are "
+                  "not packaged in Debian.",
     /* FashionMNIST's train-loss axis reads about -0.5 ... -3 */
     .loss_drop = {2.5, DERIVED, "gao2021 Figure 1, FashionMNIST train-loss axis about -0.5 ... -3 (our "
                                 "reading of the ticks)"},
@@ -58,6 +58,8 @@ static const repro_paper_facts gao2021 = {
              "is such a width)", P, "gao2021, Lemma 3.6 (i)"},
     .gram_strict = 0,
     .gram_lambda0_population = 1,
+    .gram_g0_fraction = DEQ_GAO2021_LEMMA33_FRACTION,
+    .gram_g0_where = "Lemma 3.3's conclusion, which Lemma 3.6 assumes",
     .theorem2_row = NULL,
 };
 
@@ -103,9 +105,11 @@ static const repro_paper_facts ling2022 = {
              "m < n lambda_min(G) = 0", P, "ling2022, Theorem 1 (ii)"},
     .gram_strict = 1,
     .gram_lambda0_population = 0,
+    .gram_step_where = "Theorem 1 asks eta below bound (10)",
     .theorem2_row = "Theorem 2: lambda0 >= m lambda*/2",
-    .theorem2 = {"proved for m = Omega(n^2/lambda*^2 log(n/(lambda* t))) (the Omega's constant is not stated: a "
-                 "failure at m >= n may be a width below it)", P, "ling2022, Theorem 2"},
+    .theorem2 = {"proved for m = Omega(n^2/lambda*^2 log(n/(lambda* t))) (the Omega's constant is not stated: judged from "
+                 "the width at constant 1 on, as deqcheck run asserts it)", P, "ling2022, Theorem 2"},
+    .theorem2_width = "n^2 log(n/(lambda* t))/lambda*^2",
 };
 
 const repro_paper_facts *repro_paper_facts_of(deq_paper_kind kind)

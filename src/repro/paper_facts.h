@@ -47,6 +47,7 @@ typedef struct {
      * spelled out), where and why */
     const char *data_value, *data_origin, *data_where;
     const char *intro;             /* the report's first paragraph: the experiment */
+    const char *intro_data;        /* its sentence on the paper's data (NULL: none), left out for --X */
     /* Figure 1 */
     repro_fact_double loss_drop;   /* the fall of ln L the train-loss axis spans */
     const char *op_norm_name;      /* the plotted norm: "(gamma/sqrt(m)) |A(k)|_2", "|W(t)|_2" */
@@ -63,8 +64,18 @@ typedef struct {
     repro_fact_text gram;
     int gram_strict;               /* the theorem's inequality is strict (ling2022 Theorem 1 (ii)) */
     int gram_lambda0_population;   /* its lambda0 is lambda_min(G^inf) (gao2021), else lambda_min(G(0)) */
+    /* Lemma 3.6 (i) is judged only where λ_min(G(0)) >= gram_g0_fraction·λ0 is
+     * certified (its hypothesis, from Lemma 3.3; 0: no such hypothesis), as
+     * `deqcheck run` asserts it */
+    double gram_g0_fraction;
+    const char *gram_g0_where;
+    /* the row is judged only where the step lies below the theorem's own step
+     * (theory_lr; NULL: no such hypothesis), as `deqcheck run` asserts it */
+    const char *gram_step_where;
     const char *theorem2_row;      /* NULL: no such check */
-    repro_fact_text theorem2;
+    repro_fact_text theorem2;      /* judged from deq_paper_width_at_omega_one's width on, at
+                                      t = DEQ_PAPER_DELTA, as `deqcheck run` asserts it */
+    const char *theorem2_width;    /* that width's formula, as printed */
 } repro_paper_facts;
 
 /* The facts of paper `kind`. */

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The estimate probes the paper's configuration at this fraction of its n and m. */
@@ -360,9 +361,19 @@ int repro_plan_probe(repro_plan_t P, int k)
     return repro_init_probe(&P->probes[k], &P->cfg, P->data, P->cfg.widths[k]);
 }
 
-void repro_plan_set_lr(repro_plan_t P)
+int repro_plan_set_lr(repro_plan_t P, char *why, size_t cap)
 {
     repro_config *c = &P->cfg;
+    int top;
+    if (!c->lr_given && !repro_lr_derivable(&top, P->probes, c->n_widths)) {
+        const repro_init_info *q = &P->probes[top];
+        snprintf(why, cap, "the derived step size 1/lambda_max(H(0)) is not a double: at width %ld "
+                 "lambda_max(H(0)) = %.6g x 2^%ld, about 10^%.1f (H scales as |x|^2; the data's largest norm "
+                 "is %.3g); give the step with --lr",
+                 c->widths[top], 2 * q->ntk_lam_frac, q->ntk_lam_exp2 - 1,
+                 log10(q->ntk_lam_frac) + (double)q->ntk_lam_exp2 * log10(2.0), mat_max_col_norm_d(P->data->X, 53));
+        return -1;
+    }
     if (!c->lr_given) {
         c->lr = repro_lr_from_probes(P->probes, c->n_widths);
         say(P, "reproduce: step size %.6g [derived: neither paper states it; 1/max_m "
@@ -380,6 +391,7 @@ void repro_plan_set_lr(repro_plan_t P)
             say(P, "reproduce:   m=%ld: %s step size %.3g (ours is %.3g times it)\n", c->widths[k], which,
                 P->probes[k].theory_lr, c->lr / P->probes[k].theory_lr);
     }
+    return 0;
 }
 
 void repro_plan_clear(repro_plan_t P)

@@ -74,8 +74,10 @@ deq_status repro_plan_data(repro_plan_t P, deq_error_t err);
 int repro_plan_probe(repro_plan_t P, int k);
 
 /* The step size from all probes unless given (cfg.lr_given), printed with
- * its reason and the theorem's step size at every width. */
-void repro_plan_set_lr(repro_plan_t P);
+ * its reason and the theorem's step size at every width: 0, or −1 with the
+ * reason in why when the derived step is not a double (data of extreme
+ * scale: a numeric outcome, the run needs --lr). */
+int repro_plan_set_lr(repro_plan_t P, char *why, size_t cap);
 
 void repro_plan_clear(repro_plan_t P);
 

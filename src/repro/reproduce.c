@@ -4,6 +4,7 @@
 #include "repro/reproduce.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,47 @@ static void extremes(double *lo, double *hi, const mat_d_t M)
     extremes_certified(lo, hi, NULL, NULL, M);
 }
 
+/* λ_max(H(0)) = *frac·2^*exp2 (frexp form) for data of any scale. Both
+ * papers' models are positively homogeneous of degree 1 in the inputs (ReLU,
+ * no bias), so J(2^e X) = 2^e J(X) and H(2^e X) = 4^e H(X). When the data's
+ * largest norm lies outside 2^±(DBL_MAX_EXP/4), H's entries (degree 2) and
+ * the solves' products near the ends of double's range, H is formed on the
+ * exact copy 2^e X (e = −its exponent) instead; ordinary data run unscaled,
+ * bit for bit as before. H0 is the NTK already formed on X. 1 when the scaled
+ * solves succeeded (or were not needed). */
+static int ntk_lam_max_scaled(double *frac, long *exp2, const repro_config *c, const repro_data_t D,
+                              const deq_paper_d_t P, const mat_d_t H0, long m)
+{
+    double lam;
+    int e = 0, ok = 1;
+    double top = mat_max_col_norm_d(D->X, 53);
+    if (top > 0 && isfinite(top) && abs(ilogb(top)) > DBL_MAX_EXP / 4)
+        e = -ilogb(top);
+    if (e == 0) {
+        extremes(NULL, &lam, H0);
+    } else {
+        long n = D->X->cols;
+        mat_d_t Xs, H;
+        mat_init_d(Xs, D->X->rows, n, 53), mat_init_d(H, n, n, 53);
+        for (long k = 0; k < D->X->rows * n; k++)
+            Xs->e[k] = ldexp(D->X->e[k], e);
+        deq_paper_d_t g;
+        deq_paper_init_d(g, c->spec->kind, m, c->d, "1", 53);
+        deq_paper_state_d_t S;
+        deq_paper_state_init_d(S, P, n, 53);
+        double loss;
+        ok = deq_paper_forward_d(&loss, S, P, Xs, D->y, 53) && deq_paper_grad_d(g, S, P, Xs, 53);
+        deq_paper_ntk_d(H, S, P, Xs, 53);
+        extremes(NULL, &lam, H);
+        deq_paper_state_clear_d(S), deq_paper_clear_d(g);
+        mat_clear_d(Xs), mat_clear_d(H);
+    }
+    int le;
+    *frac = frexp(lam, &le);
+    *exp2 = (long)le - 2L * e;
+    return ok;
+}
+
 int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_data_t D, long m)
 {
     double t0 = deq_clock_seconds();
@@ -204,7 +246,8 @@ int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_da
     mat_d_t H, Gm, K;
     mat_init_d(H, n, n, 53), mat_init_d(Gm, n, n, 53), mat_init_d(K, n, n, 53);
     deq_paper_ntk_d(H, S, P, D->X, 53);
-    extremes(NULL, &out->ntk_lam_max, H);
+    ok = ok && ntk_lam_max_scaled(&out->ntk_lam_frac, &out->ntk_lam_exp2, c, D, P, H, m);
+    out->ntk_lam_max = ldexp(out->ntk_lam_frac, (int)out->ntk_lam_exp2);
     deq_paper_gram_d(Gm, S, P, 53);
     extremes_certified(&out->gram_lam_min, NULL, &out->gram_lam_lo, &out->gram_lam_hi, Gm);
     out->W0_norm = S->rho_estimate;
@@ -239,7 +282,7 @@ int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_da
     deq_paper_state_clear_d(S);
     deq_paper_clear_d(g), deq_paper_clear_d(P);
     out->seconds = deq_clock_seconds() - t0;
-    return ok && isfinite(out->ntk_lam_max) && out->ntk_lam_max > 0 ? 0 : -1;
+    return ok ? 0 : -1;
 }
 
 double repro_lr_from_probes(const repro_init_info *info, int count)
@@ -248,6 +291,17 @@ double repro_lr_from_probes(const repro_init_info *info, int count)
     for (int k = 0; k < count; k++)
         lam = fmax(lam, info[k].ntk_lam_max);
     return 1.0 / lam;
+}
+
+int repro_lr_derivable(int *which, const repro_init_info *info, int count)
+{
+    int top = 0;
+    for (int k = 1; k < count; k++)
+        if (info[k].ntk_lam_exp2 > info[top].ntk_lam_exp2 ||
+            (info[k].ntk_lam_exp2 == info[top].ntk_lam_exp2 && info[k].ntk_lam_frac > info[top].ntk_lam_frac))
+            top = k;
+    *which = top;
+    return isnormal(info[top].ntk_lam_max) && isnormal(repro_lr_from_probes(info, count));
 }
 
 /* the first n columns of M (n ≤ M->cols) */

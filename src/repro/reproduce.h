@@ -80,6 +80,10 @@ void repro_draw_weights(mat_d_t T[DEQ_PAPER_SLOTS], const repro_config *c, long 
 /* What the initial state of width m says about step sizes:
  *   ntk_lam_max:  λ_max(H(0)), H = J Jᵀ the NTK (deq/paper_ntk.h); GD on the
  *                 linearized model r ← (I − αH) r is stable for α < 2/λ_max;
+ *                 rounded to double (0 or inf outside its range);
+ *   ntk_lam_frac, ntk_lam_exp2: the same as frac·2^exp2 (frac in [1/2, 1)),
+ *                 formed on the data scaled by an exact power of two when
+ *                 its norms are far from 1, so data of any scale have it;
  *   gram_lam_min: λ_min(G(0)) (gao2021 ΦΦᵀ, ling2022 ZᵀZ): λ0 at finite width;
  *   theory_lr:    the step size the paper's theorem names: gao2021 Theorem 3.2
  *                 α = O(λ0/n²), given as λ0/n² with the population λ0 =
@@ -95,6 +99,8 @@ void repro_draw_weights(mat_d_t T[DEQ_PAPER_SLOTS], const repro_config *c, long 
  * Returns 0, or −1 when the initial solves failed (a numeric outcome). */
 typedef struct {
     long m;
+    double ntk_lam_frac;
+    long ntk_lam_exp2;
     double ntk_lam_max, gram_lam_min, theory_lr, pop_lam_min, W0_norm, delta;
     double gram_lam_lo, gram_lam_hi, pop_lam_lo, pop_lam_hi;
     double seconds;         /* wall time of this probe (forward, adjoint, NTK) */
@@ -106,6 +112,10 @@ int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_da
  * fixed step size"): half the largest step at which GD on the linearized
  * model of the stiffest width is stable. [derived] */
 double repro_lr_from_probes(const repro_init_info *info, int count);
+/* 1 when that step is a double: the largest λ_max(H(0)) (its index in
+ * *which) and its reciprocal are normal; 0 when the data's scale puts them
+ * outside double's range (the run then needs --lr). */
+int repro_lr_derivable(int *which, const repro_init_info *info, int count);
 
 /* Cost of one training step (forward, adjoint, test forward) at width m with
  * the first n training and test samples: the second step, warm-started from
