@@ -230,6 +230,19 @@ static int ntk_lam_max_scaled(double *frac, long *exp2, const repro_config *c, c
     return ok;
 }
 
+/* λ0 = λ_min(G^∞) or λ* = λ_min(K) of the data (kernel_paper_matrix_d: any
+ * norms, as --X may give, and any scale); NaN when the kernel leaves double's
+ * range. */
+static void population_lambda(repro_init_info *out, mat_d_t K, const mat_d_t X, kernel_paper_kind kind,
+                              double sigma_w2)
+{
+    if (kernel_paper_matrix_d(K, X, kind, sigma_w2) != 0) {
+        out->pop_lam_min = out->pop_lam_lo = out->pop_lam_hi = NAN;
+        return;
+    }
+    extremes_certified(&out->pop_lam_min, NULL, &out->pop_lam_lo, &out->pop_lam_hi, K);
+}
+
 int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_data_t D, long m)
 {
     double t0 = deq_clock_seconds();
@@ -252,15 +265,13 @@ int repro_init_probe(repro_init_info *out, const repro_config *c, const repro_da
     extremes_certified(&out->gram_lam_min, NULL, &out->gram_lam_lo, &out->gram_lam_hi, Gm);
     out->W0_norm = S->rho_estimate;
     if (c->spec->kind == DEQ_PAPER_GAO2021) {
-        kernel_gao2021_ginf(K, D->X);
-        extremes_certified(&out->pop_lam_min, NULL, &out->pop_lam_lo, &out->pop_lam_hi, K);
+        population_lambda(out, K, D->X, KERNEL_PAPER_GAO2021_GINF, 0.0);
         /* Theorem 3.2: α = O(λ0/n²), a step only when λ0 > 0 (Assumption 3) */
         out->theory_lr = out->pop_lam_lo > 0 ? out->pop_lam_min / ((double)n * (double)n) : NAN;
         out->delta = NAN;
     } else {
         const char *sw2 = deq_paper_const_value(c->spec, "sigma_w2");
-        kernel_ling2022_K_closed(K, D->X, strtod(sw2, NULL));
-        extremes_certified(&out->pop_lam_min, NULL, &out->pop_lam_lo, &out->pop_lam_hi, K);
+        population_lambda(out, K, D->X, KERNEL_PAPER_LING2022_K, strtod(sw2, NULL));
         /* Theorem 1, Eq. (10), with δ halfway between ‖W(0)‖₂ and 1 (Section 3.1
          * asks only ‖W(0)‖₂ + δ < 1) */
         num_norm2_t nu;
