@@ -149,16 +149,18 @@ const thm_check t2_checks[] = {
         "how deep Theorem 5 holds against how deep it promises",
         "lhs is the deepest l from which down to 1 the bound held at every seed; rhs is the deepest l with m (8 sigma_w^2)^l >= ln(n^2 seeds/delta)."},
     [T2P_LING_THEOREM4] = {"T2.ling2022_theorem4", "ling2022", THM_EXACT,
-                           "derived deterministic form of Theorem 4: ||(G - G^(l))/m||_F <= (rho^l/(1 - rho)) "
-                           "(1/m) ||[a_i ||z_j|| + ||z_i^(l)|| a_j]_ij||_F, a_i = ||z_i^(1)||, rho the certified "
-                           "upper bound on ||W||_2 (from ||z^(k+1) - z^(k)|| <= rho^k ||z^(1)||, telescoping to "
-                           "||z - z^(l)|| <= rho^l ||z^(1)||/(1 - rho)); the worst seed per (m, l); every "
-                           "rounding bounded (certified sides); the paper's rate's constant reported; "
-                           "control: rho replaced by the rho' < rho at which the bound is the measured lower "
-                           "end / 2 (l = 1)",
-        "Theorem 4: ||(1/m) G - (1/m) G^(l)||_F = O(n (2 sqrt2 sigma_w)^l), through its proof's contraction ||z^(l+1) - z^(l)|| <= 2 sqrt2 sigma_w ||z^(l) - z^(l-1)|| (derived form)",
+                           "the proof of Theorem 4 with the paper's constant: on Lemma 1's event (certified "
+                           "||W||_2 upper bound <= q = 2 sqrt2 sigma_w, a hypothesis: seeds outside it are not "
+                           "assessed, none inside gives N/A), ||(G - G^(l))/m||_F <= (q^l/(1 - q)) (1/m) "
+                           "||[a_i ||z_j|| + ||z_i^(l)|| a_j]_ij||_F, a_i = ||z_i^(1)|| (derived: the proof's "
+                           "contraction ||z^(k+1) - z^(k)|| <= q ||z^(k) - z^(k-1)|| telescopes to ||z - z^(l)|| "
+                           "<= q^l ||z^(1)||/(1 - q), then per Gram entry); the worst assessed seed per (m, l); "
+                           "every rounding bounded (certified sides); the same bound at the certified ||W||_2 "
+                           "in place of q in the note; control: q replaced by the q' at which the bound is the "
+                           "measured lower end / 2 (l = 1)",
+        "Theorem 4: ||(1/m) G - (1/m) G^(l)||_F = O(n (2 sqrt2 sigma_w)^l), through its proof's contraction ||z^(l+1) - z^(l)|| <= 2 sqrt2 sigma_w ||z^(l) - z^(l-1)|| on Lemma 1's event ||W||_2 <= 2 sqrt2 sigma_w (the proof's bound, its constants explicit)",
         "the depth-l Gram matrix approaches the equilibrium's geometrically",
-        "lhs is ||(1/m)(G - G^(l))||_F, certified; rhs is the derived bound rho^l/(1 - rho) times (1/m)||[||z_i^(1)|| ||z_j|| + ||z_i^(l)|| ||z_j^(1)||]||_F."},
+        "lhs is ||(1/m)(G - G^(l))||_F of the worst seed in Lemma 1's event, certified; rhs is q^l/(1 - q) with q = 2 sqrt2 sigma_w (paper, Lemma 1) times (1/m)||[||z_i^(1)|| ||z_j|| + ||z_i^(l)|| ||z_j^(1)||]||_F from the run."},
     [T2P_LING_THEOREM4_RATE] = {"T2.ling2022_theorem4_rate", "ling2022", THM_REPORT,
                                 "per width, the largest ratio ||(G - G^(l))/m||_F / (n (2 sqrt2 sigma_w)^l) over "
                                 "the depths: the smallest constant Theorem 4's O(.) can hide on this run, beside 1",
