@@ -13,6 +13,7 @@
 #include "data/synthetic.h"
 #include "deq/paper_model.h"
 #include "kernel/paper_kernel.h"
+#include "run/run.h"
 #include "testutil.h"
 #include "theorems/gram_eigen_internal.h"
 #include "theorems/theorem.h"
@@ -293,6 +294,19 @@ Test(paperchecks, lemma33_ladder_and_theorem2, .timeout = 300)
     t2p_run_theorem2(res, &cfg);
     check_rows(res, "T2.ling2022_theorem2");
     check_rows(res, "T2.ling2022_theorem2_width");
+    /* the ladder goes past the run's widths, to m near 10³ here; the memory
+     * estimate covers its widest rung: at least three m×m double matrices
+     * (W as drawn, in the network, the norm bound's workspace; a run at
+     * m = 2048 peaked near 3.6 of them) */
+    for (long i = first; i < res->len; i++) {
+        const thm_row *r = &res->rows[i];
+        if (strcmp(r->id, "T2.ling2022_theorem2") != 0)
+            continue;
+        double m = (double)r->width;
+        cr_expect_leq(r->width, thm_max_square_width(&cfg));
+        cr_expect(run_memory_estimate(&cfg) >= 3 * 8.0 * m * m, "estimate %g bytes, theorem 2 at m = %g",
+                  run_memory_estimate(&cfg), m);
+    }
     /* the control's lhs m·λ'/2 is twice the measured upper end, by construction */
     for (long i = first; i < res->len; i++) {
         const thm_row *r = &res->rows[i];

@@ -709,6 +709,12 @@ static long theorem2_cap(thm_scale sc)
     return sc == THM_SCALE_QUICK ? 1L << 11 : sc == THM_SCALE_DEFAULT ? 1L << 12 : 1L << 13;
 }
 
+long thm_max_square_width(const thm_config *cfg)
+{
+    long m = cfg->widths[cfg->n_widths - 1], cap = theorem2_cap(cfg->scale);
+    return m > cap ? m : cap;
+}
+
 static long theorem2_width(const thm_config *cfg, int w, double m_one, long cap)
 {
     if (w < cfg->n_widths)

@@ -302,7 +302,7 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
         fprintf(stderr,
                 "%s: the largest case needs about %.3g GiB (width %ld, n %ld, MPFR up "
                 "to m = %ld at %ld bits), more than the limit %.3g GiB (--max-memory)\n",
-                prog, need / 1073741824.0, cfg.widths[cfg.n_widths - 1], cfg.n,
+                prog, need / 1073741824.0, thm_max_square_width(&cfg), cfg.n,
                 cfg.mpfr_max_m, cfg.prec, limit / 1073741824.0);
         return CLI_EXIT_USAGE;
     }
