@@ -830,7 +830,8 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
     double m_star = (double)(n * n) * log((double)n / THM_PAPER_DELTA) / (l0 * l0);
     for (int w = 0; w < cfg->n_widths; w++) {
         long m = cfg->widths[w];
-        double dmax = 0, dmax_lo = 0, dmax_hi = 0, dsum = 0, rsum = 0, rho_w = 0;
+        t2p_extreme dmax = t2p_extreme_start(1);
+        double dsum = 0, rsum = 0, rho_w = 0;
         int ok = 0, ratio_ok = 0;
         char fail[64] = "";
         for (int s = 0; s < cfg->seeds; s++) {
@@ -845,9 +846,7 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
             rsum += lmin / l0;
             ratio_ok += lmin >= THM_GAO2021_LEMMA33_FRACTION * l0;
             /* the exact limit is within eps of the computed one (Weyl) */
-            if (dev[0] >= dmax)
-                dmax = dev[0], dmax_lo = bound_sub_down(dev_lo[0], eps[0]),
-                dmax_hi = bound_add_up(dev_hi[0], eps[0]);
+            t2p_extreme_add(&dmax, dev[0], bound_sub_down(dev_lo[0], eps[0]), bound_add_up(dev_hi[0], eps[0]));
             lx[npts] = log((double)m);
             ly[0][npts] = log(dev[0]);
             ly[1][npts] = log(dev[1]);
@@ -866,10 +865,10 @@ static void run_concentration(thm_results_t out, const thm_config *cfg)
         if (ok < cfg->seeds) {
             thm_row_fail(r, "%d of %d seeds failed: %s", cfg->seeds - ok, cfg->seeds, fail);
         } else {
-            thm_row_lhs(r, dmax, dmax_lo, dmax_hi);
+            thm_row_lhs(r, dmax.v, dmax.lo, dmax.hi);
             thm_row_rhs(r, l0 / 4, l0_lo / 4, l0_hi / 4);
             r->error_kind = THM_ESTIMATED;
-            r->tolerance = bound_sub_up(dmax_hi, dmax_lo);
+            r->tolerance = bound_sub_up(dmax.hi, dmax.lo);
             snprintf(r->note, sizeof r->note,
                      "lambda_0 = %.5g; mean deviation %.4g; lambda_min(G(0)) >= 3/4 lambda_0 in "
                      "%d of %d seeds; Lemma 3.3 width at constant 1, delta = %.2g: %.3g",
