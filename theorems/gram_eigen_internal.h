@@ -119,7 +119,7 @@ void t2p_fill_theorem2(thm_row *r, double m, double ls, double ls_lo, double ls_
  * each side with its certified enclosure [k = 1, k = 2] around the computed
  * value (k = 0): t5 = ‖G^(l)/m − K^(l)‖_F, t4 = ‖(G − G^(l))/m‖_F, and c4 =
  * [lower, upper] of C = (1/m)‖[a_i‖z_j‖ + ‖z_i^(l)‖a_j]_ij‖_F (a_i = ‖z_i^(1)‖),
- * the derived Theorem 4 bound being C·ρ^l/(1 − ρ); rho the certified ‖W‖₂
+ * Theorem 4's bound being C·q^l/(1 − q), q = 2√2σ_w; rho the certified ‖W‖₂
  * upper bound. */
 typedef struct {
     long L;
