@@ -1082,6 +1082,11 @@ Test(cli, run_long_run_options_are_validated, .timeout = 120)
     cr_expect(strstr(test_cli_err, "GiB") && strstr(test_cli_err, "--max-memory"), "%s",
               test_cli_err);
     cr_expect_eq(count_lines(test_cli_err), 1, "%s", test_cli_err);
+    /* the quick profile's widths stop at 128, but T2.ling2022_theorem2's ladder
+     * builds W up to 2048² doubles (32 MiB, with its copies more than 100M) */
+    st = test_run_cli("run", "--profile", "quick", "--max-memory", "100M", "--report", report, NULL);
+    cr_expect_eq(st, 2, "exit %d: %s", st, test_cli_err);
+    cr_expect(strstr(test_cli_err, "T2.ling2022_theorem2") != NULL, "%s", test_cli_err);
     /* and so is a training run too wide for it */
     st = test_run_cli("train", "--preset", "gao2021", "--m", "1000000", "--n", "10", "--steps", "1",
                       "--lr", "0.1", "--seed", "1", "--log", report, "--max-memory", "8G", NULL);

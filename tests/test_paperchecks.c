@@ -13,6 +13,7 @@
 #include "data/synthetic.h"
 #include "deq/paper_model.h"
 #include "kernel/paper_kernel.h"
+#include "run/run.h"
 #include "testutil.h"
 #include "theorems/gram_eigen_internal.h"
 #include "theorems/theorem.h"
@@ -293,6 +294,19 @@ Test(paperchecks, lemma33_ladder_and_theorem2, .timeout = 300)
     t2p_run_theorem2(res, &cfg);
     check_rows(res, "T2.ling2022_theorem2");
     check_rows(res, "T2.ling2022_theorem2_width");
+    /* the ladder goes past the run's widths, to m near 10³ here; the memory
+     * estimate covers its widest rung: at least three m×m double matrices
+     * (W as drawn, in the network, the norm bound's workspace; a run at
+     * m = 2048 peaked near 3.6 of them) */
+    for (long i = first; i < res->len; i++) {
+        const thm_row *r = &res->rows[i];
+        if (strcmp(r->id, "T2.ling2022_theorem2") != 0)
+            continue;
+        double m = (double)r->width;
+        cr_expect_leq(r->width, thm_max_square_width(&cfg));
+        cr_expect(run_memory_estimate(&cfg) >= 3 * 8.0 * m * m, "estimate %g bytes, theorem 2 at m = %g",
+                  run_memory_estimate(&cfg), m);
+    }
     /* the control's lhs m·λ'/2 is twice the measured upper end, by construction */
     for (long i = first; i < res->len; i++) {
         const thm_row *r = &res->rows[i];
@@ -418,25 +432,56 @@ Test(paperchecks, theorem5_and_theorem4_verdicts)
     t2p_fill_theorem5(r, 1.0, 0.99, 1.01, 6, 2, 0.13, 0.13, 1000, 5);
     expect_verdict(r, THM_NA);
 
-    /* Theorem 4's derived bound C·ρ^l/(1 − ρ): ρ = 0.5, l = 3: C/4 */
+    /* Theorem 4 at Lemma 1's constant q = 2√2σ_w = 0.8: C·q^l/(1 − q) = C·0.64/0.2
+     * = 3.2 at l = 2, C = 1, whatever the measured ‖W‖₂ bound (0.5 here: the
+     * measured-ρ bound would be 0.25/0.5 = 0.5) */
+    double q_lo = sqrt(8 * s_lo) * (1 - 1e-15), q_hi = sqrt(8 * s_hi) * (1 + 1e-15);
     r = thm_results_add(res, t2p_check(T2P_LING_THEOREM4));
-    t2p_fill_theorem4(r, 0.2, 0.19, 0.21, 1.0, 1.0, 0.5, 3);
+    t2p_fill_theorem4(r, 3.0, 2.9, 3.1, 1.0, 1.0, q_lo, q_hi, 0.5, 2);
     expect_verdict(r, THM_HOLDS);
-    cr_expect(fabs(r->rhs_hi - 0.25) <= 1e-15 && fabs(r->rhs_lo - 0.25) <= 1e-15);
+    cr_expect(fabs(r->rhs_hi - 3.2) <= 1e-13 && fabs(r->rhs_lo - 3.2) <= 1e-13 && r->rhs_lo <= 3.2 &&
+                  r->rhs_hi >= 3.2,
+              "[%.17g, %.17g]", r->rhs_lo, r->rhs_hi);
     r = thm_results_add(res, t2p_check(T2P_LING_THEOREM4));
-    t2p_fill_theorem4(r, 0.3, 0.29, 0.31, 1.0, 1.0, 0.5, 3);
+    t2p_fill_theorem4(r, 3.5, 3.4, 3.6, 1.0, 1.0, q_lo, q_hi, 0.5, 2);
     expect_verdict(r, THM_VIOLATED);
-    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM4)); /* ‖W‖₂ < 1 not certified */
-    t2p_fill_theorem4(r, 0.3, 0.29, 0.31, 1.0, 1.0, 1.0, 3);
+    /* outside Lemma 1's event (‖W‖₂ bound 0.81 > 0.8): N/A, what it saw kept */
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM4));
+    t2p_fill_theorem4(r, 3.0, 2.9, 3.1, 1.0, 1.0, q_lo, q_hi, 0.81, 2);
     expect_verdict(r, THM_NA);
-    /* the control's ρ': C·ρ'^l/(1 − ρ') = lhs_lo/2, solved here by hand for
-     * l = 1: ρ'/(1 − ρ') = t ⇔ ρ' = t/(1 + t), t = 0.19/2 */
-    double rc = t2p_theorem4_control_rho(0.19, 1.0, 1), t = 0.095;
-    cr_expect(fabs(rc - t / (1 + t)) <= 1e-15 && rc <= t / (1 + t), "rho' %.17g", rc);
+    cr_expect_eq(r->observed, THM_OBS_HOLDS);
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM4)); /* σ_w² = 0.13: q > 1 */
+    t2p_fill_theorem4(r, 0.3, 0.29, 0.31, 1.0, 1.0, sqrt(8 * 0.13), sqrt(8 * 0.13), 0.5, 3);
+    expect_verdict(r, THM_NA);
+    /* the control's q': C·q'^l/(1 − q') = lhs_lo/2, solved here by hand for
+     * l = 1: q'/(1 − q') = t ⇔ q' = t/(1 + t), t = 0.19/2 */
+    double qc = t2p_theorem4_control_q(0.19, 1.0, 1), t = 0.095;
+    cr_expect(fabs(qc - t / (1 + t)) <= 1e-15 && qc <= t / (1 + t), "q' %.17g", qc);
     r = thm_results_add_control(res, t2p_check(T2P_LING_THEOREM4));
-    t2p_fill_theorem4(r, 0.2, 0.19, 0.21, 1.0, 1.0, rc, 1);
+    t2p_fill_theorem4(r, 0.2, 0.19, 0.21, 1.0, 1.0, qc, qc, 0.9, 1);
     expect_verdict(r, THM_VIOLATED);
     cr_expect(r->rhs_hi <= 0.19 / THM_CONTROL_MISS * (1 + 1e-15), "%.17g", r->rhs_hi);
+}
+
+/* The max over seeds is enclosed by [max lo, max hi], not by the interval of
+ * the seed with the largest computed value: seed A computes 3.7 in [3.6, 3.8],
+ * seed B 3.65 in [3.3, 3.9], so the max lies in [3.6, 3.9] and against
+ * Theorem 5's n·0.8² = 3.84 (n = 6) the row cannot be decided (B may exceed
+ * it), where A's interval alone would say HOLDS. The min likewise. */
+Test(paperchecks, max_over_seeds_encloses_every_seed)
+{
+    t2p_extreme e = t2p_extreme_start(1);
+    t2p_extreme_add(&e, 3.7, 3.6, 3.8);
+    t2p_extreme_add(&e, 3.65, 3.3, 3.9);
+    cr_expect(e.v == 3.7 && e.lo == 3.6 && e.hi == 3.9, "%g [%g, %g]", e.v, e.lo, e.hi);
+    double s_lo = 0.08 * (1 - 1e-16), s_hi = 0.08 * (1 + 1e-16);
+    thm_row *r = thm_results_add(res, t2p_check(T2P_LING_THEOREM5));
+    t2p_fill_theorem5(r, e.v, e.lo, e.hi, 6, 2, s_lo, s_hi, 1000, 5);
+    expect_verdict(r, THM_INCONCLUSIVE);
+    e = t2p_extreme_start(0);
+    t2p_extreme_add(&e, 0.2, 0.15, 0.25);
+    t2p_extreme_add(&e, 0.22, 0.1, 0.3);
+    cr_expect(e.v == 0.2 && e.lo == 0.1 && e.hi == 0.25, "%g [%g, %g]", e.v, e.lo, e.hi);
 }
 
 /* The ling2022 network of seed as the run draws it (Assumption 1), rebuilt

@@ -81,6 +81,18 @@ void t2_slope_sides(thm_row *r, const double *x, const double *y, int npts, doub
 /* ---- the papers' own kernels and models (theorems/gram_eigen_papers.c) ---- */
 
 const thm_check *t2p_check(int which);
+/* The max (or min) over seeds of a quantity each seed encloses, [lo, hi]
+ * around its computed value v: start e at t2p_extreme_start(want_max), fold
+ * each seed in with t2p_extreme_add. The enclosure of the max is
+ * [max lo, max hi] (of the min [min lo, min hi]), whichever seed has the
+ * largest computed value: the exact max is at least every seed's lower end
+ * and at most the largest upper end. */
+typedef struct {
+    int want_max;
+    double v, lo, hi;
+} t2p_extreme;
+t2p_extreme t2p_extreme_start(int want_max);
+void t2p_extreme_add(t2p_extreme *e, double v, double lo, double hi);
 /* T2.gao2021_lambda0 / T2.ling2022_lambda_star: lhs 0, rhs λ_min in [lo, hi]
  * (certified, eps the kernel error folded in). */
 void t2p_fill_positive(thm_row *r, double lam, double lo, double hi, double eps);
@@ -107,7 +119,7 @@ void t2p_fill_theorem2(thm_row *r, double m, double ls, double ls_lo, double ls_
  * each side with its certified enclosure [k = 1, k = 2] around the computed
  * value (k = 0): t5 = ‖G^(l)/m − K^(l)‖_F, t4 = ‖(G − G^(l))/m‖_F, and c4 =
  * [lower, upper] of C = (1/m)‖[a_i‖z_j‖ + ‖z_i^(l)‖a_j]_ij‖_F (a_i = ‖z_i^(1)‖),
- * the derived Theorem 4 bound being C·ρ^l/(1 − ρ); rho the certified ‖W‖₂
+ * Theorem 4's bound being C·q^l/(1 − q), q = 2√2σ_w; rho the certified ‖W‖₂
  * upper bound. */
 typedef struct {
     long L;
@@ -128,13 +140,16 @@ int t2p_ling_depth_draw(t2p_depth_draw *dd, const mat_d_t X, long m, unsigned lo
  * non-trivial at Ω-constant 1). */
 void t2p_fill_theorem5(thm_row *r, double dev, double dev_lo, double dev_hi, long n, long l, double s_lo,
                        double s_hi, double m, double threshold);
-/* T2.ling2022_theorem4 (derived form): lhs ‖(G − G^(l))/m‖_F, rhs C·ρ^l/(1 − ρ)
- * with C in [c_lo, c_hi]; hypothesis ρ < 1. */
+/* T2.ling2022_theorem4: lhs ‖(G − G^(l))/m‖_F, rhs C·q^l/(1 − q), the
+ * proof's contraction bound with C in [c_lo, c_hi] and q in [q_lo, q_hi]
+ * (2√2σ_w, ling2022 Lemma 1, in the run); hypotheses q < 1 and Lemma 1's
+ * event w_upper <= q_lo (w_upper a certified upper bound on ‖W‖₂ of the
+ * seeds assessed). */
 void t2p_fill_theorem4(thm_row *r, double dev, double dev_lo, double dev_hi, double c_lo, double c_hi,
-                       double rho, long l);
-/* The control's ρ' < ρ: the largest with c_hi·ρ'^l/(1 − ρ') <= dev_lo/THM_CONTROL_MISS
- * (0 when dev_lo <= 0). */
-double t2p_theorem4_control_rho(double dev_lo, double c_hi, long l);
+                       double q_lo, double q_hi, double w_upper, long l);
+/* The control's contraction constant q': the largest with
+ * c_hi·q'^l/(1 − q') <= dev_lo/THM_CONTROL_MISS (0 when dev_lo <= 0). */
+double t2p_theorem4_control_q(double dev_lo, double c_hi, long l);
 /* The parts. */
 void t2p_run_lambda0(thm_results_t out, const thm_config *cfg);
 void t2p_run_lambda_star(thm_results_t out, const thm_config *cfg);

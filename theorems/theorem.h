@@ -238,6 +238,11 @@ typedef struct {
     const char *fashion_dir;      /* where the IDX files are; NULL: DEQ_FASHION_MNIST_DIR */
 } thm_config;
 
+/* The widest m×m weight matrix a case holds under cfg: the run's largest
+ * width, or the cap of T2.ling2022_theorem2's width ladder when wider
+ * (theorems/gram_eigen_papers.c). run_memory_estimate sizes from it. */
+long thm_max_square_width(const thm_config *cfg);
+
 /* A family's work is a list of parts; a part with subs splits into
  * independent cases (one per preset, say), selected by cfg->sub.
  * A case is the unit of checkpointing, sharding and MPI distribution: its

@@ -299,10 +299,12 @@ int cli_run_job_prepare(cli_run_job *job, const char *prog, int argc, char **arg
     if (cli_memory_limit(&limit, cli_value(opts, "max-memory"), err) != DEQ_OK)
         return usage(prog, err);
     if (need > limit) {
+        long wide = thm_max_square_width(&cfg);
         fprintf(stderr,
-                "%s: the largest case needs about %.3g GiB (width %ld, n %ld, MPFR up "
+                "%s: the largest case needs about %.3g GiB (width %ld%s, n %ld, MPFR up "
                 "to m = %ld at %ld bits), more than the limit %.3g GiB (--max-memory)\n",
-                prog, need / 1073741824.0, cfg.widths[cfg.n_widths - 1], cfg.n,
+                prog, need / 1073741824.0, wide,
+                wide > cfg.widths[cfg.n_widths - 1] ? " in T2.ling2022_theorem2's width ladder" : "", cfg.n,
                 cfg.mpfr_max_m, cfg.prec, limit / 1073741824.0);
         return CLI_EXIT_USAGE;
     }

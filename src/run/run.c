@@ -31,16 +31,26 @@ const run_profile *run_profile_find(const char *name)
     return NULL;
 }
 
-/* Peak memory of the largest case, estimated: a handful of m×m and m×n double
- * matrices (weights, gradients, copies) and the MPFR matrices of the widths
- * run in MPFR plus the n×n kernels at twice the precision (the ladder). */
+/* The double matrices of one case at width m with n inputs: a handful of
+ * m×m and m×n (weights, gradients, copies). */
+static double double_case_bytes(double m, double n)
+{
+    return 8.0 * (8 * m * m + 8 * m * n);
+}
+
+/* Peak memory of the largest case, estimated: the double matrices at the
+ * run's largest width, or at the widest m×m matrix a check's own ladder
+ * builds (thm_max_square_width: T2.ling2022_theorem2's), and the MPFR
+ * matrices of the widths run in MPFR plus the n×n kernels at twice the
+ * precision (the ladder). */
 double run_memory_estimate(const thm_config *cfg)
 {
     double m = (double)cfg->widths[cfg->n_widths - 1], n = (double)cfg->n;
     double mmp = fmin(m, (double)cfg->mpfr_max_m);
     double nk = fmax(n, 1000.0); /* T4's Fashion-MNIST kernels reach n = 1000 */
+    double dbl = fmax(double_case_bytes(m, nk), double_case_bytes((double)thm_max_square_width(cfg), n));
     double entry_mp = sizeof(__mpfr_struct) + 8.0 * ceil(2.0 * (double)cfg->prec / 64.0 + 1);
-    return 8.0 * (8 * m * m + 8 * m * nk) + entry_mp * (6 * mmp * mmp + 6 * mmp * n + 4 * n * n);
+    return dbl + entry_mp * (6 * mmp * mmp + 6 * mmp * n + 4 * n * n);
 }
 
 void run_opts_init(run_opts *o)
