@@ -12,6 +12,7 @@
 #include "core/rng.h"
 #include "data/textmat.h"
 #include "io/tensor.h"
+#include "kernel/paper_kernel.h"
 #include "report/json.h"
 #include "testutil.h"
 
@@ -557,6 +558,30 @@ Test(cli, kernel_papers_match_the_angle_form_at_every_scale, .timeout = 120)
                 }
                 mat_clear_d(X);
             }
+        }
+        if (kind) {
+            /* a second route: Definition 1's levels themselves (the library's
+             * recursion, an algorithm other than the closed form's Newton
+             * iteration), at 512 bits to their rounding level */
+            char px[512];
+            mat_d_t X;
+            write_pm1_inputs(px, "Xpm.npy", X, n, 0, -1, NULL);
+            int st = test_run_cli("kernel", "--X", px, "--kind", "ling2022", "--out", out, NULL);
+            cr_assert_eq(st, 0, "exit %d: %s", st, test_cli_err);
+            mat_mp_t Xm, Kr;
+            mat_init_mp(Xm, X->rows, n, prec), mat_init_mp(Kr, n, n, prec);
+            mat_set_mat_d_mp(Xm, X);
+            mpfr_t s2;
+            mpfr_init2(s2, prec);
+            mpfr_set_str(s2, "0.08", 10, MPFR_RNDN);
+            long levels = kernel_ling2022_K_recursion_mp(Kr, Xm, s2, 4000, prec);
+            cr_expect(levels < 4000, "the recursion did not settle");
+            for (long k = 0; k < n * n; k++)
+                mpfr_set(ref[k], Kr->e + k, MPFR_RNDN);
+            double worst = paper_kernel_digits(out, ref, n, 0, NULL, prec);
+            cr_expect(worst >= 70, "ling2022 closed form against Definition 1's levels: %.1f digits", worst);
+            mpfr_clear(s2);
+            mat_clear_mp(Xm), mat_clear_mp(Kr), mat_clear_d(X);
         }
         /* the control: x_3 = x_1 makes the kernel singular, which must not be certified */
         char pd[512];

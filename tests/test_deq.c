@@ -1130,8 +1130,10 @@ Test(workspace, gd_steps_are_bit_identical_with_fresh_and_reused_workspaces)
         gd_steps_d(Z0, W0, g0, &t0, &N, solvers[si], NULL);
         deq_solve_ws_d_t ws;
         deq_solve_ws_init_d(ws);
-        gd_steps_d(Zs, Ws, gs, &ts, &other, solvers[si], ws);
+        /* wide first (the slots sized larger), then another problem of N's
+         * shape, so N's run meets that problem's stale values in its slots */
         gd_steps_d(Zw, Ww, gw, &tw, &wide, solvers[si], ws);
+        gd_steps_d(Zs, Ws, gs, &ts, &other, solvers[si], ws);
         gd_steps_d(Z1, W1, g1, &t1, &N, solvers[si], ws);
         deq_solve_ws_clear_d(ws);
         cr_assert(memcmp(Z0->e, Z1->e, (size_t)(m * n) * sizeof(double)) == 0, "Z differs");
@@ -1158,9 +1160,11 @@ Test(workspace, mpfr_solves_are_identical_with_fresh_and_reused_workspaces)
     problem_mp(P, &N, "0.3", DEQ_ACT_TANH, prec);
     deq_solve_ws_mp_t ws;
     deq_solve_ws_init_mp(ws);
-    mat_mp_t Z[3];
-    deq_solve_info_t info[3];
-    for (int r = 0; r < 3; r++) {
+    /* r = 0 fresh; r = 1 at 192 bits; r = 2 back at prec (slots re-initialized);
+     * r = 3 at prec again (the slots reused at the same precision) */
+    mat_mp_t Z[4];
+    deq_solve_info_t info[4];
+    for (int r = 0; r < 4; r++) {
         long p = r == 1 ? 192 : prec; /* r = 1 fills the workspace at another precision */
         deq_problem_mp_t Pr;
         if (r == 1)
@@ -1178,9 +1182,13 @@ Test(workspace, mpfr_solves_are_identical_with_fresh_and_reused_workspaces)
     cr_assert_eq(info[0]->iterations, info[2]->iterations);
     cr_assert_eq(info[0]->newton_steps, info[2]->newton_steps);
     cr_assert(info[0]->err_bound == info[2]->err_bound);
-    for (long q = 0; q < m * n; q++)
-        cr_assert(mpfr_equal_p(Z[0]->e + q, Z[2]->e + q), "entry %ld differs", q);
-    for (int r = 0; r < 3; r++)
+    for (int r = 2; r < 4; r++) {
+        cr_assert_eq(info[0]->iterations, info[r]->iterations);
+        cr_assert(info[0]->err_bound == info[r]->err_bound);
+        for (long q = 0; q < m * n; q++)
+            cr_assert(mpfr_equal_p(Z[0]->e + q, Z[r]->e + q), "run %d: entry %ld differs", r, q);
+    }
+    for (int r = 0; r < 4; r++)
         mat_clear_mp(Z[r]), deq_solve_info_clear(info[r]);
     deq_solve_ws_clear_mp(ws);
     deq_problem_clear_mp(P);

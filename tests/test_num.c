@@ -813,10 +813,6 @@ Test(num, vec_kernels_against_exact)
            "(axpy bit-exact)\n", worst[0][0], worst[0][1], worst[1][0]);
 }
 
-/* The column norms behind the stopping rules, in double: within γ_{m+1} of the
- * exact norms (a sum of m squares in any order, then a square root), for any
- * row count (the interleaved sums have a tail); a NaN anywhere is the answer;
- * the maximum is over columns. The reference is exact at 300 bits. */
 Test(num, vec_dots_and_sub_match_their_scalar_definitions_bit_for_bit)
 {
     /* vec_dot's rounding is specified (four partial sums s_k over j ≡ k mod 4,
@@ -868,6 +864,10 @@ Test(num, vec_dots_and_sub_match_their_scalar_definitions_bit_for_bit)
     free(x), free(ys);
 }
 
+/* The column norms behind the stopping rules, in double: within γ_{m+1} of the
+ * exact norms (a sum of m squares in any order, then a square root), for any
+ * row count (the interleaved sums have a tail); a NaN anywhere is the answer;
+ * the maximum is over columns. The reference is exact at 300 bits. */
 Test(num, column_norms_double_against_exact)
 {
     deq_rng_t rng;

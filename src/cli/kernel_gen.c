@@ -80,7 +80,8 @@ static int paper_kernel_compute(mat_t R, const mat_t X, const cli_kernel_args *a
                     n, X->rows);
         else
             fprintf(stderr, "kernel: ling2022 K, the limit of Definition 1's recursion in closed form "
-                            "(ling2022 Theorem 3, for any input norms; its lambda_min is the paper's "
+                            "(ling2022 Theorem 3; for any input norms derived, Definition 1's diagonal 1 read as "
+                            "|x_i|^2/d; its lambda_min is the paper's "
                             "lambda*), sigma_w^2 = %s, n=%ld, d=%ld\n", a->sigma_w2, n, X->rows);
     }
     G(mat_init)(R, n, n, prec);

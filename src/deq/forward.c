@@ -115,8 +115,7 @@ static void *ws_grow(void *slots, int *count, int want, size_t size)
 {
     if (want <= *count)
         return slots;
-    char *p = realloc(slots, (size_t)want * size);
-    DEQ_REQUIRE(p != NULL);
+    char *p = deq_realloc(slots, (size_t)want * size);
     memset(p + (size_t)*count * size, 0, (size_t)(want - *count) * size);
     *count = want;
     return p;

@@ -30,11 +30,12 @@ void kernel_gao2021_ginf(mat_d_t Gm, const mat_d_t X);
  * levels taken. K is n×n, initialized by the caller. */
 long kernel_ling2022_K_recursion(mat_d_t K, const mat_d_t X, double sigma_w2, long max_levels);
 
-/* ling2022's K by Theorem 3's closed form (Eq. 14), under Assumption 2
- * (‖x_i‖ = √d): K_ij = Q(c_ij)/(1 − σ_w²) where c_ij solves
+/* ling2022's K by Theorem 3's closed form (Eq. 14) as the theorem states it,
+ * for inputs under Assumption 2 only (‖x_i‖ = √d; the checks' own inputs):
+ * K_ij = Q(c_ij)/(1 − σ_w²) where c_ij solves
  * c = σ_w² Q(c) + (1 − σ_w²)·cos θ_ij, a contraction of factor σ_w² (|Q'| <= 1);
- * cos θ_ij = x_iᵀx_j/(‖x_i‖‖x_j‖) (= x_iᵀx_j/d under Assumption 2), and K_ii =
- * 1/(1 − σ_w²) exactly as the theorem states. */
+ * cos θ_ij = x_iᵀx_j/(‖x_i‖‖x_j‖), and K_ii = 1/(1 − σ_w²) exactly. For
+ * other inputs (a user's data) use kernel_paper_matrix_d below. */
 void kernel_ling2022_K_closed(mat_d_t K, const mat_d_t X, double sigma_w2);
 
 /* The same in MPFR at prec bits, for high-precision references of λ0 =
@@ -55,7 +56,8 @@ void kernel_ling2022_K_closed_mp(mat_mp_t K, const mat_mp_t X, mpfr_srcptr sigma
  * levels for ling2022), so each input column is scaled by a power of two
  * (exactly) to a largest entry in [1/2, 1), the kernel computed, and entry (i,j)
  * scaled back by the two columns' powers. ling2022's K is its limit in closed
- * form, for any norms: with a_i = ‖x_i‖²/d, K_ii = a_i/(1 − σ_w²) and
+ * form, for any norms (derived: Definition 1 with its diagonal 1 read as
+ * ‖x_i‖²/d, the input's variance; the same under Assumption 2): with a_i = ‖x_i‖²/d, K_ii = a_i/(1 − σ_w²) and
  * K_ij = √(K_ii K_jj)·Q(c_ij), c = σ_w²Q(c) + (1 − σ_w²)cos θ_ij (Theorem 3's
  * Eq. 14 under Assumption 2; derived here for any norms from Definition 1's
  * fixed point). c is found by Newton's method on f(c) = c − σ_w²Q(c) −
