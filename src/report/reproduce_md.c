@@ -438,10 +438,15 @@ deq_status report_repro_write(const char *dir, const report_repro *r, deq_error_
     fprintf(f, "The paper's configuration (");
     for (int k = 0; k < c->paper_n_widths; k++)
         fprintf(f, "%sm=%ld", k ? ", " : "", c->paper_widths[k]);
-    fprintf(f, "; n=%ld; %ld epochs) would need about **%s** and %.2g GiB per width on this machine "
-               "(%s); it runs with `--full`, stops and resumes with `--checkpoint`/`--resume`, and "
-               "spreads its widths over MPI ranks under `deqcheck-mpi reproduce`.\n\n",
-            c->paper_n_train, c->paper_epochs, d1, r->full_memory / 1073741824.0, r->estimate_how);
+    if (isfinite(r->full_seconds))
+        fprintf(f, "; n=%ld; %ld epochs) would need about **%s** and %.2g GiB per width on this machine "
+                   "(%s)", c->paper_n_train, c->paper_epochs, d1, r->full_memory / 1073741824.0,
+                r->estimate_how);
+    else
+        fprintf(f, "; n=%ld; %ld epochs) would need %.2g GiB per width; its time was not estimated (%s)",
+                c->paper_n_train, c->paper_epochs, r->full_memory / 1073741824.0, r->estimate_how);
+    fprintf(f, "; it runs with `--full`, stops and resumes with `--checkpoint`/`--resume`, and "
+               "spreads its widths over MPI ranks under `deqcheck-mpi reproduce`.\n\n");
     write_table(f, r, S);
     write_config(f, r);
     fprintf(f, "## Plots\n\n");
