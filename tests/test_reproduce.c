@@ -444,6 +444,34 @@ Test(reproduce, one_width_no_trend)
     cr_assert(!strstr(text, "decreases** with m") && !strstr(text, "does not decrease** with m"));
 }
 
+/* A rerun into the same directory at other widths removes the earlier
+ * widths' logs (which the new report does not name) and nothing else. */
+Test(reproduce, rerun_removes_the_logs_of_widths_it_no_longer_runs)
+{
+    char out[700], p[800];
+    snprintf(out, sizeof out, "%s/rerun", test_tmpdir());
+    int rc = test_run_cli("reproduce", "ling2022", "--n", "6", "--widths", "8,10", "--epochs", "2",
+                          "--no-estimate", "--out", out, NULL);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, test_cli_err);
+    static const char *keep[] = {"notes.csv", "ling2022-m10.csv.bak", "gao2021-m8.csv", "ling2022-m08.csv"};
+    for (int k = 0; k < 4; k++)
+        test_write_file(out, keep[k], "x\n");
+    rc = test_run_cli("reproduce", "ling2022", "--n", "6", "--widths", "12", "--epochs", "2", "--no-estimate",
+                      "--out", out, NULL);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, test_cli_err);
+    static const char *gone[] = {"ling2022-m8.csv", "ling2022-m10.csv"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(p, sizeof p, "%s/%s", out, gone[k]);
+        cr_expect(access(p, F_OK) != 0, "%s is still there", gone[k]);
+    }
+    snprintf(p, sizeof p, "%s/ling2022-m12.csv", out);
+    cr_expect(access(p, F_OK) == 0, "this run's log is missing");
+    for (int k = 0; k < 4; k++) {
+        snprintf(p, sizeof p, "%s/%s", out, keep[k]);
+        cr_expect(access(p, F_OK) == 0, "%s was removed", keep[k]);
+    }
+}
+
 /* --max-memory is honoured by the automatic reduction (it does not stop the
  * run at parse time), the reduction is a power-of-2 rung of the paper's
  * widths, and no width of it exceeds the limit. */

@@ -1,10 +1,12 @@
 /* The report of `deqcheck reproduce` (see report/reproduce_md.h). */
 #include "report/reproduce_md.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -395,11 +397,48 @@ static void write_table(FILE *f, const report_repro *r, const width_stats *S)
     fprintf(f, "\n");
 }
 
+/* A rerun into the same directory at other widths would leave the earlier
+ * widths' logs beside the new report, which names only its own: removes the
+ * files named as this report names a width's log (PAPER-m<digits>.csv) whose
+ * width this run does not have. Nothing else in dir is touched. */
+static void remove_stale_logs(const char *dir, const repro_config *c)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return;
+    const char *p = c->spec->name;
+    size_t pl = strlen(p);
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        const char *nm = e->d_name;
+        if (strncmp(nm, p, pl) != 0 || strncmp(nm + pl, "-m", 2) != 0)
+            continue;
+        char *end;
+        long m = strtol(nm + pl + 2, &end, 10);
+        if (end == nm + pl + 2 || strcmp(end, ".csv") != 0 || m <= 0)
+            continue;
+        char canonical[128];
+        report_repro_csv_name(canonical, sizeof canonical, p, m);
+        if (strcmp(canonical, nm) != 0)
+            continue;
+        int ours = 0;
+        for (int k = 0; k < c->n_widths; k++)
+            ours |= c->widths[k] == m;
+        if (!ours) {
+            char path[1400];
+            snprintf(path, sizeof path, "%s/%s", dir, nm);
+            unlink(path);
+        }
+    }
+    closedir(dp);
+}
+
 deq_status report_repro_write(const char *dir, const report_repro *r, deq_error_t err)
 {
     const repro_config *c = r->cfg;
     const char *p = c->spec->name;
     const repro_paper_facts *F = repro_paper_facts_of(c->spec->kind);
+    remove_stale_logs(dir, c);
     char path[1400];
     snprintf(path, sizeof path, "%s/plots.gp", dir);
     FILE *g = fopen(path, "w");
