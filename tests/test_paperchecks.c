@@ -558,17 +558,6 @@ static void depth_kernels(mat_d_struct *K, double *kerr, const mat_d_t X, long L
     mat_clear_mp(Xm), mat_clear_mp(Km);
 }
 
-static void sphere_inputs(mat_d_t X, long d, long n, unsigned long seed)
-{
-    deq_rng_t rng;
-    deq_rng_init(rng, seed);
-    mat_init_d(X, d, n, 53);
-    data_sphere_points(X, rng);
-    deq_rng_clear(rng);
-    for (long k = 0; k < d * n; k++)
-        X->e[k] *= sqrt((double)d);
-}
-
 /* t2p_ling_depth_draw's enclosures against a second route: the iterates and
  * the equilibrium in long double from the equations (no solver, no BLAS),
  * the Gram matrices and norms from them; and the derived Theorem 4
@@ -579,7 +568,7 @@ Test(paperchecks, depth_draw_against_long_double_iterates, .timeout = 120)
     long n = 4, d = 8, m = 40, L = 12;
     unsigned long seed = test_seed() ^ 0x4545UL;
     mat_d_t X;
-    sphere_inputs(X, d, n, seed + 1);
+    t2p_paper_inputs(X, d, n, sqrt((double)d), -1, seed + 1);
     mat_d_struct K[12];
     double kerr[12];
     depth_kernels(K, kerr, X, L);
@@ -666,7 +655,7 @@ Test(paperchecks, theorem5_at_depth_one_is_monte_carlo, .timeout = 120)
     int seeds = 16;
     unsigned long seed = test_seed() ^ 0x5151UL;
     mat_d_t X;
-    sphere_inputs(X, d, n, seed + 7);
+    t2p_paper_inputs(X, d, n, sqrt((double)d), -1, seed + 7);
     mat_d_struct K[1];
     double kerr[1];
     depth_kernels(K, kerr, X, L);

@@ -548,12 +548,7 @@ static void gen_kernel_run(thm_gen_kernel *k, const deq_preset *pre, const mat_d
 static void row_setup(thm_row *r, long m, long n, unsigned long seed, const char *data,
                       const char *backend)
 {
-    snprintf(r->preset, sizeof r->preset, "gaogao2022");
-    r->width = m;
-    r->n = n;
-    r->seed = seed;
-    snprintf(r->data, sizeof r->data, "%.63s", data);
-    snprintf(r->backend, sizeof r->backend, "%s", backend);
+    thm_row_set_case(r, "gaogao2022", m, n, seed, data, backend);
 }
 
 /* T4.bound (double, and MPFR when kmp is given) and T4.rademacher rows of

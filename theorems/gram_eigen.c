@@ -185,12 +185,9 @@ static void inputs(mat_d_t X, long d, long n, long dup, unsigned long seed)
 static void row_setup(thm_row *r, const char *preset, long m, long n, unsigned long seed,
                       const char *data, int is_mpfr, long prec)
 {
-    snprintf(r->preset, sizeof r->preset, "%s", preset);
-    r->width = m;
-    r->n = n;
-    r->seed = seed;
-    snprintf(r->data, sizeof r->data, "%s", data);
-    thm_backend_label(r->backend, sizeof r->backend, is_mpfr, prec);
+    char backend[sizeof r->backend];
+    thm_backend_label(backend, sizeof backend, is_mpfr, prec);
+    thm_row_set_case(r, preset, m, n, seed, data, backend);
 }
 
 /* The data hypotheses of docs/THEORY.md §1.5 (gao2021 Lemma 3.2: ‖x_i‖ = 1, x_i ∦ x_j),

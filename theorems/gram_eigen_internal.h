@@ -107,6 +107,11 @@ void t2p_fill_lemma33(thm_row *r, int which, double dev, double dev_lo, double d
  * V_ij the variance of one term σ(w·x_i)σ(w·x_j) of G(0)_ij (Chebyshev on
  * ‖·‖_F); X the d×n inputs, Ginf G^∞ on them, l0 its λ_min. */
 double t2p_lemma33_derived_width(const mat_d_t X, const mat_d_t Ginf, double l0, double delta);
+/* n inputs in R^d on the sphere of radius `radius` (gao2021: 1; ling2022:
+ * √d) drawn from seed; dup >= 0 makes column dup+1 a copy of column dup (a
+ * parallel pair). X is initialized here. */
+void t2p_paper_inputs(mat_d_t X, long d, long n, double radius, long dup, unsigned long seed);
+
 /* T2.ling2022_theorem2: lhs (m/2)·λ* (λ* in [ls_lo, ls_hi]), rhs λ_min(ZᵀZ) in
  * [g_lo, g_hi]; Theorem 2's Ω constant is not known: hypothesis m >= m_one,
  * the width at Ω-constant 1 (default), so narrower rows are N/A (observed

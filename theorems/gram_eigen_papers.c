@@ -98,9 +98,7 @@ static const char *ling_sigma_w2(void)
     return deq_paper_const_value(deq_paper_spec_find("ling2022"), "sigma_w2");
 }
 
-/* n inputs in R^d on the sphere of radius `radius` (gao2021: 1; ling2022:
- * √d); dup >= 0 makes column dup+1 a copy of column dup (a parallel pair). */
-static void paper_inputs(mat_d_t X, long d, long n, double radius, long dup, unsigned long seed)
+void t2p_paper_inputs(mat_d_t X, long d, long n, double radius, long dup, unsigned long seed)
 {
     deq_rng_t rng;
     deq_rng_init(rng, seed);
@@ -114,16 +112,12 @@ static void paper_inputs(mat_d_t X, long d, long n, double radius, long dup, uns
             X->e[i + (dup + 1) * d] = X->e[i + dup * d];
 }
 
+/* The case of a row; these checks' source is their preset's paper. */
 static void row_setup(thm_row *r, const char *source, long m, long n, unsigned long seed,
                       const char *data, const char *backend)
 {
-    snprintf(r->preset, sizeof r->preset, "%s", source);
+    thm_row_set_case(r, source, m, n, seed, data, backend);
     snprintf(r->source, sizeof r->source, "%s", source);
-    r->width = m;
-    r->n = n;
-    r->seed = seed;
-    snprintf(r->data, sizeof r->data, "%s", data);
-    snprintf(r->backend, sizeof r->backend, "%s", backend);
 }
 
 /* Upper bound on max_i ‖x_i‖². */
@@ -211,7 +205,7 @@ static void run_positive(thm_results_t out, const thm_config *cfg, int kind)
     for (int control = 0; control < 2; control++) {
         unsigned long seed = thm_case_seed(cfg->seed, 1610 + (unsigned long)kind, (unsigned long)control, 0);
         mat_d_t X;
-        paper_inputs(X, d, n, kind == 0 ? 1.0 : sqrt((double)d), control ? 0 : -1, seed);
+        t2p_paper_inputs(X, d, n, kind == 0 ? 1.0 : sqrt((double)d), control ? 0 : -1, seed);
         mat_mp_t K;
         mat_init_mp(K, n, n, prec);
         double lo, hi, eps;
@@ -287,7 +281,7 @@ void t2p_run_theorem3(thm_results_t out, const thm_config *cfg)
     long n = ladder_n(cfg->scale), d = cfg->d, prec = cfg->prec;
     unsigned long seed = thm_case_seed(cfg->seed, 1612, 0, 0);
     mat_d_t X;
-    paper_inputs(X, d, n, sqrt((double)d), -1, seed);
+    t2p_paper_inputs(X, d, n, sqrt((double)d), -1, seed);
     mat_mp_t Xm, Kc, Kr, Kp;
     mat_init_mp(Xm, d, n, prec), mat_init_mp(Kc, n, n, prec), mat_init_mp(Kr, n, n, prec),
         mat_init_mp(Kp, n, n, prec);
@@ -531,7 +525,7 @@ void t2p_run_lemma33(thm_results_t out, const thm_config *cfg)
     long n = ladder_n(cfg->scale), d = 4 * n, prec = cfg->prec;
     unsigned long dseed = thm_case_seed(cfg->seed, 1613, 0, 0);
     mat_d_t X, Ginf, Gw, G, M;
-    paper_inputs(X, d, n, 1.0, -1, dseed);
+    t2p_paper_inputs(X, d, n, 1.0, -1, dseed);
     mat_init_d(Ginf, n, n, 53), mat_init_d(Gw, n, n, 53), mat_init_d(G, n, n, 53), mat_init_d(M, n, n, 53);
     mat_mp_t K;
     mat_init_mp(K, n, n, prec);
@@ -742,7 +736,7 @@ void t2p_run_theorem2(thm_results_t out, const thm_config *cfg)
     long n = THEOREM2_N, d = 2 * n, prec = cfg->prec;
     unsigned long dseed = thm_case_seed(cfg->seed, 1615, 0, 0);
     mat_d_t X;
-    paper_inputs(X, d, n, sqrt((double)d), -1, dseed); /* ‖x_i‖ = √d: ling2022 Assumption 2 */
+    t2p_paper_inputs(X, d, n, sqrt((double)d), -1, dseed); /* ‖x_i‖ = √d: ling2022 Assumption 2 */
     mat_mp_t K;
     mat_init_mp(K, n, n, prec);
     double ls_lo, ls_hi, eps;
@@ -1052,7 +1046,7 @@ void t2p_run_theorems45(thm_results_t out, const thm_config *cfg)
     long n = ladder_n(cfg->scale), d = 2 * n, prec = cfg->prec;
     unsigned long dseed = thm_case_seed(cfg->seed, 1617, 0, 0);
     mat_d_t X;
-    paper_inputs(X, d, n, sqrt((double)d), -1, dseed); /* ‖x_i‖ = √d: ling2022 Assumption 2 */
+    t2p_paper_inputs(X, d, n, sqrt((double)d), -1, dseed); /* ‖x_i‖ = √d: ling2022 Assumption 2 */
     double s_lo, s_hi;
     ling_sigma_w2_bounds(&s_lo, &s_hi);
     double q = sqrt(8 * s_hi); /* 2√2σ_w */

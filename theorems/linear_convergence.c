@@ -174,17 +174,6 @@ static const char *const rate_presets[] = {"gao2021", "gaogao2022"};
 #define T3_LAMBDA_INIT_FRACTION THM_GAO2021_LEMMA33_FRACTION
 #define T3_LAMBDA_TRAIN_FRACTION 0.5
 
-static void row_setup(thm_row *r, const char *preset, long m, long n, unsigned long seed,
-                      const char *data, const char *backend)
-{
-    snprintf(r->preset, sizeof r->preset, "%s", preset);
-    r->width = m;
-    r->n = n;
-    r->seed = seed;
-    snprintf(r->data, sizeof r->data, "%s", data);
-    snprintf(r->backend, sizeof r->backend, "%s", backend);
-}
-
 static thm_row *add_row(thm_results_t out, int control, int check)
 {
     return control ? thm_results_add_control(out, &t3_checks[check])
@@ -291,7 +280,7 @@ void t3_pl_row(thm_results_t out, int control, const deq_train_log_t log, const 
     char backend[32];
     thm_backend_label(backend, sizeof backend, prec != 53, prec);
     thm_row *r = add_row(out, control, C_PL_STEP);
-    row_setup(r, pre->name, m, n, seed, control ? "GD run; lambda_min := lambda_max(G)" : "GD run",
+    thm_row_set_case(r, pre->name, m, n, seed, control ? "GD run; lambda_min := lambda_max(G)" : "GD run",
               backend);
     r->error_kind = THM_ESTIMATED;
     long at = -1, checked = 0;
@@ -413,7 +402,7 @@ static thm_row *run_row(thm_results_t out, int control, int check, const t3_ctx 
                         const t3_run_stats *st, const char *data)
 {
     thm_row *r = add_row(out, control, check);
-    row_setup(r, cx->pre->name, st->m, cx->n, st->seed, data, "double");
+    thm_row_set_case(r, cx->pre->name, st->m, cx->n, st->seed, data, "double");
     r->error_kind = THM_ESTIMATED;
     if (!st->ok)
         thm_row_fail(r, "run ended: %s", st->why);
@@ -560,7 +549,7 @@ static int ctx_init(t3_ctx *cx, thm_results_t out, const deq_preset *pre, const 
     mat_clear_mp(Hm);
     if (ko != KERNEL_CONVERGED) {
         thm_row *r = add_row(out, 0, C_RATE);
-        row_setup(r, pre->name, -1, n, dseed, "H^inf", "double");
+        thm_row_set_case(r, pre->name, -1, n, dseed, "H^inf", "double");
         thm_row_fail(r, "H^inf: %s", why);
         thm_row_judge(r);
         return 0;
@@ -590,7 +579,7 @@ static void t1_fit_row(thm_results_t out, const t3_ctx *cx, const double *lm, co
     thm_row *r = thm_results_add(out, &t3_checks[C_T1_TRAINING]);
     char data[64];
     snprintf(data, sizeof data, "fit over %d runs: growth ~ m^b", npts);
-    row_setup(r, cx->pre->name, -1, cx->n, dseed, data, "double");
+    thm_row_set_case(r, cx->pre->name, -1, cx->n, dseed, data, "double");
     r->error_kind = THM_ESTIMATED;
     int widths = 0;
     for (int i = 0; i < npts; i++)
@@ -898,7 +887,7 @@ static void run_gradient(thm_results_t out, const thm_config *cfg)
         /* double against MPFR: relative to ‖g_p‖, error bar e_g(p) */
         double gn = norm_mp(gp), dd = dist_mp(gd, gp, p2) / gn;
         thm_row *q = add_row(out, 0, C_GRADIENT);
-        row_setup(q, pre->name, m, n, seed, data, lab2);
+        thm_row_set_case(q, pre->name, m, n, seed, data, lab2);
         q->error_kind = THM_ESTIMATED;
         thm_row_lhs(q, dd, fmax(0, dd - eg_p), dd + eg_p);
         thm_row_rhs(q, eg_d, eg_d, eg_d);
@@ -918,7 +907,7 @@ static void run_gradient(thm_results_t out, const thm_config *cfg)
                     mpfr_add(gp->e, gp->e, fd1, MPFR_RNDN);
             double rel = dist_mp(gp, D, p2) / Dn;
             thm_row *r = add_row(out, control, C_GRADIENT);
-            row_setup(r, pre->name, m, n, seed, control ? "grad A entry + 2^-p/2, relu" : data, lab);
+            thm_row_set_case(r, pre->name, m, n, seed, control ? "grad A entry + 2^-p/2, relu" : data, lab);
             r->error_kind = THM_ESTIMATED;
             thm_row_lhs(r, rel, fmax(0, rel - fd_err), rel + fd_err);
             thm_row_rhs(r, eg_p, eg_p, eg_p);

@@ -118,10 +118,7 @@ static thm_row *add(thm_results_t out, int control, const char *id, const char *
     const thm_check *ch = thm_check_find(id);
     DEQ_REQUIRE(ch != NULL);
     thm_row *r = control ? thm_results_add_control(out, ch) : thm_results_add(out, ch);
-    snprintf(r->preset, sizeof r->preset, "%s", preset);
-    r->width = m, r->n = n, r->seed = seed;
-    snprintf(r->data, sizeof r->data, "%s", data);
-    snprintf(r->backend, sizeof r->backend, "double");
+    thm_row_set_case(r, preset, m, n, seed, data, "double");
     r->error_kind = THM_ESTIMATED;
     return r;
 }

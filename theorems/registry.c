@@ -130,6 +130,17 @@ const char *thm_observed_name(thm_observed o)
     return o >= THM_OBS_NONE && o <= THM_OBS_UNDECIDED ? names[o] : "?";
 }
 
+void thm_row_set_case(thm_row *r, const char *preset, long m, long n, unsigned long seed, const char *data,
+                      const char *backend)
+{
+    snprintf(r->preset, sizeof r->preset, "%s", preset);
+    r->width = m;
+    r->n = n;
+    r->seed = seed;
+    snprintf(r->data, sizeof r->data, "%s", data);
+    snprintf(r->backend, sizeof r->backend, "%s", backend);
+}
+
 void thm_row_lhs(thm_row *r, double value, double lo, double hi)
 {
     r->lhs = value, r->lhs_lo = lo, r->lhs_hi = hi;

@@ -108,6 +108,10 @@ typedef struct {
     char note[480];
 } thm_row;
 
+/* Sets the row's case: preset, width m (−1: none), n, seed, data and backend
+ * labels (copied, cut to the row's fields). */
+void thm_row_set_case(thm_row *r, const char *preset, long m, long n, unsigned long seed, const char *data,
+                      const char *backend);
 /* Sets lhs = value with the interval [lo, hi] (lo <= value <= hi). */
 void thm_row_lhs(thm_row *r, double value, double lo, double hi);
 /* Sets rhs = value with the interval [lo, hi]. */

@@ -59,6 +59,15 @@ static double pow_dir(double x, long p, int up)
 
 /* ---- the fill functions (exposed for tests) ---- */
 
+/* The hypotheses of gao2021 Lemmas 2.2 and 2.3: γ0 < 1 on its certified upper
+ * end, and c >= 1 (Lemma 2.2 sets γ = min{γ0, γ0/c}: with γ0 := γ c that is γ
+ * when c >= 1, a lower bound hypothesis: met on c's certified lower end). */
+static void lemma22_hypotheses(thm_row *r, double g0_hi, double c_lo)
+{
+    thm_row_hypothesis(r, "gamma0 = gamma~||A|| (upper)", g0_hi, "<", 1.0);
+    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (lower)", c_lo, ">=", 1.0);
+}
+
 void t1p_fill_lemma22_norm(thm_row *r, double ratio, double ratio_lo, double ratio_hi,
                            double g0_lo, double g0_hi, double c_lo)
 {
@@ -69,10 +78,7 @@ void t1p_fill_lemma22_norm(thm_row *r, double ratio, double ratio_lo, double rat
     thm_row_rhs(r, rhi, rlo, rhi);
     r->error_kind = THM_CERTIFIED;
     r->tolerance = bound_sub_up(ratio_hi, ratio_lo);
-    thm_row_hypothesis(r, "gamma0 = gamma~||A|| (upper)", g0_hi, "<", 1.0);
-    /* gao2021 Lemma 2.2 sets γ = min{γ0, γ0/c}: with γ0 := γ c that is γ when
-     * c >= 1, a lower bound hypothesis: met on c's certified lower end */
-    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (lower)", c_lo, ">=", 1.0);
+    lemma22_hypotheses(r, g0_hi, c_lo);
     thm_row_judge(r);
 }
 
@@ -83,8 +89,7 @@ void t1p_fill_lemma22_rate(thm_row *r, double ratio, double ratio_lo, double rat
     thm_row_rhs(r, 1.0, 1.0, 1.0);
     r->error_kind = THM_CERTIFIED;
     r->tolerance = bound_sub_up(ratio_hi, ratio_lo);
-    thm_row_hypothesis(r, "gamma0 = gamma~||A|| (upper)", g0_hi, "<", 1.0);
-    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (lower)", c_lo, ">=", 1.0);
+    lemma22_hypotheses(r, g0_hi, c_lo);
     if (P < 1)
         thm_row_fail(r, "no iterate above the rounding floor");
     thm_row_judge(r);
@@ -98,8 +103,7 @@ void t1p_fill_lemma23(thm_row *r, double g0_lo, double g0_hi, double smin, doubl
     thm_row_rhs(r, smin, smin_lo, smin_hi);
     r->error_kind = THM_CERTIFIED;
     r->tolerance = bound_sub_up(smin_hi, smin_lo);
-    thm_row_hypothesis(r, "gamma0 = gamma~||A|| (upper)", g0_hi, "<", 1.0);
-    thm_row_hypothesis(r, "c = ||A||/sqrt(m) (lower)", c_lo, ">=", 1.0);
+    lemma22_hypotheses(r, g0_hi, c_lo);
     thm_row_judge(r);
 }
 
