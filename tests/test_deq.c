@@ -2,6 +2,8 @@
  * value comes from an independent route: identities, finite differences at
  * much higher precision, a linear solve of the relu activation pattern, a
  * reference solve at several times the precision, or a naive reimplementation. */
+#include <cblas.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -1056,6 +1058,62 @@ Test(forward, iteration_limit_is_reported)
     deq_solve_info_clear(info);
     deq_problem_clear_d(P);
     net_clear(&N);
+}
+
+/* ------------------------------------------------------------------------- */
+/* the two thread pools                                                      */
+/* ------------------------------------------------------------------------- */
+
+/* Threads of this process: the entries of /proc/self/task. */
+static int process_threads(void)
+{
+    DIR *dir = opendir("/proc/self/task");
+    cr_assert(dir != NULL, "cannot list /proc/self/task");
+    int count = 0;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;)
+        count += e->d_name[0] != '.';
+    closedir(dir);
+    return count;
+}
+
+/* mat_gemm_d stops OpenBLAS's idle workers after a threaded product (and
+ * lets OpenMP's go before it), so that neither pool spins beside the other's
+ * work; OpenBLAS starts its workers again at its next threaded call. The
+ * products must be cblas_dgemm's with the workers kept, bit for bit, across
+ * many releases with OpenMP loops in between, and the workers must really be
+ * gone after each (else the release does nothing). */
+Test(threads, products_across_blas_worker_releases_are_bit_identical)
+{
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(2);
+    long m = 300, k = 300, n = 200;
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 1200);
+    mat_d_t A, B, C, R;
+    mat_init_d(A, m, k, 53), mat_init_d(B, k, n, 53), mat_init_d(C, m, n, 53), mat_init_d(R, m, n, 53);
+    test_fill_gaussian(A, rng), test_fill_gaussian(B, rng);
+    deq_rng_clear(rng);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0, A->e,
+                (int)m, B->e, (int)k, 0.0, R->e, (int)m);
+    int with_workers = process_threads();
+    double one = 1, zero = 0, sink = 0;
+    for (int rep = 0; rep < 20; rep++) {
+        mat_gemm_d(C, &one, MAT_NOTRANS, A, MAT_NOTRANS, B, &zero, 53);
+        if (openblas_get_parallel() == 1)
+            cr_assert(process_threads() < with_workers,
+                      "after product %d: %d threads, as many as with OpenBLAS's workers (%d)", rep,
+                      process_threads(), with_workers);
+        cr_assert(memcmp(C->e, R->e, (size_t)(m * n) * sizeof(double)) == 0,
+                  "product %d after a release differs from cblas_dgemm's", rep);
+        cr_assert(openblas_get_num_threads() == 2, "OpenBLAS threads %d after product %d",
+                  openblas_get_num_threads(), rep);
+#pragma omp parallel for reduction(+ : sink)
+        for (long q = 0; q < m * n; q++)
+            sink += C->e[q];
+    }
+    cr_assert(isfinite(sink));
+    mat_clear_d(A), mat_clear_d(B), mat_clear_d(C), mat_clear_d(R);
+    openblas_set_num_threads(blas_threads);
 }
 
 /* ------------------------------------------------------------------------ */

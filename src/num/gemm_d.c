@@ -6,15 +6,39 @@
 #include "num/mat.h"
 
 /* The solvers alternate OpenMP loops over samples with OpenBLAS products on
- * OpenBLAS's own threads. After a loop, libgomp's idle threads spin-wait for
- * the next one (GOMP_SPINCOUNT: milliseconds of a core) while the product
- * runs: on a machine with as many cores as threads they take a core from
- * OpenBLAS, about a tenth of a warm-started training step at m = 1024. A
- * product large enough for OpenBLAS to thread (here 2^20 multiply-adds, when
- * not called from inside a parallel region) first lets the idle OpenMP
- * threads go (omp_pause_soft: the next loop starts new ones, some tens of
- * microseconds). Threads never change results. */
+ * OpenBLAS's own threads: two thread pools, and each keeps its idle threads
+ * spinning for a while in case more work comes. After a loop, libgomp's spin
+ * for milliseconds (GOMP_SPINCOUNT); after a product, the workers of
+ * OpenBLAS's pthreads build spin on sched_yield for about 2^28 cycles
+ * (THREAD_TIMEOUT, a tenth of a second). On a machine with as many cores as
+ * threads the spinners take cores from the other pool's busy threads: 30% of
+ * the CPU time of a warm-started training step at m = 1024 went to OpenBLAS's
+ * spinning alone. So each pool lets its threads go before handing over: a
+ * product large enough for OpenBLAS to thread (here 2^20 multiply-adds), when
+ * not called from inside a parallel region, first releases the idle OpenMP
+ * threads (omp_pause_soft: the next loop starts new ones, some tens of
+ * microseconds) and afterwards stops OpenBLAS's workers
+ * (blas_thread_shutdown_, exported by OpenBLAS; its next threaded call starts
+ * them again, as after a fork). Neither changes results: the product is split
+ * among the same number of threads. (Raising OpenBLAS's thread count above its
+ * count at start-up after a release would start the added workers twice:
+ * openblas_set_num_threads starts them at once, the restart starts them all.
+ * The project sets the count only before any product, in deqcheck-mpi, or
+ * lowers it.) OpenBLAS's OpenMP build shares libgomp's
+ * pool and needs neither (it ignores OPENBLAS_NUM_THREADS, on which the
+ * project's reproducibility rules rest, so the pthreads build is the one
+ * linked). */
 #define GEMM_RELEASE_MIN_FLOPS 1048576.0
+
+/* OpenBLAS's own entry point (not in cblas.h); weak, so that a BLAS without it
+ * leaves the address null and the workers to their own timeout. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+static void blas_release_workers(void)
+{
+    if (blas_thread_shutdown_ && openblas_get_parallel() == 1 && openblas_get_num_threads() > 1)
+        blas_thread_shutdown_();
+}
 
 void mat_gemm_d(mat_d_t C, const double *alpha, mat_op opA, const mat_d_t A, mat_op opB,
                 const mat_d_t B, const double *beta, long prec)
@@ -38,10 +62,13 @@ void mat_gemm_d(mat_d_t C, const double *alpha, mat_op opA, const mat_d_t A, mat
                     A->cols, *alpha, A->e, A->rows > 0 ? A->rows : 1, B->e, 1, *beta, C->e, 1);
         return;
     }
-    if ((double)m * (double)n * (double)k >= GEMM_RELEASE_MIN_FLOPS && !omp_in_parallel())
+    int release = (double)m * (double)n * (double)k >= GEMM_RELEASE_MIN_FLOPS && !omp_in_parallel();
+    if (release)
         omp_pause_resource_all(omp_pause_soft);
     cblas_dgemm(CblasColMajor, opA == MAT_NOTRANS ? CblasNoTrans : CblasTrans,
                 opB == MAT_NOTRANS ? CblasNoTrans : CblasTrans, m, n, k, *alpha, A->e,
                 A->rows > 0 ? A->rows : 1, B->e, B->rows > 0 ? B->rows : 1, *beta, C->e,
                 C->rows > 0 ? C->rows : 1);
+    if (release)
+        blas_release_workers();
 }
