@@ -1061,6 +1061,74 @@ Test(forward, iteration_limit_is_reported)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Anderson's return to its best iterate                                     */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+    double log2_rel[256];
+    long count;
+} rel_trace;
+
+static void record_rel(void *ctx, long iterations, double log2_rel, double log2_target)
+{
+    (void)log2_target;
+    rel_trace *t = ctx;
+    if (iterations <= 256)
+        t->log2_rel[iterations - 1] = log2_rel, t->count = iterations;
+}
+
+/* With a tolerance no double iterate reaches, Anderson stalls at the rounding
+ * floor and, after `patience` iterations without a smaller residual, returns
+ * map(z_best) for its best iterate z_best, which it keeps without a copy
+ * while z_best is the last iterate and copies only when a later iterate
+ * would recycle its buffer. The second route: the same solve stopped by
+ * max_iter at the best iteration K (read from the observer's record of the
+ * relative residuals) returns map(z_K) without going back, and must give the
+ * same bits. Patience 1 stops right after the best (the kept buffer),
+ * patience 4 later (the copy); both must be met. */
+Test(forward, anderson_returns_its_best_iterate_bit_for_bit)
+{
+    net N;
+    net_init(&N, 48, 6, 10, test_seed() + 1300);
+    deq_problem_d_t P;
+    problem_d(P, &N, "0.6", DEQ_ACT_TANH);
+    int met_kept = 0, met_copied = 0;
+    for (long patience = 1; patience <= 4; patience += 3) {
+        deq_solve_opts o;
+        deq_solve_opts_default(&o);
+        o.tol = 1e-300, o.patience = patience, o.max_iter = 200;
+        rel_trace tr = {.count = 0};
+        o.observe = record_rel, o.observe_ctx = &tr;
+        mat_d_t Z, Zk;
+        mat_init_d(Z, N.m, N.n, 53), mat_init_d(Zk, N.m, N.n, 53);
+        deq_solve_info_t info;
+        deq_solve_info_init(info);
+        deq_forward_anderson_d(Z, info, &P->fp, &o, 53);
+        long iters = info->iterations, best = 0;
+        for (long k = 1; k < tr.count; k++)
+            if (tr.log2_rel[k] < tr.log2_rel[best])
+                best = k;
+        cr_assert(tr.count == iters && best + 1 < iters,
+                  "patience %ld: %ld iterations (%ld observed), best at %ld: no return to it",
+                  patience, iters, tr.count, best);
+        met_kept |= best == iters - 2, met_copied |= best < iters - 2;
+        deq_solve_opts ok = o;
+        ok.max_iter = best + 1, ok.observe = NULL;
+        deq_solve_info_reset(info);
+        deq_forward_anderson_d(Zk, info, &P->fp, &ok, 53);
+        cr_assert(info->iterations == best + 1, "the truncated solve took %ld iterations, not %ld",
+                  info->iterations, best + 1);
+        cr_assert(memcmp(Z->e, Zk->e, (size_t)(N.m * N.n) * sizeof(double)) == 0,
+                  "patience %ld: the returned equilibrium is not map(z_%ld)", patience, best);
+        mat_clear_d(Z), mat_clear_d(Zk), deq_solve_info_clear(info);
+    }
+    cr_assert(met_kept && met_copied, "not both ways met: best kept as last iterate %d, copied %d",
+              met_kept, met_copied);
+    deq_problem_clear_d(P);
+    net_clear(&N);
+}
+
+/* ------------------------------------------------------------------------- */
 /* the two thread pools                                                      */
 /* ------------------------------------------------------------------------- */
 

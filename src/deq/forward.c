@@ -1343,10 +1343,15 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         num_xreal r, zn;
         residual_norms(&r, &zn, F, PHI, Z, prec); /* F = PHI − Z */
         step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
-        if (act == STEP_NEW_BEST)
-            G(mat_set)(Zbest, Z);
         if (act == STEP_STOP)
             break;
+        /* The best iterate is kept without a copy while it is the last one
+         * (then in Xprev, which this iteration's step still reads but does
+         * not change); it is copied into Zbest only when an iteration that
+         * is no better is about to recycle that buffer. A converging solve,
+         * every iterate a new best, copies nothing. */
+        if (act != STEP_NEW_BEST && k > 0 && sr.best_iter == k - 1)
+            G(mat_set)(Zbest, Xprev);
         int slot = k > 0 ? head : -1; /* where this iteration's differences go */
         if (k > 0) {
             head = (head + 1) % depth;
@@ -1373,7 +1378,8 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     }
     set_observed_contraction(info, start);
     if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
-        finish(Z, PHI, H, Zbest, should_restore(info, &sr, k), info, map, ws, prec);
+        finish(Z, PHI, H, k > 0 && sr.best_iter == k - 1 ? Xprev : Zbest,
+               should_restore(info, &sr, k), info, map, ws, prec);
 
     re_clear(beta);
     ws_release(NC, NC_local);
