@@ -393,6 +393,66 @@ void G(vec_axpy)(real_ptr y, real_srcptr a, real_srcptr x, long len, long prec)
 #endif
 }
 
+#ifndef DEQ_MPFR
+/* y = x + a_0·xs_0 + … + a_{count−1}·xs_{count−1} in one pass: per entry the
+ * terms enter in order, each a product then a sum (no fma: -ffp-contract=off),
+ * as in count vec_axpy calls on a copy of x, so the same bits on every vector
+ * width, without the count + 1 passes over y. Terms go in groups of
+ * AXPYS_GROUP (a later group restarts from y, stored and reloaded exactly);
+ * eight entries per step, two independent chains. */
+#define AXPYS_GROUP 16
+DEQ_CLONES
+static void axpys_d(double *y, const double *x, const double *a, const double *const *xs, int count,
+                    long len)
+{
+    for (int c0 = 0; c0 == 0 || c0 < count; c0 += AXPYS_GROUP) {
+        const double *src = c0 == 0 ? x : y;
+        const double *const *xg = xs + c0;
+        const double *ag = a + c0;
+        int cn = count - c0 < AXPYS_GROUP ? count - c0 : AXPYS_GROUP;
+        long j = 0;
+        for (; j + 8 <= len; j += 8) {
+            dot_v4 lo, hi;
+            memcpy(&lo, src + j, sizeof lo);
+            memcpy(&hi, src + j + 4, sizeof hi);
+            for (int c = 0; c < cn; c++) {
+                dot_v4 u, v, av = {ag[c], ag[c], ag[c], ag[c]};
+                memcpy(&u, xg[c] + j, sizeof u);
+                memcpy(&v, xg[c] + j + 4, sizeof v);
+                lo += av * u;
+                hi += av * v;
+            }
+            memcpy(y + j, &lo, sizeof lo);
+            memcpy(y + j + 4, &hi, sizeof hi);
+        }
+        for (; j < len; j++) {
+            double t = src[j];
+            for (int c = 0; c < cn; c++)
+                t += ag[c] * xg[c][j];
+            y[j] = t;
+        }
+    }
+}
+#endif
+
+void G(vec_axpys)(real_ptr y, real_srcptr x, real_srcptr a, real_srcptr const *xs, int count,
+                  long len, long prec)
+{
+    (void)prec;
+    DEQ_REQUIRE(count >= 0 && len >= 0 && (y == x || y + len <= x || x + len <= y));
+    for (int c = 0; c < count; c++)
+        DEQ_REQUIRE(y + len <= xs[c] || xs[c] + len <= y);
+#ifdef DEQ_MPFR
+    for (long j = 0; j < len; j++) {
+        re_set(y + j, x + j);
+        for (int c = 0; c < count; c++)
+            re_fma(y + j, a + c, xs[c] + j, y + j);
+    }
+#else
+    axpys_d(y, x, a, xs, count, len);
+#endif
+}
+
 num_xreal G(mat_col_norm2_x)(const mat_t M, long j, long prec)
 {
     return col_norm_x(M, NULL, j, prec);
