@@ -864,6 +864,84 @@ Test(num, vec_dots_and_sub_match_their_scalar_definitions_bit_for_bit)
     free(x), free(ys);
 }
 
+Test(num, vec_axpys_matches_its_sequence_of_axpys_bit_for_bit)
+{
+    /* vec_axpys is specified as the copy y = x followed by y[j] = y[j] +
+     * a_c·xs_c[j] for c = 0, 1, … in order (a product, then a sum): Anderson's
+     * update relies on it to give the bits of its former sequence of axpys.
+     * Every length up to 45 (the vector blocks and the tails), term counts 0 to
+     * 20 (more than one group of terms), in place (y = x) and not; entries and
+     * coefficients of mixed signs and magnitudes, so that any other order, an
+     * fma or a different grouping would show in the last bits. MPFR: against
+     * the copy and vec_axpy_mp calls (one fma per term). */
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 716);
+    enum { LMAX = 45, CMAX = 20 };
+    double *x = malloc(LMAX * sizeof *x), *xs = malloc(CMAX * LMAX * sizeof *xs), a[CMAX];
+    for (long j = 0; j < LMAX; j++)
+        x[j] = deq_rng_gaussian(rng) * ldexp(1.0, (int)(j % 7) * 6 - 18);
+    for (long j = 0; j < CMAX * LMAX; j++)
+        xs[j] = j % 11 == 3 ? 0.0 : deq_rng_gaussian(rng) * ldexp(1.0, (int)(j % 5) * 7 - 12);
+    for (int c = 0; c < CMAX; c++)
+        a[c] = deq_rng_gaussian(rng) * ldexp(1.0, (c % 3) * 9 - 9);
+    const double *xp[CMAX];
+    for (int c = 0; c < CMAX; c++)
+        xp[c] = xs + (size_t)c * LMAX;
+    int differ = 0, differ_axpy = 0, differ_inplace = 0;
+    for (long len = 0; len <= LMAX; len++)
+        for (int count = 0; count <= CMAX; count++) {
+            double ref[LMAX], seq[LMAX], got[LMAX], inplace[LMAX];
+            for (long j = 0; j < len; j++)
+                ref[j] = x[j];
+            for (int c = 0; c < count; c++)
+                for (long j = 0; j < len; j++)
+                    ref[j] = ref[j] + a[c] * xp[c][j];
+            memcpy(seq, x, (size_t)len * sizeof *x);
+            for (int c = 0; c < count; c++)
+                vec_axpy_d(seq, a + c, xp[c], len, 53);
+            vec_axpys_d(got, x, a, xp, count, len, 53);
+            memcpy(inplace, x, (size_t)len * sizeof *x);
+            vec_axpys_d(inplace, inplace, a, xp, count, len, 53);
+            size_t bytes = (size_t)len * sizeof *x;
+            differ |= memcmp(ref, got, bytes) != 0;
+            differ_axpy |= memcmp(ref, seq, bytes) != 0;
+            differ_inplace |= memcmp(ref, inplace, bytes) != 0;
+        }
+    cr_assert(!differ_axpy, "vec_axpy_d differs from its scalar definition");
+    cr_assert(!differ, "vec_axpys_d differs from the sequence of scalar axpys");
+    cr_assert(!differ_inplace, "vec_axpys_d in place (y = x) differs from the sequence of axpys");
+
+    long prec = 113;
+    mat_mp_t xm, xsm, am, seqm, gotm;
+    mat_init_mp(xm, LMAX, 1, prec), mat_init_mp(xsm, LMAX, CMAX, prec), mat_init_mp(am, CMAX, 1, prec);
+    mat_init_mp(seqm, LMAX, 1, prec), mat_init_mp(gotm, LMAX, 1, prec);
+    for (long j = 0; j < LMAX; j++)
+        mpfr_set_d(xm->e + j, x[j], MPFR_RNDN), mpfr_div_ui(xm->e + j, xm->e + j, 3, MPFR_RNDN);
+    for (long j = 0; j < CMAX * LMAX; j++)
+        mpfr_set_d(xsm->e + j, xs[j], MPFR_RNDN), mpfr_div_ui(xsm->e + j, xsm->e + j, 7, MPFR_RNDN);
+    for (int c = 0; c < CMAX; c++)
+        mpfr_set_d(am->e + c, a[c], MPFR_RNDN), mpfr_div_ui(am->e + c, am->e + c, 5, MPFR_RNDN);
+    mpfr_srcptr xpm[CMAX];
+    for (int c = 0; c < CMAX; c++)
+        xpm[c] = xsm->e + (size_t)c * LMAX;
+    int differ_mp = 0;
+    for (long len = 0; len <= LMAX; len += 4)
+        for (int count = 0; count <= CMAX; count += 3) {
+            for (long j = 0; j < len; j++)
+                mpfr_set(seqm->e + j, xm->e + j, MPFR_RNDN);
+            for (int c = 0; c < count; c++)
+                vec_axpy_mp(seqm->e, am->e + c, xpm[c], len, prec);
+            vec_axpys_mp(gotm->e, xm->e, am->e, xpm, count, len, prec);
+            for (long j = 0; j < len; j++)
+                differ_mp |= !mpfr_equal_p(seqm->e + j, gotm->e + j)
+                             || mpfr_signbit(seqm->e + j) != mpfr_signbit(gotm->e + j);
+        }
+    cr_assert(!differ_mp, "vec_axpys_mp differs from its sequence of vec_axpy_mp");
+    mat_clear_mp(xm), mat_clear_mp(xsm), mat_clear_mp(am), mat_clear_mp(seqm), mat_clear_mp(gotm);
+    deq_rng_clear(rng);
+    free(x), free(xs);
+}
+
 /* The column norms behind the stopping rules, in double: within γ_{m+1} of the
  * exact norms (a sum of m squares in any order, then a square root), for any
  * row count (the interleaved sums have a tail); a NaN anywhere is the answer;

@@ -1095,9 +1095,11 @@ static void picard_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
 /* ---- Anderson ---- */
 
 /* One thread's scratch for the per-sample Anderson step: N[s-1], L[s-1] the
- * s×s normal matrix and its Cholesky factor, rhs[s-1] the right-hand side. */
+ * s×s normal matrix and its Cholesky factor, rhs[s-1] the right-hand side,
+ * coef the 2·depth + 1 coefficients of the update. */
 typedef struct {
     mat_struct *N, *L, *rhs;
+    mat_t coef;
     real_t acc, tr, t;
     int depth;
     double *sc; /* double: m·(depth + 1) scaled copies of the columns (see anderson_scaled) */
@@ -1114,6 +1116,7 @@ static void anderson_ws_init(anderson_ws *w, int depth, long prec)
         G(mat_init)(w->L + s, s + 1, s + 1, prec);
         G(mat_init)(w->rhs + s, s + 1, 1, prec);
     }
+    G(mat_init)(w->coef, 2L * depth + 1, 1, prec);
     re_init(w->acc, prec);
     re_init(w->tr, prec);
     re_init(w->t, prec);
@@ -1130,6 +1133,7 @@ static void anderson_ws_clear(anderson_ws *w)
     free(w->N);
     free(w->L);
     free(w->rhs);
+    G(mat_clear)(w->coef);
     re_clear(w->acc);
     re_clear(w->tr);
     re_clear(w->t);
@@ -1277,18 +1281,21 @@ static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, mat_struc
             }
         }
     }
-    /* x+ = x + β f − Σ_a γ_a ΔX_a − Σ_a βγ_a ΔF_a */
-    real_ptr xn = mat_entry(Znew, 0, i);
-    for (long j = 0; j < m; j++)
-        re_set(xn + j, mat_entry(Z, j, i));
-    G(vec_axpy)(xn, beta, mat_entry(F, 0, i), m, prec);
+    /* x+ = x + β f − Σ_a γ_a ΔX_a − Σ_a βγ_a ΔF_a, the terms in this order
+     * per entry (the coefficient of ΔF_a is the rounded (−γ_a)·β), in one
+     * pass; unsolved, the damped Picard step x + β f */
+    real_srcptr terms[2 * ANDERSON_MAX_DEPTH + 1];
+    real_ptr coef = mat_entry(w->coef, 0, 0);
+    re_set(coef, beta);
+    terms[0] = mat_entry(F, 0, i);
     for (int a = 0; solved && a < s; a++) {
-        real_srcptr ga = mat_entry(w->rhs + (s - 1), a, 0);
-        re_neg(w->t, ga);
-        G(vec_axpy)(xn, w->t, mat_entry(dX[a], 0, i), m, prec);
-        re_mul(w->t, w->t, beta);
-        G(vec_axpy)(xn, w->t, mat_entry(dF[a], 0, i), m, prec);
+        re_neg(coef + (2 * a + 1), mat_entry(w->rhs + (s - 1), a, 0));
+        re_mul(coef + (2 * a + 2), coef + (2 * a + 1), beta);
+        terms[2 * a + 1] = mat_entry(dX[a], 0, i);
+        terms[2 * a + 2] = mat_entry(dF[a], 0, i);
     }
+    G(vec_axpys)(mat_entry(Znew, 0, i), mat_entry(Z, 0, i), coef, terms, solved ? 2 * s + 1 : 1, m,
+                 prec);
 }
 
 /* Anderson acceleration (Walker & Ni's form) with coefficients per sample:

@@ -276,35 +276,52 @@ static double dot4_d(const double *x, const double *y, long len)
     return (s0 + acc[1]) + (acc[2] + acc[3]);
 }
 
-/* out[c] = dot4_d(x, ys[c], len) for c < count, four at a time in one pass
- * over x: four independent accumulators instead of one chain (whose add
- * latency bounds a single dot), each lane as in dot4_d, so the same bits. */
+/* out[c] = dot4_d(x, ys[c], len) for c < count <= width, in one pass over x
+ * with `width` independent accumulators (one chain is bound by the add's
+ * latency), each lane as in dot4_d, so the same bits. width is a constant
+ * where this is inlined, so the accumulators stay in registers. */
+static inline __attribute__((always_inline)) void dots_group_d(double *out, const double *x,
+                                                                const double *const *ys, int count,
+                                                                long len, int width)
+{
+    const double *y[8];
+    for (int c = 0; c < width; c++) /* a short group reads x as a stand-in, its sums unused */
+        y[c] = c < count ? ys[c] : x;
+    dot_v4 acc[8];
+#pragma GCC unroll 8
+    for (int c = 0; c < width; c++)
+        acc[c] = (dot_v4){0.0, 0.0, 0.0, 0.0};
+    long j = 0;
+    for (; j + 4 <= len; j += 4) {
+        dot_v4 a;
+        memcpy(&a, x + j, sizeof a);
+#pragma GCC unroll 8
+        for (int c = 0; c < width; c++) {
+            dot_v4 b;
+            memcpy(&b, y[c] + j, sizeof b);
+            acc[c] += a * b;
+        }
+    }
+    for (int c = 0; c < width && c < count; c++) {
+        double s0 = acc[c][0];
+        for (long t = j; t < len; t++)
+            s0 += x[t] * y[c][t];
+        out[c] = (s0 + acc[c][1]) + (acc[c][2] + acc[c][3]);
+    }
+}
+
+/* out[c] = dot4_d(x, ys[c], len) for c < count: eight at a time in one pass
+ * over x (four add chains leave half of two add units idle, and Anderson's
+ * normal equations take s + 1 and s dot products with one column, s up to
+ * its depth 5), a last group of at most four with four. */
 DEQ_CLONES
 static void dots4_d(double *out, const double *x, const double *const *ys, int count, long len)
 {
-    for (int c0 = 0; c0 < count; c0 += 4) {
-        const double *y[4];
-        for (int c = 0; c < 4; c++) /* a short last group reads x as a stand-in, its sums unused */
-            y[c] = c0 + c < count ? ys[c0 + c] : x;
-        dot_v4 acc[4] = {{0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0},
-                         {0.0, 0.0, 0.0, 0.0}};
-        long j = 0;
-        for (; j + 4 <= len; j += 4) {
-            dot_v4 a;
-            memcpy(&a, x + j, sizeof a);
-            for (int c = 0; c < 4; c++) {
-                dot_v4 b;
-                memcpy(&b, y[c] + j, sizeof b);
-                acc[c] += a * b;
-            }
-        }
-        for (int c = 0; c < 4 && c0 + c < count; c++) {
-            double s0 = acc[c][0];
-            for (long t = j; t < len; t++)
-                s0 += x[t] * y[c][t];
-            out[c0 + c] = (s0 + acc[c][1]) + (acc[c][2] + acc[c][3]);
-        }
-    }
+    int c0 = 0;
+    for (; count - c0 > 4; c0 += 8)
+        dots_group_d(out + c0, x, ys + c0, count - c0 < 8 ? count - c0 : 8, len, 8);
+    for (; c0 < count; c0 += 4)
+        dots_group_d(out + c0, x, ys + c0, count - c0 < 4 ? count - c0 : 4, len, 4);
 }
 #endif
 
@@ -390,6 +407,66 @@ void G(vec_axpy)(real_ptr y, real_srcptr a, real_srcptr x, long len, long prec)
     }
     for (long j = 0; j < len; j++)
         y[j] += av * x[j];
+#endif
+}
+
+#ifndef DEQ_MPFR
+/* y = x + a_0·xs_0 + … + a_{count−1}·xs_{count−1} in one pass: per entry the
+ * terms enter in order, each a product then a sum (no fma: -ffp-contract=off),
+ * as in count vec_axpy calls on a copy of x, so the same bits on every vector
+ * width, without the count + 1 passes over y. Terms go in groups of
+ * AXPYS_GROUP (a later group restarts from y, stored and reloaded exactly);
+ * eight entries per step, two independent chains. */
+#define AXPYS_GROUP 16
+DEQ_CLONES
+static void axpys_d(double *y, const double *x, const double *a, const double *const *xs, int count,
+                    long len)
+{
+    for (int c0 = 0; c0 == 0 || c0 < count; c0 += AXPYS_GROUP) {
+        const double *src = c0 == 0 ? x : y;
+        const double *const *xg = xs + c0;
+        const double *ag = a + c0;
+        int cn = count - c0 < AXPYS_GROUP ? count - c0 : AXPYS_GROUP;
+        long j = 0;
+        for (; j + 8 <= len; j += 8) {
+            dot_v4 lo, hi;
+            memcpy(&lo, src + j, sizeof lo);
+            memcpy(&hi, src + j + 4, sizeof hi);
+            for (int c = 0; c < cn; c++) {
+                dot_v4 u, v, av = {ag[c], ag[c], ag[c], ag[c]};
+                memcpy(&u, xg[c] + j, sizeof u);
+                memcpy(&v, xg[c] + j + 4, sizeof v);
+                lo += av * u;
+                hi += av * v;
+            }
+            memcpy(y + j, &lo, sizeof lo);
+            memcpy(y + j + 4, &hi, sizeof hi);
+        }
+        for (; j < len; j++) {
+            double t = src[j];
+            for (int c = 0; c < cn; c++)
+                t += ag[c] * xg[c][j];
+            y[j] = t;
+        }
+    }
+}
+#endif
+
+void G(vec_axpys)(real_ptr y, real_srcptr x, real_srcptr a, real_srcptr const *xs, int count,
+                  long len, long prec)
+{
+    (void)prec;
+    DEQ_REQUIRE(count >= 0 && len >= 0 && (y == x || y + len <= x || x + len <= y));
+    for (int c = 0; c < count; c++)
+        DEQ_REQUIRE(y + len <= xs[c] || xs[c] + len <= y);
+#ifdef DEQ_MPFR
+    for (long j = 0; j < len; j++) {
+        re_set(y + j, x + j);
+        for (int c = 0; c < count; c++)
+            re_fma(y + j, a + c, xs[c] + j, y + j);
+    }
+#else
+    axpys_d(y, x, a, xs, count, len);
 #endif
 }
 

@@ -55,6 +55,11 @@ void TF(vec_dots)(TR *r, TRC x, TRC const *ys, int count, long len, long prec);
 void TF(vec_sub)(TR z, TRC x, TRC y, long len, long prec);
 /* y = y + a·x */
 void TF(vec_axpy)(TR y, TRC a, TRC x, long len, long prec);
+/* y = x + a[0]·xs[0] + … + a[count−1]·xs[count−1], the terms added in this
+ * order per entry: bit for bit the copy of x followed by count vec_axpy calls,
+ * in one pass. y may be x; it must not overlap x otherwise, nor any xs[c], nor
+ * the coefficients a[0..count). count = 0 copies x. */
+void TF(vec_axpys)(TR y, TRC x, TRC a, TRC const *xs, int count, long len, long prec);
 
 /* Norms free of overflow and underflow for any representable entries (no
  * squared quantity leaves the working format: double scales a column by a
