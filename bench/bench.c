@@ -10,6 +10,7 @@
 
 #include "core/rng.h"
 #include "core/status.h"
+#include "num/mat.h"
 #include "data/synthetic.h"
 #include "deq/forward.h"
 #include "deq/grad.h"
@@ -439,6 +440,7 @@ static int bench_parse_only(int *on, const char *list)
 int main(int argc, char **argv)
 {
     deq_gsl_handler_install();
+    mat_gemm_d_set_pool_handover(1); /* BLAS is called from one thread only */
     int reps = 7, quick = 0, on[BENCH_NGROUPS] = {0}, only = 0;
     for (int a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--quick") == 0)

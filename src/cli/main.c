@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/reproduce.h"
 #include "core/status.h"
+#include "num/mat.h"
 
 static void main_help(FILE *f)
 {
@@ -44,6 +45,7 @@ static void main_help(FILE *f)
 int main(int argc, char **argv)
 {
     deq_gsl_handler_install();
+    mat_gemm_d_set_pool_handover(1); /* BLAS is called from one thread only */
     if (argc < 2) {
         main_help(stderr);
         return CLI_EXIT_USAGE;

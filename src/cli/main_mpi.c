@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/reproduce.h"
 #include "cli/run_job.h"
+#include "num/mat.h"
 #include "run/mpi.h"
 
 /* Rank 0: the command line to a run, the run over the ranks, the report. */
@@ -25,6 +26,7 @@ static int lead(int argc, char **argv, int size)
 int main(int argc, char **argv)
 {
     deq_gsl_handler_install();
+    mat_gemm_d_set_pool_handover(1); /* BLAS is called from one thread only */
     int rank, size;
     run_mpi_start(&argc, &argv, &rank, &size);
     if (argc > 1 && strcmp(argv[1], "--version") == 0) {

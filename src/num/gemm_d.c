@@ -13,26 +13,32 @@
  * (THREAD_TIMEOUT, a tenth of a second). On a machine with as many cores as
  * threads the spinners take cores from the other pool's busy threads: 30% of
  * the CPU time of a warm-started training step at m = 1024 went to OpenBLAS's
- * spinning alone. So each pool lets its threads go before handing over: a
+ * spinning alone. So, when the program asked for it (mat_gemm_d_set_pool_handover,
+ * see mat.h for who may), each pool lets its threads go before handing over: a
  * product large enough for OpenBLAS to thread (here 2^20 multiply-adds), when
  * not called from inside a parallel region, first releases the idle OpenMP
  * threads (omp_pause_soft: the next loop starts new ones, some tens of
  * microseconds) and afterwards stops OpenBLAS's workers
- * (blas_thread_shutdown_, exported by OpenBLAS; its next threaded call starts
- * them again, as after a fork). Neither changes results: the product is split
- * among the same number of threads. (Raising OpenBLAS's thread count above its
- * count at start-up after a release would start the added workers twice:
- * openblas_set_num_threads starts them at once, the restart starts them all.
- * The project sets the count only before any product, in deqcheck-mpi, or
- * lowers it.) OpenBLAS's OpenMP build shares libgomp's
- * pool and needs neither (it ignores OPENBLAS_NUM_THREADS, on which the
- * project's reproducibility rules rest, so the pthreads build is the one
- * linked). */
+ * (blas_thread_shutdown_, exported by OpenBLAS; its next threaded call, or an
+ * openblas_set_num_threads, starts them again, as after a fork). Neither
+ * changes results: the product is split among the same number of threads.
+ * Other threaded BLAS calls (the ρ̄ bound's dsyrk and dsymv, dsyevr) leave
+ * the workers to OpenBLAS's own timeout: no per-sample loop follows them.
+ * OpenBLAS's OpenMP build shares libgomp's pool and needs none of this, but it
+ * ignores OPENBLAS_NUM_THREADS, on which the project's reproducibility rules
+ * rest, so the pthreads build is the one linked. */
 #define GEMM_RELEASE_MIN_FLOPS 1048576.0
 
-/* OpenBLAS's own entry point (not in cblas.h); weak, so that a BLAS without it
- * leaves the address null and the workers to their own timeout. */
+/* OpenBLAS's own entry point (not in cblas.h); weak, so that an OpenBLAS
+ * without it still links, leaving the workers to their own timeout. */
 extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+static int pool_handover;
+
+void mat_gemm_d_set_pool_handover(int on)
+{
+    pool_handover = on != 0;
+}
 
 static void blas_release_workers(void)
 {
@@ -62,7 +68,8 @@ void mat_gemm_d(mat_d_t C, const double *alpha, mat_op opA, const mat_d_t A, mat
                     A->cols, *alpha, A->e, A->rows > 0 ? A->rows : 1, B->e, 1, *beta, C->e, 1);
         return;
     }
-    int release = (double)m * (double)n * (double)k >= GEMM_RELEASE_MIN_FLOPS && !omp_in_parallel();
+    int release = pool_handover && (double)m * (double)n * (double)k >= GEMM_RELEASE_MIN_FLOPS
+                  && !omp_in_parallel();
     if (release)
         omp_pause_resource_all(omp_pause_soft);
     cblas_dgemm(CblasColMajor, opA == MAT_NOTRANS ? CblasNoTrans : CblasTrans,

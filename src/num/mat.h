@@ -43,6 +43,17 @@ typedef enum { MAT_NOTRANS = 0, MAT_TRANS = 1 } mat_op;
 void mat_gemm_mp_naive(mat_mp_t C, mpfr_srcptr alpha, mat_op opA, const mat_mp_t A, mat_op opB,
                        const mat_mp_t B, mpfr_srcptr beta, long prec);
 
+/* Whether mat_gemm_d hands the cores over between OpenMP's and OpenBLAS's
+ * thread pools (default 0, off): before a product of 2^20 multiply-adds or
+ * more, called outside a parallel region, it lets OpenMP's idle threads go,
+ * and after it stops OpenBLAS's idle workers, which would otherwise spin on
+ * the cores that the solvers' next per-sample loop needs. Only for a program
+ * whose BLAS calls all come from one thread, or from OpenMP threads inside
+ * parallel regions: stopping the workers while another thread is inside a
+ * threaded BLAS call would hang that call. Set once, before any product; the
+ * deqcheck programs and the bench turn it on. Results do not depend on it. */
+void mat_gemm_d_set_pool_handover(int on);
+
 /* op(A) converted once for many products op(A)·x (MPFR): Newton's refinement
  * multiplies the same A by a new vector at every step of every sample, and
  * converting A is most of a product's cost at these sizes. A must stay
