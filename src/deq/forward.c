@@ -1298,6 +1298,13 @@ static void anderson_column(mat_t Znew, anderson_ws *w, long i, int s, mat_struc
                  prec);
 }
 
+/* Whether the best iterate so far is the previous one, z_{k−1}: at iteration
+ * k it is then still in Xprev, not (yet) copied into Zbest. */
+static int best_is_previous(const stop_rule *sr, long k)
+{
+    return k > 0 && sr->best_iter == k - 1;
+}
+
 /* Anderson acceleration (Walker & Ni's form) with coefficients per sample:
  * with f_k = Φ(x_k) − x_k and the last s differences ΔX, ΔF,
  *   γ = argmin ‖f_k − ΔF γ‖² + λ‖γ‖²,   x_{k+1} = x_k + β f_k − (ΔX + β ΔF) γ.
@@ -1357,7 +1364,7 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
          * not change); it is copied into Zbest only when an iteration that
          * is no better is about to recycle that buffer. A converging solve,
          * every iterate a new best, copies nothing. */
-        if (act != STEP_NEW_BEST && k > 0 && sr.best_iter == k - 1)
+        if (act != STEP_NEW_BEST && best_is_previous(&sr, k))
             G(mat_set)(Zbest, Xprev);
         int slot = k > 0 ? head : -1; /* where this iteration's differences go */
         if (k > 0) {
@@ -1385,8 +1392,8 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     }
     set_observed_contraction(info, start);
     if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
-        finish(Z, PHI, H, k > 0 && sr.best_iter == k - 1 ? Xprev : Zbest,
-               should_restore(info, &sr, k), info, map, ws, prec);
+        finish(Z, PHI, H, best_is_previous(&sr, k) ? Xprev : Zbest, should_restore(info, &sr, k),
+               info, map, ws, prec);
 
     re_clear(beta);
     ws_release(NC, NC_local);
