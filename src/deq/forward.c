@@ -21,35 +21,7 @@ typedef GS(deq_fp) fp_t;
 #define DEQ_MPFR_FLAG 0
 #endif
 
-/* ---- threads ----
- *
- * The samples (columns) are independent, and the per-sample loops below run
- * on OpenMP threads, each column computed by the same operations whatever the
- * thread count, so results are bit-identical for any OMP_NUM_THREADS. In MPFR
- * every elementwise operation is a library call costing as much as hundreds
- * of double flops, so all of them are threaded. In double the products are
- * OpenBLAS's (with its own threads); the per-sample work between two products
- * (Anderson's small least-squares problems, the residual norms) would
- * otherwise run on one core while OpenBLAS's threads wait for the next
- * product: about a quarter of a warm-started training step at m = 1024.
- *
- * PAR_MIN_OPS: operations below which a loop stays on one thread, about 1 ms
- * of work (an MPFR operation at 256 bits costs about 35 ns, a double one about
- * 1 ns). The end of a parallel region waits for every thread, and on a machine
- * whose cores are busy a descheduled thread costs a scheduler time slice
- * (milliseconds) there: these loops run a few times per solver iteration,
- * where that is affordable, while regions inside inner loops (a 256×256 gemv
- * per refinement step) would not be (see PAR_MIN_WORK in num/gemm_mp.c). Loops
- * over an m×n iterate count their operations. */
-#include <omp.h>
-#define PAR_PRAGMA(x) _Pragma(#x)
-#ifdef DEQ_MPFR
-#define MP_PRAGMA(x) _Pragma(#x)
-#define PAR_MIN_OPS 32768.0
-#else
-#define MP_PRAGMA(x)
-#define PAR_MIN_OPS 1048576.0
-#endif
+#include "deq/par.h"
 
 /* Columns [j0, j1) of M as a matrix of their own (columns are contiguous). */
 static mat_struct col_view(const mat_t M, long j0, long j1)
@@ -223,30 +195,42 @@ static void residual_norms(num_xreal *r, num_xreal *zn, mat_t F, const mat_t M, 
     *zn = nan_z ? num_xreal_from_d(NAN) : wz;
 }
 
-/* OUT = σ(H) entrywise (OUT may be H), one column per task in MPFR. The
- * elementary functions leave MPFR's thread-local caches (constants, integer
- * pool) allocated; the calling thread keeps its own, as without threads, and
- * the team's other threads free theirs so that nothing outlives the call but
- * OpenMP's own thread pool. */
-static void act_apply(mat_t OUT, const mat_t H, deq_act act, long prec)
+/* M = N, one column per task (a pass the solvers make per iteration). */
+static void cols_set(mat_t M, const mat_t N)
 {
-#ifdef DEQ_MPFR
+    long n = N->cols;
+    PAR_PRAGMA(omp parallel for schedule(dynamic) if (PAR_MOVE_OPS * (double)N->rows * (double)n >= PAR_MIN_OPS))
+    for (long j = 0; j < n; j++) {
+        mat_struct mv = col_view(M, j, j + 1), nv = col_view(N, j, j + 1);
+        G(mat_set)(&mv, &nv);
+    }
+}
+
+/* OUT = σ(H) and, when D is not NULL, D = σ′(H) entrywise (OUT may be H), one
+ * column per task. In MPFR the elementary functions leave MPFR's thread-local
+ * caches (constants, integer pool) allocated; the calling thread keeps its
+ * own, as without threads, and the team's other threads free theirs so that
+ * nothing outlives the call but OpenMP's own thread pool. */
+static void act_apply(mat_t OUT, mat_t D, const mat_t H, deq_act act, long prec)
+{
     long n = H->cols;
-    /* relu is a comparison; the others cost tens of operations each */
-    double ops = (act == DEQ_ACT_RELU ? 1.0 : 64.0) * (double)H->rows * (double)n;
-    MP_PRAGMA(omp parallel if (ops >= PAR_MIN_OPS))
+    /* relu is a comparison and a selection (moving the entry); the others
+     * cost tens of operations each */
+    double ops = (act == DEQ_ACT_RELU ? 1.0 + PAR_MOVE_OPS : 64.0) * (D ? 2.0 : 1.0)
+                 * (double)H->rows * (double)n;
+    PAR_PRAGMA(omp parallel if (ops >= PAR_MIN_OPS))
     {
-        MP_PRAGMA(omp for schedule(dynamic))
+        PAR_PRAGMA(omp for schedule(dynamic))
         for (long j = 0; j < n; j++) {
             mat_struct ov = col_view(OUT, j, j + 1), hv = col_view(H, j, j + 1);
-            G(deq_act_apply)(&ov, NULL, &hv, act, prec);
+            mat_struct dv = D ? col_view(D, j, j + 1) : hv;
+            G(deq_act_apply)(&ov, D ? &dv : NULL, &hv, act, prec);
         }
+#ifdef DEQ_MPFR
         if (omp_get_thread_num() != 0)
             mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
-    }
-#else
-    G(deq_act_apply)(OUT, NULL, H, act, prec);
 #endif
+    }
 }
 
 /* ---- rigorous-bound helpers (directed rounding, free of under/overflow) ----
@@ -737,16 +721,21 @@ double G(deq_contraction_upper)(num_norm2_t nrm, const mat_t A, real_srcptr alph
     return bound_mul_up(bound_mul_up(deq_act_lipschitz_upper(act), a), normA);
 }
 
-void G(deq_phi)(mat_t OUT, mat_t H, const fp_t *fp, const mat_t Z, long prec)
+void G(deq_phi_deriv)(mat_t OUT, mat_t D, mat_t H, const fp_t *fp, const mat_t Z, long prec)
 {
     DEQ_REQUIRE(OUT->e != Z->e);
     real_t one;
     re_init(one, prec);
     re_set_si(one, 1);
-    G(mat_set)(H, fp->B);
+    cols_set(H, fp->B);
     G(mat_gemm)(H, fp->alpha, MAT_NOTRANS, fp->A, MAT_NOTRANS, Z, one, prec);
-    act_apply(OUT, H, fp->act, prec);
+    act_apply(OUT, D, H, fp->act, prec);
     re_clear(one);
+}
+
+void G(deq_phi)(mat_t OUT, mat_t H, const fp_t *fp, const mat_t Z, long prec)
+{
+    G(deq_phi_deriv)(OUT, NULL, H, fp, Z, prec);
 }
 
 double G(deq_forward_auto_tol)(long m, long prec)
@@ -1458,16 +1447,22 @@ void G(deq_forward_anderson)(mat_t Z, deq_solve_info_t info, const fp_t *fp,
 
 typedef GS(deq_adj) adj_t;
 
-/* OUT = V + α·Aᵀ(D ⊙ W); H receives D ⊙ W. */
+/* OUT = V + α·Aᵀ(D ⊙ W); H receives D ⊙ W. The gemm's operands are formed in
+ * one pass, a column per task. */
 static void adjoint_eval(mat_t OUT, mat_t H, const void *data, const mat_t W, long prec)
 {
     const adj_t *adj = data;
-    size_t mn = (size_t)W->rows * (size_t)W->cols;
-    for (size_t q = 0; q < mn; q++)
-        re_mul(H->e + q, adj->D->e + q, W->e + q);
-    for (long i = 0; i < W->cols; i++)
-        for (long j = 0; j < W->rows; j++)
-            re_set(mat_entry(OUT, j, i), mat_entry(adj->V, j, adj->V->cols == 1 ? 0 : i));
+    long m = W->rows, n = W->cols;
+    PAR_PRAGMA(omp parallel for schedule(dynamic) if ((1.0 + 2.0 * PAR_MOVE_OPS) * (double)m * (double)n >= PAR_MIN_OPS))
+    for (long i = 0; i < n; i++) {
+        real_ptr h = mat_entry(H, 0, i), out = mat_entry(OUT, 0, i);
+        real_srcptr d = mat_entry(adj->D, 0, i), w = mat_entry(W, 0, i);
+        real_srcptr v = mat_entry(adj->V, 0, adj->V->cols == 1 ? 0 : i);
+        for (long j = 0; j < m; j++) {
+            re_mul(h + j, d + j, w + j);
+            re_set(out + j, v + j);
+        }
+    }
     real_t one;
     re_init(one, prec);
     re_set_si(one, 1);

@@ -55,6 +55,9 @@ double TF(deq_contraction_upper)(num_norm2_t nrm, const TT(mat) A, TRC alpha,
 
 /* OUT = Φ(Z) = σ(α·A·Z + B); H (m×n) receives the pre-activation. OUT may not alias Z. */
 void TF(deq_phi)(TT(mat) OUT, TT(mat) H, const TS(deq_fp) *fp, const TT(mat) Z, long prec);
+/* As deq_phi, and D (m×n, or NULL) receives σ′ at the pre-activation. */
+void TF(deq_phi_deriv)(TT(mat) OUT, TT(mat) D, TT(mat) H, const TS(deq_fp) *fp, const TT(mat) Z,
+                       long prec);
 
 /* Z holds the initial guess (zeros are fine) and receives the solution. */
 void TF(deq_forward_picard)(TT(mat) Z, deq_solve_info_t info, const TS(deq_fp) *fp,

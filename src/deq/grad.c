@@ -2,6 +2,7 @@
 #include "num/generic.h"
 
 #include "deq/grad.h"
+#include "deq/par.h"
 
 void G(deq_loss)(real_ptr loss, mat_t f, const mat_t Z, const mat_t v, const mat_t y,
                  real_srcptr alpha_v, long prec)
@@ -48,9 +49,13 @@ void G(deq_loss_grad)(real_ptr loss, mat_t gA, mat_t gU, mat_t gv, mat_t f, mat_
         G(mat_gemv)(gv, alpha_v, MAT_NOTRANS, Z, R, zero, prec);
     if (gA || gU) {
         G(deq_adjoint_columns)(Gc, W, info, P, Z, v, alpha_v, o, prec);
-        for (long i = 0; i < n; i++) /* Gc ← Gc·diag(r) */
+        /* Gc ← Gc·diag(r) */
+        PAR_PRAGMA(omp parallel for schedule(dynamic) if ((1.0 + PAR_MOVE_OPS) * (double)m * (double)n >= PAR_MIN_OPS))
+        for (long i = 0; i < n; i++) {
+            real_ptr g = mat_entry(Gc, 0, i);
             for (long j = 0; j < m; j++)
-                re_mul(mat_entry(Gc, j, i), mat_entry(Gc, j, i), R->e + i);
+                re_mul(g + j, g + j, R->e + i);
+        }
         if (gA) /* ∇_A L = α_A·(Gc diag r)·Zᵀ */
             G(mat_gemm)(gA, P->alpha_A, MAT_NOTRANS, Gc, MAT_TRANS, Z, zero, prec);
         if (gU) /* ∇_U L = α_U·(Gc diag r)·Xᵀ */

@@ -2,6 +2,7 @@
 #include "num/generic.h"
 
 #include "deq/gram.h"
+#include "deq/par.h"
 
 #include <float.h>
 
@@ -75,14 +76,17 @@ void G(deq_adjoint_columns)(mat_t Gc, mat_t W, deq_solve_info_t info, const GT(d
     mat_struct *S = G(deq_solve_ws_take)(o, 2, S_local, m, n, prec);
     mat_struct *D = G(deq_solve_ws_take)(o, 3, D_local, m, n, prec);
     /* D = σ′(h) with h the pre-activation at Z */
-    G(deq_phi)(S, H, &P->fp, Z, prec);
-    G(deq_act_apply)(S, D, H, P->fp.act, prec);
+    G(deq_phi_deriv)(S, D, H, &P->fp, Z, prec);
     GS(deq_adj) adj = {P->A, P->alpha_A, D, v, P->fp.rho_upper};
     G(deq_adjoint_solve)(W, info, &adj, o, prec);
-    size_t mn = (size_t)m * (size_t)n;
-    for (size_t q = 0; q < mn; q++) {
-        re_mul(Gc->e + q, D->e + q, W->e + q);
-        re_mul(Gc->e + q, Gc->e + q, alpha_v);
+    PAR_PRAGMA(omp parallel for schedule(dynamic) if ((2.0 + PAR_MOVE_OPS) * (double)m * (double)n >= PAR_MIN_OPS))
+    for (long i = 0; i < n; i++) {
+        real_ptr g = mat_entry(Gc, 0, i);
+        real_srcptr d = mat_entry(D, 0, i), w = mat_entry(W, 0, i);
+        for (long j = 0; j < m; j++) {
+            re_mul(g + j, d + j, w + j);
+            re_mul(g + j, g + j, alpha_v);
+        }
     }
     G(deq_solve_ws_release)(H, H_local);
     G(deq_solve_ws_release)(S, S_local);
