@@ -159,29 +159,26 @@ static void ws_release_d(mat_d_struct *M, mat_d_struct *local)
         mat_clear_d(local);
 }
 
-/* The residual and scale the stopping rule and the certificate use, one
- * column per task in MPFR: *r = max_j ‖M_j − N_j‖₂, and when F is not NULL
- * F = M − N is stored on the way and *r = max_j ‖F_j‖₂; *zn = max_j ‖M_j‖₂.
- * Each is the value G(mat_max_col_dist_x) returns (the max does not depend on
- * the columns' order; a NaN anywhere is the answer), with a long exponent: at
- * high precision the residual is below double's range. */
-static void residual_norms(num_xreal *r, num_xreal *zn, mat_t F, const mat_t M, const mat_t N,
-                           long prec)
+/* The residual and scale the stopping rule and the certificate use, per
+ * column: col[0] = ‖M_j − N_j‖₂ (with F_j = M_j − N_j stored on the way when F
+ * is not NULL, col[0] = ‖F_j‖₂), col[1] = ‖M_j‖₂, for the one-column matrices
+ * M, N, F. Each is the value G(mat_max_col_dist_x) returns for the column,
+ * with a long exponent: at high precision the residual is below double's
+ * range. */
+static void residual_col(num_xreal col[2], mat_t F, const mat_t M, const mat_t N, long prec)
 {
-    long m = M->rows, n = M->cols;
-    num_xreal *col = deq_malloc((size_t)(2 * n > 0 ? 2 * n : 1) * sizeof *col);
-    PAR_PRAGMA(omp parallel for schedule(dynamic) if (3.0 * (double)m * (double)n >= PAR_MIN_OPS))
-    for (long j = 0; j < n; j++) {
-        mat_struct mv = col_view(M, j, j + 1), nv = col_view(N, j, j + 1);
-        if (F) {
-            mat_struct fv = col_view(F, j, j + 1);
-            for (long i = 0; i < m; i++)
-                re_sub(mat_entry(&fv, i, 0), mat_entry(&mv, i, 0), mat_entry(&nv, i, 0));
-            col[2 * j] = G(mat_col_norm2_x)(&fv, 0, prec);
-        } else
-            col[2 * j] = G(mat_max_col_dist_x)(&mv, &nv, prec);
-        col[2 * j + 1] = G(mat_col_norm2_x)(&mv, 0, prec);
-    }
+    if (F) {
+        G(vec_sub)(mat_entry(F, 0, 0), mat_entry(M, 0, 0), mat_entry(N, 0, 0), M->rows, prec);
+        col[0] = G(mat_col_norm2_x)(F, 0, prec);
+    } else
+        col[0] = G(mat_max_col_dist_x)(M, N, prec);
+    col[1] = G(mat_col_norm2_x)(M, 0, prec);
+}
+
+/* *r = max_j col[2j], *zn = max_j col[2j + 1] over n columns (the max does not
+ * depend on the columns' order; a NaN anywhere is the answer). */
+static void residual_max(num_xreal *r, num_xreal *zn, const num_xreal *col, long n)
+{
     num_xreal wr = num_xreal_from_d(0.0), wz = wr;
     int nan_r = 0, nan_z = 0;
     for (long j = 0; j < n; j++) {
@@ -190,9 +187,25 @@ static void residual_norms(num_xreal *r, num_xreal *zn, mat_t F, const mat_t M, 
         wr = num_xreal_max(wr, col[2 * j]);
         wz = num_xreal_max(wz, col[2 * j + 1]);
     }
-    free(col);
     *r = nan_r ? num_xreal_from_d(NAN) : wr;
     *zn = nan_z ? num_xreal_from_d(NAN) : wz;
+}
+
+/* *r = max_j ‖M_j − N_j‖₂ and *zn = max_j ‖M_j‖₂, and F = M − N when F is not
+ * NULL (residual_col), one column per task. */
+static void residual_norms(num_xreal *r, num_xreal *zn, mat_t F, const mat_t M, const mat_t N,
+                           long prec)
+{
+    long m = M->rows, n = M->cols;
+    num_xreal *col = deq_malloc((size_t)(2 * n > 0 ? 2 * n : 1) * sizeof *col);
+    PAR_PRAGMA(omp parallel for schedule(dynamic) if (3.0 * (double)m * (double)n >= PAR_MIN_OPS))
+    for (long j = 0; j < n; j++) {
+        mat_struct mv = col_view(M, j, j + 1), nv = col_view(N, j, j + 1);
+        mat_struct fv = F ? col_view(F, j, j + 1) : mv;
+        residual_col(col + 2 * j, F ? &fv : NULL, &mv, &nv, prec);
+    }
+    residual_max(r, zn, col, n);
+    free(col);
 }
 
 /* M = N, one column per task (a pass the solvers make per iteration). */
@@ -721,16 +734,22 @@ double G(deq_contraction_upper)(num_norm2_t nrm, const mat_t A, real_srcptr alph
     return bound_mul_up(bound_mul_up(deq_act_lipschitz_upper(act), a), normA);
 }
 
-void G(deq_phi_deriv)(mat_t OUT, mat_t D, mat_t H, const fp_t *fp, const mat_t Z, long prec)
+/* H = α·A·Z + B, the pre-activation. */
+static void phi_pre(mat_t H, const fp_t *fp, const mat_t Z, long prec)
 {
-    DEQ_REQUIRE(OUT->e != Z->e);
     real_t one;
     re_init(one, prec);
     re_set_si(one, 1);
     cols_set(H, fp->B);
     G(mat_gemm)(H, fp->alpha, MAT_NOTRANS, fp->A, MAT_NOTRANS, Z, one, prec);
-    act_apply(OUT, D, H, fp->act, prec);
     re_clear(one);
+}
+
+void G(deq_phi_deriv)(mat_t OUT, mat_t D, mat_t H, const fp_t *fp, const mat_t Z, long prec)
+{
+    DEQ_REQUIRE(OUT->e != Z->e);
+    phi_pre(H, fp, Z, prec);
+    act_apply(OUT, D, H, fp->act, prec);
 }
 
 void G(deq_phi)(mat_t OUT, mat_t H, const fp_t *fp, const mat_t Z, long prec)
@@ -1016,9 +1035,16 @@ static void set_observed_contraction(deq_solve_info_t info, long start)
 
 /* A fixed-point map as the solvers see it: the equilibrium map Φ, or the
  * adjoint map. eval writes OUT = map(Z) using H (m×n) as scratch; certify
- * fills the residual and error-bound fields of info from (z_k, map(z_k)). */
+ * fills the residual and error-bound fields of info from (z_k, map(z_k)).
+ * eval_pre is eval but for a last activation when act_last: it leaves the
+ * pre-activation in H, and map(Z) = σ(H) for σ = act, which Anderson takes a
+ * column at a time in its per-sample loop (a pass over memory fewer); without
+ * act_last it is eval. */
 typedef struct {
     void (*eval)(mat_t OUT, mat_t H, const void *data, const mat_t Z, long prec);
+    void (*eval_pre)(mat_t OUT, mat_t H, const void *data, const mat_t Z, long prec);
+    int act_last;
+    deq_act act;
     void (*certify)(deq_solve_info_t info, const mat_t Zk, const mat_t PHI, const void *data,
                     ws_t *ws, long prec);
     const void *data;
@@ -1092,11 +1118,13 @@ typedef struct {
     real_t acc, tr, t;
     int depth;
     double *sc; /* double: m·(depth + 1) scaled copies of the columns (see anderson_scaled) */
+    mat_t phi;  /* m×1: a column of the map's value (fp_map.act_last) */
 } anderson_ws;
 
-static void anderson_ws_init(anderson_ws *w, int depth, long prec)
+static void anderson_ws_init(anderson_ws *w, int depth, long m, long prec)
 {
     w->depth = depth;
+    G(mat_init)(w->phi, m, 1, prec);
     w->N = deq_malloc((size_t)depth * sizeof *w->N);
     w->L = deq_malloc((size_t)depth * sizeof *w->L);
     w->rhs = deq_malloc((size_t)depth * sizeof *w->rhs);
@@ -1127,6 +1155,7 @@ static void anderson_ws_clear(anderson_ws *w)
     re_clear(w->tr);
     re_clear(w->t);
     free(w->sc);
+    G(mat_clear)(w->phi);
 }
 
 /* The normal system ΔFᵀΔF γ = ΔFᵀf of a column is unchanged when ΔF and f are
@@ -1319,7 +1348,7 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     int nws = omp_get_max_threads();
     anderson_ws *tws = deq_malloc((size_t)nws * sizeof *tws);
     for (int q = 0; q < nws; q++)
-        anderson_ws_init(tws + q, depth, prec);
+        anderson_ws_init(tws + q, depth, m, prec);
     mat_t PHI_local, H_local, Zbest_local, F_local, Fprev_local, Xprev_local, Znew_local, NC_local;
     mat_struct *PHI = ws_take(ws, WS_PHI, PHI_local, m, n, prec);
     mat_struct *H = ws_take(ws, WS_H, H_local, m, n, prec);
@@ -1340,45 +1369,74 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
     int prev_count = 0;      /* count at the previous iteration: its ΔFᵀΔF is cached in NC */
     /* per sample, the depth×depth ΔFᵀΔF of the last iteration */
     mat_struct *NC = ws_take(ws, WS_NC, NC_local, (long)depth * depth, n, prec);
+    num_xreal *rcol = deq_malloc((size_t)(2 * n > 0 ? 2 * n : 1) * sizeof *rcol);
     long k = 0;
     for (;; k++) {
-        map->eval(PHI, H, map->data, Z, prec);
-        num_xreal r, zn;
-        residual_norms(&r, &zn, F, PHI, Z, prec); /* F = PHI − Z */
-        step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
-        if (act == STEP_STOP)
-            break;
-        /* The best iterate is kept without a copy while it is the last one
-         * (then in Xprev, which this iteration's step still reads but does
-         * not change); it is copied into Zbest only when an iteration that
-         * is no better is about to recycle that buffer. A converging solve,
-         * every iterate a new best, copies nothing. */
-        if (act != STEP_NEW_BEST && best_is_previous(&sr, k))
-            G(mat_set)(Zbest, Xprev);
+        map->eval_pre(PHI, H, map->data, Z, prec);
         int slot = k > 0 ? head : -1; /* where this iteration's differences go */
         if (k > 0) {
             head = (head + 1) % depth;
             if (count < depth)
                 count++;
         }
-        /* sample i reads only column i of the differences: one task per
-         * sample, each about m·(s(s+1)/2 + 4s + 3) operations */
-        double ops = (double)m * (double)n * (count * (count + 1) / 2.0 + 4.0 * count + 3.0);
-        PAR_PRAGMA(omp parallel for schedule(dynamic) if (ops >= PAR_MIN_OPS))
-        for (long i = 0; i < n; i++) {
+        /* Sample i reads only column i of the differences: one task per
+         * sample, each about m·(s(s+1)/2 + 4s + 3) operations, beside the
+         * residual's (F = map(z) − z and two norms) and the activation's.
+         * The step is taken before the stopping rule has seen the residuals,
+         * which it needs from every sample, while the sample's columns are
+         * at hand (a pass over memory fewer); when the rule stops, the step
+         * (Znew, the ring's new slot, NC) goes unused. It reads but does not
+         * change Z, F, Xprev and Zbest, so what the rule decides with and
+         * what the solve returns are as if it had not been taken. */
+        double act_ops = !map->act_last ? 0.0 : map->act == DEQ_ACT_RELU ? 1.0 + PAR_MOVE_OPS : 64.0;
+        double ops = (double)m * (double)n
+                     * (count * (count + 1) / 2.0 + 4.0 * count + 6.0 + act_ops);
+        PAR_PRAGMA(omp parallel if (ops >= PAR_MIN_OPS))
+        {
             anderson_ws *w = tws + omp_get_thread_num();
-            if (slot >= 0) {
-                G(vec_sub)(mat_entry(dX[slot], 0, i), mat_entry(Z, 0, i), mat_entry(Xprev, 0, i), m, prec);
-                G(vec_sub)(mat_entry(dF[slot], 0, i), mat_entry(F, 0, i), mat_entry(Fprev, 0, i), m, prec);
+            PAR_PRAGMA(omp for schedule(dynamic))
+            for (long i = 0; i < n; i++) {
+                mat_struct fv = col_view(F, i, i + 1), zv = col_view(Z, i, i + 1);
+                mat_struct pv = col_view(PHI, i, i + 1);
+                if (map->act_last) {
+                    mat_struct hv = col_view(H, i, i + 1);
+                    G(deq_act_apply)(w->phi, NULL, &hv, map->act, prec);
+                    pv = w->phi[0];
+                }
+                residual_col(rcol + 2 * i, &fv, &pv, &zv, prec); /* F = map(z) − z */
+                if (slot >= 0) {
+                    G(vec_sub)(mat_entry(dX[slot], 0, i), mat_entry(Z, 0, i), mat_entry(Xprev, 0, i), m, prec);
+                    G(vec_sub)(mat_entry(dF[slot], 0, i), mat_entry(F, 0, i), mat_entry(Fprev, 0, i), m, prec);
+                }
+                anderson_column(Znew, w, i, count, dX, dF, F, Z, beta, mat_entry(NC, 0, i), slot,
+                                prev_count > 0, o, prec);
             }
-            anderson_column(Znew, w, i, count, dX, dF, F, Z, beta, mat_entry(NC, 0, i), slot,
-                            prev_count > 0, o, prec);
+#ifdef DEQ_MPFR
+            if (omp_get_thread_num() != 0) /* the activation's caches (see act_apply) */
+                mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
+#endif
         }
+        num_xreal r, zn;
+        residual_max(&r, &zn, rcol, n);
+        step_action act = sr.max_iter > 0 ? stop_rule_step(&sr, info, k, r, zn) : STEP_STOP;
+        if (act == STEP_STOP) {
+            if (map->act_last) /* PHI = map(z_k), the same function of the same H */
+                act_apply(PHI, NULL, H, map->act, prec);
+            break;
+        }
+        /* The best iterate is kept without a copy while it is the last one
+         * (then in Xprev, which this iteration's step read but did not
+         * change); it is copied into Zbest only when an iteration that is no
+         * better is about to recycle that buffer. A converging solve, every
+         * iterate a new best, copies nothing. */
+        if (act != STEP_NEW_BEST && best_is_previous(&sr, k))
+            G(mat_set)(Zbest, Xprev);
         prev_count = count;
         G(mat_swap)(Xprev, Z);
         G(mat_swap)(Z, Znew);
         G(mat_swap)(Fprev, F);
     }
+    free(rcol);
     set_observed_contraction(info, start);
     if (info->outcome != DEQ_DIVERGED && info->outcome != DEQ_NONFINITE)
         finish(Z, PHI, H, best_is_previous(&sr, k) ? Xprev : Zbest, should_restore(info, &sr, k),
@@ -1413,6 +1471,12 @@ static void equilibrium_eval(mat_t OUT, mat_t H, const void *data, const mat_t Z
     G(deq_phi)(OUT, H, (const fp_t *)data, Z, prec);
 }
 
+static void equilibrium_eval_pre(mat_t OUT, mat_t H, const void *data, const mat_t Z, long prec)
+{
+    (void)OUT;
+    phi_pre(H, (const fp_t *)data, Z, prec);
+}
+
 static void equilibrium_certify(deq_solve_info_t info, const mat_t Zk, const mat_t PHI,
                                 const void *data, ws_t *ws, long prec)
 {
@@ -1423,7 +1487,8 @@ static fp_map equilibrium_map(const fp_t *fp, const mat_t Z)
 {
     DEQ_REQUIRE(fp->A->rows == Z->rows && fp->A->cols == Z->rows && fp->B->rows == Z->rows
                 && fp->B->cols == Z->cols);
-    fp_map map = {equilibrium_eval, equilibrium_certify, fp};
+    fp_map map = {.eval = equilibrium_eval, .eval_pre = equilibrium_eval_pre, .act_last = 1,
+                  .act = fp->act, .certify = equilibrium_certify, .data = fp};
     return map;
 }
 
@@ -1524,7 +1589,8 @@ void G(deq_adjoint_solve)(mat_t W, deq_solve_info_t info, const adj_t *adj,
     DEQ_REQUIRE(adj->A->rows == W->rows && adj->A->cols == W->rows);
     DEQ_REQUIRE(adj->D->rows == W->rows && adj->D->cols == W->cols);
     DEQ_REQUIRE(adj->V->rows == W->rows && (adj->V->cols == 1 || adj->V->cols == W->cols));
-    fp_map map = {adjoint_eval, adjoint_certify, adj};
+    fp_map map = {.eval = adjoint_eval, .eval_pre = adjoint_eval, .act_last = 0,
+                  .certify = adjoint_certify, .data = adj};
     info->rho_upper = adj->rho_upper;
     if (o->solver == DEQ_SOLVER_PICARD)
         picard_run(W, info, &map, o, prec);
