@@ -5,6 +5,7 @@
 #include <cblas.h>
 #include <dirent.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1189,6 +1190,68 @@ Test(threads, products_across_blas_worker_releases_are_bit_identical)
     mat_gemm_d_set_pool_handover(0);
     mat_clear_d(A), mat_clear_d(B), mat_clear_d(C), mat_clear_d(R);
     openblas_set_num_threads(blas_threads);
+}
+
+/* The solvers' per-sample passes (the activation, the residuals and Anderson's
+ * step in one loop, the copy of B, adjoint_eval's D ⊙ W and V, the gradient's
+ * D ⊙ W·α_v and ·diag(r)) write disjoint columns, whatever the thread: one GD
+ * step's Z, W, gradients, loss, iteration counts and bounds on one OpenMP
+ * thread and on two, bit for bit. The shape (m·n above 2^19) puts every one
+ * of these loops over the threshold at which it runs on threads; relu (a
+ * selection) and tanh (a library call); the solves stopped by max_iter = 6
+ * to keep the test short. */
+Test(threads, double_step_bit_identical_on_one_and_two_openmp_threads)
+{
+    long m = 256, d = 8, n = 2100;
+    net N;
+    net_init(&N, m, d, n, test_seed() + 1400);
+    mat_d_t v, y;
+    mat_init_d(v, m, 1, 53), mat_init_d(y, n, 1, 53);
+    deq_rng_t rng;
+    deq_rng_init(rng, test_seed() + 1401);
+    test_fill_gaussian(v, rng), test_fill_gaussian(y, rng);
+    deq_rng_clear(rng);
+    int threads = omp_get_max_threads();
+    deq_act acts[] = {DEQ_ACT_RELU, DEQ_ACT_TANH};
+    for (int a = 0; a < 2; a++) {
+        deq_problem_d_t P;
+        problem_d(P, &N, "0.5", acts[a]);
+        mat_d_t Z[2], W[2], gA[2], gU[2], gv[2];
+        double loss[2];
+        long iters[2][2];
+        double bound[2][2];
+        for (int t = 0; t < 2; t++) {
+            omp_set_num_threads(t + 1);
+            mat_init_d(Z[t], m, n, 53), mat_init_d(W[t], m, n, 53), mat_init_d(gA[t], m, m, 53);
+            mat_init_d(gU[t], m, d, 53), mat_init_d(gv[t], m, 1, 53);
+            deq_solve_opts o;
+            deq_solve_opts_default(&o);
+            o.max_iter = 6;
+            deq_solve_info_t fi, ai;
+            deq_solve_info_init(fi), deq_solve_info_init(ai);
+            double av = 1.0 / sqrt((double)m);
+            deq_forward_solve_d(Z[t], fi, &P->fp, &o, 53);
+            deq_loss_grad_d(loss + t, gA[t], gU[t], gv[t], NULL, W[t], ai, P, Z[t], v, y, &av, &o, 53);
+            iters[t][0] = fi->iterations, iters[t][1] = ai->iterations;
+            bound[t][0] = fi->err_bound, bound[t][1] = ai->err_bound;
+            deq_solve_info_clear(fi), deq_solve_info_clear(ai);
+        }
+        omp_set_num_threads(threads);
+        const char *name = deq_act_name(acts[a]);
+        cr_assert(memcmp(Z[0]->e, Z[1]->e, (size_t)(m * n) * sizeof(double)) == 0, "%s: Z differs", name);
+        cr_assert(memcmp(W[0]->e, W[1]->e, (size_t)(m * n) * sizeof(double)) == 0, "%s: W differs", name);
+        cr_assert(memcmp(gA[0]->e, gA[1]->e, (size_t)(m * m) * sizeof(double)) == 0, "%s: gA differs", name);
+        cr_assert(memcmp(gU[0]->e, gU[1]->e, (size_t)(m * d) * sizeof(double)) == 0, "%s: gU differs", name);
+        cr_assert(memcmp(gv[0]->e, gv[1]->e, (size_t)m * sizeof(double)) == 0, "%s: gv differs", name);
+        cr_assert(memcmp(loss, loss + 1, sizeof(double)) == 0 && memcmp(iters[0], iters[1], sizeof iters[0]) == 0
+                      && memcmp(bound[0], bound[1], sizeof bound[0]) == 0,
+                  "%s: loss, iterations or bounds differ", name);
+        for (int t = 0; t < 2; t++)
+            mat_clear_d(Z[t]), mat_clear_d(W[t]), mat_clear_d(gA[t]), mat_clear_d(gU[t]), mat_clear_d(gv[t]);
+        deq_problem_clear_d(P);
+    }
+    mat_clear_d(v), mat_clear_d(y);
+    net_clear(&N);
 }
 
 /* ------------------------------------------------------------------------ */

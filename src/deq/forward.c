@@ -1380,14 +1380,14 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
                 count++;
         }
         /* Sample i reads only column i of the differences: one task per
-         * sample, each about m·(s(s+1)/2 + 4s + 3) operations, beside the
-         * residual's (F = map(z) − z and two norms) and the activation's.
-         * The step is taken before the stopping rule has seen the residuals,
-         * which it needs from every sample, while the sample's columns are
-         * at hand (a pass over memory fewer); when the rule stops, the step
-         * (Znew, the ring's new slot, NC) goes unused. It reads but does not
-         * change Z, F, Xprev and Zbest, so what the rule decides with and
-         * what the solve returns are as if it had not been taken. */
+         * sample, each about m·(s(s+1)/2 + 4s + 3) operations for the step,
+         * beside its residual's (F = map(z) − z and two norms) and its
+         * activation's. The step is taken before the stopping rule has seen
+         * the residuals, which it needs from every sample, while the sample's
+         * columns are at hand (passes over memory fewer); when the rule
+         * stops, what the step wrote (Znew, the ring's new slot, NC) goes
+         * unused. It reads but does not change Z, F, Xprev and Zbest, so the
+         * rule's decision and what the solve returns are as without it. */
         double act_ops = !map->act_last ? 0.0 : map->act == DEQ_ACT_RELU ? 1.0 + PAR_MOVE_OPS : 64.0;
         double ops = (double)m * (double)n
                      * (count * (count + 1) / 2.0 + 4.0 * count + 6.0 + act_ops);
