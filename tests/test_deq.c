@@ -245,6 +245,16 @@ static void problem_mp(deq_problem_mp_t P, const net *N, const char *gamma, deq_
     deq_problem_init_mp(P, A, U, X, gamma, "1", a, 1, prec);
 }
 
+/* The readout v (m×1) and the targets y (n×1) of a loss, Gaussian; initialized here. */
+static void readout_init(mat_d_t v, mat_d_t y, long m, long n, unsigned long seed)
+{
+    mat_init_d(v, m, 1, 53), mat_init_d(y, n, 1, 53);
+    deq_rng_t rng;
+    deq_rng_init(rng, seed);
+    test_fill_gaussian(v, rng), test_fill_gaussian(y, rng);
+    deq_rng_clear(rng);
+}
+
 /* Solves in MPFR at prec; Z initialized by the callee. */
 static void solve_mp(mat_mp_t Z, deq_solve_info_t info, const net *N, const char *gamma, deq_act a,
                      deq_solver solver, int newton, long prec)
@@ -1206,11 +1216,7 @@ Test(threads, double_step_bit_identical_on_one_and_two_openmp_threads)
     net N;
     net_init(&N, m, d, n, test_seed() + 1400);
     mat_d_t v, y;
-    mat_init_d(v, m, 1, 53), mat_init_d(y, n, 1, 53);
-    deq_rng_t rng;
-    deq_rng_init(rng, test_seed() + 1401);
-    test_fill_gaussian(v, rng), test_fill_gaussian(y, rng);
-    deq_rng_clear(rng);
+    readout_init(v, y, m, n, test_seed() + 1401);
     int threads = omp_get_max_threads();
     deq_act acts[] = {DEQ_ACT_RELU, DEQ_ACT_TANH};
     for (int a = 0; a < 2; a++) {
@@ -1274,11 +1280,7 @@ static void gd_steps_d(mat_d_t Z, mat_d_t W, mat_d_t gA, gd_trace *tr, const net
     problem_d(P, N, "0.3", DEQ_ACT_RELU);
     long m = N->m, n = N->n;
     mat_d_t v, y;
-    mat_init_d(v, m, 1, 53), mat_init_d(y, n, 1, 53);
-    deq_rng_t rng;
-    deq_rng_init(rng, test_seed() + 1900);
-    test_fill_gaussian(v, rng), test_fill_gaussian(y, rng);
-    deq_rng_clear(rng);
+    readout_init(v, y, m, n, test_seed() + 1900);
     deq_solve_opts o;
     deq_solve_opts_default(&o);
     o.solver = solver;
