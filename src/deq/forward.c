@@ -198,7 +198,7 @@ static void residual_norms(num_xreal *r, num_xreal *zn, mat_t F, const mat_t M, 
 {
     long m = M->rows, n = M->cols;
     num_xreal *col = deq_malloc((size_t)(2 * n > 0 ? 2 * n : 1) * sizeof *col);
-    PAR_PRAGMA(omp parallel for schedule(dynamic) if (3.0 * (double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS if (3.0 * (double)m * (double)n >= PAR_MIN_OPS))
     for (long j = 0; j < n; j++) {
         mat_struct mv = col_view(M, j, j + 1), nv = col_view(N, j, j + 1);
         mat_struct fv = F ? col_view(F, j, j + 1) : mv;
@@ -212,7 +212,7 @@ static void residual_norms(num_xreal *r, num_xreal *zn, mat_t F, const mat_t M, 
 static void cols_set(mat_t M, const mat_t N)
 {
     long n = N->cols;
-    PAR_PRAGMA(omp parallel for schedule(dynamic) if (PAR_MOVE_OPS * (double)N->rows * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS if (PAR_MOVE_OPS * (double)N->rows * (double)n >= PAR_MIN_OPS))
     for (long j = 0; j < n; j++) {
         mat_struct mv = col_view(M, j, j + 1), nv = col_view(N, j, j + 1);
         G(mat_set)(&mv, &nv);
@@ -233,7 +233,7 @@ static void act_apply(mat_t OUT, mat_t D, const mat_t H, deq_act act, long prec)
                  * (double)H->rows * (double)n;
     PAR_PRAGMA(omp parallel if (ops >= PAR_MIN_OPS))
     {
-        PAR_PRAGMA(omp for schedule(dynamic))
+        PAR_PRAGMA(omp for PAR_COLS)
         for (long j = 0; j < n; j++) {
             mat_struct ov = col_view(OUT, j, j + 1), hv = col_view(H, j, j + 1);
             mat_struct dv = D ? col_view(D, j, j + 1) : hv;
@@ -1394,7 +1394,7 @@ static void anderson_run(mat_t Z, deq_solve_info_t info, const fp_map *map,
         PAR_PRAGMA(omp parallel if (ops >= PAR_MIN_OPS))
         {
             anderson_ws *w = tws + omp_get_thread_num();
-            PAR_PRAGMA(omp for schedule(dynamic))
+            PAR_PRAGMA(omp for PAR_COLS)
             for (long i = 0; i < n; i++) {
                 mat_struct fv = col_view(F, i, i + 1), zv = col_view(Z, i, i + 1);
                 mat_struct pv = col_view(PHI, i, i + 1);
@@ -1518,7 +1518,7 @@ static void adjoint_eval(mat_t OUT, mat_t H, const void *data, const mat_t W, lo
 {
     const adj_t *adj = data;
     long m = W->rows, n = W->cols;
-    PAR_PRAGMA(omp parallel for schedule(dynamic) if ((1.0 + 2.0 * PAR_MOVE_OPS) * (double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS if ((1.0 + 2.0 * PAR_MOVE_OPS) * (double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
         real_ptr h = mat_entry(H, 0, i), out = mat_entry(OUT, 0, i);
         real_srcptr d = mat_entry(adj->D, 0, i), w = mat_entry(W, 0, i);

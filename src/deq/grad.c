@@ -50,7 +50,7 @@ void G(deq_loss_grad)(real_ptr loss, mat_t gA, mat_t gU, mat_t gv, mat_t f, mat_
     if (gA || gU) {
         G(deq_adjoint_columns)(Gc, W, info, P, Z, v, alpha_v, o, prec);
         /* Gc ← Gc·diag(r) */
-        PAR_PRAGMA(omp parallel for schedule(dynamic) if ((1.0 + PAR_MOVE_OPS) * (double)m * (double)n >= PAR_MIN_OPS))
+        PAR_PRAGMA(omp parallel for PAR_COLS if ((1.0 + PAR_MOVE_OPS) * (double)m * (double)n >= PAR_MIN_OPS))
         for (long i = 0; i < n; i++) {
             real_ptr g = mat_entry(Gc, 0, i);
             for (long j = 0; j < m; j++)

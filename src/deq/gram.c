@@ -79,7 +79,7 @@ void G(deq_adjoint_columns)(mat_t Gc, mat_t W, deq_solve_info_t info, const GT(d
     G(deq_phi_deriv)(S, D, H, &P->fp, Z, prec);
     GS(deq_adj) adj = {P->A, P->alpha_A, D, v, P->fp.rho_upper};
     G(deq_adjoint_solve)(W, info, &adj, o, prec);
-    PAR_PRAGMA(omp parallel for schedule(dynamic) if ((2.0 + PAR_MOVE_OPS) * (double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS if ((2.0 + PAR_MOVE_OPS) * (double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
         real_ptr g = mat_entry(Gc, 0, i);
         real_srcptr d = mat_entry(D, 0, i), w = mat_entry(W, 0, i);
