@@ -36,7 +36,7 @@ void TF(deq_problem_clear)(TT(deq_problem) P);
  * the relative error they were read with. */
 void TF(deq_problem_update)(TT(deq_problem) P, long prec);
 /* Lets deq_problem_update take ρ̄ from the last full refresh's bound instead of
- * recomputing ‖A‖₂ (docs/THEORY.md §7.2): with A_ref and ‖A_ref‖₂ <= n_ref
+ * recomputing ‖A‖₂ (docs/THEORY.md §3.4): with A_ref and ‖A_ref‖₂ <= n_ref
  * from that refresh and δ >= ‖A − A_ref‖_F (num_fro_dist_upper),
  * ‖A‖₂ <= n_ref + δ gives ρ̄_inc, accepted while
  *     ρ̄_inc <= ρ̄_ref + τ·(1 − ρ̄_ref)   (rounded so that 1 − ρ̄_inc >= (1 − τ)(1 − ρ̄_ref)),
