@@ -86,6 +86,9 @@ void G(deq_problem_clear)(GT(deq_problem) P)
 void G(deq_problem_set_rho_refresh_slack)(GT(deq_problem) P, double tau, long prec)
 {
     DEQ_REQUIRE(tau >= 0 && tau < 1);
+#ifdef DEQ_MPFR
+    prec = P->A->prec; /* A_ref must be an exact copy: the reference bound is of A as stored */
+#endif
     P->rho_refresh_slack = tau;
     P->have_ref = 0;
     if (tau == 0 && P->A_ref->e)
