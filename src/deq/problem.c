@@ -2,7 +2,6 @@
 #include "num/generic.h"
 
 #include <stdlib.h>
-
 #include <string.h>
 
 #include "deq/problem.h"

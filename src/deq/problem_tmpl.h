@@ -8,8 +8,8 @@ typedef struct {
     /* α_A = γ/√m, α_U = σ_u at working precision; relative errors bounded */
     TRS alpha_A[1], alpha_U[1];
     num_norm2_t normA;  /* the certified ‖A‖₂ bound behind ρ̄ (method NUM_NORM2_INCREMENTAL when
-                         * the last update took the incremental bound; its estimate is
-                         * then the last full refresh's) */
+                         * the last update took the incremental bound: upper and fallback
+                         * are then the reference's plus δ, the estimate the reference's) */
     double X_rel_err;   /* relative error of the stored inputs against the meant ones */
     TS(deq_fp) fp;      /* the fixed-point problem, pointing into this struct */
     /* The incremental refresh of ρ̄ (deq_problem_update, deq_problem_set_rho_refresh_slack) */
