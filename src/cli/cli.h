@@ -160,6 +160,7 @@ typedef struct {
     long prec;
     int progress;
     int keep_going;     /* --keep-going */
+    double rho_refresh_slack; /* --rho-refresh-slack: τ of deq_problem_set_rho_refresh_slack */
 } cli_train_args;
 
 int cli_cmd_train(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* `deqcheck train`: full-batch gradient descent with a per-step log. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include "core/rng.h"
 #include "data/fashion.h"
 #include "data/synthetic.h"
+#include "deq/problem.h"
 #include "io/tensor.h"
 
 /* Synthetic inputs live on the sphere S^{d−1} with this default d. */
@@ -40,6 +42,7 @@ static void train_help(FILE *f)
 "                      [--data synthetic|fashion-mnist] [--classes A,B] [--fashion-dir DIR]\n"
 "                      [--d D] [--gram-every K] [--keep-going] [--progress]\n"
 "                      [--backend double|mpfr] [--precision BITS] [--max-memory SIZE]\n"
+"                      [--rho-refresh-slack T]\n"
 "\n"
 "--model paper (the default for gao2021 and ling2022): the papers' own models\n"
 "(README \"The papers' models\"), every tensor trained, L = 1/2 |y^ - y|^2 (no 1/n):\n"
@@ -84,8 +87,18 @@ static void train_help(FILE *f)
 "  --progress          the progress line even when stderr is not a terminal\n"
 "  --backend B         double or mpfr (default double here: training is long)\n"
 "  --precision BITS    MPFR precision, %d..%d (default %d; mpfr only)\n"
+"  --rho-refresh-slack T\n"
+"                      0 <= T < 1 (default %.6g = 1/64; --model theorems only): a step\n"
+"                      takes rho_bar from the last full computation of the certified\n"
+"                      |A|_2 plus a certified |A - A_ref|_F (A_ref: A at that computation)\n"
+"                      while that keeps rho_bar <= rho_ref + T (1 - rho_ref), so every\n"
+"                      certified error bound's factor 1/(1 - rho_bar) grows by at most\n"
+"                      1/(1 - T); beyond, it recomputes |A|_2 in full. 0: in full at\n"
+"                      every step. Both are certified; costs one more m x m matrix\n"
 "  --log FILE.csv      one line per step: step, loss, ||grad||^2, ||theta - theta_0|| per\n"
-"                      group, certified rho_bar and its estimate, solver iterations,\n"
+"                      group, certified rho_bar, rho_source (full: |A|_2 computed at this\n"
+"                      step's A; incremental: see --rho-refresh-slack) and the estimate\n"
+"                      of rho_bar at the last full computation, solver iterations,\n"
 "                      lambda_min and lambda_max of G on the schedule with their certified\n"
 "                      bounds, and the trouble found at the step, if any\n"
 "  --max-memory SIZE   refuse, before any work, an M and N whose estimated memory exceeds\n"
@@ -98,7 +111,7 @@ static void train_help(FILE *f)
 "1 training stopped at a trouble (step and reason on stderr and in the log's event\n"
 "column); 2 bad input or usage.\n",
             paper_models_help(), "gao2021, gaogao2022, ling2022, truong2023", TRAIN_SYNTHETIC_D, DEQ_PREC_MIN,
-            DEQ_PREC_MAX, DEQ_PREC_DEFAULT);
+            DEQ_PREC_MAX, DEQ_PREC_DEFAULT, DEQ_RHO_REFRESH_SLACK_DEFAULT);
 }
 
 /* The m×n buffers of the solver workspace a training run keeps (deq/forward.h,
@@ -276,7 +289,7 @@ int cli_cmd_train(int argc, char **argv)
                       {"classes", 1, NULL},  {"max-memory", 1, NULL}, {"keep-going", 0, NULL},
                       {"progress", 0, NULL}, {"fashion-dir", 1, NULL}, {"model", 1, NULL},
                       {"init", 1, NULL},    {"save", 1, NULL},     {"X", 1, NULL},
-                      {"y", 1, NULL},       {NULL, 0, NULL}};
+                      {"y", 1, NULL},       {"rho-refresh-slack", 1, NULL}, {NULL, 0, NULL}};
     static const char *const required[] = {"preset", "steps", "lr", "log"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "train", train_help, argc,
                        argv);
@@ -286,6 +299,7 @@ int cli_cmd_train(int argc, char **argv)
     deq_error_init(err);
     cli_train_args a;
     memset(&a, 0, sizeof a);
+    const char *v;
     const char *model = cli_value(opts, "model");
     const deq_paper_spec *spec = deq_paper_spec_find(cli_value(opts, "preset"));
     if (model && strcmp(model, "paper") != 0 && strcmp(model, "theorems") != 0) {
@@ -297,12 +311,28 @@ int cli_cmd_train(int argc, char **argv)
                       "papers' models (the others are derived from abstracts: --model theorems)");
         return cli_usage_error("train", err->msg);
     }
-    if (spec && (!model || strcmp(model, "paper") == 0))
+    if (spec && (!model || strcmp(model, "paper") == 0)) {
+        if (cli_value(opts, "rho-refresh-slack")) {
+            /* the papers' trainers compute their own ρ̄ at every step */
+            deq_error_set(err, DEQ_ERR_INPUT, "--rho-refresh-slack is for --model theorems");
+            return cli_usage_error("train", err->msg);
+        }
         return train_paper(opts, spec);
+    }
     if (cli_value(opts, "init") || cli_value(opts, "save") || cli_value(opts, "X") ||
         cli_value(opts, "y")) {
         deq_error_set(err, DEQ_ERR_INPUT, "--init, --save, --X and --y are for --model paper");
         return cli_usage_error("train", err->msg);
+    }
+    a.rho_refresh_slack = DEQ_RHO_REFRESH_SLACK_DEFAULT;
+    if ((v = cli_value(opts, "rho-refresh-slack"))) {
+        if (cli_decimal("rho-refresh-slack", v, err) != DEQ_OK)
+            return cli_usage_error("train", err->msg);
+        a.rho_refresh_slack = strtod(v, NULL);
+        if (!(a.rho_refresh_slack >= 0 && a.rho_refresh_slack < 1)) {
+            deq_error_set(err, DEQ_ERR_INPUT, "--rho-refresh-slack: %s is outside the range [0, 1)", v);
+            return cli_usage_error("train", err->msg);
+        }
     }
     static const char *const required_theorems[] = {"m", "n", "seed"};
     if (cli_require(opts, required_theorems, 3, "train", err))
@@ -315,7 +345,6 @@ int cli_cmd_train(int argc, char **argv)
     }
     long seed = 0, d = TRAIN_SYNTHETIC_D;
     a.gram_every = 10;
-    const char *v;
     if (cli_long_in(&a.m, "m", cli_value(opts, "m"), 1, 1L << 20, err) ||
         cli_long_in(&a.n, "n", cli_value(opts, "n"), 1, 1L << 24, err) ||
         cli_long_in(&a.steps, "steps", cli_value(opts, "steps"), 0, 100000000L, err) ||
@@ -337,13 +366,13 @@ int cli_cmd_train(int argc, char **argv)
     const char *backend = cli_value(opts, "backend") ? cli_value(opts, "backend") : "double";
     if (cli_backend_precision(&a.backend, &a.prec, backend, cli_value(opts, "precision"), err))
         return cli_usage_error("train", err->msg);
-    /* weights, gradients and their copies (m×m), equilibria, adjoints, the
-     * solver workspace and Gram blocks (m×n, n×n); MPFR entries at the
-     * working precision */
+    /* weights, gradients and their copies (m×m; one more for the incremental
+     * refresh's A_ref when τ > 0), equilibria, adjoints, the solver workspace
+     * and Gram blocks (m×n, n×n); MPFR entries at the working precision */
     double entry = a.backend == DEQ_BACKEND_DOUBLE
                        ? 8.0
                        : (double)sizeof(__mpfr_struct) + 8.0 * (double)(a.prec / 64 + 1);
-    double need = entry * (8.0 * (double)a.m * (double)a.m +
+    double need = entry * ((a.rho_refresh_slack > 0 ? 9.0 : 8.0) * (double)a.m * (double)a.m +
                            (8.0 + workspace_mn()) * (double)a.m * (double)a.n +
                            4.0 * (double)a.n * (double)a.n) +
                   8.0 * (2.0 * (double)a.m * (double)a.n + (double)a.m * (double)a.m),

@@ -26,6 +26,8 @@ int G(cli_train_run)(const cli_train_args *a, const mat_d_t Xd, const mat_d_t yd
     snprintf(su, sizeof su, "%.17g", deq_preset_sigma_u(a->preset, d));
     GT(deq_problem) P;
     G(deq_problem_init)(P, A, U, X, a->preset->gamma, su, a->preset->act, 1, prec);
+    if (a->rho_refresh_slack > 0)
+        G(deq_problem_set_rho_refresh_slack)(P, a->rho_refresh_slack, prec);
     real_t av, sq;
     re_init(av, prec), re_init(sq, prec);
     re_set_si(sq, m);
@@ -61,6 +63,9 @@ int G(cli_train_run)(const cli_train_args *a, const mat_d_t Xd, const mat_d_t yd
         fprintf(stderr, "train: %s; loss %.6e -> %.6e over %ld steps; max certified rho_bar %.4g; "
                         "log %s\n", deq_train_outcome_name(log->outcome), log->steps[0].loss,
                 log->steps[log->len - 1].loss, log->len - 1, rho_max, a->log);
+        fprintf(stderr, "train: rho_bar after %ld updates: %ld computed in full, %ld incremental "
+                        "(--rho-refresh-slack %g)\n", P->full_refreshes + P->incremental_refreshes,
+                P->full_refreshes, P->incremental_refreshes, a->rho_refresh_slack);
     }
     if (log->trouble_step >= 0) {
         const deq_train_step *ts = &log->steps[0];

@@ -2,6 +2,7 @@
 #include "num/generic.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "deq/problem.h"
 #include "num/bound.h"
@@ -61,6 +62,11 @@ void G(deq_problem_init)(GT(deq_problem) P, mat_t A, mat_t U, mat_t X, const cha
     P->fp.B_err_exp = P->B_err_exp;
     P->fp.rho_upper = G(deq_contraction_upper)(P->normA, P->A, P->alpha_A, alpha_A_err, data_err,
                                                act, prec);
+    P->rho_refresh_slack = 0.0;
+    memset(P->A_ref, 0, sizeof P->A_ref); /* allocated by the first full refresh with τ > 0 */
+    P->have_ref = 0;
+    P->ref_rho = NAN;
+    P->full_refreshes = P->incremental_refreshes = 0;
 }
 
 void G(deq_problem_clear)(GT(deq_problem) P)
@@ -72,6 +78,54 @@ void G(deq_problem_clear)(GT(deq_problem) P)
     mat_clear_d(P->B_err);
     re_clear(P->alpha_A);
     re_clear(P->alpha_U);
+    if (P->A_ref->e)
+        G(mat_clear)(P->A_ref);
+}
+
+void G(deq_problem_set_rho_refresh_slack)(GT(deq_problem) P, double tau, long prec)
+{
+    DEQ_REQUIRE(tau >= 0 && tau < 1);
+#ifdef DEQ_MPFR
+    prec = P->A->prec; /* A_ref must be an exact copy: the reference bound is of A as stored */
+#endif
+    P->rho_refresh_slack = tau;
+    P->have_ref = 0;
+    if (tau == 0 && P->A_ref->e)
+        G(mat_clear)(P->A_ref);
+    else if (tau > 0 && !P->A_ref->e)
+        G(mat_init)(P->A_ref, P->m, P->m, prec);
+}
+
+/* ρ̄ from a bound on ‖A‖₂ for the stored (exact) A, as deq_contraction_upper
+ * with A_rel_err = 0 forms it: L·(|α|(1 + ε_α))·normA, each step rounded up. */
+static double rho_from_norm(const GT(deq_problem) P, double normA)
+{
+    double a = bound_add_up(re_get_d_abs_up(P->alpha_A),
+                            bound_mul_up(re_get_d_abs_up(P->alpha_A), P->fp.alpha_rel_err));
+    return bound_mul_up(bound_mul_up(deq_act_lipschitz_upper(P->fp.act), a), normA);
+}
+
+/* The incremental bound of deq_problem_set_rho_refresh_slack: 1 and ρ̄, P->normA
+ * set when it is within the slack, else 0 (nothing changed). */
+static int rho_incremental(GT(deq_problem) P, long prec)
+{
+    if (!P->have_ref)
+        return 0;
+    double delta = G(num_fro_dist_upper)(P->A, P->A_ref, prec);
+    double upper = bound_add_up(P->ref_norm->upper, delta);
+    double rho = rho_from_norm(P, upper);
+    /* 1 − ρ̄ must stay >= (1 − τ)(1 − ρ̄_ref): that product rounded up, the
+     * threshold 1 − it rounded down */
+    double room = bound_mul_up(bound_sub_up(1.0, P->rho_refresh_slack), bound_sub_up(1.0, P->ref_rho));
+    double limit = bound_sub_down(1.0, room);
+    if (!(rho <= limit && rho < 1.0))
+        return 0;
+    P->normA->upper = upper;
+    P->normA->fallback = bound_add_up(P->ref_norm->fallback, delta);
+    P->normA->estimate = P->ref_norm->estimate;
+    P->normA->method = NUM_NORM2_INCREMENTAL;
+    P->fp.rho_upper = rho;
+    return 1;
 }
 
 void G(deq_problem_update)(GT(deq_problem) P, long prec)
@@ -81,6 +135,19 @@ void G(deq_problem_update)(GT(deq_problem) P, long prec)
                      prec);
     P->fp.B_err_exp = P->B_err_exp;
     P->fp.A_rel_err = 0.0;
+    if (P->rho_refresh_slack > 0 && rho_incremental(P, prec)) {
+        P->incremental_refreshes++;
+        return;
+    }
     P->fp.rho_upper = G(deq_contraction_upper)(P->normA, P->A, P->alpha_A, P->fp.alpha_rel_err,
                                                0.0, P->fp.act, prec);
+    P->full_refreshes++;
+    if (P->rho_refresh_slack > 0) {
+        /* the new reference; one that cannot serve (ρ̄ not finite or >= 1)
+         * leaves the next update to refresh in full again */
+        G(mat_set)(P->A_ref, P->A);
+        *P->ref_norm = *P->normA;
+        P->ref_rho = P->fp.rho_upper;
+        P->have_ref = isfinite(P->ref_rho) && P->ref_rho < 1.0;
+    }
 }

@@ -132,6 +132,7 @@ void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const
         G(deq_forward_solve)(Z, fi, &P->fp, so, prec); /* Z: warm start from the last step */
         s->fwd_iters = fi->iterations;
         s->rho_upper = P->fp.rho_upper;
+        s->rho_full = P->normA->method != NUM_NORM2_INCREMENTAL;
         s->rho_estimate = Lsig * fabs(re_get_d(P->alpha_A)) * P->normA->estimate;
         s->dA = dist_fro(P->A, A0, prec);
         s->dU = dist_fro(P->U, U0, prec);

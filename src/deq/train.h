@@ -43,7 +43,10 @@ typedef struct {
     double grad_norm2;            /* ‖∇_θ L‖² over the trained groups */
     double dA, dU, dv;            /* ‖θ − θ₀‖_F per group */
     double rho_upper;             /* certified ρ̄ = L·α_A·‖A(k)‖₂⁺ */
-    double rho_estimate;          /* L·α_A·(estimate of ‖A(k)‖₂) */
+    int rho_full;                 /* 1: ‖A(k)‖₂⁺ from a full refresh at A(k); 0: the incremental
+                                   * bound of the last full refresh plus ‖A(k) − A_ref‖_F
+                                   * (deq_problem_set_rho_refresh_slack) */
+    double rho_estimate;          /* L·α_A·(estimate of ‖A‖₂) at the last full refresh */
     long fwd_iters, adj_iters;
     double lam_min;               /* λ_min(G(k)) of the trained groups; NAN off the schedule */
     double lam_max;

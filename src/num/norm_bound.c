@@ -123,6 +123,8 @@ const char *num_norm2_method_name(num_norm2_method m)
         return "cholesky";
     case NUM_NORM2_FALLBACK:
         return "fallback";
+    case NUM_NORM2_INCREMENTAL:
+        return "incremental";
     }
     return "unknown";
 }
@@ -478,3 +480,113 @@ void num_norm2_upper_mp(num_norm2_t out, const mat_mp_t A, long prec)
 }
 
 #endif
+
+/* ---- ||A - B||_F, certified (num_fro_dist_upper) ----
+ *
+ * t_q = the computed difference of entry q. Double: t = fl(a - b) =
+ * (a - b)(1 + th), |th| <= 2^-53 (a subtraction never underflows: in the
+ * subnormal range it is exact), so |a - b| <= |t|/(1 - 2^-53); a difference
+ * that overflows is +inf and makes the bound +inf. MPFR: t is rounded away
+ * from zero, so |a - b| <= |t| (no factor), and the exponent range leaves no
+ * overflow. With x the binary exponent of the largest |t| (|t| < 2^(x+1)),
+ * each |t|·2^-x is rounded up to a double in [0, 2) (an entry far below the
+ * largest may round up to the smallest subnormal: still an upper bound), its
+ * square formed with one rounding (or lost to underflow, absolute error
+ * <= 2^-1075), and the N squares summed: the sum of the exact squares is at
+ * most (s + N·2^-1074)/(1 - gamma_N) (step 1 above). Then
+ * ||A - B||_F <= sqrt(that)·2^x/(1 - u_diff), every step rounded up. */
+#ifdef DEQ_MPFR
+#define DIST_DIFF_REL_ERR 0.0
+/* t = a - b rounded away from zero: |t| >= |a - b|. */
+static void dist_diff(real_ptr t, mpfr_srcptr a, mpfr_srcptr b)
+{
+    mpfr_sub(t, a, b, MPFR_RNDA);
+}
+/* Binary exponent x of a finite nonzero t: |t| in [2^x, 2^(x+1)). */
+static long dist_exp(mpfr_srcptr t)
+{
+    return (long)mpfr_get_exp(t) - 1;
+}
+/* |t|·2^-x rounded up to a double. */
+static double dist_scaled_up(mpfr_ptr t, long x)
+{
+    mpfr_abs(t, t, MPFR_RNDN);     /* exact */
+    mpfr_mul_2si(t, t, -x, MPFR_RNDN); /* exact */
+    return mpfr_get_d(t, MPFR_RNDU);
+}
+#else
+#define DIST_DIFF_REL_ERR 0x1p-53
+static void dist_diff(real_ptr t, const double *a, const double *b)
+{
+    t[0] = *a - *b;
+}
+static long dist_exp(const double *t)
+{
+    return ilogb(t[0]);
+}
+static double dist_scaled_up(double *t, long x)
+{
+    double a = fabs(t[0]), s = ldexp(a, (int)-x);
+    if (ldexp(s, (int)x) != a) /* scaled into the subnormal range and rounded */
+        s = nextafter(s, INFINITY);
+    return s;
+}
+#endif
+
+static int dist_finite(real_srcptr t)
+{
+#ifdef DEQ_MPFR
+    return mpfr_number_p(t);
+#else
+    return isfinite(t[0]);
+#endif
+}
+
+static int dist_zero(real_srcptr t)
+{
+#ifdef DEQ_MPFR
+    return mpfr_zero_p(t);
+#else
+    return t[0] == 0.0;
+#endif
+}
+
+double G(num_fro_dist_upper)(const mat_t A, const mat_t B, long prec)
+{
+    DEQ_REQUIRE(A->rows == B->rows && A->cols == B->cols);
+    size_t N = (size_t)A->rows * (size_t)A->cols;
+    real_t t;
+    re_init(t, prec);
+    long x = 0;
+    int any = 0;
+    double r = 0.0;
+    /* pass 1: the scale (the differences are formed again in pass 2, the
+     * same way: no m×m temporary) */
+    for (size_t q = 0; q < N; q++) {
+        dist_diff(t, A->e + q, B->e + q);
+        if (!dist_finite(t)) {
+            r = INFINITY;
+            goto done;
+        }
+        if (!dist_zero(t)) {
+            long xq = dist_exp(t);
+            x = any ? (xq > x ? xq : x) : xq;
+            any = 1;
+        }
+    }
+    if (!any)
+        goto done;
+    double s = 0.0;
+    for (size_t q = 0; q < N; q++) {
+        dist_diff(t, A->e + q, B->e + q);
+        double a = dist_scaled_up(t, x);
+        s += a * a;
+    }
+    s = sum_upper(bound_add_up(s, bound_mul_up((double)N, 0x1p-1074)), (double)N);
+    r = bound_ldexp_up(bound_sqrt_up(s), x);
+    if (DIST_DIFF_REL_ERR > 0)
+        r = bound_div_up(r, bound_sub_down(1.0, DIST_DIFF_REL_ERR));
+done:
+    re_clear(t);
+    return r;
+}

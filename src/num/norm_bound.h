@@ -6,13 +6,16 @@
 
 typedef enum {
     NUM_NORM2_CHOLESKY = 0, /* certified lambda_max(A^T A) <= t by Cholesky of t I - A^T A */
-    NUM_NORM2_FALLBACK = 1  /* min(||A||_F, sqrt(||A||_1 ||A||_inf)), rounded up */
+    NUM_NORM2_FALLBACK = 1, /* min(||A||_F, sqrt(||A||_1 ||A||_inf)), rounded up */
+    NUM_NORM2_INCREMENTAL = 2 /* a full bound of a reference matrix R plus a certified
+                                 ||A - R||_F (triangle inequality; deq_problem_update) */
 } num_norm2_method;
 
 typedef struct {
     double upper;            /* guaranteed: ||A||_2 <= upper; +inf for non-finite input or
                                 norms beyond the double range */
-    double estimate;         /* a non-certified estimate of ||A||_2 (power/Lanczos) */
+    double estimate;         /* a non-certified estimate of ||A||_2 (power/Lanczos); for
+                                NUM_NORM2_INCREMENTAL the reference's (not of A) */
     double fallback;         /* min(||A||_F, sqrt(||A||_1 ||A||_inf)) rounded up (MPFR: of the
                                 matrix rounded to double, plus the conversion term) */
     num_norm2_method method; /* how `upper` was proved */
