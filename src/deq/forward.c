@@ -531,7 +531,7 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
     size_t count = (size_t)P->rows * (size_t)P->cols;
     PAR_PRAGMA(omp parallel for schedule(static) if ((double)count >= PAR_MIN_OPS))
     for (size_t q = 0; q < count; q++)
-        P->e[q] = bound_mul_up(P->e[q] + floor, fac);
+        P->e[q] = bound_mul_up_fast(P->e[q] + floor, fac);
     for (long i = 0; i < P->cols; i++)
         if (E[i] != RT_ZERO)
             E[i] += EA;
@@ -930,6 +930,7 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
      * thread would take it (a NaN column makes the result NaN) */
     mpfr_t *ecol = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof *ecol);
     mpfr_t *bcol = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof *bcol);
+    num_xreal *zcol = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof *zcol);
     col_norm_consts cc;
     col_norm_consts_init(&cc, t);
     mpfr_t omr;
@@ -950,6 +951,7 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
             mpfr_mul_d(b, b, rho, MPFR_RNDU);
             mpfr_add(b, b, e, MPFR_RNDU);
             mpfr_div(b, b, omr, MPFR_RNDU);
+            zcol[i] = G(mat_col_norm2_x)(PHI, i, prec);
         }
         mpfr_clear(w);
         free(tmp);
@@ -969,6 +971,12 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
     }
     free(ecol);
     free(bcol);
+    /* max_i ‖z_i‖ as G(mat_max_col_dist_x)(PHI, NULL) gives it: the first NaN
+     * in column order, else the maximum */
+    num_xreal zn = num_xreal_from_d(0.0);
+    for (long i = 0; i < n && !isnan(zn.man); i++)
+        zn = isnan(zcol[i].man) ? zcol[i] : num_xreal_max(zn, zcol[i]);
+    free(zcol);
     col_norm_consts_clear(&cc);
     if (!mpfr_number_p(worst)) {
         bound_not_available(info);
@@ -977,7 +985,6 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
         info->err_bound = num_xreal_get_d_up(w);
         info->round_slack = num_xreal_get_d_up(num_xreal_from_mpfr(worst_e, MPFR_RNDU));
         /* relative to max_i ‖z_i‖ (rounded to nearest, so a ratio, not a bound) */
-        num_xreal zn = G(mat_max_col_dist_x)(PHI, NULL, prec);
         info->err_bound_rel = zn.man > 0 ? num_xreal_get_d_up(num_xreal_div(w, zn)) : INFINITY;
         info->err_bound_x = w;
         info->err_bound_rel_x = zn.man > 0 ? num_xreal_div(w, zn) : num_xreal_from_d(INFINITY);
