@@ -5,6 +5,7 @@
 
 #include "core/ctx.h"
 #include "deq/forward.h"
+#include "deq/forward_internal.h"
 #include "num/bound.h"
 #include "num/factor.h"
 
@@ -75,7 +76,7 @@ enum {
     WS_PHI = DEQ_SOLVE_WS_CALLER_SLOTS, WS_H, WS_ZBEST, WS_F, WS_FPREV, WS_XPREV, WS_ZNEW, WS_NC, WS_DW,
     WS_DIFF /* Anderson's ΔX_s at WS_DIFF + 2s, ΔF_s at WS_DIFF + 2s + 1 */
 };
-enum { WSD_ABS_A, WSD_ABS_Z, WSD_TERM /* the certificate's stored term */ };
+enum { WSD_ABS_A, WSD_ABS_Z, WSD_TERM /* the certificate's stored term */, WSD_ABS_PF /* a single-precision product */ };
 
 void G(deq_solve_ws_init)(GT(deq_solve_ws) ws)
 {
@@ -306,19 +307,6 @@ static double ldexp_up(double x, long k)
     return nextafter(r, INFINITY);
 }
 
-/* nextafter(x, +inf): for a positive finite double the next one's bits are
- * x's plus one (the successor of DBL_MAX's being +inf's), without the call. */
-static inline double next_up(double x)
-{
-    if (!(x > 0 && x < INFINITY))
-        return nextafter(x, INFINITY);
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    bits++;
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
-
 /* 2^k when ldexp_up's fast path applies to it, else 0 (which sends every
  * value to ldexp_up_p's general case). */
 static double pow2_or_zero(long k)
@@ -476,62 +464,142 @@ static int abs_col_exps_d(long *E, const mat_d_t M, long Mexp)
     return bad ? -1 : 0;
 }
 
-/* out[q] = entry_abs_up_scaled(x + q, E) for count contiguous entries, on the
- * threads when there are many (the inner loops' fast path in double). */
-static void abs_up_scaled_fill(double *out, real_srcptr x, size_t count, long E)
+/* float's least normal value, 2^-126 */
+#define FLOAT_MIN_NORMAL 0x1p-126
+
+/* The least normal float >= x, for a double 0 <= x <= 1 (0 for 0): rounded
+ * to nearest, then one step up if that went below x; a positive x below
+ * 2^-126 gives 2^-126, so that a BLAS that treats subnormal inputs as zero
+ * (DAZ) sees the same values. */
+static inline float float_up(double x)
+{
+    if (x < FLOAT_MIN_NORMAL)
+        return x > 0 ? (float)FLOAT_MIN_NORMAL : 0.0f;
+    float f = (float)x;
+    return (double)f >= x ? f : nextafterf(f, INFINITY);
+}
+
+/* entry_abs_up_scaled(x + q, E) for count contiguous entries, into out[q]
+ * (doubles) or, out NULL, rounded up to floats into out_f[q]; on the threads
+ * when there are many (ldexp_up's fast path inline in double). */
+static void abs_up_scaled_fill(double *out, float *out_f, real_srcptr x, size_t count, long E)
 {
     int par = (double)count >= PAR_MIN_OPS && !omp_in_parallel();
-#ifdef DEQ_MPFR
-    PAR_PRAGMA(omp parallel for schedule(static) if (par))
-    for (size_t q = 0; q < count; q++)
-        out[q] = entry_abs_up_scaled(x + q, E);
-#else
+#ifndef DEQ_MPFR
     double p = pow2_or_zero(-E);
-    PAR_PRAGMA(omp parallel for schedule(static) if (par))
-    for (size_t q = 0; q < count; q++)
-        out[q] = ldexp_up_p(fabs(x[q]), p, -E);
 #endif
+    PAR_PRAGMA(omp parallel for schedule(static) if (par))
+    for (size_t q = 0; q < count; q++) {
+#ifdef DEQ_MPFR
+        double v = entry_abs_up_scaled(x + q, E);
+#else
+        double v = ldexp_up_p(fabs(x[q]), p, -E);
+#endif
+        if (out)
+            out[q] = v;
+        else
+            out_f[q] = float_up(v);
+    }
 }
+
+/* count floats in slot `slot` of the certificates' double scratch (or in
+ * `local`, ws NULL); release with ws_release_d. */
+static float *ws_take_f(ws_t *ws, int slot, mat_d_struct **M, mat_d_struct *local, size_t count)
+{
+    *M = ws_take_d(ws, slot, local, (long)(count / 2 + 1), 1);
+    return (float *)(*M)->e;
+}
+
+/* Up to this inner dimension k, abs_product_scaled computes |op(A)|·|Z| in
+ * single precision (cblas_sgemm, about twice dgemm's speed), whose rounding
+ * it bounds by γ_{k+1} at 24 bits: at most (2^14 + 1)·2^-24/(1 − 2^-10) ≈
+ * 2^-10 here, so the bound on the product grows by 0.1% at most (by 2^-14 at
+ * k = 1024) over the double product's γ_{k+1} ≈ k·2^-53; the product is one
+ * of the rounding terms of a bound that is itself a few units of rounding,
+ * so that loosening is negligible. Larger k (a costlier loosening) keeps the
+ * double product. Derived, not a paper's constant. */
+#define ABS_PRODUCT_FLOAT_MAX_K DEQ_ABS_PRODUCT_FLOAT_MAX_K
+/* float's precision: its unit roundoff is 2^-24 */
+#define FLOAT_PREC 24
 
 /* P = |op(A)|·|Z| in scaled form: |op(A)||Z|[:,i] <= P[:,i]·2^E[i] entrywise
  * (P initialized, rows of op(A) × cols of Z). |A| and |Z| enter scaled by
- * powers of two (A by its largest entry's, Z per column), so no product of the
- * double gemm overflows, and every product that underflows is below 2^-1022
- * at a scale where the entries are up to 1: each entry of the gemm, a dot
- * product of k nonnegative terms, is within γ_k relative plus k·2^-1074
- * absolute; P adds that absolute allowance (one more rounding) and is then
- * scaled by 1/(1 − γ_{k+1}), rounded up. Returns 0, or -1 on a non-finite entry. */
+ * powers of two (A by its largest entry's, Z per column) and rounded up, so
+ * the scaled entries are in [0, 1], no product overflows, and the exact
+ * product of the rounded-up entries bounds the true one. Each entry of the
+ * computed product is a sum of k nonnegative products, evaluated in any order
+ * (blocked, threaded, with or without FMA): each product passes through at
+ * most k roundings, each within the unit roundoff u relative when its result
+ * is normal, so the computed ŝ >= (1 − u)^k·s − (absolute errors of results
+ * that underflow, each amplified by at most (1 + u)^k <= 2 afterwards), and
+ * P = fl(ŝ + a)·fac with fac >= 1/(1 − γ_{k+1}) rounded up bounds s (the
+ * addition in double has a normal result: one more relative rounding, at
+ * double's u, and (1 − u)^{k+1} >= 1 − γ_{k+1}), a the absolute allowance:
+ *   - k <= ABS_PRODUCT_FLOAT_MAX_K: the scaled entries rounded up to normal
+ *     floats (float_up), cblas_sgemm, u = 2^-24. An operation whose result
+ *     underflows errs by at most 2^-150 (gradual underflow: the multiplies or
+ *     FMAs; an addition is then exact) or below 2^-126 (flushed to zero, FTZ,
+ *     which a BLAS may set), and there are at most 2k − 1 operations:
+ *     a = 4k·2^-126. ŝ <= k is a float, exact in double.
+ *   - otherwise the double gemm (gradual underflow, at most k products that
+ *     underflow, 2^-1075 each): a = (k+1)·2^-1074, u = 2^-53.
+ * Returns 0, or -1 on a non-finite entry. */
 static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, const mat_t Z, ws_t *ws)
 {
     long k = opA == MAT_NOTRANS ? A->cols : A->rows;
     long m = Z->rows, n = Z->cols;
     /* one exponent for all of A (its largest entry's) */
-    size_t countA = (size_t)A->rows * (size_t)A->cols;
+    size_t countA = (size_t)A->rows * (size_t)A->cols, countZ = (size_t)m * (size_t)n;
+    size_t count = (size_t)P->rows * (size_t)P->cols;
     long e;
     if (max_exp(&e, A->e, countA) != 0 || abs_col_exps(E, n, Z) != 0)
         return -1;
     long EA = e == LONG_MIN ? 0 : e;
-    mat_d_t Aa_local, Za_local;
-    mat_d_struct *Aa = ws_take_d(ws, WSD_ABS_A, Aa_local, A->rows, A->cols);
-    mat_d_struct *Za = ws_take_d(ws, WSD_ABS_Z, Za_local, m, n);
-    abs_up_scaled_fill(Aa->e, A->e, countA, EA);
+    int single = k <= ABS_PRODUCT_FLOAT_MAX_K;
+    mat_d_t Aa_local, Za_local, Pf_local;
+    mat_d_struct *Aa, *Za, *Pf = NULL;
+    float *Af = NULL, *Zf = NULL, *Cf = NULL;
+    if (single) {
+        Af = ws_take_f(ws, WSD_ABS_A, &Aa, Aa_local, countA);
+        Zf = ws_take_f(ws, WSD_ABS_Z, &Za, Za_local, countZ);
+        Cf = ws_take_f(ws, WSD_ABS_PF, &Pf, Pf_local, count);
+    } else {
+        Aa = ws_take_d(ws, WSD_ABS_A, Aa_local, A->rows, A->cols);
+        Za = ws_take_d(ws, WSD_ABS_Z, Za_local, m, n);
+    }
+    abs_up_scaled_fill(single ? NULL : Aa->e, Af, A->e, countA, EA);
     PAR_PRAGMA(omp parallel for schedule(dynamic) if ((double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
-        double *za = Za->e + (size_t)i * (size_t)m;
+        size_t off = (size_t)i * (size_t)m;
         if (E[i] == RT_ZERO)
-            for (long j = 0; j < m; j++)
-                za[j] = 0.0;
+            for (long j = 0; j < m; j++) {
+                if (single)
+                    Zf[off + j] = 0.0f;
+                else
+                    Za->e[off + j] = 0.0;
+            }
         else
-            abs_up_scaled_fill(za, mat_entry(Z, 0, i), (size_t)m, E[i]);
+            abs_up_scaled_fill(single ? NULL : Za->e + off, single ? Zf + off : NULL,
+                               mat_entry(Z, 0, i), (size_t)m, E[i]);
     }
-    double one = 1.0, zero = 0.0;
-    mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
-    double fac = inv_one_minus_up(bound_gamma((double)k + 1, DEQ_PREC_DOUBLE));
-    double floor = (double)(k + 1) * SUBNORMAL_MIN;
-    size_t count = (size_t)P->rows * (size_t)P->cols;
-    PAR_PRAGMA(omp parallel for schedule(static) if ((double)count >= PAR_MIN_OPS))
-    for (size_t q = 0; q < count; q++)
-        P->e[q] = bound_mul_up_fast(P->e[q] + floor, fac);
+    double fac, floor;
+    if (single) {
+        mat_gemm_f(Cf, opA, Af, A->rows, A->cols, Zf, n);
+        fac = inv_one_minus_up(bound_gamma((double)k + 1, FLOAT_PREC));
+        floor = 4.0 * (double)k * FLOAT_MIN_NORMAL;
+        PAR_PRAGMA(omp parallel for schedule(static) if ((double)count >= PAR_MIN_OPS))
+        for (size_t q = 0; q < count; q++)
+            P->e[q] = bound_mul_up_fast((double)Cf[q] + floor, fac);
+        ws_release_d(Pf, Pf_local);
+    } else {
+        double one = 1.0, zero = 0.0;
+        mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
+        fac = inv_one_minus_up(bound_gamma((double)k + 1, DEQ_PREC_DOUBLE));
+        floor = (double)(k + 1) * SUBNORMAL_MIN;
+        PAR_PRAGMA(omp parallel for schedule(static) if ((double)count >= PAR_MIN_OPS))
+        for (size_t q = 0; q < count; q++)
+            P->e[q] = bound_mul_up_fast(P->e[q] + floor, fac);
+    }
     for (long i = 0; i < P->cols; i++)
         if (E[i] != RT_ZERO)
             E[i] += EA;
@@ -539,6 +607,13 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
     ws_release_d(Za, Za_local);
     return 0;
 }
+
+#ifndef DEQ_MPFR
+int deq_abs_product_upper_d(mat_d_t P, long *E, mat_op opA, const mat_d_t A, const mat_d_t Z)
+{
+    return abs_product_scaled(P, E, opA, A, Z, NULL);
+}
+#endif
 
 /* Upper bound on ‖A‖_F: ‖A·2^-e‖_F in double (entries rounded up, a sum of N
  * squares within γ_{N+1}, squares that underflow adding N·2^-1074) times 2^e,
@@ -843,7 +918,7 @@ void G(deq_injection)(mat_t B, mat_d_t B_err, long *B_err_exp, real_srcptr alpha
                     continue;
                 }
                 /* RN(b·cm) is within half an ulp of b·cm: one step up bounds it */
-                b[j] = ldexp_up_p(next_up(b[j] * cm), p, sh);
+                b[j] = ldexp_up_p(bound_next_up(b[j] * cm), p, sh);
             }
         }
         *B_err_exp = ex - fold;
