@@ -476,30 +476,42 @@ static inline float float_up(double x)
     if (x < FLOAT_MIN_NORMAL)
         return x > 0 ? (float)FLOAT_MIN_NORMAL : 0.0f;
     float f = (float)x;
-    return (double)f >= x ? f : nextafterf(f, INFINITY);
+    if ((double)f >= x)
+        return f;
+    union { float f; uint32_t bits; } next = {f}; /* f normal and below 1: the next float's bits */
+    next.bits++;
+    return next.f;
 }
 
-/* entry_abs_up_scaled(x + q, E) for count contiguous entries, into out[q]
- * (doubles) or, out NULL, rounded up to floats into out_f[q]; on the threads
- * when there are many (ldexp_up's fast path inline in double). */
+/* entry_abs_up_scaled(x + q, E) into out[q] (a double) or, out NULL, rounded
+ * up to a float into out_f[q]; p = pow2_or_zero(-E) for double's fast path. */
+static inline void abs_up_scaled_entry(double *out, float *out_f, real_srcptr x, size_t q, double p, long E)
+{
+#ifdef DEQ_MPFR
+    (void)p;
+    double v = entry_abs_up_scaled(x + q, E);
+#else
+    double v = ldexp_up_p(fabs(x[q]), p, -E);
+#endif
+    if (out)
+        out[q] = v;
+    else
+        out_f[q] = float_up(v);
+}
+
+/* abs_up_scaled_entry for count contiguous entries, on the threads when there
+ * are many and no team runs yet (a region per column inside one would cost
+ * its set-up each time). */
 static void abs_up_scaled_fill(double *out, float *out_f, real_srcptr x, size_t count, long E)
 {
-    int par = (double)count >= PAR_MIN_OPS && !omp_in_parallel();
-#ifndef DEQ_MPFR
     double p = pow2_or_zero(-E);
-#endif
-    PAR_PRAGMA(omp parallel for schedule(static) if (par))
-    for (size_t q = 0; q < count; q++) {
-#ifdef DEQ_MPFR
-        double v = entry_abs_up_scaled(x + q, E);
-#else
-        double v = ldexp_up_p(fabs(x[q]), p, -E);
-#endif
-        if (out)
-            out[q] = v;
-        else
-            out_f[q] = float_up(v);
-    }
+    if ((double)count >= PAR_MIN_OPS && !omp_in_parallel()) {
+        PAR_PRAGMA(omp parallel for schedule(static))
+        for (size_t q = 0; q < count; q++)
+            abs_up_scaled_entry(out, out_f, x, q, p, E);
+    } else
+        for (size_t q = 0; q < count; q++)
+            abs_up_scaled_entry(out, out_f, x, q, p, E);
 }
 
 /* count floats in slot `slot` of the certificates' double scratch (or in
