@@ -5,6 +5,7 @@
 
 #include "core/ctx.h"
 #include "deq/forward.h"
+#include "deq/forward_internal.h"
 #include "num/bound.h"
 #include "num/factor.h"
 
@@ -47,7 +48,7 @@ enum {
     WS_PHI = DEQ_SOLVE_WS_CALLER_SLOTS, WS_H, WS_ZBEST, WS_F, WS_FPREV, WS_XPREV, WS_ZNEW, WS_NC, WS_DW,
     WS_DIFF /* Anderson's ΔX_s at WS_DIFF + 2s, ΔF_s at WS_DIFF + 2s + 1 */
 };
-enum { WSD_ABS_A, WSD_ABS_Z, WSD_TERM /* the certificate's stored term */ };
+enum { WSD_ABS_A, WSD_ABS_Z, WSD_TERM /* the certificate's stored term */, WSD_ABS_PF /* a single-precision product */ };
 
 void G(deq_solve_ws_init)(GT(deq_solve_ws) ws)
 {
@@ -303,6 +304,22 @@ static double ldexp_up(double x, long k)
     return nextafter(r, INFINITY);
 }
 
+/* 2^k when ldexp_up's fast path applies to it, else 0 (which sends every
+ * value to ldexp_up_p's general case). */
+static double pow2_or_zero(long k)
+{
+    return k >= -1022 && k <= 1023 ? pow2_normal(k) : 0.0;
+}
+
+/* ldexp_up(x, k) with p = pow2_or_zero(k) computed once per column: its fast
+ * path inline (the same product, the same test, so the same bits), the
+ * general case (0, non-finite, subnormal, k out of range) by the call. */
+static inline double ldexp_up_p(double x, double p, long k)
+{
+    double r = x * p;
+    return r > 0x1p-1022 && r <= DBL_MAX ? r : ldexp_up(x, k);
+}
+
 /* |x|·2^-E rounded up to double, for an entry x of the working type. */
 static double entry_abs_up_scaled(real_srcptr x, long E)
 {
@@ -323,7 +340,7 @@ static double entry_abs_up_scaled(real_srcptr x, long E)
  * frexp or MPFR give it; LONG_MIN when every entry is 0); -1 when one is NaN
  * or infinite. In double the exponent of the largest magnitude is the largest
  * exponent, so one frexp suffices. */
-static int max_exp(long *E, real_srcptr x, size_t count)
+static int max_exp_serial(long *E, real_srcptr x, size_t count)
 {
     long e = LONG_MIN;
 #ifdef DEQ_MPFR
@@ -355,6 +372,40 @@ static int max_exp(long *E, real_srcptr x, size_t count)
     return 0;
 }
 
+/* max_exp_serial over a large array (a whole matrix) in chunks on the
+ * threads: the largest exponent is the largest of the chunks' (a maximum,
+ * exact in any order), and any chunk's non-finite entry is the answer. */
+#define MAX_EXP_CHUNKS 64
+static int max_exp(long *E, real_srcptr x, size_t count)
+{
+    if ((double)count < PAR_MIN_OPS || omp_in_parallel())
+        return max_exp_serial(E, x, count);
+    long ec[MAX_EXP_CHUNKS];
+    int bad = 0;
+    size_t per = (count + MAX_EXP_CHUNKS - 1) / MAX_EXP_CHUNKS;
+    PAR_PRAGMA(omp parallel for schedule(dynamic) reduction(| : bad))
+    for (int c = 0; c < MAX_EXP_CHUNKS; c++) {
+        size_t q0 = (size_t)c * per, q1 = q0 + per < count ? q0 + per : count;
+        ec[c] = LONG_MIN;
+        if (q0 < q1)
+            bad |= max_exp_serial(ec + c, x + q0, q1 - q0) != 0;
+    }
+    if (bad)
+        return -1;
+    long e = LONG_MIN;
+    for (int c = 0; c < MAX_EXP_CHUNKS; c++)
+        e = ec[c] > e ? ec[c] : e;
+    *E = e;
+    return 0;
+}
+
+/* Whether every entry of M is finite (G(mat_is_finite)'s answer), on the threads. */
+static int all_finite(const mat_t M)
+{
+    long e;
+    return max_exp(&e, M->e, (size_t)M->rows * (size_t)M->cols) == 0;
+}
+
 /* The exponent of a column that is entirely zero (its term contributes nothing). */
 #define RT_ZERO (LONG_MIN / 4)
 
@@ -366,29 +417,34 @@ static int max_exp(long *E, real_srcptr x, size_t count)
 static int abs_col_exps(long *E, long n, const mat_t M)
 {
     long m = M->rows;
+    int bad = 0;
+    PAR_PRAGMA(omp parallel for schedule(dynamic) reduction(| : bad) if ((double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
         long e;
-        if (max_exp(&e, mat_entry(M, 0, M->cols == 1 ? 0 : i), (size_t)m) != 0)
-            return -1;
-        E[i] = e == LONG_MIN ? RT_ZERO : e;
+        if (max_exp_serial(&e, mat_entry(M, 0, M->cols == 1 ? 0 : i), (size_t)m) != 0)
+            bad = 1;
+        else
+            E[i] = e == LONG_MIN ? RT_ZERO : e;
     }
-    return 0;
+    return bad ? -1 : 0;
 }
 
 /* The same for a double matrix with a common exponent Mexp (true values
  * M·2^Mexp): E[i] includes Mexp. */
 static int abs_col_exps_d(long *E, const mat_d_t M, long Mexp)
 {
-    long m = M->rows;
-    for (long i = 0; i < M->cols; i++) {
+    long m = M->rows, n = M->cols;
+    int bad = 0;
+    PAR_PRAGMA(omp parallel for schedule(dynamic) reduction(| : bad) if ((double)m * (double)n >= PAR_MIN_OPS))
+    for (long i = 0; i < n; i++) {
         long e;
         const double *x = M->e + (size_t)i * (size_t)m;
 #ifdef DEQ_MPFR
         /* max_exp takes the working type: the double column by hand */
         double mx = 0.0;
+        int col_bad = 0;
         for (long j = 0; j < m; j++) {
-            if (!isfinite(x[j]))
-                return -1;
+            col_bad |= !isfinite(x[j]);
             mx = fabs(x[j]) > mx ? fabs(x[j]) : mx;
         }
         int ei = 0;
@@ -396,47 +452,163 @@ static int abs_col_exps_d(long *E, const mat_d_t M, long Mexp)
             frexp(mx, &ei);
         e = mx > 0 ? ei : LONG_MIN;
 #else
-        if (max_exp(&e, x, (size_t)m) != 0)
-            return -1;
+        int col_bad = max_exp_serial(&e, x, (size_t)m) != 0;
 #endif
-        E[i] = e == LONG_MIN ? RT_ZERO : e + Mexp;
+        bad |= col_bad;
+        if (!col_bad)
+            E[i] = e == LONG_MIN ? RT_ZERO : e + Mexp;
     }
-    return 0;
+    return bad ? -1 : 0;
 }
+
+/* float's least normal value, 2^-126 */
+#define FLOAT_MIN_NORMAL 0x1p-126
+
+/* The least normal float >= x, for a double 0 <= x <= 1 (0 for 0): rounded
+ * to nearest, then one step up if that went below x; a positive x below
+ * 2^-126 gives 2^-126, so that a BLAS that treats subnormal inputs as zero
+ * (DAZ) sees the same values. */
+static inline float float_up(double x)
+{
+    if (x < FLOAT_MIN_NORMAL)
+        return x > 0 ? (float)FLOAT_MIN_NORMAL : 0.0f;
+    float f = (float)x;
+    if ((double)f >= x)
+        return f;
+    union { float f; uint32_t bits; } next = {f}; /* f normal and below 1: the next float's bits */
+    next.bits++;
+    return next.f;
+}
+
+/* entry_abs_up_scaled(x + q, E) into out[q] (a double) or, out NULL, rounded
+ * up to a float into out_f[q]; p = pow2_or_zero(-E) for double's fast path. */
+static inline void abs_up_scaled_entry(double *out, float *out_f, real_srcptr x, size_t q, double p, long E)
+{
+#ifdef DEQ_MPFR
+    (void)p;
+    double v = entry_abs_up_scaled(x + q, E);
+#else
+    double v = ldexp_up_p(fabs(x[q]), p, -E);
+#endif
+    if (out)
+        out[q] = v;
+    else
+        out_f[q] = float_up(v);
+}
+
+/* abs_up_scaled_entry for count contiguous entries, on the threads when there
+ * are many and no team runs yet (a region per column inside one would cost
+ * its set-up each time). */
+static void abs_up_scaled_fill(double *out, float *out_f, real_srcptr x, size_t count, long E)
+{
+    double p = pow2_or_zero(-E);
+    if ((double)count >= PAR_MIN_OPS && !omp_in_parallel()) {
+        PAR_PRAGMA(omp parallel for schedule(static))
+        for (size_t q = 0; q < count; q++)
+            abs_up_scaled_entry(out, out_f, x, q, p, E);
+    } else
+        for (size_t q = 0; q < count; q++)
+            abs_up_scaled_entry(out, out_f, x, q, p, E);
+}
+
+/* count floats in slot `slot` of the certificates' double scratch (or in
+ * `local`, ws NULL); release with ws_release_d. */
+static float *ws_take_f(ws_t *ws, int slot, mat_d_struct **M, mat_d_struct *local, size_t count)
+{
+    *M = ws_take_d(ws, slot, local, (long)(count / 2 + 1), 1);
+    return (float *)(*M)->e;
+}
+
+/* Up to this inner dimension k, abs_product_scaled computes |op(A)|·|Z| in
+ * single precision (cblas_sgemm, about twice dgemm's speed), whose rounding
+ * it bounds by γ_{k+1} at 24 bits: at most (2^14 + 1)·2^-24/(1 − 2^-10) ≈
+ * 2^-10 here, so the bound on the product grows by 0.1% at most (by 2^-14 at
+ * k = 1024) over the double product's γ_{k+1} ≈ k·2^-53; the product is one
+ * of the rounding terms of a bound that is itself a few units of rounding,
+ * so that loosening is negligible. Larger k (a costlier loosening) keeps the
+ * double product. Derived, not a paper's constant. */
+#define ABS_PRODUCT_FLOAT_MAX_K DEQ_ABS_PRODUCT_FLOAT_MAX_K
+/* float's precision: its unit roundoff is 2^-24 */
+#define FLOAT_PREC 24
 
 /* P = |op(A)|·|Z| in scaled form: |op(A)||Z|[:,i] <= P[:,i]·2^E[i] entrywise
  * (P initialized, rows of op(A) × cols of Z). |A| and |Z| enter scaled by
- * powers of two (A by its largest entry's, Z per column), so no product of the
- * double gemm overflows, and every product that underflows is below 2^-1022
- * at a scale where the entries are up to 1: each entry of the gemm, a dot
- * product of k nonnegative terms, is within γ_k relative plus k·2^-1074
- * absolute; P adds that absolute allowance (one more rounding) and is then
- * scaled by 1/(1 − γ_{k+1}), rounded up. Returns 0, or -1 on a non-finite entry. */
+ * powers of two (A by its largest entry's, Z per column) and rounded up, so
+ * the scaled entries are in [0, 1], no product overflows, and the exact
+ * product of the rounded-up entries bounds the true one. Each entry of the
+ * computed product is a sum of k nonnegative products, evaluated in any order
+ * (blocked, threaded, with or without FMA): each product passes through at
+ * most k roundings, each within the unit roundoff u relative when its result
+ * is normal, so the computed ŝ >= (1 − u)^k·s − (absolute errors of results
+ * that underflow, each amplified by at most (1 + u)^k <= 2 afterwards), and
+ * P = fl(ŝ + a)·fac with fac >= 1/(1 − γ_{k+1}) rounded up bounds s (the
+ * addition in double has a normal result: one more relative rounding, at
+ * double's u, and (1 − u)^{k+1} >= 1 − γ_{k+1}), a the absolute allowance:
+ *   - k <= ABS_PRODUCT_FLOAT_MAX_K: the scaled entries rounded up to normal
+ *     floats (float_up), cblas_sgemm, u = 2^-24. An operation whose result
+ *     underflows errs by at most 2^-150 (gradual underflow: the multiplies or
+ *     FMAs; an addition is then exact) or below 2^-126 (flushed to zero, FTZ,
+ *     which a BLAS may set), and there are at most 2k − 1 operations:
+ *     a = 4k·2^-126. ŝ <= k is a float, exact in double.
+ *   - otherwise the double gemm (gradual underflow, at most k products that
+ *     underflow, 2^-1075 each): a = (k+1)·2^-1074, u = 2^-53.
+ * Returns 0, or -1 on a non-finite entry. */
 static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, const mat_t Z, ws_t *ws)
 {
     long k = opA == MAT_NOTRANS ? A->cols : A->rows;
     long m = Z->rows, n = Z->cols;
     /* one exponent for all of A (its largest entry's) */
-    size_t countA = (size_t)A->rows * (size_t)A->cols;
+    size_t countA = (size_t)A->rows * (size_t)A->cols, countZ = (size_t)m * (size_t)n;
+    size_t count = (size_t)P->rows * (size_t)P->cols;
     long e;
     if (max_exp(&e, A->e, countA) != 0 || abs_col_exps(E, n, Z) != 0)
         return -1;
     long EA = e == LONG_MIN ? 0 : e;
-    mat_d_t Aa_local, Za_local;
-    mat_d_struct *Aa = ws_take_d(ws, WSD_ABS_A, Aa_local, A->rows, A->cols);
-    mat_d_struct *Za = ws_take_d(ws, WSD_ABS_Z, Za_local, m, n);
-    for (size_t q = 0; q < countA; q++)
-        Aa->e[q] = entry_abs_up_scaled(A->e + q, EA);
-    for (long i = 0; i < n; i++)
-        for (long j = 0; j < m; j++)
-            Za->e[j + (size_t)i * m] = E[i] == RT_ZERO ? 0.0 : entry_abs_up_scaled(mat_entry(Z, j, i), E[i]);
-    double one = 1.0, zero = 0.0;
-    mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
-    double fac = inv_one_minus_up(bound_gamma((double)k + 1, DEQ_PREC_DOUBLE));
-    double floor = (double)(k + 1) * SUBNORMAL_MIN;
-    size_t count = (size_t)P->rows * (size_t)P->cols;
-    for (size_t q = 0; q < count; q++)
-        P->e[q] = bound_mul_up(P->e[q] + floor, fac);
+    int single = k <= ABS_PRODUCT_FLOAT_MAX_K;
+    mat_d_t Aa_local, Za_local, Pf_local;
+    mat_d_struct *Aa, *Za, *Pf = NULL;
+    float *Af = NULL, *Zf = NULL, *Cf = NULL;
+    if (single) {
+        Af = ws_take_f(ws, WSD_ABS_A, &Aa, Aa_local, countA);
+        Zf = ws_take_f(ws, WSD_ABS_Z, &Za, Za_local, countZ);
+        Cf = ws_take_f(ws, WSD_ABS_PF, &Pf, Pf_local, count);
+    } else {
+        Aa = ws_take_d(ws, WSD_ABS_A, Aa_local, A->rows, A->cols);
+        Za = ws_take_d(ws, WSD_ABS_Z, Za_local, m, n);
+    }
+    abs_up_scaled_fill(single ? NULL : Aa->e, Af, A->e, countA, EA);
+    PAR_PRAGMA(omp parallel for schedule(dynamic) if ((double)m * (double)n >= PAR_MIN_OPS))
+    for (long i = 0; i < n; i++) {
+        size_t off = (size_t)i * (size_t)m;
+        if (E[i] == RT_ZERO)
+            for (long j = 0; j < m; j++) {
+                if (single)
+                    Zf[off + j] = 0.0f;
+                else
+                    Za->e[off + j] = 0.0;
+            }
+        else
+            abs_up_scaled_fill(single ? NULL : Za->e + off, single ? Zf + off : NULL,
+                               mat_entry(Z, 0, i), (size_t)m, E[i]);
+    }
+    double fac, floor;
+    if (single) {
+        mat_gemm_f(Cf, opA, Af, A->rows, A->cols, Zf, n);
+        fac = inv_one_minus_up(bound_gamma((double)k + 1, FLOAT_PREC));
+        floor = 4.0 * (double)k * FLOAT_MIN_NORMAL;
+        PAR_PRAGMA(omp parallel for schedule(static) if ((double)count >= PAR_MIN_OPS))
+        for (size_t q = 0; q < count; q++)
+            P->e[q] = bound_mul_up_fast((double)Cf[q] + floor, fac);
+        ws_release_d(Pf, Pf_local);
+    } else {
+        double one = 1.0, zero = 0.0;
+        mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
+        fac = inv_one_minus_up(bound_gamma((double)k + 1, DEQ_PREC_DOUBLE));
+        floor = (double)(k + 1) * SUBNORMAL_MIN;
+        PAR_PRAGMA(omp parallel for schedule(static) if ((double)count >= PAR_MIN_OPS))
+        for (size_t q = 0; q < count; q++)
+            P->e[q] = bound_mul_up_fast(P->e[q] + floor, fac);
+    }
     for (long i = 0; i < P->cols; i++)
         if (E[i] != RT_ZERO)
             E[i] += EA;
@@ -444,6 +616,13 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
     ws_release_d(Za, Za_local);
     return 0;
 }
+
+#ifndef DEQ_MPFR
+int deq_abs_product_upper_d(mat_d_t P, long *E, mat_op opA, const mat_d_t A, const mat_d_t Z)
+{
+    return abs_product_scaled(P, E, opA, A, Z, NULL);
+}
+#endif
 
 /* Upper bound on ‖A‖_F: ‖A·2^-e‖_F in double (entries rounded up, a sum of N
  * squares within γ_{N+1}, squares that underflow adding N·2^-1074) times 2^e,
@@ -565,44 +744,90 @@ static void rterms_clear(rterms *t)
     t->count = 0;
 }
 
-/* Term k's scaled value at row j of column i. */
-static double rterm_value(const rterms *t, int k, long j, long i)
+/* tmp[j] += d·(term k's scaled value at row j of column i) for the m rows,
+ * with the roundings of the term's definition (rterm_kind), one loop per kind. */
+static void rterm_col_add(double *tmp, const rterms *t, int k, long i, double d)
 {
-    long Ei = t->E[k][i];
+    long m = t->m, Ei = t->E[k][i];
     switch (t->kind[k]) {
-    case RT_STORED:
-        return t->X[k]->e[j + (size_t)i * (size_t)t->m];
+    case RT_STORED: {
+        const double *x = t->X[k]->e + (size_t)i * (size_t)m;
+        for (long j = 0; j < m; j++)
+            tmp[j] += d * x[j];
+        return;
+    }
     case RT_ABS: {
+        /* a zero column adds d·0 = +0, which leaves the nonnegative sums as they are */
+        if (Ei == RT_ZERO)
+            return;
         const mat_struct *M = t->src[k];
-        return Ei == RT_ZERO ? 0.0 : entry_abs_up_scaled(mat_entry(M, j, M->cols == 1 ? 0 : i), Ei);
+        real_srcptr x = mat_entry(M, 0, M->cols == 1 ? 0 : i);
+#ifdef DEQ_MPFR
+        for (long j = 0; j < m; j++)
+            tmp[j] += d * entry_abs_up_scaled(x + j, Ei);
+#else
+        double p = pow2_or_zero(-Ei);
+        for (long j = 0; j < m; j++)
+            tmp[j] += d * ldexp_up_p(fabs(x[j]), p, -Ei);
+#endif
+        return;
     }
     case RT_ABS_D: {
-        const mat_d_struct *M = t->src_d[k];
-        return ldexp_up(fabs(M->e[j + (size_t)i * (size_t)M->rows]),
-                        Ei == RT_ZERO ? 0 : -(Ei - t->src_exp[k]));
+        const double *x = t->src_d[k]->e + (size_t)i * (size_t)t->src_d[k]->rows;
+        long sh = Ei == RT_ZERO ? 0 : -(Ei - t->src_exp[k]);
+        double p = pow2_or_zero(sh);
+        for (long j = 0; j < m; j++)
+            tmp[j] += d * ldexp_up_p(fabs(x[j]), p, sh);
+        return;
     }
     case RT_ONES:
-        return 1.0;
+        for (long j = 0; j < m; j++)
+            tmp[j] += d * 1.0;
+        return;
     }
-    return NAN;
+}
+
+/* The factors every column's bound uses, computed once per certificate:
+ * 1/(1 − γ_{m+1}) of the norm's sum of squares, 1/(1 − γ_{2K}) of the
+ * terms' sum and its absolute allowance √m·K·2^-1074 (rounded up). */
+typedef struct {
+    double norm_fac, sum_fac;
+    mpfr_t sum_abs;
+} col_norm_consts;
+
+static void col_norm_consts_init(col_norm_consts *c, const rterms *t)
+{
+    c->norm_fac = inv_one_minus_up(bound_gamma((double)t->m + 1, DEQ_PREC_DOUBLE));
+    c->sum_fac = inv_one_minus_up(bound_gamma(2.0 * t->count, DEQ_PREC_DOUBLE));
+    mpfr_init2(c->sum_abs, 53);
+    mpfr_set_d(c->sum_abs, sqrt((double)t->m) * (1.0 + 0x1p-50) * (double)t->count, MPFR_RNDU);
+    mpfr_mul_2si(c->sum_abs, c->sum_abs, -1074, MPFR_RNDU);
+}
+
+static void col_norm_consts_clear(col_norm_consts *c)
+{
+    mpfr_clear(c->sum_abs);
 }
 
 /* Upper bound on the Euclidean norm of the m doubles x (each >= 0, at most a
- * few units): the sum of squares within γ_{m+1} relative plus m·2^-1074 for
- * squares that underflow, then the root upward. Result in r (53 bits). */
-static void norm_up_d(mpfr_t r, const double *x, long m)
+ * few units): the sum of squares within γ_{m+1} relative (fac >= 1/(1 − γ_{m+1}))
+ * plus m·2^-1074 for squares that underflow, then the root upward. Result in
+ * r (53 bits). */
+static void norm_up_d(mpfr_t r, const double *x, long m, double fac)
 {
     double s = 0.0;
     for (long j = 0; j < m; j++)
         s += x[j] * x[j];
-    s = bound_mul_up(s, inv_one_minus_up(bound_gamma((double)m + 1, DEQ_PREC_DOUBLE)));
+    s = bound_mul_up(s, fac);
     s = bound_add_up(s, (double)m * SUBNORMAL_MIN);
     mpfr_set_d(r, s, MPFR_RNDU);
     mpfr_sqrt(r, r, MPFR_RNDU);
 }
 
-/* e >= ‖T[:,i]‖₂ (53 bits, rounded up); tmp is m doubles of scratch. */
-static void rterms_col_norm_up(mpfr_t e, const rterms *t, long i, double *tmp)
+/* e >= ‖T[:,i]‖₂ (53 bits, rounded up); tmp is m doubles of scratch, w a
+ * 53-bit temporary. */
+static void rterms_col_norm_up(mpfr_t e, const rterms *t, const col_norm_consts *c, long i,
+                               double *tmp, mpfr_t w)
 {
     int K = t->count;
     long m = t->m;
@@ -617,8 +842,6 @@ static void rterms_col_norm_up(mpfr_t e, const rterms *t, long i, double *tmp)
         return;
     }
     double d[RT_MAX];
-    mpfr_t w;
-    mpfr_init2(w, 53);
     for (int k = 0; k < K; k++) {
         if (t->E[k][i] == RT_ZERO) {
             d[k] = 0.0;
@@ -630,23 +853,13 @@ static void rterms_col_norm_up(mpfr_t e, const rterms *t, long i, double *tmp)
     /* term by term over the column, in the order k = 0, 1, ... of the sum */
     for (long j = 0; j < m; j++)
         tmp[j] = 0.0;
-    for (int k = 0; k < K; k++) {
-        if (t->kind[k] == RT_STORED) {
-            const double *x = t->X[k]->e + (size_t)i * (size_t)m;
-            for (long j = 0; j < m; j++)
-                tmp[j] += d[k] * x[j];
-        } else
-            for (long j = 0; j < m; j++)
-                tmp[j] += d[k] * rterm_value(t, k, j, i);
-    }
-    norm_up_d(e, tmp, m);
+    for (int k = 0; k < K; k++)
+        rterm_col_add(tmp, t, k, i, d[k]);
+    norm_up_d(e, tmp, m, c->norm_fac);
     /* the sum's own rounding: ‖T‖ <= (‖T̂‖ + √m·K·2^-1074)/(1 − γ_{2K}) */
-    mpfr_set_d(w, sqrt((double)m) * (1.0 + 0x1p-50) * (double)K, MPFR_RNDU);
-    mpfr_mul_2si(w, w, -1074, MPFR_RNDU);
-    mpfr_add(e, e, w, MPFR_RNDU);
-    mpfr_mul_d(e, e, inv_one_minus_up(bound_gamma(2.0 * K, DEQ_PREC_DOUBLE)), MPFR_RNDU);
+    mpfr_add(e, e, c->sum_abs, MPFR_RNDU);
+    mpfr_mul_d(e, e, c->sum_fac, MPFR_RNDU);
     mpfr_mul_2si(e, e, M, MPFR_RNDU);
-    mpfr_clear(w);
 }
 
 /* Upper bound on ‖M[:,j] − N[:,j]‖₂ for the stored entries. */
@@ -703,17 +916,20 @@ void G(deq_injection)(mat_t B, mat_d_t B_err, long *B_err_exp, real_srcptr alpha
         long ex = top + ce;
         /* fold the exponent into the entries when the largest stays normal */
         long fold = ex > -900 && ex < 900 ? ex : 0;
-        for (long i = 0; i < n; i++)
+        PAR_PRAGMA(omp parallel for schedule(dynamic) if ((double)m * (double)n >= PAR_MIN_OPS))
+        for (long i = 0; i < n; i++) {
+            double *b = B_err->e + (size_t)i * m;
+            long sh = E[i] + ce - (ex - fold);
+            double p = pow2_or_zero(sh);
             for (long j = 0; j < m; j++) {
-                double *b = B_err->e + j + (size_t)i * m;
                 if (E[i] == RT_ZERO) {
-                    *b = 0.0;
+                    b[j] = 0.0;
                     continue;
                 }
                 /* RN(b·cm) is within half an ulp of b·cm: one step up bounds it */
-                double v = nextafter(*b * cm, INFINITY);
-                *b = ldexp_up(v, E[i] + ce - (ex - fold));
+                b[j] = ldexp_up_p(bound_next_up(b[j] * cm), p, sh);
             }
+        }
         *B_err_exp = ex - fold;
     }
     mpfr_clear(c);
@@ -779,7 +995,7 @@ static int certify_residuals(deq_solve_info_t info, const mat_t Zk, const mat_t 
     info->resid_x = r;
     info->resid_rel_x = num_xreal_div(r, zn);
     info->rho_upper = rho;
-    info->certified = rho < 1.0 && G(mat_is_finite)(PHI) && G(mat_is_finite)(Zk);
+    info->certified = rho < 1.0 && all_finite(PHI) && all_finite(Zk);
     info->err_bound = info->err_bound_rel = info->round_slack = NAN;
     info->err_bound_x = info->err_bound_rel_x = num_xreal_from_d(NAN);
     return info->certified;
@@ -804,24 +1020,59 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
                           const mat_t PHI, double rho, long prec)
 {
     long m = PHI->rows, n = PHI->cols;
-    double *tmp = deq_malloc((size_t)(m > 0 ? m : 1) * sizeof(double));
-    mpfr_t e, b, worst, worst_e, omr;
-    mpfr_inits2(53, e, b, worst, worst_e, omr, (mpfr_ptr)0);
+    /* the columns on the threads, each with its own scratch and temporaries,
+     * into per-column results; then the maximum in column order, as one
+     * thread would take it (a NaN column makes the result NaN) */
+    mpfr_t *ecol = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof *ecol);
+    mpfr_t *bcol = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof *bcol);
+    num_xreal *zcol = deq_malloc((size_t)(n > 0 ? n : 1) * sizeof *zcol);
+    col_norm_consts cc;
+    col_norm_consts_init(&cc, t);
+    mpfr_t omr;
+    mpfr_init2(omr, 53);
+    mpfr_set_d(omr, bound_sub_down(1.0, rho), MPFR_RNDD);
+    double ops = (double)m * (double)n * (double)(t->count + 2);
+    PAR_PRAGMA(omp parallel if (ops >= PAR_MIN_OPS))
+    {
+        double *tmp = deq_malloc((size_t)(m > 0 ? m : 1) * sizeof(double));
+        mpfr_t w;
+        mpfr_init2(w, 53);
+        PAR_PRAGMA(omp for schedule(dynamic))
+        for (long i = 0; i < n; i++) {
+            mpfr_ptr e = ecol[i], b = bcol[i];
+            mpfr_inits2(53, e, b, (mpfr_ptr)0);
+            rterms_col_norm_up(e, t, &cc, i, tmp, w);
+            num_xreal_get_mpfr(b, col_dist_upper(PHI, Zk, i, prec)); /* s_i, exact in 53 bits */
+            mpfr_mul_d(b, b, rho, MPFR_RNDU);
+            mpfr_add(b, b, e, MPFR_RNDU);
+            mpfr_div(b, b, omr, MPFR_RNDU);
+            zcol[i] = G(mat_col_norm2_x)(PHI, i, prec);
+        }
+        mpfr_clear(w);
+        free(tmp);
+        if (omp_get_thread_num() != 0)
+            mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
+    }
+    mpfr_t worst, worst_e;
+    mpfr_inits2(53, worst, worst_e, (mpfr_ptr)0);
     mpfr_set_zero(worst, 1);
     mpfr_set_zero(worst_e, 1);
-    mpfr_set_d(omr, bound_sub_down(1.0, rho), MPFR_RNDD);
     for (long i = 0; i < n; i++) {
-        rterms_col_norm_up(e, t, i, tmp);
-        num_xreal_get_mpfr(b, col_dist_upper(PHI, Zk, i, prec)); /* s_i, exact in 53 bits */
-        mpfr_mul_d(b, b, rho, MPFR_RNDU);
-        mpfr_add(b, b, e, MPFR_RNDU);
-        mpfr_div(b, b, omr, MPFR_RNDU);
-        if (mpfr_nan_p(b) || mpfr_greater_p(b, worst))
-            mpfr_set(worst, b, MPFR_RNDU);
-        if (mpfr_nan_p(e) || mpfr_greater_p(e, worst_e))
-            mpfr_set(worst_e, e, MPFR_RNDU);
+        if (mpfr_nan_p(bcol[i]) || mpfr_greater_p(bcol[i], worst))
+            mpfr_set(worst, bcol[i], MPFR_RNDU);
+        if (mpfr_nan_p(ecol[i]) || mpfr_greater_p(ecol[i], worst_e))
+            mpfr_set(worst_e, ecol[i], MPFR_RNDU);
+        mpfr_clears(ecol[i], bcol[i], (mpfr_ptr)0);
     }
-    free(tmp);
+    free(ecol);
+    free(bcol);
+    /* max_i ‖z_i‖ as G(mat_max_col_dist_x)(PHI, NULL) gives it: the first NaN
+     * in column order, else the maximum */
+    num_xreal zn = num_xreal_from_d(0.0);
+    for (long i = 0; i < n && !isnan(zn.man); i++)
+        zn = isnan(zcol[i].man) ? zcol[i] : num_xreal_max(zn, zcol[i]);
+    free(zcol);
+    col_norm_consts_clear(&cc);
     if (!mpfr_number_p(worst)) {
         bound_not_available(info);
     } else {
@@ -829,12 +1080,11 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
         info->err_bound = num_xreal_get_d_up(w);
         info->round_slack = num_xreal_get_d_up(num_xreal_from_mpfr(worst_e, MPFR_RNDU));
         /* relative to max_i ‖z_i‖ (rounded to nearest, so a ratio, not a bound) */
-        num_xreal zn = G(mat_max_col_dist_x)(PHI, NULL, prec);
         info->err_bound_rel = zn.man > 0 ? num_xreal_get_d_up(num_xreal_div(w, zn)) : INFINITY;
         info->err_bound_x = w;
         info->err_bound_rel_x = zn.man > 0 ? num_xreal_div(w, zn) : num_xreal_from_d(INFINITY);
     }
-    mpfr_clears(e, b, worst, worst_e, omr, (mpfr_ptr)0);
+    mpfr_clears(worst, worst_e, omr, (mpfr_ptr)0);
 }
 
 /* In double an operation whose result is subnormal errs by up to 2^-1075
@@ -1549,6 +1799,7 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
     mat_t DW_local;
     mat_struct *DW = ws_take(ws, WS_DW, DW_local, m, n, prec);
     size_t mn = (size_t)m * (size_t)n;
+    PAR_PRAGMA(omp parallel for schedule(static) if ((double)mn >= PAR_MIN_OPS))
     for (size_t q = 0; q < mn; q++) /* rounded once: |d·w| <= |fl(d·w)|/(1 − u), folded into c1 */
         re_mul(DW->e + q, adj->D->e + q, Wk->e + q);
     rterms t;
@@ -1570,9 +1821,17 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
     /* in double, a product d·w that underflows errs absolutely, and reaches
      * the output through α·Aᵀ: m·|α|·max|A| per unit of it, plus the gemm's own */
     double amax = 0.0;
-    for (size_t q = 0; q < (size_t)m * (size_t)m; q++) {
-        double a = re_get_d_abs_up(adj->A->e + q);
-        amax = a > amax ? a : amax; /* fmax's value (a NaN is skipped), without its call */
+    size_t mm = (size_t)m * (size_t)m;
+    PAR_PRAGMA(omp parallel if ((double)mm >= PAR_MIN_OPS))
+    {
+        double part = 0.0;
+        PAR_PRAGMA(omp for schedule(static))
+        for (size_t q = 0; q < mm; q++) {
+            double a = re_get_d_abs_up(adj->A->e + q);
+            part = a > part ? a : part; /* fmax's value (a NaN is skipped), without its call */
+        }
+        PAR_PRAGMA(omp critical(deq_adjoint_amax))
+        amax = part > amax ? part : amax; /* a maximum: the same in any order */
     }
     add_underflow_term(&t, bound_mul_up((double)m + 4, 1.0 + (double)m * re_get_d_abs_up(adj->alpha) * amax), 0.0);
     mpfr_clear(g);

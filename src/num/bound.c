@@ -25,13 +25,10 @@ static double apply(binop f, double a, double b, mpfr_rnd_t rnd)
  * sign says whether p is below or above a·b, and one step toward the
  * requested direction gives the correctly rounded result, the value MPFR
  * returns. Outside that range (zeros, subnormals, overflow, NaN) MPFR decides. */
-#define MUL_FAST_MIN 0x1p-969
-#define MUL_FAST_MAX 0x1p1000
-
 static double mul_dir(double a, double b, mpfr_rnd_t rnd)
 {
     double p = a * b, ap = fabs(p);
-    if (ap >= MUL_FAST_MIN && ap <= MUL_FAST_MAX) {
+    if (ap >= BOUND_MUL_FAST_MIN && ap <= BOUND_MUL_FAST_MAX) {
         double e = fma(a, b, -p);
         if (rnd == MPFR_RNDU)
             return e > 0 ? nextafter(p, INFINITY) : p;

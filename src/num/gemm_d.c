@@ -46,6 +46,22 @@ static void blas_release_workers(void)
         blas_thread_shutdown_();
 }
 
+/* Whether a product of `flops` multiply-adds hands the pools over (see above);
+ * if so, OpenMP's idle threads are released now. */
+static int pools_release_begin(double flops)
+{
+    int release = pool_handover && flops >= GEMM_RELEASE_MIN_FLOPS && !omp_in_parallel();
+    if (release)
+        omp_pause_resource_all(omp_pause_soft);
+    return release;
+}
+
+static void pools_release_end(int release)
+{
+    if (release)
+        blas_release_workers();
+}
+
 void mat_gemm_d(mat_d_t C, const double *alpha, mat_op opA, const mat_d_t A, mat_op opB,
                 const mat_d_t B, const double *beta, long prec)
 {
@@ -68,14 +84,27 @@ void mat_gemm_d(mat_d_t C, const double *alpha, mat_op opA, const mat_d_t A, mat
                     A->cols, *alpha, A->e, A->rows > 0 ? A->rows : 1, B->e, 1, *beta, C->e, 1);
         return;
     }
-    int release = pool_handover && (double)m * (double)n * (double)k >= GEMM_RELEASE_MIN_FLOPS
-                  && !omp_in_parallel();
-    if (release)
-        omp_pause_resource_all(omp_pause_soft);
+    int release = pools_release_begin((double)m * (double)n * (double)k);
     cblas_dgemm(CblasColMajor, opA == MAT_NOTRANS ? CblasNoTrans : CblasTrans,
                 opB == MAT_NOTRANS ? CblasNoTrans : CblasTrans, m, n, k, *alpha, A->e,
                 A->rows > 0 ? A->rows : 1, B->e, B->rows > 0 ? B->rows : 1, *beta, C->e,
                 C->rows > 0 ? C->rows : 1);
-    if (release)
-        blas_release_workers();
+    pools_release_end(release);
+}
+
+void mat_gemm_f(float *C, mat_op opA, const float *A, long a_rows, long a_cols, const float *B, long n)
+{
+    long m = opA == MAT_NOTRANS ? a_rows : a_cols;
+    long k = opA == MAT_NOTRANS ? a_cols : a_rows;
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {
+        for (long t = 0; t < m * n; t++)
+            C[t] = 0.0f;
+        return;
+    }
+    int release = pools_release_begin((double)m * (double)n * (double)k);
+    cblas_sgemm(CblasColMajor, opA == MAT_NOTRANS ? CblasNoTrans : CblasTrans, CblasNoTrans, m, n, k,
+                1.0f, A, a_rows > 0 ? a_rows : 1, B, k, 0.0f, C, m);
+    pools_release_end(release);
 }

@@ -54,6 +54,12 @@ void mat_gemm_mp_naive(mat_mp_t C, mpfr_srcptr alpha, mat_op opA, const mat_mp_t
  * deqcheck programs and the bench turn it on. Results do not depend on it. */
 void mat_gemm_d_set_pool_handover(int on);
 
+/* C = op(A)·B in single precision (cblas_sgemm): column-major, op(A) m×k with
+ * A stored a_rows×a_cols, B k×n, C m×n. For the certificates' bound on
+ * |op(A)|·|Z|, whose rounding they bound themselves; the pools are handed over
+ * as by mat_gemm_d. */
+void mat_gemm_f(float *C, mat_op opA, const float *A, long a_rows, long a_cols, const float *B, long n);
+
 /* op(A) converted once for many products op(A)·x (MPFR): Newton's refinement
  * multiplies the same A by a new vector at every step of every sample, and
  * converting A is most of a product's cost at these sizes. A must stay
