@@ -383,7 +383,7 @@ static int max_exp(long *E, real_srcptr x, size_t count)
     long ec[MAX_EXP_CHUNKS];
     int bad = 0;
     size_t per = (count + MAX_EXP_CHUNKS - 1) / MAX_EXP_CHUNKS;
-    PAR_PRAGMA(omp parallel for schedule(dynamic) reduction(| : bad))
+    PAR_PRAGMA(omp parallel for schedule(static) reduction(| : bad))
     for (int c = 0; c < MAX_EXP_CHUNKS; c++) {
         size_t q0 = (size_t)c * per, q1 = q0 + per < count ? q0 + per : count;
         ec[c] = LONG_MIN;
@@ -418,7 +418,7 @@ static int abs_col_exps(long *E, long n, const mat_t M)
 {
     long m = M->rows;
     int bad = 0;
-    PAR_PRAGMA(omp parallel for schedule(dynamic) reduction(| : bad) if ((double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS reduction(| : bad) if ((double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
         long e;
         if (max_exp_serial(&e, mat_entry(M, 0, M->cols == 1 ? 0 : i), (size_t)m) != 0)
@@ -435,7 +435,7 @@ static int abs_col_exps_d(long *E, const mat_d_t M, long Mexp)
 {
     long m = M->rows, n = M->cols;
     int bad = 0;
-    PAR_PRAGMA(omp parallel for schedule(dynamic) reduction(| : bad) if ((double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS reduction(| : bad) if ((double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
         long e;
         const double *x = M->e + (size_t)i * (size_t)m;
@@ -577,7 +577,7 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
         Za = ws_take_d(ws, WSD_ABS_Z, Za_local, m, n);
     }
     abs_up_scaled_fill(single ? NULL : Aa->e, Af, A->e, countA, EA);
-    PAR_PRAGMA(omp parallel for schedule(dynamic) if ((double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS if ((double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
         size_t off = (size_t)i * (size_t)m;
         if (E[i] == RT_ZERO)
@@ -916,7 +916,7 @@ void G(deq_injection)(mat_t B, mat_d_t B_err, long *B_err_exp, real_srcptr alpha
         long ex = top + ce;
         /* fold the exponent into the entries when the largest stays normal */
         long fold = ex > -900 && ex < 900 ? ex : 0;
-        PAR_PRAGMA(omp parallel for schedule(dynamic) if ((double)m * (double)n >= PAR_MIN_OPS))
+        PAR_PRAGMA(omp parallel for PAR_COLS if ((double)m * (double)n >= PAR_MIN_OPS))
         for (long i = 0; i < n; i++) {
             double *b = B_err->e + (size_t)i * m;
             long sh = E[i] + ce - (ex - fold);
@@ -1037,7 +1037,7 @@ static void certify_bound(deq_solve_info_t info, const rterms *t, const mat_t Zk
         double *tmp = deq_malloc((size_t)(m > 0 ? m : 1) * sizeof(double));
         mpfr_t w;
         mpfr_init2(w, 53);
-        PAR_PRAGMA(omp for schedule(dynamic))
+        PAR_PRAGMA(omp for PAR_COLS)
         for (long i = 0; i < n; i++) {
             mpfr_ptr e = ecol[i], b = bcol[i];
             mpfr_inits2(53, e, b, (mpfr_ptr)0);
