@@ -314,6 +314,10 @@ static void bench_gd_step(int reps)
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)m, 1.0, P->A->e,
                     (int)m, Z->e, (int)m, 0.0, C->e, (int)m);
         double t2 = bench_now();
+        /* the floor's bare product leaves OpenBLAS's workers spinning (a
+         * tenth of a second) into the next step, where no product of the
+         * step itself would have left them: stopped, untimed */
+        mat_blas_release_workers();
         refresh_note(&rc, P, rho_before, r);
         if (r >= 0)
             ts[r] = t1 - t0, tg[r] = t2 - t1, fwd += fi->iterations, adj += ai->iterations;

@@ -171,5 +171,6 @@ int num_eig_extreme_lapack(num_eig_extreme_t out, const mat_d_t H)
     }
     out->margin_max = margin;
     free(a), free(xmin), free(xmax), free(work);
+    mat_blas_release_workers(); /* dsyevr's and the certificates': see num/mat.h */
     return out->lower_certified && out->upper_certified ? 0 : 1;
 }

@@ -22,8 +22,9 @@
  * (blas_thread_shutdown_, exported by OpenBLAS; its next threaded call, or an
  * openblas_set_num_threads, starts them again, as after a fork). Neither
  * changes results: the product is split among the same number of threads.
- * Other threaded BLAS calls (the ρ̄ bound's dsyrk and dsymv, dsyevr) leave
- * the workers to OpenBLAS's own timeout: no per-sample loop follows them.
+ * Other threaded BLAS calls (the ρ̄ bound's dsyrk and dsymv, dsyevr) release
+ * the workers once they are done (mat_blas_release_workers): a training
+ * step's per-sample loops follow them too.
  * OpenBLAS's OpenMP build shares libgomp's pool and needs none of this, but it
  * ignores OPENBLAS_NUM_THREADS, on which the project's reproducibility rules
  * rest, so the pthreads build is the one linked. */
@@ -62,6 +63,12 @@ static void pools_release_end(int release)
         blas_release_workers();
 }
 
+void mat_blas_release_workers(void)
+{
+    if (pool_handover && !omp_in_parallel())
+        blas_release_workers();
+}
+
 void mat_gemm_d(mat_d_t C, const double *alpha, mat_op opA, const mat_d_t A, mat_op opB,
                 const mat_d_t B, const double *beta, long prec)
 {
@@ -80,8 +87,11 @@ void mat_gemm_d(mat_d_t C, const double *alpha, mat_op opA, const mat_d_t A, mat
         return;
     }
     if (n == 1 && opB == MAT_NOTRANS) {
+        /* OpenBLAS threads a large gemv too (the loss's f = α_v·Zᵀv, ∇_v) */
+        int release = pools_release_begin((double)m * (double)k);
         cblas_dgemv(CblasColMajor, opA == MAT_NOTRANS ? CblasNoTrans : CblasTrans, A->rows,
                     A->cols, *alpha, A->e, A->rows > 0 ? A->rows : 1, B->e, 1, *beta, C->e, 1);
+        pools_release_end(release);
         return;
     }
     int release = pools_release_begin((double)m * (double)n * (double)k);

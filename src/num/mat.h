@@ -54,6 +54,12 @@ void mat_gemm_mp_naive(mat_mp_t C, mpfr_srcptr alpha, mat_op opA, const mat_mp_t
  * deqcheck programs and the bench turn it on. Results do not depend on it. */
 void mat_gemm_d_set_pool_handover(int on);
 
+/* Stops OpenBLAS's idle workers, as mat_gemm_d does after a large product, when
+ * the program turned the handover on (and not inside a parallel region): for
+ * modules whose own threaded BLAS calls (dsyrk, dsymv, dsyevr) an OpenMP loop
+ * may follow. A no-op otherwise. */
+void mat_blas_release_workers(void);
+
 /* C = op(A)·B in single precision (cblas_sgemm): column-major, op(A) m×k with
  * A stored a_rows×a_cols, B k×n, C m×n. For the certificates' bound on
  * |op(A)|·|Z|, whose rounding they bound themselves; the pools are handed over

@@ -312,6 +312,7 @@ static void norm2_upper_core(num_norm2_t out, const mat_d_t A)
         }
     }
     mat_clear_d(H);
+    mat_blas_release_workers(); /* dsyrk's, dsymv's and the Cholesky's: see mat.h */
 
     /* step 5 */
     if (chol_upper < out->fallback) {
