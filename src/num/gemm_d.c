@@ -1,4 +1,5 @@
-/* Double-backend matrix products: OpenBLAS's CBLAS (never GSL's reference cblas). */
+/* Matrix products on OpenBLAS's CBLAS (never GSL's reference cblas): double, and the
+ * single-precision one the certificates bound themselves; the handover of the thread pools. */
 #include <cblas.h>
 #include <omp.h>
 
