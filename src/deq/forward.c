@@ -374,7 +374,9 @@ static int max_exp_serial(long *E, real_srcptr x, size_t count)
 
 /* max_exp_serial over a large array (a whole matrix) in chunks on the
  * threads: the largest exponent is the largest of the chunks' (a maximum,
- * exact in any order), and any chunk's non-finite entry is the answer. */
+ * exact in any order), and any chunk's non-finite entry is the answer. A
+ * fixed number of chunks (a default, enough to balance a few threads), not
+ * one per thread, so that nothing depends on the thread count. */
 #define MAX_EXP_CHUNKS 64
 static int max_exp(long *E, real_srcptr x, size_t count)
 {
@@ -552,6 +554,9 @@ static float *ws_take_f(ws_t *ws, int slot, mat_d_struct **M, mat_d_struct *loca
  *     a = 4k·2^-126. ŝ <= k is a float, exact in double.
  *   - otherwise the double gemm (gradual underflow, at most k products that
  *     underflow, 2^-1075 each): a = (k+1)·2^-1074, u = 2^-53.
+ * This assumes the BLAS computes in IEEE binary32/binary64 with round to
+ * nearest (flush to zero is covered), as OpenBLAS does: a BLAS built with a
+ * reduced-precision mode for sgemm (TF32, bf16) would void the single path.
  * Returns 0, or -1 on a non-finite entry. */
 static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, const mat_t Z, ws_t *ws)
 {

@@ -63,7 +63,7 @@ void G(deq_problem_init)(GT(deq_problem) P, mat_t A, mat_t U, mat_t X, const cha
     P->fp.rho_upper = G(deq_contraction_upper)(P->normA, P->A, P->alpha_A, alpha_A_err, data_err,
                                                act, prec);
     P->rho_refresh_slack = 0.0;
-    memset(P->A_ref, 0, sizeof P->A_ref); /* allocated by the first full refresh with τ > 0 */
+    memset(P->A_ref, 0, sizeof P->A_ref); /* allocated by deq_problem_set_rho_refresh_slack with τ > 0 */
     P->have_ref = 0;
     P->ref_rho = NAN;
     P->full_refreshes = P->incremental_refreshes = 0;
@@ -135,6 +135,15 @@ void G(deq_problem_update)(GT(deq_problem) P, long prec)
                      prec);
     P->fp.B_err_exp = P->B_err_exp;
     P->fp.A_rel_err = 0.0;
+#ifdef DEQ_MPFR
+    /* the reference must be an exact copy of A: a precision that changed since
+     * would round it (and make δ describe another matrix) */
+    if (P->rho_refresh_slack > 0 && P->A_ref->prec != P->A->prec) {
+        G(mat_clear)(P->A_ref);
+        G(mat_init)(P->A_ref, P->m, P->m, P->A->prec);
+        P->have_ref = 0;
+    }
+#endif
     if (P->rho_refresh_slack > 0 && rho_incremental(P, prec)) {
         P->incremental_refreshes++;
         return;

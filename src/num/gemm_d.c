@@ -88,7 +88,8 @@ void mat_gemm_d(mat_d_t C, const double *alpha, mat_op opA, const mat_d_t A, mat
         return;
     }
     if (n == 1 && opB == MAT_NOTRANS) {
-        /* OpenBLAS threads a large gemv too (the loss's f = α_v·Zᵀv, ∇_v) */
+        /* OpenBLAS threads a large gemv too (the loss's f = α_v·Zᵀv, ∇_v); the
+         * product's threshold, counting the gemv's multiply-adds */
         int release = pools_release_begin((double)m * (double)k);
         cblas_dgemv(CblasColMajor, opA == MAT_NOTRANS ? CblasNoTrans : CblasTrans, A->rows,
                     A->cols, *alpha, A->e, A->rows > 0 ? A->rows : 1, B->e, 1, *beta, C->e, 1);
