@@ -372,6 +372,14 @@ static int max_exp_serial(long *E, real_srcptr x, size_t count)
     return 0;
 }
 
+/* Operations per entry of a directed-rounding step in the certificates' loops
+ * (ldexp_up's fast path and its range tests, the rounding up to a float,
+ * bound_mul_up_fast's fma call and its test): about 10 ns per entry measured
+ * on one core of the project's machine, that is some eight double operations
+ * at PAR_MIN_OPS's 1 ns each (derived), so that a pass over an m×n iterate
+ * (10⁶ entries) runs on the threads. */
+#define BOUND_ENTRY_OPS 8.0
+
 /* max_exp_serial over a large array (a whole matrix) in chunks on the
  * threads: the largest exponent is the largest of the chunks' (a maximum,
  * exact in any order), and any chunk's non-finite entry is the answer. A
@@ -380,7 +388,7 @@ static int max_exp_serial(long *E, real_srcptr x, size_t count)
 #define MAX_EXP_CHUNKS 64
 static int max_exp(long *E, real_srcptr x, size_t count)
 {
-    if ((double)count < PAR_MIN_OPS || omp_in_parallel())
+    if (PAR_MOVE_OPS * (double)count < PAR_MIN_OPS || omp_in_parallel())
         return max_exp_serial(E, x, count);
     long ec[MAX_EXP_CHUNKS];
     int bad = 0;
@@ -420,7 +428,7 @@ static int abs_col_exps(long *E, long n, const mat_t M)
 {
     long m = M->rows;
     int bad = 0;
-    PAR_PRAGMA(omp parallel for PAR_COLS reduction(| : bad) if ((double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS reduction(| : bad) if (PAR_MOVE_OPS * (double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
         long e;
         if (max_exp_serial(&e, mat_entry(M, 0, M->cols == 1 ? 0 : i), (size_t)m) != 0)
@@ -437,7 +445,7 @@ static int abs_col_exps_d(long *E, const mat_d_t M, long Mexp)
 {
     long m = M->rows, n = M->cols;
     int bad = 0;
-    PAR_PRAGMA(omp parallel for PAR_COLS reduction(| : bad) if ((double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS reduction(| : bad) if (PAR_MOVE_OPS * (double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
         long e;
         const double *x = M->e + (size_t)i * (size_t)m;
@@ -504,7 +512,7 @@ static inline void abs_up_scaled_entry(double *out, float *out_f, real_srcptr x,
 static void abs_up_scaled_fill(double *out, float *out_f, real_srcptr x, size_t count, long E)
 {
     double p = pow2_or_zero(-E);
-    if ((double)count >= PAR_MIN_OPS && !omp_in_parallel()) {
+    if (BOUND_ENTRY_OPS * (double)count >= PAR_MIN_OPS && !omp_in_parallel()) {
         PAR_PRAGMA(omp parallel for schedule(static))
         for (size_t q = 0; q < count; q++)
             abs_up_scaled_entry(out, out_f, x, q, p, E);
@@ -582,7 +590,7 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
         Za = ws_take_d(ws, WSD_ABS_Z, Za_local, m, n);
     }
     abs_up_scaled_fill(single ? NULL : Aa->e, Af, A->e, countA, EA);
-    PAR_PRAGMA(omp parallel for PAR_COLS if ((double)m * (double)n >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for PAR_COLS if (BOUND_ENTRY_OPS * (double)m * (double)n >= PAR_MIN_OPS))
     for (long i = 0; i < n; i++) {
         size_t off = (size_t)i * (size_t)m;
         if (E[i] == RT_ZERO)
@@ -601,7 +609,7 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
         mat_gemm_f(Cf, opA, Af, A->rows, A->cols, Zf, n);
         fac = inv_one_minus_up(bound_gamma((double)k + 1, FLOAT_PREC));
         floor = 4.0 * (double)k * FLOAT_MIN_NORMAL;
-        PAR_PRAGMA(omp parallel for schedule(static) if ((double)count >= PAR_MIN_OPS))
+        PAR_PRAGMA(omp parallel for schedule(static) if (BOUND_ENTRY_OPS * (double)count >= PAR_MIN_OPS))
         for (size_t q = 0; q < count; q++)
             P->e[q] = bound_mul_up_fast((double)Cf[q] + floor, fac);
         ws_release_d(Pf, Pf_local);
@@ -610,7 +618,7 @@ static int abs_product_scaled(mat_d_t P, long *E, mat_op opA, const mat_t A, con
         mat_gemm_d(P, &one, opA, Aa, MAT_NOTRANS, Za, &zero, 53);
         fac = inv_one_minus_up(bound_gamma((double)k + 1, DEQ_PREC_DOUBLE));
         floor = (double)(k + 1) * SUBNORMAL_MIN;
-        PAR_PRAGMA(omp parallel for schedule(static) if ((double)count >= PAR_MIN_OPS))
+        PAR_PRAGMA(omp parallel for schedule(static) if (BOUND_ENTRY_OPS * (double)count >= PAR_MIN_OPS))
         for (size_t q = 0; q < count; q++)
             P->e[q] = bound_mul_up_fast(P->e[q] + floor, fac);
     }
@@ -921,7 +929,7 @@ void G(deq_injection)(mat_t B, mat_d_t B_err, long *B_err_exp, real_srcptr alpha
         long ex = top + ce;
         /* fold the exponent into the entries when the largest stays normal */
         long fold = ex > -900 && ex < 900 ? ex : 0;
-        PAR_PRAGMA(omp parallel for PAR_COLS if ((double)m * (double)n >= PAR_MIN_OPS))
+        PAR_PRAGMA(omp parallel for PAR_COLS if (BOUND_ENTRY_OPS * (double)m * (double)n >= PAR_MIN_OPS))
         for (long i = 0; i < n; i++) {
             double *b = B_err->e + (size_t)i * m;
             long sh = E[i] + ce - (ex - fold);
@@ -1804,7 +1812,7 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
     mat_t DW_local;
     mat_struct *DW = ws_take(ws, WS_DW, DW_local, m, n, prec);
     size_t mn = (size_t)m * (size_t)n;
-    PAR_PRAGMA(omp parallel for schedule(static) if ((double)mn >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel for schedule(static) if ((1.0 + PAR_MOVE_OPS) * (double)mn >= PAR_MIN_OPS))
     for (size_t q = 0; q < mn; q++) /* rounded once: |d·w| <= |fl(d·w)|/(1 − u), folded into c1 */
         re_mul(DW->e + q, adj->D->e + q, Wk->e + q);
     rterms t;
@@ -1827,7 +1835,7 @@ static void adjoint_certify(deq_solve_info_t info, const mat_t Wk, const mat_t P
      * the output through α·Aᵀ: m·|α|·max|A| per unit of it, plus the gemm's own */
     double amax = 0.0;
     size_t mm = (size_t)m * (size_t)m;
-    PAR_PRAGMA(omp parallel if ((double)mm >= PAR_MIN_OPS))
+    PAR_PRAGMA(omp parallel if (PAR_MOVE_OPS * (double)mm >= PAR_MIN_OPS))
     {
         double part = 0.0;
         PAR_PRAGMA(omp for schedule(static))
