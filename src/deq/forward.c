@@ -959,6 +959,11 @@ double G(deq_contraction_upper)(num_norm2_t nrm, const mat_t A, real_srcptr alph
     double normA = nb->upper;
     if (A_rel_err > 0) /* ‖A − Â‖₂ <= ‖|A − Â|‖_F <= ε_A‖Â‖_F */
         normA = bound_add_up(normA, bound_mul_up(A_rel_err, frob_upper(A)));
+    return G(deq_contraction_from_norm)(normA, alpha, alpha_rel_err, act);
+}
+
+double G(deq_contraction_from_norm)(double normA, real_srcptr alpha, double alpha_rel_err, deq_act act)
+{
     double a = bound_add_up(re_get_d_abs_up(alpha), bound_mul_up(re_get_d_abs_up(alpha), alpha_rel_err));
     return bound_mul_up(bound_mul_up(deq_act_lipschitz_upper(act), a), normA);
 }

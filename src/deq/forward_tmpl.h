@@ -52,6 +52,9 @@ void TF(deq_injection)(TT(mat) B, mat_d_t B_err, long *B_err_exp, TRC alpha_U, d
  * used is returned in nrm when not NULL. */
 double TF(deq_contraction_upper)(num_norm2_t nrm, const TT(mat) A, TRC alpha,
                                  double alpha_rel_err, double A_rel_err, deq_act act, long prec);
+/* The same ρ̄ from a given upper bound normA on ‖A‖₂ (of the exact A), each step
+ * rounded up: L·|α̂|(1 + ε_α)·normA. */
+double TF(deq_contraction_from_norm)(double normA, TRC alpha, double alpha_rel_err, deq_act act);
 
 /* OUT = Φ(Z) = σ(α·A·Z + B); H (m×n) receives the pre-activation. OUT may not alias Z. */
 void TF(deq_phi)(TT(mat) OUT, TT(mat) H, const TS(deq_fp) *fp, const TT(mat) Z, long prec);

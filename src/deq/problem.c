@@ -96,15 +96,6 @@ void G(deq_problem_set_rho_refresh_slack)(GT(deq_problem) P, double tau, long pr
         G(mat_init)(P->A_ref, P->m, P->m, prec);
 }
 
-/* ρ̄ from a bound on ‖A‖₂ for the stored (exact) A, as deq_contraction_upper
- * with A_rel_err = 0 forms it: L·(|α|(1 + ε_α))·normA, each step rounded up. */
-static double rho_from_norm(const GT(deq_problem) P, double normA)
-{
-    double a = bound_add_up(re_get_d_abs_up(P->alpha_A),
-                            bound_mul_up(re_get_d_abs_up(P->alpha_A), P->fp.alpha_rel_err));
-    return bound_mul_up(bound_mul_up(deq_act_lipschitz_upper(P->fp.act), a), normA);
-}
-
 /* The incremental bound of deq_problem_set_rho_refresh_slack: 1 and ρ̄, P->normA
  * set when it is within the slack, else 0 (nothing changed). */
 static int rho_incremental(GT(deq_problem) P, long prec)
@@ -113,7 +104,7 @@ static int rho_incremental(GT(deq_problem) P, long prec)
         return 0;
     double delta = G(num_fro_dist_upper)(P->A, P->A_ref, prec);
     double upper = bound_add_up(P->ref_norm->upper, delta);
-    double rho = rho_from_norm(P, upper);
+    double rho = G(deq_contraction_from_norm)(upper, P->alpha_A, P->fp.alpha_rel_err, P->fp.act);
     /* 1 − ρ̄ must stay >= (1 − τ)(1 − ρ̄_ref): that product rounded up, the
      * threshold 1 − it rounded down */
     double room = bound_mul_up(bound_sub_up(1.0, P->rho_refresh_slack), bound_sub_up(1.0, P->ref_rho));
