@@ -17,6 +17,7 @@
 #include "deq/grad.h"
 #include "deq/gram.h"
 #include "deq/problem.h"
+#include "deq/train.h"
 #include "num/eig_lapack.h"
 #include "kernel/nngp.h"
 #include "kernel/population.h"
@@ -269,8 +270,9 @@ static double refresh_interval(const refresh_cost *c, const deq_problem_d_t P)
 /* One warm-started GD step for gao2021 at m = 1024, n = 1000 (forward solve
  * from the previous equilibria, loss and gradients of A, U, v through the
  * adjoint from the previous W, the update and the problem's refresh) over one
- * cblas_dgemm of shape m×m×n; medians over interleaved repetitions. */
-static void bench_gd_step(int reps)
+ * cblas_dgemm of shape m×m×n; medians over interleaved repetitions. The
+ * figures are named name_*, the solves by `solver`. */
+static void bench_gd_step(int reps, deq_solver solver, const char *name)
 {
     long m = 1024, n = 1000, d = 32;
     deq_problem_d_t P;
@@ -289,6 +291,7 @@ static void bench_gd_step(int reps)
     int failed = !(isfinite(eta) && eta > 0);
     deq_solve_opts o;
     deq_solve_opts_default(&o);
+    o.solver = solver;
     deq_solve_ws_d_t ws; /* the solvers' buffers kept across the steps, as deqcheck train does */
     deq_solve_ws_init_d(ws);
     o.ws_d = ws;
@@ -338,18 +341,20 @@ static void bench_gd_step(int reps)
         double interval = refresh_interval(&rc, P), refresh = bench_median(rc.full, reps);
         double ratio = (bench_median(ts, reps) + refresh / interval) / bench_median(tg, reps);
         double floor_products = (double)(fwd + adj) / reps + 1;
-        printf("gd_step_over_dgemm=%.3f\n", ratio);
-        printf("gd_step_product_floor=%.1f\ngd_step_over_product_floor=%.3f\n", floor_products,
+        printf("%s_solver=%s\n", name, deq_solver_name(solver));
+        printf("%s_over_dgemm=%.3f\n", name, ratio);
+        printf("%s_product_floor=%.1f\n%s_over_product_floor=%.3f\n", name, floor_products, name,
                ratio / floor_products);
         /* the loss at the last timed step over that at the first */
-        printf("gd_step_eta=%.6g\ngd_step_loss_ratio=%.6f\n", eta, loss / loss_first);
-        printf("gd_step_forward_iterations_mean=%.1f\ngd_step_adjoint_iterations_mean=%.1f\n",
-               (double)fwd / reps, (double)adj / reps);
-        printf("gd_step_seconds=%.3f\ngd_step_refresh_seconds=%.3f\ngd_step_refresh_interval=%.0f\n"
-               "gd_step_full_refreshes_timed=%ld\ngd_step_rho_bar=%.6f\ngd_step_rho_bar_full=%.6f\n",
-               bench_median(ts, reps), refresh, interval, rc.full_timed, rc.rho_step, rc.rho_full);
+        printf("%s_eta=%.6g\n%s_loss_ratio=%.6f\n", name, eta, name, loss / loss_first);
+        printf("%s_forward_iterations_mean=%.1f\n%s_adjoint_iterations_mean=%.1f\n", name,
+               (double)fwd / reps, name, (double)adj / reps);
+        printf("%s_seconds=%.3f\n%s_refresh_seconds=%.3f\n%s_refresh_interval=%.0f\n", name,
+               bench_median(ts, reps), name, refresh, name, interval);
+        printf("%s_full_refreshes_timed=%ld\n%s_rho_bar=%.6f\n%s_rho_bar_full=%.6f\n", name,
+               rc.full_timed, name, rc.rho_step, name, rc.rho_full);
     } else
-        printf("gd_step_over_dgemm=invalid (%s)\n", failed ? why : "the loss rose");
+        printf("%s_over_dgemm=invalid (%s)\n", name, failed ? why : "the loss rose");
     free(ts), free(tg), free(rc.full);
     deq_solve_ws_clear_d(ws);
     deq_solve_info_clear(fi), deq_solve_info_clear(ai);
@@ -388,6 +393,7 @@ static void bench_train_gram(int reps)
     int failed = !(isfinite(eta) && eta > 0), certified = 1;
     deq_solve_opts o;
     deq_solve_opts_default(&o);
+    o.solver = DEQ_TRAIN_SOLVER_DEFAULT; /* as deqcheck train */
     deq_solve_ws_d_t ws; /* as deqcheck train: one workspace for the run's solves */
     deq_solve_ws_init_d(ws);
     o.ws_d = ws;
@@ -546,8 +552,12 @@ int main(int argc, char **argv)
         bench_gram(reps);
     if (on[GROUP_NNGP])
         bench_nngp();
-    if (on[GROUP_GD_STEP])
-        bench_gd_step(reps);
+    if (on[GROUP_GD_STEP]) {
+        /* deqcheck train's step, and the same step with Anderson's solves for
+         * comparison (the same iteration counts on this network: see README) */
+        bench_gd_step(reps, DEQ_TRAIN_SOLVER_DEFAULT, "gd_step");
+        bench_gd_step(reps, DEQ_SOLVER_ANDERSON, "gd_step_anderson");
+    }
     if (on[GROUP_TRAIN_GRAM])
         bench_train_gram(reps);
     if (on[GROUP_TORCH])

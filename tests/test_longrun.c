@@ -3,6 +3,7 @@
  * line and --require-certified; Ctrl-C during a checkpointed run prints a
  * resume command that works; progress and --max-memory. */
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,90 @@ Test(longrun, train_beyond_stability_exits_1_naming_the_step, .timeout = 120)
                       "3", "--seed", "1", "--log", log, "--keep-going", NULL);
     cr_expect_eq(st, 0, "--keep-going: exit %d: %s", st, test_cli_err);
     cr_expect(strstr(test_cli_err, "warning: at step 1") != NULL, "%s", test_cli_err);
+}
+
+/* Column `name` of a train log (CSV with a header line) into v[0..*len). */
+static void csv_column(double *v, long *len, long cap, const char *csv, const char *name)
+{
+    const char *eol = strchr(csv, '\n');
+    cr_assert_not_null(eol, "no header: %.80s", csv);
+    int col = -1, c = 0;
+    for (const char *p = csv; p < eol; c++) {
+        size_t w = strcspn(p, ",\n");
+        if (w == strlen(name) && strncmp(p, name, w) == 0)
+            col = c;
+        p += w + (p[w] == ',');
+        if (p[-1] != ',')
+            break;
+    }
+    cr_assert(col >= 0, "no column %s in %.200s", name, csv);
+    *len = 0;
+    for (const char *row = eol + 1; *row && *len < cap; row = strchr(row, '\n') + 1) {
+        const char *f = row;
+        for (int k = 0; k < col; k++)
+            f = strchr(f, ',') + 1;
+        v[(*len)++] = strtod(f, NULL);
+        if (!strchr(row, '\n'))
+            break;
+    }
+}
+
+/* --solver: Picard by default for both models, named on stderr; the default
+ * run's log equals --solver picard's byte for byte; --solver anderson takes
+ * other iterates (a log that differs somewhere in its last bits) to the same
+ * losses. The solves stop at a relative residual 2√m·u (about 4e-15
+ * here), so two solvers' losses differ by rounding-level amounts carried over
+ * a few steps; 2^-30 relative is far above that and far below what a wrong
+ * solve or gradient would make (the loss falls by more than 10% a step). A
+ * bad value is exit 2 naming the flag. */
+Test(longrun, train_solver_picard_by_default_anderson_agrees, .timeout = 120)
+{
+    const char *dir = test_tmpdir();
+    char ld[600], lp[600], la[600];
+    snprintf(ld, sizeof ld, "%s/default.csv", dir);
+    snprintf(lp, sizeof lp, "%s/picard.csv", dir);
+    snprintf(la, sizeof la, "%s/anderson.csv", dir);
+    /* ling2022's model diverges at the others' step size */
+    static const char *const models[][3] = {{"theorems", "gao2021", "0.05"}, {"paper", "gao2021", "0.05"},
+                                            {"paper", "ling2022", "0.005"}};
+    for (size_t k = 0; k < sizeof models / sizeof *models; k++) {
+        const char *model = models[k][0], *preset = models[k][1], *lr = models[k][2];
+        int st = test_run_cli("train", "--preset", preset, "--model", model, "--m", "40", "--n", "10",
+                              "--steps", "4", "--lr", lr, "--seed", "3", "--log", ld, NULL);
+        cr_assert_eq(st, 0, "%s %s: exit %d: %s", model, preset, st, test_cli_err);
+        cr_expect(strstr(test_cli_err, ", picard solves, ") != NULL, "%s %s: %s", model, preset,
+                  test_cli_err);
+        st = test_run_cli("train", "--preset", preset, "--model", model, "--m", "40", "--n", "10",
+                          "--steps", "4", "--lr", lr, "--seed", "3", "--log", lp, "--solver",
+                          "picard", NULL);
+        cr_assert_eq(st, 0, "%s", test_cli_err);
+        st = test_run_cli("train", "--preset", preset, "--model", model, "--m", "40", "--n", "10",
+                          "--steps", "4", "--lr", lr, "--seed", "3", "--log", la, "--solver",
+                          "anderson", NULL);
+        cr_assert_eq(st, 0, "%s", test_cli_err);
+        cr_expect(strstr(test_cli_err, ", anderson solves, ") != NULL, "%s", test_cli_err);
+        static char cd[1 << 15], cp[1 << 15], ca[1 << 15];
+        test_slurp(ld, cd, sizeof cd), test_slurp(lp, cp, sizeof cp), test_slurp(la, ca, sizeof ca);
+        cr_expect_str_eq(cd, cp, "%s %s: the default is not --solver picard", model, preset);
+        /* other iterates, so other last bits somewhere: the flag took effect */
+        cr_expect(strcmp(cp, ca) != 0, "%s %s: the Anderson log equals Picard's", model, preset);
+        double lossp[8], lossa[8];
+        long np, na;
+        csv_column(lossp, &np, 8, cp, "loss"), csv_column(lossa, &na, 8, ca, "loss");
+        cr_assert(np == 5 && na == 5, "%s %s: %ld, %ld rows", model, preset, np, na);
+        for (long i = 0; i < 5; i++)
+            cr_expect(fabs(lossp[i] - lossa[i]) <= ldexp(fabs(lossp[i]), -30),
+                      "%s %s step %ld: loss %.17g (picard) vs %.17g (anderson)", model, preset, i,
+                      lossp[i], lossa[i]);
+        cr_expect(lossp[4] < 0.9 * lossp[0], "%s %s: the loss did not fall: %g -> %g", model, preset,
+                  lossp[0], lossp[4]);
+    }
+    int st = test_run_cli("train", "--preset", "gao2021", "--model", "theorems", "--m", "8", "--n", "4",
+                          "--steps", "1", "--lr", "0.1", "--seed", "1", "--log", "/dev/null",
+                          "--solver", "newton", NULL);
+    cr_expect_eq(st, 2, "exit %d", st);
+    cr_expect(strstr(test_cli_err, "--solver: expected picard or anderson, got \"newton\"") != NULL,
+              "%s", test_cli_err);
 }
 
 /* Parallel inputs: λ_min of the relu NTK is 0 up to the kernel's error, so

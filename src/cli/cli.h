@@ -161,6 +161,7 @@ typedef struct {
     int progress;
     int keep_going;     /* --keep-going */
     double rho_refresh_slack; /* --rho-refresh-slack: τ of deq_problem_set_rho_refresh_slack */
+    deq_solver solver;  /* --solver: the forward and adjoint solves' */
 } cli_train_args;
 
 int cli_cmd_train(int argc, char **argv);
@@ -174,6 +175,7 @@ typedef struct {
     const char *log, *save;   /* save: NULL or the .npz of the trained weights */
     int keep_going;
     int progress;             /* as deq_paper_train_opts.progress */
+    deq_solver solver;        /* --solver */
     deq_backend backend;
     long prec;
 } cli_paper_train_args;

@@ -10,6 +10,7 @@
 #include "data/fashion.h"
 #include "data/synthetic.h"
 #include "deq/problem.h"
+#include "deq/train.h"
 #include "io/tensor.h"
 
 /* Synthetic inputs live on the sphere S^{d−1} with this default d. */
@@ -42,7 +43,7 @@ static void train_help(FILE *f)
 "                      [--data synthetic|fashion-mnist] [--classes A,B] [--fashion-dir DIR]\n"
 "                      [--d D] [--gram-every K] [--keep-going] [--progress]\n"
 "                      [--backend double|mpfr] [--precision BITS] [--max-memory SIZE]\n"
-"                      [--rho-refresh-slack T]\n"
+"                      [--rho-refresh-slack T] [--solver picard|anderson]\n"
 "\n"
 "--model paper (the default for gao2021 and ling2022): the papers' own models\n"
 "(README \"The papers' models\"), every tensor trained, L = 1/2 |y^ - y|^2 (no 1/n):\n"
@@ -95,6 +96,12 @@ static void train_help(FILE *f)
 "                      certified error bound's factor 1/(1 - rho_bar) grows by at most\n"
 "                      1/(1 - T); beyond, it recomputes |A|_2 in full. 0: in full at\n"
 "                      every step. Both are certified; costs one more m x m matrix\n"
+"  --solver S          picard or anderson (default picard; both models): the forward\n"
+"                      and adjoint solves. Training keeps the certified rho_bar < 1, so\n"
+"                      Picard converges at a rate at most rho_bar; on these models it\n"
+"                      takes as many iterations as Anderson at a fraction of the memory\n"
+"                      traffic (README, deqcheck train). anderson: the solvers' default, as\n"
+"                      deqcheck solve and the run checks use it\n"
 "  --log FILE.csv      one line per step: step, loss, ||grad||^2, ||theta - theta_0|| per\n"
 "                      group, certified rho_bar, rho_source (full: |A|_2 computed at this\n"
 "                      step's A; incremental: see --rho-refresh-slack) and the estimate\n"
@@ -115,15 +122,16 @@ static void train_help(FILE *f)
 }
 
 /* The m×n buffers of the solver workspace a training run keeps (deq/forward.h,
- * default options): Anderson's ring of 2·depth differences, seven iterates, its
- * ΔFᵀΔF cache (depth² entries per sample, counted as one m×n), the adjoint
- * certificate's D ⊙ W and the gradient's four; besides, in double, two m×n and
- * one m×m of the certificates. */
-static double workspace_mn(void)
+ * default options): Picard's three iterates, or Anderson's seven, its ring of
+ * 2·depth differences and its ΔFᵀΔF cache (depth² entries per sample, counted
+ * as one m×n); the adjoint certificate's D ⊙ W and the gradient's four;
+ * besides, in double, two m×n and one m×m of the certificates. */
+static double workspace_mn(deq_solver solver)
 {
     deq_solve_opts o;
     deq_solve_opts_default(&o);
-    return 2.0 * o.depth + 7.0 + 1.0 + 1.0 + 4.0;
+    double solve = solver == DEQ_SOLVER_PICARD ? 3.0 : 2.0 * o.depth + 7.0 + 1.0;
+    return solve + 1.0 + 4.0;
 }
 
 /* The paper run's memory: weights, gradients and their work copies (m×m,
@@ -134,7 +142,7 @@ static deq_status paper_memory(long m, long d, long n, const cli_paper_train_arg
 {
     double entry = cli_entry_bytes(a->backend, a->prec), limit;
     double need = entry * (4.0 * (double)m * (double)m + 3.0 * (double)m * (double)d +
-                           (12.0 + workspace_mn()) * (double)m * (double)n + (double)n * (double)n) +
+                           (12.0 + workspace_mn(a->solver)) * (double)m * (double)n + (double)n * (double)n) +
                   8.0 * ((double)n * (double)n + 2.0 * (double)m * (double)n + (double)m * (double)m);
     if (cli_memory_limit(&limit, max_memory, err) != DEQ_OK)
         return err->status;
@@ -147,13 +155,14 @@ static deq_status paper_memory(long m, long d, long n, const cli_paper_train_arg
 
 /* The papers' models: weights from --init or drawn (Assumption 1) from
  * --seed, data from --X/--y or --data, then the run in the backend. */
-static int train_paper(cli_opt *opts, const deq_paper_spec *spec)
+static int train_paper(cli_opt *opts, const deq_paper_spec *spec, deq_solver solver)
 {
     deq_error_t err;
     deq_error_init(err);
     cli_paper_train_args a;
     memset(&a, 0, sizeof a);
     a.spec = spec;
+    a.solver = solver;
     a.gram_every = 10;
     long m = 0, n = 0, seed = 0, d = TRAIN_SYNTHETIC_D;
     const char *v, *init = cli_value(opts, "init"), *Xp = cli_value(opts, "X"),
@@ -289,7 +298,8 @@ int cli_cmd_train(int argc, char **argv)
                       {"classes", 1, NULL},  {"max-memory", 1, NULL}, {"keep-going", 0, NULL},
                       {"progress", 0, NULL}, {"fashion-dir", 1, NULL}, {"model", 1, NULL},
                       {"init", 1, NULL},    {"save", 1, NULL},     {"X", 1, NULL},
-                      {"y", 1, NULL},       {"rho-refresh-slack", 1, NULL}, {NULL, 0, NULL}};
+                      {"y", 1, NULL},       {"rho-refresh-slack", 1, NULL}, {"solver", 1, NULL},
+                      {NULL, 0, NULL}};
     static const char *const required[] = {"preset", "steps", "lr", "log"};
     int rc = cli_begin(opts, required, sizeof required / sizeof *required, "train", train_help, argc,
                        argv);
@@ -300,6 +310,11 @@ int cli_cmd_train(int argc, char **argv)
     cli_train_args a;
     memset(&a, 0, sizeof a);
     const char *v;
+    deq_solver solver = DEQ_TRAIN_SOLVER_DEFAULT;
+    if ((v = cli_value(opts, "solver")) && deq_solver_parse(&solver, v) != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--solver: expected picard or anderson, got \"%s\"", v);
+        return cli_usage_error("train", err->msg);
+    }
     const char *model = cli_value(opts, "model");
     const deq_paper_spec *spec = deq_paper_spec_find(cli_value(opts, "preset"));
     if (model && strcmp(model, "paper") != 0 && strcmp(model, "theorems") != 0) {
@@ -317,13 +332,14 @@ int cli_cmd_train(int argc, char **argv)
             deq_error_set(err, DEQ_ERR_INPUT, "--rho-refresh-slack is for --model theorems");
             return cli_usage_error("train", err->msg);
         }
-        return train_paper(opts, spec);
+        return train_paper(opts, spec, solver);
     }
     if (cli_value(opts, "init") || cli_value(opts, "save") || cli_value(opts, "X") ||
         cli_value(opts, "y")) {
         deq_error_set(err, DEQ_ERR_INPUT, "--init, --save, --X and --y are for --model paper");
         return cli_usage_error("train", err->msg);
     }
+    a.solver = solver;
     a.rho_refresh_slack = DEQ_RHO_REFRESH_SLACK_DEFAULT;
     if ((v = cli_value(opts, "rho-refresh-slack"))) {
         if (cli_decimal("rho-refresh-slack", v, err) != DEQ_OK)
@@ -373,7 +389,7 @@ int cli_cmd_train(int argc, char **argv)
                        ? 8.0
                        : (double)sizeof(__mpfr_struct) + 8.0 * (double)(a.prec / 64 + 1);
     double need = entry * ((a.rho_refresh_slack > 0 ? 9.0 : 8.0) * (double)a.m * (double)a.m +
-                           (8.0 + workspace_mn()) * (double)a.m * (double)a.n +
+                           (8.0 + workspace_mn(a.solver)) * (double)a.m * (double)a.n +
                            4.0 * (double)a.n * (double)a.n) +
                   8.0 * (2.0 * (double)a.m * (double)a.n + (double)a.m * (double)a.m),
            limit;

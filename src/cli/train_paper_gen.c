@@ -20,8 +20,8 @@ int G(cli_paper_train_run)(const cli_paper_train_args *a, mat_d_t *T, const mat_
     mat_t X, y;
     G(mat_init)(X, d, n, prec), G(mat_init)(y, n, 1, prec);
     G(mat_set_mat_d)(X, Xd), G(mat_set_mat_d)(y, yd);
-    fprintf(stderr, "train: %s as the paper has it: %s; m=%ld d=%ld n=%ld, %ld steps, lr %g, %s",
-            sp->name, sp->equation, m, d, n, a->steps, a->lr,
+    fprintf(stderr, "train: %s as the paper has it: %s; m=%ld d=%ld n=%ld, %ld steps, lr %g, %s solves, %s",
+            sp->name, sp->equation, m, d, n, a->steps, a->lr, deq_solver_name(a->solver),
             a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr");
     if (a->backend == DEQ_BACKEND_MPFR)
         fprintf(stderr, " (%ld bits)", prec);
@@ -29,8 +29,9 @@ int G(cli_paper_train_run)(const cli_paper_train_args *a, mat_d_t *T, const mat_
     for (int k = 0; k < sp->n_consts; k++)
         fprintf(stderr, "train:   %s = %s [%s: %s]\n", sp->consts[k].name, sp->consts[k].value,
                 deq_const_origin_name(sp->consts[k].origin), sp->consts[k].where);
-    deq_paper_train_opts to = {a->steps, a->lr, a->gram_every, a->keep_going, NULL, NULL,
-                               a->progress};
+    deq_paper_train_opts to = {.steps = a->steps, .lr = a->lr, .gram_every = a->gram_every,
+                               .keep_going = a->keep_going, .picard = a->solver == DEQ_SOLVER_PICARD,
+                               .progress = a->progress};
     deq_paper_log_t log;
     deq_paper_log_init(log);
     G(deq_paper_train)(log, P, X, y, &to, prec);

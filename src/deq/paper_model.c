@@ -76,6 +76,7 @@ void G(deq_paper_state_init)(GT(deq_paper_state) S, const GT(deq_paper) P, long 
     S->fwd_iters = S->adj_iters = 0;
     S->rho_upper = S->rho_estimate = S->fwd_bound = NAN;
     G(deq_solve_ws_init)(S->ws);
+    S->solver = DEQ_SOLVER_ANDERSON;
 }
 
 void G(deq_paper_state_clear)(GT(deq_paper_state) S)
@@ -94,11 +95,13 @@ static int relu_prime(real_srcptr h, deq_paper_kind kind)
     return kind == DEQ_PAPER_LING2022 ? s >= 0 : s > 0;
 }
 
-/* The solver options: Anderson (the project's default), to the derived
- * tolerance 2·√m·u, with Newton polishing in MPFR as `deqcheck train` does. */
-static void paper_solve_opts(deq_solve_opts *o)
+/* The solver options: the state's solver (Anderson unless the trainer chose
+ * Picard), to the derived tolerance 2·√m·u, with Newton polishing in MPFR as
+ * `deqcheck train` does. */
+static void paper_solve_opts(deq_solve_opts *o, deq_solver solver)
 {
     deq_solve_opts_default(o);
+    o->solver = solver;
 #ifdef DEQ_MPFR
     o->newton = 1;
 #else
@@ -157,7 +160,7 @@ int G(deq_paper_forward)(real_ptr loss, GT(deq_paper_state) S, const GT(deq_pape
     GS(deq_fp) fp;
     paper_fp(&fp, P, S, prec);
     deq_solve_opts o;
-    paper_solve_opts(&o);
+    paper_solve_opts(&o, S->solver);
     o.G(ws) = S->ws;
     deq_solve_info_t info;
     deq_solve_info_init(info);
@@ -203,7 +206,7 @@ int G(deq_paper_grad)(GT(deq_paper) grad, GT(deq_paper_state) S, const GT(deq_pa
         G(mat_zero)(S->Wadj);
     GS(deq_adj) adj = {P->w[DEQ_PAPER_T], P->scale_T, S->D, P->w[DEQ_PAPER_U], S->rho_upper};
     deq_solve_opts o;
-    paper_solve_opts(&o);
+    paper_solve_opts(&o, S->solver);
     o.G(ws) = S->ws;
     deq_solve_info_t info;
     deq_solve_info_init(info);

@@ -141,6 +141,8 @@ typedef struct {
     double lr;        /* every trained tensor moves by −lr·∇ (full-batch GD) */
     long gram_every;  /* λ_min(G) every this many steps and at the last; 0 never */
     int keep_going;   /* record ρ̄ >= 1 and divergence and go on */
+    int picard;       /* 1: both solves by Picard iteration (deqcheck train's default,
+                         DEQ_TRAIN_SOLVER_DEFAULT); 0: Anderson, the solvers' default */
     /* Optional observer (NULL: none), which reads and never steers: called at
      * every step k after the forward pass (and λ_min(G) on its schedule) and
      * the gradient, before the update, with the backend's deq_paper (P), its

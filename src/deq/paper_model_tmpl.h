@@ -39,6 +39,7 @@ typedef struct {
     double fwd_bound;    /* the solver's rigorous bound on max_i ‖z_i − z_i*‖ (deq/forward.h;
                           * for the injections as computed), +inf when ρ̄ < 1 is not certified */
     TT(deq_solve_ws) ws; /* the solvers' buffers, kept from one step's solves to the next */
+    deq_solver solver;   /* the forward and adjoint solves' (default: Anderson) */
 } TS(deq_paper_state);
 typedef TS(deq_paper_state) TT(deq_paper_state)[1];
 
@@ -46,7 +47,7 @@ void TF(deq_paper_state_init)(TT(deq_paper_state) S, const TT(deq_paper) P, long
 void TF(deq_paper_state_clear)(TT(deq_paper_state) S);
 
 /* Forward pass on X (d×n) and targets y (n×1): ρ̄, the solve of the
- * equilibria by the project's solvers (Anderson; Newton polishing in MPFR) (warm-started from S->Z when S->have_Z), ŷ, r = ŷ − y and
+ * equilibria by S->solver (Newton polishing in MPFR) (warm-started from S->Z when S->have_Z), ŷ, r = ŷ − y and
  * loss = ½‖r‖². Returns 1, or 0 when the solve did not reach its tolerance
  * within its budget (a numeric outcome; the state is still filled). */
 int TF(deq_paper_forward)(TR loss, TT(deq_paper_state) S, const TT(deq_paper) P,

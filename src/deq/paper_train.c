@@ -29,6 +29,8 @@ void G(deq_paper_trainer_init)(GT(deq_paper_trainer) T, const GT(deq_paper) P, c
 {
     long n = X->cols;
     G(deq_paper_state_init)(T->S, P, n, prec);
+    if (opts->picard)
+        T->S->solver = DEQ_SOLVER_PICARD;
     G(deq_paper_init)(T->g, P->kind, P->m, P->d, "1", prec);
     re_init(T->step, prec);
     re_set_d(T->step, -opts->lr);

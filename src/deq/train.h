@@ -8,6 +8,18 @@
 #include "deq/grad.h"
 #include "deq/model.h"
 
+/* The solver of `deqcheck train`'s forward and adjoint solves (both models;
+ * --solver), a default, not a paper's: Picard iteration. Training keeps the
+ * certified ρ̄ below 1 at every step (or stops), so Picard converges at a
+ * rate at most ρ̄ by Banach's theorem, where Anderson has no such guarantee;
+ * and on these models (Gaussian weights, half the units active) the
+ * Jacobian's spectrum fills a disk about 0, on which no method built from
+ * products with it contracts faster per product than Picard (bench/README).
+ * Measured at m = n = 1000: the same iteration counts as Anderson (depth 5)
+ * for every preset, with 2·depth + 5 fewer m×n buffers streamed and kept. The
+ * `run` checks keep the solvers' default, Anderson. */
+#define DEQ_TRAIN_SOLVER_DEFAULT DEQ_SOLVER_PICARD
+
 typedef struct {
     long steps;         /* GD steps K */
     double lr;          /* η */
