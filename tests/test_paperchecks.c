@@ -463,6 +463,49 @@ Test(paperchecks, theorem5_and_theorem4_verdicts)
     cr_expect(r->rhs_hi <= 0.19 / THM_CONTROL_MISS * (1 + 1e-15), "%.17g", r->rhs_hi);
 }
 
+/* Theorem 4 is judged per seed (each has its own C). At q = 0.8, l = 2 the
+ * bound is C·3.2. Seed 0 has the widest enclosure, [2.0, 3.3] with C = 1:
+ * the nearest its bound by upper end over C, but undecided. Seed 1, [3.24,
+ * 3.26] with C = 1, is past it. The row must show seed 1 and say VIOLATED,
+ * where the nearest seed alone would leave it INCONCLUSIVE. Outside Lemma 1's
+ * event (‖W‖₂ bound 0.81 > q) a seed is not assessed; when all seeds hold, the
+ * nearest is shown. */
+static void depth_draw_at(t2p_depth_draw *d, double rho, long l, double v, double lo, double hi, double c)
+{
+    memset(d, 0, sizeof *d);
+    d->L = l, d->rho = rho;
+    d->t4[0][l] = v, d->t4[1][l] = lo, d->t4[2][l] = hi;
+    d->c4[0][l] = c, d->c4[1][l] = c;
+}
+
+Test(paperchecks, theorem4_is_judged_per_seed)
+{
+    double s_lo = 0.08 * (1 - 1e-16), s_hi = 0.08 * (1 + 1e-16);
+    double q_lo = sqrt(8 * s_lo) * (1 - 1e-15), q_hi = sqrt(8 * s_hi) * (1 + 1e-15);
+    static t2p_depth_draw dd[3];
+    depth_draw_at(dd + 0, 0.5, 2, 3.0, 2.0, 3.3, 1.0);
+    depth_draw_at(dd + 1, 0.5, 2, 3.25, 3.24, 3.26, 1.0);
+    int b = t2p_theorem4_decisive_seed(dd, 2, 2, q_lo, q_hi, 2);
+    cr_assert_eq(b, 1, "seed %d shown", b);
+    thm_row *r = thm_results_add(res, t2p_check(T2P_LING_THEOREM4));
+    t2p_fill_theorem4(r, dd[b].t4[0][2], dd[b].t4[1][2], dd[b].t4[2][2], dd[b].c4[0][2], dd[b].c4[1][2], q_lo,
+                      q_hi, 0.5, 2);
+    expect_verdict(r, THM_VIOLATED);
+    /* seed 0 alone: undecided, as the rule before this one reported both */
+    r = thm_results_add(res, t2p_check(T2P_LING_THEOREM4));
+    t2p_fill_theorem4(r, 3.0, 2.0, 3.3, 1.0, 1.0, q_lo, q_hi, 0.5, 2);
+    expect_verdict(r, THM_INCONCLUSIVE);
+    /* seed 1 outside Lemma 1's event: not assessed, seed 0 is shown */
+    dd[1].rho = 0.81;
+    cr_expect_eq(t2p_theorem4_decisive_seed(dd, 2, 1, q_lo, q_hi, 2), 0);
+    /* all hold: the nearest (largest upper end over C's lower end) */
+    depth_draw_at(dd + 0, 0.5, 2, 1.0, 0.9, 1.1, 1.0);
+    depth_draw_at(dd + 1, 0.5, 2, 2.0, 1.9, 2.1, 0.8);
+    depth_draw_at(dd + 2, 0.5, 2, 2.4, 2.3, 2.5, 1.0);
+    cr_expect_eq(t2p_theorem4_decisive_seed(dd, 3, 3, q_lo, q_hi, 2), 1, "2.1/0.8 is the nearest");
+    cr_expect_eq(t2p_theorem4_decisive_seed(dd, 0, 0, q_lo, q_hi, 2), -1);
+}
+
 /* The max over seeds is enclosed by [max lo, max hi], not by the interval of
  * the seed with the largest computed value: seed A computes 3.7 in [3.6, 3.8],
  * seed B 3.65 in [3.3, 3.9], so the max lies in [3.6, 3.9] and against

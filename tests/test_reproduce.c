@@ -303,6 +303,14 @@ static void check_resume(const char *name)
     cr_assert_eq(repro_run_width(W, &c, D, &o, err), DEQ_ERR_INPUT);
     cr_assert(strstr(err->msg, ck_npz), "%s", err->msg);
     repro_width_clear(W);
+    /* so is one for other inputs: one target moved by an ulp, the same configuration */
+    c.lr = 0.05;
+    D->y->e[D->y->rows - 1] = nextafter(D->y->e[D->y->rows - 1], INFINITY);
+    deq_error_init(err);
+    repro_width_init(W, 7);
+    cr_assert_eq(repro_run_width(W, &c, D, &o, err), DEQ_ERR_INPUT);
+    cr_assert(strstr(err->msg, ck_npz) && strstr(err->msg, "other inputs"), "%s", err->msg);
+    repro_width_clear(W);
     repro_data_clear(D);
 }
 

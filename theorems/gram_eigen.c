@@ -154,7 +154,9 @@ const thm_check t2_checks[] = {
                            "assessed, none inside gives N/A), ||(G - G^(l))/m||_F <= (q^l/(1 - q)) (1/m) "
                            "||[a_i ||z_j|| + ||z_i^(l)|| a_j]_ij||_F, a_i = ||z_i^(1)|| (derived: the proof's "
                            "contraction ||z^(k+1) - z^(k)|| <= q ||z^(k) - z^(k-1)|| telescopes to ||z - z^(l)|| "
-                           "<= q^l ||z^(1)||/(1 - q), then per Gram entry); the worst assessed seed per (m, l); "
+                           "<= q^l ||z^(1)||/(1 - q), then per Gram entry); judged per assessed seed (its own C), "
+                           "the row per (m, l) showing the seed that decides: one past its bound if any, else "
+                           "the one nearest it; "
                            "every rounding bounded (certified sides); the same bound at the certified ||W||_2 "
                            "in place of q in the note; control: q replaced by the q' at which the bound is the "
                            "measured lower end / 2 (l = 1)",

@@ -883,6 +883,26 @@ void t2p_fill_theorem4(thm_row *r, double dev, double dev_lo, double dev_hi, dou
     thm_row_judge(r);
 }
 
+int t2p_theorem4_decisive_seed(const t2p_depth_draw *dd, int seeds, int n_event, double q_lo, double q_hi,
+                               long l)
+{
+    double tail_hi = geometric_tail(q_hi, l, 1), near = -INFINITY, excess = -INFINITY;
+    int nearest = -1, violated = -1;
+    for (int sd = 0; sd < seeds; sd++) {
+        if (n_event && !(dd[sd].rho <= q_lo))
+            continue;
+        /* nearest its bound: the largest lhs upper end over C's lower end (q common) */
+        double r = dd[sd].t4[2][l] / dd[sd].c4[0][l];
+        if (nearest < 0 || r > near)
+            near = r, nearest = sd;
+        /* past it: the lhs lower end above the bound's upper end, by the largest factor */
+        double bound_hi = bound_mul_up(dd[sd].c4[1][l], tail_hi);
+        if (dd[sd].t4[1][l] > bound_hi && dd[sd].t4[1][l] / bound_hi > excess)
+            excess = dd[sd].t4[1][l] / bound_hi, violated = sd;
+    }
+    return violated >= 0 ? violated : nearest;
+}
+
 double t2p_theorem4_control_q(double dev_lo, double c_hi, long l)
 {
     double target = dev_lo / THM_CONTROL_MISS, a = 0, b = 1;
@@ -1114,18 +1134,12 @@ void t2p_run_theorems45(thm_results_t out, const thm_config *cfg)
         for (long l = 1; l <= L; l++) {
             /* Theorem 5: the max over the seeds, enclosed by [max lo, max hi] */
             t2p_extreme e5 = t2p_extreme_start(1);
-            /* Theorem 4: the assessed seed closest to (or past) its bound
-             * C·q^l/(1 − q), q common: the largest lhs upper end over C's lower */
-            int b4 = -1;
-            double r4 = -INFINITY, t4max = 0;
+            /* Theorem 4: judged per assessed seed, the row shows the seed that decides */
+            int b4 = t2p_theorem4_decisive_seed(dd, cfg->seeds, n_event, q_lo, q_hi, l);
+            double t4max = 0;
             for (int sd = 0; sd < cfg->seeds; sd++) {
                 t2p_extreme_add(&e5, dd[sd].t5[0][l], dd[sd].t5[1][l], dd[sd].t5[2][l]);
                 t4max = fmax(t4max, dd[sd].t4[0][l]);
-                if (n_event && !(dd[sd].rho <= q_lo))
-                    continue;
-                double q4 = dd[sd].t4[2][l] / dd[sd].c4[0][l];
-                if (b4 < 0 || q4 > r4)
-                    r4 = q4, b4 = sd;
             }
             double b_lo, b_hi;
             theorem5_bound(&b_lo, &b_hi, n, l, s_lo, s_hi);

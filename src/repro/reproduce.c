@@ -5,11 +5,13 @@
 
 #include <errno.h>
 #include <float.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "core/rng.h"
 #include "data/fashion.h"
@@ -466,12 +468,53 @@ int repro_checkpoint_paths(char *npz, char *csv, size_t cap, const char *prefix,
     return a < 0 || b < 0 || (size_t)a >= cap || (size_t)b >= cap ? -1 : 0;
 }
 
-/* The checkpoint's "meta" vector: what must agree for a resume. */
+/* The checkpoint's "meta" vector: what must agree for a resume (the entries
+ * before META_DONE). META_INPUTS is the CRC-32 of the run's inputs at this
+ * width (inputs_crc), so that a resume with other data or other initial
+ * weights, from files or from another --fashion-dir, is refused. */
 enum { META_VERSION, META_KIND, META_M, META_N, META_NT, META_D, META_SEED, META_EPOCHS,
-       META_LR, META_GRAM, META_DONE, META_FINISHED, META_LEN };
-#define REPRO_CHECKPOINT_VERSION 1
+       META_LR, META_GRAM, META_INPUTS, META_DONE, META_FINISHED, META_LEN };
+#define REPRO_CHECKPOINT_VERSION 2
 
-static void meta_fill(double *v, const repro_config *c, long m, long done, int finished)
+/* crc updated with the entries of M, each as its 8 bytes little-endian (the
+ * same checksum on any machine). */
+static uLong crc_mat(uLong crc, const mat_d_t M)
+{
+    unsigned char buf[8 * 512];
+    size_t count = (size_t)M->rows * (size_t)M->cols, used = 0;
+    for (size_t q = 0; q < count; q++) {
+        uint64_t b;
+        memcpy(&b, M->e + q, sizeof b);
+        for (int k = 0; k < 8; k++)
+            buf[used++] = (unsigned char)(b >> (8 * k));
+        if (used == sizeof buf || q + 1 == count) {
+            crc = crc32_z(crc, buf, used);
+            used = 0;
+        }
+    }
+    return crc;
+}
+
+/* The CRC-32 of what a width's run starts from: the training and test data
+ * (X, y, Xt, yt) and the model's initial weights T0, with each tensor's shape. */
+static double inputs_crc(const repro_data_t D, mat_d_t *T0, deq_paper_kind kind)
+{
+    uLong crc = crc32_z(0L, Z_NULL, 0);
+    const mat_d_struct *data[] = {D->X, D->y, D->Xt, D->yt};
+    mat_d_t shape;
+    mat_init_d(shape, 2, 1, 53);
+    for (int k = 0; k < 4 + DEQ_PAPER_SLOTS; k++) {
+        const mat_d_struct *M = k < 4 ? data[k] : deq_paper_tensor_name(kind, k - 4) ? T0[k - 4] : NULL;
+        if (!M)
+            continue;
+        shape->e[0] = (double)M->rows, shape->e[1] = (double)M->cols;
+        crc = crc_mat(crc_mat(crc, shape), M);
+    }
+    mat_clear_d(shape);
+    return (double)crc;
+}
+
+static void meta_fill(double *v, const repro_config *c, long m, double inputs, long done, int finished)
 {
     v[META_VERSION] = REPRO_CHECKPOINT_VERSION;
     v[META_KIND] = c->spec->kind;
@@ -483,12 +526,13 @@ static void meta_fill(double *v, const repro_config *c, long m, long done, int f
     v[META_EPOCHS] = (double)c->epochs;
     v[META_LR] = c->lr;
     v[META_GRAM] = (double)c->gram_every;
+    v[META_INPUTS] = inputs;
     v[META_DONE] = (double)done;
     v[META_FINISHED] = finished;
 }
 
 static deq_status checkpoint_write(const char *prefix, const repro_width_t W, const repro_config *c,
-                                   const deq_paper_d_t P, const deq_paper_trainer_d_t T,
+                                   double inputs, const deq_paper_d_t P, const deq_paper_trainer_d_t T,
                                    const deq_paper_state_d_t St, deq_error_t err)
 {
     char npz[REPRO_PATH_MAX], csv[REPRO_PATH_MAX], tmp[REPRO_PATH_MAX + 8];
@@ -522,7 +566,7 @@ static deq_status checkpoint_write(const char *prefix, const repro_width_t W, co
     mat_set_d(Z, T->S->Z), mat_set_d(Wa, T->S->Wadj);
     if (c->n_test > 0)
         mat_set_d(Zt, St->Z);
-    meta_fill(meta->e, c, W->m, W->log->len, T->finished);
+    meta_fill(meta->e, c, W->m, inputs, W->log->len, T->finished);
     names[count] = "Z", mats[count] = *Z, nd[count++] = 2;
     names[count] = "adjoint", mats[count] = *Wa, nd[count++] = 2;
     if (c->n_test > 0) /* the reader refuses empty tensors */
@@ -535,7 +579,7 @@ static deq_status checkpoint_write(const char *prefix, const repro_width_t W, co
 }
 
 /* Reads width W->m's checkpoint: P's weights, the log, the warm starts. */
-static deq_status checkpoint_read(int *found, repro_width_t W, const repro_config *c,
+static deq_status checkpoint_read(int *found, repro_width_t W, const repro_config *c, double inputs,
                                   deq_paper_d_t P, deq_paper_trainer_d_t T, deq_paper_state_d_t St,
                                   const char *prefix, deq_error_t err)
 {
@@ -554,14 +598,25 @@ static deq_status checkpoint_read(int *found, repro_width_t W, const repro_confi
     deq_status st = io_tensor_get(meta, F, "meta", err);
     if (st == DEQ_OK) {
         double want[META_LEN];
-        meta_fill(want, c, W->m, 0, 0);
-        int ok = meta->rows == META_LEN;
-        for (int k = 0; ok && k < META_DONE; k++)
+        meta_fill(want, c, W->m, inputs, 0, 0);
+        int ok = meta->rows == META_LEN && meta->e[META_VERSION] == want[META_VERSION];
+        for (int k = 0; ok && k < META_INPUTS; k++)
             ok = meta->e[k] == want[k];
-        if (!ok)
+        if (meta->rows < 1 || meta->e[META_VERSION] != want[META_VERSION])
+            st = deq_error_set(err, DEQ_ERR_INPUT,
+                               "--resume: %s is a checkpoint of format %g, this deqcheck reads format %d "
+                               "(start the run again without --resume)",
+                               npz, meta->rows >= 1 ? meta->e[META_VERSION] : NAN, REPRO_CHECKPOINT_VERSION);
+        else if (!ok)
             st = deq_error_set(err, DEQ_ERR_INPUT,
                                "--resume: %s was written by another configuration (paper, width, "
                                "n, seed, epochs or step size differ)", npz);
+        else if (meta->e[META_INPUTS] != want[META_INPUTS])
+            st = deq_error_set(err, DEQ_ERR_INPUT,
+                               "--resume: %s was written for other inputs (the data or the initial "
+                               "weights differ: CRC-32 %.0f, these %.0f)",
+                               npz, meta->e[META_INPUTS], want[META_INPUTS]);
+        ok = st == DEQ_OK;
         long done = ok ? (long)meta->e[META_DONE] : 0;
         int finished = ok && meta->e[META_FINISHED] != 0;
         mat_clear_d(meta);
@@ -603,6 +658,11 @@ deq_status repro_run_width(repro_width_t W, const repro_config *c, const repro_d
     long m = W->m;
     deq_paper_d_t P;
     model_at_init(P, c, D, m);
+    mat_d_t T0[DEQ_PAPER_SLOTS];
+    deq_paper_tensors_init(T0, c->spec->kind, m, c->d);
+    deq_paper_get_d_d(T0, P);
+    double inputs = inputs_crc(D, T0, c->spec->kind);
+    deq_paper_tensors_clear(T0);
     deq_paper_train_opts to = {.steps = c->epochs, .lr = c->lr, .gram_every = c->gram_every, .keep_going = 1};
     deq_paper_trainer_d_t T;
     deq_paper_trainer_init_d(T, P, D->X, D->y, &to, 53);
@@ -611,7 +671,7 @@ deq_status repro_run_width(repro_width_t W, const repro_config *c, const repro_d
     deq_status st = DEQ_OK;
     int found = 0;
     if (o->checkpoint && o->resume)
-        st = checkpoint_read(&found, W, c, P, T, St, o->checkpoint, err);
+        st = checkpoint_read(&found, W, c, inputs, P, T, St, o->checkpoint, err);
     double t0 = deq_clock_seconds();
     while (st == DEQ_OK && !T->finished) {
         long k = T->k;
@@ -625,7 +685,7 @@ deq_status repro_run_width(repro_width_t W, const repro_config *c, const repro_d
         if (o->observe)
             o->observe(o->observe_ctx, W, c->epochs);
         if (o->checkpoint && ((k + 1) % o->checkpoint_every == 0 || T->finished))
-            st = checkpoint_write(o->checkpoint, W, c, P, T, St, err);
+            st = checkpoint_write(o->checkpoint, W, c, inputs, P, T, St, err);
     }
     deq_paper_state_clear_d(St);
     deq_paper_trainer_clear_d(T);
