@@ -271,8 +271,9 @@ static double refresh_interval(const refresh_cost *c, const deq_problem_d_t P)
  * from the previous equilibria, loss and gradients of A, U, v through the
  * adjoint from the previous W, the update and the problem's refresh) over one
  * cblas_dgemm of shape m×m×n; medians over interleaved repetitions. The
- * figures are named name_*, the solves by `solver`. */
-static void bench_gd_step(int reps, deq_solver solver, const char *name)
+ * figures are named name_*; the solves by `solver`, or with auto_solver as
+ * deqcheck train's default picks it at each step's ρ̄. */
+static void bench_gd_step(int reps, int auto_solver, deq_solver solver, const char *name)
 {
     long m = 1024, n = 1000, d = 32;
     deq_problem_d_t P;
@@ -292,6 +293,7 @@ static void bench_gd_step(int reps, deq_solver solver, const char *name)
     deq_solve_opts o;
     deq_solve_opts_default(&o);
     o.solver = solver;
+    double tol = deq_forward_auto_tol_d(m, 53);
     deq_solve_ws_d_t ws; /* the solvers' buffers kept across the steps, as deqcheck train does */
     deq_solve_ws_init_d(ws);
     o.ws_d = ws;
@@ -301,6 +303,8 @@ static void bench_gd_step(int reps, deq_solver solver, const char *name)
     refresh_cost rc = {malloc((size_t)reps * sizeof(double)), 0, 0, NAN, NAN};
     long fwd = 0, adj = 0;
     for (int r = -2; !failed && r < reps; r++) { /* two warm-up steps fill the warm starts */
+        if (auto_solver)
+            o.solver = deq_solver_by_contraction(P->fp.rho_upper, o.max_iter, tol);
         double rho_before = P->fp.rho_upper;
         double t0 = bench_now();
         deq_solve_info_reset(fi);
@@ -341,7 +345,7 @@ static void bench_gd_step(int reps, deq_solver solver, const char *name)
         double interval = refresh_interval(&rc, P), refresh = bench_median(rc.full, reps);
         double ratio = (bench_median(ts, reps) + refresh / interval) / bench_median(tg, reps);
         double floor_products = (double)(fwd + adj) / reps + 1;
-        printf("%s_solver=%s\n", name, deq_solver_name(solver));
+        printf("%s_solver=%s%s\n", name, auto_solver ? "auto: " : "", deq_solver_name(o.solver));
         printf("%s_over_dgemm=%.3f\n", name, ratio);
         printf("%s_product_floor=%.1f\n%s_over_product_floor=%.3f\n", name, floor_products, name,
                ratio / floor_products);
@@ -393,7 +397,7 @@ static void bench_train_gram(int reps)
     int failed = !(isfinite(eta) && eta > 0), certified = 1;
     deq_solve_opts o;
     deq_solve_opts_default(&o);
-    o.solver = DEQ_TRAIN_SOLVER_DEFAULT; /* as deqcheck train */
+    double tol = deq_forward_auto_tol_d(m, 53);
     deq_solve_ws_d_t ws; /* as deqcheck train: one workspace for the run's solves */
     deq_solve_ws_init_d(ws);
     o.ws_d = ws;
@@ -403,6 +407,8 @@ static void bench_train_gram(int reps)
     double lam_min = NAN, lam_min_lo = NAN, eig_seconds = 0;
     refresh_cost rc = {malloc((size_t)reps * sizeof(double)), 0, 0, NAN, NAN};
     for (int r = -2; !failed && r < reps; r++) { /* two warm-up steps fill the warm starts */
+        /* as deqcheck train's default, --solver auto */
+        o.solver = deq_solver_by_contraction(P->fp.rho_upper, o.max_iter, tol);
         double rho_before = P->fp.rho_upper;
         double t0 = bench_now();
         deq_solve_info_reset(fi);
@@ -555,8 +561,8 @@ int main(int argc, char **argv)
     if (on[GROUP_GD_STEP]) {
         /* deqcheck train's step, and the same step with Anderson's solves for
          * comparison (the same iteration counts on this network: see README) */
-        bench_gd_step(reps, DEQ_TRAIN_SOLVER_DEFAULT, "gd_step");
-        bench_gd_step(reps, DEQ_SOLVER_ANDERSON, "gd_step_anderson");
+        bench_gd_step(reps, 1, DEQ_SOLVER_ANDERSON, "gd_step");
+        bench_gd_step(reps, 0, DEQ_SOLVER_ANDERSON, "gd_step_anderson");
     }
     if (on[GROUP_TRAIN_GRAM])
         bench_train_gram(reps);

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "core/status.h"
+#include "deq/paper_model.h"
+#include "core/rng.h"
 #include "testutil.h"
 
 TestSuite(longrun);
@@ -93,35 +95,44 @@ static void csv_column(double *v, long *len, long cap, const char *csv, const ch
     }
 }
 
-/* --solver: Picard by default for both models, named on stderr; the default
- * run's log equals --solver picard's byte for byte; --solver anderson takes
- * other iterates (a log that differs somewhere in its last bits) to the same
- * losses. The solves stop at a relative residual 2√m·u (about 4e-15
- * here), so two solvers' losses differ by rounding-level amounts carried over
- * a few steps; 2^-30 relative is far above that and far below what a wrong
- * solve or gradient would make (the loss falls by more than 10% a step). A
- * bad value is exit 2 naming the flag. */
-Test(longrun, train_solver_picard_by_default_anderson_agrees, .timeout = 120)
+/* --solver. auto (the default, both models) takes Picard at these networks'
+ * ρ̄ (0.2 to 0.8, below Picard's 0.966 at m = 40), so the default run's log
+ * equals --solver picard's byte for byte, its solver column saying picard.
+ * --solver anderson takes other iterates: on the theorems model and on
+ * ling2022's (whose code the two papers' models share) both the forward and
+ * the adjoint iteration counts differ (ling2022's first adjoint: 32 Picard,
+ * 28 Anderson iterations at m = 40; gao2021's paper model, γ = 0.1, takes the
+ * same counts), to the same losses. The solves stop at a
+ * relative residual 2√m·u (1.4e-15 at m = 40), so the two solvers' losses
+ * differ by rounding-level amounts carried over a few steps; 2^-30 relative is
+ * far above that and far below what a wrong solve or gradient would make (the
+ * loss falls by more than 10% over the 4 steps). A bad value is exit 2 naming
+ * the flag. */
+Test(longrun, train_solver_auto_picks_picard_here_anderson_agrees, .timeout = 120)
 {
     const char *dir = test_tmpdir();
     char ld[600], lp[600], la[600];
     snprintf(ld, sizeof ld, "%s/default.csv", dir);
     snprintf(lp, sizeof lp, "%s/picard.csv", dir);
     snprintf(la, sizeof la, "%s/anderson.csv", dir);
-    /* ling2022's model diverges at the others' step size */
-    static const char *const models[][3] = {{"theorems", "gao2021", "0.05"}, {"paper", "gao2021", "0.05"},
-                                            {"paper", "ling2022", "0.005"}};
+    /* ling2022's model diverges at the others' step size; the last column: the
+     * iteration counts must differ */
+    static const char *const models[][4] = {{"theorems", "gao2021", "0.05", "y"},
+                                            {"paper", "gao2021", "0.05", "n"},
+                                            {"paper", "ling2022", "0.005", "y"}};
     for (size_t k = 0; k < sizeof models / sizeof *models; k++) {
         const char *model = models[k][0], *preset = models[k][1], *lr = models[k][2];
+        int fwd_differ = 0, adj_differ = 0;
         int st = test_run_cli("train", "--preset", preset, "--model", model, "--m", "40", "--n", "10",
                               "--steps", "4", "--lr", lr, "--seed", "3", "--log", ld, NULL);
         cr_assert_eq(st, 0, "%s %s: exit %d: %s", model, preset, st, test_cli_err);
-        cr_expect(strstr(test_cli_err, ", picard solves, ") != NULL, "%s %s: %s", model, preset,
-                  test_cli_err);
+        cr_expect(strstr(test_cli_err, ", auto solves (Picard while rho_bar <= 0.96") != NULL, "%s %s: %s",
+                  model, preset, test_cli_err);
         st = test_run_cli("train", "--preset", preset, "--model", model, "--m", "40", "--n", "10",
                           "--steps", "4", "--lr", lr, "--seed", "3", "--log", lp, "--solver",
                           "picard", NULL);
         cr_assert_eq(st, 0, "%s", test_cli_err);
+        cr_expect(strstr(test_cli_err, ", picard solves, ") != NULL, "%s", test_cli_err);
         st = test_run_cli("train", "--preset", preset, "--model", model, "--m", "40", "--n", "10",
                           "--steps", "4", "--lr", lr, "--seed", "3", "--log", la, "--solver",
                           "anderson", NULL);
@@ -129,26 +140,75 @@ Test(longrun, train_solver_picard_by_default_anderson_agrees, .timeout = 120)
         cr_expect(strstr(test_cli_err, ", anderson solves, ") != NULL, "%s", test_cli_err);
         static char cd[1 << 15], cp[1 << 15], ca[1 << 15];
         test_slurp(ld, cd, sizeof cd), test_slurp(lp, cp, sizeof cp), test_slurp(la, ca, sizeof ca);
-        cr_expect_str_eq(cd, cp, "%s %s: the default is not --solver picard", model, preset);
-        /* other iterates, so other last bits somewhere: the flag took effect */
-        cr_expect(strcmp(cp, ca) != 0, "%s %s: the Anderson log equals Picard's", model, preset);
-        double lossp[8], lossa[8];
-        long np, na;
+        cr_expect_str_eq(cd, cp, "%s %s: auto is not --solver picard here", model, preset);
+        cr_expect(strstr(cp, ",picard,") && !strstr(cp, ",anderson,") && strstr(ca, ",anderson,") &&
+                      !strstr(ca, ",picard,"),
+                  "%s %s: the solver column", model, preset);
+        double lossp[8], lossa[8], fp[8], fa[8], ap[8], aa[8];
+        long np, na, nf, nf2, nj, nj2;
         csv_column(lossp, &np, 8, cp, "loss"), csv_column(lossa, &na, 8, ca, "loss");
-        cr_assert(np == 5 && na == 5, "%s %s: %ld, %ld rows", model, preset, np, na);
-        for (long i = 0; i < 5; i++)
+        csv_column(fp, &nf, 8, cp, "fwd_iters"), csv_column(fa, &nf2, 8, ca, "fwd_iters");
+        csv_column(ap, &nj, 8, cp, "adj_iters"), csv_column(aa, &nj2, 8, ca, "adj_iters");
+        cr_assert(np == 5 && na == 5 && nf == 5 && nf2 == 5 && nj == 5 && nj2 == 5, "%s %s: %ld, %ld rows",
+                  model, preset, np, na);
+        for (long i = 0; i < 5; i++) {
             cr_expect(fabs(lossp[i] - lossa[i]) <= ldexp(fabs(lossp[i]), -30),
                       "%s %s step %ld: loss %.17g (picard) vs %.17g (anderson)", model, preset, i,
                       lossp[i], lossa[i]);
+            fwd_differ |= fp[i] != fa[i];
+            adj_differ |= ap[i] != aa[i];
+        }
         cr_expect(lossp[4] < 0.9 * lossp[0], "%s %s: the loss did not fall: %g -> %g", model, preset,
                   lossp[0], lossp[4]);
+        if (models[k][3][0] == 'y')
+            cr_expect(fwd_differ && adj_differ, "%s %s: the same %s iteration counts: a solve ignores "
+                      "--solver?", model, preset, fwd_differ ? "adjoint" : "forward");
     }
     int st = test_run_cli("train", "--preset", "gao2021", "--model", "theorems", "--m", "8", "--n", "4",
                           "--steps", "1", "--lr", "0.1", "--seed", "1", "--log", "/dev/null",
                           "--solver", "newton", NULL);
     cr_expect_eq(st, 2, "exit %d", st);
-    cr_expect(strstr(test_cli_err, "--solver: expected picard or anderson, got \"newton\"") != NULL,
+    cr_expect(strstr(test_cli_err, "--solver: expected auto, picard or anderson, got \"newton\"") != NULL,
               "%s", test_cli_err);
+}
+
+/* Where Picard's guarantee does not cover the iteration limit, auto takes
+ * Anderson: ling2022 from W = 0.99·I (ρ̄ >= 0.99 > 0.966), on which Picard
+ * contracts by 0.99 per iteration and needs about 3300 iterations, beyond the
+ * limit of 1000. auto converges with Anderson; --solver picard stops at step
+ * 0 and names the solver. */
+Test(longrun, train_solver_auto_takes_anderson_near_rho_one, .timeout = 120)
+{
+    const char *dir = test_tmpdir();
+    char w[600], log[600];
+    snprintf(w, sizeof w, "%s/w.npz", dir);
+    snprintf(log, sizeof log, "%s/l.csv", dir);
+    long m = 12, d = 3;
+    mat_d_t T[DEQ_PAPER_SLOTS];
+    deq_paper_tensors_init(T, DEQ_PAPER_LING2022, m, d);
+    deq_rng_t rng;
+    deq_rng_init(rng, 5);
+    deq_paper_draw(T, DEQ_PAPER_LING2022, 0.08, rng);
+    deq_rng_clear(rng);
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < m; j++)
+            T[DEQ_PAPER_T]->e[i + j * m] = i == j ? 0.99 : 0.0;
+    for (long q = 0; q < m * d; q++) /* a positive injection: every unit active, the Jacobian 0.99·I */
+        T[DEQ_PAPER_IN]->e[q] = fabs(T[DEQ_PAPER_IN]->e[q]);
+    deq_error_t err;
+    deq_error_init(err);
+    cr_assert_eq(deq_paper_save(w, T, DEQ_PAPER_LING2022, err), DEQ_OK, "%s", err->msg);
+    deq_paper_tensors_clear(T);
+    int st = test_run_cli("train", "--preset", "ling2022", "--init", w, "--n", "5", "--d", "3", "--seed", "2",
+                          "--steps", "1", "--lr", "1e-10", "--log", log, NULL);
+    cr_assert_eq(st, 0, "auto: exit %d: %s", st, test_cli_err);
+    static char csv[1 << 14];
+    test_slurp(log, csv, sizeof csv);
+    cr_expect(strstr(csv, ",anderson,") && !strstr(csv, ",picard,"), "auto did not take Anderson: %s", csv);
+    st = test_run_cli("train", "--preset", "ling2022", "--init", w, "--n", "5", "--d", "3", "--seed", "2",
+                      "--steps", "1", "--lr", "1e-10", "--log", log, "--solver", "picard", NULL);
+    cr_expect_eq(st, 1, "picard: exit %d: %s", st, test_cli_err);
+    cr_expect(strstr(test_cli_err, "forward solve (picard) did not converge") != NULL, "%s", test_cli_err);
 }
 
 /* Parallel inputs: λ_min of the relu NTK is 0 up to the kernel's error, so

@@ -481,7 +481,7 @@ Test(rho_refresh, train_log_marks_the_source)
             y->e[i] = 0.5 * sin((double)i);
         if (run == 1)
             deq_problem_set_rho_refresh_slack_d(P, TAU, 53);
-        deq_train_opts to = {K, 0.05, DEQ_TRAIN_A, 0, 0};
+        deq_train_opts to = {K, 0.05, DEQ_TRAIN_A, 0, 0, 0};
         deq_solve_opts so;
         deq_solve_opts_default(&so);
         double av = 1 / sqrt((double)m);

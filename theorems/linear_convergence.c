@@ -239,7 +239,7 @@ static void run_gd(deq_train_log_t log, const deq_preset *pre, const mat_d_t Xd,
         norm0[0] = norm_d(Ad), norm0[1] = norm_d(Ud), norm0[2] = norm_d(vd);
     char su[40];
     thm_sigma_u_string(su, sizeof su, pre, d);
-    deq_train_opts to = {steps, lr, pre->trained, gram_every, 0};
+    deq_train_opts to = {steps, lr, pre->trained, gram_every, 0, 0};
     deq_solve_opts so;
     deq_solve_opts_default(&so);
     deq_train_log_init(log);

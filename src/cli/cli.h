@@ -161,10 +161,16 @@ typedef struct {
     int progress;
     int keep_going;     /* --keep-going */
     double rho_refresh_slack; /* --rho-refresh-slack: τ of deq_problem_set_rho_refresh_slack */
-    deq_solver solver;  /* --solver: the forward and adjoint solves' */
+    deq_solver solver;  /* --solver picard or anderson: the forward and adjoint solves' */
+    int auto_solver;    /* --solver auto (the default): per step (deq_train_opts.auto_solver) */
 } cli_train_args;
 
 int cli_cmd_train(int argc, char **argv);
+/* What the start line of a training run says of its solver: "picard solves",
+ * "anderson solves", or for auto the ρ̄ up to which Picard runs (iteration
+ * limit max_iter, relative tolerance tol). */
+void cli_train_solver_text(char *buf, size_t cap, int auto_solver, deq_solver solver, long max_iter,
+                           double tol);
 
 /* `deqcheck train --model paper` (the default for gao2021 and ling2022): the
  * papers' own models (deq/paper_model.h). */
@@ -175,7 +181,8 @@ typedef struct {
     const char *log, *save;   /* save: NULL or the .npz of the trained weights */
     int keep_going;
     int progress;             /* as deq_paper_train_opts.progress */
-    deq_solver solver;        /* --solver */
+    deq_solver solver;        /* --solver picard or anderson */
+    int auto_solver;          /* --solver auto (the default) */
     deq_backend backend;
     long prec;
 } cli_paper_train_args;

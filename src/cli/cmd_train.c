@@ -43,14 +43,14 @@ static void train_help(FILE *f)
 "                      [--data synthetic|fashion-mnist] [--classes A,B] [--fashion-dir DIR]\n"
 "                      [--d D] [--gram-every K] [--keep-going] [--progress]\n"
 "                      [--backend double|mpfr] [--precision BITS] [--max-memory SIZE]\n"
-"                      [--rho-refresh-slack T] [--solver picard|anderson]\n"
+"                      [--rho-refresh-slack T] [--solver auto|picard|anderson]\n"
 "\n"
 "--model paper (the default for gao2021 and ling2022): the papers' own models\n"
 "(README \"The papers' models\"), every tensor trained, L = 1/2 |y^ - y|^2 (no 1/n):\n"
 "%s"
 "  The log: step, loss (before the step's update), |grad|^2, op_norm (gao2021\n"
 "  (gamma/sqrt(m))|A(k)|_2, ling2022 |W(t)|_2, the papers' plotted norm) and its\n"
-"  certified upper bound, solver iterations, lambda_min(G) (gao2021 G = Phi Phi^T,\n"
+"  certified upper bound, solver iterations and solver, lambda_min(G) (gao2021 G = Phi Phi^T,\n"
 "  ling2022 G = Z^T Z unnormalized) with its certified enclosure, event.\n"
 "  --init W.npz        initial weights, the paper's names: gao2021 A (m,m), W (m,d),\n"
 "                      u (m,), v (m,); ling2022 W (m,m), U (m,d), a (m,); m is taken\n"
@@ -96,16 +96,18 @@ static void train_help(FILE *f)
 "                      certified error bound's factor 1/(1 - rho_bar) grows by at most\n"
 "                      1/(1 - T); beyond, it recomputes |A|_2 in full. 0: in full at\n"
 "                      every step. Both are certified; costs one more m x m matrix\n"
-"  --solver S          picard or anderson (default picard; both models): the forward\n"
-"                      and adjoint solves. Training keeps the certified rho_bar < 1, so\n"
-"                      Picard converges at a rate at most rho_bar; on these models it\n"
-"                      takes as many iterations as Anderson at a fraction of the memory\n"
-"                      traffic (README, deqcheck train). anderson: the solvers' default, as\n"
-"                      deqcheck solve and the run checks use it\n"
+"  --solver S          auto, picard or anderson (default auto; both models): the\n"
+"                      forward and adjoint solves. auto: per step, Picard when the step's\n"
+"                      certified rho_bar is small enough that Banach's bound has it\n"
+"                      converge within the iteration limit (rho_bar <= (tol/2)^(1/1000),\n"
+"                      about 0.967 at m = 1000; printed at the start), else Anderson. At\n"
+"                      large width (measured at m = n = 1000) Picard takes as many\n"
+"                      iterations as Anderson at a fraction of the memory traffic\n"
+"                      (README, deqcheck train). The log's solver column says which ran\n"
 "  --log FILE.csv      one line per step: step, loss, ||grad||^2, ||theta - theta_0|| per\n"
 "                      group, certified rho_bar, rho_source (full: |A|_2 computed at this\n"
 "                      step's A; incremental: see --rho-refresh-slack) and the estimate\n"
-"                      of rho_bar at the last full computation, solver iterations,\n"
+"                      of rho_bar at the last full computation, solver iterations, solver,\n"
 "                      lambda_min and lambda_max of G on the schedule with their certified\n"
 "                      bounds, and the trouble found at the step, if any\n"
 "  --max-memory SIZE   refuse, before any work, an M and N whose estimated memory exceeds\n"
@@ -121,17 +123,29 @@ static void train_help(FILE *f)
             DEQ_PREC_MAX, DEQ_PREC_DEFAULT, DEQ_RHO_REFRESH_SLACK_DEFAULT);
 }
 
+void cli_train_solver_text(char *buf, size_t cap, int auto_solver, deq_solver solver, long max_iter,
+                           double tol)
+{
+    if (auto_solver)
+        snprintf(buf, cap, "auto solves (Picard while rho_bar <= %.4f, else Anderson)",
+                 deq_picard_rho_max(max_iter, tol));
+    else
+        snprintf(buf, cap, "%s solves", deq_solver_name(solver));
+}
+
 /* The m×n buffers of the solver workspace a training run keeps (deq/forward.h,
  * default options): Picard's three iterates, or Anderson's seven, its ring of
  * 2·depth differences and its ΔFᵀΔF cache (depth² entries per sample, counted
- * as one m×n); the adjoint certificate's D ⊙ W and the gradient's four;
- * besides, in double, two m×n and one m×m of the certificates. */
-static double workspace_mn(deq_solver solver)
+ * as one m×n); the adjoint certificate's D ⊙ W and the gradient's four; in
+ * MPFR, Newton's eight iterates (deq_forward_newton_x_mp); besides, in
+ * double, two m×n and one m×m of the certificates. */
+static double workspace_mn(deq_solver solver, int auto_solver, deq_backend backend)
 {
     deq_solve_opts o;
     deq_solve_opts_default(&o);
-    double solve = solver == DEQ_SOLVER_PICARD ? 3.0 : 2.0 * o.depth + 7.0 + 1.0;
-    return solve + 1.0 + 4.0;
+    /* auto may take either: Anderson's, the larger */
+    double solve = solver == DEQ_SOLVER_PICARD && !auto_solver ? 3.0 : 2.0 * o.depth + 7.0 + 1.0;
+    return solve + 1.0 + 4.0 + (backend == DEQ_BACKEND_MPFR ? 8.0 : 0.0);
 }
 
 /* The paper run's memory: weights, gradients and their work copies (m×m,
@@ -142,7 +156,7 @@ static deq_status paper_memory(long m, long d, long n, const cli_paper_train_arg
 {
     double entry = cli_entry_bytes(a->backend, a->prec), limit;
     double need = entry * (4.0 * (double)m * (double)m + 3.0 * (double)m * (double)d +
-                           (12.0 + workspace_mn(a->solver)) * (double)m * (double)n + (double)n * (double)n) +
+                           (12.0 + workspace_mn(a->solver, a->auto_solver, a->backend)) * (double)m * (double)n + (double)n * (double)n) +
                   8.0 * ((double)n * (double)n + 2.0 * (double)m * (double)n + (double)m * (double)m);
     if (cli_memory_limit(&limit, max_memory, err) != DEQ_OK)
         return err->status;
@@ -155,7 +169,7 @@ static deq_status paper_memory(long m, long d, long n, const cli_paper_train_arg
 
 /* The papers' models: weights from --init or drawn (Assumption 1) from
  * --seed, data from --X/--y or --data, then the run in the backend. */
-static int train_paper(cli_opt *opts, const deq_paper_spec *spec, deq_solver solver)
+static int train_paper(cli_opt *opts, const deq_paper_spec *spec, deq_solver solver, int auto_solver)
 {
     deq_error_t err;
     deq_error_init(err);
@@ -163,6 +177,7 @@ static int train_paper(cli_opt *opts, const deq_paper_spec *spec, deq_solver sol
     memset(&a, 0, sizeof a);
     a.spec = spec;
     a.solver = solver;
+    a.auto_solver = auto_solver;
     a.gram_every = 10;
     long m = 0, n = 0, seed = 0, d = TRAIN_SYNTHETIC_D;
     const char *v, *init = cli_value(opts, "init"), *Xp = cli_value(opts, "X"),
@@ -310,9 +325,10 @@ int cli_cmd_train(int argc, char **argv)
     cli_train_args a;
     memset(&a, 0, sizeof a);
     const char *v;
-    deq_solver solver = DEQ_TRAIN_SOLVER_DEFAULT;
-    if ((v = cli_value(opts, "solver")) && deq_solver_parse(&solver, v) != 0) {
-        deq_error_set(err, DEQ_ERR_INPUT, "--solver: expected picard or anderson, got \"%s\"", v);
+    deq_solver solver = DEQ_SOLVER_ANDERSON;
+    int auto_solver = !(v = cli_value(opts, "solver")) || strcmp(v, "auto") == 0;
+    if (!auto_solver && deq_solver_parse(&solver, v) != 0) {
+        deq_error_set(err, DEQ_ERR_INPUT, "--solver: expected auto, picard or anderson, got \"%s\"", v);
         return cli_usage_error("train", err->msg);
     }
     const char *model = cli_value(opts, "model");
@@ -332,7 +348,7 @@ int cli_cmd_train(int argc, char **argv)
             deq_error_set(err, DEQ_ERR_INPUT, "--rho-refresh-slack is for --model theorems");
             return cli_usage_error("train", err->msg);
         }
-        return train_paper(opts, spec, solver);
+        return train_paper(opts, spec, solver, auto_solver);
     }
     if (cli_value(opts, "init") || cli_value(opts, "save") || cli_value(opts, "X") ||
         cli_value(opts, "y")) {
@@ -340,6 +356,7 @@ int cli_cmd_train(int argc, char **argv)
         return cli_usage_error("train", err->msg);
     }
     a.solver = solver;
+    a.auto_solver = auto_solver;
     a.rho_refresh_slack = DEQ_RHO_REFRESH_SLACK_DEFAULT;
     if ((v = cli_value(opts, "rho-refresh-slack"))) {
         if (cli_decimal("rho-refresh-slack", v, err) != DEQ_OK)
@@ -389,7 +406,7 @@ int cli_cmd_train(int argc, char **argv)
                        ? 8.0
                        : (double)sizeof(__mpfr_struct) + 8.0 * (double)(a.prec / 64 + 1);
     double need = entry * ((a.rho_refresh_slack > 0 ? 9.0 : 8.0) * (double)a.m * (double)a.m +
-                           (8.0 + workspace_mn(a.solver)) * (double)a.m * (double)a.n +
+                           (8.0 + workspace_mn(a.solver, a.auto_solver, a.backend)) * (double)a.m * (double)a.n +
                            4.0 * (double)a.n * (double)a.n) +
                   8.0 * (2.0 * (double)a.m * (double)a.n + (double)a.m * (double)a.m),
            limit;

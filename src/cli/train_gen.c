@@ -34,15 +34,19 @@ int G(cli_train_run)(const cli_train_args *a, const mat_d_t Xd, const mat_d_t yd
     re_sqrt(sq, sq);
     re_set_si(av, 1);
     re_div(av, av, sq); /* α_v = σ_v/√m with σ_v = 1 */
-    deq_train_opts to = {a->steps, a->lr, a->preset->trained, a->gram_every, a->progress};
+    deq_train_opts to = {a->steps, a->lr, a->preset->trained, a->gram_every, a->progress,
+                         a->auto_solver};
     deq_solve_opts so;
     deq_solve_opts_default(&so);
     so.solver = a->solver;
     so.newton = a->backend == DEQ_BACKEND_MPFR;
     deq_train_log_t log;
     deq_train_log_init(log);
-    fprintf(stderr, "train: preset %s (%s), m=%ld d=%ld n=%ld, %ld steps, lr %g, seed %lu, %s solves, %s",
-            a->preset->name, a->data, m, d, n, a->steps, a->lr, a->seed, deq_solver_name(a->solver),
+    char solver[96];
+    cli_train_solver_text(solver, sizeof solver, a->auto_solver, a->solver, so.max_iter,
+                          G(deq_forward_auto_tol)(m, prec));
+    fprintf(stderr, "train: preset %s (%s), m=%ld d=%ld n=%ld, %ld steps, lr %g, seed %lu, %s, %s",
+            a->preset->name, a->data, m, d, n, a->steps, a->lr, a->seed, solver,
             a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr");
     if (a->backend == DEQ_BACKEND_MPFR)
         fprintf(stderr, " (%ld bits)", prec);

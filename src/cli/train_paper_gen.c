@@ -20,8 +20,13 @@ int G(cli_paper_train_run)(const cli_paper_train_args *a, mat_d_t *T, const mat_
     mat_t X, y;
     G(mat_init)(X, d, n, prec), G(mat_init)(y, n, 1, prec);
     G(mat_set_mat_d)(X, Xd), G(mat_set_mat_d)(y, yd);
-    fprintf(stderr, "train: %s as the paper has it: %s; m=%ld d=%ld n=%ld, %ld steps, lr %g, %s solves, %s",
-            sp->name, sp->equation, m, d, n, a->steps, a->lr, deq_solver_name(a->solver),
+    deq_solve_opts so;
+    deq_solve_opts_default(&so);
+    char solver[96];
+    cli_train_solver_text(solver, sizeof solver, a->auto_solver, a->solver, so.max_iter,
+                          G(deq_forward_auto_tol)(m, prec));
+    fprintf(stderr, "train: %s as the paper has it: %s; m=%ld d=%ld n=%ld, %ld steps, lr %g, %s, %s",
+            sp->name, sp->equation, m, d, n, a->steps, a->lr, solver,
             a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr");
     if (a->backend == DEQ_BACKEND_MPFR)
         fprintf(stderr, " (%ld bits)", prec);
@@ -31,7 +36,7 @@ int G(cli_paper_train_run)(const cli_paper_train_args *a, mat_d_t *T, const mat_
                 deq_const_origin_name(sp->consts[k].origin), sp->consts[k].where);
     deq_paper_train_opts to = {.steps = a->steps, .lr = a->lr, .gram_every = a->gram_every,
                                .keep_going = a->keep_going, .picard = a->solver == DEQ_SOLVER_PICARD,
-                               .progress = a->progress};
+                               .auto_solver = a->auto_solver, .progress = a->progress};
     deq_paper_log_t log;
     deq_paper_log_init(log);
     G(deq_paper_train)(log, P, X, y, &to, prec);

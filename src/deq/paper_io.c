@@ -161,15 +161,15 @@ deq_paper_step *deq_paper_log_push(deq_paper_log_t log)
 
 int deq_paper_log_write_csv(const deq_paper_log_t log, FILE *f)
 {
-    if (fprintf(f, "step,loss,grad_norm2,op_norm,op_norm_upper,fwd_iters,adj_iters,lam_min_G,"
+    if (fprintf(f, "step,loss,grad_norm2,op_norm,op_norm_upper,fwd_iters,adj_iters,solver,lam_min_G,"
                    "lam_min_G_lower,lam_min_G_upper,event\n") < 0)
         return -1;
     for (long k = 0; k < log->len; k++) {
         const deq_paper_step *s = &log->steps[k];
         /* %.17g: every double comes back bit for bit; the event is quoted */
-        if (fprintf(f, "%ld,%.17g,%.17g,%.17g,%.17g,%ld,%ld,%.17g,%.17g,%.17g,\"%s\"\n", s->k,
+        if (fprintf(f, "%ld,%.17g,%.17g,%.17g,%.17g,%ld,%ld,%s,%.17g,%.17g,%.17g,\"%s\"\n", s->k,
                     s->loss, s->grad_norm2, s->op_norm, s->op_norm_upper, s->fwd_iters,
-                    s->adj_iters, s->lam_min, s->lam_min_lower, s->lam_min_upper, s->event) < 0)
+                    s->adj_iters, deq_solver_name(s->solver), s->lam_min, s->lam_min_lower, s->lam_min_upper, s->event) < 0)
             return -1;
     }
     return 0;

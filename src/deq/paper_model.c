@@ -77,6 +77,7 @@ void G(deq_paper_state_init)(GT(deq_paper_state) S, const GT(deq_paper) P, long 
     S->rho_upper = S->rho_estimate = S->fwd_bound = NAN;
     G(deq_solve_ws_init)(S->ws);
     S->solver = DEQ_SOLVER_ANDERSON;
+    S->solver_auto = 0;
 }
 
 void G(deq_paper_state_clear)(GT(deq_paper_state) S)
@@ -160,6 +161,11 @@ int G(deq_paper_forward)(real_ptr loss, GT(deq_paper_state) S, const GT(deq_pape
     GS(deq_fp) fp;
     paper_fp(&fp, P, S, prec);
     deq_solve_opts o;
+    if (S->solver_auto) { /* the adjoint of this pass (deq_paper_grad) keeps the choice */
+        paper_solve_opts(&o, S->solver);
+        S->solver = deq_solver_by_contraction(S->rho_upper, o.max_iter,
+                                              o.tol > 0 ? o.tol : G(deq_forward_auto_tol)(P->m, prec));
+    }
     paper_solve_opts(&o, S->solver);
     o.G(ws) = S->ws;
     deq_solve_info_t info;

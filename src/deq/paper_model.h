@@ -117,6 +117,7 @@ typedef struct {
                            * ‖W(τ)‖₂ (estimate) */
     double op_norm_upper; /* its certified upper bound (the contraction factor ρ̄) */
     long fwd_iters, adj_iters;
+    deq_solver solver;    /* the step's solves' */
     double lam_min;       /* λ_min(G) (dsyevr's estimate), NAN off the --gram-every schedule */
     double lam_min_lower, lam_min_upper; /* certified enclosure of λ_min(G) */
     char event[160];
@@ -141,8 +142,9 @@ typedef struct {
     double lr;        /* every trained tensor moves by −lr·∇ (full-batch GD) */
     long gram_every;  /* λ_min(G) every this many steps and at the last; 0 never */
     int keep_going;   /* record ρ̄ >= 1 and divergence and go on */
-    int picard;       /* 1: both solves by Picard iteration (deqcheck train's default,
-                         DEQ_TRAIN_SOLVER_DEFAULT); 0: Anderson, the solvers' default */
+    int picard;       /* 1: both solves by Picard iteration; 0: Anderson, the solvers' default */
+    int auto_solver;  /* 1: per step, deq_solver_by_contraction at the step's ρ̄ (deqcheck
+                         train's default, --solver auto; picard is then ignored) */
     /* Optional observer (NULL: none), which reads and never steers: called at
      * every step k after the forward pass (and λ_min(G) on its schedule) and
      * the gradient, before the update, with the backend's deq_paper (P), its

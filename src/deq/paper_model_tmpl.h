@@ -40,6 +40,7 @@ typedef struct {
                           * for the injections as computed), +inf when ρ̄ < 1 is not certified */
     TT(deq_solve_ws) ws; /* the solvers' buffers, kept from one step's solves to the next */
     deq_solver solver;   /* the forward and adjoint solves' (default: Anderson) */
+    int solver_auto;     /* 1: the forward pass sets solver by deq_solver_by_contraction at ρ̄ */
 } TS(deq_paper_state);
 typedef TS(deq_paper_state) TT(deq_paper_state)[1];
 

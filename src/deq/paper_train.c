@@ -31,6 +31,7 @@ void G(deq_paper_trainer_init)(GT(deq_paper_trainer) T, const GT(deq_paper) P, c
     G(deq_paper_state_init)(T->S, P, n, prec);
     if (opts->picard)
         T->S->solver = DEQ_SOLVER_PICARD;
+    T->S->solver_auto = opts->auto_solver;
     G(deq_paper_init)(T->g, P->kind, P->m, P->d, "1", prec);
     re_init(T->step, prec);
     re_set_d(T->step, -opts->lr);
@@ -88,12 +89,15 @@ int G(deq_paper_trainer_step)(deq_paper_log_t log, GT(deq_paper_trainer) T, GT(d
     s->op_norm = S->rho_estimate;
     s->op_norm_upper = S->rho_upper;
     s->fwd_iters = S->fwd_iters;
+    s->solver = S->solver;
     if (k == 0)
         T->threshold = fmax(s->loss, T->half_y2) * (1.0 + T->slack);
     const char *trouble = NULL;
+    char why[64];
     int fatal = 0;
     if (!ok) {
-        trouble = "forward solve did not converge", fatal = 1;
+        snprintf(why, sizeof why, "forward solve (%s) did not converge", deq_solver_name(S->solver));
+        trouble = why, fatal = 1;
     } else if (!isfinite(s->loss)) {
         trouble = "loss is NaN/Inf", fatal = 1;
     }
@@ -101,7 +105,8 @@ int G(deq_paper_trainer_step)(deq_paper_log_t log, GT(deq_paper_trainer) T, GT(d
         gram_bounds(s, S, P, prec);
     if (!fatal && k < opts->steps) {
         if (!G(deq_paper_grad)(g, S, P, X, prec)) {
-            trouble = "adjoint solve did not converge", fatal = 1;
+            snprintf(why, sizeof why, "adjoint solve (%s) did not converge", deq_solver_name(S->solver));
+            trouble = why, fatal = 1;
         } else {
             double g2 = 0;
             for (int t = 0; t < DEQ_PAPER_SLOTS; t++)

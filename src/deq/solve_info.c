@@ -23,6 +23,18 @@ void deq_solve_opts_default(deq_solve_opts *o)
     o->ws_mp = NULL;
 }
 
+double deq_picard_rho_max(long max_iter, double tol)
+{
+    if (!(max_iter > 0) || !(tol > 0) || !(tol < 2))
+        return 0.0;
+    return exp(log(tol / 2) / (double)max_iter);
+}
+
+deq_solver deq_solver_by_contraction(double rho_upper, long max_iter, double tol)
+{
+    return rho_upper <= deq_picard_rho_max(max_iter, tol) ? DEQ_SOLVER_PICARD : DEQ_SOLVER_ANDERSON;
+}
+
 const char *deq_solver_name(deq_solver s)
 {
     return s == DEQ_SOLVER_PICARD ? "picard" : "anderson";

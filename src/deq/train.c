@@ -128,8 +128,13 @@ void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const
     for (long k = 0; k <= to->steps; k++) {
         deq_train_step *s = log_push(log);
         s->k = k;
+        deq_solve_opts step_so = *so;
+        if (to->auto_solver)
+            step_so.solver = deq_solver_by_contraction(P->fp.rho_upper, so->max_iter,
+                                                       so->tol > 0 ? so->tol : G(deq_forward_auto_tol)(m, prec));
+        s->solver = step_so.solver;
         deq_solve_info_reset(fi);
-        G(deq_forward_solve)(Z, fi, &P->fp, so, prec); /* Z: warm start from the last step */
+        G(deq_forward_solve)(Z, fi, &P->fp, &step_so, prec); /* Z: warm start from the last step */
         s->fwd_iters = fi->iterations;
         s->rho_upper = P->fp.rho_upper;
         s->rho_full = P->normA->method != NUM_NORM2_INCREMENTAL;
@@ -144,22 +149,24 @@ void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const
             break;
         if (fi->outcome != DEQ_CONVERGED &&
             trouble(log, s, DEQ_TRAIN_FORWARD_FAILED, keep_going,
-                    "forward solve %s after %ld iterations (relative residual %.3g)",
-                    deq_outcome_name(fi->outcome), fi->iterations, fi->resid_rel)) {
+                    "forward solve (%s) %s after %ld iterations (relative residual %.3g)",
+                    deq_solver_name(step_so.solver), deq_outcome_name(fi->outcome), fi->iterations,
+                    fi->resid_rel)) {
             s->loss = NAN;
             break;
         }
         deq_solve_info_reset(ai);
         G(deq_loss_grad)(loss, wantA ? gA : NULL, wantU ? gU : NULL, wantv ? gv : NULL, NULL, W, ai,
-                         P, Z, v, y, alpha_v, so, prec);
+                         P, Z, v, y, alpha_v, &step_so, prec);
         s->adj_iters = ai->iterations;
         s->loss = re_get_d(loss);
         s->grad_norm2 = (wantA ? norm2_sq(gA, prec) : 0) + (wantU ? norm2_sq(gU, prec) : 0) +
                         (wantv ? norm2_sq(gv, prec) : 0);
         if ((wantA || wantU) && ai->outcome != DEQ_CONVERGED &&
             trouble(log, s, DEQ_TRAIN_ADJOINT_FAILED, keep_going,
-                    "adjoint solve %s after %ld iterations (relative residual %.3g)",
-                    deq_outcome_name(ai->outcome), ai->iterations, ai->resid_rel))
+                    "adjoint solve (%s) %s after %ld iterations (relative residual %.3g)",
+                    deq_solver_name(step_so.solver), deq_outcome_name(ai->outcome), ai->iterations,
+                    ai->resid_rel))
             break;
         if (!isfinite(s->loss) || !isfinite(s->grad_norm2)) {
             trouble(log, s, DEQ_TRAIN_NONFINITE, keep_going, "loss %g, squared gradient norm %g",
@@ -179,7 +186,7 @@ void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const
         if (to->gram_every > 0 && (k % to->gram_every == 0 || k == to->steps)) {
             deq_solve_info_t gi;
             deq_solve_info_init(gi);
-            G(deq_gram_network)(GA, GU, Gv, W, gi, P, Z, v, alpha_v, so, prec);
+            G(deq_gram_network)(GA, GU, Gv, W, gi, P, Z, v, alpha_v, &step_so, prec);
             deq_solve_info_clear(gi);
             G(mat_zero)(G);
             for (long q = 0; q < n * n; q++) {

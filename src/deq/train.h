@@ -8,17 +8,17 @@
 #include "deq/grad.h"
 #include "deq/model.h"
 
-/* The solver of `deqcheck train`'s forward and adjoint solves (both models;
- * --solver), a default, not a paper's: Picard iteration. Training keeps the
- * certified ρ̄ below 1 at every step (or stops), so Picard converges at a
- * rate at most ρ̄ by Banach's theorem, where Anderson has no such guarantee;
- * and on these models (Gaussian weights, half the units active) the
- * Jacobian's spectrum fills a disk about 0, on which no method built from
- * products with it contracts faster per product than Picard (bench/README).
- * Measured at m = n = 1000: the same iteration counts as Anderson (depth 5)
- * for every preset, with 2·depth + 5 fewer m×n buffers streamed and kept. The
- * `run` checks keep the solvers' default, Anderson. */
-#define DEQ_TRAIN_SOLVER_DEFAULT DEQ_SOLVER_PICARD
+/* `deqcheck train`'s default choice of solver (--solver auto, both models; a
+ * default, not a paper's): per step, Picard iteration when the step's
+ * certified ρ̄ is small enough that Banach's bound r_k <= ρ̄^k r_0 has it
+ * converge within the iteration limit (deq_solver_by_contraction), else
+ * Anderson. Where Picard is sure to converge it is also as fast per product:
+ * on these models (Gaussian weights, half the units active) the Jacobian's
+ * spectrum fills a disk about 0, on which no method built from products with
+ * it contracts faster per product (bench/README); measured at m = n = 1000,
+ * Anderson (depth 5) took the same iterations on every preset while streaming
+ * 2·depth more m×n columns per iteration. The `run` checks keep the solvers'
+ * default, Anderson. */
 
 typedef struct {
     long steps;         /* GD steps K */
@@ -27,6 +27,8 @@ typedef struct {
     long gram_every;    /* λ_min(G) every this many steps (and at the last); 0: never */
     int progress;       /* progress on stderr (results are unaffected): 0 none, 1 one line
                          * redrawn on a terminal, 2 a line every 5 s */
+    int auto_solver;    /* 1: each step's solves by deq_solver_by_contraction at the step's
+                         * ρ̄ (deqcheck train --solver auto); 0: by the solve options' solver */
 } deq_train_opts;
 
 /* What deq_train_checked judges beyond deq_train, which stops only at a
@@ -60,6 +62,7 @@ typedef struct {
                                    * (deq_problem_set_rho_refresh_slack) */
     double rho_estimate;          /* L·α_A·(estimate of ‖A‖₂) at the last full refresh */
     long fwd_iters, adj_iters;
+    deq_solver solver;            /* the step's solves' */
     double lam_min;               /* λ_min(G(k)) of the trained groups; NAN off the schedule */
     double lam_max;
     /* certified: λ_min(G(k)) >= lam_min_lower, λ_max(G(k)) <= lam_max_upper

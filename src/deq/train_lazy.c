@@ -270,7 +270,7 @@ void deq_lazy_train(deq_lazy_net *o, const mat_d_t A0, const mat_d_t U, const ma
         mat_set_d(A, A0), mat_set_d(U2, U), mat_set_d(X2, X), mat_set_d(v2, v);
         deq_problem_d_t P;
         deq_problem_init_d(P, A, U2, X2, pre->gamma, su, pre->act, 1, 53);
-        deq_train_opts to = {steps, o->eta, DEQ_TRAIN_A, 0, 0};
+        deq_train_opts to = {steps, o->eta, DEQ_TRAIN_A, 0, 0, 0};
         deq_solve_opts so;
         deq_solve_opts_default(&so);
         deq_train_log_t log;

@@ -31,14 +31,15 @@ void deq_train_log_clear(deq_train_log_t log)
 int deq_train_log_write_csv(const deq_train_log_t log, FILE *f)
 {
     if (fprintf(f, "step,loss,grad_norm2,dA,dU,dv,rho_upper,rho_source,rho_estimate,fwd_iters,adj_iters,"
-                   "lam_min_G,lam_max_G,lam_min_G_lower,lam_max_G_upper,event\n") < 0)
+                   "solver,lam_min_G,lam_max_G,lam_min_G_lower,lam_max_G_upper,event\n") < 0)
         return -1;
     for (long k = 0; k < log->len; k++) {
         const deq_train_step *s = &log->steps[k];
         /* the event is quoted (it may hold commas); it never holds a quote */
-        if (fprintf(f, "%ld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%s,%.17g,%ld,%ld,%.17g,%.17g,%.17g,%.17g,"
+        if (fprintf(f, "%ld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%s,%.17g,%ld,%ld,%s,%.17g,%.17g,%.17g,%.17g,"
                        "\"%s\"\n", s->k, s->loss, s->grad_norm2, s->dA, s->dU, s->dv, s->rho_upper,
-                    s->rho_full ? "full" : "incremental", s->rho_estimate, s->fwd_iters, s->adj_iters, s->lam_min, s->lam_max,
+                    s->rho_full ? "full" : "incremental", s->rho_estimate, s->fwd_iters, s->adj_iters,
+                    deq_solver_name(s->solver), s->lam_min, s->lam_max,
                     s->lam_min_lower, s->lam_max_upper, s->event) < 0)
             return -1;
     }
