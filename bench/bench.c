@@ -293,7 +293,7 @@ static void bench_gd_step(int reps, int auto_solver, deq_solver solver, const ch
     deq_solve_opts o;
     deq_solve_opts_default(&o);
     o.solver = solver;
-    double tol = deq_forward_auto_tol_d(m, 53);
+    double log2_tol = deq_solve_tol_log2(&o, m, 53);
     deq_solve_ws_d_t ws; /* the solvers' buffers kept across the steps, as deqcheck train does */
     deq_solve_ws_init_d(ws);
     o.ws_d = ws;
@@ -304,7 +304,7 @@ static void bench_gd_step(int reps, int auto_solver, deq_solver solver, const ch
     long fwd = 0, adj = 0;
     for (int r = -2; !failed && r < reps; r++) { /* two warm-up steps fill the warm starts */
         if (auto_solver)
-            o.solver = deq_solver_by_contraction(P->fp.rho_upper, o.max_iter, tol);
+            o.solver = deq_solver_by_contraction(P->fp.rho_upper, o.max_iter, log2_tol);
         double rho_before = P->fp.rho_upper;
         double t0 = bench_now();
         deq_solve_info_reset(fi);
@@ -397,7 +397,7 @@ static void bench_train_gram(int reps)
     int failed = !(isfinite(eta) && eta > 0), certified = 1;
     deq_solve_opts o;
     deq_solve_opts_default(&o);
-    double tol = deq_forward_auto_tol_d(m, 53);
+    double log2_tol = deq_solve_tol_log2(&o, m, 53);
     deq_solve_ws_d_t ws; /* as deqcheck train: one workspace for the run's solves */
     deq_solve_ws_init_d(ws);
     o.ws_d = ws;
@@ -408,7 +408,7 @@ static void bench_train_gram(int reps)
     refresh_cost rc = {malloc((size_t)reps * sizeof(double)), 0, 0, NAN, NAN};
     for (int r = -2; !failed && r < reps; r++) { /* two warm-up steps fill the warm starts */
         /* as deqcheck train's default, --solver auto */
-        o.solver = deq_solver_by_contraction(P->fp.rho_upper, o.max_iter, tol);
+        o.solver = deq_solver_by_contraction(P->fp.rho_upper, o.max_iter, log2_tol);
         double rho_before = P->fp.rho_upper;
         double t0 = bench_now();
         deq_solve_info_reset(fi);

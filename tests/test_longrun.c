@@ -13,6 +13,8 @@
 
 #include "core/status.h"
 #include "deq/paper_model.h"
+#include "deq/problem.h"
+#include "deq/train.h"
 #include "core/rng.h"
 #include "testutil.h"
 
@@ -170,6 +172,54 @@ Test(longrun, train_solver_auto_picks_picard_here_anderson_agrees, .timeout = 12
     cr_expect_eq(st, 2, "exit %d", st);
     cr_expect(strstr(test_cli_err, "--solver: expected auto, picard or anderson, got \"newton\"") != NULL,
               "%s", test_cli_err);
+}
+
+/* The rule itself: (tol/2)^(1/max_iter) by hand (0.9657 at m = 40 in double,
+ * nonzero at 2000 bits where tol underflows a double), and deq_train's auto
+ * choice on the theorems model on each side of it: γ for ρ̄ near 0.2 takes
+ * Picard at every step, γ for ρ̄ near 0.98 Anderson (ρ̄ read off the run and
+ * required on its side, so the check cannot pass vacuously). */
+Test(longrun, train_auto_solver_follows_the_certified_contraction)
+{
+    deq_solve_opts so;
+    deq_solve_opts_default(&so);
+    double l2 = deq_solve_tol_log2(&so, 40, 53);
+    cr_expect(fabs(l2 - (1 + 0.5 * log2(40.0) - 53)) <= 1e-13, "%.17g", l2);
+    double want = pow(sqrt(40.0) * ldexp(1.0, -53), 1.0 / 1000);
+    cr_expect(fabs(deq_picard_rho_max(1000, l2) - want) <= 1e-13, "%.17g vs %.17g",
+              deq_picard_rho_max(1000, l2), want);
+    double deep = deq_picard_rho_max(1000, deq_solve_tol_log2(&so, 40, 2000));
+    cr_expect(fabs(deep - pow(2.0, (0.5 * log2(40.0) - 2000) / 1000)) <= 1e-13 && deep > 0.2, "%.17g", deep);
+    cr_expect_eq(deq_solver_by_contraction(NAN, 1000, l2), DEQ_SOLVER_ANDERSON);
+    long m = 24, d = 3, n = 4;
+    const char *gammas[] = {"0.1", "0.49"};
+    for (int g = 0; g < 2; g++) {
+        deq_rng_t rng;
+        deq_rng_init(rng, 11);
+        mat_d_t A, U, X, v, y;
+        mat_init_d(A, m, m, 53), mat_init_d(U, m, d, 53), mat_init_d(X, d, n, 53);
+        mat_init_d(v, m, 1, 53), mat_init_d(y, n, 1, 53);
+        test_fill_gaussian(A, rng), test_fill_gaussian(U, rng), test_fill_gaussian(X, rng);
+        test_fill_gaussian(v, rng), test_fill_gaussian(y, rng);
+        deq_problem_d_t P;
+        deq_problem_init_d(P, A, U, X, gammas[g], "1", DEQ_ACT_RELU, 1, 53);
+        double rho = P->fp.rho_upper, rmax = deq_picard_rho_max(so.max_iter, deq_solve_tol_log2(&so, m, 53));
+        cr_assert(g == 0 ? rho < rmax : rho > rmax && rho < 1, "gamma %s: rho_bar %g against %g",
+                  gammas[g], rho, rmax);
+        deq_train_opts to = {2, 1e-6, DEQ_TRAIN_A, 0, 0, 1};
+        double av = 1 / sqrt((double)m);
+        deq_train_log_t log;
+        deq_train_log_init(log);
+        deq_train_d(log, P, v, y, &av, &to, &so, 53);
+        cr_assert_eq(log->len, 3, "gamma %s: %ld steps", gammas[g], log->len);
+        for (long k = 0; k < log->len; k++)
+            cr_expect_eq(log->steps[k].solver, g == 0 ? DEQ_SOLVER_PICARD : DEQ_SOLVER_ANDERSON,
+                         "gamma %s step %ld: %s", gammas[g], k, deq_solver_name(log->steps[k].solver));
+        deq_train_log_clear(log);
+        mat_clear_d(v), mat_clear_d(y);
+        deq_problem_clear_d(P);
+        deq_rng_clear(rng);
+    }
 }
 
 /* Where Picard's guarantee does not cover the iteration limit, auto takes

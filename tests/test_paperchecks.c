@@ -504,6 +504,18 @@ Test(paperchecks, theorem4_is_judged_per_seed)
     depth_draw_at(dd + 2, 0.5, 2, 2.4, 2.3, 2.5, 1.0);
     cr_expect_eq(t2p_theorem4_decisive_seed(dd, 3, 3, q_lo, q_hi, 2), 1, "2.1/0.8 is the nearest");
     cr_expect_eq(t2p_theorem4_decisive_seed(dd, 0, 0, q_lo, q_hi, 2), -1);
+    /* a seed that cannot be judged (NaN) decides over holding seeds, wherever it is */
+    depth_draw_at(dd + 1, 0.5, 2, NAN, NAN, NAN, 0.0);
+    cr_expect_eq(t2p_theorem4_decisive_seed(dd, 3, 3, q_lo, q_hi, 2), 1, "a NaN seed after the first");
+    depth_draw_at(dd + 0, 0.5, 2, NAN, NAN, NAN, 1.0);
+    depth_draw_at(dd + 1, 0.5, 2, 2.0, 1.9, 2.1, 0.8);
+    cr_expect_eq(t2p_theorem4_decisive_seed(dd, 3, 3, q_lo, q_hi, 2), 0, "a NaN seed first");
+    /* an undecided seed (upper end 3.3 above its bound 3.2, lower end below it) over
+     * holding ones; a violated one over both */
+    depth_draw_at(dd + 0, 0.5, 2, 3.0, 2.0, 3.3, 1.0);
+    cr_expect_eq(t2p_theorem4_decisive_seed(dd, 3, 3, q_lo, q_hi, 2), 0);
+    depth_draw_at(dd + 2, 0.5, 2, 3.25, 3.24, 3.26, 1.0);
+    cr_expect_eq(t2p_theorem4_decisive_seed(dd, 3, 3, q_lo, q_hi, 2), 2);
 }
 
 /* The max over seeds is enclosed by [max lo, max hi], not by the interval of

@@ -154,11 +154,14 @@ void t2p_fill_theorem4(thm_row *r, double dev, double dev_lo, double dev_hi, dou
                        double q_lo, double q_hi, double w_upper, long l);
 /* Theorem 4 holds for a seed's own constant C, so each seed assessed (those
  * in Lemma 1's event dd[sd].rho <= q_lo when n_event > 0, else all) is judged
- * on its own, and the row shows the seed that decides the verdict: one whose
- * lhs lower end exceeds its bound's upper end C_hi·q_hi^l/(1 − q_hi), the
- * largest such excess, if any; else the one nearest its bound (the largest
- * lhs upper end over C's lower end), which holds only if every seed does.
- * Returns its index (−1 when seeds is 0). */
+ * on its own, with its bound enclosed as t2p_fill_theorem4 encloses it, and
+ * the row shows the seed that decides the verdict, the first kind found of:
+ * a seed whose lhs lower end exceeds its bound's upper end (the largest such
+ * excess: VIOLATED); a seed with a NaN among its numbers (cannot be judged);
+ * a seed whose lhs upper end exceeds its bound's lower end (undecided; the
+ * largest lhs upper end over C's lower end); else, every seed holding, the
+ * one nearest its bound by that ratio. Returns its index (−1 when no seed is
+ * assessed). */
 int t2p_theorem4_decisive_seed(const t2p_depth_draw *dd, int seeds, int n_event, double q_lo, double q_hi,
                                long l);
 /* The control's contraction constant q': the largest with

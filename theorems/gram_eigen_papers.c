@@ -886,21 +886,33 @@ void t2p_fill_theorem4(thm_row *r, double dev, double dev_lo, double dev_hi, dou
 int t2p_theorem4_decisive_seed(const t2p_depth_draw *dd, int seeds, int n_event, double q_lo, double q_hi,
                                long l)
 {
-    double tail_hi = geometric_tail(q_hi, l, 1), near = -INFINITY, excess = -INFINITY;
-    int nearest = -1, violated = -1;
+    /* the seed's bound C·q^l/(1 − q) enclosed as t2p_fill_theorem4 encloses it */
+    double tail_lo = geometric_tail(q_lo, l, 0), tail_hi = geometric_tail(q_hi, l, 1);
+    double near = -INFINITY, excess = -INFINITY, open_near = -INFINITY;
+    int nearest = -1, violated = -1, undecided = -1, unknown = -1;
     for (int sd = 0; sd < seeds; sd++) {
         if (n_event && !(dd[sd].rho <= q_lo))
             continue;
+        const double *t = (const double[]){dd[sd].t4[0][l], dd[sd].t4[1][l], dd[sd].t4[2][l]};
+        double c_lo = dd[sd].c4[0][l], c_hi = dd[sd].c4[1][l];
+        if (isnan(t[0]) || isnan(t[1]) || isnan(t[2]) || isnan(c_lo) || isnan(c_hi)) {
+            if (unknown < 0) /* a seed that cannot be judged: the row cannot be either */
+                unknown = sd;
+            continue;
+        }
+        double bound_lo = bound_mul_down(c_lo, tail_lo), bound_hi = bound_mul_up(c_hi, tail_hi);
         /* nearest its bound: the largest lhs upper end over C's lower end (q common) */
-        double r = dd[sd].t4[2][l] / dd[sd].c4[0][l];
+        double r = t[2] / c_lo;
         if (nearest < 0 || r > near)
             near = r, nearest = sd;
-        /* past it: the lhs lower end above the bound's upper end, by the largest factor */
-        double bound_hi = bound_mul_up(dd[sd].c4[1][l], tail_hi);
-        if (dd[sd].t4[1][l] > bound_hi && dd[sd].t4[1][l] / bound_hi > excess)
-            excess = dd[sd].t4[1][l] / bound_hi, violated = sd;
+        if (t[1] > bound_hi) { /* past it, by the largest factor */
+            if (violated < 0 || t[1] / bound_hi > excess)
+                excess = t[1] / bound_hi, violated = sd;
+        } else if (t[2] > bound_lo && (undecided < 0 || r > open_near)) { /* not shown to hold */
+            open_near = r, undecided = sd;
+        }
     }
-    return violated >= 0 ? violated : nearest;
+    return violated >= 0 ? violated : unknown >= 0 ? unknown : undecided >= 0 ? undecided : nearest;
 }
 
 double t2p_theorem4_control_q(double dev_lo, double c_hi, long l)

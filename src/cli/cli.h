@@ -168,9 +168,9 @@ typedef struct {
 int cli_cmd_train(int argc, char **argv);
 /* What the start line of a training run says of its solver: "picard solves",
  * "anderson solves", or for auto the ρ̄ up to which Picard runs (iteration
- * limit max_iter, relative tolerance tol). */
+ * limit max_iter, relative tolerance 2^log2_tol). */
 void cli_train_solver_text(char *buf, size_t cap, int auto_solver, deq_solver solver, long max_iter,
-                           double tol);
+                           double log2_tol);
 
 /* `deqcheck train --model paper` (the default for gao2021 and ling2022): the
  * papers' own models (deq/paper_model.h). */

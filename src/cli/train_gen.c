@@ -44,7 +44,7 @@ int G(cli_train_run)(const cli_train_args *a, const mat_d_t Xd, const mat_d_t yd
     deq_train_log_init(log);
     char solver[96];
     cli_train_solver_text(solver, sizeof solver, a->auto_solver, a->solver, so.max_iter,
-                          G(deq_forward_auto_tol)(m, prec));
+                          deq_solve_tol_log2(&so, m, prec));
     fprintf(stderr, "train: preset %s (%s), m=%ld d=%ld n=%ld, %ld steps, lr %g, seed %lu, %s, %s",
             a->preset->name, a->data, m, d, n, a->steps, a->lr, a->seed, solver,
             a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr");

@@ -24,7 +24,7 @@ int G(cli_paper_train_run)(const cli_paper_train_args *a, mat_d_t *T, const mat_
     deq_solve_opts_default(&so);
     char solver[96];
     cli_train_solver_text(solver, sizeof solver, a->auto_solver, a->solver, so.max_iter,
-                          G(deq_forward_auto_tol)(m, prec));
+                          deq_solve_tol_log2(&so, m, prec));
     fprintf(stderr, "train: %s as the paper has it: %s; m=%ld d=%ld n=%ld, %ld steps, lr %g, %s, %s",
             sp->name, sp->equation, m, d, n, a->steps, a->lr, solver,
             a->backend == DEQ_BACKEND_DOUBLE ? "double" : "mpfr");

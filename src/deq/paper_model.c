@@ -163,8 +163,7 @@ int G(deq_paper_forward)(real_ptr loss, GT(deq_paper_state) S, const GT(deq_pape
     deq_solve_opts o;
     if (S->solver_auto) { /* the adjoint of this pass (deq_paper_grad) keeps the choice */
         paper_solve_opts(&o, S->solver);
-        S->solver = deq_solver_by_contraction(S->rho_upper, o.max_iter,
-                                              o.tol > 0 ? o.tol : G(deq_forward_auto_tol)(P->m, prec));
+        S->solver = deq_solver_by_contraction(S->rho_upper, o.max_iter, deq_solve_tol_log2(&o, P->m, prec));
     }
     paper_solve_opts(&o, S->solver);
     o.G(ws) = S->ws;

@@ -23,16 +23,24 @@ void deq_solve_opts_default(deq_solve_opts *o)
     o->ws_mp = NULL;
 }
 
-double deq_picard_rho_max(long max_iter, double tol)
+double deq_solve_tol_log2(const deq_solve_opts *o, long m, long prec)
 {
-    if (!(max_iter > 0) || !(tol > 0) || !(tol < 2))
-        return 0.0;
-    return exp(log(tol / 2) / (double)max_iter);
+    if (o->tol > 0)
+        return log2(o->tol);
+    return 1.0 + 0.5 * log2((double)(m > 0 ? m : 1)) - (double)prec;
 }
 
-deq_solver deq_solver_by_contraction(double rho_upper, long max_iter, double tol)
+double deq_picard_rho_max(long max_iter, double log2_tol)
 {
-    return rho_upper <= deq_picard_rho_max(max_iter, tol) ? DEQ_SOLVER_PICARD : DEQ_SOLVER_ANDERSON;
+    if (!(max_iter > 0) || !(log2_tol < 1))
+        return 0.0;
+    return exp2((log2_tol - 1.0) / (double)max_iter);
+}
+
+deq_solver deq_solver_by_contraction(double rho_upper, long max_iter, double log2_tol)
+{
+    return rho_upper <= deq_picard_rho_max(max_iter, log2_tol) ? DEQ_SOLVER_PICARD
+                                                                 : DEQ_SOLVER_ANDERSON;
 }
 
 const char *deq_solver_name(deq_solver s)

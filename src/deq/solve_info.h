@@ -49,15 +49,19 @@ void deq_solve_opts_default(deq_solve_opts *o);
 const char *deq_solver_name(deq_solver s);
 /* 0 on success, -1 for an unknown name. */
 int deq_solver_parse(deq_solver *s, const char *name);
+/* log2 of the relative tolerance the solves of m-vectors at prec bits stop at
+ * (o->tol, or the derived 2√m·2^-prec), in a double at any precision where
+ * the tolerance itself would underflow. */
+double deq_solve_tol_log2(const deq_solve_opts *o, long m, long prec);
 /* The largest certified contraction ρ̄ at which Picard iteration is sure to
- * reach a relative residual tol within max_iter iterations from a start whose
- * relative residual is at most 2 (z = 0: ‖Φ(0)‖ <= (1 + ρ̄)‖z*‖): Banach's
- * r_k <= ρ̄^k r_0 gives (tol/2)^(1/max_iter). A rule for choosing a solver,
- * not a bound anything is certified with. */
-double deq_picard_rho_max(long max_iter, double tol);
-/* Picard when rho_upper <= deq_picard_rho_max(max_iter, tol), else Anderson
- * (deqcheck train's --solver auto, per step). */
-deq_solver deq_solver_by_contraction(double rho_upper, long max_iter, double tol);
+ * reach a relative residual tol = 2^log2_tol within max_iter iterations from
+ * a start whose relative residual is at most 2 (z = 0: ‖Φ(0)‖ <= (1 + ρ̄)‖z*‖):
+ * Banach's r_k <= ρ̄^k r_0 gives (tol/2)^(1/max_iter). A rule for choosing a
+ * solver, not a bound anything is certified with. */
+double deq_picard_rho_max(long max_iter, double log2_tol);
+/* Picard when rho_upper <= deq_picard_rho_max(max_iter, log2_tol), else
+ * Anderson (deqcheck train's --solver auto, per step). */
+deq_solver deq_solver_by_contraction(double rho_upper, long max_iter, double log2_tol);
 const char *deq_outcome_name(deq_outcome o);
 
 typedef struct {

@@ -131,7 +131,7 @@ void G(deq_train_checked)(deq_train_log_t log, GT(deq_problem) P, mat_t v, const
         deq_solve_opts step_so = *so;
         if (to->auto_solver)
             step_so.solver = deq_solver_by_contraction(P->fp.rho_upper, so->max_iter,
-                                                       so->tol > 0 ? so->tol : G(deq_forward_auto_tol)(m, prec));
+                                                       deq_solve_tol_log2(so, m, prec));
         s->solver = step_so.solver;
         deq_solve_info_reset(fi);
         G(deq_forward_solve)(Z, fi, &P->fp, &step_so, prec); /* Z: warm start from the last step */

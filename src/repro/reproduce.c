@@ -658,11 +658,14 @@ deq_status repro_run_width(repro_width_t W, const repro_config *c, const repro_d
     long m = W->m;
     deq_paper_d_t P;
     model_at_init(P, c, D, m);
-    mat_d_t T0[DEQ_PAPER_SLOTS];
-    deq_paper_tensors_init(T0, c->spec->kind, m, c->d);
-    deq_paper_get_d_d(T0, P);
-    double inputs = inputs_crc(D, T0, c->spec->kind);
-    deq_paper_tensors_clear(T0);
+    double inputs = 0;
+    if (o->checkpoint) {
+        mat_d_t T0[DEQ_PAPER_SLOTS];
+        deq_paper_tensors_init(T0, c->spec->kind, m, c->d);
+        deq_paper_get_d_d(T0, P);
+        inputs = inputs_crc(D, T0, c->spec->kind);
+        deq_paper_tensors_clear(T0);
+    }
     deq_paper_train_opts to = {.steps = c->epochs, .lr = c->lr, .gram_every = c->gram_every, .keep_going = 1};
     deq_paper_trainer_d_t T;
     deq_paper_trainer_init_d(T, P, D->X, D->y, &to, 53);
