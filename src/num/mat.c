@@ -11,26 +11,28 @@
 #include <sys/mman.h>
 
 /* Blocks of 4 MiB and more (the solvers' m×n iterates and differences at m, n
- * around 1000) are aligned to 2 MiB and offered to the kernel's transparent
- * huge pages (madvise; nothing changes where THP is off): first writing such a
- * block takes a page fault per 2 MiB instead of per 4 KiB (a fault costs
- * microseconds, more in a virtual machine: a tenth of a training step at
- * m = 1024 went to them), and the column sweeps of the solvers miss the TLB
- * less. Zeroed explicitly, since posix_memalign may hand back used memory. */
+ * around 1000) are aligned to 2 MiB, and the whole 2 MiB pages inside them are
+ * offered to the kernel's transparent huge pages (madvise; nothing changes
+ * where THP is off): first writing such a block takes a page fault per 2 MiB
+ * instead of per 4 KiB (a fault costs microseconds, more in a virtual machine:
+ * a tenth of a training step at m = 1024 went to them), and the column sweeps
+ * miss the TLB less. The tail past the last whole page stays on 4 KiB pages,
+ * so a block holds no more memory than it asked for and the --max-memory
+ * estimates, which count the bytes asked for, need no rounding. Zeroed
+ * explicitly, since posix_memalign may hand back used memory. */
 #define HUGE_BLOCK_MIN ((size_t)4 << 20)
 #define HUGE_PAGE ((size_t)2 << 20)
 
 static double *alloc_zeroed_d(size_t count)
 {
-    if (count < HUGE_BLOCK_MIN / sizeof(double) || count > (SIZE_MAX - HUGE_PAGE) / sizeof(double))
+    if (count < HUGE_BLOCK_MIN / sizeof(double) || count > SIZE_MAX / sizeof(double))
         return deq_calloc(count, sizeof(double));
     size_t bytes = count * sizeof(double);
-    size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     void *p = NULL;
-    if (posix_memalign(&p, HUGE_PAGE, rounded) != 0)
+    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
         return deq_calloc(count, sizeof(double)); /* which reports running out of memory */
 #ifdef MADV_HUGEPAGE
-    madvise(p, rounded, MADV_HUGEPAGE);
+    madvise(p, bytes / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
 #endif
     memset(p, 0, bytes);
     return p;
