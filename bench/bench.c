@@ -17,7 +17,6 @@
 #include "deq/grad.h"
 #include "deq/gram.h"
 #include "deq/problem.h"
-#include "deq/train.h"
 #include "num/eig_lapack.h"
 #include "kernel/nngp.h"
 #include "kernel/population.h"
