@@ -161,11 +161,10 @@ int G(deq_paper_forward)(real_ptr loss, GT(deq_paper_state) S, const GT(deq_pape
     GS(deq_fp) fp;
     paper_fp(&fp, P, S, prec);
     deq_solve_opts o;
-    if (S->solver_auto) { /* the adjoint of this pass (deq_paper_grad) keeps the choice */
-        paper_solve_opts(&o, S->solver);
-        S->solver = deq_solver_by_contraction(S->rho_upper, o.max_iter, deq_solve_tol_log2(&o, P->m, prec));
-    }
     paper_solve_opts(&o, S->solver);
+    if (S->solver_auto) /* the adjoint of this pass (deq_paper_grad) keeps the choice */
+        o.solver = S->solver =
+            deq_solver_by_contraction(S->rho_upper, o.max_iter, deq_solve_tol_log2(&o, P->m, prec));
     o.G(ws) = S->ws;
     deq_solve_info_t info;
     deq_solve_info_init(info);
